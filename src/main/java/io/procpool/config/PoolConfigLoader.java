@@ -1,0 +1,433 @@
+package io.procpool.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigUtil;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Reads a pool configuration (a HOCON or JSON file, or a {@code Config} an application already
+ * has) into validated, immutable {@link PoolSettings}. Every problem is collected and reported
+ * together as an {@link InvalidConfigException}; nothing is half-read.
+ *
+ * <p>Two shapes are accepted: procpool's own ({@code pool { services { NAME {...} } }}) and the
+ * manifest of the Python pool manager procpool replaces ({@code {"pools": {NAME: {...}}}} with
+ * snake_case keys), which is translated key by key so its errors still point at its lines.
+ */
+public final class PoolConfigLoader {
+
+    static final Set<String> TOP_LEVEL_KEYS = Set.of("pool", "pekko");
+    static final Set<String> POOL_KEYS = Set.of("admin", "state-dir", "defaults", "services");
+    static final Set<String> ADMIN_KEYS = Set.of("enabled", "host", "port", "token");
+    static final Set<String> SERVICE_KEYS = Set.of("enabled", "command", "ports", "min-processes",
+            "max-processes", "working-dir", "env", "health-check", "restart", "stop", "log");
+    static final Set<String> HEALTH_KEYS = Set.of("type", "path", "interval", "timeout", "failure-threshold",
+            "success-threshold", "start-period", "start-interval", "expect-status");
+    static final Set<String> RESTART_KEYS = Set.of("min-backoff", "max-backoff", "random-factor", "reset-after",
+            "max-restarts", "cooldown");
+    static final Set<String> STOP_KEYS = Set.of("signal", "timeout");
+    static final Set<String> LOG_KEYS = Set.of("max-size", "keep");
+
+    private PoolConfigLoader() {
+    }
+
+    /**
+     * Reads and validates a pool file. Relative paths in it resolve against {@code baseDir}.
+     *
+     * @throws InvalidConfigException with every problem found, each naming the file
+     */
+    public static PoolSettings loadFile(Path file, Path baseDir) throws InvalidConfigException {
+        return fromConfig(parseFile(file), file.toString(), baseDir);
+    }
+
+    /**
+     * Parses a pool file into a {@code Config} with procpool's and Pekko's defaults under it,
+     * translated from the manifest shape if needed, and resolved. Does not validate services.
+     */
+    public static Config parseFile(Path file) throws InvalidConfigException {
+        String name = file.toString();
+        if (!Files.isRegularFile(file)) {
+            throw single(name, Files.exists(file) ? "is not a regular file" : "no such file");
+        }
+        if (!Files.isReadable(file)) {
+            throw single(name, "cannot be read (permission denied)");
+        }
+        ConfigSyntax syntax = name.toLowerCase(Locale.ROOT).endsWith(".json") ? ConfigSyntax.JSON : ConfigSyntax.CONF;
+        Config parsed;
+        try {
+            parsed = ConfigFactory.parseFile(file.toFile(),
+                    ConfigParseOptions.defaults().setSyntax(syntax).setAllowMissing(false).setOriginDescription(name));
+        } catch (ConfigException e) {
+            throw single(name, lineOf(e), "cannot be parsed: " + stripOrigin(e));
+        }
+        List<ConfigError> errors = new ArrayList<>();
+        Config own = translateManifest(parsed, name, errors);
+        for (String key : own.root().keySet()) {
+            if (!TOP_LEVEL_KEYS.contains(key)) {
+                String hint = Suggest.closest(key, TOP_LEVEL_KEYS).map(k -> " (did you mean '" + k + "'?)").orElse("");
+                errors.add(new ConfigError(name, own.root().get(key).origin().lineNumber(), null, key,
+                        "unknown top-level key" + hint + "; procpool reads 'pool' (and 'pekko' to tune its actor system)"));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new InvalidConfigException(errors);
+        }
+        try {
+            // -Dpool.admin.port=9901 and the like override the file, as Typesafe Config users expect.
+            Config overrides = ConfigFactory.systemProperties().withOnlyPath("pool")
+                    .withFallback(ConfigFactory.systemProperties().withOnlyPath("pekko"));
+            return overrides.withFallback(own).withFallback(ConfigFactory.defaultReference()).resolve();
+        } catch (ConfigException e) {
+            throw single(name, lineOf(e), "cannot be resolved: " + stripOrigin(e));
+        }
+    }
+
+    /**
+     * Validates the {@code pool} section of {@code config} (which must already carry procpool's
+     * reference defaults, as {@code ConfigFactory.load()} or {@link #parseFile} give).
+     *
+     * @param source how to name the configuration in messages (a file name)
+     * @param baseDir what relative paths resolve against
+     */
+    public static PoolSettings fromConfig(Config config, String source, Path baseDir) throws InvalidConfigException {
+        List<ConfigError> errors = new ArrayList<>();
+        // Harmless when the defaults are already there; needed when an application hands in a bare Config.
+        config = config.withFallback(ConfigFactory.defaultReference());
+        FieldReader pool = new FieldReader(config, source, null, "", errors).child("pool");
+        if (pool == null) {
+            throw new InvalidConfigException(errors);
+        }
+        pool = new FieldReader(pool.config(), source, null, "pool.", errors);
+        pool.rejectUnknownKeys(POOL_KEYS);
+        AdminSettings admin = readAdmin(pool.child("admin"));
+        Path stateDir = baseDir.resolve(pool.string("state-dir")).normalize();
+
+        FieldReader defaults = pool.child("defaults");
+        if (defaults != null) {
+            defaults.rejectUnknownKeys(SERVICE_KEYS);
+            for (String noDefault : List.of("command", "ports")) {
+                if (defaults.has(noDefault)) {
+                    defaults.fail(noDefault, "cannot have a default: every service sets its own");
+                }
+            }
+        }
+        Map<String, ServiceSettings> services = new LinkedHashMap<>();
+        ConfigValue servicesValue = pool.value("services");
+        if (servicesValue.valueType() != ConfigValueType.OBJECT) {
+            pool.fail("services", servicesValue, "must be an object { NAME { command = ..., ports = [...] } }");
+        } else if (defaults != null) {
+            for (Map.Entry<String, ConfigValue> e : inFileOrder((ConfigObject) servicesValue)) {
+                readService(e.getKey(), e.getValue(), defaults.config(), source, baseDir, errors)
+                        .ifPresent(s -> services.put(s.name(), s));
+            }
+        }
+        checkPorts(services, admin, source, pool, errors);
+        if (!errors.isEmpty()) {
+            throw new InvalidConfigException(errors);
+        }
+        return new PoolSettings(source, admin, stateDir, services);
+    }
+
+    /** HOCON objects are unordered; services keep the order they were written in (status, logs). */
+    private static List<Map.Entry<String, ConfigValue>> inFileOrder(ConfigObject object) {
+        List<Map.Entry<String, ConfigValue>> entries = new ArrayList<>(object.entrySet());
+        entries.sort(java.util.Comparator
+                .comparing((Map.Entry<String, ConfigValue> e) -> String.valueOf(e.getValue().origin().filename()))
+                .thenComparingInt(e -> e.getValue().origin().lineNumber())
+                .thenComparing(Map.Entry::getKey));
+        return entries;
+    }
+
+    private static AdminSettings readAdmin(FieldReader admin) {
+        if (admin == null) {
+            return new AdminSettings(false, "127.0.0.1", 0, Optional.empty());
+        }
+        admin.rejectUnknownKeys(ADMIN_KEYS);
+        boolean enabled = admin.bool("enabled");
+        String host = admin.string("host").trim();
+        int port = admin.integer("port", 0, 65535);
+        String token = admin.string("token");
+        if (host.isEmpty()) {
+            admin.fail("host", "must not be empty; use \"127.0.0.1\" for loopback");
+        }
+        Optional<String> tokenOpt = token.isBlank() ? Optional.empty() : Optional.of(token);
+        if (enabled && tokenOpt.isEmpty() && !isLoopback(host)) {
+            admin.fail("host", "binds the admin API to a non-loopback address (" + host
+                    + ") without a token; set pool.admin.token or bind to 127.0.0.1");
+        }
+        return new AdminSettings(enabled, host, port, tokenOpt);
+    }
+
+    static boolean isLoopback(String host) {
+        return host.equals("localhost") || host.equals("::1") || host.equals("[::1]") || host.startsWith("127.");
+    }
+
+    private static Optional<ServiceSettings> readService(String name, ConfigValue value, Config defaults,
+                                                         String source, Path baseDir, List<ConfigError> errors) {
+        int before = errors.size();
+        if (!name.matches("[A-Za-z0-9_-]{1,64}")) {
+            errors.add(new ConfigError(source, value.origin().lineNumber(), name, null,
+                    "the service name may only use letters, digits, '-' and '_' (1 to 64 of them)"));
+        }
+        if (value.valueType() != ConfigValueType.OBJECT) {
+            errors.add(new ConfigError(source, value.origin().lineNumber(), name, null,
+                    "must be an object { command = ..., ports = [...] }, got " + FieldReader.describe(value)));
+            return Optional.empty();
+        }
+        Config own = ((ConfigObject) value).toConfig();
+        FieldReader svc = new FieldReader(own.withFallback(defaults), source, name, "", errors);
+        svc.rejectUnknownKeys(SERVICE_KEYS);
+        boolean enabled = svc.bool("enabled");
+        List<String> command = readCommand(svc);
+        List<Integer> ports = readPorts(svc);
+        int maxPorts = Math.max(ports.size(), 0);
+        int min = svc.has("min-processes") ? svc.integer("min-processes", 0, 65535) : maxPorts;
+        int max = svc.has("max-processes") ? svc.integer("max-processes", 1, 65535) : Math.max(1, maxPorts);
+        if (min > max) {
+            svc.fail("min-processes", "(" + min + ") must not exceed max-processes (" + max + ")");
+        }
+        if (!ports.isEmpty() && max > ports.size()) {
+            svc.fail("max-processes", "(" + max + ") must not exceed the number of ports (" + ports.size()
+                    + "): each instance needs a port of its own");
+        }
+        Path workingDir = baseDir.resolve(svc.string("working-dir")).normalize();
+        if (enabled && !Files.isDirectory(workingDir)) {
+            svc.fail("working-dir", "is not an existing directory: " + workingDir);
+        }
+        Map<String, String> env = readEnv(svc);
+        HealthSettings health = HealthReader.read(svc, defaults, source, name, errors);
+        RestartSettings restart = readRestart(svc.child("restart"));
+        StopSettings stop = readStop(svc.child("stop"));
+        LogSettings log = readLog(svc.child("log"));
+        if (errors.size() > before) {
+            return Optional.empty();
+        }
+        return Optional.of(new ServiceSettings(name, enabled, command, ports, min, max, workingDir, env,
+                health, restart, stop, log));
+    }
+
+    private static List<String> readCommand(FieldReader svc) {
+        if (!svc.has("command")) {
+            svc.fail("command", "is missing: say what to run, such as command = \"./build/search.cgi {port}\"");
+            return List.of();
+        }
+        ConfigValue v = svc.value("command");
+        if (v.valueType() == ConfigValueType.LIST) {
+            List<String> words = new ArrayList<>();
+            for (Object o : (List<?>) v.unwrapped()) {
+                if (o instanceof Map || o instanceof List || o == null) {
+                    svc.fail("command", v, "must be a list of strings, and one item is " + (o == null ? "null" : "not a string"));
+                    return List.of();
+                }
+                words.add(String.valueOf(o));
+            }
+            if (words.isEmpty() || words.get(0).isBlank()) {
+                svc.fail("command", v, "must not be empty");
+                return List.of();
+            }
+            return words;
+        }
+        String text = svc.string("command");
+        try {
+            return CommandLine.split(text);
+        } catch (CommandLine.SyntaxException e) {
+            svc.fail("command", v, e.getMessage());
+            return List.of();
+        }
+    }
+
+    private static List<Integer> readPorts(FieldReader svc) {
+        if (!svc.has("ports")) {
+            svc.fail("ports", "is missing: list the ports instances run on, such as ports = [8000, 8001]");
+            return List.of();
+        }
+        ConfigValue v = svc.value("ports");
+        if (v.valueType() != ConfigValueType.LIST) {
+            svc.fail("ports", v, "must be a list of ports such as [8000, 8001], got " + FieldReader.describe(v));
+            return List.of();
+        }
+        List<Integer> ports = new ArrayList<>();
+        List<?> items = (List<?>) v.unwrapped();
+        if (items.isEmpty()) {
+            svc.fail("ports", v, "must list at least one port");
+        }
+        for (int i = 0; i < items.size(); i++) {
+            Object o = items.get(i);
+            Integer port = null;
+            if (o instanceof Integer n) {
+                port = n;
+            } else if (o instanceof String s && s.trim().matches("\\d{1,5}")) {
+                port = Integer.parseInt(s.trim());
+            }
+            if (port == null || port < 1 || port > 65535) {
+                svc.fail("ports[" + i + "]", v, "must be a port between 1 and 65535, got " + o);
+            } else if (ports.contains(port)) {
+                svc.fail("ports[" + i + "]", v, "repeats port " + port);
+            } else {
+                ports.add(port);
+            }
+        }
+        return ports;
+    }
+
+    private static Map<String, String> readEnv(FieldReader svc) {
+        FieldReader env = svc.child("env");
+        Map<String, String> out = new HashMap<>();
+        if (env == null) {
+            return out;
+        }
+        for (Map.Entry<String, ConfigValue> e : env.config().root().entrySet()) {
+            String key = e.getKey();
+            ConfigValue v = e.getValue();
+            if (key.isEmpty() || key.contains("=") || key.indexOf('\0') >= 0) {
+                env.fail(key, v, "is not a valid environment variable name");
+            } else if (v.valueType() == ConfigValueType.OBJECT || v.valueType() == ConfigValueType.LIST
+                    || v.valueType() == ConfigValueType.NULL) {
+                env.fail(key, v, "must be a string, number or boolean, got " + FieldReader.describe(v));
+            } else {
+                out.put(key, String.valueOf(v.unwrapped()));
+            }
+        }
+        return out;
+    }
+
+    private static RestartSettings readRestart(FieldReader r) {
+        if (r == null) {
+            return null;
+        }
+        r.rejectUnknownKeys(RESTART_KEYS);
+        var min = r.duration("min-backoff", true, "no backoff");
+        var max = r.duration("max-backoff", false, null);
+        double factor = r.decimal("random-factor", 0.0, 1.0);
+        var reset = r.duration("reset-after", false, null);
+        int maxRestarts = r.integer("max-restarts", 0, 1_000_000);
+        var cooldown = r.duration("cooldown", true, "never retry");
+        if (min.compareTo(max) > 0) {
+            r.fail("max-backoff", "(" + max + ") must not be less than min-backoff (" + min + ")");
+        }
+        return new RestartSettings(min, max, factor, reset, maxRestarts, cooldown);
+    }
+
+    private static StopSettings readStop(FieldReader s) {
+        if (s == null) {
+            return null;
+        }
+        s.rejectUnknownKeys(STOP_KEYS);
+        String signalName = s.string("signal");
+        var signal = io.procpool.process.Signal.parse(signalName)
+                .filter(sig -> sig != io.procpool.process.Signal.KILL);
+        if (signal.isEmpty()) {
+            s.fail("signal", "must be TERM, INT, QUIT or HUP, got \"" + signalName + "\"");
+        }
+        var timeout = s.duration("timeout", false, null);
+        return new StopSettings(signal.orElse(io.procpool.process.Signal.TERM), timeout);
+    }
+
+    private static LogSettings readLog(FieldReader l) {
+        if (l == null) {
+            return null;
+        }
+        l.rejectUnknownKeys(LOG_KEYS);
+        long maxSize = l.bytes("max-size", 1024, 1L << 40);
+        int keep = l.integer("keep", 0, 100);
+        return new LogSettings(maxSize, keep);
+    }
+
+    private static void checkPorts(Map<String, ServiceSettings> services, AdminSettings admin, String source,
+                                   FieldReader pool, List<ConfigError> errors) {
+        Map<Integer, String> owner = new HashMap<>();
+        for (ServiceSettings s : services.values()) {
+            for (int port : s.ports()) {
+                String other = owner.putIfAbsent(port, s.name());
+                if (other != null) {
+                    errors.add(new ConfigError(source, -1, s.name(), "ports",
+                            "port " + port + " is already used by service '" + other + "'; ports must be unique across services"));
+                }
+            }
+        }
+        if (admin.enabled() && admin.port() != 0 && owner.containsKey(admin.port())) {
+            pool.fail("admin.port", "(" + admin.port() + ") is also a port of service '" + owner.get(admin.port())
+                    + "'; the admin API needs a port of its own");
+        }
+    }
+
+    /**
+     * The manifest of the Python pool manager: {@code {"pools": {NAME: {"min_processes": 1, ...}}}}.
+     * Keys are moved under {@code pool.services} with snake_case turned into procpool's kebab-case;
+     * the values keep their origins, so errors still name the manifest's lines.
+     */
+    private static Config translateManifest(Config parsed, String source, List<ConfigError> errors) {
+        if (!parsed.hasPath("pools")) {
+            return parsed;
+        }
+        if (parsed.hasPath("pool")) {
+            errors.add(new ConfigError(source, parsed.root().get("pools").origin().lineNumber(), null, "pools",
+                    "a file holds either 'pool' (procpool's shape) or 'pools' (the manifest shape), not both"));
+            return ConfigFactory.empty();
+        }
+        ConfigValue pools = parsed.root().get("pools");
+        if (pools.valueType() != ConfigValueType.OBJECT) {
+            errors.add(new ConfigError(source, pools.origin().lineNumber(), null, "pools",
+                    "must be an object {NAME: {\"command\": ..., \"ports\": [...]}}"));
+            return ConfigFactory.empty();
+        }
+        Config out = ConfigFactory.empty();
+        for (Map.Entry<String, ConfigValue> svc : ((ConfigObject) pools).entrySet()) {
+            String base = ConfigUtil.joinPath("pool", "services", svc.getKey());
+            if (svc.getValue().valueType() != ConfigValueType.OBJECT) {
+                out = out.withValue(base, svc.getValue());
+                continue;
+            }
+            out = out.withValue(base, ConfigFactory.empty().root().withOrigin(svc.getValue().origin()));
+            for (Map.Entry<String, ConfigValue> field : ((ConfigObject) svc.getValue()).entrySet()) {
+                String key = field.getKey().replace('_', '-');
+                out = out.withValue(ConfigUtil.joinPath("pool", "services", svc.getKey(), key), field.getValue());
+            }
+        }
+        for (String key : parsed.root().keySet()) {
+            if (!key.equals("pools")) {
+                out = out.withValue(ConfigUtil.joinPath(key), parsed.root().get(key));
+            }
+        }
+        return out;
+    }
+
+    private static InvalidConfigException single(String file, String message) {
+        return single(file, -1, message);
+    }
+
+    private static InvalidConfigException single(String file, int line, String message) {
+        return new InvalidConfigException(List.of(new ConfigError(file, line, null, null, message)));
+    }
+
+    private static int lineOf(ConfigException e) {
+        return e.origin() == null ? -1 : e.origin().lineNumber();
+    }
+
+    /** Typesafe prefixes messages with the origin ("file: 3: ..."); we print our own. */
+    private static String stripOrigin(ConfigException e) {
+        String msg = e.getMessage();
+        if (e.origin() != null) {
+            String prefix = e.origin().description() + ": ";
+            if (msg.startsWith(prefix)) {
+                msg = msg.substring(prefix.length());
+            }
+        }
+        return msg;
+    }
+}

@@ -1,0 +1,32 @@
+package io.procpool.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A whole pool, validated and immutable: read once from a {@code Config} and then passed around.
+ *
+ * @param source where the configuration came from (a file name), for messages
+ * @param admin the admin HTTP server
+ * @param stateDir where child logs and the state file live (absolute)
+ * @param services every configured service, enabled or not, in the order of the file
+ */
+public record PoolSettings(String source, AdminSettings admin, Path stateDir, Map<String, ServiceSettings> services) {
+
+    public PoolSettings {
+        services = Collections.unmodifiableMap(new LinkedHashMap<>(services));
+    }
+
+    /** The directory captured output goes to. */
+    public Path logDir() {
+        return stateDir.resolve("logs");
+    }
+
+    /** The longest time a graceful stop of any service may take, kill included. */
+    public Duration longestStop() {
+        return services.values().stream().map(s -> s.stop().timeout()).max(Duration::compareTo).orElse(Duration.ZERO);
+    }
+}

@@ -1,0 +1,47 @@
+package io.procpool.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One service, validated: a command run once per port, between {@code minProcesses} and
+ * {@code maxProcesses} instances at a time. Instance i runs on {@code ports.get(i)}.
+ *
+ * @param name the service's name, safe for file names and URLs
+ * @param enabled false: configured but never started (reported as DISABLED)
+ * @param command the words of the command line; {@code {port}} is replaced per instance
+ * @param ports the ports instances may run on, in the order they are used
+ * @param minProcesses instances started at once and kept at least
+ * @param maxProcesses instances the service may scale up to
+ * @param workingDir the directory the command runs in (absolute)
+ * @param env variables added to procpool's own environment; {@code {port}} is replaced
+ * @param health how instances are probed
+ * @param restart how failed instances are restarted
+ * @param stop how instances are stopped
+ * @param log how captured output is rotated
+ */
+public record ServiceSettings(String name, boolean enabled, List<String> command, List<Integer> ports,
+                              int minProcesses, int maxProcesses, Path workingDir, Map<String, String> env,
+                              HealthSettings health, RestartSettings restart, StopSettings stop,
+                              LogSettings log) {
+
+    public ServiceSettings {
+        command = List.copyOf(command);
+        ports = List.copyOf(ports);
+        env = Map.copyOf(env);
+    }
+
+    /** The command line of the instance on {@code port}, with {@code {port}} substituted. */
+    public List<String> commandFor(int port) {
+        return command.stream().map(w -> CommandLine.substitutePort(w, port)).toList();
+    }
+
+    /** The extra environment of the instance on {@code port}, including {@code PORT}. */
+    public Map<String, String> envFor(int port) {
+        Map<String, String> out = new java.util.HashMap<>();
+        env.forEach((k, v) -> out.put(k, CommandLine.substitutePort(v, port)));
+        out.put("PORT", Integer.toString(port));
+        return Map.copyOf(out);
+    }
+}

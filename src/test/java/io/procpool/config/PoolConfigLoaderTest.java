@@ -1,0 +1,282 @@
+package io.procpool.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.procpool.process.Signal;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PoolConfigLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    private Path write(String name, String text) throws IOException {
+        Path file = dir.resolve(name);
+        Files.writeString(file, text);
+        return file;
+    }
+
+    private PoolSettings load(String name, String text) throws Exception {
+        return PoolConfigLoader.loadFile(write(name, text), dir);
+    }
+
+    private List<ConfigError> errors(String name, String text) throws IOException {
+        Path file = write(name, text);
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> PoolConfigLoader.loadFile(file, dir));
+        return e.errors();
+    }
+
+    private static ConfigError only(List<ConfigError> errors) {
+        assertEquals(1, errors.size(), errors.toString());
+        return errors.get(0);
+    }
+
+    @Test
+    void readsAServiceWithDefaultsFilledIn() throws Exception {
+        PoolSettings pool = load("pool.conf", """
+                pool.services.search {
+                  command = "./build/search.cgi --port {port}"
+                  ports = [8000, 8001]
+                  min-processes = 1
+                  health-check = "/?q=health"
+                }
+                """);
+        ServiceSettings s = pool.services().get("search");
+        assertEquals(List.of("./build/search.cgi", "--port", "{port}"), s.command());
+        assertEquals(List.of("./build/search.cgi", "--port", "8001"), s.commandFor(8001));
+        assertEquals(List.of(8000, 8001), s.ports());
+        assertEquals(1, s.minProcesses());
+        assertEquals(2, s.maxProcesses());
+        assertEquals("/?q=health", s.health().path());
+        assertEquals(HealthSettings.Type.HTTP, s.health().type());
+        assertEquals(Duration.ofMillis(100), s.restart().minBackoff());
+        assertEquals(Duration.ofSeconds(30), s.restart().maxBackoff());
+        assertEquals(0.2, s.restart().randomFactor());
+        assertEquals(10, s.restart().maxRestarts());
+        assertEquals(Duration.ofMinutes(5), s.restart().cooldown());
+        assertEquals(new StopSettings(Signal.TERM, Duration.ofSeconds(10)), s.stop());
+        assertEquals(new LogSettings(10L * 1024 * 1024, 3), s.log());
+        assertEquals(dir, s.workingDir());
+        assertEquals(dir.resolve("var/procpool"), pool.stateDir());
+        assertEquals("8001", s.envFor(8001).get("PORT"));
+        assertTrue(s.enabled());
+        assertEquals(9900, pool.admin().port());
+    }
+
+    @Test
+    void poolDefaultsAreMergedUnderEveryService() throws Exception {
+        PoolSettings pool = load("pool.conf", """
+                pool {
+                  defaults { stop.timeout = 3s, restart { max-restarts = 4 }, env { MODE = prod } }
+                  services {
+                    a { command = "a", ports = [9001], restart.max-restarts = 7 }
+                    b { command = "b", ports = [9002], env { EXTRA = "{port}" } }
+                  }
+                }
+                """);
+        assertEquals(7, pool.services().get("a").restart().maxRestarts());
+        assertEquals(4, pool.services().get("b").restart().maxRestarts());
+        assertEquals(Duration.ofSeconds(3), pool.services().get("a").stop().timeout());
+        assertEquals(Map.of("MODE", "prod", "EXTRA", "9002", "PORT", "9002"), pool.services().get("b").envFor(9002));
+    }
+
+    @Test
+    void missingMinAndMaxMeanEveryPort() throws Exception {
+        ServiceSettings s = load("p.conf", "pool.services.x { command = x, ports = [7001, 7002, 7003] }").services().get("x");
+        assertEquals(3, s.minProcesses());
+        assertEquals(3, s.maxProcesses());
+    }
+
+    @Test
+    void commandMayBeAListOfWords() throws Exception {
+        ServiceSettings s = load("p.conf", "pool.services.x { command = [sh, -c, \"exec srv {port} | tee\"], ports = [7001] }")
+                .services().get("x");
+        assertEquals(List.of("sh", "-c", "exec srv 7001 | tee"), s.commandFor(7001));
+    }
+
+    @Test
+    void readsTheSeedManifestUnchanged() throws Exception {
+        PoolSettings pool = load("manifest.json", """
+                {"pools": {
+                  "search": {"command": "./build/search.cgi", "ports": [8000, 8001],
+                             "min_processes": 1, "max_processes": 2, "health_check": "/?q=health"},
+                  "python_cgi": {"command": "python3 ./discovery/samples/python/sample_python_cgi.py",
+                                 "ports": [8003], "min_processes": 1, "max_processes": 1,
+                                 "health_check": "/?service=health"}
+                }}
+                """);
+        assertEquals(List.of("search", "python_cgi"), List.copyOf(pool.services().keySet()));
+        ServiceSettings py = pool.services().get("python_cgi");
+        assertEquals(List.of("python3", "./discovery/samples/python/sample_python_cgi.py"), py.command());
+        assertEquals(1, py.maxProcesses());
+        assertEquals("/?service=health", py.health().path());
+        assertEquals(2, pool.services().get("search").maxProcesses());
+    }
+
+    @Test
+    void manifestTyposAreReportedWithTheirLine() throws IOException {
+        ConfigError e = only(errors("m.json", """
+                {"pools": {
+                  "auth": {"command": "./build/auth.cgi", "ports": [8002],
+                           "min_procesess": 1}
+                }}
+                """));
+        assertEquals("auth", e.service());
+        assertEquals("min-procesess", e.key());
+        assertEquals(3, e.line());
+        assertTrue(e.message().contains("did you mean 'min-processes'"), e.message());
+    }
+
+    @Test
+    void unknownKeyNamesFileServiceKeyAndSuggestion() throws IOException {
+        ConfigError e = only(errors("pool.conf", """
+                pool.services.search {
+                  command = "./s"
+                  prots = [8000]
+                  ports = [8000]
+                }
+                """));
+        String text = e.render();
+        assertTrue(text.startsWith(dir.resolve("pool.conf") + ":3: service 'search', key 'prots'"), text);
+        assertTrue(text.contains("did you mean 'ports'"), text);
+    }
+
+    @Test
+    void unknownNestedKeyIsNamedWithItsPath() throws IOException {
+        ConfigError e = only(errors("pool.conf", "pool.services.s { command = x, ports = [1], restart { max-restart = 3 } }"));
+        assertEquals("restart.max-restart", e.key());
+        assertTrue(e.message().contains("did you mean 'max-restarts'"), e.message());
+    }
+
+    @Test
+    void reportsEveryErrorAtOnce() throws IOException {
+        List<ConfigError> errs = errors("pool.conf", """
+                pool.services {
+                  a { command = "", ports = [0, 70000], min-processes = 3, max-processes = 1 }
+                  b { command = "b", ports = "8000", stop.signal = USR1, restart.min-backoff = fast }
+                }
+                """);
+        List<String> keys = errs.stream().map(e -> e.service() + "/" + e.key()).toList();
+        assertTrue(keys.containsAll(List.of("a/command", "a/ports[0]", "a/ports[1]", "a/min-processes",
+                "b/ports", "b/stop.signal", "b/restart.min-backoff")), keys.toString());
+    }
+
+    @Test
+    void portsMustBeUniqueAcrossServices() throws IOException {
+        ConfigError e = only(errors("pool.conf", """
+                pool.services { a { command = a, ports = [8000] }, b { command = b, ports = [8001, 8000] } }
+                """));
+        assertEquals("b", e.service());
+        assertTrue(e.message().contains("already used by service 'a'"), e.message());
+    }
+
+    @Test
+    void maxMayNotExceedThePorts() throws IOException {
+        ConfigError e = only(errors("p.conf", "pool.services.a { command = a, ports = [8000], max-processes = 2 }"));
+        assertEquals("max-processes", e.key());
+    }
+
+    @Test
+    void adminPortMayNotBeAServicePort() throws IOException {
+        ConfigError e = only(errors("p.conf", "pool { admin.port = 8000, services.a { command = a, ports = [8000] } }"));
+        assertEquals("pool.admin.port", e.key());
+    }
+
+    @Test
+    void durationsMustBePositive() throws IOException {
+        List<ConfigError> errs = errors("p.conf", "pool.services.a { command = a, ports = [1], stop.timeout = 0s, restart.reset-after = -1s }");
+        assertEquals(List.of("restart.reset-after", "stop.timeout"), errs.stream().map(ConfigError::key).sorted().toList());
+    }
+
+    @Test
+    void zeroMinBackoffAndZeroCooldownAreAllowed() throws Exception {
+        ServiceSettings s = load("p.conf", "pool.services.a { command = a, ports = [1], restart { min-backoff = 0, cooldown = 0 } }")
+                .services().get("a");
+        assertEquals(Duration.ZERO, s.restart().minBackoff());
+        assertFalse(s.restart().retriesAfterCooldown());
+    }
+
+    @Test
+    void shellOperatorsInACommandStringAreRejected() throws IOException {
+        ConfigError e = only(errors("p.conf", "pool.services.a { command = \"srv | tee log\", ports = [1] }"));
+        assertEquals("command", e.key());
+        assertTrue(e.message().contains("shell operator '|'"), e.message());
+    }
+
+    @Test
+    void wrongTypesAreNamed() throws IOException {
+        List<ConfigError> errs = errors("p.conf", """
+                pool.services.a { command = a, ports = [1], enabled = maybe, restart = 5, env { X { y = 1 } } }
+                """);
+        List<String> keys = errs.stream().map(ConfigError::key).sorted().toList();
+        assertEquals(List.of("enabled", "env.X", "restart"), keys);
+    }
+
+    @Test
+    void missingWorkingDirIsAnError() throws IOException {
+        ConfigError e = only(errors("p.conf", "pool.services.a { command = a, ports = [1], working-dir = nowhere }"));
+        assertEquals("working-dir", e.key());
+    }
+
+    @Test
+    void serviceNamesMustBeSafeForFilesAndUrls() throws IOException {
+        ConfigError e = only(errors("p.conf", "pool.services { \"a/b\" { command = a, ports = [1] } }"));
+        assertEquals("a/b", e.service());
+    }
+
+    @Test
+    void publicAdminWithoutTokenIsAnError() throws IOException {
+        ConfigError e = only(errors("p.conf", "pool.admin.host = \"0.0.0.0\""));
+        assertEquals("pool.admin.host", e.key());
+        assertTrue(e.message().contains("token"), e.message());
+    }
+
+    @Test
+    void unknownTopLevelKeyIsAnError() throws IOException {
+        ConfigError e = only(errors("p.conf", "pol { services {} }"));
+        assertEquals("pol", e.key());
+        assertTrue(e.message().contains("did you mean 'pool'"), e.message());
+    }
+
+    @Test
+    void syntaxErrorsNameFileAndLine() throws IOException {
+        ConfigError e = only(errors("p.conf", "pool {\n  services {\n    a { command = \"x }\n"));
+        assertTrue(e.render().startsWith(dir.resolve("p.conf").toString()), e.render());
+        assertTrue(e.line() > 0, e.render());
+    }
+
+    @Test
+    void missingFileIsAnError() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> PoolConfigLoader.loadFile(dir.resolve("none.conf"), dir));
+        assertTrue(e.getMessage().contains("no such file"), e.getMessage());
+    }
+
+    @Test
+    void healthCheckObjectFormInheritsUnsetKeys() throws Exception {
+        HealthSettings h = load("p.conf", """
+                pool.services.a { command = a, ports = [1], health-check { path = "/h", interval = 500ms, type = http } }
+                """).services().get("a").health();
+        assertEquals("/h", h.path());
+        assertEquals(Duration.ofMillis(500), h.interval());
+        assertEquals(Duration.ofSeconds(1), h.timeout());
+        assertTrue(h.expectStatus().contains(204));
+        assertFalse(h.expectStatus().contains(500));
+    }
+
+    @Test
+    void noHealthPathMeansATcpProbe() throws Exception {
+        assertEquals(HealthSettings.Type.TCP,
+                load("p.conf", "pool.services.a { command = a, ports = [1] }").services().get("a").health().type());
+    }
+}
