@@ -1,0 +1,140 @@
+package io.procpool.process;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every child process group this manager has alive, mirrored into the {@link StateFile}, with a
+ * JVM shutdown hook as the last backstop: whatever is still registered when the JVM exits (after
+ * a grace for a graceful stop already under way) is SIGKILLed.
+ *
+ * <p>State writes happen on one thread and coalesce: many changes while a write is under way
+ * produce one more write, not many.
+ */
+final class ChildRegistry {
+
+    private static final Logger log = LoggerFactory.getLogger(ChildRegistry.class);
+
+    private final Map<Long, StateFile.Entry> live = new ConcurrentHashMap<>();
+    private final StateFile stateFile;
+    private final ExecutorService writer;
+    private final AtomicBoolean writeQueued = new AtomicBoolean();
+    private final Object emptied = new Object();
+    private final Thread backstop;
+
+    ChildRegistry(StateFile stateFile, Duration backstopGrace) {
+        this.stateFile = stateFile;
+        this.writer = Executors.newSingleThreadExecutor(r -> daemon(r, "procpool-state"));
+        this.backstop = new Thread(() -> killAllAfter(backstopGrace), "procpool-backstop");
+        Runtime.getRuntime().addShutdownHook(backstop);
+    }
+
+    void add(StateFile.Entry entry) {
+        live.put(entry.pid(), entry);
+        scheduleWrite();
+    }
+
+    void remove(long pid) {
+        if (live.remove(pid) != null) {
+            scheduleWrite();
+            if (live.isEmpty()) {
+                synchronized (emptied) {
+                    emptied.notifyAll();
+                }
+            }
+        }
+    }
+
+    int size() {
+        return live.size();
+    }
+
+    /** Writes the file now, on the caller's thread (at startup and at close). */
+    void writeNow() {
+        try {
+            List<StateFile.Entry> entries = live.values().stream()
+                    .sorted(Comparator.comparing(StateFile.Entry::service).thenComparingInt(StateFile.Entry::port)).toList();
+            stateFile.write(new StateFile.Content(ProcessHandle.current().pid(), entries));
+        } catch (IOException e) {
+            log.error("cannot write the state file {}: {}", stateFile.path(), e.toString());
+        }
+    }
+
+    private void scheduleWrite() {
+        if (writeQueued.compareAndSet(false, true)) {
+            try {
+                writer.execute(() -> {
+                    writeQueued.set(false);
+                    writeNow();
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                writeQueued.set(false);
+            }
+        }
+    }
+
+    /** Stops the writer after a last write; the backstop hook stays until the JVM exits. */
+    void close() {
+        writer.shutdown();
+        try {
+            writer.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        writeNow();
+        if (!live.isEmpty()) {
+            return; // children still run: the backstop stays armed
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(backstop);
+        } catch (IllegalStateException e) {
+            // The JVM is already shutting down: the hook runs anyway and finds nothing left.
+        }
+    }
+
+    /** SIGKILLs every registered group now. */
+    void killAll() {
+        for (StateFile.Entry e : live.values()) {
+            Posix.killGroup(e.pid(), Signal.KILL.number());
+        }
+    }
+
+    /** SIGKILLs every registered group that a graceful stop has not removed within {@code grace}. */
+    private void killAllAfter(Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        synchronized (emptied) {
+            while (!live.isEmpty()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(emptied, left);
+                } catch (InterruptedException e) {
+                    break;
+                }
+            }
+        }
+        for (StateFile.Entry e : live.values()) {
+            System.err.println("procpool: JVM exiting with " + e.service() + ":" + e.port() + " pid " + e.pid()
+                    + " still running; sending SIGKILL to its process group");
+            Posix.killGroup(e.pid(), Signal.KILL.number());
+        }
+    }
+
+    static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+}

@@ -1,0 +1,68 @@
+package io.procpool.process;
+
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/** A real child process, leader of its own process group (see {@link ChildProcess}). */
+final class OsChildProcess implements ChildProcess {
+
+    private final Process process;
+    private final Optional<Instant> startTime;
+    private final CompletableFuture<ExitStatus> exit;
+    private final ChildRegistry registry;
+    /** Set once the leader is reaped and the group seen empty: its number may now be reused. */
+    private volatile boolean gone;
+
+    OsChildProcess(Process process, ChildRegistry registry) {
+        this.process = process;
+        this.registry = registry;
+        this.startTime = process.info().startInstant();
+        this.exit = process.onExit().thenApply(p -> new ExitStatus(p.exitValue()));
+        // The registry forgets a child only when its whole group is gone (see groupAlive), so a
+        // manager killed while a group's remnants are still dying leaves a record behind.
+        this.exit.thenRun(this::groupAlive);
+    }
+
+    @Override
+    public long pid() {
+        return process.pid();
+    }
+
+    @Override
+    public Optional<Instant> startTime() {
+        return startTime;
+    }
+
+    @Override
+    public CompletionStage<ExitStatus> onExit() {
+        return exit;
+    }
+
+    @Override
+    public void signal(Signal signal) {
+        if (!gone) {
+            Posix.killGroup(pid(), signal.number());
+        }
+    }
+
+    @Override
+    public boolean groupAlive() {
+        if (gone) {
+            return false;
+        }
+        boolean alive = Posix.groupExists(pid());
+        if (!alive && exit.isDone()) {
+            // Never signal this number again: once free, the kernel may give it to a stranger.
+            gone = true;
+            registry.remove(pid());
+        }
+        return alive;
+    }
+
+    @Override
+    public String toString() {
+        return "pid " + pid();
+    }
+}

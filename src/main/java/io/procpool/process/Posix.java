@@ -1,0 +1,50 @@
+package io.procpool.process;
+
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+
+/**
+ * The two libc calls the JDK does not offer: {@code kill(2)} with any signal, and on a whole
+ * process group. Loaded once; every call is a plain system call that cannot block.
+ */
+public final class Posix {
+
+    private static final int ESRCH = 3;
+
+    private interface LibC extends Library {
+        int kill(int pid, int sig);
+    }
+
+    private static final LibC C = Native.load("c", LibC.class);
+
+    private Posix() {
+    }
+
+    /**
+     * Sends {@code signal} to every process in group {@code pgid}.
+     *
+     * @return false when the group does not exist (any more)
+     */
+    public static boolean killGroup(long pgid, int signal) {
+        if (pgid <= 1) {
+            throw new IllegalArgumentException("refusing to signal process group " + pgid);
+        }
+        return C.kill((int) -pgid, signal) == 0;
+    }
+
+    /** Sends {@code signal} to the single process {@code pid}; false when it does not exist. */
+    public static boolean kill(long pid, int signal) {
+        if (pid <= 1) {
+            throw new IllegalArgumentException("refusing to signal process " + pid);
+        }
+        return C.kill((int) pid, signal) == 0;
+    }
+
+    /** True while any process of group {@code pgid} exists (one we may not signal counts too). */
+    public static boolean groupExists(long pgid) {
+        if (pgid <= 1) {
+            return false;
+        }
+        return C.kill((int) -pgid, 0) == 0 || Native.getLastError() != ESRCH;
+    }
+}
