@@ -1,0 +1,46 @@
+package io.procpool.supervision;
+
+import io.procpool.config.RestartSettings;
+import java.time.Duration;
+
+/**
+ * The restart delay schedule as a pure function, the same one Pekko's restart-with-backoff
+ * applies: {@code min(maxBackoff, minBackoff * 2^n)}, stretched by a random {@code 0..randomFactor}.
+ * Pekko picks the random part itself; this class gives the range it falls in, for logs.
+ */
+public final class Backoff {
+
+    private Backoff() {
+    }
+
+    /** The delay before restart number {@code n + 1} after {@code n} consecutive restarts, before jitter. */
+    public static Duration base(RestartSettings s, int n) {
+        if (s.minBackoff().isZero()) {
+            return Duration.ZERO;
+        }
+        double nanos = s.minBackoff().toNanos() * Math.pow(2, Math.min(n, 62));
+        return nanos >= s.maxBackoff().toNanos() ? s.maxBackoff() : Duration.ofNanos((long) nanos);
+    }
+
+    /** The largest delay jitter can stretch {@link #base} to. */
+    public static Duration upper(RestartSettings s, int n) {
+        return Duration.ofNanos((long) (base(s, n).toNanos() * (1.0 + s.randomFactor())));
+    }
+
+    /** True when a failure after {@code n} consecutive restarts spends the budget (FAILED). */
+    public static boolean exhausted(RestartSettings s, int n) {
+        return n >= s.maxRestarts();
+    }
+
+    /** {@code "100ms"}, {@code "1.5s"}, {@code "2m"}: durations as people write them. */
+    public static String format(Duration d) {
+        long ms = d.toMillis();
+        if (ms < 1000) {
+            return ms + "ms";
+        }
+        if (ms < 60_000) {
+            return (ms % 1000 == 0 ? Long.toString(ms / 1000) : String.format(java.util.Locale.ROOT, "%.1f", ms / 1000.0)) + "s";
+        }
+        return (ms % 60_000 == 0 ? Long.toString(ms / 60_000) : String.format(java.util.Locale.ROOT, "%.1f", ms / 60_000.0)) + "m";
+    }
+}

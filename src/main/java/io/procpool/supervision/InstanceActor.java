@@ -1,0 +1,315 @@
+package io.procpool.supervision;
+
+import io.procpool.config.ServiceSettings;
+import io.procpool.process.ChildProcess;
+import io.procpool.process.ExitStatus;
+import io.procpool.process.LaunchException;
+import io.procpool.process.LaunchSpec;
+import io.procpool.process.ProcessLauncher;
+import io.procpool.process.Signal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * Owns exactly one child process on one port: starts it, watches it, stops it.
+ *
+ * <p>An unexpected exit is a failure: once the process group is gone, the actor throws
+ * {@link InstanceFailed} and its parent's supervision restarts it, with backoff, as a fresh
+ * incarnation that starts a new process. A commanded {@link Stop} goes through STOPPING (polite
+ * signal to the group, deadline, SIGKILL) and then the actor stops. The actor never blocks: the
+ * start, the exit and every deadline arrive as messages.
+ *
+ * <p>Every state change is reported to the parent as a {@link StateChanged}; the parent logs it and
+ * keeps the instance's view for status queries, so nothing has to ask this actor (which could be
+ * in its restart backoff, stashing messages).
+ */
+public final class InstanceActor {
+
+    /** Messages an instance understands. */
+    public sealed interface Command {
+    }
+
+    /** Stop the process (signal, deadline, SIGKILL, whole group), then stop this actor. */
+    public enum Stop implements Command {
+        INSTANCE
+    }
+
+    private record Launched(ChildProcess child) implements Command {
+    }
+
+    private record LaunchFailed(Throwable cause) implements Command {
+    }
+
+    private record Exited(ChildProcess child, ExitStatus status) implements Command {
+    }
+
+    private enum Tick implements Command {
+        /** The polite stop signal has had its time. */
+        STOP_DEADLINE,
+        /** SIGKILL has had its time. */
+        KILL_DEADLINE,
+        /** Look again whether the process group is gone (nothing notifies us of non-children). */
+        REAP_POLL,
+        /** This incarnation has run for {@code restart.reset-after}. */
+        STABLE
+    }
+
+    /** What an instance tells its parent. */
+    public sealed interface Event {
+        /** The incarnation that sends it (events from replaced instances are ignored). */
+        ActorRef<Command> instance();
+
+        int port();
+    }
+
+    /**
+     * The instance is now in {@code state} (the parent knows the state it was in before).
+     *
+     * @param pid the process, when there is one
+     * @param exit how the process ended, on the change that reports its exit
+     * @param reason why, for people
+     */
+    public record StateChanged(ActorRef<Command> instance, int port, InstanceState state,
+                               OptionalLong pid, Optional<ExitStatus> exit, String reason) implements Event {
+    }
+
+    /** This incarnation has run for {@code restart.reset-after}: backoff and budget start over. */
+    public record StableRun(ActorRef<Command> instance, int port) implements Event {
+    }
+
+    private static final Duration KILL_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration REAP_INTERVAL = Duration.ofMillis(20);
+
+    /** Why the process is being stopped: by command (then stop), or to be restarted (then fail). */
+    private record Purpose(boolean restart, String reason) {
+        static final Purpose COMMANDED = new Purpose(false, "stop requested");
+
+        static Purpose restart(String reason) {
+            return new Purpose(true, reason);
+        }
+    }
+
+    private final ActorContext<Command> ctx;
+    private final TimerScheduler<Command> timers;
+    private final ServiceSettings service;
+    private final LaunchSpec spec;
+    private final ActorRef<Event> parent;
+    private CompletionStage<ChildProcess> launch;
+    private long startedNanos;
+
+    /**
+     * @param service the service's settings
+     * @param port the port this instance runs on
+     * @param logDir where {@code SERVICE-PORT.log} goes
+     * @param launcher starts the process
+     * @param parent receives this instance's {@link Event}s
+     */
+    public static Behavior<Command> create(ServiceSettings service, int port, Path logDir, ProcessLauncher launcher,
+                                           ActorRef<Event> parent) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+                new InstanceActor(ctx, timers, service, port, logDir, parent).start(launcher)));
+    }
+
+    private InstanceActor(ActorContext<Command> ctx, TimerScheduler<Command> timers, ServiceSettings service, int port,
+                          Path logDir, ActorRef<Event> parent) {
+        this.ctx = ctx;
+        ctx.setLoggerName(InstanceActor.class);
+        this.timers = timers;
+        this.service = service;
+        this.parent = parent;
+        this.spec = new LaunchSpec(service.name(), port, service.commandFor(port), service.workingDir(),
+                service.envFor(port), logDir.resolve(service.name() + "-" + port + ".log"), service.log());
+    }
+
+    // (new incarnation) -> STARTING
+    private Behavior<Command> start(ProcessLauncher launcher) {
+        report(InstanceState.STARTING, OptionalLong.empty(), Optional.empty(),
+                "starting " + io.procpool.config.CommandLine.render(spec.command()));
+        launch = launcher.launch(spec);
+        ctx.pipeToSelf(launch, (child, error) -> error == null ? new Launched(child) : new LaunchFailed(unwrap(error)));
+        // Pekko's backoff counts restarts "without a stable run" from the same moment; the parent
+        // mirrors that count for its logs, so it is told when this incarnation has run that long.
+        timers.startSingleTimer(Tick.STABLE, service.restart().resetAfter());
+        return launching(false);
+    }
+
+    // STARTING: the launch is under way; no process yet. A Stop is remembered until it is known.
+    private Behavior<Command> launching(boolean stopRequested) {
+        return Behaviors.receive(Command.class)
+                .onMessage(Launched.class, m -> onLaunched(m, stopRequested))
+                .onMessage(LaunchFailed.class, m -> onLaunchFailed(m, stopRequested))
+                .onMessageEquals(Stop.INSTANCE, () -> launching(true))
+                .onMessageEquals(Tick.STABLE, Behaviors::same)
+                .onSignal(PreRestart.class, s -> killWhenLaunched())
+                .onSignal(PostStop.class, s -> killWhenLaunched())
+                .build();
+    }
+
+    private Behavior<Command> onLaunched(Launched m, boolean stopRequested) {
+        ChildProcess child = m.child();
+        startedNanos = System.nanoTime();
+        ctx.pipeToSelf(child.onExit(), (status, error) -> new Exited(child, status == null ? new ExitStatus(-1) : status));
+        OptionalLong pid = OptionalLong.of(child.pid());
+        if (stopRequested) {
+            return stopGracefully(child, Purpose.COMMANDED);
+        }
+        // STARTING -> RUNNING
+        report(InstanceState.RUNNING, pid, Optional.empty(), "started");
+        return running(child);
+    }
+
+    private Behavior<Command> onLaunchFailed(LaunchFailed m, boolean stopRequested) {
+        String reason = m.cause().getMessage();
+        if (stopRequested) {
+            // STARTING -> STOPPED
+            report(InstanceState.STOPPED, OptionalLong.empty(), Optional.empty(), reason);
+            return Behaviors.stopped();
+        }
+        if (m.cause() instanceof LaunchException e && e.permanent()) {
+            // STARTING -> FAILED: retrying cannot help until something outside changes.
+            report(InstanceState.FAILED, OptionalLong.empty(), Optional.empty(), reason);
+            throw e;
+        }
+        // STARTING -> BACKOFF
+        report(InstanceState.BACKOFF, OptionalLong.empty(), Optional.empty(), reason);
+        throw new InstanceFailed(spec.label(), reason);
+    }
+
+    // RUNNING: the process is alive.
+    private Behavior<Command> running(ChildProcess child) {
+        return Behaviors.receive(Command.class)
+                .onMessage(Exited.class, m -> onExitedWhileRunning(child, m))
+                .onMessageEquals(Stop.INSTANCE, () -> stopGracefully(child, Purpose.COMMANDED))
+                .onMessageEquals(Tick.STABLE, () -> onStable())
+                .onSignal(PreRestart.class, s -> kill(child))
+                .onSignal(PostStop.class, s -> kill(child))
+                .build();
+    }
+
+    private Behavior<Command> onExitedWhileRunning(ChildProcess child, Exited m) {
+        if (m.child() != child) {
+            return Behaviors.same();
+        }
+        String reason = "exited unexpectedly with " + m.status().describe() + " after " + Backoff.format(uptime());
+        // RUNNING -> BACKOFF (the restart happens once the whole group is gone)
+        report(InstanceState.BACKOFF, OptionalLong.of(child.pid()), Optional.of(m.status()), reason);
+        if (!child.groupAlive()) {
+            throw new InstanceFailed(spec.label(), reason);
+        }
+        // Its children outlived it; nothing would stop them now, and the port must be free.
+        child.signal(Signal.KILL);
+        if (!child.groupAlive()) {
+            throw new InstanceFailed(spec.label(), reason);
+        }
+        timers.startSingleTimer(Tick.KILL_DEADLINE, KILL_TIMEOUT);
+        timers.startTimerWithFixedDelay(Tick.REAP_POLL, REAP_INTERVAL);
+        return stopping(child, Purpose.restart(reason), true, true, InstanceState.BACKOFF);
+    }
+
+    private Behavior<Command> onStable() {
+        parent.tell(new StableRun(ctx.getSelf(), spec.port()));
+        return Behaviors.same();
+    }
+
+    // -> STOPPING: polite signal to the whole group now, SIGKILL at the deadline.
+    private Behavior<Command> stopGracefully(ChildProcess child, Purpose purpose) {
+        report(InstanceState.STOPPING, OptionalLong.of(child.pid()), Optional.empty(), purpose.reason());
+        child.signal(service.stop().signal());
+        timers.startSingleTimer(Tick.STOP_DEADLINE, service.stop().timeout());
+        return stopping(child, purpose, false, false, InstanceState.STOPPING);
+    }
+
+    // STOPPING: a signal was sent; waiting for the leader's exit and then for the group to be empty.
+    private Behavior<Command> stopping(ChildProcess child, Purpose purpose, boolean killed, boolean exited,
+                                       InstanceState shown) {
+        return Behaviors.receive(Command.class)
+                .onMessage(Exited.class, m -> onExitedWhileStopping(child, purpose, killed, shown, m))
+                .onMessageEquals(Tick.REAP_POLL, () -> exited && !child.groupAlive() ? finish(child, purpose, shown) : Behaviors.same())
+                .onMessageEquals(Tick.STOP_DEADLINE, () -> onStopDeadline(child, purpose, exited, shown))
+                .onMessageEquals(Tick.KILL_DEADLINE, () -> onKillDeadline(child, purpose, shown))
+                .onMessageEquals(Stop.INSTANCE, () -> stopping(child, Purpose.COMMANDED, killed, exited, shown))
+                .onMessageEquals(Tick.STABLE, Behaviors::same)
+                .onSignal(PreRestart.class, s -> kill(child))
+                .onSignal(PostStop.class, s -> kill(child))
+                .build();
+    }
+
+    private Behavior<Command> onExitedWhileStopping(ChildProcess child, Purpose purpose, boolean killed,
+                                                    InstanceState shown, Exited m) {
+        if (m.child() != child) {
+            return Behaviors.same();
+        }
+        if (!child.groupAlive()) {
+            return finish(child, purpose, shown);
+        }
+        timers.startTimerWithFixedDelay(Tick.REAP_POLL, REAP_INTERVAL);
+        return stopping(child, purpose, killed, true, shown);
+    }
+
+    private Behavior<Command> onStopDeadline(ChildProcess child, Purpose purpose, boolean exited, InstanceState shown) {
+        ctx.getLog().warn("{} pid {} still running {} after SIG{}; sending SIGKILL to its process group",
+                spec.label(), child.pid(), Backoff.format(service.stop().timeout()), service.stop().signal());
+        child.signal(Signal.KILL);
+        if (exited && !child.groupAlive()) {
+            return finish(child, purpose, shown);
+        }
+        timers.startSingleTimer(Tick.KILL_DEADLINE, KILL_TIMEOUT);
+        return stopping(child, purpose, true, exited, shown);
+    }
+
+    private Behavior<Command> onKillDeadline(ChildProcess child, Purpose purpose, InstanceState shown) {
+        ctx.getLog().error("{} pid {}: process group still alive {} after SIGKILL (uninterruptible sleep?); giving up on it",
+                spec.label(), child.pid(), Backoff.format(KILL_TIMEOUT));
+        return finish(child, purpose, shown);
+    }
+
+    private Behavior<Command> finish(ChildProcess child, Purpose purpose, InstanceState shown) {
+        timers.cancelAll();
+        if (purpose.restart()) {
+            if (shown != InstanceState.BACKOFF) {
+                // STOPPING -> BACKOFF
+                report(InstanceState.BACKOFF, OptionalLong.of(child.pid()), Optional.empty(), purpose.reason());
+            }
+            throw new InstanceFailed(spec.label(), purpose.reason());
+        }
+        // STOPPING -> STOPPED
+        report(InstanceState.STOPPED, OptionalLong.of(child.pid()), Optional.empty(), purpose.reason());
+        return Behaviors.stopped();
+    }
+
+    private Duration uptime() {
+        return Duration.ofNanos(System.nanoTime() - startedNanos);
+    }
+
+    private void report(InstanceState state, OptionalLong pid, Optional<ExitStatus> exit, String reason) {
+        parent.tell(new StateChanged(ctx.getSelf(), spec.port(), state, pid, exit, reason));
+    }
+
+    /** Cleanup on PreRestart and PostStop: never leave a process behind this actor. */
+    private Behavior<Command> kill(ChildProcess child) {
+        if (child.groupAlive()) {
+            child.signal(Signal.KILL);
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> killWhenLaunched() {
+        // Only reached when the actor dies mid-launch: the process may still appear; kill it then.
+        launch.thenAccept(child -> child.signal(Signal.KILL));
+        return Behaviors.same();
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+    }
+}

@@ -1,0 +1,30 @@
+package io.procpool.supervision;
+
+import io.procpool.process.ExitStatus;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * What is known of one instance at one moment; immutable, safe to hand to any thread.
+ *
+ * @param port the instance's port
+ * @param pid its process, while there is one
+ * @param state its state
+ * @param restarts how often it has been restarted since the service started
+ * @param startedNanos {@code System.nanoTime()} when its process started, 0 when not running
+ * @param lastExit how its last process ended, if one has
+ * @param reason the reason given for its last state change
+ */
+public record InstanceStatus(int port, OptionalLong pid, InstanceState state, int restarts, long startedNanos,
+                             Optional<ExitStatus> lastExit, String reason) {
+
+    /** How long its process has been running, in ms (0 when none is). */
+    public long uptimeMillis() {
+        return startedNanos == 0 || !state.live() ? 0 : (System.nanoTime() - startedNanos) / 1_000_000;
+    }
+
+    /** True when the instance should get traffic. */
+    public boolean ready() {
+        return state == InstanceState.HEALTHY || state == InstanceState.RUNNING;
+    }
+}

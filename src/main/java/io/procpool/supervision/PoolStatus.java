@@ -1,0 +1,11 @@
+package io.procpool.supervision;
+
+import java.util.List;
+
+/** Every configured service at one moment, in configuration order; immutable. */
+public record PoolStatus(List<ServiceStatus> services) {
+
+    public PoolStatus {
+        services = List.copyOf(services);
+    }
+}

@@ -1,0 +1,205 @@
+package io.procpool.supervision;
+
+import io.procpool.config.PoolSettings;
+import io.procpool.config.ServiceSettings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * The root of the tree: one {@link PoolActor} per enabled service.
+ *
+ * <p>It is created idle, so that whoever starts it can first bind the admin API (and give up
+ * with nothing started if that fails); {@link Start} spawns the pools. It keeps the latest
+ * {@link ServiceStatus} each pool pushes, so {@link GetStatus} is answered at once.
+ *
+ * <p>{@link StopAll} stops every service in parallel and replies when every process is gone. The
+ * same happens in Pekko's coordinated shutdown (phase {@code service-stop}), so terminating the
+ * actor system, in any way, stops the children gracefully first.
+ */
+public final class PoolSupervisor {
+
+    /** Messages the root understands. */
+    public sealed interface Command {
+    }
+
+    /** Start the pools (once). */
+    public enum Start implements Command {
+        INSTANCE
+    }
+
+    /** Reply with the status of every service. */
+    public record GetStatus(ActorRef<PoolStatus> replyTo) implements Command {
+    }
+
+    /** Stop every service gracefully; reply when all their processes are gone. */
+    public record StopAll(ActorRef<Done> replyTo) implements Command {
+    }
+
+    private record ServiceChanged(ServiceStatus status) implements Command {
+    }
+
+    private final ActorContext<Command> ctx;
+    private final PoolSettings settings;
+    private final PoolEnvironment env;
+    private final ActorRef<ServiceStatus> statusAdapter;
+    private final Map<String, ServiceStatus> statuses = new LinkedHashMap<>();
+    private final Map<String, ActorRef<PoolActor.Command>> pools = new LinkedHashMap<>();
+
+    /**
+     * @param settings the pool to run
+     * @param env the seams to run it against
+     */
+    public static Behavior<Command> create(PoolSettings settings, PoolEnvironment env) {
+        return Behaviors.setup(ctx -> new PoolSupervisor(ctx, settings, env).idle());
+    }
+
+    private PoolSupervisor(ActorContext<Command> ctx, PoolSettings settings, PoolEnvironment env) {
+        this.ctx = ctx;
+        this.settings = settings;
+        this.env = env;
+        this.statusAdapter = ctx.messageAdapter(ServiceStatus.class, ServiceChanged::new);
+        for (ServiceSettings s : settings.services().values()) {
+            statuses.put(s.name(), s.enabled() ? new ServiceStatus(s.name(), ServiceState.STOPPED, 0, List.of())
+                    : ServiceStatus.disabled(s.name()));
+        }
+        registerCoordinatedShutdown();
+    }
+
+    /** The time a graceful stop of everything may take: the longest stop timeout, SIGKILL, margin. */
+    public static Duration stopBudget(PoolSettings settings) {
+        return settings.longestStop().plus(Duration.ofSeconds(10));
+    }
+
+    private void registerCoordinatedShutdown() {
+        ActorRef<Command> self = ctx.getSelf();
+        var system = ctx.getSystem();
+        Duration budget = stopBudget(settings);
+        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "procpool-stop-children",
+                () -> AskPattern.<Command, Done>ask(self, StopAll::new, budget, system.scheduler())
+                        .exceptionally(e -> Done.getInstance()));
+    }
+
+    // IDLE: created, nothing started; status shows every service STOPPED.
+    private Behavior<Command> idle() {
+        return Behaviors.receive(Command.class)
+                .onMessageEquals(Start.INSTANCE, this::onStart)
+                .onMessage(GetStatus.class, this::onGetStatus)
+                .onMessage(StopAll.class, m -> replyDone(m))
+                .build();
+    }
+
+    // RUNNING: one pool per enabled service.
+    private Behavior<Command> running() {
+        return Behaviors.receive(Command.class)
+                .onMessageEquals(Start.INSTANCE, Behaviors::same)
+                .onMessage(GetStatus.class, this::onGetStatus)
+                .onMessage(ServiceChanged.class, this::onServiceChanged)
+                .onMessage(StopAll.class, this::onStopAll)
+                .onSignal(Terminated.class, this::onPoolTerminated)
+                .build();
+    }
+
+    // STOPPING: every pool was told to stop; reply to the waiters when all are gone.
+    private Behavior<Command> stopping(List<ActorRef<Done>> waiters) {
+        if (pools.isEmpty()) {
+            ctx.getLog().info("every service is stopped");
+            waiters.forEach(w -> w.tell(Done.getInstance()));
+            return stopped();
+        }
+        return Behaviors.receive(Command.class)
+                .onMessageEquals(Start.INSTANCE, Behaviors::same)
+                .onMessage(GetStatus.class, this::onGetStatus)
+                .onMessage(ServiceChanged.class, this::onServiceChanged)
+                .onMessage(StopAll.class, m -> stopping(append(waiters, m.replyTo())))
+                .onSignal(Terminated.class, s -> afterPoolTerminated(s, waiters))
+                .build();
+    }
+
+    // STOPPED: nothing runs; the actor stays to answer status until the system goes.
+    private Behavior<Command> stopped() {
+        return Behaviors.receive(Command.class)
+                .onMessageEquals(Start.INSTANCE, Behaviors::same)
+                .onMessage(GetStatus.class, this::onGetStatus)
+                .onMessage(ServiceChanged.class, this::onServiceChanged)
+                .onMessage(StopAll.class, this::replyDone)
+                .build();
+    }
+
+    private Behavior<Command> onStart() {
+        for (ServiceSettings s : settings.services().values()) {
+            if (!s.enabled()) {
+                ctx.getLog().info("{}: disabled", s.name());
+                continue;
+            }
+            // A pool never fails by design; if a bug makes it throw, restart it rather than
+            // let the failure spread to its siblings.
+            ActorRef<PoolActor.Command> pool = ctx.spawn(
+                    Behaviors.supervise(PoolActor.create(s, env, statusAdapter)).onFailure(SupervisorStrategy.restart()),
+                    "service-" + s.name());
+            ctx.watch(pool);
+            pools.put(s.name(), pool);
+        }
+        ctx.getLog().info("started {} service(s) from {}", pools.size(), settings.source());
+        return running();
+    }
+
+    private Behavior<Command> onGetStatus(GetStatus m) {
+        m.replyTo().tell(new PoolStatus(new ArrayList<>(statuses.values())));
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onServiceChanged(ServiceChanged m) {
+        statuses.put(m.status().name(), m.status());
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onStopAll(StopAll m) {
+        ctx.getLog().info("stopping every service");
+        pools.values().forEach(p -> p.tell(PoolActor.Stop.INSTANCE));
+        return stopping(List.of(m.replyTo()));
+    }
+
+    private Behavior<Command> onPoolTerminated(Terminated s) {
+        String name = nameOf(s.getRef());
+        if (name != null) {
+            pools.remove(name);
+            ctx.getLog().error("{}: pool actor stopped unexpectedly", name);
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> afterPoolTerminated(Terminated s, List<ActorRef<Done>> waiters) {
+        String name = nameOf(s.getRef());
+        if (name != null) {
+            pools.remove(name);
+        }
+        return stopping(waiters);
+    }
+
+    private Behavior<Command> replyDone(StopAll m) {
+        m.replyTo().tell(Done.getInstance());
+        return Behaviors.same();
+    }
+
+    private String nameOf(ActorRef<Void> ref) {
+        return pools.entrySet().stream().filter(e -> e.getValue().equals(ref)).map(Map.Entry::getKey).findFirst().orElse(null);
+    }
+
+    private static <T> List<T> append(List<T> list, T item) {
+        List<T> out = new ArrayList<>(list);
+        out.add(item);
+        return List.copyOf(out);
+    }
+}

@@ -1,0 +1,110 @@
+package io.procpool.supervision;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.procpool.config.PoolSettings;
+import io.procpool.config.TestConfigs;
+import io.procpool.process.Signal;
+import io.procpool.testkit.FakeLauncher;
+import io.procpool.testkit.FakeProcess;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The root: one pool per enabled service, status for all, and a parallel stop of everything. */
+@ExtendWith({TestKitJUnit5Extension.class, LogCapturingExtension.class})
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PoolSupervisorTest {
+
+    @JUnit5TestKit
+    ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(ManualTime.config()).build();
+
+    private final ManualTime time = ManualTime.get(testKit.system());
+    private final FakeLauncher launcher = new FakeLauncher();
+
+    private static final String POOL = """
+            services {
+              a { command = a, ports = [6101, 6102], stop.timeout = 5s }
+              b { command = b, ports = [6201], stop.timeout = 5s }
+              c { command = c, ports = [6301], enabled = false }
+            }
+            """;
+
+    private ActorRef<PoolSupervisor.Command> spawn() {
+        PoolSettings settings = TestConfigs.pool(POOL);
+        return testKit.spawn(PoolSupervisor.create(settings, new PoolEnvironment(launcher, Path.of("logs"))));
+    }
+
+    private PoolStatus awaitStatus(ActorRef<PoolSupervisor.Command> root, java.util.function.Predicate<PoolStatus> condition) {
+        TestProbe<PoolStatus> probe = testKit.createTestProbe();
+        return probe.awaitAssert(Duration.ofSeconds(5), () -> {
+            root.tell(new PoolSupervisor.GetStatus(probe.getRef()));
+            PoolStatus s = probe.receiveMessage();
+            assertTrue(condition.test(s), s.toString());
+            return s;
+        });
+    }
+
+    @Test
+    void startsNothingUntilToldAndReportsDisabledServices() {
+        ActorRef<PoolSupervisor.Command> root = spawn();
+        PoolStatus idle = awaitStatus(root, s -> true);
+        assertEquals(List.of(ServiceState.STOPPED, ServiceState.STOPPED, ServiceState.DISABLED),
+                idle.services().stream().map(ServiceStatus::state).toList());
+        assertTrue(launcher.started().stream().noneMatch(p -> p.spec().port() < 6400 && p.spec().port() > 6100));
+
+        root.tell(PoolSupervisor.Start.INSTANCE);
+        PoolStatus running = awaitStatus(root, s -> s.services().get(0).state() == ServiceState.RUNNING
+                && s.services().get(1).state() == ServiceState.RUNNING);
+        assertEquals(ServiceState.DISABLED, running.services().get(2).state());
+        assertTrue(launcher.startedOn(6301).isEmpty());
+        stopAll(root);
+    }
+
+    @Test
+    void stopAllStopsEveryServiceInParallelAndRepliesWhenAllAreGone() {
+        launcher.onStart(6101, FakeProcess::ignorePoliteSignals);
+        launcher.onStart(6201, FakeProcess::ignorePoliteSignals);
+        ActorRef<PoolSupervisor.Command> root = spawn();
+        root.tell(PoolSupervisor.Start.INSTANCE);
+        awaitStatus(root, s -> s.services().get(0).state() == ServiceState.RUNNING
+                && s.services().get(1).state() == ServiceState.RUNNING);
+
+        TestProbe<Done> done = testKit.createTestProbe();
+        root.tell(new PoolSupervisor.StopAll(done.getRef()));
+        FakeProcess a = launcher.latestOn(6101);
+        FakeProcess b = launcher.latestOn(6201);
+        done.awaitAssert(() -> {
+            assertEquals(List.of(Signal.TERM), a.signals());
+            assertEquals(List.of(Signal.TERM), b.signals());
+            return null;
+        });
+        time.expectNoMessageFor(Duration.ofMillis(4900), done);
+        time.timePasses(Duration.ofMillis(100));
+        done.expectMessage(Done.getInstance());
+        assertEquals(List.of(Signal.TERM, Signal.KILL), a.signals());
+        assertEquals(List.of(Signal.TERM, Signal.KILL), b.signals());
+        PoolStatus after = awaitStatus(root, s -> true);
+        assertTrue(after.services().stream().limit(2).allMatch(s -> s.state() == ServiceState.STOPPED), after.toString());
+    }
+
+    private void stopAll(ActorRef<PoolSupervisor.Command> root) {
+        TestProbe<Done> done = testKit.createTestProbe();
+        root.tell(new PoolSupervisor.StopAll(done.getRef()));
+        done.fishForMessage(Duration.ofSeconds(5), d -> FishingOutcomes.complete());
+    }
+}
