@@ -1,0 +1,60 @@
+package io.procpool.cli;
+
+import io.procpool.config.InvalidConfigException;
+import io.procpool.config.PoolConfigLoader;
+import io.procpool.config.PoolSettings;
+import io.procpool.config.ServiceSettings;
+import io.procpool.process.Executables;
+import io.procpool.process.LaunchException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code procpool check --config FILE}: validates a configuration and exits. */
+@Command(name = "check", mixinStandardHelpOptions = true,
+        description = {"Validates a pool configuration and exits: 0 when it is valid, 2 when it is not",
+            "(every error is printed, each naming the file, the service and the key)."})
+final class CheckCommand implements Callable<Integer> {
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = "conf/pool.conf",
+            description = "The pool configuration (HOCON, or JSON by its .json name). Default: ${DEFAULT-VALUE}.")
+    Path config;
+
+    @Override
+    public Integer call() {
+        PoolSettings settings;
+        try {
+            settings = PoolConfigLoader.loadFile(config, Path.of("").toAbsolutePath());
+        } catch (InvalidConfigException e) {
+            return RunCommand.printConfigErrors(e);
+        }
+        int enabled = 0;
+        for (ServiceSettings s : settings.services().values()) {
+            if (!s.enabled()) {
+                System.out.println("  " + s.name() + ": disabled");
+                continue;
+            }
+            enabled++;
+            System.out.println("  " + s.name() + ": " + s.minProcesses() + ".." + s.maxProcesses() + " instance(s) on "
+                    + s.ports() + ", health " + s.health().type().name().toLowerCase(java.util.Locale.ROOT)
+                    + (s.health().path().isEmpty() ? "" : " " + s.health().path()));
+            warnIfNotRunnable(s);
+        }
+        System.out.println(config + ": OK (" + enabled + " of " + settings.services().size() + " service(s) enabled)");
+        return ExitCodes.OK;
+    }
+
+    /** A missing program is only a warning here: it may be built after the check. */
+    private static void warnIfNotRunnable(ServiceSettings s) {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.putAll(s.env());
+        try {
+            Executables.resolve(s.command().get(0), s.workingDir(), env);
+        } catch (LaunchException e) {
+            System.out.println("  warning: " + s.name() + ": " + e.getMessage());
+        }
+    }
+}

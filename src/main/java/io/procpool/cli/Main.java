@@ -1,0 +1,67 @@
+package io.procpool.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code procpool run|check --config FILE}: the command line.
+ *
+ * <p>Exit codes: 0 after a clean shutdown (also after SIGINT or SIGTERM) or for a valid
+ * configuration, 2 for an invalid configuration or command line (nothing started), 1 for any
+ * other fatal error.
+ */
+@Command(name = "procpool", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        subcommands = {RunCommand.class, CheckCommand.class, CommandLine.HelpCommand.class},
+        description = {
+            "Keeps pools of long-running processes (one per port) alive: starts them, health-checks them,",
+            "restarts them with backoff, and stops them all gracefully on SIGINT or SIGTERM.",
+            "",
+            "Exit codes: 0 clean shutdown or valid config; 2 invalid config or usage (nothing started);",
+            "1 any other fatal error."})
+public final class Main implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns its exit code (without exiting, for tests and wrappers). */
+    public static int execute(String... args) {
+        configureLogging();
+        return new CommandLine(new Main()).execute(args);
+    }
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(System.err);
+        return ExitCodes.CONFIG;
+    }
+
+    /**
+     * Uses {@code conf/logback.xml} of the working directory when there is one, else procpool's
+     * packaged default; an explicit {@code -Dlogback.configurationFile} wins. Done before any
+     * logger exists, which also keeps SLF4J from replaying early Pekko messages.
+     */
+    private static void configureLogging() {
+        if (System.getProperty("logback.configurationFile") == null) {
+            Path local = Path.of("conf", "logback.xml");
+            System.setProperty("logback.configurationFile",
+                    Files.isRegularFile(local) ? local.toString() : "io/procpool/logback-default.xml");
+        }
+        LoggerFactory.getLogger(Main.class);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"procpool " + (v == null ? "(development build)" : v)};
+        }
+    }
+}
