@@ -1,0 +1,197 @@
+package io.procpool.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A procpool manager run the way a user runs it: {@code java -jar target/procpool.jar run
+ * --config FILE}, in its own directory, talked to over its admin API. {@link #close} leaves
+ * nothing behind: the manager and every process it recorded or that a test registered are killed
+ * by pid, also when the test failed.
+ */
+final class Manager implements AutoCloseable {
+
+    static final Path JAR = Path.of(System.getProperty("procpool.jar", "target/procpool.jar")).toAbsolutePath();
+    static final Path FAKE_SERVICE = Path.of("src/test/programs/fake_service.py").toAbsolutePath();
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+
+    final Path dir;
+    final int adminPort;
+    private final List<Process> runs = new ArrayList<>();
+    private final Set<Long> extraPids = new HashSet<>();
+
+    Manager(Path dir) throws IOException {
+        this.dir = dir;
+        this.adminPort = freePort();
+    }
+
+    /** A port nothing listens on right now. */
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** The pool file: {@code pool { admin.port = ..., state-dir = state, <body> }}. */
+    Path writeConfig(String body) throws IOException {
+        Path file = dir.resolve("pool.conf");
+        Files.writeString(file, "pool {\n  admin.port = " + adminPort + "\n  state-dir = state\n" + body + "\n}\n");
+        return file;
+    }
+
+    /** {@code python3 fake_service.py --port {port} <args>} as a command list in HOCON. */
+    static String fake(String args) {
+        StringBuilder sb = new StringBuilder("[\"python3\", \"" + FAKE_SERVICE + "\", \"--port\", \"{port}\"");
+        for (String a : args.isBlank() ? new String[0] : args.trim().split("\\s+")) {
+            sb.append(", \"").append(a).append('"');
+        }
+        return sb.append(']').toString();
+    }
+
+    /**
+     * Starts {@code java [-D...] -jar procpool.jar <args>} in {@link #dir}, output to
+     * {@code manager-N.log}; leading {@code -D} arguments go to the JVM.
+     */
+    Process start(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(javaBin(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+        int i = 0;
+        while (i < args.length && args[i].startsWith("-D")) {
+            cmd.add(args[i++]);
+        }
+        cmd.addAll(List.of("-jar", JAR.toString()));
+        cmd.addAll(List.of(args).subList(i, args.length));
+        Path out = dir.resolve("manager-" + runs.size() + ".log");
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        runs.add(p);
+        return p;
+    }
+
+    Process run() throws IOException {
+        return start("run", "--config", "pool.conf");
+    }
+
+    /** What the latest manager printed. */
+    String output() throws IOException {
+        return Files.readString(dir.resolve("manager-" + (runs.size() - 1) + ".log"));
+    }
+
+    /** GET /status, or empty while the admin API does not answer. */
+    Optional<JsonNode> status() {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/status"))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? Optional.of(JSON.readTree(r.body())) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    /** The instance on {@code port} of {@code service} in the current status, if listed. */
+    Optional<JsonNode> instance(String service, int port) {
+        return status().flatMap(s -> {
+            for (JsonNode i : s.path("services").path(service).path("instances")) {
+                if (i.path("port").asInt() == port) {
+                    return Optional.of(i);
+                }
+            }
+            return Optional.empty();
+        });
+    }
+
+    /** Waits until the instance on {@code port} is in {@code state} with a pid, and returns the pid. */
+    long awaitInstance(String service, int port, String state, Duration deadline) {
+        return Await.value(deadline, service + ":" + port + " " + state, () -> instance(service, port)
+                .filter(i -> i.path("state").asText().equals(state) && i.path("pid").isNumber())
+                .map(i -> i.path("pid").asLong()).orElse(null));
+    }
+
+    /** The pid answering HTTP on {@code port} (the fake service says its pid), or null. */
+    static Long servingPid(int port) {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                    .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
+            return JSON.readTree(r.body()).path("pid").asLong();
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** Registers a pid that {@link #close} must kill if it still lives. */
+    void track(long pid) {
+        extraPids.add(pid);
+    }
+
+    static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    static void signal(long pid, String signal) throws IOException, InterruptedException {
+        new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start().waitFor();
+    }
+
+    /** Waits for the manager to exit; returns its exit code. */
+    static int awaitExit(Process p, Duration deadline) throws InterruptedException {
+        if (!p.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("the manager did not exit within " + deadline.toMillis() + " ms");
+        }
+        return p.exitValue();
+    }
+
+    /** The pids recorded in the state file right now. */
+    List<Long> recordedPids() throws IOException {
+        Path state = dir.resolve("state/procpool.state.json");
+        List<Long> pids = new ArrayList<>();
+        if (Files.exists(state)) {
+            for (JsonNode c : JSON.readTree(state.toFile()).path("children")) {
+                pids.add(c.path("pid").asLong());
+            }
+        }
+        return pids;
+    }
+
+    @Override
+    public void close() throws Exception {
+        List<Long> pids = new ArrayList<>(recordedPids());
+        for (Process p : runs) {
+            if (p.isAlive()) {
+                pids.addAll(p.descendants().map(ProcessHandle::pid).toList());
+                p.destroyForcibly();
+                p.waitFor(5, TimeUnit.SECONDS);
+            }
+        }
+        pids.addAll(extraPids);
+        for (long pid : pids) {
+            // Children lead their own process groups; whatever is left of a group goes with it.
+            new ProcessBuilder("kill", "-KILL", "--", "-" + pid).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    private static String javaBin() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+}

@@ -1,0 +1,157 @@
+package io.procpool.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.procpool.config.LogSettings;
+import io.procpool.process.ChildProcess;
+import io.procpool.process.ExitStatus;
+import io.procpool.process.LaunchException;
+import io.procpool.process.LaunchSpec;
+import io.procpool.process.OrphanReaper;
+import io.procpool.process.OsProcessLauncher;
+import io.procpool.process.Signal;
+import io.procpool.process.StateFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real launcher: process groups, signals to whole trees, output capture, the state file. */
+class OsProcessLauncherIT {
+
+    @TempDir
+    Path dir;
+
+    private OsProcessLauncher launcher;
+    private final List<Long> started = new java.util.ArrayList<>();
+
+    @BeforeEach
+    void open() throws Exception {
+        launcher = OsProcessLauncher.open(dir.resolve("state"), Duration.ofSeconds(1), Duration.ofSeconds(1));
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        for (long pid : started) {
+            new ProcessBuilder("kill", "-KILL", "--", "-" + pid).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        }
+        launcher.close();
+    }
+
+    private ChildProcess launch(List<String> command) {
+        ChildProcess p = launcher.launch(new LaunchSpec("svc", 1, command, dir, Map.of("GREETING", "hello"),
+                dir.resolve("state/logs/svc-1.log"), new LogSettings(1 << 20, 1))).toCompletableFuture().join();
+        started.add(p.pid());
+        return p;
+    }
+
+    @Test
+    void aChildLeadsItsOwnProcessGroupAndSessionWithOutputCaptured() throws Exception {
+        ChildProcess p = launch(List.of("sh", "-c", "echo \"$GREETING from $$\"; echo oops >&2; exec sleep 30"));
+        String stat = Await.value(Duration.ofSeconds(5), "/proc stat", () -> {
+            try {
+                return Files.readString(Path.of("/proc/" + p.pid() + "/stat"));
+            } catch (java.io.IOException e) {
+                return null;
+            }
+        });
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        assertEquals(Long.toString(p.pid()), fields[2], "process group id");
+        assertEquals(Long.toString(p.pid()), fields[3], "session id");
+        Path log = dir.resolve("state/logs/svc-1.log");
+        Await.until(Duration.ofSeconds(5), "output captured", () -> read(log).contains("oops"));
+        assertTrue(read(log).contains("hello from " + p.pid()), read(log));
+        assertTrue(read(log).contains("----- procpool"), read(log));
+        p.signal(Signal.TERM);
+        assertEquals(128 + 15, p.onExit().toCompletableFuture().get(5, TimeUnit.SECONDS).code());
+    }
+
+    @Test
+    void aSignalReachesTheWholeTree() throws Exception {
+        Path gc = dir.resolve("gc.pid");
+        ChildProcess p = launch(List.of("sh", "-c", "sleep 30 & echo $! > " + gc + "; wait"));
+        long grandchild = Await.value(Duration.ofSeconds(5), "grandchild", () -> {
+            try {
+                return Files.exists(gc) && !Files.readString(gc).isBlank() ? Long.parseLong(Files.readString(gc).trim()) : null;
+            } catch (java.io.IOException e) {
+                return null;
+            }
+        });
+        assertTrue(Manager.alive(grandchild));
+        p.signal(Signal.KILL);
+        ExitStatus exit = p.onExit().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertEquals(9, exit.signal().getAsInt());
+        Await.until(Duration.ofSeconds(5), "grandchild gone", () -> !Manager.alive(grandchild));
+        Await.until(Duration.ofSeconds(5), "group gone", () -> !p.groupAlive());
+    }
+
+    @Test
+    void aMissingProgramFailsTheLaunchWithCommandNotFound() {
+        CompletionException e = assertThrows(CompletionException.class,
+                () -> launcher.launch(new LaunchSpec("svc", 1, List.of("no-such-runtime-xyz", "x"), dir, Map.of(),
+                        dir.resolve("state/logs/svc-1.log"), new LogSettings(1 << 20, 1))).toCompletableFuture().join());
+        assertTrue(e.getCause() instanceof LaunchException le && le.permanent(), e.toString());
+        assertEquals("command not found: no-such-runtime-xyz", e.getCause().getMessage());
+    }
+
+    @Test
+    void theStateFileRecordsLiveChildrenAndForgetsThemOnceTheirGroupIsGone() throws Exception {
+        ChildProcess p = launch(List.of("sleep", "30"));
+        StateFile state = new StateFile(dir.resolve("state"));
+        StateFile.Entry entry = Await.value(Duration.ofSeconds(5), "recorded", () -> {
+            try {
+                return state.read().stream().filter(e -> e.pid() == p.pid()).findFirst().orElse(null);
+            } catch (java.io.IOException e) {
+                return null;
+            }
+        });
+        assertEquals(p.startTime().orElseThrow(), entry.startInstant());
+        assertEquals(List.of("sleep", "30"), entry.command());
+        p.signal(Signal.TERM);
+        Await.until(Duration.ofSeconds(5), "forgotten", () -> {
+            try {
+                return state.read().isEmpty();
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
+    }
+
+    @Test
+    void aSecondManagerCannotTakeTheSameStateDir() {
+        var e = assertThrows(OsProcessLauncher.StateDirLockedException.class,
+                () -> OsProcessLauncher.open(dir.resolve("state"), Duration.ofSeconds(1), Duration.ofSeconds(1)));
+        assertTrue(e.getMessage().contains("in use by another procpool (pid " + ProcessHandle.current().pid() + ")"), e.getMessage());
+    }
+
+    @Test
+    void theReaperLeavesAReusedPidAlone() throws Exception {
+        Process stranger = new ProcessBuilder("sleep", "30").start();
+        started.add(stranger.pid());
+        StateFile.Entry recorded = new StateFile.Entry("svc", 1, stranger.pid(),
+                Instant.parse("2001-01-01T00:00:00Z").toString(), List.of("sleep", "30"));
+        assertEquals(0, OrphanReaper.reap(List.of(recorded), Duration.ofSeconds(1)));
+        assertTrue(stranger.isAlive());
+        stranger.destroyForcibly();
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.exists(p) ? Files.readString(p) : "";
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+}

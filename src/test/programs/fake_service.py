@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""A scriptable stand-in for a real service, used by procpool's integration tests.
+
+Serves HTTP on 127.0.0.1:PORT (argument --port, else $PORT) and misbehaves on request:
+  --status N          answer every request with status N (default 200)
+  --bind-delay S      wait S seconds before listening (a slow start)
+  --exit-after S      exit with --exit-code after S seconds (0: at once, before listening)
+  --exit-code N       the code for --exit-after (default 1)
+  --ignore-term       ignore SIGTERM (and SIGINT): only SIGKILL ends it
+  --grandchild FILE   start a long `sleep` child (the instance's grandchild when run under a
+                      shell) and write its pid to FILE
+  --pidfile FILE      write its own pid to FILE
+  --chatty N          write N lines of output at start
+Standard library only; it stops on SIGTERM unless told otherwise.
+"""
+import argparse
+import http.server
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port", type=int, default=int(os.environ.get("PORT", "0")))
+    ap.add_argument("--status", type=int, default=200)
+    ap.add_argument("--bind-delay", type=float, default=0.0)
+    ap.add_argument("--exit-after", type=float, default=None)
+    ap.add_argument("--exit-code", type=int, default=1)
+    ap.add_argument("--ignore-term", action="store_true")
+    ap.add_argument("--grandchild", default=None)
+    ap.add_argument("--pidfile", default=None)
+    ap.add_argument("--chatty", type=int, default=0)
+    args = ap.parse_args()
+
+    if args.pidfile:
+        write(args.pidfile, os.getpid())
+    for i in range(args.chatty):
+        print("line %d of chatter from pid %d" % (i, os.getpid()))
+    sys.stdout.flush()
+    if args.ignore_term:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if args.grandchild:
+        child = subprocess.Popen(["sleep", "600"])
+        write(args.grandchild, child.pid)
+    if args.exit_after == 0:
+        sys.exit(args.exit_code)
+    if args.exit_after is not None:
+        threading.Timer(args.exit_after, lambda: os._exit(args.exit_code)).start()
+    if args.bind_delay:
+        time.sleep(args.bind_delay)
+
+    status = args.status
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            body = ('{"pid": %d, "path": "%s"}' % (os.getpid(), self.path)).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, fmt, *a):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server.daemon_threads = True
+    if not args.ignore_term:
+        signal.signal(signal.SIGTERM, lambda *a: threading.Thread(target=server.shutdown).start())
+    print("fake_service pid %d listening on %d" % (os.getpid(), args.port), flush=True)
+    server.serve_forever()
+    server.server_close()
+
+
+def write(path, value):
+    with open(path + ".tmp", "w") as f:
+        f.write(str(value))
+    os.replace(path + ".tmp", path)
+
+
+if __name__ == "__main__":
+    main()
