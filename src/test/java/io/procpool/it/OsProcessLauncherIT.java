@@ -71,7 +71,7 @@ class OsProcessLauncherIT {
         assertEquals(Long.toString(p.pid()), fields[2], "process group id");
         assertEquals(Long.toString(p.pid()), fields[3], "session id");
         Path log = dir.resolve("state/logs/svc-1.log");
-        Await.until(Duration.ofSeconds(5), "output captured", () -> read(log).contains("oops"));
+        Await.until(Duration.ofSeconds(5), "stdout and stderr captured", () -> read(log).contains("\noops\n"));
         assertTrue(read(log).contains("hello from " + p.pid()), read(log));
         assertTrue(read(log).contains("----- procpool"), read(log));
         p.signal(Signal.TERM);
