@@ -40,11 +40,16 @@ public final class Posix {
         return C.kill((int) pid, signal) == 0;
     }
 
-    /** True while any process of group {@code pgid} exists (one we may not signal counts too). */
+    /**
+     * True while group {@code pgid} has a member that is not a zombie (one we may not signal
+     * counts too). The common answer, "no such group", costs one system call; only a group that
+     * still exists is looked up in {@code /proc} to tell its zombies from the living.
+     */
     public static boolean groupExists(long pgid) {
         if (pgid <= 1) {
             return false;
         }
-        return C.kill((int) -pgid, 0) == 0 || Native.getLastError() != ESRCH;
+        boolean exists = C.kill((int) -pgid, 0) == 0 || Native.getLastError() != ESRCH;
+        return exists && ProcessTable.hasLiveMember(pgid);
     }
 }

@@ -144,8 +144,15 @@ final class Manager implements AutoCloseable {
         extraPids.add(pid);
     }
 
+    /** True while {@code pid} runs; a zombie (dead, waiting to be reaped by PID 1) does not count. */
     static boolean alive(long pid) {
-        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     static void signal(long pid, String signal) throws IOException, InterruptedException {

@@ -1,0 +1,308 @@
+#!/usr/bin/env python3
+"""Acceptance checks: what a new user would check on each issue, measured over real processes.
+
+    python3 bench/acceptance.py core        # the supervision core
+    python3 bench/acceptance.py all         # every group
+
+Runs target/procpool.jar (make build first) with the samples in build/, on loopback ports from
+21000 up, in a scratch directory that it removes. Prints one line per check: the figure measured,
+the target, and PASS or FAIL; exits 1 if any check fails. Only processes it started are signalled,
+by pid; everything is stopped at the end, also when a check fails.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+JAR = os.path.join(ROOT, "target", "procpool.jar")
+SEARCH = os.path.join(ROOT, "build", "search.cgi")
+FAKE = os.path.join(ROOT, "src", "test", "programs", "fake_service.py")
+JAVA_OPTS = ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k"]
+
+results = []
+
+
+def check(name, value, target, ok):
+    results.append((name, value, target, ok))
+    print("%-4s %-62s %-18s target %s" % ("PASS" if ok else "FAIL", name, value, target), flush=True)
+
+
+def http_get(url, timeout=1.0):
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+    except OSError:
+        return None, None
+
+
+def wait_for(what, deadline_s, probe, interval=0.005):
+    """Polls probe() until it returns a truthy value; returns (value, seconds) or raises."""
+    t0 = time.monotonic()
+    while True:
+        v = probe()
+        if v:
+            return v, time.monotonic() - t0
+        if time.monotonic() - t0 > deadline_s:
+            raise TimeoutError("not within %.1fs: %s" % (deadline_s, what))
+        time.sleep(interval)
+
+
+def alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().split(") ")[1][0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+class Manager:
+    """One procpool run in its own scratch directory."""
+
+    def __init__(self, workdir, admin_port):
+        self.dir = workdir
+        self.admin = admin_port
+        self.proc = None
+        self.started = None
+
+    def write(self, body, name="pool.conf"):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write("pool {\n  admin.port = %d\n  state-dir = state\n%s\n}\n" % (self.admin, body))
+        return path
+
+    def start(self, config="pool.conf", extra=()):
+        log = open(os.path.join(self.dir, "manager.log"), "a")
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(["java"] + JAVA_OPTS + list(extra) + ["-jar", JAR, "run", "--config", config],
+                                     cwd=self.dir, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        return self.proc
+
+    def status(self):
+        code, body = http_get("http://127.0.0.1:%d/status" % self.admin)
+        return json.loads(body) if code == 200 else None
+
+    def instance(self, service, port):
+        s = self.status()
+        if not s:
+            return None
+        for i in s["services"].get(service, {}).get("instances", []):
+            if i["port"] == port:
+                return i
+        return None
+
+    def pids(self):
+        """Every pid the state file records, and their process groups' members."""
+        out = set()
+        try:
+            with open(os.path.join(self.dir, "state", "procpool.state.json")) as f:
+                for c in json.load(f)["children"]:
+                    out.add(c["pid"])
+        except (OSError, ValueError, KeyError):
+            pass
+        return out
+
+    def group_members(self, pgids):
+        members = set()
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open("/proc/%s/stat" % entry) as f:
+                        fields = f.read().rsplit(") ", 1)[1].split()
+                    if int(fields[2]) in pgids and fields[0] != "Z":
+                        members.add(int(entry))
+                except (OSError, IndexError, ValueError):
+                    pass
+        return members
+
+    def kill_everything(self, extra_pids=()):
+        groups = self.pids() | set(extra_pids)
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        for pgid in groups:
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except OSError:
+                pass
+            try:
+                os.kill(pgid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
+def serving_pid(port):
+    """The pid serving the search sample on port (from /proc, via the listening socket's owner)."""
+    code, _ = http_get("http://127.0.0.1:%d/?q=health" % port, timeout=0.5)
+    return code == 200
+
+
+def core(workdir):
+    ports = iter(range(21000, 21100))
+    m = Manager(workdir, 21999)
+    a, b, crash, steady = next(ports), next(ports), next(ports), next(ports)
+    grandchild_file = os.path.join(workdir, "gc.pid")
+    m.write("""
+  services {
+    web { command = "%s", ports = [%d, %d] }
+    stubborn { command = [sh, -c, "sleep 600 & echo $! > %s; exec python3 %s --port $PORT --ignore-term"],
+               ports = [%d], stop.timeout = 2s }
+  }""" % (SEARCH, a, b, grandchild_file, FAKE, steady))
+    try:
+        m.start()
+        _, took = wait_for("both ports serve", 30, lambda: serving_pid(a) and serving_pid(b))
+        check("2-instance service: both ports serve after start", "%.2f s" % took, "<= 5 s", took <= 5)
+
+        victim = wait_for("pid in status", 10, lambda: (m.instance("web", a) or {}).get("pid"))[0]
+        os.kill(victim, signal.SIGKILL)
+        t0 = time.monotonic()
+        wait_for("old pid gone", 5, lambda: not alive(victim), interval=0.001)
+        new_pid, _ = wait_for("new pid serving", 10, lambda: serving_pid(a) and
+                              (m.instance("web", a) or {}).get("pid") not in (None, victim)
+                              and (m.instance("web", a) or {}).get("pid"), interval=0.002)
+        took = time.monotonic() - t0
+        check("SIGKILL an instance: a new pid serves on its port", "%.0f ms" % (took * 1000), "<= 1000 ms",
+              took <= 1.0)
+
+        gc = wait_for("grandchild pid", 10, lambda: open(grandchild_file).read().strip()
+                      if os.path.exists(grandchild_file) else None)[0]
+        gc = int(gc)
+        stubborn_pid = wait_for("stubborn runs", 10, lambda: (m.instance("stubborn", steady) or {}).get("pid"))[0]
+        pids = {victim, new_pid, stubborn_pid, gc} | m.pids()
+        t0 = time.monotonic()
+        m.proc.send_signal(signal.SIGTERM)
+        code = m.proc.wait(timeout=20)
+        took = time.monotonic() - t0
+        left = [p for p in pids if alive(p)]
+        check("SIGTERM: manager exit code", str(code), "0", code == 0)
+        check("SIGTERM: children and grandchildren left", str(len(left)), "0", not left)
+        check("SIGTERM with a child ignoring it (stop.timeout 2s): exit", "%.2f s" % took, "<= 4 s", took <= 4.0)
+    finally:
+        m.kill_everything()
+
+    # A crash loop, with the defaults and with max-restarts = 3, beside a steady service.
+    m = Manager(workdir, 21998)
+    s1, s2, s3 = next(ports), next(ports), next(ports)
+    m.write("""
+  services {
+    loop { command = [sh, -c, "exit 3"], ports = [%d] }
+    loop3 { command = [sh, -c, "exit 3"], ports = [%d], restart.max-restarts = 3 }
+    steady { command = "%s", ports = [%d] }
+  }""" % (s1, s2, SEARCH, s3))
+    try:
+        m.start()
+        wait_for("loop seen", 30, lambda: m.instance("loop", s1))
+        steady_pid = wait_for("steady serves", 10, lambda: serving_pid(s3) and (m.instance("steady", s3) or {}).get("pid"))[0]
+        t_seen = time.monotonic()
+        _, took = wait_for("loop3 FAILED", 20, lambda: ((m.status() or {}).get("services", {})
+                                                         .get("loop3", {}).get("state") == "FAILED"), interval=0.05)
+        failed_at = time.monotonic() - m.started
+        check("max-restarts = 3: FAILED in /status after start", "%.2f s" % failed_at, "<= 15 s", failed_at <= 15)
+        remaining = 5.0 - (time.monotonic() - t_seen)
+        if remaining > 0:
+            time.sleep(remaining)
+        restarts = m.instance("loop", s1)["restarts"]
+        check("crash loop with defaults: restarts in its first 5 s", str(restarts), "<= 10", restarts <= 10)
+        same = (m.instance("steady", s3) or {}).get("pid") == steady_pid and serving_pid(s3)
+        check("the other service keeps serving with an unchanged pid", "yes" if same else "no", "yes", same)
+    finally:
+        if m.proc:
+            m.proc.send_signal(signal.SIGTERM)
+            m.proc.wait(timeout=20)
+        m.kill_everything()
+
+    # An invalid configuration.
+    workdir = os.path.join(workdir, "invalid")
+    os.makedirs(workdir)
+    m = Manager(workdir, 21997)
+    path = m.write("""
+  services.web { command = "%s", ports = [%d], min_processes = 1, stop.timeout = soon }""" % (SEARCH, next(ports)))
+    t0 = time.monotonic()
+    p = m.start()
+    code = p.wait(timeout=30)
+    took = time.monotonic() - t0
+    out = open(os.path.join(workdir, "manager.log")).read()
+    check("invalid config: exit code", str(code), "2", code == 2)
+    check("invalid config: time to exit", "%.2f s" % took, "<= 5 s", took <= 5)
+    named = "service 'web', key 'min_processes'" in out and "key 'stop.timeout'" in out and "pool.conf:" in out
+    check("invalid config: message names file, service and key", "yes" if named else "no", "yes", named)
+    check("invalid config: nothing started", "yes" if not os.path.exists(os.path.join(workdir, "state")) else "no",
+          "yes", not os.path.exists(os.path.join(workdir, "state")))
+    os.remove(path)
+
+    # A manager killed with SIGKILL and started again on the same state dir.
+    m = Manager(workdir, 21996)
+    port = next(ports)
+    m.write("""
+  services.web { command = [sh, -c, "sleep 600 & exec %s"], ports = [%d], stop.timeout = 2s }""" % (SEARCH, port))
+    try:
+        m.start()
+        wait_for("serves", 30, lambda: serving_pid(port))
+        first = m.pids()
+        first_members = m.group_members(first)
+        m.proc.kill()
+        m.proc.wait()
+        m.start()
+        _, took = wait_for("serves again", 30, lambda: serving_pid(port) and
+                           (m.instance("web", port) or {}).get("pid") not in (None, *first), interval=0.01)
+        left = [p for p in first_members if alive(p)]
+        check("manager SIGKILLed and restarted: processes of the first run left", str(len(left)), "0", not left)
+        check("manager SIGKILLed and restarted: serving again after the start", "%.2f s" % took, "<= 5 s", took <= 5)
+    finally:
+        if m.proc and m.proc.poll() is None:
+            m.proc.send_signal(signal.SIGTERM)
+            m.proc.wait(timeout=20)
+        m.kill_everything()
+
+    # The seed manifest, as it is.
+    m = Manager(workdir, 21995)
+    port = next(ports)
+    with open(os.path.join(workdir, "manifest.json"), "w") as f:
+        json.dump({"pools": {"search": {"command": SEARCH, "ports": [port], "min_processes": 1,
+                                        "max_processes": 1, "health_check": "/?q=health"}}}, f)
+    try:
+        m.start("manifest.json", extra=["-Dpool.admin.port=21995"])
+        _, took = wait_for("manifest serves", 30, lambda: serving_pid(port))
+        check("the seed-format JSON manifest runs as it is", "serving", "serving", True)
+    except TimeoutError:
+        check("the seed-format JSON manifest runs as it is", "not serving", "serving", False)
+    finally:
+        if m.proc and m.proc.poll() is None:
+            m.proc.send_signal(signal.SIGTERM)
+            m.proc.wait(timeout=20)
+        m.kill_everything()
+
+
+GROUPS = {"core": core}
+
+
+def main():
+    wanted = sys.argv[1:] or ["all"]
+    names = list(GROUPS) if "all" in wanted else wanted
+    for tool in (JAR, SEARCH):
+        if not os.path.exists(tool):
+            sys.exit("missing %s: run `make build` first" % tool)
+    for name in names:
+        workdir = tempfile.mkdtemp(prefix="procpool-acceptance-")
+        print("== %s" % name, flush=True)
+        try:
+            GROUPS[name](workdir)
+        except Exception as e:  # a check that could not even be measured is a failure
+            check("%s: %s" % (name, type(e).__name__), str(e)[:60], "-", False)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+    failed = [r for r in results if not r[3]]
+    print("%d checks, %d failed" % (len(results), len(failed)))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
