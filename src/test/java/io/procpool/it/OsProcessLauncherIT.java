@@ -98,6 +98,27 @@ class OsProcessLauncherIT {
     }
 
     @Test
+    void aFastWriterIsRotatedAndItsLogsStayNearTheirCap() throws Exception {
+        Path log = dir.resolve("state/logs/chatty-2.log");
+        ChildProcess p = launcher.launch(new LaunchSpec("chatty", 2,
+                List.of("sh", "-c", "i=0; while [ $i -lt 3000 ]; do echo \"line $i of a chatty child\"; i=$((i+1)); done; sleep 0.5; echo finished; exec sleep 30"),
+                dir, Map.of(), log, new LogSettings(4096, 2))).toCompletableFuture().join();
+        started.add(p.pid());
+        Await.until(Duration.ofSeconds(10), "rotated twice", () -> Files.exists(Path.of(log + ".2")));
+        Await.until(Duration.ofSeconds(10), "the line after the burst", () -> read(log).contains("finished"));
+        assertTrue(Files.size(Path.of(log + ".1")) <= 4096, "rotated files hold at most max-size");
+        assertTrue(Files.size(Path.of(log + ".2")) <= 4096, "rotated files hold at most max-size");
+        assertFalse(Files.exists(Path.of(log + ".3")), "keep = 2");
+        Await.until(Duration.ofSeconds(5), "the live file back under its cap", () -> {
+            try {
+                return Files.size(log) <= 4096;
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
+    }
+
+    @Test
     void aMissingProgramFailsTheLaunchWithCommandNotFound() {
         CompletionException e = assertThrows(CompletionException.class,
                 () -> launcher.launch(new LaunchSpec("svc", 1, List.of("no-such-runtime-xyz", "x"), dir, Map.of(),
