@@ -281,7 +281,101 @@ def core(workdir):
         m.kill_everything()
 
 
-GROUPS = {"core": core}
+def accepts(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def health(workdir):
+    probe = ('health-check { path = "/health", interval = 500ms, timeout = 300ms, failure-threshold = 3, '
+             'start-period = %s }')
+    bad, frozen, late = 21201, 21202, 21203
+    m = Manager(workdir, 21994)
+    m.write("""
+  services {
+    bad { command = [python3, "%s", "--port", "{port}", "--status", "500"], ports = [%d], %s }
+    web { command = [python3, "%s", "--port", "{port}"], ports = [%d], %s }
+    late { command = [python3, "%s", "--port", "{port}", "--bind-delay", "3"], ports = [%d], %s }
+  }""" % (FAKE, bad, probe % "1s", FAKE, frozen, probe % "10s", FAKE, late, probe % "10s"))
+    backends_seen = []
+
+    def backends():
+        code, body = http_get("http://127.0.0.1:%d/backends" % m.admin)
+        b = json.loads(body) if code == 200 else {}
+        backends_seen.append(b)
+        return b
+
+    try:
+        m.start()
+        # The late binder: not a backend while it does not accept, HEALTHY soon after it does.
+        _, _ = wait_for("late starting", 30, lambda: (m.instance("late", late) or {}).get("pid"))
+        listed_early = False
+        while not accepts(late):
+            listed_early |= "127.0.0.1:%d" % late in backends().get("late", [])
+            time.sleep(0.01)
+        t_accept = time.monotonic()
+        _, _ = wait_for("late HEALTHY", 5, lambda: (m.instance("late", late) or {}).get("state") == "HEALTHY",
+                        interval=0.005)
+        took = time.monotonic() - t_accept
+        inst = m.instance("late", late)
+        check("late binder (3 s, start-period 10s): restarts", str(inst["restarts"]), "0", inst["restarts"] == 0)
+        check("late binder: HEALTHY in /status after it accepts connections", "%.0f ms" % (took * 1000), "<= 300 ms",
+              took <= 0.3)
+        check("late binder: listed in /backends before it was ready", "yes" if listed_early else "no", "no",
+              not listed_early)
+        listed = "127.0.0.1:%d" % late in backends().get("late", [])
+        check("late binder: listed in /backends once HEALTHY", "yes" if listed else "no", "yes", listed)
+
+        # The instance answering 500: replaced by a new pid, never listed.
+        first = wait_for("bad serves", 10, lambda: (m.instance("bad", bad) or {}).get("pid")
+                         if http_get("http://127.0.0.1:%d/health" % bad)[0] == 500 else None, interval=0.005)[0]
+        t_serving = time.monotonic()
+        never_listed = True
+
+        def replaced():
+            nonlocal never_listed
+            never_listed &= "127.0.0.1:%d" % bad not in backends().get("bad", [])
+            pid = (m.instance("bad", bad) or {}).get("pid")
+            return pid if pid not in (None, first) else None
+        wait_for("bad replaced", 10, replaced, interval=0.01)
+        took = time.monotonic() - t_serving
+        check("answers 500 (start-period 1s): a new pid after it starts serving", "%.2f s" % took, "<= 3 s", took <= 3)
+        check("answers 500: never listed in /backends", "yes" if never_listed else "no", "yes", never_listed)
+
+        # The frozen one: replaced, and gone.
+        pid = wait_for("web HEALTHY", 10, lambda: (m.instance("web", frozen) or {}).get("state") == "HEALTHY"
+                       and m.instance("web", frozen)["pid"])[0]
+        os.kill(pid, signal.SIGSTOP)
+        t0 = time.monotonic()
+        wait_for("web replaced", 10, lambda: (m.instance("web", frozen) or {}).get("pid") not in (None, pid),
+                 interval=0.01)
+        took = time.monotonic() - t0
+        check("SIGSTOPped instance: replaced by a new pid", "%.2f s" % took, "<= 3 s", took <= 3)
+        gone, _ = wait_for("frozen gone", 5, lambda: not alive(pid))
+        check("SIGSTOPped instance: the frozen process is gone", "yes" if gone else "no", "yes", gone)
+
+        # Probe figures are measurements.
+        h = (m.instance("late", late) or {}).get("health") or {}
+        lat = h.get("last_latency_ms")
+        real = isinstance(lat, (int, float)) and 0 < lat < 300
+        check("health.last_latency_ms is a measured figure", "%s ms" % lat, "0 < x < timeout", real)
+        lats = set()
+        for _ in range(6):
+            lats.add(((m.instance("late", late) or {}).get("health") or {}).get("last_latency_ms"))
+            time.sleep(0.6)
+        check("health.last_latency_ms changes from probe to probe", "%d values in 6 reads" % len(lats), ">= 2",
+              len(lats) >= 2)
+    finally:
+        if m.proc and m.proc.poll() is None:
+            m.proc.send_signal(signal.SIGTERM)
+            m.proc.wait(timeout=30)
+        m.kill_everything()
+
+
+GROUPS = {"core": core, "health": health}
 
 
 def main():

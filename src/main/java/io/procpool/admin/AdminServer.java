@@ -47,12 +47,13 @@ public final class AdminServer extends AllDirectives {
     /** Every route, with JSON errors. */
     Route routes() {
         return handleRejections(jsonRejections(), () -> concat(
-                path("status", () -> get(this::status))));
+                path("status", () -> get(() -> withStatus(s -> json(StatusCodes.OK, StatusJson.pool(s))))),
+                path("backends", () -> get(() -> withStatus(s -> json(StatusCodes.OK, StatusJson.backends(s)))))));
     }
 
-    private Route status() {
+    private Route withStatus(java.util.function.Function<PoolStatus, Route> inner) {
         CompletionStage<PoolStatus> status = AskPattern.ask(pool, PoolSupervisor.GetStatus::new, ASK_TIMEOUT, system.scheduler());
-        return onSuccess(status, s -> json(StatusCodes.OK, StatusJson.pool(s)));
+        return onSuccess(status, inner::apply);
     }
 
     Route json(StatusCode code, JsonNode body) {

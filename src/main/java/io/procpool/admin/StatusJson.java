@@ -55,6 +55,31 @@ public final class StatusJson {
             node.putNull("last_exit");
         }
         node.put("reason", i.reason());
+        if (i.health().isPresent()) {
+            ObjectNode health = node.putObject("health");
+            health.put("last_latency_ms", i.health().get().lastLatencyMs());
+            health.put("consecutive_failures", i.health().get().consecutiveFailures());
+            if (i.health().get().lastError() == null) {
+                health.putNull("last_error");
+            } else {
+                health.put("last_error", i.health().get().lastError());
+            }
+        } else {
+            node.putNull("health");
+        }
         return node;
+    }
+
+    /** {@code {SERVICE: ["127.0.0.1:PORT", ...]}}: the ready instances of every enabled service. */
+    public static ObjectNode backends(PoolStatus status) {
+        ObjectNode root = JSON.createObjectNode();
+        for (ServiceStatus s : status.services()) {
+            if (s.state() == io.procpool.supervision.ServiceState.DISABLED) {
+                continue;
+            }
+            ArrayNode list = root.putArray(s.name());
+            s.instances().stream().filter(InstanceStatus::ready).forEach(i -> list.add("127.0.0.1:" + i.port()));
+        }
+        return root;
     }
 }

@@ -6,6 +6,7 @@ import io.procpool.admin.AdminServer;
 import io.procpool.config.InvalidConfigException;
 import io.procpool.config.PoolConfigLoader;
 import io.procpool.config.PoolSettings;
+import io.procpool.health.PekkoHealthProbe;
 import io.procpool.process.OsProcessLauncher;
 import io.procpool.supervision.PoolEnvironment;
 import io.procpool.supervision.PoolSupervisor;
@@ -18,6 +19,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,8 +75,8 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         Config systemConfig = ConfigFactory.parseString(
                 "pekko.coordinated-shutdown.phases.service-stop.timeout = " + stopBudget.toMillis() + "ms")
                 .withFallback(raw);
-        ActorSystem<PoolSupervisor.Command> system = ActorSystem.create(
-                PoolSupervisor.create(settings, new PoolEnvironment(launcher, settings.logDir())), "procpool", systemConfig);
+        ActorSystem<PoolSupervisor.Command> system = ActorSystem.create(Behaviors.setup(ctx -> PoolSupervisor.create(settings,
+                new PoolEnvironment(launcher, new PekkoHealthProbe(ctx.getSystem()), settings.logDir()))), "procpool", systemConfig);
         if (settings.admin().enabled() && !bindAdmin(system, settings)) {
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().join();

@@ -330,7 +330,7 @@ public final class PoolConfigLoader {
         s.rejectUnknownKeys(STOP_KEYS);
         String signalName = s.string("signal");
         var signal = io.procpool.process.Signal.parse(signalName)
-                .filter(sig -> sig != io.procpool.process.Signal.KILL);
+                .filter(sig -> sig != io.procpool.process.Signal.KILL && sig != io.procpool.process.Signal.CONT);
         if (signal.isEmpty()) {
             s.fail("signal", "must be TERM, INT, QUIT or HUP, got \"" + signalName + "\"");
         }

@@ -5,7 +5,7 @@ import java.util.Optional;
 
 /** The POSIX signals procpool sends, with their Linux numbers. */
 public enum Signal {
-    HUP(1), INT(2), QUIT(3), KILL(9), TERM(15);
+    HUP(1), INT(2), QUIT(3), KILL(9), TERM(15), CONT(18);
 
     private final int number;
 

@@ -1,13 +1,14 @@
 package io.procpool.supervision;
 
 import io.procpool.config.ServiceSettings;
+import io.procpool.health.HealthProbe;
+import io.procpool.health.HealthTracker;
+import io.procpool.health.ProbeResult;
 import io.procpool.process.ChildProcess;
 import io.procpool.process.ExitStatus;
 import io.procpool.process.LaunchException;
 import io.procpool.process.LaunchSpec;
-import io.procpool.process.ProcessLauncher;
 import io.procpool.process.Signal;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -53,6 +54,10 @@ public final class InstanceActor {
     private record Exited(ChildProcess child, ExitStatus status) implements Command {
     }
 
+    /** A probe's result; {@code seq} tells it from a probe that has already been given up on. */
+    private record ProbeDone(long seq, ProbeResult result) implements Command {
+    }
+
     private enum Tick implements Command {
         /** The polite stop signal has had its time. */
         STOP_DEADLINE,
@@ -61,7 +66,13 @@ public final class InstanceActor {
         /** Look again whether the process group is gone (nothing notifies us of non-children). */
         REAP_POLL,
         /** This incarnation has run for {@code restart.reset-after}. */
-        STABLE
+        STABLE,
+        /** Time for the next health probe. */
+        PROBE,
+        /** The probe in flight has not answered within its timeout (plus slack). */
+        PROBE_DEADLINE,
+        /** {@code health-check.start-period} has passed since spawn. */
+        START_PERIOD
     }
 
     /** What an instance tells its parent. */
@@ -87,8 +98,14 @@ public final class InstanceActor {
     public record StableRun(ActorRef<Command> instance, int port) implements Event {
     }
 
+    /** A probe finished (sent after every probe; state changes come as {@link StateChanged} too). */
+    public record ProbeCompleted(ActorRef<Command> instance, int port, HealthFigures figures) implements Event {
+    }
+
     private static final Duration KILL_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration REAP_INTERVAL = Duration.ofMillis(20);
+    /** A probe that has not completed by its timeout plus this is counted as failed. */
+    private static final Duration PROBE_SLACK = Duration.ofMillis(500);
 
     /** Why the process is being stopped: by command (then stop), or to be restarted (then fail). */
     private record Purpose(boolean restart, String reason) {
@@ -104,38 +121,38 @@ public final class InstanceActor {
     private final ServiceSettings service;
     private final LaunchSpec spec;
     private final ActorRef<Event> parent;
+    private final HealthProbe probe;
     private CompletionStage<ChildProcess> launch;
     private long startedNanos;
 
     /**
      * @param service the service's settings
      * @param port the port this instance runs on
-     * @param logDir where {@code SERVICE-PORT.log} goes
-     * @param launcher starts the process
+     * @param env the launcher, the health probe and the log dir
      * @param parent receives this instance's {@link Event}s
      */
-    public static Behavior<Command> create(ServiceSettings service, int port, Path logDir, ProcessLauncher launcher,
-                                           ActorRef<Event> parent) {
+    public static Behavior<Command> create(ServiceSettings service, int port, PoolEnvironment env, ActorRef<Event> parent) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new InstanceActor(ctx, timers, service, port, logDir, parent).start(launcher)));
+                new InstanceActor(ctx, timers, service, port, env, parent).start(env)));
     }
 
     private InstanceActor(ActorContext<Command> ctx, TimerScheduler<Command> timers, ServiceSettings service, int port,
-                          Path logDir, ActorRef<Event> parent) {
+                          PoolEnvironment env, ActorRef<Event> parent) {
         this.ctx = ctx;
         ctx.setLoggerName(InstanceActor.class);
         this.timers = timers;
         this.service = service;
         this.parent = parent;
+        this.probe = env.probe();
         this.spec = new LaunchSpec(service.name(), port, service.commandFor(port), service.workingDir(),
-                service.envFor(port), logDir.resolve(service.name() + "-" + port + ".log"), service.log());
+                service.envFor(port), env.logDir().resolve(service.name() + "-" + port + ".log"), service.log());
     }
 
     // (new incarnation) -> STARTING
-    private Behavior<Command> start(ProcessLauncher launcher) {
+    private Behavior<Command> start(PoolEnvironment env) {
         report(InstanceState.STARTING, OptionalLong.empty(), Optional.empty(),
                 "starting " + io.procpool.config.CommandLine.render(spec.command()));
-        launch = launcher.launch(spec);
+        launch = env.launcher().launch(spec);
         ctx.pipeToSelf(launch, (child, error) -> error == null ? new Launched(child) : new LaunchFailed(unwrap(error)));
         // Pekko's backoff counts restarts "without a stable run" from the same moment; the parent
         // mirrors that count for its logs, so it is told when this incarnation has run that long.
@@ -163,9 +180,20 @@ public final class InstanceActor {
         if (stopRequested) {
             return stopGracefully(child, Purpose.COMMANDED);
         }
-        // STARTING -> RUNNING
-        report(InstanceState.RUNNING, pid, Optional.empty(), "started");
-        return running(child);
+        if (!service.health().probes()) {
+            // STARTING -> RUNNING
+            report(InstanceState.RUNNING, pid, Optional.empty(), "started");
+            return running(child);
+        }
+        // STARTING (with a pid): probed quickly until the first success.
+        HealthTracker tracker = HealthTracker.start(service.health());
+        report(InstanceState.STARTING, pid, Optional.empty(), "started; probing " + probeTarget()
+                + " every " + Backoff.format(service.health().startInterval()));
+        timers.startSingleTimer(Tick.PROBE, tracker.nextDelay());
+        if (!service.health().startPeriod().isZero()) {
+            timers.startSingleTimer(Tick.START_PERIOD, service.health().startPeriod());
+        }
+        return probed(child, Probing.start(tracker));
     }
 
     private Behavior<Command> onLaunchFailed(LaunchFailed m, boolean stopRequested) {
@@ -190,10 +218,110 @@ public final class InstanceActor {
         return Behaviors.receive(Command.class)
                 .onMessage(Exited.class, m -> onExitedWhileRunning(child, m))
                 .onMessageEquals(Stop.INSTANCE, () -> stopGracefully(child, Purpose.COMMANDED))
-                .onMessageEquals(Tick.STABLE, () -> onStable())
+                .onMessageEquals(Tick.STABLE, this::onStable)
                 .onSignal(PreRestart.class, s -> kill(child))
                 .onSignal(PostStop.class, s -> kill(child))
                 .build();
+    }
+
+    /**
+     * The probe loop's state. Probes start every {@code nextDelay()} (start-interval, then
+     * interval); one still in flight when the next is due makes that one start right after it
+     * (never two at once, never a burst to catch up).
+     *
+     * @param seq the number of the latest probe started (results of older ones are ignored)
+     * @param inFlight a probe has been started and has not answered
+     * @param due the next probe came due while one was in flight
+     * @param lastFailure the latest failed result, for the reason of a verdict
+     */
+    private record Probing(HealthTracker tracker, long seq, boolean inFlight, boolean due, ProbeResult lastFailure) {
+        static Probing start(HealthTracker tracker) {
+            return new Probing(tracker, 0, false, false, null);
+        }
+    }
+
+    // STARTING / HEALTHY: the process is alive and probed (p.tracker().verdict() says which).
+    private Behavior<Command> probed(ChildProcess child, Probing p) {
+        return Behaviors.receive(Command.class)
+                .onMessage(Exited.class, m -> onExitedWhileRunning(child, m))
+                .onMessageEquals(Tick.PROBE, () -> p.inFlight() ? probed(child, withDue(p)) : startProbe(child, p))
+                .onMessage(ProbeDone.class, m -> m.seq() == p.seq() && p.inFlight() ? onProbeDone(child, p, m.result()) : Behaviors.same())
+                .onMessageEquals(Tick.PROBE_DEADLINE, () -> p.inFlight() ? onProbeDone(child, p, probeTimedOut()) : Behaviors.same())
+                .onMessageEquals(Tick.START_PERIOD, () -> onStartPeriodOver(child, p))
+                .onMessageEquals(Stop.INSTANCE, () -> stopGracefully(child, Purpose.COMMANDED))
+                .onMessageEquals(Tick.STABLE, this::onStable)
+                .onSignal(PreRestart.class, s -> kill(child))
+                .onSignal(PostStop.class, s -> kill(child))
+                .build();
+    }
+
+    private static Probing withDue(Probing p) {
+        return new Probing(p.tracker(), p.seq(), true, true, p.lastFailure());
+    }
+
+    private Behavior<Command> startProbe(ChildProcess child, Probing p) {
+        long seq = p.seq() + 1;
+        ctx.pipeToSelf(probe.probe(spec.port(), service.health()),
+                (result, error) -> new ProbeDone(seq, result != null ? result
+                        : ProbeResult.failed(Duration.ZERO, "probe failed: " + error)));
+        timers.startSingleTimer(Tick.PROBE_DEADLINE, service.health().timeout().plus(PROBE_SLACK));
+        timers.startSingleTimer(Tick.PROBE, p.tracker().nextDelay());
+        return probed(child, new Probing(p.tracker(), seq, true, false, p.lastFailure()));
+    }
+
+    private ProbeResult probeTimedOut() {
+        Duration waited = service.health().timeout().plus(PROBE_SLACK);
+        return ProbeResult.failed(waited, "no answer within " + Backoff.format(waited));
+    }
+
+    private Behavior<Command> onProbeDone(ChildProcess child, Probing p, ProbeResult result) {
+        timers.cancel(Tick.PROBE_DEADLINE);
+        HealthTracker next = p.tracker().record(result);
+        parent.tell(new ProbeCompleted(ctx.getSelf(), spec.port(), HealthFigures.of(result, next.failures())));
+        if (next.verdict() == HealthTracker.Verdict.UNHEALTHY) {
+            return unhealthy(child, failure(next, result));
+        }
+        if (next.verdict() != p.tracker().verdict()) {
+            // STARTING -> HEALTHY
+            report(InstanceState.HEALTHY, OptionalLong.of(child.pid()), Optional.empty(),
+                    "probe succeeded in " + HealthFigures.millis(result.latency()) + "ms");
+            if (!next.nextDelay().equals(p.tracker().nextDelay())) {
+                timers.startSingleTimer(Tick.PROBE, next.nextDelay()); // from start-interval to interval
+            }
+        }
+        Probing done = new Probing(next, p.seq(), false, false, result.healthy() ? p.lastFailure() : result);
+        return p.due() ? startProbe(child, done) : probed(child, done);
+    }
+
+    private Behavior<Command> onStartPeriodOver(ChildProcess child, Probing p) {
+        HealthTracker next = p.tracker().startPeriodElapsed();
+        if (next.verdict() == HealthTracker.Verdict.UNHEALTHY) {
+            return unhealthy(child, "no successful probe within start-period " + Backoff.format(service.health().startPeriod())
+                    + (p.lastFailure() == null ? "" : "; last: " + p.lastFailure().error()));
+        }
+        return probed(child, new Probing(next, p.seq(), p.inFlight(), p.due(), p.lastFailure()));
+    }
+
+    private String failure(HealthTracker tracker, ProbeResult result) {
+        return tracker.failures() + " consecutive failed probes of " + probeTarget() + "; last: " + result.error()
+                + " after " + HealthFigures.millis(result.latency()) + "ms";
+    }
+
+    // HEALTHY/STARTING -> UNHEALTHY -> STOPPING: out of the ready set at once, then restarted.
+    private Behavior<Command> unhealthy(ChildProcess child, String reason) {
+        timers.cancel(Tick.PROBE);
+        timers.cancel(Tick.PROBE_DEADLINE);
+        timers.cancel(Tick.START_PERIOD);
+        report(InstanceState.UNHEALTHY, OptionalLong.of(child.pid()), Optional.empty(), reason);
+        return stopGracefully(child, Purpose.restart("unhealthy: " + reason));
+    }
+
+    private String probeTarget() {
+        return switch (service.health().type()) {
+            case HTTP -> "http://127.0.0.1:" + spec.port() + service.health().path();
+            case TCP -> "tcp 127.0.0.1:" + spec.port();
+            case NONE -> "nothing";
+        };
     }
 
     private Behavior<Command> onExitedWhileRunning(ChildProcess child, Exited m) {
@@ -201,7 +329,7 @@ public final class InstanceActor {
             return Behaviors.same();
         }
         String reason = "exited unexpectedly with " + m.status().describe() + " after " + Backoff.format(uptime());
-        // RUNNING -> BACKOFF (the restart happens once the whole group is gone)
+        // RUNNING/STARTING/HEALTHY -> BACKOFF (the restart happens once the whole group is gone)
         report(InstanceState.BACKOFF, OptionalLong.of(child.pid()), Optional.of(m.status()), reason);
         if (!child.groupAlive()) {
             throw new InstanceFailed(spec.label(), reason);
@@ -223,9 +351,14 @@ public final class InstanceActor {
 
     // -> STOPPING: polite signal to the whole group now, SIGKILL at the deadline.
     private Behavior<Command> stopGracefully(ChildProcess child, Purpose purpose) {
-        report(InstanceState.STOPPING, OptionalLong.of(child.pid()), Optional.empty(), purpose.reason());
+        for (Tick probing : new Tick[] {Tick.PROBE, Tick.PROBE_DEADLINE, Tick.START_PERIOD}) {
+            timers.cancel(probing);
+        }
         child.signal(service.stop().signal());
+        // A frozen (SIGSTOPped) process cannot act on the signal until it runs again.
+        child.signal(Signal.CONT);
         timers.startSingleTimer(Tick.STOP_DEADLINE, service.stop().timeout());
+        report(InstanceState.STOPPING, OptionalLong.of(child.pid()), Optional.empty(), purpose.reason());
         return stopping(child, purpose, false, false, InstanceState.STOPPING);
     }
 
@@ -239,6 +372,7 @@ public final class InstanceActor {
                 .onMessageEquals(Tick.KILL_DEADLINE, () -> onKillDeadline(child, purpose, shown))
                 .onMessageEquals(Stop.INSTANCE, () -> stopping(child, Purpose.COMMANDED, killed, exited, shown))
                 .onMessageEquals(Tick.STABLE, Behaviors::same)
+                .onMessage(ProbeDone.class, m -> Behaviors.same())
                 .onSignal(PreRestart.class, s -> kill(child))
                 .onSignal(PostStop.class, s -> kill(child))
                 .build();

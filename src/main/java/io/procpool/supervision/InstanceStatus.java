@@ -14,9 +14,10 @@ import java.util.OptionalLong;
  * @param startedNanos {@code System.nanoTime()} when its process started, 0 when not running
  * @param lastExit how its last process ended, if one has
  * @param reason the reason given for its last state change
+ * @param health its latest probe, when it has been probed
  */
 public record InstanceStatus(int port, OptionalLong pid, InstanceState state, int restarts, long startedNanos,
-                             Optional<ExitStatus> lastExit, String reason) {
+                             Optional<ExitStatus> lastExit, String reason, Optional<HealthFigures> health) {
 
     /** How long its process has been running, in ms (0 when none is). */
     public long uptimeMillis() {

@@ -49,6 +49,13 @@ public final class PoolActor {
     private record CooldownOver(int port) implements Command {
     }
 
+    /** Publishes probe figures that changed since the last status (at most once a second). */
+    private enum PublishFigures implements Command {
+        INSTANCE
+    }
+
+    private static final java.time.Duration FIGURES_PUBLISH_INTERVAL = java.time.Duration.ofSeconds(1);
+
     /** What the pool knows of one port. Mutable, and never leaves this actor. */
     private static final class Slot {
         final int port;
@@ -58,6 +65,7 @@ public final class PoolActor {
         long startedNanos;
         Optional<io.procpool.process.ExitStatus> lastExit = Optional.empty();
         String reason = "";
+        Optional<HealthFigures> health = Optional.empty();
         int restarts;
         /** Consecutive restarts without a stable run, as Pekko's supervisor counts them (for logs). */
         int consecutive;
@@ -67,7 +75,7 @@ public final class PoolActor {
         }
 
         InstanceStatus status() {
-            return new InstanceStatus(port, pid, state, restarts, startedNanos, lastExit, reason);
+            return new InstanceStatus(port, pid, state, restarts, startedNanos, lastExit, reason, health);
         }
     }
 
@@ -117,6 +125,7 @@ public final class PoolActor {
         return Behaviors.receive(Command.class)
                 .onMessage(InstanceEvent.class, this::onInstanceEvent)
                 .onMessage(CooldownOver.class, this::onCooldownOver)
+                .onMessageEquals(PublishFigures.INSTANCE, this::onPublishFigures)
                 .onMessageEquals(Stop.INSTANCE, this::onStop)
                 .onSignal(ChildFailed.class, this::onChildFailed)
                 .onSignal(Terminated.class, this::onTerminated)
@@ -132,6 +141,7 @@ public final class PoolActor {
         return Behaviors.receive(Command.class)
                 .onMessage(InstanceEvent.class, this::onInstanceEvent)
                 .onMessage(CooldownOver.class, m -> Behaviors.same())
+                .onMessageEquals(PublishFigures.INSTANCE, this::onPublishFigures)
                 .onMessageEquals(Stop.INSTANCE, Behaviors::same)
                 .onSignal(Terminated.class, this::onChildGoneWhileStopping)
                 .build();
@@ -149,7 +159,7 @@ public final class PoolActor {
     private void spawn(Slot slot) {
         RestartSettings r = service.restart();
         Behavior<InstanceActor.Command> instance = Behaviors.supervise(
-                        InstanceActor.create(service, slot.port, env.logDir(), env.launcher(), events))
+                        InstanceActor.create(service, slot.port, env, events))
                 .onFailure(InstanceFailed.class, SupervisorStrategy
                         .restartWithBackoff(r.minBackoff(), r.maxBackoff(), r.randomFactor())
                         .withResetBackoffAfter(r.resetAfter())
@@ -167,6 +177,12 @@ public final class PoolActor {
         }
         if (m.event() instanceof InstanceActor.StableRun) {
             slot.consecutive = 0;
+        } else if (m.event() instanceof InstanceActor.ProbeCompleted p) {
+            slot.health = Optional.of(p.figures());
+            // Figures change with every probe; the status carries them at most once a second.
+            if (!timers.isTimerActive(PublishFigures.INSTANCE)) {
+                timers.startSingleTimer(PublishFigures.INSTANCE, FIGURES_PUBLISH_INTERVAL);
+            }
         } else if (m.event() instanceof InstanceActor.StateChanged e) {
             onStateChanged(slot, e);
         }
@@ -201,6 +217,9 @@ public final class PoolActor {
         } else if (!to.live()) {
             slot.pid = OptionalLong.empty();
             slot.startedNanos = 0;
+        }
+        if (to == InstanceState.STARTING && e.pid().isEmpty()) {
+            slot.health = Optional.empty(); // a new process has not been probed yet
         }
         e.exit().ifPresent(x -> slot.lastExit = Optional.of(x));
         slot.state = to;
@@ -283,6 +302,11 @@ public final class PoolActor {
         return Behaviors.same();
     }
 
+    private Behavior<Command> onPublishFigures() {
+        publish();
+        return Behaviors.same();
+    }
+
     private Behavior<Command> onStop() {
         ctx.getLog().info("{}: stopping {} instance(s)", service.name(), slots.values().stream().filter(s -> s.ref != null).count());
         for (Slot slot : slots.values()) {
@@ -317,8 +341,9 @@ public final class PoolActor {
 
     private void logTransition(Slot slot, InstanceState from, InstanceState to, OptionalLong pid, String detail) {
         String pidText = pid.isPresent() ? " pid=" + pid.getAsLong() : "";
-        String line = "{}:{} {} -> {}{} restarts={}: {}";
-        Object[] args = {service.name(), slot.port, from, to, pidText, slot.restarts, detail};
+        String change = from == to ? to.name() : from + " -> " + to;
+        String line = "{}:{} {}{} restarts={}: {}";
+        Object[] args = {service.name(), slot.port, change, pidText, slot.restarts, detail};
         if (to == InstanceState.FAILED) {
             ctx.getLog().error(line, args);
         } else if (to == InstanceState.BACKOFF || to == InstanceState.UNHEALTHY) {

@@ -1,14 +1,16 @@
 package io.procpool.supervision;
 
+import io.procpool.health.HealthProbe;
 import io.procpool.process.ProcessLauncher;
 import java.nio.file.Path;
 
 /**
  * The seams the supervision tree runs against, handed down from the root to every instance:
- * the real operating system in production, fakes in tests and simulations.
+ * the real operating system and network in production, fakes in tests and simulations.
  *
  * @param launcher starts child processes
+ * @param probe probes instances' health
  * @param logDir where instances' output goes
  */
-public record PoolEnvironment(ProcessLauncher launcher, Path logDir) {
+public record PoolEnvironment(ProcessLauncher launcher, HealthProbe probe, Path logDir) {
 }

@@ -39,8 +39,8 @@ class SupervisionIT {
         int b = Manager.freePort();
         manager.writeConfig("services.web { command = " + Manager.fake("") + ", ports = [" + a + ", " + b + "] }");
         manager.run();
-        long pidA = manager.awaitInstance("web", a, "RUNNING", Duration.ofSeconds(15));
-        long pidB = manager.awaitInstance("web", b, "RUNNING", Duration.ofSeconds(15));
+        long pidA = manager.awaitInstance("web", a, "HEALTHY", Duration.ofSeconds(15));
+        long pidB = manager.awaitInstance("web", b, "HEALTHY", Duration.ofSeconds(15));
         assertEquals(pidA, Await.value(Duration.ofSeconds(5), "port " + a + " serves", () -> Manager.servingPid(a)));
         assertEquals(pidB, Await.value(Duration.ofSeconds(5), "port " + b + " serves", () -> Manager.servingPid(b)));
 
@@ -66,7 +66,7 @@ class SupervisionIT {
                 + " restart { max-restarts = 3 } }\n"
                 + "  steady { command = " + Manager.fake("") + ", ports = [" + steady + "] }\n}");
         manager.run();
-        long steadyPid = manager.awaitInstance("steady", steady, "RUNNING", Duration.ofSeconds(15));
+        long steadyPid = manager.awaitInstance("steady", steady, "HEALTHY", Duration.ofSeconds(15));
         Await.until(Duration.ofSeconds(15), "crashy FAILED", () -> manager.status()
                 .map(s -> s.path("services").path("crashy").path("state").asText().equals("FAILED")).orElse(false));
         JsonNode failed = manager.instance("crashy", crash).orElseThrow();
@@ -85,8 +85,8 @@ class SupervisionIT {
                 + "  polite { command = " + Manager.fake("--grandchild " + grandchild) + ", ports = [" + polite + "] }\n"
                 + "  stubborn { command = " + Manager.fake("--ignore-term") + ", ports = [" + stubborn + "], stop.timeout = 1s }\n}");
         Process run = manager.run();
-        long politePid = manager.awaitInstance("polite", polite, "RUNNING", Duration.ofSeconds(15));
-        long stubbornPid = manager.awaitInstance("stubborn", stubborn, "RUNNING", Duration.ofSeconds(15));
+        long politePid = manager.awaitInstance("polite", polite, "HEALTHY", Duration.ofSeconds(15));
+        long stubbornPid = manager.awaitInstance("stubborn", stubborn, "HEALTHY", Duration.ofSeconds(15));
         long grandchildPid = Await.value(Duration.ofSeconds(10), "grandchild started", () -> readPid(grandchild));
         manager.track(grandchildPid);
         Await.value(Duration.ofSeconds(5), "stubborn serves", () -> Manager.servingPid(stubborn));
@@ -110,7 +110,7 @@ class SupervisionIT {
         manager.writeConfig("services.web { command = [sh, -c, \"" + Manager.FAKE_SERVICE + " --port $PORT --grandchild "
                 + grandchild + " --ignore-term\"], ports = [" + port + "], stop.timeout = 1s }");
         Process first = manager.run();
-        long shellPid = manager.awaitInstance("web", port, "RUNNING", Duration.ofSeconds(15));
+        long shellPid = manager.awaitInstance("web", port, "HEALTHY", Duration.ofSeconds(15));
         long grandchildPid = Await.value(Duration.ofSeconds(10), "grandchild started", () -> readPid(grandchild));
         manager.track(grandchildPid);
         List<Long> firstRun = ProcessHandle.of(shellPid).orElseThrow().descendants().map(ProcessHandle::pid).toList();
@@ -121,7 +121,7 @@ class SupervisionIT {
         Manager.awaitExit(first, Duration.ofSeconds(5));
         Files.delete(grandchild);
         manager.run();
-        long newShell = manager.awaitInstance("web", port, "RUNNING", Duration.ofSeconds(15));
+        long newShell = manager.awaitInstance("web", port, "HEALTHY", Duration.ofSeconds(15));
         assertNotEquals(shellPid, newShell);
         for (long pid : firstRun) {
             assertFalse(Manager.alive(pid), "pid " + pid + " of the first run survived");

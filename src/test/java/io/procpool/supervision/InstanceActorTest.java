@@ -10,6 +10,9 @@ import io.procpool.testkit.FakeProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import io.procpool.testkit.FakeHealthProbe;
+import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
@@ -32,16 +35,115 @@ class InstanceActorTest {
 
     private final ManualTime time = ManualTime.get(testKit.system());
     private final FakeLauncher launcher = new FakeLauncher();
+    private final FakeHealthProbe probe = new FakeHealthProbe();
 
     private ActorRef<InstanceActor.Command> spawn(int port, String body, TestProbe<InstanceActor.Event> parent) {
-        return testKit.spawn(InstanceActor.create(TestConfigs.service("command = \"srv {port}\", ports = [" + port + "], " + body),
-                port, Path.of("logs"), launcher, parent.getRef()));
+        return spawnProbed(port, "health-check.type = none, " + body, parent);
     }
 
+    private ActorRef<InstanceActor.Command> spawnProbed(int port, String body, TestProbe<InstanceActor.Event> parent) {
+        return testKit.spawn(InstanceActor.create(TestConfigs.service("command = \"srv {port}\", ports = [" + port + "], " + body),
+                port, new PoolEnvironment(launcher, probe, Path.of("logs")), parent.getRef()));
+    }
+
+    /** The next state change, skipping probe reports. */
     private static InstanceActor.StateChanged expectState(TestProbe<InstanceActor.Event> parent, InstanceState state) {
-        InstanceActor.StateChanged e = parent.expectMessageClass(InstanceActor.StateChanged.class);
+        List<InstanceActor.Event> seen = parent.fishForMessage(Duration.ofSeconds(3), e -> e instanceof InstanceActor.StateChanged
+                ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore());
+        InstanceActor.StateChanged e = (InstanceActor.StateChanged) seen.get(seen.size() - 1);
         assertEquals(state, e.state(), e.toString());
         return e;
+    }
+
+    /** The next probe report, skipping nothing: a state change in between fails the test. */
+    private static HealthFigures expectProbe(TestProbe<InstanceActor.Event> parent) {
+        return parent.expectMessageClass(InstanceActor.ProbeCompleted.class).figures();
+    }
+
+    private static final String PROBED = "health-check { path = \"/h\", interval = 1s, timeout = 300ms, "
+            + "failure-threshold = 3, start-period = 2s, start-interval = 100ms }";
+
+    @Test
+    void aProbedInstanceIsStartingUntilItsFirstSuccessfulProbe() {
+        probe.script(9601, n -> Optional.of(n < 3 ? FakeHealthProbe.fail("connection refused") : FakeHealthProbe.ok()));
+        TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
+        ActorRef<InstanceActor.Command> instance = spawnProbed(9601, PROBED, parent);
+        expectState(parent, InstanceState.STARTING);
+        assertTrue(expectState(parent, InstanceState.STARTING).pid().isPresent());
+        time.timePasses(Duration.ofMillis(100));
+        assertEquals("connection refused", expectProbe(parent).lastError());
+        time.timePasses(Duration.ofMillis(100));
+        assertEquals(2, expectProbe(parent).consecutiveFailures(), "counted, though not held against it yet");
+        time.timePasses(Duration.ofMillis(100));
+        expectProbe(parent);
+        assertTrue(expectState(parent, InstanceState.HEALTHY).reason().startsWith("probe succeeded"));
+        assertEquals(3, probe.probes(9601));
+        time.expectNoMessageFor(Duration.ofMillis(900), parent);
+        time.timePasses(Duration.ofMillis(100));
+        assertEquals(0, expectProbe(parent).consecutiveFailures());
+        assertEquals(4, probe.probes(9601), "once healthy, probed every interval");
+        testKit.stop(instance);
+    }
+
+    @Test
+    void noSuccessWithinTheStartPeriodIsUnhealthyAndStopsTheProcessForARestart() {
+        probe.always(9701, FakeHealthProbe.fail("HTTP 500 (expected 2xx)"));
+        TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
+        ActorRef<InstanceActor.Command> instance = spawnProbed(9701, PROBED, parent);
+        expectState(parent, InstanceState.STARTING);
+        expectState(parent, InstanceState.STARTING);
+        time.timePasses(Duration.ofMillis(100));
+        expectProbe(parent);
+        time.timePasses(Duration.ofMillis(1900));
+        InstanceActor.StateChanged unhealthy = expectState(parent, InstanceState.UNHEALTHY);
+        assertTrue(unhealthy.reason().contains("start-period 2s") && unhealthy.reason().contains("HTTP 500"), unhealthy.reason());
+        expectState(parent, InstanceState.STOPPING);
+        assertTrue(expectState(parent, InstanceState.BACKOFF).reason().startsWith("unhealthy: "));
+        assertEquals(List.of(Signal.TERM), launcher.latestOn(9701).signals());
+        parent.expectTerminated(instance);
+    }
+
+    @Test
+    void consecutiveFailuresOfAHealthyInstanceMakeItUnhealthy() {
+        probe.script(9801, n -> Optional.of(n == 1 || n == 4 ? FakeHealthProbe.ok() : FakeHealthProbe.fail("timed out after 300ms")));
+        // probes: 1 ok (HEALTHY), 2 fail, 3 fail, 4 ok, 5 fail, 6 fail, 7 fail (UNHEALTHY)
+        TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
+        ActorRef<InstanceActor.Command> instance = spawnProbed(9801, PROBED, parent);
+        expectState(parent, InstanceState.STARTING);
+        expectState(parent, InstanceState.STARTING);
+        time.timePasses(Duration.ofMillis(100));
+        expectState(parent, InstanceState.HEALTHY);
+        List<Integer> failures = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            time.timePasses(Duration.ofSeconds(1));
+            failures.add(expectProbe(parent).consecutiveFailures());
+        }
+        assertEquals(List.of(1, 2, 0, 1, 2), failures, "a success starts the count over");
+        time.timePasses(Duration.ofSeconds(1));
+        InstanceActor.StateChanged unhealthy = expectState(parent, InstanceState.UNHEALTHY);
+        assertTrue(unhealthy.reason().startsWith("3 consecutive failed probes of http://127.0.0.1:9801/h; last: timed out"),
+                unhealthy.reason());
+        expectState(parent, InstanceState.STOPPING);
+        expectState(parent, InstanceState.BACKOFF);
+        parent.expectTerminated(instance);
+    }
+
+    @Test
+    void aProbeThatNeverAnswersFailsAtItsDeadline() {
+        probe.script(9901, n -> n == 1 ? Optional.of(FakeHealthProbe.ok()) : Optional.empty());
+        TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
+        ActorRef<InstanceActor.Command> instance = spawnProbed(9901, PROBED, parent);
+        expectState(parent, InstanceState.STARTING);
+        expectState(parent, InstanceState.STARTING);
+        time.timePasses(Duration.ofMillis(100));
+        expectState(parent, InstanceState.HEALTHY);
+        time.timePasses(Duration.ofSeconds(1));
+        time.expectNoMessageFor(Duration.ofMillis(700), parent);
+        time.timePasses(Duration.ofMillis(100));
+        HealthFigures f = expectProbe(parent);
+        assertEquals(1, f.consecutiveFailures());
+        assertEquals("no answer within 800ms", f.lastError());
+        testKit.stop(instance);
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.procpool.config.ServiceSettings;
 import io.procpool.config.TestConfigs;
 import io.procpool.process.LaunchException;
 import io.procpool.process.Signal;
+import io.procpool.testkit.FakeHealthProbe;
 import io.procpool.testkit.FakeLauncher;
 import io.procpool.testkit.FakeProcess;
 import java.nio.file.Path;
@@ -36,15 +37,17 @@ class PoolActorTest {
 
     private final ManualTime time = ManualTime.get(testKit.system());
     private final FakeLauncher launcher = new FakeLauncher();
+    private final FakeHealthProbe probe = new FakeHealthProbe();
     private ActorRef<PoolActor.Command> pool;
 
     private static final String FAST = "restart { min-backoff = 1s, max-backoff = 1m, random-factor = 0, reset-after = 30s }";
 
+    /** Supervision is tested without probes: a live process is RUNNING (health has its own tests). */
     private TestProbe<ServiceStatus> start(String body) {
-        ServiceSettings service = TestConfigs.service(body);
-        TestProbe<ServiceStatus> probe = testKit.createTestProbe();
-        pool = testKit.spawn(PoolActor.create(service, new PoolEnvironment(launcher, Path.of("logs")), probe.getRef()));
-        return probe;
+        ServiceSettings service = TestConfigs.service("health-check.type = none\n" + body);
+        TestProbe<ServiceStatus> status = testKit.createTestProbe();
+        pool = testKit.spawn(PoolActor.create(service, new PoolEnvironment(launcher, probe, Path.of("logs")), status.getRef()));
+        return status;
     }
 
     @AfterEach
@@ -192,7 +195,10 @@ class PoolActorTest {
         launcher.onStart(8101, x -> { });
         p.exit(1);
         awaitInstance(status, 8101, InstanceState.BACKOFF);
-        assertEquals(List.of(Signal.KILL), p.signals());
+        status.awaitAssert(() -> {
+            assertEquals(List.of(Signal.KILL), p.signals());
+            return null;
+        });
         time.timePasses(Duration.ofSeconds(1));
         awaitInstance(status, 8101, InstanceState.RUNNING);
     }
@@ -207,6 +213,32 @@ class PoolActorTest {
         StatusProbe.await(status, s -> s.state() == ServiceState.STOPPED && s.instances().isEmpty());
         assertEquals(List.of(Signal.TERM), launcher.startedOn(8201).get(0).signals());
         pool = null;
+    }
+
+    @Test
+    void anUnhealthyInstanceIsRestartedThroughTheBackoffLikeACrash() {
+        probe.script(8301, n -> java.util.Optional.of(n == 2 || n == 3 ? FakeHealthProbe.fail("HTTP 500 (expected 2xx)")
+                : FakeHealthProbe.ok()));
+        TestProbe<ServiceStatus> status = start("command = srv, ports = [8301], " + FAST + ", health-check { type = http, "
+                + "path = \"/h\", interval = 1s, failure-threshold = 2, start-interval = 100ms }");
+        awaitInstance(status, 8301, i -> i.state() == InstanceState.STARTING && i.pid().isPresent());
+        time.timePasses(Duration.ofMillis(100));
+        long firstPid = awaitInstance(status, 8301, InstanceState.HEALTHY).pid().getAsLong();
+        time.timePasses(Duration.ofSeconds(1));
+        time.timePasses(Duration.ofSeconds(1));
+        HealthFigures figures = awaitInstance(status, 8301, InstanceState.UNHEALTHY).health().orElseThrow();
+        assertEquals(2, figures.consecutiveFailures());
+        assertEquals("HTTP 500 (expected 2xx)", figures.lastError());
+        InstanceStatus backoff = awaitInstance(status, 8301, InstanceState.BACKOFF);
+        assertTrue(backoff.reason().startsWith("unhealthy: 2 consecutive failed probes")
+                && backoff.reason().contains("restart 1 of 10 in 1s"), backoff.reason());
+        assertEquals(List.of(Signal.TERM), launcher.byPid(firstPid).orElseThrow().signals());
+        time.timePasses(Duration.ofSeconds(1));
+        awaitInstance(status, 8301, i -> i.state() == InstanceState.STARTING && i.pid().isPresent());
+        time.timePasses(Duration.ofMillis(100));
+        InstanceStatus healthy = awaitInstance(status, 8301, InstanceState.HEALTHY);
+        assertEquals(1, healthy.restarts());
+        assertTrue(healthy.pid().getAsLong() != firstPid);
     }
 
     /** Crashes the instance on {@code port} once it runs, and returns it in BACKOFF. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.procpool.config.PoolSettings;
 import io.procpool.config.TestConfigs;
 import io.procpool.process.Signal;
+import io.procpool.testkit.FakeHealthProbe;
 import io.procpool.testkit.FakeLauncher;
 import io.procpool.testkit.FakeProcess;
 import java.nio.file.Path;
@@ -35,8 +36,10 @@ class PoolSupervisorTest {
 
     private final ManualTime time = ManualTime.get(testKit.system());
     private final FakeLauncher launcher = new FakeLauncher();
+    private final FakeHealthProbe probe = new FakeHealthProbe();
 
     private static final String POOL = """
+            defaults.health-check.type = none
             services {
               a { command = a, ports = [6101, 6102], stop.timeout = 5s }
               b { command = b, ports = [6201], stop.timeout = 5s }
@@ -46,7 +49,7 @@ class PoolSupervisorTest {
 
     private ActorRef<PoolSupervisor.Command> spawn() {
         PoolSettings settings = TestConfigs.pool(POOL);
-        return testKit.spawn(PoolSupervisor.create(settings, new PoolEnvironment(launcher, Path.of("logs"))));
+        return testKit.spawn(PoolSupervisor.create(settings, new PoolEnvironment(launcher, probe, Path.of("logs"))));
     }
 
     private PoolStatus awaitStatus(ActorRef<PoolSupervisor.Command> root, java.util.function.Predicate<PoolStatus> condition) {

@@ -13,7 +13,7 @@ class ServiceStateTest {
     private static List<InstanceStatus> instances(InstanceState... states) {
         int[] port = {8000};
         return Arrays.stream(states)
-                .map(s -> new InstanceStatus(port[0]++, OptionalLong.empty(), s, 0, 0, Optional.empty(), ""))
+                .map(s -> new InstanceStatus(port[0]++, OptionalLong.empty(), s, 0, 0, Optional.empty(), "", Optional.empty()))
                 .toList();
     }
 

@@ -79,6 +79,9 @@ public final class FakeProcess implements ChildProcess {
 
     @Override
     public void signal(Signal signal) {
+        if (signal == Signal.CONT) {
+            return; // it was never stopped
+        }
         signals.add(signal);
         if (signal == Signal.KILL) {
             remnants = false;

@@ -1,0 +1,22 @@
+package io.procpool.health;
+
+import java.time.Duration;
+
+/**
+ * The outcome of one probe.
+ *
+ * @param healthy true when the instance answered as expected within the deadline
+ * @param latency how long the probe took, as measured (monotonic clock)
+ * @param error what went wrong, for people ("HTTP 500", "connection refused", "timed out after
+ *     300ms"); null when healthy
+ */
+public record ProbeResult(boolean healthy, Duration latency, String error) {
+
+    public static ProbeResult ok(Duration latency) {
+        return new ProbeResult(true, latency, null);
+    }
+
+    public static ProbeResult failed(Duration latency, String error) {
+        return new ProbeResult(false, latency, error);
+    }
+}
