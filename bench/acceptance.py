@@ -375,7 +375,131 @@ def health(workdir):
         m.kill_everything()
 
 
-GROUPS = {"core": core, "health": health}
+def http_post(url, token=None, timeout=60):
+    req = urllib.request.Request(url, method="POST", data=b"")
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def admin(workdir):
+    import re
+    import threading
+    m = Manager(workdir, 21993)
+    a, b, c = 21301, 21302, 21303
+    m.write("""
+  admin.token = "tok"
+  services {
+    web { command = "%s", ports = [%d, %d], min-processes = 1, max-processes = 2, health-check { path = "/?q=health", interval = 500ms } }
+    one { command = "%s", ports = [%d], health-check { path = "/?q=health", interval = 500ms } }
+  }""" % (SEARCH, a, b, SEARCH, c))
+    base = "http://127.0.0.1:%d" % m.admin
+
+    def pids(service):
+        return sorted(i["pid"] for i in ((m.status() or {}).get("services", {}).get(service, {}).get("instances", []))
+                      if i["pid"])
+
+    def healthy(service):
+        return sum(1 for i in ((m.status() or {}).get("services", {}).get(service, {}).get("instances", []))
+                   if i["state"] == "HEALTHY")
+    try:
+        m.start()
+        wait_for("web HEALTHY", 30, lambda: healthy("web") == 1 and healthy("one") == 1)
+        http_post(base + "/services/web/scale?instances=2", "tok")
+        _, took2 = wait_for("scaled to 2", 10, lambda: healthy("web") == 2)
+        # Token: a POST without it is refused and changes nothing.
+        before = pids("web")
+        code, _ = http_post(base + "/services/web/restart")
+        same = pids("web") == before
+        check("with a token set, a POST without it", "HTTP %s" % code, "401, nothing changed", code == 401 and same)
+
+        # Rolling restart: both pids change, /backends never below one instance.
+        fewest, samples, stop = [99], [0], [False]
+
+        def watch():
+            while not stop[0]:
+                code, body = http_get(base + "/backends")
+                if code == 200:
+                    fewest[0] = min(fewest[0], len(json.loads(body).get("web", [])))
+                    samples[0] += 1
+        t = threading.Thread(target=watch)
+        t.start()
+        code, body = http_post(base + "/services/web/restart", "tok")
+        stop[0] = True
+        t.join()
+        after = pids("web")
+        changed = code == 200 and not set(after) & set(before) and len(after) == 2
+        check("POST restart on a 2-instance service: both pids change", "%s -> %s" % (before, after), "all new", changed)
+        check("during the restart, fewest web backends listed (%d samples)" % samples[0], str(fewest[0]), ">= 1",
+              fewest[0] >= 1 and samples[0] > 0)
+
+        # Scale: 2 (above) then 1 within 5 s each, 9 refused.
+        http_post(base + "/services/web/scale?instances=1", "tok")
+        _, took1 = wait_for("scaled to 1", 10, lambda: len(pids("web")) == 1)
+        check("scale to 2, then to 1: instance count follows", "%.2f s, %.2f s" % (took2, took1), "<= 5 s each",
+              took1 <= 5 and took2 <= 5)
+        before = pids("web")
+        code, body = http_post(base + "/services/web/scale?instances=9", "tok")
+        check("scale to 9 on a max of 2", "HTTP %s" % code, "400, nothing changed", code == 400 and pids("web") == before)
+
+        # A SIGKILL: events within a second, restarts_total grows, /metrics parses.
+        def restarts():
+            code, body = http_get(base + "/metrics")
+            text = body.decode()
+            found = re.search(r'procpool_restarts_total\{reason="exit",service="one"\} ([0-9.]+)', text)
+            return text, float(found.group(1)) if found else 0.0
+        _, restarts_before = restarts()
+        victim = pids("one")[0]
+        events = []
+        resp = urllib.request.urlopen(base + "/events", timeout=10)
+        t0 = time.monotonic()
+        os.kill(victim, signal.SIGKILL)
+        first_at = None
+        while True:
+            line = resp.readline().decode()
+            if line.startswith("data:"):
+                e = json.loads(line[5:])
+                events.append(e)
+                if first_at is None:
+                    first_at = time.monotonic() - t0
+                if e["to"] == "HEALTHY":
+                    break
+        healthy_at = time.monotonic() - t0
+        resp.close()
+        chain = " -> ".join([events[0]["from"]] + [e["to"] for e in events])
+        check("/events: first transition of a SIGKILL", "%.0f ms" % (first_at * 1000), "<= 1000 ms", first_at <= 1.0)
+        check("/events: %s" % chain[:50], "%.2f s to HEALTHY" % healthy_at, "HEALTHY -> ... -> HEALTHY",
+              events[0]["from"] == "HEALTHY" and events[-1]["to"] == "HEALTHY")
+        text, restarts_after = restarts()
+        check("procpool_restarts_total{reason=exit} after the SIGKILL", "%g -> %g" % (restarts_before, restarts_after),
+              "grows", restarts_after > restarts_before)
+        sample = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="[^"]*",?)*\})? ([-+0-9.eE]+|NaN|[+-]Inf)$')
+        bad = [l for l in text.splitlines() if l and not l.startswith("#") and not sample.match(l)]
+        check("/metrics parses as Prometheus text", "%d bad lines" % len(bad), "0", not bad)
+
+        # poolctl: a table, and a clear exit 1 when no manager runs.
+        ctl = subprocess.run(["java"] + JAVA_OPTS + ["-jar", JAR, "ctl", "status", "--admin", base],
+                             capture_output=True, text=True, timeout=60)
+        table = ctl.returncode == 0 and ctl.stdout.startswith("SERVICE") and "HEALTHY" in ctl.stdout
+        check("ctl status prints a table", "exit %d, %d lines" % (ctl.returncode, len(ctl.stdout.splitlines())),
+              "exit 0, a table", table)
+    finally:
+        if m.proc and m.proc.poll() is None:
+            m.proc.send_signal(signal.SIGTERM)
+            m.proc.wait(timeout=30)
+        m.kill_everything()
+    ctl = subprocess.run(["java"] + JAVA_OPTS + ["-jar", JAR, "ctl", "status", "--admin", base],
+                         capture_output=True, text=True, timeout=60)
+    clear = ctl.returncode == 1 and "no procpool manager answers" in ctl.stderr
+    check("ctl status against a stopped manager", "exit %d: %s" % (ctl.returncode, ctl.stderr.strip()[:40]),
+          "exit 1, clear message", clear)
+
+
+GROUPS = {"core": core, "health": health, "admin": admin}
 
 
 def main():

@@ -3,7 +3,10 @@ package io.procpool.admin;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.procpool.supervision.ExitRecord;
+import io.procpool.supervision.HealthFigures;
 import io.procpool.supervision.InstanceStatus;
+import io.procpool.supervision.PoolEvent;
 import io.procpool.supervision.PoolStatus;
 import io.procpool.supervision.ServiceStatus;
 
@@ -20,24 +23,51 @@ public final class StatusJson {
         ObjectNode root = JSON.createObjectNode();
         ObjectNode services = root.putObject("services");
         for (ServiceStatus s : status.services()) {
-            services.set(s.name(), service(s));
+            services.set(s.name(), service(s, false));
         }
         return root;
     }
 
-    /** {@code {"state": ..., "desired": N, "instances": [...]}}. */
-    public static ObjectNode service(ServiceStatus s) {
+    /**
+     * {@code {"state": ..., "desired": N, "instances": [...]}}; {@code detailed} adds the settings
+     * that matter to an operator and, per instance, its command line, working directory, log file
+     * and last exits.
+     */
+    public static ObjectNode service(ServiceStatus s, boolean detailed) {
         ObjectNode node = JSON.createObjectNode();
         node.put("state", s.state().name());
         node.put("desired", s.desired());
+        if (s.operation().isPresent()) {
+            node.put("operation", s.operation().get());
+        } else {
+            node.putNull("operation");
+        }
+        if (detailed) {
+            node.put("min_processes", s.settings().minProcesses());
+            node.put("max_processes", s.settings().maxProcesses());
+            ArrayNode ports = node.putArray("ports");
+            s.settings().ports().forEach(ports::add);
+            node.put("working_dir", s.settings().workingDir().toString());
+            node.put("health_check", s.settings().health().type().name().toLowerCase(java.util.Locale.ROOT)
+                    + (s.settings().health().path().isEmpty() ? "" : " " + s.settings().health().path()));
+        }
         ArrayNode instances = node.putArray("instances");
         for (InstanceStatus i : s.instances()) {
-            instances.add(instance(i));
+            ObjectNode inst = instance(i);
+            if (detailed) {
+                ArrayNode cmd = inst.putArray("command");
+                i.command().forEach(cmd::add);
+                inst.put("working_dir", s.settings().workingDir().toString());
+                inst.put("log_file", i.logFile().toString());
+                ArrayNode exits = inst.putArray("last_exits");
+                i.exits().forEach(e -> exits.add(exit(e)));
+            }
+            instances.add(inst);
         }
         return node;
     }
 
-    /** One instance: port, pid, state, restarts, uptime, last exit and the reason of its last change. */
+    /** One instance: port, pid, state, restarts, uptime, last exit, reason and probe figures. */
     public static ObjectNode instance(InstanceStatus i) {
         ObjectNode node = JSON.createObjectNode();
         node.put("port", i.port());
@@ -56,13 +86,14 @@ public final class StatusJson {
         }
         node.put("reason", i.reason());
         if (i.health().isPresent()) {
+            HealthFigures h = i.health().get();
             ObjectNode health = node.putObject("health");
-            health.put("last_latency_ms", i.health().get().lastLatencyMs());
-            health.put("consecutive_failures", i.health().get().consecutiveFailures());
-            if (i.health().get().lastError() == null) {
+            health.put("last_latency_ms", h.lastLatencyMs());
+            health.put("consecutive_failures", h.consecutiveFailures());
+            if (h.lastError() == null) {
                 health.putNull("last_error");
             } else {
-                health.put("last_error", i.health().get().lastError());
+                health.put("last_error", h.lastError());
             }
         } else {
             node.putNull("health");
@@ -70,16 +101,45 @@ public final class StatusJson {
         return node;
     }
 
-    /** {@code {SERVICE: ["127.0.0.1:PORT", ...]}}: the ready instances of every enabled service. */
-    public static ObjectNode backends(PoolStatus status) {
-        ObjectNode root = JSON.createObjectNode();
-        for (ServiceStatus s : status.services()) {
-            if (s.state() == io.procpool.supervision.ServiceState.DISABLED) {
-                continue;
-            }
-            ArrayNode list = root.putArray(s.name());
-            s.instances().stream().filter(InstanceStatus::ready).forEach(i -> list.add("127.0.0.1:" + i.port()));
+    private static ObjectNode exit(ExitRecord e) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("time", e.time().toString());
+        node.put("pid", e.pid());
+        node.put("exit_code", e.exit().code());
+        if (e.exit().signal().isPresent()) {
+            node.put("signal", io.procpool.process.Signal.describe(e.exit().signal().getAsInt()));
+        } else {
+            node.putNull("signal");
         }
-        return root;
+        node.put("cause", e.cause());
+        return node;
+    }
+
+    /** {@code {"time", "service", "port", "pid", "from", "to", "reason"}}. */
+    public static ObjectNode event(PoolEvent e) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("time", e.time().toString());
+        node.put("service", e.service());
+        node.put("port", e.port());
+        if (e.pid().isPresent()) {
+            node.put("pid", e.pid().getAsLong());
+        } else {
+            node.putNull("pid");
+        }
+        node.put("from", e.from().name());
+        node.put("to", e.to().name());
+        node.put("reason", e.reason());
+        return node;
+    }
+
+    /** {@code {"error": "...", "detail": ...}}. */
+    public static ObjectNode error(String error, String detail) {
+        ObjectNode node = JSON.createObjectNode().put("error", error);
+        if (detail == null) {
+            node.putNull("detail");
+        } else {
+            node.put("detail", detail);
+        }
+        return node;
     }
 }

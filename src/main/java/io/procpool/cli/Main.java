@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
  * other fatal error.
  */
 @Command(name = "procpool", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        subcommands = {RunCommand.class, CheckCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, CheckCommand.class, CtlCommand.class, CommandLine.HelpCommand.class},
         description = {
             "Keeps pools of long-running processes (one per port) alive: starts them, health-checks them,",
             "restarts them with backoff, and stops them all gracefully on SIGINT or SIGTERM.",

@@ -7,6 +7,7 @@ import io.procpool.config.InvalidConfigException;
 import io.procpool.config.PoolConfigLoader;
 import io.procpool.config.PoolSettings;
 import io.procpool.health.PekkoHealthProbe;
+import io.procpool.metrics.PoolMetrics;
 import io.procpool.process.OsProcessLauncher;
 import io.procpool.supervision.PoolEnvironment;
 import io.procpool.supervision.PoolSupervisor;
@@ -75,9 +76,11 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         Config systemConfig = ConfigFactory.parseString(
                 "pekko.coordinated-shutdown.phases.service-stop.timeout = " + stopBudget.toMillis() + "ms")
                 .withFallback(raw);
+        PoolMetrics metrics = new PoolMetrics();
         ActorSystem<PoolSupervisor.Command> system = ActorSystem.create(Behaviors.setup(ctx -> PoolSupervisor.create(settings,
-                new PoolEnvironment(launcher, new PekkoHealthProbe(ctx.getSystem()), settings.logDir()))), "procpool", systemConfig);
-        if (settings.admin().enabled() && !bindAdmin(system, settings)) {
+                new PoolEnvironment(launcher, new PekkoHealthProbe(ctx.getSystem()), settings.logDir(), metrics))),
+                "procpool", systemConfig);
+        if (settings.admin().enabled() && !bindAdmin(system, settings, metrics)) {
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().join();
             return ExitCodes.FATAL;
@@ -99,11 +102,11 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private static boolean bindAdmin(ActorSystem<PoolSupervisor.Command> system, PoolSettings settings)
+    private static boolean bindAdmin(ActorSystem<PoolSupervisor.Command> system, PoolSettings settings, PoolMetrics metrics)
             throws InterruptedException {
         String where = settings.admin().host() + ":" + settings.admin().port();
         try {
-            ServerBinding binding = AdminServer.bind(system, settings.admin(), system)
+            ServerBinding binding = AdminServer.bind(system, settings.admin(), system, metrics, null)
                     .toCompletableFuture().get(10, TimeUnit.SECONDS);
             log.info("admin API on http://{}:{}/status", settings.admin().host(), binding.localAddress().getPort());
             return true;

@@ -39,12 +39,7 @@ final class ProcessTable {
         return false;
     }
 
-    private static boolean isPid(String name) {
-        for (int i = 0; i < name.length(); i++) {
-            if (!Character.isDigit(name.charAt(i))) {
-                return false;
-            }
-        }
-        return !name.isEmpty();
+    static boolean isPid(String name) {
+        return !name.isEmpty() && name.chars().allMatch(Character::isDigit);
     }
 }

@@ -40,9 +40,12 @@ public final class InstanceActor {
     public sealed interface Command {
     }
 
-    /** Stop the process (signal, deadline, SIGKILL, whole group), then stop this actor. */
-    public enum Stop implements Command {
-        INSTANCE
+    /**
+     * Stop the process (signal, deadline, SIGKILL, whole group), then stop this actor.
+     *
+     * @param reason why, for logs and events ("scaled down", "rolling restart", ...)
+     */
+    public record Stop(String reason) implements Command {
     }
 
     private record Launched(ChildProcess child) implements Command {
@@ -91,7 +94,17 @@ public final class InstanceActor {
      * @param reason why, for people
      */
     public record StateChanged(ActorRef<Command> instance, int port, InstanceState state,
-                               OptionalLong pid, Optional<ExitStatus> exit, String reason) implements Event {
+                               OptionalLong pid, Optional<ExitStatus> exit, String reason, Cause cause) implements Event {
+    }
+
+    /** Why an instance is going to be restarted (on BACKOFF), for the restart metrics. */
+    public enum Cause {
+        /** Not a restart. */
+        NONE,
+        /** Its process exited unexpectedly (or could not be started). */
+        EXIT,
+        /** It failed its health probes. */
+        UNHEALTHY
     }
 
     /** This incarnation has run for {@code restart.reset-after}: backoff and budget start over. */
@@ -108,11 +121,13 @@ public final class InstanceActor {
     private static final Duration PROBE_SLACK = Duration.ofMillis(500);
 
     /** Why the process is being stopped: by command (then stop), or to be restarted (then fail). */
-    private record Purpose(boolean restart, String reason) {
-        static final Purpose COMMANDED = new Purpose(false, "stop requested");
+    private record Purpose(boolean restart, String reason, Cause cause) {
+        static Purpose commanded(Stop stop) {
+            return new Purpose(false, stop.reason(), Cause.NONE);
+        }
 
-        static Purpose restart(String reason) {
-            return new Purpose(true, reason);
+        static Purpose restart(String reason, Cause cause) {
+            return new Purpose(true, reason, cause);
         }
     }
 
@@ -124,6 +139,8 @@ public final class InstanceActor {
     private final HealthProbe probe;
     private CompletionStage<ChildProcess> launch;
     private long startedNanos;
+    /** How this incarnation's process ended, once it has. */
+    private Optional<ExitStatus> exitStatus = Optional.empty();
 
     /**
      * @param service the service's settings
@@ -157,28 +174,28 @@ public final class InstanceActor {
         // Pekko's backoff counts restarts "without a stable run" from the same moment; the parent
         // mirrors that count for its logs, so it is told when this incarnation has run that long.
         timers.startSingleTimer(Tick.STABLE, service.restart().resetAfter());
-        return launching(false);
+        return launching(null);
     }
 
     // STARTING: the launch is under way; no process yet. A Stop is remembered until it is known.
-    private Behavior<Command> launching(boolean stopRequested) {
+    private Behavior<Command> launching(Stop stopRequested) {
         return Behaviors.receive(Command.class)
                 .onMessage(Launched.class, m -> onLaunched(m, stopRequested))
                 .onMessage(LaunchFailed.class, m -> onLaunchFailed(m, stopRequested))
-                .onMessageEquals(Stop.INSTANCE, () -> launching(true))
+                .onMessage(Stop.class, m -> launching(m))
                 .onMessageEquals(Tick.STABLE, Behaviors::same)
                 .onSignal(PreRestart.class, s -> killWhenLaunched())
                 .onSignal(PostStop.class, s -> killWhenLaunched())
                 .build();
     }
 
-    private Behavior<Command> onLaunched(Launched m, boolean stopRequested) {
+    private Behavior<Command> onLaunched(Launched m, Stop stopRequested) {
         ChildProcess child = m.child();
         startedNanos = System.nanoTime();
         ctx.pipeToSelf(child.onExit(), (status, error) -> new Exited(child, status == null ? new ExitStatus(-1) : status));
         OptionalLong pid = OptionalLong.of(child.pid());
-        if (stopRequested) {
-            return stopGracefully(child, Purpose.COMMANDED);
+        if (stopRequested != null) {
+            return stopGracefully(child, Purpose.commanded(stopRequested));
         }
         if (!service.health().probes()) {
             // STARTING -> RUNNING
@@ -196,9 +213,9 @@ public final class InstanceActor {
         return probed(child, Probing.start(tracker));
     }
 
-    private Behavior<Command> onLaunchFailed(LaunchFailed m, boolean stopRequested) {
+    private Behavior<Command> onLaunchFailed(LaunchFailed m, Stop stopRequested) {
         String reason = m.cause().getMessage();
-        if (stopRequested) {
+        if (stopRequested != null) {
             // STARTING -> STOPPED
             report(InstanceState.STOPPED, OptionalLong.empty(), Optional.empty(), reason);
             return Behaviors.stopped();
@@ -209,7 +226,7 @@ public final class InstanceActor {
             throw e;
         }
         // STARTING -> BACKOFF
-        report(InstanceState.BACKOFF, OptionalLong.empty(), Optional.empty(), reason);
+        report(InstanceState.BACKOFF, OptionalLong.empty(), Optional.empty(), reason, Cause.EXIT);
         throw new InstanceFailed(spec.label(), reason);
     }
 
@@ -217,7 +234,7 @@ public final class InstanceActor {
     private Behavior<Command> running(ChildProcess child) {
         return Behaviors.receive(Command.class)
                 .onMessage(Exited.class, m -> onExitedWhileRunning(child, m))
-                .onMessageEquals(Stop.INSTANCE, () -> stopGracefully(child, Purpose.COMMANDED))
+                .onMessage(Stop.class, m -> stopGracefully(child, Purpose.commanded(m)))
                 .onMessageEquals(Tick.STABLE, this::onStable)
                 .onSignal(PreRestart.class, s -> kill(child))
                 .onSignal(PostStop.class, s -> kill(child))
@@ -248,7 +265,7 @@ public final class InstanceActor {
                 .onMessage(ProbeDone.class, m -> m.seq() == p.seq() && p.inFlight() ? onProbeDone(child, p, m.result()) : Behaviors.same())
                 .onMessageEquals(Tick.PROBE_DEADLINE, () -> p.inFlight() ? onProbeDone(child, p, probeTimedOut()) : Behaviors.same())
                 .onMessageEquals(Tick.START_PERIOD, () -> onStartPeriodOver(child, p))
-                .onMessageEquals(Stop.INSTANCE, () -> stopGracefully(child, Purpose.COMMANDED))
+                .onMessage(Stop.class, m -> stopGracefully(child, Purpose.commanded(m)))
                 .onMessageEquals(Tick.STABLE, this::onStable)
                 .onSignal(PreRestart.class, s -> kill(child))
                 .onSignal(PostStop.class, s -> kill(child))
@@ -313,7 +330,7 @@ public final class InstanceActor {
         timers.cancel(Tick.PROBE_DEADLINE);
         timers.cancel(Tick.START_PERIOD);
         report(InstanceState.UNHEALTHY, OptionalLong.of(child.pid()), Optional.empty(), reason);
-        return stopGracefully(child, Purpose.restart("unhealthy: " + reason));
+        return stopGracefully(child, Purpose.restart("unhealthy: " + reason, Cause.UNHEALTHY));
     }
 
     private String probeTarget() {
@@ -329,8 +346,9 @@ public final class InstanceActor {
             return Behaviors.same();
         }
         String reason = "exited unexpectedly with " + m.status().describe() + " after " + Backoff.format(uptime());
+        exitStatus = Optional.of(m.status());
         // RUNNING/STARTING/HEALTHY -> BACKOFF (the restart happens once the whole group is gone)
-        report(InstanceState.BACKOFF, OptionalLong.of(child.pid()), Optional.of(m.status()), reason);
+        report(InstanceState.BACKOFF, OptionalLong.of(child.pid()), exitStatus, reason, Cause.EXIT);
         if (!child.groupAlive()) {
             throw new InstanceFailed(spec.label(), reason);
         }
@@ -341,7 +359,7 @@ public final class InstanceActor {
         }
         timers.startSingleTimer(Tick.KILL_DEADLINE, KILL_TIMEOUT);
         timers.startTimerWithFixedDelay(Tick.REAP_POLL, REAP_INTERVAL);
-        return stopping(child, Purpose.restart(reason), true, true, InstanceState.BACKOFF);
+        return stopping(child, Purpose.restart(reason, Cause.EXIT), true, true, InstanceState.BACKOFF);
     }
 
     private Behavior<Command> onStable() {
@@ -370,7 +388,7 @@ public final class InstanceActor {
                 .onMessageEquals(Tick.REAP_POLL, () -> exited && !child.groupAlive() ? finish(child, purpose, shown) : Behaviors.same())
                 .onMessageEquals(Tick.STOP_DEADLINE, () -> onStopDeadline(child, purpose, exited, shown))
                 .onMessageEquals(Tick.KILL_DEADLINE, () -> onKillDeadline(child, purpose, shown))
-                .onMessageEquals(Stop.INSTANCE, () -> stopping(child, Purpose.COMMANDED, killed, exited, shown))
+                .onMessage(Stop.class, m -> stopping(child, Purpose.commanded(m), killed, exited, shown))
                 .onMessageEquals(Tick.STABLE, Behaviors::same)
                 .onMessage(ProbeDone.class, m -> Behaviors.same())
                 .onSignal(PreRestart.class, s -> kill(child))
@@ -383,6 +401,7 @@ public final class InstanceActor {
         if (m.child() != child) {
             return Behaviors.same();
         }
+        exitStatus = Optional.of(m.status());
         if (!child.groupAlive()) {
             return finish(child, purpose, shown);
         }
@@ -412,12 +431,12 @@ public final class InstanceActor {
         if (purpose.restart()) {
             if (shown != InstanceState.BACKOFF) {
                 // STOPPING -> BACKOFF
-                report(InstanceState.BACKOFF, OptionalLong.of(child.pid()), Optional.empty(), purpose.reason());
+                report(InstanceState.BACKOFF, OptionalLong.of(child.pid()), exitStatus, purpose.reason(), purpose.cause());
             }
             throw new InstanceFailed(spec.label(), purpose.reason());
         }
         // STOPPING -> STOPPED
-        report(InstanceState.STOPPED, OptionalLong.of(child.pid()), Optional.empty(), purpose.reason());
+        report(InstanceState.STOPPED, OptionalLong.of(child.pid()), exitStatus, purpose.reason());
         return Behaviors.stopped();
     }
 
@@ -426,7 +445,11 @@ public final class InstanceActor {
     }
 
     private void report(InstanceState state, OptionalLong pid, Optional<ExitStatus> exit, String reason) {
-        parent.tell(new StateChanged(ctx.getSelf(), spec.port(), state, pid, exit, reason));
+        report(state, pid, exit, reason, Cause.NONE);
+    }
+
+    private void report(InstanceState state, OptionalLong pid, Optional<ExitStatus> exit, String reason, Cause cause) {
+        parent.tell(new StateChanged(ctx.getSelf(), spec.port(), state, pid, exit, reason, cause));
     }
 
     /** Cleanup on PreRestart and PostStop: never leave a process behind this actor. */

@@ -1,6 +1,8 @@
 package io.procpool.supervision;
 
 import io.procpool.process.ExitStatus;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -15,16 +17,25 @@ import java.util.OptionalLong;
  * @param lastExit how its last process ended, if one has
  * @param reason the reason given for its last state change
  * @param health its latest probe, when it has been probed
+ * @param command the command line it runs, {@code {port}} substituted
+ * @param logFile where its output goes
+ * @param exits its last few process ends, newest first
  */
 public record InstanceStatus(int port, OptionalLong pid, InstanceState state, int restarts, long startedNanos,
-                             Optional<ExitStatus> lastExit, String reason, Optional<HealthFigures> health) {
+                             Optional<ExitStatus> lastExit, String reason, Optional<HealthFigures> health,
+                             List<String> command, Path logFile, List<ExitRecord> exits) {
+
+    public InstanceStatus {
+        command = List.copyOf(command);
+        exits = List.copyOf(exits);
+    }
 
     /** How long its process has been running, in ms (0 when none is). */
     public long uptimeMillis() {
         return startedNanos == 0 || !state.live() ? 0 : (System.nanoTime() - startedNanos) / 1_000_000;
     }
 
-    /** True when the instance should get traffic. */
+    /** True when the instance should get traffic: HEALTHY, or RUNNING for a service without probes. */
     public boolean ready() {
         return state == InstanceState.HEALTHY || state == InstanceState.RUNNING;
     }

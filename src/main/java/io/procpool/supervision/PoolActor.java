@@ -2,9 +2,12 @@ package io.procpool.supervision;
 
 import io.procpool.config.RestartSettings;
 import io.procpool.config.ServiceSettings;
+import io.procpool.metrics.PoolMetrics.RestartReason;
 import io.procpool.process.LaunchException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,12 +18,13 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.ChildFailed;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * One service: keeps one {@link InstanceActor} per running port and supervises them.
+ * One service: keeps one {@link InstanceActor} per assigned port and supervises them.
  *
  * <p>Supervision is declared at spawn: an instance that throws {@link InstanceFailed} (its process
  * exited unexpectedly, or was stopped for failing its probes) is restarted by Pekko with
@@ -28,9 +32,13 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * a stable run Pekko stops it instead, this actor sees it as {@link ChildFailed}, marks the port
  * FAILED and tries again after {@code restart.cooldown}. The rest of the pool is not affected.
  *
- * <p>This actor is the one place where instance transitions are logged, and it pushes a
- * {@link ServiceStatus} to its listener after every change, so status queries never have to
- * reach an instance.
+ * <p>It also runs the service's operations: scaling between min and max (lowest free port first,
+ * the newest instance first out), rolling restarts (see {@link Roll}), and stopping and starting
+ * the service while procpool runs.
+ *
+ * <p>This actor is the one place where instance transitions are logged and published as
+ * {@link PoolEvent}s, and it pushes a {@link ServiceStatus} to its listener after every change, so
+ * status queries never have to reach an instance.
  */
 public final class PoolActor {
 
@@ -38,9 +46,30 @@ public final class PoolActor {
     public sealed interface Command {
     }
 
+    /** An operation with an answer. */
+    public sealed interface Operation extends Command {
+        ActorRef<OpResult> replyTo();
+    }
+
     /** Stop every instance gracefully, in parallel; then stop this actor. */
     public enum Stop implements Command {
         INSTANCE
+    }
+
+    /** Run {@code instances} instances (between min-processes and max-processes). */
+    public record Scale(int instances, ActorRef<OpResult> replyTo) implements Operation {
+    }
+
+    /** Replace every instance, one at a time, each only after its replacement is ready. */
+    public record Restart(ActorRef<OpResult> replyTo) implements Operation {
+    }
+
+    /** Stop every instance and keep none running until {@link StartService}; answers when all are gone. */
+    public record StopService(ActorRef<OpResult> replyTo) implements Operation {
+    }
+
+    /** Run the service again after {@link StopService}, with as many instances as before. */
+    public record StartService(ActorRef<OpResult> replyTo) implements Operation {
     }
 
     private record InstanceEvent(InstanceActor.Event event) implements Command {
@@ -54,30 +83,7 @@ public final class PoolActor {
         INSTANCE
     }
 
-    private static final java.time.Duration FIGURES_PUBLISH_INTERVAL = java.time.Duration.ofSeconds(1);
-
-    /** What the pool knows of one port. Mutable, and never leaves this actor. */
-    private static final class Slot {
-        final int port;
-        ActorRef<InstanceActor.Command> ref;
-        InstanceState state = InstanceState.STOPPED;
-        OptionalLong pid = OptionalLong.empty();
-        long startedNanos;
-        Optional<io.procpool.process.ExitStatus> lastExit = Optional.empty();
-        String reason = "";
-        Optional<HealthFigures> health = Optional.empty();
-        int restarts;
-        /** Consecutive restarts without a stable run, as Pekko's supervisor counts them (for logs). */
-        int consecutive;
-
-        Slot(int port) {
-            this.port = port;
-        }
-
-        InstanceStatus status() {
-            return new InstanceStatus(port, pid, state, restarts, startedNanos, lastExit, reason, health);
-        }
-    }
+    private static final Duration FIGURES_PUBLISH_INTERVAL = Duration.ofSeconds(1);
 
     private final ActorContext<Command> ctx;
     private final TimerScheduler<Command> timers;
@@ -86,8 +92,11 @@ public final class PoolActor {
     private final ActorRef<ServiceStatus> listener;
     private final ActorRef<InstanceActor.Event> events;
     private final Map<Integer, Slot> slots = new LinkedHashMap<>();
+    private final Roll roll;
+    private final List<ActorRef<OpResult>> stopWaiters = new ArrayList<>();
     private int desired;
-    private long generation;
+    private int desiredBeforeStop;
+    private long spawns;
     private boolean stopRequested;
 
     /**
@@ -108,6 +117,7 @@ public final class PoolActor {
         this.env = env;
         this.listener = listener;
         this.events = ctx.messageAdapter(InstanceActor.Event.class, InstanceEvent::new);
+        this.roll = new Roll(this);
         for (int port : service.ports()) {
             slots.put(port, new Slot(port));
         }
@@ -115,17 +125,22 @@ public final class PoolActor {
 
     private Behavior<Command> start() {
         desired = service.minProcesses();
-        service.ports().stream().limit(desired).forEach(port -> spawn(slots.get(port)));
+        desiredBeforeStop = desired;
+        reconcile();
         publish();
         return running();
     }
 
-    // RUNNING: instances are kept alive; failures are restarted.
+    // RUNNING: instances are kept alive; failures are restarted; operations are accepted.
     private Behavior<Command> running() {
         return Behaviors.receive(Command.class)
                 .onMessage(InstanceEvent.class, this::onInstanceEvent)
                 .onMessage(CooldownOver.class, this::onCooldownOver)
                 .onMessageEquals(PublishFigures.INSTANCE, this::onPublishFigures)
+                .onMessage(Scale.class, this::onScale)
+                .onMessage(Restart.class, this::onRestart)
+                .onMessage(StopService.class, this::onStopService)
+                .onMessage(StartService.class, this::onStartService)
                 .onMessageEquals(Stop.INSTANCE, this::onStop)
                 .onSignal(ChildFailed.class, this::onChildFailed)
                 .onSignal(Terminated.class, this::onTerminated)
@@ -142,6 +157,7 @@ public final class PoolActor {
                 .onMessage(InstanceEvent.class, this::onInstanceEvent)
                 .onMessage(CooldownOver.class, m -> Behaviors.same())
                 .onMessageEquals(PublishFigures.INSTANCE, this::onPublishFigures)
+                .onMessage(Operation.class, this::rejectWhileStopping)
                 .onMessageEquals(Stop.INSTANCE, Behaviors::same)
                 .onSignal(Terminated.class, this::onChildGoneWhileStopping)
                 .build();
@@ -156,18 +172,76 @@ public final class PoolActor {
         return stopping();
     }
 
-    private void spawn(Slot slot) {
+    private Behavior<Command> rejectWhileStopping(Operation op) {
+        op.replyTo().tell(OpResult.conflict(service.name() + " is shutting down"));
+        return Behaviors.same();
+    }
+
+    // ---- instances ------------------------------------------------------------------------
+
+    /** Starts or stops instances until exactly {@code desired} ports are assigned (plus a surge replacement). */
+    private void reconcile() {
+        reconcile("scaled down");
+    }
+
+    private void reconcile(String stopReason) {
+        int target = desired + roll.surplus();
+        while (assigned().size() < target) {
+            Optional<Slot> free = lowestFree();
+            if (free.isEmpty()) {
+                break; // a port is still being vacated; its Terminated reconciles again
+            }
+            free.get().assigned = true;
+            spawn(free.get());
+        }
+        while (assigned().size() > target) {
+            Slot newest = assigned().stream().max(Comparator.comparingLong(s -> s.spawnSeq)).orElseThrow();
+            newest.assigned = false;
+            timers.cancel(new CooldownOver(newest.port));
+            stopInstance(newest, stopReason);
+        }
+    }
+
+    List<Slot> assigned() {
+        return slots.values().stream().filter(s -> s.assigned).toList();
+    }
+
+    Optional<Slot> lowestFree() {
+        return slots.values().stream().filter(Slot::free).findFirst();
+    }
+
+    Slot slot(int port) {
+        return slots.get(port);
+    }
+
+    void spawn(Slot slot) {
         RestartSettings r = service.restart();
-        Behavior<InstanceActor.Command> instance = Behaviors.supervise(
-                        InstanceActor.create(service, slot.port, env, events))
+        Behavior<InstanceActor.Command> instance = Behaviors.supervise(InstanceActor.create(service, slot.port, env, events))
                 .onFailure(InstanceFailed.class, SupervisorStrategy
                         .restartWithBackoff(r.minBackoff(), r.maxBackoff(), r.randomFactor())
                         .withResetBackoffAfter(r.resetAfter())
                         .withMaxRestarts(r.maxRestarts())
                         .withLoggingEnabled(false));
-        slot.ref = ctx.spawn(instance, "port-" + slot.port + "-" + (++generation));
+        slot.spawnSeq = ++spawns;
+        slot.ref = ctx.spawn(instance, "port-" + slot.port + "-" + slot.spawnSeq);
         slot.consecutive = 0;
         ctx.watch(slot.ref);
+    }
+
+    /** Stops the instance on {@code slot}, whatever it is doing; its Terminated follows. */
+    void stopInstance(Slot slot, String reason) {
+        slot.stopReason = reason;
+        if (slot.ref == null) {
+            if (slot.state != InstanceState.STOPPED) {
+                transition(slot, InstanceState.STOPPED, OptionalLong.empty(), reason);
+            }
+        } else if (slot.state == InstanceState.BACKOFF || slot.state == InstanceState.FAILED) {
+            // Waiting out a restart delay: no process to stop, and a message would wait
+            // (stashed) until the restart. Stopping the actor cancels the restart.
+            ctx.stop(slot.ref);
+        } else {
+            slot.ref.tell(new InstanceActor.Stop(reason));
+        }
     }
 
     private Behavior<Command> onInstanceEvent(InstanceEvent m) {
@@ -179,6 +253,7 @@ public final class PoolActor {
             slot.consecutive = 0;
         } else if (m.event() instanceof InstanceActor.ProbeCompleted p) {
             slot.health = Optional.of(p.figures());
+            env.metrics().probed(service.name(), Duration.ofNanos((long) (p.figures().lastLatencyMs() * 1_000_000)));
             // Figures change with every probe; the status carries them at most once a second.
             if (!timers.isTimerActive(PublishFigures.INSTANCE)) {
                 timers.startSingleTimer(PublishFigures.INSTANCE, FIGURES_PUBLISH_INTERVAL);
@@ -190,13 +265,14 @@ public final class PoolActor {
     }
 
     private void onStateChanged(Slot slot, InstanceActor.StateChanged e) {
-        InstanceState from = slot.state;
         InstanceState to = e.state();
         String detail = e.reason();
-        if (to == InstanceState.STARTING && (from == InstanceState.BACKOFF || from == InstanceState.FAILED)) {
+        if (to == InstanceState.STARTING && (slot.state == InstanceState.BACKOFF || slot.state == InstanceState.FAILED)) {
             slot.restarts++;
         }
         if (to == InstanceState.BACKOFF) {
+            env.metrics().restarted(service.name(), e.cause() == InstanceActor.Cause.UNHEALTHY
+                    ? RestartReason.UNHEALTHY : RestartReason.EXIT);
             RestartSettings r = service.restart();
             int n = slot.consecutive;
             if (Backoff.exhausted(r, n)) {
@@ -207,29 +283,42 @@ public final class PoolActor {
                 detail += "; restart " + (n + 1) + " of " + r.maxRestarts() + " in " + delayText(r, n);
             }
         }
-        if (e.pid().isPresent()) {
-            slot.pid = e.pid();
-        }
-        if (to == InstanceState.RUNNING || to == InstanceState.HEALTHY) {
-            if (from == InstanceState.STARTING) {
-                slot.startedNanos = System.nanoTime();
-            }
-        } else if (!to.live()) {
-            slot.pid = OptionalLong.empty();
-            slot.startedNanos = 0;
-        }
         if (to == InstanceState.STARTING && e.pid().isEmpty()) {
             slot.health = Optional.empty(); // a new process has not been probed yet
         }
-        e.exit().ifPresent(x -> slot.lastExit = Optional.of(x));
-        slot.state = to;
-        slot.reason = detail;
-        logTransition(slot, from, to, e.pid(), detail);
+        if (e.exit().isPresent()) {
+            slot.lastExit = e.exit();
+            slot.recordExit(new ExitRecord(Instant.now(), e.pid().orElse(0), e.exit().get(), detail));
+        }
+        transition(slot, to, e.pid(), detail);
         if (stopRequested && (to == InstanceState.BACKOFF || to == InstanceState.FAILED)) {
             // Crashed while the service is being stopped: cancel its restart instead of starting
             // a process only to stop it.
             ctx.stop(slot.ref);
+        } else if (!slot.assigned && (to == InstanceState.BACKOFF || to == InstanceState.FAILED)) {
+            ctx.stop(slot.ref); // scaled away while it was failing
         }
+        roll.onStateChanged(slot);
+    }
+
+    /** The one place where a slot changes state: log, event, status. */
+    void transition(Slot slot, InstanceState to, OptionalLong pid, String detail) {
+        InstanceState from = slot.state;
+        if (pid.isPresent()) {
+            slot.pid = pid;
+        }
+        if ((to == InstanceState.RUNNING || to == InstanceState.HEALTHY || to == InstanceState.STARTING && pid.isPresent())
+                && slot.startedNanos == 0) {
+            slot.startedNanos = System.nanoTime();
+        }
+        if (!to.live() || to == InstanceState.STARTING && pid.isEmpty()) {
+            slot.clearProcess();
+        }
+        slot.state = to;
+        slot.reason = detail;
+        logTransition(slot, from, to, pid, detail);
+        ctx.getSystem().eventStream().tell(new EventStream.Publish<>(
+                new PoolEvent(Instant.now(), service.name(), slot.port, pid, from, to, detail)));
         publish();
     }
 
@@ -247,58 +336,130 @@ public final class PoolActor {
         slot.ref = null;
         Throwable cause = s.getCause();
         String reason = cause instanceof LaunchException ? cause.getMessage()
-                : cause instanceof InstanceFailed f ? slot.reason
+                : cause instanceof InstanceFailed ? slot.reason
                 : "internal error: " + cause;
         if (!(cause instanceof LaunchException) && !(cause instanceof InstanceFailed)) {
             ctx.getLog().error("{}:{} instance actor failed", service.name(), slot.port, cause);
         }
+        if (!slot.assigned || stopRequested) {
+            onVacated(slot);
+            return Behaviors.same();
+        }
         Duration cooldown = service.restart().cooldown();
-        boolean retry = service.restart().retriesAfterCooldown() && !stopRequested;
-        String next = retry ? "; retrying in " + Backoff.format(cooldown)
-                : stopRequested ? "" : "; not retried (restart.cooldown = 0)";
-        InstanceState from = slot.state;
-        slot.state = InstanceState.FAILED;
-        slot.pid = OptionalLong.empty();
-        slot.startedNanos = 0;
-        slot.reason = reason + next;
+        boolean retry = service.restart().retriesAfterCooldown();
+        String next = retry ? "; retrying in " + Backoff.format(cooldown) : "; not retried (restart.cooldown = 0)";
         if (retry) {
             timers.startSingleTimer(new CooldownOver(slot.port), new CooldownOver(slot.port), cooldown);
         }
-        if (from == InstanceState.FAILED) {
+        if (slot.state == InstanceState.FAILED) {
             // Already logged as FAILED when the budget ran out; say only what happens next.
             ctx.getLog().info("{}:{} FAILED{}", service.name(), slot.port, next);
+            slot.reason = slot.reason + next;
+            publish();
         } else {
-            logTransition(slot, from, InstanceState.FAILED, OptionalLong.empty(), slot.reason);
+            transition(slot, InstanceState.FAILED, OptionalLong.empty(), reason + next);
         }
-        publish();
+        roll.onStateChanged(slot);
         return Behaviors.same();
     }
 
     private Behavior<Command> onTerminated(Terminated s) {
         Slot slot = slotOf(s.getRef());
-        if (slot == null) {
-            return Behaviors.same();
+        if (slot != null) {
+            slot.ref = null;
+            onVacated(slot);
         }
-        slot.ref = null;
+        return Behaviors.same();
+    }
+
+    /** The instance actor on {@code slot} is gone: the port is free unless it should run again. */
+    private void onVacated(Slot slot) {
         if (slot.state != InstanceState.STOPPED) {
-            // Stopped while backing off: there was no process to stop.
-            InstanceState from = slot.state;
-            slot.state = InstanceState.STOPPED;
-            slot.pid = OptionalLong.empty();
-            slot.startedNanos = 0;
-            slot.reason = "stop requested";
-            logTransition(slot, from, InstanceState.STOPPED, OptionalLong.empty(), slot.reason);
+            // Stopped while backing off or failed: there was no process to stop.
+            transition(slot, InstanceState.STOPPED, OptionalLong.empty(), slot.stopReason == null ? "stopped" : slot.stopReason);
+        }
+        if (slot.respawnAfterStop && slot.assigned && !stopRequested) {
+            slot.respawnAfterStop = false;
+            slot.restarts++;
+            env.metrics().restarted(service.name(), RestartReason.MANUAL);
+            spawn(slot);
+        } else if (!stopRequested) {
+            reconcile();
+        }
+        roll.onVacated(slot);
+        if (!stopWaiters.isEmpty() && slots.values().stream().allMatch(x -> x.ref == null)) {
+            stopWaiters.forEach(w -> w.tell(OpResult.ok(service.name() + " stopped")));
+            stopWaiters.clear();
+        }
+        publish();
+    }
+
+    private Behavior<Command> onCooldownOver(CooldownOver m) {
+        Slot slot = slots.get(m.port());
+        if (slot != null && slot.ref == null && slot.assigned && slot.state == InstanceState.FAILED) {
+            ctx.getLog().info("{}:{} cooldown over; starting again", service.name(), slot.port);
+            spawn(slot);
+        }
+        return Behaviors.same();
+    }
+
+    // ---- operations ------------------------------------------------------------------------
+
+    private Behavior<Command> onScale(Scale m) {
+        if (m.instances() < service.minProcesses() || m.instances() > service.maxProcesses()) {
+            m.replyTo().tell(OpResult.invalid("instances must be between " + service.minProcesses() + " and "
+                    + service.maxProcesses() + " (min-processes..max-processes of " + service.name() + "), got " + m.instances()));
+        } else if (roll.active()) {
+            m.replyTo().tell(OpResult.conflict(service.name() + " is in a rolling restart; scale it when that is done"));
+        } else {
+            ctx.getLog().info("{}: scaling from {} to {} instance(s)", service.name(), desired, m.instances());
+            desired = m.instances();
+            desiredBeforeStop = desired;
+            reconcile();
+            publish();
+            m.replyTo().tell(OpResult.ok(service.name() + " scaled to " + desired + " instance(s)"));
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onRestart(Restart m) {
+        if (desired == 0) {
+            m.replyTo().tell(OpResult.conflict(service.name() + " is stopped; start it instead"));
+        } else if (roll.active()) {
+            roll.addWaiter(m.replyTo());
+        } else {
+            roll.begin(m.replyTo());
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onStopService(StopService m) {
+        roll.abort(service.name() + " was stopped");
+        if (desired > 0) {
+            desiredBeforeStop = desired;
+        }
+        ctx.getLog().info("{}: stopping every instance (service stop requested)", service.name());
+        desired = 0;
+        reconcile("service stop requested");
+        if (slots.values().stream().allMatch(s -> s.ref == null)) {
+            m.replyTo().tell(OpResult.ok(service.name() + " stopped"));
+        } else {
+            stopWaiters.add(m.replyTo());
         }
         publish();
         return Behaviors.same();
     }
 
-    private Behavior<Command> onCooldownOver(CooldownOver m) {
-        Slot slot = slots.get(m.port());
-        if (slot != null && slot.ref == null && slot.state == InstanceState.FAILED) {
-            ctx.getLog().info("{}:{} cooldown over; starting again", service.name(), slot.port);
-            spawn(slot);
+    private Behavior<Command> onStartService(StartService m) {
+        if (desired > 0) {
+            m.replyTo().tell(OpResult.ok(service.name() + " is already running " + desired + " instance(s)"));
+            return Behaviors.same();
         }
+        desired = Math.max(1, Math.max(service.minProcesses(), desiredBeforeStop));
+        ctx.getLog().info("{}: starting {} instance(s) (service start requested)", service.name(), desired);
+        reconcile();
+        publish();
+        m.replyTo().tell(OpResult.ok(service.name() + " started with " + desired + " instance(s)"));
         return Behaviors.same();
     }
 
@@ -309,23 +470,14 @@ public final class PoolActor {
 
     private Behavior<Command> onStop() {
         ctx.getLog().info("{}: stopping {} instance(s)", service.name(), slots.values().stream().filter(s -> s.ref != null).count());
+        stopRequested = true;
+        roll.abort("procpool is shutting down");
+        desired = 0;
         for (Slot slot : slots.values()) {
             timers.cancel(new CooldownOver(slot.port));
-            if (slot.ref == null) {
-                if (slot.state == InstanceState.FAILED) {
-                    slot.state = InstanceState.STOPPED;
-                    slot.reason = "stop requested";
-                }
-            } else if (slot.state == InstanceState.BACKOFF || slot.state == InstanceState.FAILED) {
-                // Waiting out a restart delay: no process to stop, and a message would wait
-                // (stashed) until the restart. Stopping the actor cancels the restart.
-                ctx.stop(slot.ref);
-            } else {
-                slot.ref.tell(InstanceActor.Stop.INSTANCE);
-            }
+            slot.assigned = false;
+            stopInstance(slot, "procpool is stopping");
         }
-        desired = 0;
-        stopRequested = true;
         publish();
         return stopping();
     }
@@ -353,14 +505,30 @@ public final class PoolActor {
         }
     }
 
-    private void publish() {
+    void log(String format, Object... args) {
+        ctx.getLog().info(format, args);
+    }
+
+    void warn(String format, Object... args) {
+        ctx.getLog().warn(format, args);
+    }
+
+    io.procpool.metrics.PoolMetrics metrics() {
+        return env.metrics();
+    }
+
+    String name() {
+        return service.name();
+    }
+
+    void publish() {
         List<InstanceStatus> instances = new ArrayList<>();
-        int i = 0;
         for (Slot s : slots.values()) {
-            if (i++ < desired || s.state != InstanceState.STOPPED || s.ref != null) {
-                instances.add(s.status());
+            if (s.assigned || s.ref != null || s.state != InstanceState.STOPPED) {
+                instances.add(s.status(service.commandFor(s.port), env.logDir().resolve(service.name() + "-" + s.port + ".log")));
             }
         }
-        listener.tell(new ServiceStatus(service.name(), ServiceState.of(desired, instances), desired, instances));
+        ServiceState state = ServiceState.of(desired, instances.stream().filter(i -> slots.get(i.port()).assigned).toList());
+        listener.tell(new ServiceStatus(service.name(), state, desired, instances, service, roll.describe()));
     }
 }

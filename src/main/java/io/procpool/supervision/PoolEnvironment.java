@@ -1,6 +1,7 @@
 package io.procpool.supervision;
 
 import io.procpool.health.HealthProbe;
+import io.procpool.metrics.PoolMetrics;
 import io.procpool.process.ProcessLauncher;
 import java.nio.file.Path;
 
@@ -11,6 +12,12 @@ import java.nio.file.Path;
  * @param launcher starts child processes
  * @param probe probes instances' health
  * @param logDir where instances' output goes
+ * @param metrics where restarts and probe durations are counted
  */
-public record PoolEnvironment(ProcessLauncher launcher, HealthProbe probe, Path logDir) {
+public record PoolEnvironment(ProcessLauncher launcher, HealthProbe probe, Path logDir, PoolMetrics metrics) {
+
+    /** An environment with a fresh metrics registry. */
+    public PoolEnvironment(ProcessLauncher launcher, HealthProbe probe, Path logDir) {
+        this(launcher, probe, logDir, new PoolMetrics());
+    }
 }

@@ -47,6 +47,10 @@ public final class PoolSupervisor {
     public record StopAll(ActorRef<Done> replyTo) implements Command {
     }
 
+    /** An operation on one service, by name (an unknown or disabled one gets its answer from here). */
+    public record ForService(String service, PoolActor.Operation operation) implements Command {
+    }
+
     private record ServiceChanged(ServiceStatus status) implements Command {
     }
 
@@ -71,8 +75,9 @@ public final class PoolSupervisor {
         this.env = env;
         this.statusAdapter = ctx.messageAdapter(ServiceStatus.class, ServiceChanged::new);
         for (ServiceSettings s : settings.services().values()) {
-            statuses.put(s.name(), s.enabled() ? new ServiceStatus(s.name(), ServiceState.STOPPED, 0, List.of())
-                    : ServiceStatus.disabled(s.name()));
+            statuses.put(s.name(), s.enabled()
+                    ? new ServiceStatus(s.name(), ServiceState.STOPPED, 0, List.of(), s, java.util.Optional.empty())
+                    : ServiceStatus.disabled(s));
         }
         registerCoordinatedShutdown();
     }
@@ -96,7 +101,8 @@ public final class PoolSupervisor {
         return Behaviors.receive(Command.class)
                 .onMessageEquals(Start.INSTANCE, this::onStart)
                 .onMessage(GetStatus.class, this::onGetStatus)
-                .onMessage(StopAll.class, m -> replyDone(m))
+                .onMessage(ForService.class, m -> reject(m, "procpool is starting"))
+                .onMessage(StopAll.class, this::replyDone)
                 .build();
     }
 
@@ -106,6 +112,7 @@ public final class PoolSupervisor {
                 .onMessageEquals(Start.INSTANCE, Behaviors::same)
                 .onMessage(GetStatus.class, this::onGetStatus)
                 .onMessage(ServiceChanged.class, this::onServiceChanged)
+                .onMessage(ForService.class, this::onForService)
                 .onMessage(StopAll.class, this::onStopAll)
                 .onSignal(Terminated.class, this::onPoolTerminated)
                 .build();
@@ -122,6 +129,7 @@ public final class PoolSupervisor {
                 .onMessageEquals(Start.INSTANCE, Behaviors::same)
                 .onMessage(GetStatus.class, this::onGetStatus)
                 .onMessage(ServiceChanged.class, this::onServiceChanged)
+                .onMessage(ForService.class, m -> reject(m, "procpool is shutting down"))
                 .onMessage(StopAll.class, m -> stopping(append(waiters, m.replyTo())))
                 .onSignal(Terminated.class, s -> afterPoolTerminated(s, waiters))
                 .build();
@@ -133,6 +141,7 @@ public final class PoolSupervisor {
                 .onMessageEquals(Start.INSTANCE, Behaviors::same)
                 .onMessage(GetStatus.class, this::onGetStatus)
                 .onMessage(ServiceChanged.class, this::onServiceChanged)
+                .onMessage(ForService.class, m -> reject(m, "procpool has stopped"))
                 .onMessage(StopAll.class, this::replyDone)
                 .build();
     }
@@ -162,6 +171,25 @@ public final class PoolSupervisor {
 
     private Behavior<Command> onServiceChanged(ServiceChanged m) {
         statuses.put(m.status().name(), m.status());
+        env.metrics().publish(new PoolStatus(new ArrayList<>(statuses.values())));
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onForService(ForService m) {
+        ActorRef<PoolActor.Command> pool = pools.get(m.service());
+        if (pool != null) {
+            pool.tell(m.operation());
+        } else if (settings.services().containsKey(m.service()) && !settings.services().get(m.service()).enabled()) {
+            m.operation().replyTo().tell(OpResult.conflict("service '" + m.service() + "' is disabled (enabled = false)"));
+        } else {
+            m.operation().replyTo().tell(OpResult.notFound("no service '" + m.service() + "'; services: "
+                    + String.join(", ", settings.services().keySet())));
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> reject(ForService m, String why) {
+        m.operation().replyTo().tell(OpResult.conflict(why));
         return Behaviors.same();
     }
 

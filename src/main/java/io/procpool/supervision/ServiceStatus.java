@@ -1,6 +1,8 @@
 package io.procpool.supervision;
 
+import io.procpool.config.ServiceSettings;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One service at one moment; immutable.
@@ -9,15 +11,23 @@ import java.util.List;
  * @param state the service as a whole
  * @param desired how many instances it should run
  * @param instances its instances, by port order
+ * @param settings the settings it runs with (commands, ports, probe)
+ * @param operation the operation under way (such as a rolling restart), if any
  */
-public record ServiceStatus(String name, ServiceState state, int desired, List<InstanceStatus> instances) {
+public record ServiceStatus(String name, ServiceState state, int desired, List<InstanceStatus> instances,
+                            ServiceSettings settings, Optional<String> operation) {
 
     public ServiceStatus {
         instances = List.copyOf(instances);
     }
 
     /** A configured service that is not started. */
-    public static ServiceStatus disabled(String name) {
-        return new ServiceStatus(name, ServiceState.DISABLED, 0, List.of());
+    public static ServiceStatus disabled(ServiceSettings settings) {
+        return new ServiceStatus(settings.name(), ServiceState.DISABLED, 0, List.of(), settings, Optional.empty());
+    }
+
+    /** The instances that should get traffic. */
+    public List<InstanceStatus> ready() {
+        return instances.stream().filter(InstanceStatus::ready).toList();
     }
 }

@@ -191,7 +191,7 @@ class InstanceActorTest {
         expectState(parent, InstanceState.STARTING);
         expectState(parent, InstanceState.RUNNING);
         FakeProcess p = launcher.startedOn(9401).get(0);
-        instance.tell(InstanceActor.Stop.INSTANCE);
+        instance.tell(new InstanceActor.Stop("test"));
         expectState(parent, InstanceState.STOPPING);
         time.expectNoMessageFor(Duration.ofMillis(1900), parent);
         assertEquals(List.of(Signal.TERM), p.signals());

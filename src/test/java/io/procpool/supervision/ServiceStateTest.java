@@ -13,7 +13,8 @@ class ServiceStateTest {
     private static List<InstanceStatus> instances(InstanceState... states) {
         int[] port = {8000};
         return Arrays.stream(states)
-                .map(s -> new InstanceStatus(port[0]++, OptionalLong.empty(), s, 0, 0, Optional.empty(), "", Optional.empty()))
+                .map(s -> new InstanceStatus(port[0]++, OptionalLong.empty(), s, 0, 0, Optional.empty(), "", Optional.empty(),
+                        java.util.List.of("x"), java.nio.file.Path.of("x.log"), java.util.List.of()))
                 .toList();
     }
 

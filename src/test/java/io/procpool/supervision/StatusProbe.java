@@ -22,6 +22,11 @@ final class StatusProbe {
         return seen.get(seen.size() - 1);
     }
 
+    /** Every status up to and including the first in which {@code condition} holds. */
+    static List<ServiceStatus> collect(TestProbe<ServiceStatus> probe, Predicate<ServiceStatus> condition) {
+        return probe.fishForMessage(WAIT, s -> condition.test(s) ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore());
+    }
+
     /** The first status in which the instance on {@code port} is in {@code state}; returns that instance. */
     static InstanceStatus awaitInstance(TestProbe<ServiceStatus> probe, int port, InstanceState state) {
         ServiceStatus s = await(probe, st -> instance(st, port).map(i -> i.state() == state).orElse(false));

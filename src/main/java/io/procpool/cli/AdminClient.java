@@ -1,0 +1,83 @@
+package io.procpool.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.Optional;
+
+/** A small client of the admin API for {@code procpool ctl}: one request, one answer. */
+final class AdminClient {
+
+    /** The manager could not be reached at all. */
+    static final class Unreachable extends Exception {
+        Unreachable(String message) {
+            super(message);
+        }
+    }
+
+    /** An answer: the status and the body (JSON, or text for nginx). */
+    record Answer(int status, String body) {
+        boolean ok() {
+            return status / 100 == 2;
+        }
+
+        JsonNode json() throws IOException {
+            return JSON.readTree(body);
+        }
+
+        /** The API's error text for a failed answer: {@code error: detail}. */
+        String error() {
+            try {
+                JsonNode n = json();
+                String detail = n.path("detail").isNull() || n.path("detail").isMissingNode() ? "" : ": " + n.path("detail").asText();
+                return n.path("error").asText("HTTP " + status) + detail;
+            } catch (IOException e) {
+                return "HTTP " + status + ": " + body;
+            }
+        }
+    }
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private final URI base;
+    private final Optional<String> token;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+
+    AdminClient(String admin, Optional<String> token) {
+        this.base = URI.create(admin.endsWith("/") ? admin : admin + "/");
+        this.token = token;
+    }
+
+    Answer get(String path) throws Unreachable {
+        return send(HttpRequest.newBuilder(base.resolve(path)).GET(), Duration.ofSeconds(10));
+    }
+
+    Answer post(String path, Duration timeout) throws Unreachable {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).POST(HttpRequest.BodyPublishers.noBody());
+        token.ifPresent(t -> b.header("Authorization", "Bearer " + t));
+        return send(b, timeout);
+    }
+
+    private Answer send(HttpRequest.Builder request, Duration timeout) throws Unreachable {
+        try {
+            HttpResponse<String> r = http.send(request.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
+            return new Answer(r.statusCode(), r.body());
+        } catch (ConnectException e) {
+            throw new Unreachable("no procpool manager answers at " + base + " (is it running? see --admin)");
+        } catch (HttpTimeoutException e) {
+            throw new Unreachable("the manager at " + base + " did not answer within " + timeout.toSeconds() + " s");
+        } catch (IOException e) {
+            throw new Unreachable("cannot talk to the manager at " + base + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Unreachable("interrupted");
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package io.procpool.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/** The human form of {@code GET /status}: an aligned table, one row per instance. */
+final class StatusTable {
+
+    private static final List<String> HEADER = List.of("SERVICE", "STATE", "PORT", "PID", "INSTANCE", "RESTARTS", "UPTIME", "PROBE");
+
+    private StatusTable() {
+    }
+
+    /** {@code services} is the {@code "services"} object of {@code /status}. */
+    static String render(JsonNode services) {
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(HEADER);
+        for (Iterator<Map.Entry<String, JsonNode>> it = services.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode s = e.getValue();
+            String serviceState = s.path("state").asText() + " " + ready(s) + "/" + s.path("desired").asInt();
+            if (s.path("instances").isEmpty()) {
+                rows.add(List.of(e.getKey(), serviceState, "-", "-", "-", "-", "-", "-"));
+            }
+            for (JsonNode i : s.path("instances")) {
+                rows.add(List.of(e.getKey(), serviceState, i.path("port").asText(),
+                        i.path("pid").isNull() ? "-" : i.path("pid").asText(), i.path("state").asText(),
+                        i.path("restarts").asText(), uptime(i.path("uptime_ms").asLong()), probe(i.path("health"))));
+            }
+        }
+        return align(rows);
+    }
+
+    /** The lines below the table for one service: commands, log files, last exits, operation. */
+    static String details(String service, JsonNode s) {
+        StringBuilder out = new StringBuilder();
+        if (!s.path("operation").isNull()) {
+            out.append("\noperation: ").append(s.path("operation").asText()).append('\n');
+        }
+        out.append('\n').append(service).append(": ").append(s.path("min_processes").asInt()).append("..")
+                .append(s.path("max_processes").asInt()).append(" instances on ").append(s.path("ports"))
+                .append(", working dir ").append(s.path("working_dir").asText()).append(", health ")
+                .append(s.path("health_check").asText()).append('\n');
+        for (JsonNode i : s.path("instances")) {
+            out.append("  :").append(i.path("port").asText()).append("  ").append(i.path("reason").asText()).append('\n');
+            List<String> cmd = new ArrayList<>();
+            i.path("command").forEach(c -> cmd.add(c.asText()));
+            out.append("    command  ").append(io.procpool.config.CommandLine.render(cmd)).append('\n');
+            out.append("    log      ").append(i.path("log_file").asText()).append('\n');
+            for (JsonNode x : i.path("last_exits")) {
+                out.append("    exited   ").append(x.path("time").asText()).append(" pid ").append(x.path("pid").asText())
+                        .append(" ").append(x.path("signal").isNull() ? "exit " + x.path("exit_code").asText() : x.path("signal").asText())
+                        .append(": ").append(x.path("cause").asText()).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    private static long ready(JsonNode s) {
+        long n = 0;
+        for (JsonNode i : s.path("instances")) {
+            String st = i.path("state").asText();
+            n += st.equals("HEALTHY") || st.equals("RUNNING") ? 1 : 0;
+        }
+        return n;
+    }
+
+    static String uptime(long ms) {
+        if (ms <= 0) {
+            return "-";
+        }
+        long s = ms / 1000;
+        if (s < 60) {
+            return s + "s";
+        }
+        if (s < 3600) {
+            return s / 60 + "m" + s % 60 + "s";
+        }
+        if (s < 86400) {
+            return s / 3600 + "h" + s / 60 % 60 + "m";
+        }
+        return s / 86400 + "d" + s / 3600 % 24 + "h";
+    }
+
+    private static String probe(JsonNode h) {
+        if (h.isNull() || h.isMissingNode()) {
+            return "-";
+        }
+        String latency = String.format(java.util.Locale.ROOT, "%.1fms", h.path("last_latency_ms").asDouble());
+        return h.path("last_error").isNull() ? latency : latency + " " + h.path("last_error").asText();
+    }
+
+    static String align(List<List<String>> rows) {
+        int[] widths = new int[rows.get(0).size()];
+        for (List<String> r : rows) {
+            for (int c = 0; c < r.size(); c++) {
+                widths[c] = Math.max(widths[c], r.get(c).length());
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        for (List<String> r : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int c = 0; c < r.size(); c++) {
+                line.append(c == r.size() - 1 ? r.get(c) : String.format("%-" + widths[c] + "s  ", r.get(c)));
+            }
+            out.append(line.toString().stripTrailing()).append('\n');
+        }
+        return out.toString();
+    }
+}

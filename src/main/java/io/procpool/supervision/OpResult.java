@@ -1,0 +1,48 @@
+package io.procpool.supervision;
+
+/**
+ * The answer to an operation on a service (scale, restart, stop, start, reconfigure).
+ *
+ * @param outcome how it went
+ * @param message what happened, or why not, for people
+ */
+public record OpResult(Outcome outcome, String message) {
+
+    /** How an operation went; the admin API maps these to HTTP statuses. */
+    public enum Outcome {
+        /** Done. */
+        OK,
+        /** The request itself is wrong (a count outside min..max). */
+        INVALID,
+        /** No such service. */
+        NOT_FOUND,
+        /** Not now: another operation is under way, or the service is disabled or stopped. */
+        CONFLICT,
+        /** It was tried and did not work (a replacement never became healthy). */
+        FAILED
+    }
+
+    public static OpResult ok(String message) {
+        return new OpResult(Outcome.OK, message);
+    }
+
+    public static OpResult invalid(String message) {
+        return new OpResult(Outcome.INVALID, message);
+    }
+
+    public static OpResult notFound(String message) {
+        return new OpResult(Outcome.NOT_FOUND, message);
+    }
+
+    public static OpResult conflict(String message) {
+        return new OpResult(Outcome.CONFLICT, message);
+    }
+
+    public static OpResult failed(String message) {
+        return new OpResult(Outcome.FAILED, message);
+    }
+
+    public boolean ok() {
+        return outcome == Outcome.OK;
+    }
+}

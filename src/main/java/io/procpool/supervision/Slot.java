@@ -1,0 +1,68 @@
+package io.procpool.supervision;
+
+import io.procpool.process.ExitStatus;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * What a {@link PoolActor} knows of one of its service's ports. Mutable, and never leaves the
+ * actor: what others see is the immutable {@link InstanceStatus} of {@link #status}.
+ */
+final class Slot {
+
+    private static final int EXITS_KEPT = 5;
+
+    final int port;
+    /** The instance actor on this port, while there is one (also while it stops or backs off). */
+    ActorRef<InstanceActor.Command> ref;
+    /** Part of the service's desired set: an instance should run here. */
+    boolean assigned;
+    /** Order of the latest spawn, to find the newest instance. */
+    long spawnSeq;
+    InstanceState state = InstanceState.STOPPED;
+    OptionalLong pid = OptionalLong.empty();
+    long startedNanos;
+    Optional<ExitStatus> lastExit = Optional.empty();
+    String reason = "";
+    Optional<HealthFigures> health = Optional.empty();
+    final Deque<ExitRecord> exits = new ArrayDeque<>();
+    int restarts;
+    /** Consecutive restarts without a stable run, as Pekko's supervisor counts them (for logs). */
+    int consecutive;
+    /** A rolling restart stopped this instance to start it again in place. */
+    boolean respawnAfterStop;
+    /** Why it was last told to stop, for the STOPPED it ends in. */
+    String stopReason;
+
+    Slot(int port) {
+        this.port = port;
+    }
+
+    /** True when no instance actor exists and none should: the port may take a new instance. */
+    boolean free() {
+        return !assigned && ref == null;
+    }
+
+    void recordExit(ExitRecord exit) {
+        exits.addFirst(exit);
+        while (exits.size() > EXITS_KEPT) {
+            exits.removeLast();
+        }
+    }
+
+    /** Forgets the process: nothing runs on this port now. */
+    void clearProcess() {
+        pid = OptionalLong.empty();
+        startedNanos = 0;
+    }
+
+    InstanceStatus status(List<String> command, Path logFile) {
+        return new InstanceStatus(port, pid, state, restarts, startedNanos, lastExit, reason, health, command, logFile,
+                List.copyOf(exits));
+    }
+}
