@@ -16,7 +16,7 @@ JAR        := target/procpool.jar
 SOURCES    := pom.xml $(shell find src/main -type f 2>/dev/null)
 SAMPLES    := build/search.cgi build/auth.cgi
 
-.PHONY: help build run run-pool test bench clean samples
+.PHONY: help build run run-pool test smoke-test bench clean samples
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ run-pool: run ## The same as `make run` (the name the original pool manager used
 
 test: samples ## Unit tests, then the integration suite over real processes
 	$(MVN) $(MVN_FLAGS) verify
+
+smoke-test: build ## Start the default pool, check every service end to end, stop it, check nothing is left
+	python3 scripts/smoke_test.py --config $(CONFIG)
 
 bench: ## Benchmarks against supervisord and PM2 (not written yet)
 	@echo "make bench: the benchmark suite is not written yet (see the open benchmark issue)" >&2

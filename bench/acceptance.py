@@ -79,11 +79,11 @@ class Manager:
             f.write("pool {\n  admin.port = %d\n  state-dir = state\n%s\n}\n" % (self.admin, body))
         return path
 
-    def start(self, config="pool.conf", extra=()):
+    def start(self, config="pool.conf", extra=(), cwd=None):
         log = open(os.path.join(self.dir, "manager.log"), "a")
         self.started = time.monotonic()
         self.proc = subprocess.Popen(["java"] + JAVA_OPTS + list(extra) + ["-jar", JAR, "run", "--config", config],
-                                     cwd=self.dir, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                     cwd=cwd or self.dir, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         return self.proc
 
     def status(self):
@@ -499,7 +499,146 @@ def admin(workdir):
           "exit 1, clear message", clear)
 
 
-GROUPS = {"core": core, "health": health, "admin": admin}
+def ensure_wrk():
+    """wrk from Debian's packages (installed if missing and apt-get is at hand); None if unavailable."""
+    if shutil.which("wrk"):
+        return shutil.which("wrk")
+    if shutil.which("apt-get"):
+        sudo = [] if os.geteuid() == 0 else ["sudo"]
+        subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "wrk"], capture_output=True)
+    return shutil.which("wrk")
+
+
+def samples(workdir):
+    import pty
+    import select
+    # The default pool, started the way `make run` starts it, in a pseudo-terminal so that Ctrl-C
+    # is a real terminal interrupt (SIGINT to the whole foreground process group).
+    for port in range(8000, 8005):
+        if accepts(port):
+            check("ports 8000-8004 free before `make run`", "port %d busy" % port, "free", False)
+            return
+    state = os.path.join(workdir, "state")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(ROOT)
+        os.execvp("make", ["make", "--no-print-directory", "run",
+                           "JAVA_OPTS=-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dpool.state-dir=" + state])
+    out = []
+
+    def drain(seconds):
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            r, _, _ = select.select([fd], [], [], 0.05)
+            if r:
+                try:
+                    out.append(os.read(fd, 65536))
+                except OSError:
+                    return
+
+    def status():
+        code, body = http_get("http://127.0.0.1:9900/status")
+        return json.loads(body) if code == 200 else None
+    try:
+        t0 = time.monotonic()
+        wanted = ("search", "auth", "python_cgi")
+        while time.monotonic() - t0 < 60:
+            drain(0.05)
+            s = status()
+            if s and all(s["services"][n]["state"] == "RUNNING" and all(i["state"] == "HEALTHY"
+                         for i in s["services"][n]["instances"]) for n in wanted):
+                break
+        took = time.monotonic() - t0
+        check("make run: search, auth, python_cgi HEALTHY", "%.1f s" % took, "<= 15 s", took <= 15)
+        for url in ("http://localhost:8000/?q=health", "http://localhost:8003/?service=health"):
+            code, _ = http_get(url)
+            check("curl %s" % url, "HTTP %s" % code, "200", code == 200)
+        code, body = http_get("http://localhost:8000/?q=pool")
+        try:
+            results = json.loads(body)["results"]
+        except (ValueError, KeyError, TypeError):
+            results = None
+        check("curl http://localhost:8000/?q=pool", "%s results" % (len(results) if results else "no"), "JSON results",
+              code == 200 and bool(results))
+        os.write(fd, b"\x03")
+        t1 = time.monotonic()
+        while True:
+            drain(0.05)
+            done, _ = os.waitpid(pid, os.WNOHANG)
+            if done or time.monotonic() - t1 > 30:
+                break
+        busy = [p for p in range(8000, 8005) if accepts(p)]
+        check("Ctrl-C on make run: ports 8000-8004 closed", "%.2f s, busy %s" % (time.monotonic() - t1, busy), "none busy",
+              not busy and done)
+    finally:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        text = b"".join(out).decode(errors="replace")
+        for line in text.splitlines():
+            if " pid=" in line:
+                for word in line.split():
+                    if word.startswith("pid="):
+                        p = int(word[4:])
+                        if alive(p):
+                            os.kill(p, signal.SIGKILL)
+
+    # The original manifest runs the same pool.
+    m = Manager(workdir, 9900)
+    try:
+        m.start("discovery/manifest.json", extra=["-Dpool.state-dir=" + state + "2"], cwd=ROOT)
+        ok, _ = wait_for("manifest pool healthy", 30, lambda: all(
+            (m.status() or {}).get("services", {}).get(n, {}).get("state") == "RUNNING" for n in ("search", "auth", "python_cgi")))
+        check("--config discovery/manifest.json runs the same pool", "RUNNING", "RUNNING", bool(ok))
+    except TimeoutError:
+        check("--config discovery/manifest.json runs the same pool", "not all RUNNING", "RUNNING", False)
+    finally:
+        if m.proc and m.proc.poll() is None:
+            m.proc.send_signal(signal.SIGTERM)
+            m.proc.wait(timeout=30)
+        m.kill_everything()
+
+    # csharp_script enabled where dotnet-script is missing: FAILED with a clear reason, the rest runs.
+    if not shutil.which("dotnet-script"):
+        m = Manager(workdir, 21992)
+        m.write("""
+  services {
+    csharp_script { command = "dotnet-script %s/samples/csharp/sample_csharp_cgi.csx", ports = [21410] }
+    search { command = "%s", ports = [21411] }
+  }""" % (ROOT, SEARCH))
+        try:
+            m.start()
+            inst, _ = wait_for("csharp FAILED", 30, lambda: (m.instance("csharp_script", 21410) or {}).get("state") == "FAILED"
+                               and m.instance("csharp_script", 21410))
+            running = wait_for("search serves", 10, lambda: serving_pid(21411))[0]
+            check("csharp_script without dotnet-script: FAILED, reason", inst["reason"][:40], "command not found: dotnet-script",
+                  inst["reason"].startswith("command not found: dotnet-script") and running)
+        finally:
+            if m.proc and m.proc.poll() is None:
+                m.proc.send_signal(signal.SIGTERM)
+                m.proc.wait(timeout=30)
+            m.kill_everything()
+
+    # The search sample's throughput on one core, keep-alive (it is also the benchmark workload).
+    wrk = ensure_wrk()
+    if not wrk or not shutil.which("taskset"):
+        check("search sample throughput (needs wrk and taskset)", "not measured", ">= 5000 req/s", False)
+        return
+    server = subprocess.Popen(["taskset", "-c", "0", SEARCH, "21420"], stdout=subprocess.DEVNULL)
+    try:
+        wait_for("search sample up", 5, lambda: accepts(21420))
+        run = subprocess.run(["taskset", "-c", "1", wrk, "-t1", "-c32", "-d5s", "http://127.0.0.1:21420/?q=process+pool"],
+                             capture_output=True, text=True)
+        rate = float([l for l in run.stdout.splitlines() if l.startswith("Requests/sec:")][0].split()[1])
+        check("search sample on one core, keep-alive, ?q=process+pool (wrk -c32)", "%.0f req/s" % rate, ">= 5000 req/s",
+              rate >= 5000)
+    finally:
+        server.terminate()
+        server.wait()
+
+
+GROUPS = {"core": core, "health": health, "admin": admin, "samples": samples}
 
 
 def main():

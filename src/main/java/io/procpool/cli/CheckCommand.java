@@ -43,6 +43,9 @@ final class CheckCommand implements Callable<Integer> {
                     + (s.health().path().isEmpty() ? "" : " " + s.health().path()));
             warnIfNotRunnable(s);
         }
+        if (settings.admin().enabled()) {
+            System.out.println("admin API: http://" + settings.admin().host() + ":" + settings.admin().port());
+        }
         System.out.println(config + ": OK (" + enabled + " of " + settings.services().size() + " service(s) enabled)");
         return ExitCodes.OK;
     }
