@@ -638,7 +638,152 @@ def samples(workdir):
         server.wait()
 
 
-GROUPS = {"core": core, "health": health, "admin": admin, "samples": samples}
+def rss_mib(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return 0.0
+
+
+def scaling(workdir):
+    import threading
+    probe = 'health-check { path = "/h", interval = 500ms }'
+    keep, gone, change, fresh, roll1, roll2, roll3, mem1, mem2 = range(21501, 21510)
+    m = Manager(workdir, 21991)
+    cfg = """
+  services {
+    keep { command = [python3, "%(fake)s", "--port", "{port}"], ports = [%(keep)d], %(probe)s }
+    gone { command = [python3, "%(fake)s", "--port", "{port}"], ports = [%(gone)d], %(probe)s }
+    change { command = [python3, "%(fake)s", "--port", "{port}", "--status", "%(status)s"], ports = [%(change)d], %(probe)s }
+    %(fresh_service)s
+    roll { command = [python3, "%(fake)s", "--port", "{port}"], ports = [%(roll1)d, %(roll2)d, %(roll3)d],
+           min-processes = 2, %(probe)s }
+    mem { command = [python3, "%(fake)s", "--port", "{port}", "--grow-mb", "80"], ports = [%(mem1)d, %(mem2)d],
+          min-processes = 1, limits { max-rss = 50MiB, for = 2s }, %(probe)s }
+  }"""
+    values = dict(fake=FAKE, keep=keep, gone=gone, change=change, roll1=roll1, roll2=roll2, roll3=roll3, mem1=mem1,
+                  mem2=mem2, probe=probe, status="200", fresh_service="")
+    m.write(cfg % values)
+    base = "http://127.0.0.1:%d" % m.admin
+
+    def pid(service, port):
+        return (m.instance(service, port) or {}).get("pid")
+
+    def ready(service):
+        s = (m.status() or {}).get("services", {}).get(service, {})
+        return [i for i in s.get("instances", []) if i["state"] == "HEALTHY"]
+    try:
+        m.start()
+        wait_for("all HEALTHY", 40, lambda: all(ready(n) for n in ("keep", "gone", "change", "roll")) and len(ready("roll")) == 2)
+        # The memory hog: replaced within for + 3 s of crossing the limit.
+        hog = wait_for("mem runs", 10, lambda: pid("mem", mem1))[0]
+        wait_for("mem over 50MiB", 30, lambda: rss_mib(hog) > 50, interval=0.02)
+        t_over = time.monotonic()
+        wait_for("mem replaced", 15, lambda: any(i["pid"] not in (None, hog) and i["state"] == "HEALTHY"
+                                                   for i in ready("mem")), interval=0.05)
+        took = time.monotonic() - t_over
+        check("limits.max-rss = 50MiB, for = 2s: replaced after crossing it", "%.2f s" % took, "<= 5 s", took <= 5)
+        code, body = http_get(base + "/metrics")
+        shown = 'procpool_restarts_total{reason="resource",service="mem"}' in body.decode()
+        check("the replacement's reason in /metrics", "reason=\"resource\"" if shown else "missing", "shown", shown)
+
+        # A rolling restart of 2 instances on 3 ports: never fewer than 2 backends (polled every 50 ms).
+        before = sorted(i["pid"] for i in ready("roll"))
+        fewest, polls, stop = [99], [0], [False]
+
+        def watch():
+            while not stop[0]:
+                code, body = http_get(base + "/backends")
+                if code == 200:
+                    fewest[0] = min(fewest[0], len(json.loads(body).get("roll", [])))
+                    polls[0] += 1
+                time.sleep(0.05)
+        t = threading.Thread(target=watch)
+        t.start()
+        code, _ = http_post(base + "/services/roll/restart")
+        time.sleep(0.2)
+        stop[0] = True
+        t.join()
+        after = sorted(i["pid"] for i in ready("roll"))
+        check("rolling restart, 2 instances on 3 ports: fewest backends (%d polls)" % polls[0], str(fewest[0]), ">= 2",
+              code == 200 and fewest[0] >= 2)
+        check("rolling restart: all pids new", "%s -> %s" % (before, after), "all new", not set(before) & set(after))
+
+        # Reload: add one, remove one, change one's command; the fourth keeps its pid.
+        keep_pid, gone_pid = pid("keep", keep), pid("gone", gone)
+        everything = {i["pid"] for s in m.status()["services"].values() for i in s["instances"] if i["pid"]}
+        m.write((cfg % dict(values, status="204", fresh_service="fresh { command = [python3, \"%s\", \"--port\", \"{port}\"], "
+                            "ports = [%d], %s }" % (FAKE, fresh, probe))).replace(
+            'gone { command = [python3, "%s", "--port", "{port}"], ports = [%d], %s }' % (FAKE, gone, probe), ""))
+        t0 = time.monotonic()
+        code, body = http_post(base + "/reload")
+        served, _ = wait_for("fresh serves", 10, lambda: http_get("http://127.0.0.1:%d/h" % fresh)[0] == 200)
+        took = time.monotonic() - t0
+        check("reload: the added service serves", "%.2f s" % took, "<= 5 s", code == 200 and took <= 5)
+        check("reload: the unchanged service keeps its pid", str(pid("keep", keep)), str(keep_pid), pid("keep", keep) == keep_pid)
+        wait_for("gone is gone", 15, lambda: not alive(gone_pid))
+        check("reload: the removed service's process is gone", "gone", "gone", not alive(gone_pid))
+        wait_for("change rolled", 15, lambda: http_get("http://127.0.0.1:%d/h" % change)[0] == 204)
+        check("reload: the changed command runs", "HTTP 204", "the new command", True)
+
+        # Reload with an invalid file: nothing changes, the errors are listed.
+        snapshot = {(n, i["port"]): i["pid"] for n, s in m.status()["services"].items() for i in s["instances"]}
+        with open(os.path.join(workdir, "pool.conf"), "a") as f:
+            f.write("pool.services.keep.prots = 1\npool.services.keep.restart.max-restarts = lots\n")
+        code, body = http_post(base + "/reload")
+        errors = json.loads(body).get("detail", [])
+        same = snapshot == {(n, i["port"]): i["pid"] for n, s in m.status()["services"].items() for i in s["instances"]}
+        check("reload of an invalid file: HTTP status, errors listed", "%s, %d errors" % (code, len(errors)),
+              "400, every error", code == 400 and len(errors) == 2)
+        check("reload of an invalid file: every pid unchanged", "unchanged" if same else "changed", "unchanged", same)
+        del everything
+    finally:
+        if m.proc and m.proc.poll() is None:
+            m.proc.send_signal(signal.SIGTERM)
+            m.proc.wait(timeout=30)
+        m.kill_everything()
+
+    # Autoscaling on CPU: min to max under sustained load, back to min after it stops.
+    burn = os.path.join(workdir, "burn")
+    m = Manager(workdir, 21990)
+    up_after, down_after = 5, 10
+    m.write("""
+  services.cpu { command = [python3, "%s", "--port", "{port}", "--burn-file", "%s", "--burn-cores", "2"],
+                 ports = [21520, 21521, 21522], min-processes = 1, max-processes = 3, health-check.path = "/h",
+                 scaling { enabled = true, metric = cpu, target = 0.6, up-after = %ds, down-after = %ds, interval = 1s } }"""
+            % (FAKE, burn, up_after, down_after))
+    try:
+        m.start()
+        wait_for("cpu HEALTHY", 30, lambda: ((m.status() or {}).get("services", {}).get("cpu", {}).get("state") == "RUNNING"))
+        open(burn, "w").close()
+        t0 = time.monotonic()
+        wait_for("scaled to 3", up_after + 20, lambda: (m.status() or {})["services"]["cpu"]["desired"] == 3, interval=0.1)
+        took = time.monotonic() - t0
+        check("cpu load: from min (1) to max (3), up-after %ds" % up_after, "%.1f s" % took, "<= %d s" % (up_after + 5),
+              took <= up_after + 5)
+        os.remove(burn)
+        t1 = time.monotonic()
+        wait_for("scaled to 1", down_after + 30, lambda: (m.status() or {})["services"]["cpu"]["desired"] == 1, interval=0.1)
+        took = time.monotonic() - t1
+        check("load stops: back to min (1), down-after %ds" % down_after, "%.1f s" % took, "<= %d s" % (down_after + 5),
+              took <= down_after + 5)
+        log = open(os.path.join(workdir, "manager.log")).read()
+        check("every scaling decision is logged with its inputs", "%d lines" % log.count("autoscaling"), ">= 2",
+              log.count("autoscaling") >= 2 and "vs target 0.600" in log)
+    finally:
+        if os.path.exists(burn):
+            os.remove(burn)
+        if m.proc and m.proc.poll() is None:
+            m.proc.send_signal(signal.SIGTERM)
+            m.proc.wait(timeout=30)
+        m.kill_everything()
+
+
+GROUPS = {"core": core, "health": health, "admin": admin, "samples": samples, "scaling": scaling}
 
 
 def main():

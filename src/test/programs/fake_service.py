@@ -11,6 +11,10 @@ Serves HTTP on 127.0.0.1:PORT (argument --port, else $PORT) and misbehaves on re
                       shell) and write its pid to FILE
   --pidfile FILE      write its own pid to FILE
   --chatty N          write N lines of output at start
+  --burn-file FILE    keep CPU cores busy while FILE exists (checked every 100 ms), in child
+                      processes at the lowest priority, so the server itself stays responsive
+  --burn-cores N      how many cores --burn-file keeps busy (default 1)
+  --grow-mb N         allocate N MiB of memory, one MiB every 100 ms, and keep it
 Standard library only; it stops on SIGTERM unless told otherwise.
 """
 import argparse
@@ -34,6 +38,9 @@ def main():
     ap.add_argument("--grandchild", default=None)
     ap.add_argument("--pidfile", default=None)
     ap.add_argument("--chatty", type=int, default=0)
+    ap.add_argument("--burn-file", default=None)
+    ap.add_argument("--burn-cores", type=int, default=1)
+    ap.add_argument("--grow-mb", type=int, default=0)
     args = ap.parse_args()
 
     if args.pidfile:
@@ -51,6 +58,13 @@ def main():
         sys.exit(args.exit_code)
     if args.exit_after is not None:
         threading.Timer(args.exit_after, lambda: os._exit(args.exit_code)).start()
+    if args.burn_file:
+        for _ in range(args.burn_cores):
+            if os.fork() == 0:
+                os.nice(19)
+                burn(args.burn_file, os.getppid())
+    if args.grow_mb:
+        threading.Thread(target=grow, args=(args.grow_mb,), daemon=True).start()
     if args.bind_delay:
         time.sleep(args.bind_delay)
 
@@ -77,6 +91,26 @@ def main():
     print("fake_service pid %d listening on %d" % (os.getpid(), args.port), flush=True)
     server.serve_forever()
     server.server_close()
+
+
+def burn(path, parent):
+    while os.getppid() == parent:
+        if os.path.exists(path):
+            end = time.monotonic() + 0.1
+            while time.monotonic() < end:
+                pass
+        else:
+            time.sleep(0.1)
+    os._exit(0)
+
+
+HELD = []
+
+
+def grow(mib):
+    for _ in range(mib):
+        HELD.append(bytearray(os.urandom(1 << 20)))
+        time.sleep(0.1)
 
 
 def write(path, value):

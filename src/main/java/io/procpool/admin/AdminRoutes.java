@@ -12,6 +12,7 @@ import io.procpool.supervision.PoolActor;
 import io.procpool.supervision.PoolEvent;
 import io.procpool.supervision.PoolStatus;
 import io.procpool.supervision.PoolSupervisor;
+import io.procpool.supervision.ScalingEvent;
 import io.procpool.supervision.ServiceStatus;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -74,7 +75,7 @@ public final class AdminRoutes extends AllDirectives {
     private final Executor blocking;
     private final Reloader reloader;
     /** Live event streams, so that a shutdown can end them cleanly instead of cutting them. */
-    private final java.util.Set<ActorRef<PoolEvent>> eventStreams = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.Set<ActorRef<Object>> eventStreams = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private static final PoolEvent END_OF_STREAM = new PoolEvent(java.time.Instant.EPOCH, "", 0,
             java.util.OptionalLong.empty(), io.procpool.supervision.InstanceState.STOPPED,
             io.procpool.supervision.InstanceState.STOPPED, "end of stream");
@@ -169,16 +170,20 @@ public final class AdminRoutes extends AllDirectives {
         return completeWithFuture(scrape);
     }
 
-    /** Server-Sent Events: one JSON event per instance transition, for as long as the client listens. */
+    /**
+     * Server-Sent Events for as long as the client listens: {@code transition} for every instance
+     * transition, {@code scaling} for every autoscaling decision.
+     */
     private Route events() {
-        Pair<ActorRef<PoolEvent>, Source<PoolEvent, NotUsed>> events = ActorSource.<PoolEvent>actorRef(
+        Pair<ActorRef<Object>, Source<Object, NotUsed>> events = ActorSource.<Object>actorRef(
                         e -> e == END_OF_STREAM, e -> Optional.empty(), 256, OverflowStrategy.dropHead())
                 .preMaterialize(Materializer.matFromSystem(system));
-        ActorRef<PoolEvent> subscriber = events.first();
+        ActorRef<Object> subscriber = events.first();
         eventStreams.add(subscriber);
-        system.eventStream().tell(new EventStream.Subscribe<>(PoolEvent.class, subscriber));
+        system.eventStream().tell(new EventStream.Subscribe<>(PoolEvent.class, subscriber.narrow()));
+        system.eventStream().tell(new EventStream.Subscribe<>(ScalingEvent.class, subscriber.narrow()));
         Source<ServerSentEvent, NotUsed> stream = events.second()
-                .map(e -> ServerSentEvent.create(StatusJson.event(e).toString(), "transition"))
+                .map(AdminRoutes::sse)
                 .keepAlive(Duration.ofSeconds(15), ServerSentEvent::heartbeat)
                 .watchTermination((notUsed, done) -> {
                     done.whenComplete((d, t) -> {
@@ -188,6 +193,11 @@ public final class AdminRoutes extends AllDirectives {
                     return NotUsed.notUsed();
                 });
         return completeOK(stream, EventStreamMarshalling.toEventStream());
+    }
+
+    private static ServerSentEvent sse(Object e) {
+        return e instanceof ScalingEvent s ? ServerSentEvent.create(StatusJson.scaling(s).toString(), "scaling")
+                : ServerSentEvent.create(StatusJson.event((PoolEvent) e).toString(), "transition");
     }
 
     private Route log(String service, int port, Optional<String> linesParam) {
@@ -253,12 +263,22 @@ public final class AdminRoutes extends AllDirectives {
 
     private Route result(OpResult r) {
         return switch (r.outcome()) {
-            case OK -> json(StatusCodes.OK, StatusJson.JSON.createObjectNode().put("result", "ok").put("message", r.message()));
-            case INVALID -> error(StatusCodes.BAD_REQUEST, r.message(), null);
+            case OK -> json(StatusCodes.OK, okJson(r));
+            case INVALID -> r.details().isEmpty() ? error(StatusCodes.BAD_REQUEST, r.message(), null)
+                    : json(StatusCodes.BAD_REQUEST, StatusJson.error(r.message(), r.details()));
             case NOT_FOUND -> error(StatusCodes.NOT_FOUND, r.message(), null);
             case CONFLICT -> error(StatusCodes.CONFLICT, r.message(), null);
             case FAILED -> error(StatusCodes.INTERNAL_SERVER_ERROR, "operation failed", r.message());
         };
+    }
+
+    private static JsonNode okJson(OpResult r) {
+        var node = StatusJson.JSON.createObjectNode().put("result", "ok").put("message", r.message());
+        if (!r.details().isEmpty()) {
+            var warnings = node.putArray("warnings");
+            r.details().forEach(warnings::add);
+        }
+        return node;
     }
 
     /** Mutating calls need {@code Authorization: Bearer TOKEN} when a token is configured. */

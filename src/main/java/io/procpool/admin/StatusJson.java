@@ -132,6 +132,21 @@ public final class StatusJson {
         return node;
     }
 
+    /** {@code {"time", "service", "from", "to", "metric", "observed", "target", "reason"}}. */
+    public static ObjectNode scaling(io.procpool.supervision.ScalingEvent e) {
+        return JSON.createObjectNode().put("time", e.time().toString()).put("service", e.service()).put("from", e.from())
+                .put("to", e.to()).put("metric", e.metric()).put("observed", e.observed()).put("target", e.target())
+                .put("reason", e.reason());
+    }
+
+    /** {@code {"error": "...", "detail": ["...", ...]}}: every problem of an invalid request. */
+    public static ObjectNode error(String error, java.util.List<String> details) {
+        ObjectNode node = JSON.createObjectNode().put("error", error);
+        ArrayNode arr = node.putArray("detail");
+        details.forEach(arr::add);
+        return node;
+    }
+
     /** {@code {"error": "...", "detail": ...}}. */
     public static ObjectNode error(String error, String detail) {
         ObjectNode node = JSON.createObjectNode().put("error", error);

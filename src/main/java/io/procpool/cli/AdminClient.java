@@ -36,7 +36,15 @@ final class AdminClient {
         String error() {
             try {
                 JsonNode n = json();
-                String detail = n.path("detail").isNull() || n.path("detail").isMissingNode() ? "" : ": " + n.path("detail").asText();
+                JsonNode d = n.path("detail");
+                String detail;
+                if (d.isArray()) {
+                    StringBuilder lines = new StringBuilder();
+                    d.forEach(x -> lines.append("\n  ").append(x.asText()));
+                    detail = ":" + lines;
+                } else {
+                    detail = d.isNull() || d.isMissingNode() ? "" : ": " + d.asText();
+                }
                 return n.path("error").asText("HTTP " + status) + detail;
             } catch (IOException e) {
                 return "HTTP " + status + ": " + body;

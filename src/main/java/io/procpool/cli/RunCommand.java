@@ -9,6 +9,7 @@ import io.procpool.config.PoolSettings;
 import io.procpool.health.PekkoHealthProbe;
 import io.procpool.metrics.PoolMetrics;
 import io.procpool.process.OsProcessLauncher;
+import io.procpool.process.ResourceSampler;
 import io.procpool.supervision.PoolEnvironment;
 import io.procpool.supervision.PoolSupervisor;
 import java.io.IOException;
@@ -78,9 +79,12 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
                 .withFallback(raw);
         PoolMetrics metrics = new PoolMetrics();
         ActorSystem<PoolSupervisor.Command> system = ActorSystem.create(Behaviors.setup(ctx -> PoolSupervisor.create(settings,
-                new PoolEnvironment(launcher, new PekkoHealthProbe(ctx.getSystem()), settings.logDir(), metrics))),
+                new PoolEnvironment(launcher, new PekkoHealthProbe(ctx.getSystem()), settings.logDir(), metrics,
+                        ResourceSampler.proc(ctx.getSystem().dispatchers().lookup(
+                                org.apache.pekko.actor.typed.DispatcherSelector.fromConfig("procpool.blocking-dispatcher")))))),
                 "procpool", systemConfig);
-        if (settings.admin().enabled() && !bindAdmin(system, settings, metrics)) {
+        ConfigReloader reloader = new ConfigReloader(config, Path.of("").toAbsolutePath(), system, system);
+        if (settings.admin().enabled() && !bindAdmin(system, settings, metrics, reloader)) {
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().join();
             return ExitCodes.FATAL;
@@ -88,8 +92,17 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         AtomicInteger signals = new AtomicInteger();
         Runnable onSignal = () -> onStopSignal(system, launcher, signals.incrementAndGet());
         Signals.onTermination(onSignal);
+        Signals.onHangup(() -> reloader.reloadAndLog("SIGHUP"));
         system.tell(PoolSupervisor.Start.INSTANCE);
+        ConfigWatcher watcher = settings.watchConfig() ? watch(reloader) : null;
         system.getWhenTerminated().toCompletableFuture().join();
+        if (watcher != null) {
+            try {
+                watcher.close();
+            } catch (IOException e) {
+                log.debug("closing the config watcher: {}", e.toString());
+            }
+        }
         if (signals.get() == 0) {
             log.error("the actor system stopped on its own; see the errors above");
             return ExitCodes.FATAL;
@@ -102,11 +115,20 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private static boolean bindAdmin(ActorSystem<PoolSupervisor.Command> system, PoolSettings settings, PoolMetrics metrics)
-            throws InterruptedException {
+    private ConfigWatcher watch(ConfigReloader reloader) {
+        try {
+            return new ConfigWatcher(config, () -> reloader.reloadAndLog("configuration file changed"));
+        } catch (IOException e) {
+            log.warn("cannot watch {} for changes ({}); reload with SIGHUP or poolctl reload", config, e.toString());
+            return null;
+        }
+    }
+
+    private static boolean bindAdmin(ActorSystem<PoolSupervisor.Command> system, PoolSettings settings, PoolMetrics metrics,
+                                     ConfigReloader reloader) throws InterruptedException {
         String where = settings.admin().host() + ":" + settings.admin().port();
         try {
-            ServerBinding binding = AdminServer.bind(system, settings.admin(), system, metrics, null)
+            ServerBinding binding = AdminServer.bind(system, settings.admin(), system, metrics, reloader)
                     .toCompletableFuture().get(10, TimeUnit.SECONDS);
             log.info("admin API on http://{}:{}/status", settings.admin().host(), binding.localAddress().getPort());
             return true;

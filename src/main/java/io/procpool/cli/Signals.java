@@ -9,6 +9,12 @@ final class Signals {
     private Signals() {
     }
 
+    /** Calls {@code handler} (on a JVM signal thread) for every SIGHUP from now on. */
+    @SuppressWarnings("removal")
+    static void onHangup(Runnable handler) {
+        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> handler.run());
+    }
+
     /** Calls {@code handler} (on a JVM signal thread) for every SIGINT and SIGTERM from now on. */
     @SuppressWarnings("removal")
     static void onTermination(Runnable handler) {

@@ -18,7 +18,7 @@ final class HealthReader {
     }
 
     static HealthSettings read(FieldReader svc, Config defaults, String source, String service, List<ConfigError> errors) {
-        Config reference = ConfigFactory.defaultReference().getConfig("pool.defaults.health-check");
+        Config reference = ConfigFactory.defaultReference(PoolConfigLoader.class.getClassLoader()).getConfig("pool.defaults.health-check");
         Config inherited = defaults.hasPath("health-check") && defaults.getValue("health-check").valueType() == ConfigValueType.OBJECT
                 ? defaults.getConfig("health-check").withFallback(reference) : reference;
         ConfigValue v = svc.value("health-check");

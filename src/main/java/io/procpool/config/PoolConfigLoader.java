@@ -32,10 +32,13 @@ import java.util.Set;
 public final class PoolConfigLoader {
 
     static final Set<String> TOP_LEVEL_KEYS = Set.of("pool", "pekko");
-    static final Set<String> POOL_KEYS = Set.of("admin", "state-dir", "defaults", "services");
+    static final Set<String> POOL_KEYS = Set.of("admin", "state-dir", "defaults", "services", "watch-config");
     static final Set<String> ADMIN_KEYS = Set.of("enabled", "host", "port", "token");
     static final Set<String> SERVICE_KEYS = Set.of("enabled", "command", "ports", "min-processes",
-            "max-processes", "working-dir", "env", "health-check", "restart", "stop", "log");
+            "max-processes", "working-dir", "env", "health-check", "restart", "stop", "log", "scaling", "limits");
+    static final Set<String> SCALING_KEYS = Set.of("enabled", "metric", "target", "target-latency", "up-after",
+            "down-after", "interval", "tolerance");
+    static final Set<String> LIMIT_KEYS = Set.of("max-rss", "max-cpu", "for");
     static final Set<String> HEALTH_KEYS = Set.of("type", "path", "interval", "timeout", "failure-threshold",
             "success-threshold", "start-period", "start-interval", "expect-status");
     static final Set<String> RESTART_KEYS = Set.of("min-backoff", "max-backoff", "random-factor", "reset-after",
@@ -89,9 +92,10 @@ public final class PoolConfigLoader {
         }
         try {
             // -Dpool.admin.port=9901 and the like override the file, as Typesafe Config users expect.
+            // (The class loader is explicit: this also runs on signal threads, which have none.)
             Config overrides = ConfigFactory.systemProperties().withOnlyPath("pool")
                     .withFallback(ConfigFactory.systemProperties().withOnlyPath("pekko"));
-            return overrides.withFallback(own).withFallback(ConfigFactory.defaultReference()).resolve();
+            return overrides.withFallback(own).withFallback(ConfigFactory.defaultReference(PoolConfigLoader.class.getClassLoader())).resolve();
         } catch (ConfigException e) {
             throw single(name, lineOf(e), "cannot be resolved: " + stripOrigin(e));
         }
@@ -107,7 +111,7 @@ public final class PoolConfigLoader {
     public static PoolSettings fromConfig(Config config, String source, Path baseDir) throws InvalidConfigException {
         List<ConfigError> errors = new ArrayList<>();
         // Harmless when the defaults are already there; needed when an application hands in a bare Config.
-        config = config.withFallback(ConfigFactory.defaultReference());
+        config = config.withFallback(ConfigFactory.defaultReference(PoolConfigLoader.class.getClassLoader()));
         FieldReader pool = new FieldReader(config, source, null, "", errors).child("pool");
         if (pool == null) {
             throw new InvalidConfigException(errors);
@@ -116,6 +120,7 @@ public final class PoolConfigLoader {
         pool.rejectUnknownKeys(POOL_KEYS);
         AdminSettings admin = readAdmin(pool.child("admin"));
         Path stateDir = baseDir.resolve(pool.string("state-dir")).normalize();
+        boolean watchConfig = pool.bool("watch-config");
 
         FieldReader defaults = pool.child("defaults");
         if (defaults != null) {
@@ -127,20 +132,21 @@ public final class PoolConfigLoader {
             }
         }
         Map<String, ServiceSettings> services = new LinkedHashMap<>();
+        Map<String, List<Integer>> portsByService = new LinkedHashMap<>();
         ConfigValue servicesValue = pool.value("services");
         if (servicesValue.valueType() != ConfigValueType.OBJECT) {
             pool.fail("services", servicesValue, "must be an object { NAME { command = ..., ports = [...] } }");
         } else if (defaults != null) {
             for (Map.Entry<String, ConfigValue> e : inFileOrder((ConfigObject) servicesValue)) {
-                readService(e.getKey(), e.getValue(), defaults.config(), source, baseDir, errors)
+                readService(e.getKey(), e.getValue(), defaults.config(), source, baseDir, errors, portsByService)
                         .ifPresent(s -> services.put(s.name(), s));
             }
         }
-        checkPorts(services, admin, source, pool, errors);
+        checkPorts(portsByService, admin, source, pool, errors);
         if (!errors.isEmpty()) {
             throw new InvalidConfigException(errors);
         }
-        return new PoolSettings(source, admin, stateDir, services);
+        return new PoolSettings(source, admin, stateDir, services, watchConfig);
     }
 
     /** HOCON objects are unordered; services keep the order they were written in (status, logs). */
@@ -178,7 +184,8 @@ public final class PoolConfigLoader {
     }
 
     private static Optional<ServiceSettings> readService(String name, ConfigValue value, Config defaults,
-                                                         String source, Path baseDir, List<ConfigError> errors) {
+                                                         String source, Path baseDir, List<ConfigError> errors,
+                                                         Map<String, List<Integer>> portsByService) {
         int before = errors.size();
         if (!name.matches("[A-Za-z0-9_-]{1,64}")) {
             errors.add(new ConfigError(source, value.origin().lineNumber(), name, null,
@@ -195,6 +202,8 @@ public final class PoolConfigLoader {
         boolean enabled = svc.bool("enabled");
         List<String> command = readCommand(svc);
         List<Integer> ports = readPorts(svc);
+        // Checked across services even when this one has other errors: report them all at once.
+        portsByService.put(name, ports);
         int maxPorts = Math.max(ports.size(), 0);
         int min = svc.has("min-processes") ? svc.integer("min-processes", 0, 65535) : maxPorts;
         int max = svc.has("max-processes") ? svc.integer("max-processes", 1, 65535) : Math.max(1, maxPorts);
@@ -214,11 +223,16 @@ public final class PoolConfigLoader {
         RestartSettings restart = readRestart(svc.child("restart"));
         StopSettings stop = readStop(svc.child("stop"));
         LogSettings log = readLog(svc.child("log"));
+        ScalingSettings scaling = readScaling(svc.child("scaling"));
+        LimitSettings limits = readLimits(svc.child("limits"));
+        if (scaling != null && scaling.enabled() && min == max) {
+            svc.fail("scaling.enabled", "scales nothing: min-processes and max-processes are both " + min);
+        }
         if (errors.size() > before) {
             return Optional.empty();
         }
         return Optional.of(new ServiceSettings(name, enabled, command, ports, min, max, workingDir, env,
-                health, restart, stop, log));
+                health, restart, stop, log, scaling, limits));
     }
 
     private static List<String> readCommand(FieldReader svc) {
@@ -348,14 +362,49 @@ public final class PoolConfigLoader {
         return new LogSettings(maxSize, keep);
     }
 
-    private static void checkPorts(Map<String, ServiceSettings> services, AdminSettings admin, String source,
+    private static ScalingSettings readScaling(FieldReader s) {
+        if (s == null) {
+            return null;
+        }
+        s.rejectUnknownKeys(SCALING_KEYS);
+        boolean enabled = s.bool("enabled");
+        String metricName = s.string("metric").trim().toUpperCase(Locale.ROOT);
+        ScalingSettings.Metric metric = switch (metricName) {
+            case "CPU" -> ScalingSettings.Metric.CPU;
+            case "LATENCY" -> ScalingSettings.Metric.LATENCY;
+            default -> {
+                s.fail("metric", "must be cpu or latency, got \"" + s.string("metric") + "\"");
+                yield ScalingSettings.Metric.CPU;
+            }
+        };
+        double target = s.decimal("target", 0.01, 64.0);
+        var targetLatency = s.duration("target-latency", false, null);
+        var upAfter = s.duration("up-after", true, "at once");
+        var downAfter = s.duration("down-after", true, "at once");
+        var interval = s.duration("interval", false, null);
+        double tolerance = s.decimal("tolerance", 0.0, 0.9);
+        return new ScalingSettings(enabled, metric, target, targetLatency, upAfter, downAfter, interval, tolerance);
+    }
+
+    private static LimitSettings readLimits(FieldReader l) {
+        if (l == null) {
+            return null;
+        }
+        l.rejectUnknownKeys(LIMIT_KEYS);
+        long maxRss = l.bytes("max-rss", 0, 1L << 50);
+        double maxCpu = l.decimal("max-cpu", 0.0, 1024.0);
+        var sustained = l.duration("for", true, "at once");
+        return new LimitSettings(maxRss, maxCpu, sustained);
+    }
+
+    private static void checkPorts(Map<String, List<Integer>> portsByService, AdminSettings admin, String source,
                                    FieldReader pool, List<ConfigError> errors) {
         Map<Integer, String> owner = new HashMap<>();
-        for (ServiceSettings s : services.values()) {
-            for (int port : s.ports()) {
-                String other = owner.putIfAbsent(port, s.name());
+        for (Map.Entry<String, List<Integer>> s : portsByService.entrySet()) {
+            for (int port : s.getValue()) {
+                String other = owner.putIfAbsent(port, s.getKey());
                 if (other != null) {
-                    errors.add(new ConfigError(source, -1, s.name(), "ports",
+                    errors.add(new ConfigError(source, -1, s.getKey(), "ports",
                             "port " + port + " is already used by service '" + other + "'; ports must be unique across services"));
                 }
             }

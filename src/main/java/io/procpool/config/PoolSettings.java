@@ -13,8 +13,10 @@ import java.util.Map;
  * @param admin the admin HTTP server
  * @param stateDir where child logs and the state file live (absolute)
  * @param services every configured service, enabled or not, in the order of the file
+ * @param watchConfig re-read the configuration file when it changes on disk
  */
-public record PoolSettings(String source, AdminSettings admin, Path stateDir, Map<String, ServiceSettings> services) {
+public record PoolSettings(String source, AdminSettings admin, Path stateDir, Map<String, ServiceSettings> services,
+                           boolean watchConfig) {
 
     public PoolSettings {
         services = Collections.unmodifiableMap(new LinkedHashMap<>(services));

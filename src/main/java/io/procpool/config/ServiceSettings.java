@@ -20,16 +20,28 @@ import java.util.Map;
  * @param restart how failed instances are restarted
  * @param stop how instances are stopped
  * @param log how captured output is rotated
+ * @param scaling automatic scaling between min and max
+ * @param limits resource limits per instance
  */
 public record ServiceSettings(String name, boolean enabled, List<String> command, List<Integer> ports,
                               int minProcesses, int maxProcesses, Path workingDir, Map<String, String> env,
                               HealthSettings health, RestartSettings restart, StopSettings stop,
-                              LogSettings log) {
+                              LogSettings log, ScalingSettings scaling, LimitSettings limits) {
 
     public ServiceSettings {
         command = List.copyOf(command);
         ports = List.copyOf(ports);
         env = Map.copyOf(env);
+    }
+
+    /** True when the instances' processes must be sampled for CPU and memory. */
+    public boolean needsSampling() {
+        return enabled && (scaling.enabled() && scaling.metric() == ScalingSettings.Metric.CPU || limits.any());
+    }
+
+    /** True when a running instance must be replaced to take {@code other}: what it runs changed. */
+    public boolean runsDifferently(ServiceSettings other) {
+        return !command.equals(other.command) || !env.equals(other.env) || !workingDir.equals(other.workingDir);
     }
 
     /** The command line of the instance on {@code port}, with {@code {port}} substituted. */

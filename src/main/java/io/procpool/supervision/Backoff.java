@@ -34,13 +34,6 @@ public final class Backoff {
 
     /** {@code "100ms"}, {@code "1.5s"}, {@code "2m"}: durations as people write them. */
     public static String format(Duration d) {
-        long ms = d.toMillis();
-        if (ms < 1000) {
-            return ms + "ms";
-        }
-        if (ms < 60_000) {
-            return (ms % 1000 == 0 ? Long.toString(ms / 1000) : String.format(java.util.Locale.ROOT, "%.1f", ms / 1000.0)) + "s";
-        }
-        return (ms % 60_000 == 0 ? Long.toString(ms / 60_000) : String.format(java.util.Locale.ROOT, "%.1f", ms / 60_000.0)) + "m";
+        return io.procpool.config.Durations.format(d);
     }
 }

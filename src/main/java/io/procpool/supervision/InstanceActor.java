@@ -48,6 +48,13 @@ public final class InstanceActor {
     public record Stop(String reason) implements Command {
     }
 
+    /**
+     * The service's settings changed in a way that does not touch what runs (probe, stop,
+     * limits): use them from now on. The process keeps running.
+     */
+    public record UpdateSettings(ServiceSettings settings) implements Command {
+    }
+
     private record Launched(ChildProcess child) implements Command {
     }
 
@@ -133,7 +140,7 @@ public final class InstanceActor {
 
     private final ActorContext<Command> ctx;
     private final TimerScheduler<Command> timers;
-    private final ServiceSettings service;
+    private ServiceSettings service;
     private final LaunchSpec spec;
     private final ActorRef<Event> parent;
     private final HealthProbe probe;
@@ -183,6 +190,7 @@ public final class InstanceActor {
                 .onMessage(Launched.class, m -> onLaunched(m, stopRequested))
                 .onMessage(LaunchFailed.class, m -> onLaunchFailed(m, stopRequested))
                 .onMessage(Stop.class, m -> launching(m))
+                .onMessage(UpdateSettings.class, this::onUpdateSettings)
                 .onMessageEquals(Tick.STABLE, Behaviors::same)
                 .onSignal(PreRestart.class, s -> killWhenLaunched())
                 .onSignal(PostStop.class, s -> killWhenLaunched())
@@ -235,10 +243,16 @@ public final class InstanceActor {
         return Behaviors.receive(Command.class)
                 .onMessage(Exited.class, m -> onExitedWhileRunning(child, m))
                 .onMessage(Stop.class, m -> stopGracefully(child, Purpose.commanded(m)))
+                .onMessage(UpdateSettings.class, this::onUpdateSettings)
                 .onMessageEquals(Tick.STABLE, this::onStable)
                 .onSignal(PreRestart.class, s -> kill(child))
                 .onSignal(PostStop.class, s -> kill(child))
                 .build();
+    }
+
+    private Behavior<Command> onUpdateSettings(UpdateSettings m) {
+        service = m.settings();
+        return Behaviors.same();
     }
 
     /**
@@ -266,10 +280,19 @@ public final class InstanceActor {
                 .onMessageEquals(Tick.PROBE_DEADLINE, () -> p.inFlight() ? onProbeDone(child, p, probeTimedOut()) : Behaviors.same())
                 .onMessageEquals(Tick.START_PERIOD, () -> onStartPeriodOver(child, p))
                 .onMessage(Stop.class, m -> stopGracefully(child, Purpose.commanded(m)))
+                .onMessage(UpdateSettings.class, m -> onUpdateSettingsWhileProbed(child, p, m))
                 .onMessageEquals(Tick.STABLE, this::onStable)
                 .onSignal(PreRestart.class, s -> kill(child))
                 .onSignal(PostStop.class, s -> kill(child))
                 .build();
+    }
+
+    private Behavior<Command> onUpdateSettingsWhileProbed(ChildProcess child, Probing p, UpdateSettings m) {
+        service = m.settings();
+        HealthTracker t = p.tracker();
+        HealthTracker updated = new HealthTracker(service.health(), t.verdict(), t.successes(), t.failures(),
+                t.everSucceeded(), t.startPeriodOver());
+        return probed(child, new Probing(updated, p.seq(), p.inFlight(), p.due(), p.lastFailure()));
     }
 
     private static Probing withDue(Probing p) {
@@ -389,6 +412,7 @@ public final class InstanceActor {
                 .onMessageEquals(Tick.STOP_DEADLINE, () -> onStopDeadline(child, purpose, exited, shown))
                 .onMessageEquals(Tick.KILL_DEADLINE, () -> onKillDeadline(child, purpose, shown))
                 .onMessage(Stop.class, m -> stopping(child, Purpose.commanded(m), killed, exited, shown))
+                .onMessage(UpdateSettings.class, this::onUpdateSettings)
                 .onMessageEquals(Tick.STABLE, Behaviors::same)
                 .onMessage(ProbeDone.class, m -> Behaviors.same())
                 .onSignal(PreRestart.class, s -> kill(child))

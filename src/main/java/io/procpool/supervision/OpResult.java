@@ -5,8 +5,17 @@ package io.procpool.supervision;
  *
  * @param outcome how it went
  * @param message what happened, or why not, for people
+ * @param details more lines, such as every error of an invalid configuration
  */
-public record OpResult(Outcome outcome, String message) {
+public record OpResult(Outcome outcome, String message, java.util.List<String> details) {
+
+    public OpResult {
+        details = java.util.List.copyOf(details);
+    }
+
+    public OpResult(Outcome outcome, String message) {
+        this(outcome, message, java.util.List.of());
+    }
 
     /** How an operation went; the admin API maps these to HTTP statuses. */
     public enum Outcome {

@@ -4,6 +4,10 @@ import io.procpool.config.RestartSettings;
 import io.procpool.config.ServiceSettings;
 import io.procpool.metrics.PoolMetrics.RestartReason;
 import io.procpool.process.LaunchException;
+import io.procpool.process.ResourceSampler;
+import io.procpool.scaling.ResourceGuard;
+import io.procpool.scaling.ScalingMetric;
+import io.procpool.scaling.ScalingPolicy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -72,6 +76,22 @@ public final class PoolActor {
     public record StartService(ActorRef<OpResult> replyTo) implements Operation {
     }
 
+    /**
+     * Take new settings: a changed command, environment or working dir rolls every instance
+     * over to them; anything else (counts, ports, probe, stop, limits, scaling) is adjusted in
+     * place, running processes untouched.
+     */
+    public record Reconfigure(ServiceSettings settings, ActorRef<OpResult> replyTo) implements Operation {
+    }
+
+    /** A sample of what the instances' process trees cost (sent by the root while it samples). */
+    public record Usage(ResourceSampler.Sample sample, Duration interval) implements Command {
+    }
+
+    private enum ScalingTick implements Command {
+        INSTANCE
+    }
+
     private record InstanceEvent(InstanceActor.Event event) implements Command {
     }
 
@@ -87,12 +107,13 @@ public final class PoolActor {
 
     private final ActorContext<Command> ctx;
     private final TimerScheduler<Command> timers;
-    private final ServiceSettings service;
+    private ServiceSettings service;
     private final PoolEnvironment env;
     private final ActorRef<ServiceStatus> listener;
     private final ActorRef<InstanceActor.Event> events;
     private final Map<Integer, Slot> slots = new LinkedHashMap<>();
     private final Roll roll;
+    private final LoadWatch load = new LoadWatch();
     private final List<ActorRef<OpResult>> stopWaiters = new ArrayList<>();
     private int desired;
     private int desiredBeforeStop;
@@ -128,7 +149,16 @@ public final class PoolActor {
         desiredBeforeStop = desired;
         reconcile();
         publish();
+        startScalingTimer();
         return running();
+    }
+
+    private void startScalingTimer() {
+        if (service.scaling().enabled()) {
+            timers.startTimerWithFixedDelay(ScalingTick.INSTANCE, service.scaling().interval());
+        } else {
+            timers.cancel(ScalingTick.INSTANCE);
+        }
     }
 
     // RUNNING: instances are kept alive; failures are restarted; operations are accepted.
@@ -141,6 +171,9 @@ public final class PoolActor {
                 .onMessage(Restart.class, this::onRestart)
                 .onMessage(StopService.class, this::onStopService)
                 .onMessage(StartService.class, this::onStartService)
+                .onMessage(Reconfigure.class, this::onReconfigure)
+                .onMessage(Usage.class, this::onUsage)
+                .onMessageEquals(ScalingTick.INSTANCE, this::onScalingTick)
                 .onMessageEquals(Stop.INSTANCE, this::onStop)
                 .onSignal(ChildFailed.class, this::onChildFailed)
                 .onSignal(Terminated.class, this::onTerminated)
@@ -158,6 +191,8 @@ public final class PoolActor {
                 .onMessage(CooldownOver.class, m -> Behaviors.same())
                 .onMessageEquals(PublishFigures.INSTANCE, this::onPublishFigures)
                 .onMessage(Operation.class, this::rejectWhileStopping)
+                .onMessage(Usage.class, m -> Behaviors.same())
+                .onMessageEquals(ScalingTick.INSTANCE, Behaviors::same)
                 .onMessageEquals(Stop.INSTANCE, Behaviors::same)
                 .onSignal(Terminated.class, this::onChildGoneWhileStopping)
                 .build();
@@ -223,6 +258,8 @@ public final class PoolActor {
                         .withMaxRestarts(r.maxRestarts())
                         .withLoggingEnabled(false));
         slot.spawnSeq = ++spawns;
+        slot.spawnedWith = service;
+        load.forget(slot.port);
         slot.ref = ctx.spawn(instance, "port-" + slot.port + "-" + slot.spawnSeq);
         slot.consecutive = 0;
         ctx.watch(slot.ref);
@@ -285,6 +322,11 @@ public final class PoolActor {
         }
         if (to == InstanceState.STARTING && e.pid().isEmpty()) {
             slot.health = Optional.empty(); // a new process has not been probed yet
+            load.forget(slot.port);
+            if (slot.spawnedWith != service) {
+                // Restarted by its supervisor with the settings it was spawned with; bring it up to date.
+                slot.ref.tell(new InstanceActor.UpdateSettings(service));
+            }
         }
         if (e.exit().isPresent()) {
             slot.lastExit = e.exit();
@@ -374,6 +416,9 @@ public final class PoolActor {
 
     /** The instance actor on {@code slot} is gone: the port is free unless it should run again. */
     private void onVacated(Slot slot) {
+        if (!service.ports().contains(slot.port)) {
+            slots.remove(slot.port); // its port was removed from the configuration
+        }
         if (slot.state != InstanceState.STOPPED) {
             // Stopped while backing off or failed: there was no process to stop.
             transition(slot, InstanceState.STOPPED, OptionalLong.empty(), slot.stopReason == null ? "stopped" : slot.stopReason);
@@ -381,7 +426,7 @@ public final class PoolActor {
         if (slot.respawnAfterStop && slot.assigned && !stopRequested) {
             slot.respawnAfterStop = false;
             slot.restarts++;
-            env.metrics().restarted(service.name(), RestartReason.MANUAL);
+            env.metrics().restarted(service.name(), roll.reason());
             spawn(slot);
         } else if (!stopRequested) {
             reconcile();
@@ -460,6 +505,89 @@ public final class PoolActor {
         reconcile();
         publish();
         m.replyTo().tell(OpResult.ok(service.name() + " started with " + desired + " instance(s)"));
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onUsage(Usage m) {
+        List<Slot> ready = readySlots();
+        List<ResourceGuard.Breach> breaches = load.onSample(m.sample(), m.interval(), ready, service);
+        for (ResourceGuard.Breach b : breaches) {
+            if (roll.active()) {
+                break; // one replacement at a time; the breach is seen again if it lasts
+            }
+            ctx.getLog().warn("{}:{} {}; replacing it", service.name(), b.port(), b.reason());
+            roll.begin(List.of(b.port()), null, "over its resource limits (" + b.reason() + ")", RestartReason.RESOURCE);
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onScalingTick() {
+        if (roll.active() || desired == 0) {
+            return Behaviors.same();
+        }
+        var sample = load.scalingSample(service, desired, readySlots());
+        if (sample.isEmpty() || sample.get().getKey().scaleTo().isEmpty()) {
+            return Behaviors.same();
+        }
+        int to = sample.get().getKey().scaleTo().getAsInt();
+        double observed = sample.get().getValue();
+        ScalingMetric metric = ScalingMetric.of(service.scaling());
+        double target = metric.target(service.scaling());
+        String window = Backoff.format(to > desired ? service.scaling().upAfter() : service.scaling().downAfter());
+        String reason = String.format(java.util.Locale.ROOT, "%s %.3f per instance vs target %.3f for %s", metric.name(),
+                observed, target, window);
+        ctx.getLog().info("{}: autoscaling {} -> {} instance(s): {}", service.name(), desired, to, reason);
+        ctx.getSystem().eventStream().tell(new EventStream.Publish<>(new ScalingEvent(Instant.now(), service.name(), desired,
+                to, metric.name(), observed, target, reason)));
+        desired = to;
+        desiredBeforeStop = to;
+        load.resetScaling();
+        reconcile();
+        publish();
+        return Behaviors.same();
+    }
+
+    private List<Slot> readySlots() {
+        return slots.values().stream().filter(s -> s.assigned && s.ref != null
+                && (s.state == InstanceState.HEALTHY || s.state == InstanceState.RUNNING)).toList();
+    }
+
+    private Behavior<Command> onReconfigure(Reconfigure m) {
+        ServiceSettings next = m.settings();
+        boolean rolls = service.runsDifferently(next);
+        service = next;
+        for (int port : next.ports()) {
+            slots.putIfAbsent(port, new Slot(port));
+        }
+        for (Slot slot : List.copyOf(slots.values())) {
+            if (!next.ports().contains(slot.port)) {
+                slot.assigned = false;
+                timers.cancel(new CooldownOver(slot.port));
+                stopInstance(slot, "port " + slot.port + " was removed from the configuration");
+            }
+        }
+        slots.values().removeIf(s -> !next.ports().contains(s.port) && s.ref == null);
+        if (desired > 0) {
+            desired = Math.max(next.minProcesses(), Math.min(next.maxProcesses(), desired));
+            desiredBeforeStop = desired;
+        }
+        load.resetScaling();
+        startScalingTimer();
+        if (rolls) {
+            roll.abort("the configuration changed again");
+            ctx.getLog().info("{}: command, environment or working dir changed; rolling every instance over", next.name());
+            reconcile();
+            if (desired > 0) {
+                roll.begin(assigned().stream().map(x -> x.port).toList(), null, "configuration changed", RestartReason.MANUAL);
+            }
+            m.replyTo().tell(OpResult.ok(next.name() + ": rolling " + desired + " instance(s) over to the new command"));
+        } else {
+            slots.values().stream().filter(x -> x.ref != null).forEach(x -> x.ref.tell(new InstanceActor.UpdateSettings(next)));
+            reconcile();
+            ctx.getLog().info("{}: settings adjusted in place ({} instance(s))", next.name(), desired);
+            m.replyTo().tell(OpResult.ok(next.name() + ": adjusted in place"));
+        }
+        publish();
         return Behaviors.same();
     }
 

@@ -3,6 +3,7 @@ package io.procpool.supervision;
 import io.procpool.health.HealthProbe;
 import io.procpool.metrics.PoolMetrics;
 import io.procpool.process.ProcessLauncher;
+import io.procpool.process.ResourceSampler;
 import java.nio.file.Path;
 
 /**
@@ -13,11 +14,13 @@ import java.nio.file.Path;
  * @param probe probes instances' health
  * @param logDir where instances' output goes
  * @param metrics where restarts and probe durations are counted
+ * @param resources samples the instances' CPU and memory (for autoscaling and limits)
  */
-public record PoolEnvironment(ProcessLauncher launcher, HealthProbe probe, Path logDir, PoolMetrics metrics) {
+public record PoolEnvironment(ProcessLauncher launcher, HealthProbe probe, Path logDir, PoolMetrics metrics,
+                              ResourceSampler resources) {
 
-    /** An environment with a fresh metrics registry. */
+    /** An environment with a fresh metrics registry and no resource sampling. */
     public PoolEnvironment(ProcessLauncher launcher, HealthProbe probe, Path logDir) {
-        this(launcher, probe, logDir, new PoolMetrics());
+        this(launcher, probe, logDir, new PoolMetrics(), ResourceSampler.NONE);
     }
 }

@@ -30,6 +30,8 @@ final class Roll {
     private final Deque<Integer> remaining = new ArrayDeque<>();
     private final List<ActorRef<OpResult>> waiters = new ArrayList<>();
     private boolean active;
+    private String why = "rolling restart";
+    private RestartReason reason = RestartReason.MANUAL;
     private int total;
     private int replaced;
     /** The step under way: the instance being replaced and the port of its replacement. */
@@ -53,14 +55,35 @@ final class Roll {
         return active && old != null && replacement != null && old != replacement && old.assigned ? 1 : 0;
     }
 
+    /** Replaces every assigned instance (a rolling restart), answering {@code replyTo} at the end. */
     void begin(ActorRef<OpResult> replyTo) {
+        begin(pool.assigned().stream().map(s -> s.port).toList(), replyTo, "rolling restart", RestartReason.MANUAL);
+    }
+
+    /**
+     * Replaces the instances on {@code ports}, one at a time.
+     *
+     * @param replyTo who gets the outcome, or null
+     * @param why what the replacement is for, in logs and the status
+     * @param reason how the replacements count in {@code procpool_restarts_total}
+     */
+    void begin(List<Integer> ports, ActorRef<OpResult> replyTo, String why, RestartReason reason) {
         active = true;
-        waiters.add(replyTo);
-        pool.assigned().forEach(s -> remaining.add(s.port));
+        this.why = why;
+        this.reason = reason;
+        if (replyTo != null) {
+            waiters.add(replyTo);
+        }
+        remaining.addAll(ports);
         total = remaining.size();
         replaced = 0;
-        pool.log("{}: rolling restart of {} instance(s)", pool.name(), total);
+        pool.log("{}: {}: replacing {} instance(s)", pool.name(), why, total);
         next();
+    }
+
+    /** How the instance restarted in place by this roll counts. */
+    RestartReason reason() {
+        return reason;
     }
 
     void addWaiter(ActorRef<OpResult> replyTo) {
@@ -74,13 +97,13 @@ final class Roll {
         }
         String step = old == null ? "" : old == replacement ? "; restarting :" + old.port
                 : "; replacing :" + old.port + " by :" + replacement.port;
-        return Optional.of("rolling restart: " + replaced + " of " + total + " replaced" + step);
+        return Optional.of(why + ": " + replaced + " of " + total + " replaced" + step);
     }
 
     /** Ends the roll early (the service is being stopped), telling the waiters. */
     void abort(String why) {
         if (active) {
-            end(OpResult.failed("rolling restart of " + pool.name() + " stopped: " + why));
+            end(OpResult.failed(this.why + " of " + pool.name() + " stopped: " + why));
         }
     }
 
@@ -100,18 +123,19 @@ final class Roll {
                 replacement.assigned = true;
                 pool.spawn(replacement);
                 replacementSeq = replacement.spawnSeq;
-                pool.log("{}: rolling restart: starting a replacement for :{} on :{}", pool.name(), old.port, replacement.port);
+                pool.log("{}: {}: starting a replacement for :{} on :{}", pool.name(), why, old.port, replacement.port);
             } else {
                 replacement = old;
                 replacementSeq = -1; // the next spawn on this port
                 old.respawnAfterStop = true;
-                pool.log("{}: rolling restart: restarting :{} in place", pool.name(), old.port);
-                pool.stopInstance(old, "rolling restart: restarting in place");
+                pool.log("{}: {}: restarting :{} in place", pool.name(), why, old.port);
+                pool.stopInstance(old, why + ": restarting in place");
             }
             pool.publish();
             return;
         }
-        end(OpResult.ok("restarted " + replaced + " instance(s) of " + pool.name()));
+        end(OpResult.ok("restarted " + replaced + " instance(s) of " + pool.name()
+                + (why.equals("rolling restart") ? "" : " (" + why + ")")));
     }
 
     /** Called on every state change of every slot of the pool. */
@@ -131,20 +155,19 @@ final class Roll {
             if (old == replacement) {
                 next();
             } else {
-                pool.metrics().restarted(pool.name(), RestartReason.MANUAL);
+                pool.metrics().restarted(pool.name(), reason);
                 retiringOld = true;
                 old.assigned = false;
-                pool.stopInstance(old, "rolling restart: replaced by :" + replacement.port);
+                pool.stopInstance(old, why + ": replaced by :" + replacement.port);
             }
         } else if (state == InstanceState.BACKOFF || state == InstanceState.UNHEALTHY || state == InstanceState.FAILED) {
-            String why = "the replacement on :" + slot.port + " went " + state + ": " + slot.reason;
+            String failure = "the replacement on :" + slot.port + " went " + state + ": " + slot.reason;
             if (old != replacement) {
                 replacement.assigned = false;
-                pool.stopInstance(replacement, "rolling restart stopped: the replacement failed");
-                why += "; :" + old.port + " keeps serving";
+                pool.stopInstance(replacement, why + " stopped: the replacement failed");
+                failure += "; :" + old.port + " keeps serving";
             }
-            end(OpResult.failed("rolling restart of " + pool.name() + " stopped after " + replaced + " of " + total
-                    + ": " + why));
+            end(OpResult.failed(why + " of " + pool.name() + " stopped after " + replaced + " of " + total + ": " + failure));
         }
     }
 

@@ -38,6 +38,8 @@ final class Slot {
     boolean respawnAfterStop;
     /** Why it was last told to stop, for the STOPPED it ends in. */
     String stopReason;
+    /** The settings its instance actor was created with (its restarts start with them). */
+    io.procpool.config.ServiceSettings spawnedWith;
 
     Slot(int port) {
         this.port = port;

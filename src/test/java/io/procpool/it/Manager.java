@@ -83,6 +83,11 @@ final class Manager implements AutoCloseable {
         return p;
     }
 
+    /** Every process {@link #start} started, oldest first. */
+    List<Process> runs() {
+        return List.copyOf(runs);
+    }
+
     Process run() throws IOException {
         return start("run", "--config", "pool.conf");
     }

@@ -106,6 +106,7 @@ class PoolActorOperationsTest {
         OpResult result = reply.receiveMessage();
         assertTrue(result.ok(), result.message());
         assertEquals("restarted 2 instance(s) of svc", result.message());
+        assertTrue(during.size() > 4, "every status of the roll was seen: " + during.size());
         assertTrue(during.stream().allMatch(s -> s.ready().size() >= 1), "never fewer than one ready instance");
         assertEquals(List.of(Signal.TERM), launcher.byPid(a).orElseThrow().signals());
         assertEquals(List.of(Signal.TERM), launcher.byPid(b).orElseThrow().signals());
@@ -124,6 +125,7 @@ class PoolActorOperationsTest {
         List<ServiceStatus> during = StatusProbe.collect(status, s -> s.operation().isEmpty() && s.ready().size() == 2
                 && s.instances().stream().noneMatch(i -> i.pid().getAsLong() == a || i.pid().getAsLong() == b));
         assertTrue(reply.receiveMessage().ok());
+        assertTrue(during.size() > 4, "every status of the roll was seen: " + during.size());
         assertTrue(during.stream().allMatch(s -> s.ready().size() >= 2), "no capacity lost at any moment");
         ServiceStatus after = during.get(during.size() - 1);
         assertEquals(List.of(5401, 5403), after.ready().stream().map(InstanceStatus::port).toList(),

@@ -9,6 +9,7 @@ import io.procpool.process.Signal;
 import io.procpool.testkit.FakeHealthProbe;
 import io.procpool.testkit.FakeLauncher;
 import io.procpool.testkit.FakeProcess;
+import io.procpool.supervision.OpResult;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -103,6 +104,44 @@ class PoolSupervisorTest {
         assertEquals(List.of(Signal.TERM, Signal.KILL), b.signals());
         PoolStatus after = awaitStatus(root, s -> true);
         assertTrue(after.services().stream().limit(2).allMatch(s -> s.state() == ServiceState.STOPPED), after.toString());
+    }
+
+    @Test
+    void aReloadTouchesOnlyWhatChanged() {
+        PoolSettings before = TestConfigs.pool("""
+                defaults.health-check.type = none
+                services {
+                  keep { command = k, ports = [6401] }
+                  change { command = "c --v1", ports = [6402] }
+                  gone { command = g, ports = [6403] }
+                }
+                """);
+        ActorRef<PoolSupervisor.Command> root = testKit.spawn(PoolSupervisor.create(before,
+                new PoolEnvironment(launcher, probe, Path.of("logs"))));
+        root.tell(PoolSupervisor.Start.INSTANCE);
+        awaitStatus(root, s -> s.services().stream().allMatch(x -> x.state() == ServiceState.RUNNING));
+        long keepPid = launcher.latestOn(6401).pid();
+        PoolSettings after = TestConfigs.pool("""
+                defaults.health-check.type = none
+                services {
+                  keep { command = k, ports = [6401] }
+                  change { command = "c --v2", ports = [6402] }
+                  fresh { command = f, ports = [6404] }
+                }
+                """);
+        TestProbe<OpResult> reply = testKit.createTestProbe();
+        root.tell(new PoolSupervisor.Reload(after, reply.getRef()));
+        OpResult result = reply.receiveMessage();
+        assertEquals("reloaded test.conf: added: fresh; removed: gone; rolled: change; unchanged: keep", result.message());
+        PoolStatus now = awaitStatus(root, s -> s.services().size() == 3
+                && s.services().stream().allMatch(x -> x.state() == ServiceState.RUNNING)
+                && s.services().get(1).instances().get(0).command().equals(List.of("c", "--v2")));
+        assertEquals(List.of("keep", "change", "fresh"), now.services().stream().map(ServiceStatus::name).toList());
+        assertEquals(keepPid, now.services().get(0).instances().get(0).pid().getAsLong(), "an unchanged service keeps its pid");
+        assertEquals(1, launcher.startedOn(6401).size());
+        assertEquals(List.of(Signal.TERM), launcher.latestOn(6403).signals(), "the removed one was stopped");
+        assertEquals(List.of(Signal.TERM), launcher.startedOn(6402).get(0).signals(), "the changed one was rolled");
+        stopAll(root);
     }
 
     private void stopAll(ActorRef<PoolSupervisor.Command> root) {

@@ -24,7 +24,8 @@ final class StatusProbe {
 
     /** Every status up to and including the first in which {@code condition} holds. */
     static List<ServiceStatus> collect(TestProbe<ServiceStatus> probe, Predicate<ServiceStatus> condition) {
-        return probe.fishForMessage(WAIT, s -> condition.test(s) ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore());
+        // continueAndCollect (not continueAndIgnore) keeps every status on the way in the returned list.
+        return probe.fishForMessage(WAIT, s -> condition.test(s) ? FishingOutcomes.complete() : FishingOutcomes.continueAndCollect());
     }
 
     /** The first status in which the instance on {@code port} is in {@code state}; returns that instance. */

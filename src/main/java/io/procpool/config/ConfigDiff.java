@@ -1,0 +1,79 @@
+package io.procpool.config;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What changes between two configurations, service by service, and what that means for a running
+ * pool: start, stop, roll over to a new command, adjust in place, or leave alone. Pure.
+ *
+ * @param added services to start (new, or newly enabled)
+ * @param removed services to stop (gone, or now disabled)
+ * @param rolled services whose command, environment or working dir changed: their instances are
+ *     replaced, one at a time
+ * @param adjusted services with other changes (counts, ports, probe, stop, restart, limits,
+ *     scaling): adjusted without touching running processes
+ * @param unchanged services left alone
+ * @param ignored pool-level changes that only a restart of procpool applies, for people
+ */
+public record ConfigDiff(List<String> added, List<String> removed, List<String> rolled, List<String> adjusted,
+                         List<String> unchanged, List<String> ignored) {
+
+    /** The difference from {@code before} to {@code after}. */
+    public static ConfigDiff between(PoolSettings before, PoolSettings after) {
+        List<String> added = new ArrayList<>();
+        List<String> removed = new ArrayList<>();
+        List<String> rolled = new ArrayList<>();
+        List<String> adjusted = new ArrayList<>();
+        List<String> unchanged = new ArrayList<>();
+        for (ServiceSettings s : after.services().values()) {
+            ServiceSettings old = before.services().get(s.name());
+            boolean wasRunning = old != null && old.enabled();
+            if (!s.enabled()) {
+                if (wasRunning) {
+                    removed.add(s.name());
+                }
+            } else if (!wasRunning) {
+                added.add(s.name());
+            } else if (old.runsDifferently(s)) {
+                rolled.add(s.name());
+            } else if (!old.equals(s)) {
+                adjusted.add(s.name());
+            } else {
+                unchanged.add(s.name());
+            }
+        }
+        for (ServiceSettings old : before.services().values()) {
+            if (old.enabled() && !after.services().containsKey(old.name())) {
+                removed.add(old.name());
+            }
+        }
+        List<String> ignored = new ArrayList<>();
+        if (!Objects.equals(before.admin(), after.admin())) {
+            ignored.add("pool.admin changed: it takes effect when procpool is restarted");
+        }
+        if (!before.stateDir().equals(after.stateDir())) {
+            ignored.add("pool.state-dir changed: it takes effect when procpool is restarted");
+        }
+        return new ConfigDiff(List.copyOf(added), List.copyOf(removed), List.copyOf(rolled), List.copyOf(adjusted),
+                List.copyOf(unchanged), List.copyOf(ignored));
+    }
+
+    /** {@code "added: a; removed: b; rolled: c; adjusted: d; unchanged: e"}. */
+    public String summary() {
+        List<String> parts = new ArrayList<>();
+        part(parts, "added", added);
+        part(parts, "removed", removed);
+        part(parts, "rolled", rolled);
+        part(parts, "adjusted", adjusted);
+        part(parts, "unchanged", unchanged);
+        return parts.isEmpty() ? "nothing to do" : String.join("; ", parts);
+    }
+
+    private static void part(List<String> parts, String label, List<String> names) {
+        if (!names.isEmpty()) {
+            parts.add(label + ": " + String.join(", ", names));
+        }
+    }
+}

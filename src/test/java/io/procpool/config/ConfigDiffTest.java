@@ -1,0 +1,67 @@
+package io.procpool.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ConfigDiffTest {
+
+    private static final String BASE = """
+            services {
+              keep { command = "k", ports = [1] }
+              scale { command = "s", ports = [2, 3], min-processes = 1 }
+              cmd { command = "c", ports = [4] }
+              env { command = "e", ports = [5], env { A = 1 } }
+              gone { command = "g", ports = [6] }
+              off { command = "o", ports = [7], enabled = false }
+            }
+            """;
+
+    @Test
+    void classifiesEveryServiceByWhatARunningPoolMustDo() {
+        PoolSettings before = TestConfigs.pool(BASE);
+        PoolSettings after = TestConfigs.pool("""
+                services {
+                  keep { command = "k", ports = [1] }
+                  scale { command = "s", ports = [2, 3, 8], min-processes = 1, max-processes = 3, health-check.interval = 5s }
+                  cmd { command = "c --verbose", ports = [4] }
+                  env { command = "e", ports = [5], env { A = 2 } }
+                  off { command = "o", ports = [7] }
+                  fresh { command = "f", ports = [9] }
+                }
+                """);
+        ConfigDiff d = ConfigDiff.between(before, after);
+        assertEquals(List.of("off", "fresh"), d.added());
+        assertEquals(List.of("gone"), d.removed());
+        assertEquals(List.of("cmd", "env"), d.rolled());
+        assertEquals(List.of("scale"), d.adjusted());
+        assertEquals(List.of("keep"), d.unchanged());
+        assertEquals(List.of(), d.ignored());
+        assertEquals("added: off, fresh; removed: gone; rolled: cmd, env; adjusted: scale; unchanged: keep", d.summary());
+    }
+
+    @Test
+    void disablingAServiceRemovesIt() {
+        PoolSettings before = TestConfigs.pool(BASE);
+        PoolSettings after = TestConfigs.pool(BASE.replace("keep { command = \"k\", ports = [1] }",
+                "keep { command = \"k\", ports = [1], enabled = false }"));
+        assertEquals(List.of("keep"), ConfigDiff.between(before, after).removed());
+    }
+
+    @Test
+    void poolLevelChangesAreReportedAsNeedingARestart() {
+        PoolSettings before = TestConfigs.pool(BASE);
+        PoolSettings after = TestConfigs.pool("admin.port = 9911\n" + BASE);
+        ConfigDiff d = ConfigDiff.between(before, after);
+        assertEquals(1, d.ignored().size());
+        assertEquals(List.of("keep", "scale", "cmd", "env", "gone"), d.unchanged());
+    }
+
+    @Test
+    void anIdenticalConfigurationChangesNothing() {
+        ConfigDiff d = ConfigDiff.between(TestConfigs.pool(BASE), TestConfigs.pool(BASE));
+        assertEquals(5, d.unchanged().size());
+        assertEquals(List.of(), d.added());
+    }
+}
