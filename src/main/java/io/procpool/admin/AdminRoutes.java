@@ -1,5 +1,7 @@
 package io.procpool.admin;
 
+import io.procpool.InstanceState;
+import io.procpool.InstanceStatus;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.integerSegment;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
@@ -7,13 +9,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.procpool.metrics.PoolMetrics;
 import io.procpool.process.LogFiles;
-import io.procpool.supervision.OpResult;
+import io.procpool.OpResult;
 import io.procpool.supervision.PoolActor;
-import io.procpool.supervision.PoolEvent;
-import io.procpool.supervision.PoolStatus;
+import io.procpool.PoolEvent;
+import io.procpool.PoolStatus;
 import io.procpool.supervision.PoolSupervisor;
-import io.procpool.supervision.ScalingEvent;
-import io.procpool.supervision.ServiceStatus;
+import io.procpool.ScalingEvent;
+import io.procpool.ServiceStatus;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -77,8 +79,8 @@ public final class AdminRoutes extends AllDirectives {
     /** Live event streams, so that a shutdown can end them cleanly instead of cutting them. */
     private final java.util.Set<ActorRef<Object>> eventStreams = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private static final PoolEvent END_OF_STREAM = new PoolEvent(java.time.Instant.EPOCH, "", 0,
-            java.util.OptionalLong.empty(), io.procpool.supervision.InstanceState.STOPPED,
-            io.procpool.supervision.InstanceState.STOPPED, "end of stream");
+            java.util.OptionalLong.empty(), io.procpool.InstanceState.STOPPED,
+            io.procpool.InstanceState.STOPPED, "end of stream");
 
     AdminRoutes(ActorSystem<?> system, ActorRef<PoolSupervisor.Command> pool, Optional<String> token, PoolMetrics metrics,
                 Executor blocking, Reloader reloader) {
@@ -211,7 +213,7 @@ public final class AdminRoutes extends AllDirectives {
                 return error(StatusCodes.NOT_FOUND, "service '" + service + "' has no port " + port, "ports: " + s.settings().ports());
             }
             java.nio.file.Path file = s.instances().stream().filter(i -> i.port() == port).findFirst()
-                    .map(io.procpool.supervision.InstanceStatus::logFile)
+                    .map(io.procpool.InstanceStatus::logFile)
                     .orElse(s.instances().isEmpty() ? null : s.instances().get(0).logFile().resolveSibling(service + "-" + port + ".log"));
             CompletableFuture<List<String>> tail = CompletableFuture.supplyAsync(() -> {
                 try {

@@ -3,10 +3,10 @@ package io.procpool.admin;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.procpool.config.HealthSettings;
-import io.procpool.supervision.InstanceStatus;
-import io.procpool.supervision.PoolStatus;
-import io.procpool.supervision.ServiceState;
-import io.procpool.supervision.ServiceStatus;
+import io.procpool.InstanceStatus;
+import io.procpool.PoolStatus;
+import io.procpool.ServiceState;
+import io.procpool.ServiceStatus;
 import java.time.Duration;
 import java.util.List;
 

@@ -1,14 +1,15 @@
 package io.procpool.admin;
 
+import io.procpool.ScalingEvent;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.procpool.supervision.ExitRecord;
-import io.procpool.supervision.HealthFigures;
-import io.procpool.supervision.InstanceStatus;
-import io.procpool.supervision.PoolEvent;
-import io.procpool.supervision.PoolStatus;
-import io.procpool.supervision.ServiceStatus;
+import io.procpool.ExitRecord;
+import io.procpool.HealthFigures;
+import io.procpool.InstanceStatus;
+import io.procpool.PoolEvent;
+import io.procpool.PoolStatus;
+import io.procpool.ServiceStatus;
 
 /** The JSON shapes of the admin API, built from the supervision tree's immutable snapshots. */
 public final class StatusJson {
@@ -133,7 +134,7 @@ public final class StatusJson {
     }
 
     /** {@code {"time", "service", "from", "to", "metric", "observed", "target", "reason"}}. */
-    public static ObjectNode scaling(io.procpool.supervision.ScalingEvent e) {
+    public static ObjectNode scaling(io.procpool.ScalingEvent e) {
         return JSON.createObjectNode().put("time", e.time().toString()).put("service", e.service()).put("from", e.from())
                 .put("to", e.to()).put("metric", e.metric()).put("observed", e.observed()).put("target", e.target())
                 .put("reason", e.reason());

@@ -5,7 +5,7 @@ import io.procpool.config.ConfigError;
 import io.procpool.config.InvalidConfigException;
 import io.procpool.config.PoolConfigLoader;
 import io.procpool.config.PoolSettings;
-import io.procpool.supervision.OpResult;
+import io.procpool.OpResult;
 import io.procpool.supervision.PoolSupervisor;
 import java.nio.file.Path;
 import java.time.Duration;

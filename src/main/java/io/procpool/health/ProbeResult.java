@@ -19,4 +19,14 @@ public record ProbeResult(boolean healthy, Duration latency, String error) {
     public static ProbeResult failed(Duration latency, String error) {
         return new ProbeResult(false, latency, error);
     }
+
+    /** The latency in milliseconds, to a tenth of a millisecond. */
+    public double latencyMillis() {
+        return Math.round(latency.toNanos() / 100_000.0) / 10.0;
+    }
+
+    /** The figures a status shows after this probe. */
+    public io.procpool.HealthFigures figures(int consecutiveFailures) {
+        return new io.procpool.HealthFigures(latencyMillis(), consecutiveFailures, healthy ? null : error);
+    }
 }

@@ -1,10 +1,10 @@
 package io.procpool.metrics;
 
 import io.procpool.process.ProcessStats;
-import io.procpool.supervision.InstanceState;
-import io.procpool.supervision.InstanceStatus;
-import io.procpool.supervision.PoolStatus;
-import io.procpool.supervision.ServiceStatus;
+import io.procpool.InstanceState;
+import io.procpool.InstanceStatus;
+import io.procpool.PoolStatus;
+import io.procpool.ServiceStatus;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;

@@ -1,5 +1,7 @@
 package io.procpool.supervision;
 
+import io.procpool.InstanceState;
+import io.procpool.HealthFigures;
 import io.procpool.config.ServiceSettings;
 import io.procpool.health.HealthProbe;
 import io.procpool.health.HealthTracker;
@@ -317,14 +319,14 @@ public final class InstanceActor {
     private Behavior<Command> onProbeDone(ChildProcess child, Probing p, ProbeResult result) {
         timers.cancel(Tick.PROBE_DEADLINE);
         HealthTracker next = p.tracker().record(result);
-        parent.tell(new ProbeCompleted(ctx.getSelf(), spec.port(), HealthFigures.of(result, next.failures())));
+        parent.tell(new ProbeCompleted(ctx.getSelf(), spec.port(), result.figures(next.failures())));
         if (next.verdict() == HealthTracker.Verdict.UNHEALTHY) {
             return unhealthy(child, failure(next, result));
         }
         if (next.verdict() != p.tracker().verdict()) {
             // STARTING -> HEALTHY
             report(InstanceState.HEALTHY, OptionalLong.of(child.pid()), Optional.empty(),
-                    "probe succeeded in " + HealthFigures.millis(result.latency()) + "ms");
+                    "probe succeeded in " + result.latencyMillis() + "ms");
             if (!next.nextDelay().equals(p.tracker().nextDelay())) {
                 timers.startSingleTimer(Tick.PROBE, next.nextDelay()); // from start-interval to interval
             }
@@ -344,7 +346,7 @@ public final class InstanceActor {
 
     private String failure(HealthTracker tracker, ProbeResult result) {
         return tracker.failures() + " consecutive failed probes of " + probeTarget() + "; last: " + result.error()
-                + " after " + HealthFigures.millis(result.latency()) + "ms";
+                + " after " + result.latencyMillis() + "ms";
     }
 
     // HEALTHY/STARTING -> UNHEALTHY -> STOPPING: out of the ready set at once, then restarted.

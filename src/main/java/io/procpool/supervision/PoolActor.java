@@ -1,5 +1,13 @@
 package io.procpool.supervision;
 
+import io.procpool.InstanceState;
+import io.procpool.ServiceState;
+import io.procpool.InstanceStatus;
+import io.procpool.ServiceStatus;
+import io.procpool.ExitRecord;
+import io.procpool.PoolEvent;
+import io.procpool.ScalingEvent;
+import io.procpool.OpResult;
 import io.procpool.config.RestartSettings;
 import io.procpool.config.ServiceSettings;
 import io.procpool.metrics.PoolMetrics.RestartReason;

@@ -1,5 +1,9 @@
 package io.procpool.supervision;
 
+import io.procpool.ServiceState;
+import io.procpool.ServiceStatus;
+import io.procpool.PoolStatus;
+import io.procpool.OpResult;
 import io.procpool.config.ConfigDiff;
 import io.procpool.config.PoolSettings;
 import io.procpool.config.ScalingSettings;

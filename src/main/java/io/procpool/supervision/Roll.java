@@ -1,5 +1,7 @@
 package io.procpool.supervision;
 
+import io.procpool.InstanceState;
+import io.procpool.OpResult;
 import io.procpool.metrics.PoolMetrics.RestartReason;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

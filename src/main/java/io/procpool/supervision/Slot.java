@@ -1,5 +1,9 @@
 package io.procpool.supervision;
 
+import io.procpool.InstanceState;
+import io.procpool.InstanceStatus;
+import io.procpool.HealthFigures;
+import io.procpool.ExitRecord;
 import io.procpool.process.ExitStatus;
 import java.nio.file.Path;
 import java.util.ArrayDeque;

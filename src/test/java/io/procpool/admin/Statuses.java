@@ -2,12 +2,12 @@ package io.procpool.admin;
 
 import io.procpool.config.PoolSettings;
 import io.procpool.config.TestConfigs;
-import io.procpool.supervision.HealthFigures;
-import io.procpool.supervision.InstanceState;
-import io.procpool.supervision.InstanceStatus;
-import io.procpool.supervision.PoolStatus;
-import io.procpool.supervision.ServiceState;
-import io.procpool.supervision.ServiceStatus;
+import io.procpool.HealthFigures;
+import io.procpool.InstanceState;
+import io.procpool.InstanceStatus;
+import io.procpool.PoolStatus;
+import io.procpool.ServiceState;
+import io.procpool.ServiceStatus;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;

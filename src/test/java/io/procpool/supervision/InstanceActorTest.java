@@ -1,5 +1,7 @@
 package io.procpool.supervision;
 
+import io.procpool.InstanceState;
+import io.procpool.HealthFigures;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

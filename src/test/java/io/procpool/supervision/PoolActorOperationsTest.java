@@ -1,5 +1,10 @@
 package io.procpool.supervision;
 
+import io.procpool.InstanceState;
+import io.procpool.ServiceState;
+import io.procpool.InstanceStatus;
+import io.procpool.ServiceStatus;
+import io.procpool.OpResult;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,9 @@
 package io.procpool.supervision;
 
+import io.procpool.InstanceStatus;
+import io.procpool.ServiceStatus;
+import io.procpool.ScalingEvent;
+import io.procpool.OpResult;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,8 @@
 package io.procpool.supervision;
 
+import io.procpool.ServiceState;
+import io.procpool.ServiceStatus;
+import io.procpool.PoolStatus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,7 +12,7 @@ import io.procpool.process.Signal;
 import io.procpool.testkit.FakeHealthProbe;
 import io.procpool.testkit.FakeLauncher;
 import io.procpool.testkit.FakeProcess;
-import io.procpool.supervision.OpResult;
+import io.procpool.OpResult;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

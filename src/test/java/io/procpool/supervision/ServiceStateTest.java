@@ -1,5 +1,8 @@
 package io.procpool.supervision;
 
+import io.procpool.InstanceState;
+import io.procpool.ServiceState;
+import io.procpool.InstanceStatus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Arrays;

@@ -1,5 +1,8 @@
 package io.procpool.supervision;
 
+import io.procpool.InstanceState;
+import io.procpool.InstanceStatus;
+import io.procpool.ServiceStatus;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

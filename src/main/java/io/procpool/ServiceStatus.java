@@ -1,4 +1,4 @@
-package io.procpool.supervision;
+package io.procpool;
 
 import io.procpool.config.ServiceSettings;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.procpool.supervision;
+package io.procpool;
 
 /**
  * The states an instance is reported in (supervisord's process states, Kubernetes' readiness).

@@ -1,4 +1,4 @@
-package io.procpool.supervision;
+package io.procpool;
 
 import io.procpool.process.ExitStatus;
 import java.nio.file.Path;

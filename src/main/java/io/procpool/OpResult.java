@@ -1,4 +1,4 @@
-package io.procpool.supervision;
+package io.procpool;
 
 /**
  * The answer to an operation on a service (scale, restart, stop, start, reconfigure).

@@ -1,4 +1,4 @@
-package io.procpool.supervision;
+package io.procpool;
 
 import java.util.List;
 
