@@ -66,6 +66,11 @@ public final class PoolSupervisor {
     public record Reload(PoolSettings settings, ActorRef<OpResult> replyTo) implements Command {
     }
 
+    /** Stop this actor (after {@link StopAll}), when it runs inside an application's actor system. */
+    public enum Terminate implements Command {
+        INSTANCE
+    }
+
     private record ServiceChanged(ServiceStatus status) implements Command {
     }
 
@@ -126,7 +131,8 @@ public final class PoolSupervisor {
         ActorRef<Command> self = ctx.getSelf();
         var system = ctx.getSystem();
         Duration budget = stopBudget(settings);
-        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "procpool-stop-children",
+        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(),
+                "procpool-stop-children-" + self.path().name(),
                 () -> AskPattern.<Command, Done>ask(self, StopAll::new, budget, system.scheduler())
                         .exceptionally(e -> Done.getInstance()));
     }
@@ -139,6 +145,7 @@ public final class PoolSupervisor {
                 .onMessage(ForService.class, m -> reject(m, "procpool is starting"))
                 .onMessage(Reload.class, m -> rejectReload(m, "procpool is starting"))
                 .onMessage(StopAll.class, this::replyDone)
+                .onMessageEquals(Terminate.INSTANCE, Behaviors::stopped)
                 .build();
     }
 
@@ -188,6 +195,7 @@ public final class PoolSupervisor {
                 .onMessage(SampleTick.class, m -> Behaviors.same())
                 .onMessage(Sampled.class, m -> Behaviors.same())
                 .onMessage(StopAll.class, this::replyDone)
+                .onMessageEquals(Terminate.INSTANCE, Behaviors::stopped)
                 .build();
     }
 

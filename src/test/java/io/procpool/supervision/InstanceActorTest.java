@@ -7,13 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.procpool.config.TestConfigs;
 import io.procpool.process.Signal;
-import io.procpool.testkit.FakeLauncher;
-import io.procpool.testkit.FakeProcess;
+import io.procpool.testkit.SimulatedLauncher;
+import io.procpool.testkit.SimulatedProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import io.procpool.testkit.FakeHealthProbe;
+import io.procpool.testkit.SimulatedHealthProbe;
 import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -36,8 +36,8 @@ class InstanceActorTest {
     ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(ManualTime.config()).build();
 
     private final ManualTime time = ManualTime.get(testKit.system());
-    private final FakeLauncher launcher = new FakeLauncher();
-    private final FakeHealthProbe probe = new FakeHealthProbe();
+    private final SimulatedLauncher launcher = new SimulatedLauncher();
+    private final SimulatedHealthProbe probe = new SimulatedHealthProbe();
 
     private ActorRef<InstanceActor.Command> spawn(int port, String body, TestProbe<InstanceActor.Event> parent) {
         return spawnProbed(port, "health-check.type = none, " + body, parent);
@@ -67,7 +67,7 @@ class InstanceActorTest {
 
     @Test
     void aProbedInstanceIsStartingUntilItsFirstSuccessfulProbe() {
-        probe.script(9601, n -> Optional.of(n < 3 ? FakeHealthProbe.fail("connection refused") : FakeHealthProbe.ok()));
+        probe.script(9601, n -> Optional.of(n < 3 ? SimulatedHealthProbe.fail("connection refused") : SimulatedHealthProbe.ok()));
         TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
         ActorRef<InstanceActor.Command> instance = spawnProbed(9601, PROBED, parent);
         expectState(parent, InstanceState.STARTING);
@@ -89,7 +89,7 @@ class InstanceActorTest {
 
     @Test
     void noSuccessWithinTheStartPeriodIsUnhealthyAndStopsTheProcessForARestart() {
-        probe.always(9701, FakeHealthProbe.fail("HTTP 500 (expected 2xx)"));
+        probe.always(9701, SimulatedHealthProbe.fail("HTTP 500 (expected 2xx)"));
         TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
         ActorRef<InstanceActor.Command> instance = spawnProbed(9701, PROBED, parent);
         expectState(parent, InstanceState.STARTING);
@@ -107,7 +107,7 @@ class InstanceActorTest {
 
     @Test
     void consecutiveFailuresOfAHealthyInstanceMakeItUnhealthy() {
-        probe.script(9801, n -> Optional.of(n == 1 || n == 4 ? FakeHealthProbe.ok() : FakeHealthProbe.fail("timed out after 300ms")));
+        probe.script(9801, n -> Optional.of(n == 1 || n == 4 ? SimulatedHealthProbe.ok() : SimulatedHealthProbe.fail("timed out after 300ms")));
         // probes: 1 ok (HEALTHY), 2 fail, 3 fail, 4 ok, 5 fail, 6 fail, 7 fail (UNHEALTHY)
         TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
         ActorRef<InstanceActor.Command> instance = spawnProbed(9801, PROBED, parent);
@@ -132,7 +132,7 @@ class InstanceActorTest {
 
     @Test
     void aProbeThatNeverAnswersFailsAtItsDeadline() {
-        probe.script(9901, n -> n == 1 ? Optional.of(FakeHealthProbe.ok()) : Optional.empty());
+        probe.script(9901, n -> n == 1 ? Optional.of(SimulatedHealthProbe.ok()) : Optional.empty());
         TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
         ActorRef<InstanceActor.Command> instance = spawnProbed(9901, PROBED, parent);
         expectState(parent, InstanceState.STARTING);
@@ -187,12 +187,12 @@ class InstanceActorTest {
 
     @Test
     void aStopWaitsForTheWholeGroupAndKillsItsStragglersAtTheDeadline() {
-        launcher.onStart(9401, FakeProcess::leaveRemnants);
+        launcher.onStart(9401, SimulatedProcess::leaveRemnants);
         TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
         ActorRef<InstanceActor.Command> instance = spawn(9401, "stop.timeout = 2s", parent);
         expectState(parent, InstanceState.STARTING);
         expectState(parent, InstanceState.RUNNING);
-        FakeProcess p = launcher.startedOn(9401).get(0);
+        SimulatedProcess p = launcher.startedOn(9401).get(0);
         instance.tell(new InstanceActor.Stop("test"));
         expectState(parent, InstanceState.STOPPING);
         time.expectNoMessageFor(Duration.ofMillis(1900), parent);

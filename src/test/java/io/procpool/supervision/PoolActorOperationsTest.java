@@ -11,8 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.procpool.config.TestConfigs;
 import io.procpool.process.Signal;
-import io.procpool.testkit.FakeHealthProbe;
-import io.procpool.testkit.FakeLauncher;
+import io.procpool.testkit.SimulatedHealthProbe;
+import io.procpool.testkit.SimulatedLauncher;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -39,8 +39,8 @@ class PoolActorOperationsTest {
     ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(ManualTime.config()).build();
 
     private final ManualTime time = ManualTime.get(testKit.system());
-    private final FakeLauncher launcher = new FakeLauncher();
-    private final FakeHealthProbe probe = new FakeHealthProbe();
+    private final SimulatedLauncher launcher = new SimulatedLauncher();
+    private final SimulatedHealthProbe probe = new SimulatedHealthProbe();
     private ActorRef<PoolActor.Command> pool;
 
     private TestProbe<ServiceStatus> start(String body) {
@@ -144,7 +144,7 @@ class PoolActorOperationsTest {
         pool = testKit.spawn(PoolActor.create(TestConfigs.service("command = srv, ports = [5501, 5502, 5503], "
                 + "min-processes = 2, health-check { type = tcp, start-period = 1s, start-interval = 100ms }"),
                 new PoolEnvironment(launcher, probe, Path.of("logs")), status.getRef()));
-        probe.always(5503, FakeHealthProbe.fail("connection refused"));
+        probe.always(5503, SimulatedHealthProbe.fail("connection refused"));
         time.timePasses(java.time.Duration.ofMillis(100));
         StatusProbe.await(status, s -> s.ready().size() == 2);
         long a = launcher.latestOn(5501).pid();

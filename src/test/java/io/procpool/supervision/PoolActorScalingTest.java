@@ -13,8 +13,8 @@ import io.procpool.config.TestConfigs;
 import io.procpool.metrics.PoolMetrics;
 import io.procpool.process.ProcessStats;
 import io.procpool.process.ResourceSampler;
-import io.procpool.testkit.FakeHealthProbe;
-import io.procpool.testkit.FakeLauncher;
+import io.procpool.testkit.SimulatedHealthProbe;
+import io.procpool.testkit.SimulatedLauncher;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -43,8 +43,8 @@ class PoolActorScalingTest {
     ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(ManualTime.config()).build();
 
     private final ManualTime time = ManualTime.get(testKit.system());
-    private final FakeLauncher launcher = new FakeLauncher();
-    private final FakeHealthProbe probe = new FakeHealthProbe();
+    private final SimulatedLauncher launcher = new SimulatedLauncher();
+    private final SimulatedHealthProbe probe = new SimulatedHealthProbe();
     private final PoolMetrics metrics = new PoolMetrics();
     private ActorRef<PoolActor.Command> pool;
     /** Scripted process-tree usage: cumulative CPU seconds and RSS by pid. */

@@ -13,9 +13,9 @@ import io.procpool.config.ServiceSettings;
 import io.procpool.config.TestConfigs;
 import io.procpool.process.LaunchException;
 import io.procpool.process.Signal;
-import io.procpool.testkit.FakeHealthProbe;
-import io.procpool.testkit.FakeLauncher;
-import io.procpool.testkit.FakeProcess;
+import io.procpool.testkit.SimulatedHealthProbe;
+import io.procpool.testkit.SimulatedLauncher;
+import io.procpool.testkit.SimulatedProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -41,8 +41,8 @@ class PoolActorTest {
     ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(ManualTime.config()).build();
 
     private final ManualTime time = ManualTime.get(testKit.system());
-    private final FakeLauncher launcher = new FakeLauncher();
-    private final FakeHealthProbe probe = new FakeHealthProbe();
+    private final SimulatedLauncher launcher = new SimulatedLauncher();
+    private final SimulatedHealthProbe probe = new SimulatedHealthProbe();
     private ActorRef<PoolActor.Command> pool;
 
     private static final String FAST = "restart { min-backoff = 1s, max-backoff = 1m, random-factor = 0, reset-after = 30s }";
@@ -177,10 +177,10 @@ class PoolActorTest {
 
     @Test
     void stopSignalsTheGroupAndKillsItAtTheDeadline() {
-        launcher.onStart(7901, FakeProcess::ignorePoliteSignals);
+        launcher.onStart(7901, SimulatedProcess::ignorePoliteSignals);
         TestProbe<ServiceStatus> status = start("command = srv, ports = [7901], stop { signal = INT, timeout = 4s }");
         InstanceStatus running = awaitInstance(status, 7901, InstanceState.RUNNING);
-        FakeProcess p = launcher.byPid(running.pid().getAsLong()).orElseThrow();
+        SimulatedProcess p = launcher.byPid(running.pid().getAsLong()).orElseThrow();
         pool.tell(PoolActor.Stop.INSTANCE);
         awaitInstance(status, 7901, InstanceState.STOPPING);
         assertEquals(List.of(Signal.INT), p.signals());
@@ -194,9 +194,9 @@ class PoolActorTest {
 
     @Test
     void killsWhatACrashedProcessLeftBehindBeforeRestarting() {
-        launcher.onStart(8101, FakeProcess::leaveRemnants);
+        launcher.onStart(8101, SimulatedProcess::leaveRemnants);
         TestProbe<ServiceStatus> status = start("command = srv, ports = [8101], " + FAST);
-        FakeProcess p = launcher.byPid(awaitInstance(status, 8101, InstanceState.RUNNING).pid().getAsLong()).orElseThrow();
+        SimulatedProcess p = launcher.byPid(awaitInstance(status, 8101, InstanceState.RUNNING).pid().getAsLong()).orElseThrow();
         launcher.onStart(8101, x -> { });
         p.exit(1);
         awaitInstance(status, 8101, InstanceState.BACKOFF);
@@ -222,8 +222,8 @@ class PoolActorTest {
 
     @Test
     void anUnhealthyInstanceIsRestartedThroughTheBackoffLikeACrash() {
-        probe.script(8301, n -> java.util.Optional.of(n == 2 || n == 3 ? FakeHealthProbe.fail("HTTP 500 (expected 2xx)")
-                : FakeHealthProbe.ok()));
+        probe.script(8301, n -> java.util.Optional.of(n == 2 || n == 3 ? SimulatedHealthProbe.fail("HTTP 500 (expected 2xx)")
+                : SimulatedHealthProbe.ok()));
         TestProbe<ServiceStatus> status = start("command = srv, ports = [8301], " + FAST + ", health-check { type = http, "
                 + "path = \"/h\", interval = 1s, failure-threshold = 2, start-interval = 100ms }");
         awaitInstance(status, 8301, i -> i.state() == InstanceState.STARTING && i.pid().isPresent());

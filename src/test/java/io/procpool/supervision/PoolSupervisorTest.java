@@ -9,9 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.procpool.config.PoolSettings;
 import io.procpool.config.TestConfigs;
 import io.procpool.process.Signal;
-import io.procpool.testkit.FakeHealthProbe;
-import io.procpool.testkit.FakeLauncher;
-import io.procpool.testkit.FakeProcess;
+import io.procpool.testkit.SimulatedHealthProbe;
+import io.procpool.testkit.SimulatedLauncher;
+import io.procpool.testkit.SimulatedProcess;
 import io.procpool.OpResult;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,8 +39,8 @@ class PoolSupervisorTest {
     ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(ManualTime.config()).build();
 
     private final ManualTime time = ManualTime.get(testKit.system());
-    private final FakeLauncher launcher = new FakeLauncher();
-    private final FakeHealthProbe probe = new FakeHealthProbe();
+    private final SimulatedLauncher launcher = new SimulatedLauncher();
+    private final SimulatedHealthProbe probe = new SimulatedHealthProbe();
 
     private static final String POOL = """
             defaults.health-check.type = none
@@ -84,8 +84,8 @@ class PoolSupervisorTest {
 
     @Test
     void stopAllStopsEveryServiceInParallelAndRepliesWhenAllAreGone() {
-        launcher.onStart(6101, FakeProcess::ignorePoliteSignals);
-        launcher.onStart(6201, FakeProcess::ignorePoliteSignals);
+        launcher.onStart(6101, SimulatedProcess::ignorePoliteSignals);
+        launcher.onStart(6201, SimulatedProcess::ignorePoliteSignals);
         ActorRef<PoolSupervisor.Command> root = spawn();
         root.tell(PoolSupervisor.Start.INSTANCE);
         awaitStatus(root, s -> s.services().get(0).state() == ServiceState.RUNNING
@@ -93,8 +93,8 @@ class PoolSupervisorTest {
 
         TestProbe<Done> done = testKit.createTestProbe();
         root.tell(new PoolSupervisor.StopAll(done.getRef()));
-        FakeProcess a = launcher.latestOn(6101);
-        FakeProcess b = launcher.latestOn(6201);
+        SimulatedProcess a = launcher.latestOn(6101);
+        SimulatedProcess b = launcher.latestOn(6201);
         done.awaitAssert(() -> {
             assertEquals(List.of(Signal.TERM), a.signals());
             assertEquals(List.of(Signal.TERM), b.signals());

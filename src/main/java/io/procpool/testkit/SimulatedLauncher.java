@@ -13,20 +13,34 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
- * A {@link ProcessLauncher} that starts {@link FakeProcess}es, instantly and in memory. Tests
- * decide per port what happens at launch: a normal start, a launch failure, or a launch that
- * stays pending until released.
+ * A {@link ProcessLauncher} that starts {@link SimulatedProcess}es, instantly and in memory.
+ * Tests decide per port or per service what happens at launch: a normal start, a launch failure
+ * (such as "command not found"), a launch that stays pending until released, or a script applied
+ * to every process started.
  */
-public final class FakeLauncher implements ProcessLauncher {
+public final class SimulatedLauncher implements ProcessLauncher {
 
     private final AtomicLong nextPid = new AtomicLong(1000);
-    private final List<FakeProcess> started = new CopyOnWriteArrayList<>();
+    private final LongSupplier clock;
+    private final List<SimulatedProcess> started = new CopyOnWriteArrayList<>();
     private final Map<Integer, LaunchException> failures = new ConcurrentHashMap<>();
-    private final Map<Integer, Consumer<FakeProcess>> onStart = new ConcurrentHashMap<>();
+    private final Map<Integer, Consumer<SimulatedProcess>> byPort = new ConcurrentHashMap<>();
+    private final Map<String, Consumer<SimulatedProcess>> byService = new ConcurrentHashMap<>();
     private final Map<Integer, CompletableFuture<Void>> held = new ConcurrentHashMap<>();
     private final Map<Integer, Boolean> holding = new ConcurrentHashMap<>();
+
+    /** A launcher whose processes record launch time 0 (for tests on Pekko's {@code ManualTime}). */
+    public SimulatedLauncher() {
+        this(() -> 0L);
+    }
+
+    /** A launcher whose processes record their launch time from {@code clock} (nanoseconds). */
+    public SimulatedLauncher(LongSupplier clock) {
+        this.clock = clock;
+    }
 
     @Override
     public CompletionStage<ChildProcess> launch(LaunchSpec spec) {
@@ -34,8 +48,9 @@ public final class FakeLauncher implements ProcessLauncher {
         if (failure != null) {
             return CompletableFuture.failedFuture(failure);
         }
-        FakeProcess p = new FakeProcess(nextPid.incrementAndGet(), spec);
-        onStart.getOrDefault(spec.port(), x -> { }).accept(p);
+        SimulatedProcess p = new SimulatedProcess(nextPid.incrementAndGet(), spec, clock.getAsLong());
+        byService.getOrDefault(spec.service(), x -> { }).accept(p);
+        byPort.getOrDefault(spec.port(), x -> { }).accept(p);
         started.add(p);
         if (holding.containsKey(spec.port())) {
             CompletableFuture<Void> gate = new CompletableFuture<>();
@@ -46,25 +61,31 @@ public final class FakeLauncher implements ProcessLauncher {
     }
 
     /** Launches on {@code port} fail with {@code e} until {@link #succeed} is called. */
-    public FakeLauncher failOn(int port, LaunchException e) {
+    public SimulatedLauncher failOn(int port, LaunchException e) {
         failures.put(port, e);
         return this;
     }
 
     /** Launches on {@code port} succeed again. */
-    public FakeLauncher succeed(int port) {
+    public SimulatedLauncher succeed(int port) {
         failures.remove(port);
         return this;
     }
 
     /** Every process started on {@code port} from now on is first passed to {@code script}. */
-    public FakeLauncher onStart(int port, Consumer<FakeProcess> script) {
-        onStart.put(port, script);
+    public SimulatedLauncher onStart(int port, Consumer<SimulatedProcess> script) {
+        byPort.put(port, script);
+        return this;
+    }
+
+    /** Every process of {@code service} started from now on is first passed to {@code script}. */
+    public SimulatedLauncher onStart(String service, Consumer<SimulatedProcess> script) {
+        byService.put(service, script);
         return this;
     }
 
     /** Launches on {@code port} stay pending until {@link #release} is called. */
-    public FakeLauncher hold(int port) {
+    public SimulatedLauncher hold(int port) {
         holding.put(port, true);
         return this;
     }
@@ -79,26 +100,36 @@ public final class FakeLauncher implements ProcessLauncher {
     }
 
     /** Every process started so far, oldest first. */
-    public List<FakeProcess> started() {
+    public List<SimulatedProcess> started() {
         return List.copyOf(started);
     }
 
     /** Processes started on {@code port}, oldest first. */
-    public List<FakeProcess> startedOn(int port) {
+    public List<SimulatedProcess> startedOn(int port) {
         return started.stream().filter(p -> p.spec().port() == port).toList();
     }
 
     /** The newest process started on {@code port}. */
-    public FakeProcess latestOn(int port) {
-        List<FakeProcess> on = startedOn(port);
+    public SimulatedProcess latestOn(int port) {
+        List<SimulatedProcess> on = startedOn(port);
         if (on.isEmpty()) {
             throw new IllegalStateException("nothing was started on port " + port);
         }
         return on.get(on.size() - 1);
     }
 
+    /** The process running on {@code port} now, if any. */
+    public Optional<SimulatedProcess> runningOn(int port) {
+        List<SimulatedProcess> on = startedOn(port);
+        return on.isEmpty() || !on.get(on.size() - 1).alive() ? Optional.empty() : Optional.of(on.get(on.size() - 1));
+    }
+
     /** The process with {@code pid}. */
-    public Optional<FakeProcess> byPid(long pid) {
+    public Optional<SimulatedProcess> byPid(long pid) {
         return started.stream().filter(p -> p.pid() == pid).findFirst();
+    }
+
+    long now() {
+        return clock.getAsLong();
     }
 }
