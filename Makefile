@@ -37,8 +37,10 @@ run: build ## Run the default pool (conf/pool.conf) in the foreground; Ctrl-C st
 
 run-pool: run ## The same as `make run` (the name the original pool manager used)
 
-test: samples ## Unit tests, then the integration suite over real processes
-	$(MVN) $(MVN_FLAGS) verify
+test: samples ## Unit tests, the integration suite over real processes, then the examples
+	$(MVN) $(MVN_FLAGS) install
+	$(MVN) $(MVN_FLAGS) -f examples/embedding/pom.xml verify
+	$(MVN) $(MVN_FLAGS) -f examples/simulation/pom.xml verify
 
 smoke-test: build ## Start the default pool, check every service end to end, stop it, check nothing is left
 	python3 scripts/smoke_test.py --config $(CONFIG)

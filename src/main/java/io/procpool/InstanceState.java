@@ -5,7 +5,7 @@ package io.procpool;
  *
  * <pre>
  *   STARTING -> RUNNING | HEALTHY      process started (RUNNING when the service has no probe)
- *   HEALTHY  <-> UNHEALTHY             probe thresholds crossed
+ *   HEALTHY  -> UNHEALTHY              probe thresholds crossed
  *   any live -> STOPPING -> STOPPED    commanded stop: signal, deadline, SIGKILL
  *   any live -> BACKOFF -> STARTING    unexpected exit or UNHEALTHY: restart after a delay
  *   BACKOFF  -> FAILED                 restart budget spent; retried after the cooldown

@@ -13,7 +13,7 @@ import java.util.OptionalLong;
  * @param pid its process, while there is one
  * @param state its state
  * @param restarts how often it has been restarted since the service started
- * @param startedNanos {@code System.nanoTime()} when its process started, 0 when not running
+ * @param startedNanos when its process started, by the pool's monotonic clock; 0 when not running
  * @param lastExit how its last process ended, if one has
  * @param reason the reason given for its last state change
  * @param health its latest probe, when it has been probed
@@ -25,14 +25,15 @@ public record InstanceStatus(int port, OptionalLong pid, InstanceState state, in
                              Optional<ExitStatus> lastExit, String reason, Optional<HealthFigures> health,
                              List<String> command, Path logFile, List<ExitRecord> exits) {
 
+    /** Copies the lists: a status is immutable. */
     public InstanceStatus {
         command = List.copyOf(command);
         exits = List.copyOf(exits);
     }
 
-    /** How long its process has been running, in ms (0 when none is). */
-    public long uptimeMillis() {
-        return startedNanos == 0 || !state.live() ? 0 : (System.nanoTime() - startedNanos) / 1_000_000;
+    /** How long its process had been running at {@code atNanos} (the pool's clock), in ms; 0 when none runs. */
+    public long uptimeMillis(long atNanos) {
+        return startedNanos == 0 || !state.live() ? 0 : Math.max(0, (atNanos - startedNanos) / 1_000_000);
     }
 
     /** True when the instance should get traffic: HEALTHY, or RUNNING for a service without probes. */

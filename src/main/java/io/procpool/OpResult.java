@@ -9,10 +9,12 @@ package io.procpool;
  */
 public record OpResult(Outcome outcome, String message, java.util.List<String> details) {
 
+    /** Copies {@code details}: a result is immutable. */
     public OpResult {
         details = java.util.List.copyOf(details);
     }
 
+    /** A result without details. */
     public OpResult(Outcome outcome, String message) {
         this(outcome, message, java.util.List.of());
     }
@@ -31,26 +33,32 @@ public record OpResult(Outcome outcome, String message, java.util.List<String> d
         FAILED
     }
 
+    /** Done. */
     public static OpResult ok(String message) {
         return new OpResult(Outcome.OK, message);
     }
 
+    /** The request itself is wrong. */
     public static OpResult invalid(String message) {
         return new OpResult(Outcome.INVALID, message);
     }
 
+    /** No such service. */
     public static OpResult notFound(String message) {
         return new OpResult(Outcome.NOT_FOUND, message);
     }
 
+    /** Not now. */
     public static OpResult conflict(String message) {
         return new OpResult(Outcome.CONFLICT, message);
     }
 
+    /** Tried, and it did not work. */
     public static OpResult failed(String message) {
         return new OpResult(Outcome.FAILED, message);
     }
 
+    /** True for {@link Outcome#OK}. */
     public boolean ok() {
         return outcome == Outcome.OK;
     }

@@ -2,10 +2,21 @@ package io.procpool;
 
 import java.util.List;
 
-/** Every configured service at one moment, in configuration order; immutable. */
-public record PoolStatus(List<ServiceStatus> services) {
+/**
+ * Every configured service at one moment, in configuration order; immutable.
+ *
+ * @param services the services
+ * @param atNanos the moment, by the pool's monotonic clock (for uptimes)
+ */
+public record PoolStatus(List<ServiceStatus> services, long atNanos) {
 
+    /** Copies the list: a status is immutable. */
     public PoolStatus {
         services = List.copyOf(services);
+    }
+
+    /** How long the instance's process had been running at this moment, in ms. */
+    public long uptimeMillis(InstanceStatus instance) {
+        return instance.uptimeMillis(atNanos);
     }
 }

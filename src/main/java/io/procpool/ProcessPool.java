@@ -132,6 +132,7 @@ public final class ProcessPool implements AutoCloseable {
         private ProcessLauncher launcher;
         private Function<ActorSystem<?>, HealthProbe> probe;
         private ResourceSampler resources;
+        private java.util.function.LongSupplier clock = System::nanoTime;
 
         private Builder(Config config) {
             this.config = config;
@@ -176,6 +177,12 @@ public final class ProcessPool implements AutoCloseable {
             return this;
         }
 
+        /** Measure uptimes with this monotonic clock in nanoseconds instead of {@code System::nanoTime} (simulations). */
+        public Builder clock(java.util.function.LongSupplier clock) {
+            this.clock = clock;
+            return this;
+        }
+
         /**
          * Validates the configuration, takes the state dir, binds the admin API (if enabled) and
          * starts every enabled service. Blocks until that is done.
@@ -205,7 +212,8 @@ public final class ProcessPool implements AutoCloseable {
             Function<ActorSystem<?>, PoolEnvironment> env = sys -> new PoolEnvironment(processes,
                     probe != null ? probe.apply(sys) : new PekkoHealthProbe(sys), settings.logDir(), metrics,
                     resources != null ? resources
-                            : ResourceSampler.proc(sys.dispatchers().lookup(DispatcherSelector.fromConfig("procpool.blocking-dispatcher"))));
+                            : ResourceSampler.proc(sys.dispatchers().lookup(DispatcherSelector.fromConfig("procpool.blocking-dispatcher"))),
+                    clock);
             ActorSystem<?> sys;
             ActorRef<PoolSupervisor.Command> root;
             boolean owns = system == null;

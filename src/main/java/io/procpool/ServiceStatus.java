@@ -17,6 +17,7 @@ import java.util.Optional;
 public record ServiceStatus(String name, ServiceState state, int desired, List<InstanceStatus> instances,
                             ServiceSettings settings, Optional<String> operation) {
 
+    /** Copies the list: a status is immutable. */
     public ServiceStatus {
         instances = List.copyOf(instances);
     }

@@ -144,7 +144,10 @@ public final class AdminRoutes extends AllDirectives {
     }
 
     private Route serviceStatus(String name) {
-        return withService(name, s -> json(StatusCodes.OK, StatusJson.service(s, true)));
+        return withStatus(all -> all.services().stream().filter(x -> x.name().equals(name)).findFirst()
+                .map(s -> json(StatusCodes.OK, StatusJson.service(s, true, all.atNanos())))
+                .orElseGet(() -> error(StatusCodes.NOT_FOUND, "no service '" + name + "'",
+                        "services: " + String.join(", ", all.services().stream().map(ServiceStatus::name).toList()))));
     }
 
     private Route backends(Optional<String> format) {

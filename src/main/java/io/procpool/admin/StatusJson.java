@@ -24,7 +24,7 @@ public final class StatusJson {
         ObjectNode root = JSON.createObjectNode();
         ObjectNode services = root.putObject("services");
         for (ServiceStatus s : status.services()) {
-            services.set(s.name(), service(s, false));
+            services.set(s.name(), service(s, false, status.atNanos()));
         }
         return root;
     }
@@ -34,7 +34,7 @@ public final class StatusJson {
      * that matter to an operator and, per instance, its command line, working directory, log file
      * and last exits.
      */
-    public static ObjectNode service(ServiceStatus s, boolean detailed) {
+    public static ObjectNode service(ServiceStatus s, boolean detailed, long atNanos) {
         ObjectNode node = JSON.createObjectNode();
         node.put("state", s.state().name());
         node.put("desired", s.desired());
@@ -54,7 +54,7 @@ public final class StatusJson {
         }
         ArrayNode instances = node.putArray("instances");
         for (InstanceStatus i : s.instances()) {
-            ObjectNode inst = instance(i);
+            ObjectNode inst = instance(i, atNanos);
             if (detailed) {
                 ArrayNode cmd = inst.putArray("command");
                 i.command().forEach(cmd::add);
@@ -69,7 +69,7 @@ public final class StatusJson {
     }
 
     /** One instance: port, pid, state, restarts, uptime, last exit, reason and probe figures. */
-    public static ObjectNode instance(InstanceStatus i) {
+    public static ObjectNode instance(InstanceStatus i, long atNanos) {
         ObjectNode node = JSON.createObjectNode();
         node.put("port", i.port());
         if (i.pid().isPresent()) {
@@ -79,7 +79,7 @@ public final class StatusJson {
         }
         node.put("state", i.state().name());
         node.put("restarts", i.restarts());
-        node.put("uptime_ms", i.uptimeMillis());
+        node.put("uptime_ms", i.uptimeMillis(atNanos));
         if (i.lastExit().isPresent()) {
             node.put("last_exit", i.lastExit().get().code());
         } else {

@@ -39,7 +39,7 @@ public final class PoolMetrics {
     }
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
-    private final AtomicReference<PoolStatus> latest = new AtomicReference<>(new PoolStatus(List.of()));
+    private final AtomicReference<PoolStatus> latest = new AtomicReference<>(new PoolStatus(List.of(), 0));
     private final Counter restarts;
     private final Histogram probeDuration;
 
@@ -62,7 +62,9 @@ public final class PoolMetrics {
         GaugeWithCallback.builder().name("procpool_instance_uptime_seconds")
                 .help("How long each instance's current process has been running")
                 .labelNames("service", "port")
-                .callback(cb -> eachLiveInstance((s, i) -> cb.call(i.uptimeMillis() / 1000.0, s.name(), Integer.toString(i.port()))))
+                // Scrapes happen in real runs: the pool's clock is System.nanoTime there.
+                .callback(cb -> eachLiveInstance((s, i) -> cb.call(i.uptimeMillis(System.nanoTime()) / 1000.0, s.name(),
+                        Integer.toString(i.port()))))
                 .register(registry);
         CounterWithCallback.builder().name("procpool_instance_cpu_seconds_total")
                 .help("CPU time (user + system) of each instance's live process tree")

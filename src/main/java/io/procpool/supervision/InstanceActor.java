@@ -146,6 +146,7 @@ public final class InstanceActor {
     private final LaunchSpec spec;
     private final ActorRef<Event> parent;
     private final HealthProbe probe;
+    private final java.util.function.LongSupplier clock;
     private CompletionStage<ChildProcess> launch;
     private long startedNanos;
     /** How this incarnation's process ended, once it has. */
@@ -170,6 +171,7 @@ public final class InstanceActor {
         this.service = service;
         this.parent = parent;
         this.probe = env.probe();
+        this.clock = env.clock();
         this.spec = new LaunchSpec(service.name(), port, service.commandFor(port), service.workingDir(),
                 service.envFor(port), env.logDir().resolve(service.name() + "-" + port + ".log"), service.log());
     }
@@ -201,7 +203,7 @@ public final class InstanceActor {
 
     private Behavior<Command> onLaunched(Launched m, Stop stopRequested) {
         ChildProcess child = m.child();
-        startedNanos = System.nanoTime();
+        startedNanos = clock.getAsLong();
         ctx.pipeToSelf(child.onExit(), (status, error) -> new Exited(child, status == null ? new ExitStatus(-1) : status));
         OptionalLong pid = OptionalLong.of(child.pid());
         if (stopRequested != null) {
@@ -467,7 +469,7 @@ public final class InstanceActor {
     }
 
     private Duration uptime() {
-        return Duration.ofNanos(System.nanoTime() - startedNanos);
+        return Duration.ofNanos(clock.getAsLong() - startedNanos);
     }
 
     private void report(InstanceState state, OptionalLong pid, Optional<ExitStatus> exit, String reason) {

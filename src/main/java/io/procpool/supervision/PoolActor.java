@@ -359,7 +359,7 @@ public final class PoolActor {
         }
         if ((to == InstanceState.RUNNING || to == InstanceState.HEALTHY || to == InstanceState.STARTING && pid.isPresent())
                 && slot.startedNanos == 0) {
-            slot.startedNanos = System.nanoTime();
+            slot.startedNanos = env.clock().getAsLong();
         }
         if (!to.live() || to == InstanceState.STARTING && pid.isEmpty()) {
             slot.clearProcess();
@@ -367,9 +367,10 @@ public final class PoolActor {
         slot.state = to;
         slot.reason = detail;
         logTransition(slot, from, to, pid, detail);
+        // Status first: whoever reacts to the event and asks for the status must find it there.
+        publish();
         ctx.getSystem().eventStream().tell(new EventStream.Publish<>(
                 new PoolEvent(Instant.now(), service.name(), slot.port, pid, from, to, detail)));
-        publish();
     }
 
     private static String delayText(RestartSettings r, int n) {

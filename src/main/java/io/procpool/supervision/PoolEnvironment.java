@@ -5,6 +5,7 @@ import io.procpool.metrics.PoolMetrics;
 import io.procpool.process.ProcessLauncher;
 import io.procpool.process.ResourceSampler;
 import java.nio.file.Path;
+import java.util.function.LongSupplier;
 
 /**
  * The seams the supervision tree runs against, handed down from the root to every instance:
@@ -15,11 +16,19 @@ import java.nio.file.Path;
  * @param logDir where instances' output goes
  * @param metrics where restarts and probe durations are counted
  * @param resources samples the instances' CPU and memory (for autoscaling and limits)
+ * @param clock the monotonic clock uptimes are measured with, in nanoseconds ({@code System::nanoTime};
+ *     virtual time in a simulation)
  */
 public record PoolEnvironment(ProcessLauncher launcher, HealthProbe probe, Path logDir, PoolMetrics metrics,
-                              ResourceSampler resources) {
+                              ResourceSampler resources, LongSupplier clock) {
 
-    /** An environment with a fresh metrics registry and no resource sampling. */
+    /** The real clock. */
+    public PoolEnvironment(ProcessLauncher launcher, HealthProbe probe, Path logDir, PoolMetrics metrics,
+                           ResourceSampler resources) {
+        this(launcher, probe, logDir, metrics, resources, System::nanoTime);
+    }
+
+    /** An environment with a fresh metrics registry, no resource sampling and the real clock. */
     public PoolEnvironment(ProcessLauncher launcher, HealthProbe probe, Path logDir) {
         this(launcher, probe, logDir, new PoolMetrics(), ResourceSampler.NONE);
     }

@@ -260,14 +260,14 @@ public final class PoolSupervisor {
     }
 
     private Behavior<Command> onGetStatus(GetStatus m) {
-        m.replyTo().tell(new PoolStatus(new ArrayList<>(statuses.values())));
+        m.replyTo().tell(new PoolStatus(new ArrayList<>(statuses.values()), env.clock().getAsLong()));
         return Behaviors.same();
     }
 
     private Behavior<Command> onServiceChanged(ServiceChanged m) {
         if (pools.containsKey(m.status().name())) {
             statuses.put(m.status().name(), m.status());
-            env.metrics().publish(new PoolStatus(new ArrayList<>(statuses.values())));
+            env.metrics().publish(new PoolStatus(new ArrayList<>(statuses.values()), env.clock().getAsLong()));
         }
         return Behaviors.same();
     }

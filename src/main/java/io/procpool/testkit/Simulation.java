@@ -107,7 +107,8 @@ public final class Simulation implements AutoCloseable {
         }
         try {
             pool = ProcessPool.builder(config).source("simulation").actorSystem(system)
-                    .launcher(launcher).healthProbe(sys -> probes).resources(new SimulatedResources(launcher)).start();
+                    .launcher(launcher).healthProbe(sys -> probes).resources(new SimulatedResources(launcher))
+                    .clock(time::nanos).start();
         } catch (InvalidConfigException e) {
             throw new IllegalArgumentException("invalid simulated pool:\n" + e.getMessage(), e);
         } catch (IOException e) {

@@ -44,6 +44,6 @@ final class Statuses {
                         SETTINGS.services().get("auth"), Optional.empty()),
                 new ServiceStatus("tcp", ServiceState.RUNNING, 1, List.of(instance(8020, InstanceState.HEALTHY)),
                         SETTINGS.services().get("tcp"), Optional.empty()),
-                ServiceStatus.disabled(SETTINGS.services().get("off"))));
+                ServiceStatus.disabled(SETTINGS.services().get("off"))), 0);
     }
 }
