@@ -662,7 +662,7 @@ public final class PoolActor {
         List<InstanceStatus> instances = new ArrayList<>();
         for (Slot s : slots.values()) {
             if (s.assigned || s.ref != null || s.state != InstanceState.STOPPED) {
-                instances.add(s.status(service.commandFor(s.port), env.logDir().resolve(service.name() + "-" + s.port + ".log")));
+                instances.add(s.status(service, env.logDir()));
             }
         }
         ServiceState state = ServiceState.of(desired, instances.stream().filter(i -> slots.get(i.port()).assigned).toList());

@@ -67,7 +67,17 @@ final class Slot {
         startedNanos = 0;
     }
 
-    InstanceStatus status(List<String> command, Path logFile) {
+    /** The command line and log file shown in the status, computed once per settings (statuses are frequent). */
+    private io.procpool.config.ServiceSettings shownFor;
+    private List<String> command;
+    private Path logFile;
+
+    InstanceStatus status(io.procpool.config.ServiceSettings settings, Path logDir) {
+        if (shownFor != settings) {
+            shownFor = settings;
+            command = settings.commandFor(port);
+            logFile = logDir.resolve(settings.name() + "-" + port + ".log");
+        }
         return new InstanceStatus(port, pid, state, restarts, startedNanos, lastExit, reason, health, command, logFile,
                 List.copyOf(exits));
     }

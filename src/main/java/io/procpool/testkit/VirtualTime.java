@@ -33,16 +33,19 @@ public final class VirtualTime extends AbstractSchedulerBase {
     /** What the scheduler's caller holds: cancels the timer, repeating or not. */
     private final class Handle implements Cancellable {
         volatile boolean cancelled;
-        Task current;
+        /** A one-shot timer that has run can no longer be cancelled. */
+        boolean fired;
 
         @Override
         public boolean cancel() {
+            // Lazily: a cancelled run stays queued and is dropped when it comes up. Timers are
+            // cancelled far more often than they fire (every probe result cancels its deadline).
             synchronized (VirtualTime.this) {
-                if (cancelled) {
+                if (cancelled || fired) {
                     return false;
                 }
                 cancelled = true;
-                return queue.remove(current);
+                return true;
             }
         }
 
@@ -92,6 +95,9 @@ public final class VirtualTime extends AbstractSchedulerBase {
             SettledExecutor.awaitSettled(SETTLE_LIMIT);
             java.util.List<Task> due = new java.util.ArrayList<>();
             synchronized (this) {
+                while (queue.peek() != null && queue.peek().handle().cancelled) {
+                    queue.poll();
+                }
                 Task next = queue.peek();
                 if (next == null || next.due() > target) {
                     now = Math.max(now, target);
@@ -102,10 +108,13 @@ public final class VirtualTime extends AbstractSchedulerBase {
                 // is their scheduling order.
                 while (queue.peek() != null && queue.peek().due() == now) {
                     Task t = queue.poll();
+                    if (t.handle().cancelled) {
+                        continue;
+                    }
                     if (t.interval() > 0) {
-                        Task again = new Task(t.due() + t.interval(), seq++, t.runnable(), t.ec(), t.interval(), t.handle());
-                        t.handle().current = again;
-                        queue.add(again);
+                        queue.add(new Task(t.due() + t.interval(), seq++, t.runnable(), t.ec(), t.interval(), t.handle()));
+                    } else {
+                        t.handle().fired = true;
                     }
                     due.add(t);
                 }
@@ -143,8 +152,7 @@ public final class VirtualTime extends AbstractSchedulerBase {
         }
         synchronized (this) {
             Handle handle = new Handle();
-            handle.current = new Task(now + Math.max(0, delayNanos), seq++, runnable, ec, interval, handle);
-            queue.add(handle.current);
+            queue.add(new Task(now + Math.max(0, delayNanos), seq++, runnable, ec, interval, handle));
             return handle;
         }
     }
