@@ -783,7 +783,28 @@ def scaling(workdir):
         m.kill_everything()
 
 
-GROUPS = {"core": core, "health": health, "admin": admin, "samples": samples, "scaling": scaling}
+def library(workdir):
+    import re
+    del workdir
+    mvn = ["mvn", "-B", "--no-transfer-progress"]
+    installed = subprocess.run(mvn + ["-q", "install", "-DskipTests"], cwd=ROOT, capture_output=True, text=True)
+    check("mvn install: library, cli and testkit jars", "exit %d" % installed.returncode, "exit 0", installed.returncode == 0)
+    emb = subprocess.run(mvn + ["-f", "examples/embedding/pom.xml", "verify"], cwd=ROOT, capture_output=True, text=True)
+    check("examples/embedding (two real processes: status, backends, scale, close)",
+          "BUILD SUCCESS" if emb.returncode == 0 else "failed", "green", emb.returncode == 0)
+    sim = subprocess.run(mvn + ["-f", "examples/simulation/pom.xml", "verify"], cwd=ROOT, capture_output=True, text=True)
+    check("examples/simulation", "BUILD SUCCESS" if sim.returncode == 0 else "failed", "green", sim.returncode == 0)
+    storm = re.search(r"crash storm: simulated (\S+) of virtual time in (\d+) ms", sim.stdout)
+    ten = re.search(r"ten minutes: simulated (\S+) of virtual time in (\d+) ms", sim.stdout)
+    if storm:
+        check("crash storm of 100 instances (%s virtual)" % storm.group(1), "%s ms wall" % storm.group(2), "< 1000 ms",
+              int(storm.group(2)) < 1000)
+    if ten:
+        check("ten minutes of virtual time (%s)" % ten.group(1), "%s ms wall" % ten.group(2), "< 2000 ms",
+              int(ten.group(2)) < 2000)
+
+
+GROUPS = {"core": core, "health": health, "admin": admin, "samples": samples, "scaling": scaling, "library": library}
 
 
 def main():
