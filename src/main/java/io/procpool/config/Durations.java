@@ -1,7 +1,6 @@
 package io.procpool.config;
 
 import java.time.Duration;
-import java.util.Locale;
 
 /** Durations as people write them: {@code 100ms}, {@code 1.5s}, {@code 2m}. */
 public final class Durations {
@@ -15,8 +14,14 @@ public final class Durations {
             return ms + "ms";
         }
         if (ms < 60_000) {
-            return (ms % 1000 == 0 ? Long.toString(ms / 1000) : String.format(Locale.ROOT, "%.1f", ms / 1000.0)) + "s";
+            return (ms % 1000 == 0 ? Long.toString(ms / 1000) : tenths(ms, 1000)) + "s";
         }
-        return (ms % 60_000 == 0 ? Long.toString(ms / 60_000) : String.format(Locale.ROOT, "%.1f", ms / 60_000.0)) + "m";
+        return (ms % 60_000 == 0 ? Long.toString(ms / 60_000) : tenths(ms, 60_000)) + "m";
+    }
+
+    /** {@code value / unit} to one decimal, rounded half up as {@code %.1f} does; without Formatter, which is slow. */
+    private static String tenths(long value, long unit) {
+        long t = Math.round(value * 10.0 / unit);
+        return (t / 10) + "." + (t % 10);
     }
 }

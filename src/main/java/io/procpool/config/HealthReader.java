@@ -64,7 +64,8 @@ final class HealthReader {
         if (range.isEmpty()) {
             h.fail("expect-status", "must list HTTP statuses such as \"2xx\", \"200,204\" or \"200-399\", got \"" + expect + "\"");
         }
+        boolean keepAlive = h.bool("keep-alive");
         return new HealthSettings(type, path, interval, timeout, failures, successes, startPeriod, startInterval,
-                range.orElse(null));
+                range.orElse(null), keepAlive);
     }
 }

@@ -14,10 +14,12 @@ import java.time.Duration;
  * @param startPeriod time after spawn within which failures do not count
  * @param startInterval time between probes until the first success
  * @param expectStatus the HTTP statuses that count as healthy
+ * @param keepAlive reuse the probe's HTTP connection to an instance while the instance keeps it
+ *     open; false: a new connection for every probe
  */
 public record HealthSettings(Type type, String path, Duration interval, Duration timeout,
                              int failureThreshold, int successThreshold, Duration startPeriod,
-                             Duration startInterval, StatusRange expectStatus) {
+                             Duration startInterval, StatusRange expectStatus, boolean keepAlive) {
 
     /** What a probe does. */
     public enum Type {

@@ -5,7 +5,8 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * Probes one instance once: the seam between the InstanceActor's probe timers and the network.
- * The real implementation is {@link PekkoHealthProbe}; tests script their own.
+ * The real implementations are {@link NioHealthProbe} (the default) and {@link PekkoHealthProbe};
+ * tests script their own.
  *
  * <p>Contract: {@link #probe} never blocks its caller, and its stage completes normally (a failure
  * is a {@link ProbeResult} with {@code healthy = false}, never an exceptional completion) within

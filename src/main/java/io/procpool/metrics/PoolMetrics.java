@@ -52,6 +52,7 @@ public final class PoolMetrics {
                 .help("Duration of health probes, failed ones included")
                 .labelNames("service")
                 .classicOnly()
+                .withoutExemplars()
                 .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
                 .register(registry);
         GaugeWithCallback.builder().name("procpool_instances")

@@ -27,6 +27,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.ChildFailed;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.Terminated;
@@ -53,6 +54,12 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * status queries never have to reach an instance.
  */
 public final class PoolActor {
+
+    /**
+     * Where InstanceActors run: a thread of their own, apart from the pools' bookkeeping (status,
+     * events, metrics) and the admin API, so that none of it ever holds up a restart.
+     */
+    static final DispatcherSelector INSTANCE_DISPATCHER = DispatcherSelector.fromConfig("procpool.instance-dispatcher");
 
     /** Messages a pool understands. */
     public sealed interface Command {
@@ -268,7 +275,7 @@ public final class PoolActor {
         slot.spawnSeq = ++spawns;
         slot.spawnedWith = service;
         load.forget(slot.port);
-        slot.ref = ctx.spawn(instance, "port-" + slot.port + "-" + slot.spawnSeq);
+        slot.ref = ctx.spawn(instance, "port-" + slot.port + "-" + slot.spawnSeq, INSTANCE_DISPATCHER);
         slot.consecutive = 0;
         ctx.watch(slot.ref);
     }

@@ -18,14 +18,25 @@ import java.util.function.LongSupplier;
  * @param resources samples the instances' CPU and memory (for autoscaling and limits)
  * @param clock the monotonic clock uptimes are measured with, in nanoseconds ({@code System::nanoTime};
  *     virtual time in a simulation)
+ * @param probeGrid the coarsest grid probe timers are coalesced on (see
+ *     {@link InstanceActor#coalesced}); zero: every probe exactly on its interval
  */
 public record PoolEnvironment(ProcessLauncher launcher, HealthProbe probe, Path logDir, PoolMetrics metrics,
-                              ResourceSampler resources, LongSupplier clock) {
+                              ResourceSampler resources, LongSupplier clock, java.time.Duration probeGrid) {
 
-    /** The real clock. */
+    /** Probe timers coalesced on a grid of at most 100 ms, on {@code clock}. */
+    public PoolEnvironment(ProcessLauncher launcher, HealthProbe probe, Path logDir, PoolMetrics metrics,
+                           ResourceSampler resources, LongSupplier clock) {
+        this(launcher, probe, logDir, metrics, resources, clock, InstanceActor.PROBE_GRID);
+    }
+
+    /**
+     * The real clock, and probes exactly on their interval: for tests on Pekko's ManualTime, whose
+     * timers the real clock's grid does not line up with.
+     */
     public PoolEnvironment(ProcessLauncher launcher, HealthProbe probe, Path logDir, PoolMetrics metrics,
                            ResourceSampler resources) {
-        this(launcher, probe, logDir, metrics, resources, System::nanoTime);
+        this(launcher, probe, logDir, metrics, resources, System::nanoTime, java.time.Duration.ZERO);
     }
 
     /** An environment with a fresh metrics registry, no resource sampling and the real clock. */

@@ -75,6 +75,7 @@ public final class Simulation implements AutoCloseable {
                 pekko.actor.internal-dispatcher.executor = "io.procpool.testkit.SettledExecutor"
                 pekko.actor.default-blocking-io-dispatcher.executor = "io.procpool.testkit.SettledExecutor"
                 procpool.blocking-dispatcher.executor = "io.procpool.testkit.SettledExecutor"
+                procpool.instance-dispatcher.executor = "io.procpool.testkit.SettledExecutor"
                 pekko.log-dead-letters = 0
                 """);
     }
