@@ -8,11 +8,12 @@ import io.procpool.config.InvalidConfigException;
 import io.procpool.config.PoolConfigLoader;
 import io.procpool.config.PoolSettings;
 import io.procpool.health.HealthProbe;
-import io.procpool.health.PekkoHealthProbe;
+import io.procpool.health.NioHealthProbe;
 import io.procpool.metrics.PoolMetrics;
 import io.procpool.process.OsProcessLauncher;
 import io.procpool.process.ProcessLauncher;
 import io.procpool.process.ResourceSampler;
+import io.procpool.supervision.DeadlineScheduler;
 import io.procpool.supervision.PoolActor;
 import io.procpool.supervision.PoolEnvironment;
 import io.procpool.supervision.PoolSupervisor;
@@ -77,17 +78,21 @@ public final class ProcessPool implements AutoCloseable {
     private final boolean ownsSystem;
     private final ActorRef<PoolSupervisor.Command> root;
     private final OsProcessLauncher launcher;
+    /** procpool's own prober, when the builder was given none; closed with the pool. */
+    private final NioHealthProbe prober;
     private final Optional<ServerBinding> admin;
     private final Duration stopBudget;
     private volatile PoolSettings settings;
     private final CompletableFuture<Done> closed = new CompletableFuture<>();
 
     private ProcessPool(ActorSystem<?> system, boolean ownsSystem, ActorRef<PoolSupervisor.Command> root,
-                        OsProcessLauncher launcher, Optional<ServerBinding> admin, PoolSettings settings) {
+                        OsProcessLauncher launcher, NioHealthProbe prober, Optional<ServerBinding> admin,
+                        PoolSettings settings) {
         this.system = system;
         this.ownsSystem = ownsSystem;
         this.root = root;
         this.launcher = launcher;
+        this.prober = prober;
         this.admin = admin;
         this.settings = settings;
         this.stopBudget = PoolSupervisor.stopBudget(settings);
@@ -165,7 +170,11 @@ public final class ProcessPool implements AutoCloseable {
             return this;
         }
 
-        /** Probe instances with this instead of over the network (simulations). */
+        /**
+         * Probe instances with this instead of procpool's own prober (simulations; or
+         * {@code PekkoHealthProbe::new} for Pekko HTTP's client). A prober given here is not closed
+         * by the pool.
+         */
         public Builder healthProbe(Function<ActorSystem<?>, HealthProbe> probe) {
             this.probe = probe;
             return this;
@@ -194,11 +203,17 @@ public final class ProcessPool implements AutoCloseable {
             PoolSettings settings = PoolConfigLoader.fromConfig(config, source, baseDir);
             OsProcessLauncher os = null;
             if (launcher == null) {
-                os = OsProcessLauncher.open(settings.stateDir(), settings.longestStop(), PoolSupervisor.stopBudget(settings));
+                os = OsProcessLauncher.open(settings.stateDir(), settings.longestStop(), PoolSupervisor.stopBudget(settings),
+                        settings.childrenDieWithManager());
             }
+            NioHealthProbe prober = null;
             try {
-                return launch(settings, os);
+                prober = probe == null ? new NioHealthProbe() : null;
+                return launch(settings, os, prober);
             } catch (IOException | RuntimeException e) {
+                if (prober != null) {
+                    prober.close();
+                }
                 if (os != null) {
                     os.close();
                 }
@@ -206,11 +221,11 @@ public final class ProcessPool implements AutoCloseable {
             }
         }
 
-        private ProcessPool launch(PoolSettings settings, OsProcessLauncher os) throws IOException {
+        private ProcessPool launch(PoolSettings settings, OsProcessLauncher os, NioHealthProbe prober) throws IOException {
             PoolMetrics metrics = new PoolMetrics();
             ProcessLauncher processes = launcher != null ? launcher : os;
             Function<ActorSystem<?>, PoolEnvironment> env = sys -> new PoolEnvironment(processes,
-                    probe != null ? probe.apply(sys) : new PekkoHealthProbe(sys), settings.logDir(), metrics,
+                    probe != null ? probe.apply(sys) : prober, settings.logDir(), metrics,
                     resources != null ? resources
                             : ResourceSampler.proc(sys.dispatchers().lookup(DispatcherSelector.fromConfig("procpool.blocking-dispatcher"))),
                     clock);
@@ -218,8 +233,12 @@ public final class ProcessPool implements AutoCloseable {
             ActorRef<PoolSupervisor.Command> root;
             boolean owns = system == null;
             if (owns) {
+                // The system is procpool's own: it gets the scheduler that sleeps until a timer is due.
                 Config systemConfig = ConfigFactory.parseString("pekko.coordinated-shutdown.phases.service-stop.timeout = "
-                        + PoolSupervisor.stopBudget(settings).toMillis() + "ms").withFallback(config)
+                        + PoolSupervisor.stopBudget(settings).toMillis() + "ms\n"
+                        + "pekko.scheduler.implementation = \"" + DeadlineScheduler.class.getName() + "\"\n"
+                        + SYSTEM_TUNING)
+                        .withFallback(config)
                         .withFallback(ConfigFactory.defaultReference(ProcessPool.class.getClassLoader()));
                 ActorSystem<PoolSupervisor.Command> own = ActorSystem.create(
                         Behaviors.setup(ctx -> PoolSupervisor.create(settings, env.apply(ctx.getSystem()))), "procpool", systemConfig);
@@ -250,7 +269,7 @@ public final class ProcessPool implements AutoCloseable {
                     throw b;
                 }
             }
-            ProcessPool pool = new ProcessPool(sys, owns, root, os, binding, settings);
+            ProcessPool pool = new ProcessPool(sys, owns, root, os, prober, binding, settings);
             self[0] = pool;
             root.tell(PoolSupervisor.Start.INSTANCE);
             return pool;
@@ -404,6 +423,22 @@ public final class ProcessPool implements AutoCloseable {
         }
     }
 
+    /**
+     * The dispatcher of procpool's own actor system: one thread. procpool's actors never block
+     * (process starts, file I/O and probes have threads of their own) and do little work per
+     * message, so one thread keeps up with thousands of instances; what more threads cost is
+     * wake-ups. With Pekko's default of at least 8 fork-join workers, most of the CPU of probing
+     * 500 instances every second was futex calls (a worker woken for one message, parked again),
+     * and 2 workers still cost half again as much as one (docs/benchmarks.md).
+     */
+    private static final String SYSTEM_TUNING = """
+            pekko.actor.default-dispatcher.fork-join-executor {
+              parallelism-min = 1
+              parallelism-factor = 1.0
+              parallelism-max = 1
+            }
+            """;
+
     /** The coordinated-shutdown reason of {@link #close()}. */
     private enum PoolClosed implements CoordinatedShutdown.Reason {
         INSTANCE
@@ -427,6 +462,9 @@ public final class ProcessPool implements AutoCloseable {
                     });
         }
         stopped.whenComplete((d, e) -> {
+            if (prober != null) {
+                prober.close();
+            }
             if (launcher != null) {
                 launcher.close();
             }

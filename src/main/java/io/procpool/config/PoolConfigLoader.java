@@ -32,7 +32,8 @@ import java.util.Set;
 public final class PoolConfigLoader {
 
     static final Set<String> TOP_LEVEL_KEYS = Set.of("pool", "pekko");
-    static final Set<String> POOL_KEYS = Set.of("admin", "state-dir", "defaults", "services", "watch-config");
+    static final Set<String> POOL_KEYS = Set.of("admin", "state-dir", "defaults", "services", "watch-config",
+            "children-die-with-manager");
     static final Set<String> ADMIN_KEYS = Set.of("enabled", "host", "port", "token");
     static final Set<String> SERVICE_KEYS = Set.of("enabled", "command", "ports", "min-processes",
             "max-processes", "working-dir", "env", "health-check", "restart", "stop", "log", "scaling", "limits");
@@ -40,7 +41,7 @@ public final class PoolConfigLoader {
             "down-after", "interval", "tolerance");
     static final Set<String> LIMIT_KEYS = Set.of("max-rss", "max-cpu", "for");
     static final Set<String> HEALTH_KEYS = Set.of("type", "path", "interval", "timeout", "failure-threshold",
-            "success-threshold", "start-period", "start-interval", "expect-status");
+            "success-threshold", "start-period", "start-interval", "expect-status", "keep-alive");
     static final Set<String> RESTART_KEYS = Set.of("min-backoff", "max-backoff", "random-factor", "reset-after",
             "max-restarts", "cooldown");
     static final Set<String> STOP_KEYS = Set.of("signal", "timeout");
@@ -121,6 +122,7 @@ public final class PoolConfigLoader {
         AdminSettings admin = readAdmin(pool.child("admin"));
         Path stateDir = baseDir.resolve(pool.string("state-dir")).normalize();
         boolean watchConfig = pool.bool("watch-config");
+        boolean dieWithManager = pool.bool("children-die-with-manager");
 
         FieldReader defaults = pool.child("defaults");
         if (defaults != null) {
@@ -146,7 +148,7 @@ public final class PoolConfigLoader {
         if (!errors.isEmpty()) {
             throw new InvalidConfigException(errors);
         }
-        return new PoolSettings(source, admin, stateDir, services, watchConfig);
+        return new PoolSettings(source, admin, stateDir, services, watchConfig, dieWithManager);
     }
 
     /** HOCON objects are unordered; services keep the order they were written in (status, logs). */

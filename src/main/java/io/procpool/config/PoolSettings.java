@@ -14,9 +14,10 @@ import java.util.Map;
  * @param stateDir where child logs and the state file live (absolute)
  * @param services every configured service, enabled or not, in the order of the file
  * @param watchConfig re-read the configuration file when it changes on disk
+ * @param childrenDieWithManager the kernel sends SIGTERM to the children when the manager dies
  */
 public record PoolSettings(String source, AdminSettings admin, Path stateDir, Map<String, ServiceSettings> services,
-                           boolean watchConfig) {
+                           boolean watchConfig, boolean childrenDieWithManager) {
 
     public PoolSettings {
         services = Collections.unmodifiableMap(new LinkedHashMap<>(services));

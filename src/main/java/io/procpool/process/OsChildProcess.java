@@ -8,26 +8,34 @@ import java.util.concurrent.CompletionStage;
 /** A real child process, leader of its own process group (see {@link ChildProcess}). */
 final class OsChildProcess implements ChildProcess {
 
-    private final Process process;
+    private final long pid;
     private final Optional<Instant> startTime;
     private final CompletableFuture<ExitStatus> exit;
     private final ChildRegistry registry;
     /** Set once the leader is reaped and the group seen empty: its number may now be reused. */
     private volatile boolean gone;
 
-    OsChildProcess(Process process, ChildRegistry registry) {
-        this.process = process;
+    /**
+     * @param exit completes once the leader has exited and been reaped
+     */
+    OsChildProcess(long pid, CompletableFuture<ExitStatus> exit, ChildRegistry registry) {
+        this.pid = pid;
         this.registry = registry;
-        this.startTime = process.info().startInstant();
-        this.exit = process.onExit().thenApply(p -> new ExitStatus(p.exitValue()));
+        this.startTime = ProcessHandle.of(pid).flatMap(h -> h.info().startInstant());
+        this.exit = exit;
         // The registry forgets a child only when its whole group is gone (see groupAlive), so a
         // manager killed while a group's remnants are still dying leaves a record behind.
         this.exit.thenRun(this::groupAlive);
     }
 
+    /** A child the JDK started and reaps. */
+    static OsChildProcess of(Process process, ChildRegistry registry) {
+        return new OsChildProcess(process.pid(), process.onExit().thenApply(p -> new ExitStatus(p.exitValue())), registry);
+    }
+
     @Override
     public long pid() {
-        return process.pid();
+        return pid;
     }
 
     @Override

@@ -23,17 +23,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts real child processes, each the leader of a new session and process group
- * ({@code setsid}), with stdout and stderr appended to its log file and stdin on
- * {@code /dev/null}.
+ * Starts real child processes, each the leader of a new session and process group, with stdout
+ * and stderr appended to its log file and stdin on {@code /dev/null}.
+ *
+ * <p>Two ways to start one. Where glibc and the kernel allow (glibc 2.34+, Linux 5.3+):
+ * {@link PosixSpawn} execs the command directly as a session leader and {@link PidReaper} learns
+ * of its exit through a pidfd, one thread for all children. Elsewhere: the JDK's
+ * {@link ProcessBuilder} under {@code setsid}, and a JDK reaper thread per child.
+ *
+ * <p>{@code pool.children-die-with-manager} puts {@code setpriv --pdeathsig TERM} in front of
+ * the command, so the kernel sends SIGTERM to a child whose manager died (SIGKILL, OOM killer).
+ * Linux sends the parent-death signal when the <em>thread</em> that started a child ends, so all
+ * starts happen on one dedicated thread that lives as long as the JVM (which also keeps
+ * {@code fork/exec} off the actors' threads).
  *
  * <p>Owns the state dir: a lock keeps a second manager off it, the {@link StateFile} records
  * every live child, and {@link #open} first stops whatever an earlier, killed manager left there.
- *
- * <p>All starts happen on one dedicated, never-ending thread. That keeps {@code fork/exec} off
- * the actors' threads, and makes {@code setpriv --pdeathsig} safe: Linux sends the parent-death
- * signal when the <em>thread</em> that started a child ends, so the starting thread must live as
- * long as the JVM. With it, children die with a SIGKILLed manager instead of living on.
  */
 public final class OsProcessLauncher implements ProcessLauncher, AutoCloseable {
 
@@ -45,16 +50,34 @@ public final class OsProcessLauncher implements ProcessLauncher, AutoCloseable {
     private final ChildRegistry registry;
     private final LogRotator rotator;
     private final ExecutorService starter;
+    /** What goes in front of every command: setsid (ProcessBuilder only) and setpriv (die-with-manager). */
     private final List<String> wrapper;
+    /** Set when children are started with posix_spawn and reaped through pidfds. */
+    private final PidReaper reaper;
+    /**
+     * Per launch spec (by identity: an instance keeps its spec across restarts): what can be
+     * worked out once (environment, program path, log dir, the posix_spawn call). Launcher thread
+     * only. Specs of instances that are gone linger until the map is cleared at its bound.
+     */
+    private final Map<LaunchSpec, Prepared> prepared = new java.util.IdentityHashMap<>();
+    private static final int PREPARED_BOUND = 4096;
+
+    /**
+     * @param spawn the posix_spawn call, ready to go; null with ProcessBuilder
+     */
+    private record Prepared(Path program, List<String> argv, Map<String, String> env, PosixSpawn.Template spawn,
+                            String marker) {
+    }
 
     private OsProcessLauncher(Path stateDir, FileChannel lockChannel, FileLock lock, ChildRegistry registry,
-                              LogRotator rotator, List<String> wrapper) {
+                              LogRotator rotator, List<String> wrapper, PidReaper reaper) {
         this.stateDir = stateDir;
         this.lockChannel = lockChannel;
         this.lock = lock;
         this.registry = registry;
         this.rotator = rotator;
         this.wrapper = wrapper;
+        this.reaper = reaper;
         this.starter = Executors.newSingleThreadExecutor(r -> ChildRegistry.daemon(r, "procpool-launcher"));
     }
 
@@ -78,6 +101,15 @@ public final class OsProcessLauncher implements ProcessLauncher, AutoCloseable {
      */
     public static OsProcessLauncher open(Path stateDir, Duration orphanStopTimeout, Duration backstopGrace)
             throws IOException {
+        return open(stateDir, orphanStopTimeout, backstopGrace, true);
+    }
+
+    /**
+     * As {@link #open(Path, Duration, Duration)}, choosing whether children get SIGTERM from the
+     * kernel when the manager dies ({@code pool.children-die-with-manager}).
+     */
+    public static OsProcessLauncher open(Path stateDir, Duration orphanStopTimeout, Duration backstopGrace,
+                                         boolean dieWithManager) throws IOException {
         Files.createDirectories(stateDir);
         Path lockFile = stateDir.resolve("procpool.lock");
         FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
@@ -114,7 +146,12 @@ public final class OsProcessLauncher implements ProcessLauncher, AutoCloseable {
             ChildRegistry registry = new ChildRegistry(stateFile, backstopGrace);
             registry.writeNow();
             LogRotator rotator = new LogRotator(stateDir.resolve("logs"));
-            return new OsProcessLauncher(stateDir, ch, lock, registry, rotator, wrapperCommand());
+            PidReaper reaper = nativeSpawn() ? PidReaper.open().orElse(null) : null;
+            if (reaper == null) {
+                log.info("starting children through the JDK's ProcessBuilder (posix_spawn with pidfds is not available here)");
+            }
+            return new OsProcessLauncher(stateDir, ch, lock, registry, rotator,
+                    wrapperCommand(reaper == null, dieWithManager), reaper);
         } catch (IOException | RuntimeException e) {
             lock.release();
             ch.close();
@@ -123,27 +160,46 @@ public final class OsProcessLauncher implements ProcessLauncher, AutoCloseable {
     }
 
     /**
-     * {@code setsid} makes the child a session and group leader (so its whole tree can be
-     * signalled, and a terminal's Ctrl-C reaches only procpool, which then stops the children in
-     * order); {@code setpriv --pdeathsig} ties the child's life to the manager's.
+     * posix_spawn unless {@code -Dprocpool.launcher=process-builder} asks for the JDK's way (the
+     * integration suite runs both).
      */
-    private static List<String> wrapperCommand() {
+    private static boolean nativeSpawn() {
+        return !"process-builder".equals(System.getProperty("procpool.launcher")) && PosixSpawn.available();
+    }
+
+    /**
+     * {@code setsid} (with ProcessBuilder only; posix_spawn does it itself) makes the child a
+     * session and group leader, so its whole tree can be signalled, and a terminal's Ctrl-C
+     * reaches only procpool, which then stops the children in order; {@code setpriv --pdeathsig}
+     * ties the child's life to the manager's.
+     */
+    private static List<String> wrapperCommand(boolean setsid, boolean dieWithManager) {
         String path = Optional.ofNullable(System.getenv("PATH")).orElse("/usr/bin:/bin");
         Path cwd = Path.of("").toAbsolutePath();
         List<String> wrapper = new ArrayList<>();
-        Optional<Path> setsid = Executables.onPath("setsid", path + ":/usr/bin:/bin", cwd);
-        if (setsid.isEmpty()) {
-            throw new IllegalStateException("setsid (util-linux) is not installed: procpool needs it to give "
-                    + "each child its own process group");
+        if (setsid) {
+            Optional<Path> found = Executables.onPath("setsid", path + ":/usr/bin:/bin", cwd);
+            if (found.isEmpty()) {
+                throw new IllegalStateException("setsid (util-linux) is not installed: procpool needs it to give "
+                        + "each child its own process group");
+            }
+            wrapper.add(found.get().toString());
         }
-        wrapper.add(setsid.get().toString());
-        Executables.onPath("setpriv", path + ":/usr/bin:/bin", cwd).ifPresentOrElse(p -> {
-            wrapper.add(p.toString());
-            wrapper.add("--pdeathsig");
-            wrapper.add("TERM");
-            wrapper.add("--");
-        }, () -> log.warn("setpriv not found: children of a manager that is SIGKILLed live on until the next start"));
+        if (dieWithManager) {
+            Executables.onPath("setpriv", path + ":/usr/bin:/bin", cwd).ifPresentOrElse(p -> {
+                wrapper.add(p.toString());
+                wrapper.add("--pdeathsig");
+                wrapper.add("TERM");
+                wrapper.add("--");
+            }, () -> log.warn("setpriv not found: children of a manager that is SIGKILLed live on until the next start"));
+        }
         return List.copyOf(wrapper);
+    }
+
+    /** How children are started: "posix_spawn" or "ProcessBuilder", and with "setpriv" when they die with the manager. */
+    public String mechanism() {
+        return (reaper != null ? "posix_spawn" : "ProcessBuilder") + (wrapper.stream().anyMatch(w -> w.endsWith("setpriv"))
+                ? " + setpriv --pdeathsig" : "");
     }
 
     /** The state directory this launcher owns. */
@@ -170,42 +226,85 @@ public final class OsProcessLauncher implements ProcessLauncher, AutoCloseable {
         }
     }
 
-    private ChildProcess start(LaunchSpec spec) {
-        Map<String, String> env = new HashMap<>(System.getenv());
-        env.putAll(spec.env());
-        Path program = Executables.resolve(spec.command().get(0), spec.workingDir(), env);
-        List<String> argv = new ArrayList<>(wrapper);
-        argv.add(program.toString());
-        argv.addAll(spec.command().subList(1, spec.command().size()));
-        ProcessBuilder pb = new ProcessBuilder(argv)
-                .directory(spec.workingDir().toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(spec.logFile().toFile()))
-                .redirectErrorStream(true);
-        pb.environment().clear();
-        pb.environment().putAll(env);
-        Process process;
-        try {
-            Files.createDirectories(spec.logFile().getParent());
+    private Prepared prepare(LaunchSpec spec) throws IOException {
+        Prepared p = prepared.get(spec);
+        if (p == null) {
+            Map<String, String> env = new HashMap<>(System.getenv());
+            env.putAll(spec.env());
+            Path program = Executables.resolve(spec.command().get(0), spec.workingDir(), env);
+            List<String> argv = new ArrayList<>(wrapper);
+            argv.add(program.toString());
+            argv.addAll(spec.command().subList(1, spec.command().size()));
+            Files.createDirectories(spec.logFile().toAbsolutePath().getParent());
+            PosixSpawn.Template template = null;
+            if (reaper != null) {
+                // Without a wrapper, argv[0] is the command as written, as a shell would pass it;
+                // with one (setpriv ... -- /resolved/program args), setpriv execs the resolved path.
+                List<String> nativeArgv = new ArrayList<>(argv);
+                if (wrapper.isEmpty()) {
+                    nativeArgv.set(0, spec.command().get(0));
+                }
+                template = PosixSpawn.template(wrapper.isEmpty() ? program : Path.of(wrapper.get(0)), nativeArgv, env,
+                        spec.workingDir(), spec.logFile());
+            }
+            p = new Prepared(program, List.copyOf(argv), Map.copyOf(env), template,
+                    ": starting " + spec.label() + ": " + io.procpool.config.CommandLine.render(spec.command()) + " -----\n");
+            if (prepared.size() >= PREPARED_BOUND) {
+                prepared.clear();
+            }
+            prepared.put(spec, p);
             rotator.watch(spec.logFile(), spec.log());
-            marker(spec);
-            process = pb.start();
-        } catch (IOException e) {
-            throw new LaunchException("cannot start " + spec.command().get(0) + ": " + e.getMessage(), false, e);
         }
-        OsChildProcess child = new OsChildProcess(process, registry);
+        return p;
+    }
+
+    private ChildProcess start(LaunchSpec spec) {
+        Prepared prep;
+        try {
+            prep = prepare(spec);
+        } catch (IOException e) {
+            throw new LaunchException("cannot create the log directory of " + spec.label() + ": " + e.getMessage(), true, e);
+        }
+        marker(spec, prep);
+        OsChildProcess child;
+        if (reaper != null) {
+            int pid;
+            try {
+                pid = PosixSpawn.spawn(prep.spawn());
+            } catch (LaunchException e) {
+                // The program may have been removed or moved: the next attempt looks it up again.
+                prepared.remove(spec);
+                throw e;
+            }
+            child = new OsChildProcess(pid, reaper.watch(pid), registry);
+        } else {
+            child = OsChildProcess.of(startWithProcessBuilder(spec, prep), registry);
+        }
         registry.add(new StateFile.Entry(spec.service(), spec.port(), child.pid(),
                 child.startTime().map(Instant::toString).orElse(null), spec.command()));
         return child;
     }
 
-    /** A line in the log that says where one run's output starts. */
-    private static void marker(LaunchSpec spec) {
-        String line = "----- procpool " + Instant.now() + ": starting " + spec.label() + ": "
-                + io.procpool.config.CommandLine.render(spec.command()) + " -----\n";
+    private Process startWithProcessBuilder(LaunchSpec spec, Prepared prep) {
+        ProcessBuilder pb = new ProcessBuilder(prep.argv())
+                .directory(spec.workingDir().toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(spec.logFile().toFile()))
+                .redirectErrorStream(true);
+        pb.environment().clear();
+        pb.environment().putAll(prep.env());
         try {
-            Files.writeString(spec.logFile(), line, StandardCharsets.UTF_8, StandardOpenOption.APPEND,
-                    StandardOpenOption.CREATE);
+            return pb.start();
+        } catch (IOException e) {
+            throw new LaunchException("cannot start " + spec.command().get(0) + ": " + e.getMessage(), false, e);
+        }
+    }
+
+    /** A line in the log that says where one run's output starts. */
+    private static void marker(LaunchSpec spec, Prepared prep) {
+        byte[] line = ("----- procpool " + Instant.now() + prep.marker()).getBytes(StandardCharsets.UTF_8);
+        try (java.io.FileOutputStream out = new java.io.FileOutputStream(spec.logFile().toFile(), true)) {
+            out.write(line);
         } catch (IOException e) {
             log.debug("cannot write to {}: {}", spec.logFile(), e.toString());
         }
@@ -219,6 +318,9 @@ public final class OsProcessLauncher implements ProcessLauncher, AutoCloseable {
     public void close() {
         starter.shutdown();
         registry.close();
+        if (reaper != null) {
+            reaper.close();
+        }
         try {
             rotator.close();
             lock.release();

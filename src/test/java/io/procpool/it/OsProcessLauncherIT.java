@@ -27,8 +27,30 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The real launcher: process groups, signals to whole trees, output capture, the state file. */
+/**
+ * The real launcher: process groups, signals to whole trees, output capture, the state file.
+ * Runs on posix_spawn and pidfds (where the machine has them, as this one does);
+ * {@link OsProcessLauncherProcessBuilderIT} runs the same on the JDK's ProcessBuilder.
+ */
 class OsProcessLauncherIT {
+
+    /** The {@code procpool.launcher} system property the launcher is opened with (null: the default). */
+    String mechanismProperty() {
+        return null;
+    }
+
+    /**
+     * posix_spawn resets the child's signal mask; the JDK does not, and a child started through
+     * it has SIGQUIT blocked (the JVM's threads block it), so {@code stop.signal = QUIT} would not reach it.
+     */
+    boolean clearsSignalMask() {
+        return true;
+    }
+
+    /** What {@link OsProcessLauncher#mechanism()} must say. */
+    String expectedMechanism() {
+        return "posix_spawn";
+    }
 
     @TempDir
     Path dir;
@@ -38,7 +60,22 @@ class OsProcessLauncherIT {
 
     @BeforeEach
     void open() throws Exception {
-        launcher = OsProcessLauncher.open(dir.resolve("state"), Duration.ofSeconds(1), Duration.ofSeconds(1));
+        synchronized (OsProcessLauncherIT.class) {
+            String before = System.getProperty("procpool.launcher");
+            try {
+                if (mechanismProperty() != null) {
+                    System.setProperty("procpool.launcher", mechanismProperty());
+                }
+                launcher = OsProcessLauncher.open(dir.resolve("state"), Duration.ofSeconds(1), Duration.ofSeconds(1), false);
+            } finally {
+                if (before == null) {
+                    System.clearProperty("procpool.launcher");
+                } else {
+                    System.setProperty("procpool.launcher", before);
+                }
+            }
+        }
+        assertEquals(expectedMechanism(), launcher.mechanism());
     }
 
     @AfterEach
@@ -76,6 +113,38 @@ class OsProcessLauncherIT {
         assertTrue(read(log).contains("----- procpool"), read(log));
         p.signal(Signal.TERM);
         assertEquals(128 + 15, p.onExit().toCompletableFuture().get(5, TimeUnit.SECONDS).code());
+    }
+
+    @Test
+    void aChildGetsNoDescriptorOfTheManagerAndAClearSignalMask() throws Exception {
+        // ls lists its own descriptors: stdin, stdout, stderr and the directory it reads.
+        ChildProcess lister = launch(List.of("sh", "-c", "exec ls /proc/self/fd"));
+        assertEquals(0, lister.onExit().toCompletableFuture().get(5, TimeUnit.SECONDS).code());
+        Path log = dir.resolve("state/logs/svc-1.log");
+        List<String> lines = Files.readAllLines(log);
+        assertEquals(List.of("0", "1", "2", "3"), lines.subList(lines.size() - 4, lines.size()), String.join("\n", lines));
+
+        ChildProcess sleeper = launch(List.of("sleep", "30"));
+        String status = Await.value(Duration.ofSeconds(5), "/proc status", () -> {
+            try {
+                return Files.readString(Path.of("/proc/" + sleeper.pid() + "/status"));
+            } catch (java.io.IOException e) {
+                return null;
+            }
+        });
+        if (clearsSignalMask()) {
+            assertTrue(status.contains("SigBlk:\t0000000000000000"), status);
+        }
+        sleeper.signal(Signal.KILL);
+        sleeper.onExit().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void anExitCodeAndAKillingSignalAreReportedApart() throws Exception {
+        assertEquals(3, launch(List.of("sh", "-c", "exit 3")).onExit().toCompletableFuture().get(5, TimeUnit.SECONDS).code());
+        ChildProcess killed = launch(List.of("sh", "-c", "kill -SEGV $$"));
+        ExitStatus exit = killed.onExit().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertEquals(11, exit.signal().getAsInt(), exit.describe());
     }
 
     @Test

@@ -1,0 +1,211 @@
+package io.procpool.process;
+
+import com.sun.jna.Library;
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Platform;
+import com.sun.jna.Pointer;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Learns of the exit of the children {@link PosixSpawn} started, and reaps them: one thread
+ * waiting in {@code epoll_wait} on a {@code pidfd} per child (Linux 5.3+), which becomes readable
+ * when the child exits; {@code waitid(P_PIDFD)} then collects it and its status.
+ *
+ * <p>Why: the JDK spends a thread per child blocked in {@code waitpid} (500 children, 500
+ * threads). A pidfd also names exactly one process, so there is no reaping of a stranger, no
+ * {@code waitpid(-1)} that would steal the exits of the processes an embedding application starts
+ * itself, and no race with pid reuse.
+ *
+ * <p>{@link #open} returns empty where pidfds are missing (older kernels, seccomp filters); the
+ * launcher then uses the JDK's process API instead.
+ */
+final class PidReaper implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(PidReaper.class);
+
+    private static final int SYS_PIDFD_OPEN = 434; // the same number on every architecture since Linux 5.3
+    private static final int P_PIDFD = 3;
+    private static final int WEXITED = 4;
+    private static final int EPOLL_CLOEXEC = 0x80000;
+    private static final int EFD_CLOEXEC = 0x80000;
+    private static final int EPOLL_CTL_ADD = 1;
+    private static final int EPOLLIN = 1;
+    private static final int EINTR = 4;
+    private static final int CLD_EXITED = 1;
+    /** x86 packs struct epoll_event (12 bytes); other architectures align its 64-bit data (16). */
+    private static final int EVENT_SIZE = Platform.isIntel() ? 12 : 16;
+    private static final int EVENT_DATA = Platform.isIntel() ? 4 : 8;
+    private static final int MAX_EVENTS = 64;
+    /** The fd number that stands for "wake up and look at closed" in the epoll set. */
+    private static final long WAKE = -1;
+
+    interface LibC extends Library {
+        long syscall(long number, Object... args);
+
+        int epoll_create1(int flags);
+
+        int epoll_ctl(int epfd, int op, int fd, Pointer event);
+
+        int epoll_wait(int epfd, Pointer events, int maxEvents, int timeout);
+
+        int eventfd(int initval, int flags);
+
+        int waitid(int idType, int id, Pointer siginfo, int options);
+
+        long write(int fd, Pointer buf, long count);
+
+        int close(int fd);
+    }
+
+    private static final LibC C = Native.load("c", LibC.class);
+
+    private final int epfd;
+    private final int wakeFd;
+    private final Map<Integer, Waiting> waiting = new ConcurrentHashMap<>();
+    private final Thread thread;
+    private volatile boolean closed;
+
+    private record Waiting(int pid, CompletableFuture<ExitStatus> exit) {
+    }
+
+    private PidReaper(int epfd, int wakeFd) {
+        this.epfd = epfd;
+        this.wakeFd = wakeFd;
+        this.thread = new Thread(this::loop, "procpool-reaper");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    /** A reaper, or empty when this kernel cannot give a pidfd for a child. */
+    static java.util.Optional<PidReaper> open() {
+        try {
+            long self = C.syscall(SYS_PIDFD_OPEN, (int) ProcessHandle.current().pid(), 0);
+            if (self < 0) {
+                return java.util.Optional.empty();
+            }
+            C.close((int) self);
+            int epfd = C.epoll_create1(EPOLL_CLOEXEC);
+            int wake = C.eventfd(0, EFD_CLOEXEC);
+            if (epfd < 0 || wake < 0) {
+                return java.util.Optional.empty();
+            }
+            Memory ev = event(WAKE);
+            if (C.epoll_ctl(epfd, EPOLL_CTL_ADD, wake, ev) != 0) {
+                return java.util.Optional.empty();
+            }
+            return java.util.Optional.of(new PidReaper(epfd, wake));
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    private static Memory event(long data) {
+        Memory ev = new Memory(16);
+        ev.clear();
+        ev.setInt(0, EPOLLIN);
+        ev.setLong(EVENT_DATA, data);
+        return ev;
+    }
+
+    /**
+     * Watches child {@code pid} (which must be this JVM's child and not yet reaped by anyone):
+     * the stage completes with its status once it has exited and been reaped.
+     *
+     * @throws IllegalStateException when no pidfd can be had for it (then nothing reaps it here)
+     */
+    CompletableFuture<ExitStatus> watch(int pid) {
+        long pidfd = C.syscall(SYS_PIDFD_OPEN, pid, 0);
+        if (pidfd < 0) {
+            throw new IllegalStateException("pidfd_open(" + pid + ") failed: errno " + Native.getLastError());
+        }
+        Waiting w = new Waiting(pid, new CompletableFuture<>());
+        waiting.put((int) pidfd, w);
+        if (C.epoll_ctl(epfd, EPOLL_CTL_ADD, (int) pidfd, event(pidfd)) != 0) {
+            waiting.remove((int) pidfd);
+            C.close((int) pidfd);
+            throw new IllegalStateException("epoll_ctl for pid " + pid + " failed: errno " + Native.getLastError());
+        }
+        return w.exit();
+    }
+
+    private void loop() {
+        Memory events = new Memory((long) EVENT_SIZE * MAX_EVENTS);
+        Memory siginfo = new Memory(128);
+        while (!closed) {
+            int n = C.epoll_wait(epfd, events, MAX_EVENTS, -1);
+            if (n < 0) {
+                if (Native.getLastError() == EINTR) {
+                    continue;
+                }
+                log.error("epoll_wait failed (errno {}); children's exits are no longer seen", Native.getLastError());
+                return;
+            }
+            for (int i = 0; i < n; i++) {
+                long data = events.getLong((long) i * EVENT_SIZE + EVENT_DATA);
+                if (data == WAKE) {
+                    continue;
+                }
+                reap((int) data, siginfo);
+            }
+        }
+    }
+
+    /** The child behind {@code pidfd} has exited: collect it, close the pidfd (which drops it from the set). */
+    private void reap(int pidfd, Memory siginfo) {
+        Waiting w = waiting.remove(pidfd);
+        siginfo.clear();
+        int rc;
+        do {
+            rc = C.waitid(P_PIDFD, pidfd, siginfo, WEXITED);
+        } while (rc != 0 && Native.getLastError() == EINTR);
+        C.close(pidfd);
+        if (w == null) {
+            return;
+        }
+        if (rc != 0) {
+            // Reaped by someone else (a waitpid(-1) elsewhere in the JVM): the status is lost.
+            log.warn("pid {} exited but its status could not be collected (errno {})", w.pid(), Native.getLastError());
+            w.exit().complete(new ExitStatus(-1));
+            return;
+        }
+        // siginfo_t: si_signo, si_errno, si_code, (pad), si_pid, si_uid, si_status
+        int code = siginfo.getInt(8);
+        int status = siginfo.getInt(24);
+        w.exit().complete(new ExitStatus(code == CLD_EXITED ? status : 128 + status));
+    }
+
+    /** How many children are watched and not yet reaped. */
+    int watched() {
+        return waiting.size();
+    }
+
+    /**
+     * Stops the thread. Children still running are not reaped by it any more; their futures stay
+     * incomplete (the launcher is closed only after every child is gone, or at JVM exit).
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Memory one = new Memory(8);
+        one.setLong(0, 1);
+        C.write(wakeFd, one, 8);
+        try {
+            thread.join(2_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!thread.isAlive()) {
+            waiting.keySet().forEach(C::close);
+            C.close(wakeFd);
+            C.close(epfd);
+        }
+    }
+}
