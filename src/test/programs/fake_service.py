@@ -15,6 +15,13 @@ Serves HTTP on 127.0.0.1:PORT (argument --port, else $PORT) and misbehaves on re
                       processes at the lowest priority, so the server itself stays responsive
   --burn-cores N      how many cores --burn-file keeps busy (default 1)
   --grow-mb N         allocate N MiB of memory, one MiB every 100 ms, and keep it
+  --spew-mb N         write N MiB of output as fast as it can, from a thread, while serving
+  --close-stdout      close stdout and stderr once listening
+  --fork-grandchild   fork a copy of itself that sleeps for 10 minutes (a grandchild with the
+                      same command line, so --tag finds it)
+  --fork-on-term      on SIGTERM, fork such a sleeper and exit at once (a leader that leaves a
+                      process behind while it is being stopped)
+  --tag TEXT          ignored: a mark to find the process by its command line
 Standard library only; it stops on SIGTERM unless told otherwise.
 """
 import argparse
@@ -41,6 +48,11 @@ def main():
     ap.add_argument("--burn-file", default=None)
     ap.add_argument("--burn-cores", type=int, default=1)
     ap.add_argument("--grow-mb", type=int, default=0)
+    ap.add_argument("--spew-mb", type=int, default=0)
+    ap.add_argument("--close-stdout", action="store_true")
+    ap.add_argument("--fork-on-term", action="store_true")
+    ap.add_argument("--fork-grandchild", action="store_true")
+    ap.add_argument("--tag", default="")
     args = ap.parse_args()
 
     if args.pidfile:
@@ -86,9 +98,18 @@ def main():
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
-    if not args.ignore_term:
+    if args.fork_grandchild:
+        sleeper()
+    if args.fork_on_term:
+        signal.signal(signal.SIGTERM, lambda *a: (sleeper(), os._exit(0)))
+    elif not args.ignore_term:
         signal.signal(signal.SIGTERM, lambda *a: threading.Thread(target=server.shutdown).start())
     print("fake_service pid %d listening on %d" % (os.getpid(), args.port), flush=True)
+    if args.spew_mb:
+        threading.Thread(target=spew, args=(args.spew_mb,), daemon=True).start()
+    if args.close_stdout:
+        os.close(1)
+        os.close(2)
     server.serve_forever()
     server.server_close()
 
@@ -102,6 +123,24 @@ def burn(path, parent):
         else:
             time.sleep(0.1)
     os._exit(0)
+
+
+def sleeper():
+    """Forks a child that sleeps for 10 minutes, keeping this command line."""
+    if os.fork() == 0:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        time.sleep(600)
+        os._exit(0)
+
+
+def spew(mib):
+    line = (b"x" * 1023) + b"\n"
+    chunk = line * 1024
+    try:
+        for _ in range(mib):
+            os.write(1, chunk)
+    except OSError:
+        pass
 
 
 HELD = []

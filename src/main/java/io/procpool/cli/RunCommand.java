@@ -33,6 +33,14 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             description = "The pool configuration (HOCON, or JSON by its .json name). Default: ${DEFAULT-VALUE}.")
     Path config;
 
+    /**
+     * For {@code make build}: runs the pool until every instance is up, asks the admin API what a
+     * user would, then stops it and exits 0. Run under {@code -XX:ArchiveClassesAtExit}, it leaves
+     * the class-data archive that starts procpool about a second sooner (docs/operations.md).
+     */
+    @Option(names = "--cds-training", hidden = true)
+    boolean training;
+
     @Override
     public Integer call() {
         ProcessPool pool;
@@ -53,10 +61,13 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         Signals.onTermination(() -> onStopSignal(pool, signals.incrementAndGet()));
         Signals.onHangup(() -> reload(pool, "SIGHUP"));
         ConfigWatcher watcher = watch ? watch(pool) : null;
+        if (training) {
+            train(pool);
+        }
         pool.actorSystem().getWhenTerminated().toCompletableFuture().join();
         pool.close();
         closeQuietly(watcher);
-        if (signals.get() == 0) {
+        if (signals.get() == 0 && !training) {
             log.error("the actor system stopped on its own; see the errors above");
             return ExitCodes.FATAL;
         }
@@ -66,6 +77,35 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         }
         log.info("procpool stopped cleanly");
         return ExitCodes.OK;
+    }
+
+    private static void train(ProcessPool pool) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            io.procpool.PoolStatus status = pool.status().toCompletableFuture().join();
+            if (status.services().stream().flatMap(s -> s.instances().stream())
+                    .allMatch(i -> i.state() == io.procpool.InstanceState.HEALTHY || i.state() == io.procpool.InstanceState.RUNNING)) {
+                break;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        pool.adminAddress().ifPresent(a -> {
+            for (String path : new String[] {"/status", "/status?detail=true", "/backends", "/metrics"}) {
+                try (java.net.Socket s = new java.net.Socket(a.getAddress(), a.getPort())) {
+                    s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: procpool\r\nConnection: close\r\n\r\n")
+                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    s.getInputStream().readAllBytes();
+                } catch (IOException e) {
+                    log.debug("training request {}: {}", path, e.toString());
+                }
+            }
+        });
+        pool.closeAsync();
     }
 
     /** First signal: stop everything gracefully. Another one: SIGKILL what is left at once. */

@@ -65,7 +65,10 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
     /** Kept connections waiting for their next probe, by port. Prober thread only. */
     private final Map<Integer, Conn> idle = new HashMap<>();
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(16 * 1024);
-    private final Map<String, byte[]> requests = new ConcurrentHashMap<>();
+    private final Map<RequestKey, byte[]> requests = new ConcurrentHashMap<>();
+
+    private record RequestKey(int port, String path, boolean keepAlive) {
+    }
     private long nextIdleSweep;
     private volatile boolean closed;
 
@@ -148,8 +151,8 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
             return CompletableFuture.completedFuture(ProbeResult.ok(Duration.ZERO));
         }
         byte[] request = settings.type() == HealthSettings.Type.HTTP
-                ? requests.computeIfAbsent(port + " " + settings.keepAlive() + " " + settings.path(),
-                        k -> request(settings.path(), port, settings.keepAlive()))
+                ? requests.computeIfAbsent(new RequestKey(port, settings.path(), settings.keepAlive()),
+                        k -> request(k.path(), k.port(), k.keepAlive()))
                 : null;
         Probe p = new Probe(port, settings, request);
         if (closed) {

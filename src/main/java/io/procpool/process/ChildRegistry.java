@@ -45,6 +45,11 @@ final class ChildRegistry {
 
     void add(StateFile.Entry entry) {
         live.put(entry.pid(), entry);
+        try {
+            stateFile.append(entry);
+        } catch (IOException e) {
+            log.error("cannot append to the state journal of {}: {}", stateFile.path(), e.toString());
+        }
         scheduleWrite();
     }
 
@@ -65,12 +70,15 @@ final class ChildRegistry {
 
     /** Writes the file now, on the caller's thread (at startup and at close). */
     void writeNow() {
-        try {
-            List<StateFile.Entry> entries = live.values().stream()
-                    .sorted(Comparator.comparing(StateFile.Entry::service).thenComparingInt(StateFile.Entry::port)).toList();
-            stateFile.write(new StateFile.Content(ProcessHandle.current().pid(), entries));
-        } catch (IOException e) {
-            log.error("cannot write the state file {}: {}", stateFile.path(), e.toString());
+        // Under the state file's lock: a child appended to the journal meanwhile is in this snapshot.
+        synchronized (stateFile) {
+            try {
+                List<StateFile.Entry> entries = live.values().stream()
+                        .sorted(Comparator.comparing(StateFile.Entry::service).thenComparingInt(StateFile.Entry::port)).toList();
+                stateFile.write(new StateFile.Content(ProcessHandle.current().pid(), entries));
+            } catch (IOException e) {
+                log.error("cannot write the state file {}: {}", stateFile.path(), e.toString());
+            }
         }
     }
 
@@ -96,6 +104,7 @@ final class ChildRegistry {
             Thread.currentThread().interrupt();
         }
         writeNow();
+        stateFile.close();
         if (!live.isEmpty()) {
             return; // children still run: the backstop stays armed
         }

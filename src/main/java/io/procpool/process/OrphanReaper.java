@@ -42,9 +42,8 @@ public final class OrphanReaper {
             if (e.pid() <= 1) {
                 continue;
             }
-            Optional<ProcessHandle> handle = ProcessHandle.of(e.pid());
-            if (handle.isPresent()) {
-                Optional<Instant> started = handle.get().info().startInstant();
+            Optional<Instant> started = ProcessTable.startInstant(e.pid());
+            if (started.isPresent() && ProcessTable.alive(e.pid())) {
                 if (started.isEmpty() || e.startInstant() == null || !started.get().equals(e.startInstant())) {
                     log.debug("pid {} ({}:{}) now belongs to another process; leaving it alone", e.pid(), e.service(), e.port());
                     continue;

@@ -21,7 +21,7 @@ final class OsChildProcess implements ChildProcess {
     OsChildProcess(long pid, CompletableFuture<ExitStatus> exit, ChildRegistry registry) {
         this.pid = pid;
         this.registry = registry;
-        this.startTime = ProcessHandle.of(pid).flatMap(h -> h.info().startInstant());
+        this.startTime = ProcessTable.startInstant(pid);
         this.exit = exit;
         // The registry forgets a child only when its whole group is gone (see groupAlive), so a
         // manager killed while a group's remnants are still dying leaves a record behind.

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
 
 /**
  * Reads Linux's {@code /proc} for what {@code kill(2)} cannot tell: whether a process group
@@ -37,6 +39,65 @@ final class ProcessTable {
             return true; // cannot tell: assume the worst
         }
         return false;
+    }
+
+    /**
+     * When process {@code pid} started, from {@code /proc/PID/stat} and the boot time: one small
+     * read, where the JDK's {@code ProcessHandle.info()} reads four files. Recorded in the state
+     * file and compared with it by the next manager, so both sides must use this.
+     */
+    static Optional<Instant> startInstant(long pid) {
+        try {
+            String stat = Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", 21);
+            long ticks = Long.parseLong(f[19]);
+            return Optional.of(Instant.ofEpochMilli(BootTime.MILLIS + ticks * 1000 / BootTime.CLOCK_TICKS));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The boot time and the clock tick, read once. */
+    private static final class BootTime {
+        static final long MILLIS = read();
+        static final long CLOCK_TICKS = ticks();
+
+        private static long read() {
+            try {
+                for (String line : Files.readAllLines(PROC.resolve("stat"))) {
+                    if (line.startsWith("btime ")) {
+                        return Long.parseLong(line.substring(6).trim()) * 1000;
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // fall through
+            }
+            return 0;
+        }
+
+        private static long ticks() {
+            try {
+                long t = com.sun.jna.Native.load("c", SysConf.class).sysconf(2); // _SC_CLK_TCK
+                return t > 0 ? t : 100;
+            } catch (UnsatisfiedLinkError | RuntimeException e) {
+                return 100;
+            }
+        }
+    }
+
+    private interface SysConf extends com.sun.jna.Library {
+        long sysconf(int name);
+    }
+
+    /** True when process {@code pid} exists and is not a zombie. */
+    static boolean alive(long pid) {
+        try {
+            String stat = Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     static boolean isPid(String name) {

@@ -11,10 +11,16 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * The record of every child a manager has running, in {@code state-dir/procpool.state.json}, so
- * that the next manager on the same state dir can find and stop what a killed manager left
- * behind. Written atomically (temp file, then rename): a reader sees the old or the new file,
- * never half of one.
+ * The record of every child a manager has running, so that the next manager on the same state
+ * dir can find and stop what a killed manager left behind.
+ *
+ * <p>Two files. {@code procpool.state.json} is a snapshot, written atomically (temp file, then
+ * rename: a reader sees the old or the new one, never half of one) a little after changes, so
+ * bursts of them cost one write. {@code procpool.state.journal} gets one line per child the
+ * moment it is started (one append, no rename), and is emptied by the next snapshot. A child is
+ * so on record before its start has returned, whenever the manager is killed. Removals are only
+ * in snapshots: a stale entry is harmless, because a recorded child is stopped only if its pid
+ * still has the recorded start time.
  */
 public final class StateFile {
 
@@ -40,20 +46,56 @@ public final class StateFile {
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     private final Path file;
+    private final Path journalFile;
+    private java.nio.channels.FileChannel journal;
 
     public StateFile(Path stateDir) {
         this.file = stateDir.resolve("procpool.state.json");
+        this.journalFile = stateDir.resolve("procpool.state.journal");
     }
 
     public Path path() {
         return file;
     }
 
-    /** Replaces the file's content atomically. */
-    public void write(Content content) throws IOException {
+    /**
+     * Replaces the snapshot atomically and empties the journal. The caller takes the content
+     * while holding this object's lock, so no {@link #append} falls between the two.
+     */
+    public synchronized void write(Content content) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.write(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(content));
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        if (journal != null) {
+            journal.truncate(0);
+        } else {
+            Files.deleteIfExists(journalFile);
+        }
+    }
+
+    /** Records a started child at once: one line appended to the journal. */
+    public synchronized void append(Entry entry) throws IOException {
+        if (journal == null) {
+            journal = java.nio.channels.FileChannel.open(journalFile, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.APPEND);
+        }
+        byte[] line = JSON.writeValueAsBytes(entry);
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(line.length + 1).put(line).put((byte) '\n').flip();
+        while (buf.hasRemaining()) {
+            journal.write(buf);
+        }
+    }
+
+    /** Closes the journal (the files stay). */
+    public synchronized void close() {
+        if (journal != null) {
+            try {
+                journal.close();
+            } catch (IOException e) {
+                // nothing to do
+            }
+            journal = null;
+        }
     }
 
     /**
@@ -62,10 +104,26 @@ public final class StateFile {
      * @throws IOException when the file exists but cannot be read or parsed
      */
     public List<Entry> read() throws IOException {
-        if (!Files.exists(file)) {
-            return List.of();
+        java.util.Map<String, Entry> all = new java.util.LinkedHashMap<>();
+        if (Files.exists(file)) {
+            Content c = JSON.readValue(file.toFile(), Content.class);
+            if (c.children() != null) {
+                c.children().forEach(e -> all.put(e.pid() + "@" + e.startTime(), e));
+            }
         }
-        Content c = JSON.readValue(file.toFile(), Content.class);
-        return c.children() == null ? List.of() : c.children();
+        if (Files.exists(journalFile)) {
+            for (String line : Files.readAllLines(journalFile, java.nio.charset.StandardCharsets.UTF_8)) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                try {
+                    Entry e = JSON.readValue(line, Entry.class);
+                    all.putIfAbsent(e.pid() + "@" + e.startTime(), e);
+                } catch (IOException torn) {
+                    // the last line of a manager killed mid-append: nothing usable in it
+                }
+            }
+        }
+        return List.copyOf(all.values());
     }
 }

@@ -118,6 +118,11 @@ public final class PoolActor {
         INSTANCE
     }
 
+    /** Publish the status and the events of the transitions since the last publication. */
+    private enum Flush implements Command {
+        INSTANCE
+    }
+
     private static final Duration FIGURES_PUBLISH_INTERVAL = Duration.ofSeconds(1);
 
     private final ActorContext<Command> ctx;
@@ -131,6 +136,12 @@ public final class PoolActor {
     private final LoadWatch load = new LoadWatch();
     private final List<ActorRef<OpResult>> stopWaiters = new ArrayList<>();
     private int desired;
+    /** Events of transitions not yet published (they go out right after the status that includes them). */
+    private final List<Object> pendingEvents = new ArrayList<>();
+    /** A {@link Flush} is in the mailbox. */
+    private boolean flushPending;
+    /** Transitions happened since the last publication. */
+    private boolean dirty;
     private int desiredBeforeStop;
     private long spawns;
     private boolean stopRequested;
@@ -182,6 +193,7 @@ public final class PoolActor {
                 .onMessage(InstanceEvent.class, this::onInstanceEvent)
                 .onMessage(CooldownOver.class, this::onCooldownOver)
                 .onMessageEquals(PublishFigures.INSTANCE, this::onPublishFigures)
+                .onMessageEquals(Flush.INSTANCE, this::onFlush)
                 .onMessage(Scale.class, this::onScale)
                 .onMessage(Restart.class, this::onRestart)
                 .onMessage(StopService.class, this::onStopService)
@@ -198,6 +210,7 @@ public final class PoolActor {
     // STOPPING: every instance has been told to stop; nothing is restarted; stop when all are gone.
     private Behavior<Command> stopping() {
         if (slots.values().stream().allMatch(s -> s.ref == null)) {
+            publish();
             ctx.getLog().info("{}: stopped", service.name());
             return Behaviors.stopped();
         }
@@ -205,6 +218,7 @@ public final class PoolActor {
                 .onMessage(InstanceEvent.class, this::onInstanceEvent)
                 .onMessage(CooldownOver.class, m -> Behaviors.same())
                 .onMessageEquals(PublishFigures.INSTANCE, this::onPublishFigures)
+                .onMessageEquals(Flush.INSTANCE, this::onFlush)
                 .onMessage(Operation.class, this::rejectWhileStopping)
                 .onMessage(Usage.class, m -> Behaviors.same())
                 .onMessageEquals(ScalingTick.INSTANCE, Behaviors::same)
@@ -374,10 +388,33 @@ public final class PoolActor {
         slot.state = to;
         slot.reason = detail;
         logTransition(slot, from, to, pid, detail);
-        // Status first: whoever reacts to the event and asks for the status must find it there.
+        pendingEvents.add(new PoolEvent(Instant.now(), service.name(), slot.port, pid, from, to, detail));
+        publishSoon();
+    }
+
+    /**
+     * Publishes a transition: at once when the pool is quiet, coalesced in a burst. A status is
+     * every instance of the pool, so publishing each of 500 instances starting or stopping at once
+     * is quadratic work and garbage. The first transition publishes and sends the pool a
+     * {@link Flush}; transitions that arrive before the Flush comes up in the mailbox (the rest of
+     * the burst) only mark the status dirty, and go out together, status then events, with it.
+     */
+    private void publishSoon() {
+        if (flushPending) {
+            dirty = true;
+            return;
+        }
         publish();
-        ctx.getSystem().eventStream().tell(new EventStream.Publish<>(
-                new PoolEvent(Instant.now(), service.name(), slot.port, pid, from, to, detail)));
+        flushPending = true;
+        ctx.getSelf().tell(Flush.INSTANCE);
+    }
+
+    private Behavior<Command> onFlush() {
+        flushPending = false;
+        if (dirty) {
+            publish();
+        }
+        return Behaviors.same();
     }
 
     private static String delayText(RestartSettings r, int n) {
@@ -553,8 +590,7 @@ public final class PoolActor {
         String reason = String.format(java.util.Locale.ROOT, "%s %.3f per instance vs target %.3f for %s", metric.name(),
                 observed, target, window);
         ctx.getLog().info("{}: autoscaling {} -> {} instance(s): {}", service.name(), desired, to, reason);
-        ctx.getSystem().eventStream().tell(new EventStream.Publish<>(new ScalingEvent(Instant.now(), service.name(), desired,
-                to, metric.name(), observed, target, reason)));
+        pendingEvents.add(new ScalingEvent(Instant.now(), service.name(), desired, to, metric.name(), observed, target, reason));
         desired = to;
         desiredBeforeStop = to;
         load.resetScaling();
@@ -665,7 +701,12 @@ public final class PoolActor {
         return service.name();
     }
 
+    /**
+     * Publishes the status now, then the events of the transitions it includes: status first, so
+     * whoever reacts to an event and asks for the status finds the event's outcome there.
+     */
     void publish() {
+        dirty = false;
         List<InstanceStatus> instances = new ArrayList<>();
         for (Slot s : slots.values()) {
             if (s.assigned || s.ref != null || s.state != InstanceState.STOPPED) {
@@ -674,5 +715,9 @@ public final class PoolActor {
         }
         ServiceState state = ServiceState.of(desired, instances.stream().filter(i -> slots.get(i.port()).assigned).toList());
         listener.tell(new ServiceStatus(service.name(), state, desired, instances, service, roll.describe()));
+        for (Object event : pendingEvents) {
+            ctx.getSystem().eventStream().tell(new EventStream.Publish<>(event));
+        }
+        pendingEvents.clear();
     }
 }
