@@ -6,25 +6,38 @@ MVN_FLAGS  ?= -B --no-transfer-progress
 JAVA       ?= java
 CONFIG     ?= conf/pool.conf
 # A small footprint for a long-running supervisor (see docs/benchmarks.md for the figures).
-JAVA_OPTS  ?= -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k
+# C1 only, compiling after a twentieth of the usual calls (a restart path runs rarely, and an
+# interpreted one was a third of procpool's respawn time), a heap that grows and shrinks with use.
+JAVA_OPTS  ?= -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.05 -Xss512k \
+              -Xms16m -Xmx256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30
 ifeq ($(origin CC),default)
 CC         := gcc
 endif
 CFLAGS     ?= -O2 -Wall -Wextra -Werror
 
 JAR        := target/procpool.jar
+# Class-data sharing: the classes procpool loads, recorded by `make build` in a training run, so
+# it starts about a second sooner. A stale archive (after a rebuild by hand) is silently ignored.
+CDS        := target/procpool.jsa
+CDS_OPTS    = $$(test -f $(CDS) && echo "-XX:SharedArchiveFile=$(CDS) -Xlog:cds=off -Xlog:cds+dynamic=off")
 SOURCES    := pom.xml $(shell find src/main -type f 2>/dev/null)
 SAMPLES    := build/search.cgi build/auth.cgi
 
-.PHONY: help build run run-pool test smoke-test bench clean samples
+.PHONY: help build run run-pool test smoke-test bench chaos chaos-short clean samples
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-build: $(JAR) samples ## Build the runnable jar (target/procpool.jar) and the sample services
+build: $(JAR) samples $(CDS) ## Build the runnable jar (target/procpool.jar) and the sample services
 
 $(JAR): $(SOURCES)
 	$(MVN) $(MVN_FLAGS) -q -DskipTests package
+
+$(CDS): $(JAR) $(SAMPLES) conf/cds-training.conf
+	@rm -f $@
+	@$(JAVA) $(JAVA_OPTS) -XX:ArchiveClassesAtExit=$@ -Xlog:cds=off -Xlog:cds+dynamic=off -jar $(JAR) \
+		run --config conf/cds-training.conf --cds-training >/dev/null 2>&1 || \
+		{ rm -f $@; echo "make: no class-data archive (procpool starts without it)" >&2; }
 
 samples: $(SAMPLES) ## Build the C sample services into build/
 
@@ -33,7 +46,7 @@ build/%.cgi: samples/c/%.c samples/c/minihttp.c samples/c/minihttp.h
 	$(CC) $(CFLAGS) -o $@ $< samples/c/minihttp.c
 
 run: build ## Run the default pool (conf/pool.conf) in the foreground; Ctrl-C stops it
-	$(JAVA) $(JAVA_OPTS) -jar $(JAR) run --config $(CONFIG)
+	$(JAVA) $(JAVA_OPTS) $(CDS_OPTS) -jar $(JAR) run --config $(CONFIG)
 
 run-pool: run ## The same as `make run` (the name the original pool manager used)
 
@@ -45,9 +58,17 @@ test: samples ## Unit tests, the integration suite over real processes, then the
 smoke-test: build ## Start the default pool, check every service end to end, stop it, check nothing is left
 	python3 scripts/smoke_test.py --config $(CONFIG)
 
-bench: ## Benchmarks against supervisord and PM2 (not written yet)
-	@echo "make bench: the benchmark suite is not written yet (see the open benchmark issue)" >&2
-	@exit 1
+bench: build ## Benchmarks beside supervisord, PM2 and a C floor (installs them; ~20 min) -> docs/benchmarks.md
+	JAVA_OPTS="$(JAVA_OPTS)" python3 bench/bench.py $(BENCH_ARGS)
+	@/usr/bin/python3 -c "import matplotlib" 2>/dev/null || apt-get install -y -q --no-install-recommends \
+		python3-matplotlib >/dev/null || echo "make bench: no python3-matplotlib, the report has no charts" >&2
+	/usr/bin/python3 bench/report.py
+
+chaos: build ## Fault injection over real processes (~5 min) -> docs/reliability.md
+	JAVA_OPTS="$(JAVA_OPTS)" python3 bench/chaos.py --report
+
+chaos-short: build ## The short form of make chaos, which CI runs (~2 min)
+	JAVA_OPTS="$(JAVA_OPTS)" python3 bench/chaos.py --short
 
 clean: ## Remove build output and the default state dir
 	$(MVN) $(MVN_FLAGS) -q clean

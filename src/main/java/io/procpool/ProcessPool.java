@@ -203,8 +203,18 @@ public final class ProcessPool implements AutoCloseable {
             PoolSettings settings = PoolConfigLoader.fromConfig(config, source, baseDir);
             OsProcessLauncher os = null;
             if (launcher == null) {
-                os = OsProcessLauncher.open(settings.stateDir(), settings.longestStop(), PoolSupervisor.stopBudget(settings),
-                        settings.childrenDieWithManager());
+                try {
+                    os = OsProcessLauncher.open(settings.stateDir(), settings.longestStop(), PoolSupervisor.stopBudget(settings),
+                            settings.childrenDieWithManager());
+                } catch (OsProcessLauncher.StateDirLockedException e) {
+                    throw e;
+                } catch (IOException e) {
+                    String why = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                            : e.getClass().getSimpleName().replace("Exception", "").replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase(java.util.Locale.ROOT)
+                            + (e.getMessage() == null ? "" : ": " + e.getMessage());
+                    throw new IOException("cannot use the state dir " + settings.stateDir() + " (pool.state-dir in "
+                            + settings.source() + "): " + why, e);
+                }
             }
             NioHealthProbe prober = null;
             try {

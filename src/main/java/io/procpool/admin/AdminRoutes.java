@@ -236,6 +236,9 @@ public final class AdminRoutes extends AllDirectives {
     }
 
     private Route restart(String service, Optional<String> wait) {
+        if (wait.isPresent() && !wait.get().equals("false") && !wait.get().equals("true")) {
+            return error(StatusCodes.BAD_REQUEST, "wait must be true or false", "got '" + wait.get() + "'");
+        }
         if (wait.isPresent() && wait.get().equals("false")) {
             pool.tell(new PoolSupervisor.ForService(service, new PoolActor.Restart(system.ignoreRef())));
             return json(StatusCodes.ACCEPTED, StatusJson.JSON.createObjectNode().put("result", "accepted")

@@ -41,6 +41,7 @@ public final class AdminServer {
                 pekko.http.server.idle-timeout = 30s
                 pekko.http.server.request-timeout = 30s
                 pekko.http.server.server-header = procpool
+                pekko.http.server.parsing.error-handler = "io.procpool.admin.ParsingErrors"
                 """).withFallback(system.settings().config()));
         return Http.get(system).newServerAt(admin.host(), admin.port()).withSettings(settings).bind(routes.routes())
                 // Unbind in coordinated shutdown's service-unbind phase, before the children are stopped.

@@ -32,6 +32,8 @@ import java.util.Set;
 public final class PoolConfigLoader {
 
     static final Set<String> TOP_LEVEL_KEYS = Set.of("pool", "pekko");
+    /** Set on a configuration translated from the manifest shape: its errors then use its snake_case names. */
+    private static final String MANIFEST_MARK = "procpool-manifest-shape";
     static final Set<String> POOL_KEYS = Set.of("admin", "state-dir", "defaults", "services", "watch-config",
             "children-die-with-manager");
     static final Set<String> ADMIN_KEYS = Set.of("enabled", "host", "port", "token");
@@ -71,6 +73,7 @@ public final class PoolConfigLoader {
         if (!Files.isReadable(file)) {
             throw single(name, "cannot be read (permission denied)");
         }
+        checkUtf8(file, name);
         ConfigSyntax syntax = name.toLowerCase(Locale.ROOT).endsWith(".json") ? ConfigSyntax.JSON : ConfigSyntax.CONF;
         Config parsed;
         try {
@@ -80,8 +83,16 @@ public final class PoolConfigLoader {
             throw single(name, lineOf(e), "cannot be parsed: " + stripOrigin(e));
         }
         List<ConfigError> errors = new ArrayList<>();
+        if (!parsed.hasPath("pool") && !parsed.hasPath("pools") && TOP_LEVEL_KEYS.containsAll(parsed.root().keySet())) {
+            // (An unknown key instead, such as 'pol', gets its own error with a suggestion below.)
+            errors.add(new ConfigError(name, -1, null, "pool", "is missing: the file has no 'pool' section; a pool is "
+                    + "pool { services { NAME { command = \"...\", ports = [...] } } } (see conf/pool.conf)"));
+        }
         Config own = translateManifest(parsed, name, errors);
         for (String key : own.root().keySet()) {
+            if (key.equals(MANIFEST_MARK)) {
+                continue;
+            }
             if (!TOP_LEVEL_KEYS.contains(key)) {
                 String hint = Suggest.closest(key, TOP_LEVEL_KEYS).map(k -> " (did you mean '" + k + "'?)").orElse("");
                 errors.add(new ConfigError(name, own.root().get(key).origin().lineNumber(), null, key,
@@ -99,6 +110,41 @@ public final class PoolConfigLoader {
             return overrides.withFallback(own).withFallback(ConfigFactory.defaultReference(PoolConfigLoader.class.getClassLoader())).resolve();
         } catch (ConfigException e) {
             throw single(name, lineOf(e), "cannot be resolved: " + stripOrigin(e));
+        }
+    }
+
+    /**
+     * A configuration is UTF-8 (as HOCON and JSON say). The parser would read other bytes as
+     * replacement characters and run a command nobody wrote; this says where they are instead.
+     */
+    private static void checkUtf8(Path file, String name) throws InvalidConfigException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (java.io.IOException e) {
+            throw single(name, "cannot be read: " + e.getMessage());
+        }
+        java.nio.charset.CharsetDecoder decoder = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length + 1);
+        java.nio.charset.CoderResult r = decoder.decode(in, out, true);
+        if (r.isError()) {
+            int at = in.position();
+            int line = 1;
+            for (int i = 0; i < at; i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                }
+            }
+            throw single(name, line, "is not UTF-8 text: byte " + (at + 1) + " (0x"
+                    + String.format(Locale.ROOT, "%02x", bytes[at] & 0xff) + ") cannot be decoded; save the file as UTF-8");
+        }
+        for (byte b : bytes) {
+            if (b == 0) {
+                throw single(name, "is not a text file (it contains NUL bytes)");
+            }
         }
     }
 
@@ -145,10 +191,27 @@ public final class PoolConfigLoader {
             }
         }
         checkPorts(portsByService, admin, source, pool, errors);
+        if (Files.exists(stateDir) && !Files.isDirectory(stateDir)) {
+            pool.fail("state-dir", stateDir + " exists and is not a directory");
+        }
         if (!errors.isEmpty()) {
-            throw new InvalidConfigException(errors);
+            throw new InvalidConfigException(config.hasPath(MANIFEST_MARK) ? errors.stream().map(PoolConfigLoader::inManifestNames).toList()
+                    : errors);
         }
         return new PoolSettings(source, admin, stateDir, services, watchConfig, dieWithManager);
+    }
+
+    /** An error about a manifest, with the keys named as the manifest writes them (min_processes, not min-processes). */
+    private static ConfigError inManifestNames(ConfigError e) {
+        String message = e.message();
+        for (Set<String> keys : List.of(SERVICE_KEYS, HEALTH_KEYS, RESTART_KEYS)) {
+            for (String k : keys) {
+                if (k.contains("-")) {
+                    message = message.replace(k, k.replace('-', '_'));
+                }
+            }
+        }
+        return new ConfigError(e.file(), e.line(), e.service(), e.key() == null ? null : e.key().replace('-', '_'), message);
     }
 
     /** HOCON objects are unordered; services keep the order they were written in (status, logs). */
@@ -202,7 +265,7 @@ public final class PoolConfigLoader {
         FieldReader svc = new FieldReader(own.withFallback(defaults), source, name, "", errors);
         svc.rejectUnknownKeys(SERVICE_KEYS);
         boolean enabled = svc.bool("enabled");
-        List<String> command = readCommand(svc);
+        List<String> command = checkCommandLength(svc, readCommand(svc));
         List<Integer> ports = readPorts(svc);
         // Checked across services even when this one has other errors: report them all at once.
         portsByService.put(name, ports);
@@ -258,6 +321,11 @@ public final class PoolConfigLoader {
             }
             return words;
         }
+        if (v.valueType() != ConfigValueType.STRING) {
+            svc.fail("command", v, "must be a command line such as \"./build/search.cgi {port}\" or a list of words, not a "
+                    + v.valueType().name().toLowerCase(Locale.ROOT));
+            return List.of();
+        }
         String text = svc.string("command");
         try {
             return CommandLine.split(text);
@@ -265,6 +333,25 @@ public final class PoolConfigLoader {
             svc.fail("command", v, e.getMessage());
             return List.of();
         }
+    }
+
+    /** Linux refuses longer ones at exec time (PATH_MAX for the program, MAX_ARG_STRLEN for any word). */
+    private static final int MAX_PROGRAM = 4096;
+    private static final int MAX_WORD = 128 * 1024;
+
+    private static List<String> checkCommandLength(FieldReader svc, List<String> words) {
+        if (!words.isEmpty() && words.get(0).getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= MAX_PROGRAM) {
+            svc.fail("command", "names a program longer than the " + MAX_PROGRAM + " bytes a path may have");
+            return List.of();
+        }
+        for (String w : words) {
+            if (w.getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= MAX_WORD) {
+                svc.fail("command", "has a word of " + w.length() + " characters; Linux passes at most " + MAX_WORD
+                        + " bytes in one argument");
+                return List.of();
+            }
+        }
+        return words;
     }
 
     private static List<Integer> readPorts(FieldReader svc) {
@@ -455,7 +542,7 @@ public final class PoolConfigLoader {
                 out = out.withValue(ConfigUtil.joinPath(key), parsed.root().get(key));
             }
         }
-        return out;
+        return out.withValue(MANIFEST_MARK, com.typesafe.config.ConfigValueFactory.fromAnyRef(true));
     }
 
     private static InvalidConfigException single(String file, String message) {
@@ -479,6 +566,7 @@ public final class PoolConfigLoader {
                 msg = msg.substring(prefix.length());
             }
         }
-        return msg;
+        // "java.io.IOException: resource not found": the class name is for programmers.
+        return msg.replaceAll("(?:[a-z][a-z0-9_]*\\.)+[A-Z][A-Za-z0-9_]*(?:Exception|Error): ", "");
     }
 }

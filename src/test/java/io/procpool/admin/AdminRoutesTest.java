@@ -247,4 +247,35 @@ class AdminRoutesTest {
     void theIndexListsTheEndpoints() throws Exception {
         assertTrue(json(get("")).path("endpoints").toString().contains("GET /events"));
     }
+
+    /** Sends raw bytes (a request the JDK's client would refuse to write); the status line and the body. */
+    private String[] raw(String request) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", base.getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+            return new String[] {answer.substring(0, answer.indexOf("\r\n")), answer.substring(answer.indexOf("\r\n\r\n") + 4)};
+        }
+    }
+
+    @Test
+    void anUnknownMethodIsAClientErrorNotAServerError() throws Exception {
+        String[] answer = raw("BREW /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assertEquals("HTTP/1.1 405 Method Not Allowed", answer[0]);
+        assertEquals("method not allowed", StatusJson.JSON.readTree(answer[1]).path("error").asText());
+    }
+
+    @Test
+    void anUnknownHttpVersionIsABadRequest() throws Exception {
+        assertTrue(raw("GET /status HTTP/9.9\r\nHost: x\r\n\r\n")[0].startsWith("HTTP/1.1 400"));
+    }
+
+    @Test
+    void restartRejectsAWaitThatIsNeitherTrueNorFalse() throws Exception {
+        int before = operations.size();
+        HttpResponse<String> r = post("services/search/restart?wait=banana", TOKEN);
+        assertEquals(400, r.statusCode());
+        assertEquals("wait must be true or false", json(r).path("error").asText());
+        assertEquals(before, operations.size(), "nothing was restarted");
+    }
 }

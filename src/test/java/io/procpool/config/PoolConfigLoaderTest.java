@@ -132,9 +132,10 @@ class PoolConfigLoaderTest {
                 }}
                 """));
         assertEquals("auth", e.service());
-        assertEquals("min-procesess", e.key());
+        // Named as the manifest writes them, not as procpool's own files do.
+        assertEquals("min_procesess", e.key());
         assertEquals(3, e.line());
-        assertTrue(e.message().contains("did you mean 'min-processes'"), e.message());
+        assertTrue(e.message().contains("did you mean 'min_processes'"), e.message());
     }
 
     @Test
@@ -278,5 +279,39 @@ class PoolConfigLoaderTest {
     void noHealthPathMeansATcpProbe() throws Exception {
         assertEquals(HealthSettings.Type.TCP,
                 load("p.conf", "pool.services.a { command = a, ports = [1] }").services().get("a").health().type());
+    }
+
+    @Test
+    void aFileThatIsNotUtf8IsRejectedWithTheLineOfTheBadByte() throws Exception {
+        Path file = dir.resolve("latin1.conf");
+        Files.write(file, "pool.services.a {\n  command = \"caf\u00e9\"\n}\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> PoolConfigLoader.loadFile(file, dir));
+        ConfigError err = only(e.errors());
+        assertEquals(2, err.line());
+        assertTrue(err.render().contains("is not UTF-8 text") && err.render().contains("0xe9"), err.render());
+    }
+
+    @Test
+    void aFileWithoutAPoolSectionIsAnError() throws Exception {
+        ConfigError e = only(errors("empty.conf", "# nothing yet\n"));
+        assertEquals("pool", e.key());
+        assertTrue(e.render().contains("empty.conf") && e.render().contains("no 'pool' section"), e.render());
+    }
+
+    @Test
+    void aCommandThatIsANumberOrTooLongForLinuxIsAnError() throws Exception {
+        ConfigError number = only(errors("n.conf", "pool.services.a { command = 42, ports = [8000] }\n"));
+        assertEquals("command", number.key());
+        assertTrue(number.message().contains("not a number"), number.message());
+        ConfigError longName = only(errors("l.conf", "pool.services.a { command = \"" + "x".repeat(5000) + "\", ports = [8000] }\n"));
+        assertTrue(longName.message().contains("longer than the 4096 bytes"), longName.message());
+    }
+
+    @Test
+    void aBinaryFileIsNotAConfiguration() throws Exception {
+        Path file = dir.resolve("blob.conf");
+        Files.write(file, new byte[] {'p', 'o', 0, 1, 2});
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> PoolConfigLoader.loadFile(file, dir));
+        assertTrue(only(e.errors()).render().contains("not a text file"), e.errors().toString());
     }
 }
