@@ -50,8 +50,10 @@ final class OsChildProcess implements ChildProcess {
 
     @Override
     public void signal(Signal signal) {
-        if (!gone) {
-            Posix.killGroup(pid(), signal.number());
+        if (!gone && !Posix.killGroup(pid(), signal.number()) && !exit.isDone()) {
+            // No group yet: under ProcessBuilder the child is still on its way through setsid,
+            // so its group does not exist for a moment. The child itself does, and is not reaped.
+            Posix.kill(pid(), signal.number());
         }
     }
 
