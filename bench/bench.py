@@ -1,0 +1,776 @@
+#!/usr/bin/env python3
+"""procpool side by side with supervisord, PM2 and a C floor, on the C search sample.
+
+    python3 bench/bench.py [--rounds 3] [--idle 60] [--trials 30] [--only floor,procpool,...]
+
+Every system runs the same workload (build/search.cgi, one instance per port on 127.0.0.1) and
+is configured for immediate restart. The scenarios of docs/benchmarks.md run interleaved: each
+round runs every system in turn (in a rotated order), so slow drift of the machine spreads over
+all of them. Results go to bench/.work/results.json; bench/report.py turns them into
+docs/benchmarks.md and the charts.
+
+Only processes this script starts are signalled, by pid; every run is torn down in a finally
+block, also when a measurement fails.
+"""
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORK = os.path.join(ROOT, "bench", ".work")
+PEERS = os.path.join(ROOT, "bench", ".peers")
+SAMPLE = os.path.join(ROOT, "build", "search.cgi")
+FLOOR = os.path.join(WORK, "floor")
+JAR = os.path.join(ROOT, "target", "procpool.jar")
+FIRST_PORT = 21000
+ADMIN_PORT = 21999
+PM2_VERSION = "7.0.4"
+# The flags `make run` uses (the Makefile passes its JAVA_OPTS); these are the same, for running this script alone.
+JAVA_OPTS = os.environ.get("JAVA_OPTS", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.05 "
+                           "-Xss512k -Xms16m -Xmx256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30").split()
+SETTLE_S = 5  # after a cold start, before crash, hang and idle measurements: start-up work is not what they measure
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+# ---------------------------------------------------------------- /proc readings
+
+def proc_stat(pid):
+    """(state, ppid, utime+stime seconds) of pid, or None when it is gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            data = f.read()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    rest = data[data.rindex(")") + 2:].split()
+    return rest[0], int(rest[1]), (int(rest[11]) + int(rest[12])) / CLK_TCK
+
+
+def alive(pid):
+    """True while pid runs (a zombie has ended: it only waits to be reaped)."""
+    st = proc_stat(pid)
+    return st is not None and st[0] not in ("Z", "X")
+
+
+def rss_mb(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+    except FileNotFoundError:
+        return None
+    return None
+
+
+def threads_of(pid):
+    try:
+        return len(os.listdir("/proc/%d/task" % pid))
+    except FileNotFoundError:
+        return None
+
+
+def all_pids():
+    return [int(p) for p in os.listdir("/proc") if p.isdigit()]
+
+
+def descendants(root):
+    """Every live process below root (by parent links), found in one pass over /proc."""
+    children = {}
+    for pid in all_pids():
+        st = proc_stat(pid)
+        if st is not None:
+            children.setdefault(st[1], []).append(pid)
+    out, todo = [], [root]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def listeners(ports):
+    """{port: pid} of the processes listening on the given 127.0.0.1 ports."""
+    wanted = set(ports)
+    inodes = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    parts = line.split()
+                    if parts[3] != "0A":  # LISTEN
+                        continue
+                    port = int(parts[1].rsplit(":", 1)[1], 16)
+                    if port in wanted:
+                        inodes["socket:[%s]" % parts[9]] = port
+        except FileNotFoundError:
+            pass
+    found = {}
+    if not inodes:
+        return found
+    for pid in all_pids():
+        try:
+            fds = os.listdir("/proc/%d/fd" % pid)
+        except (FileNotFoundError, PermissionError):
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+            except OSError:
+                continue
+            if target in inodes:
+                found[inodes[target]] = pid
+    return found
+
+
+# ---------------------------------------------------------------- the network side
+
+def accepts(port, timeout=0.2):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        s.connect(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def serves(port, timeout=0.5):
+    """True when an HTTP GET on the port gets a status line back."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            s.sendall(b"GET /?q=health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            return s.recv(16).startswith(b"HTTP/1.")
+    except OSError:
+        return False
+
+
+def wait_accepting(ports, deadline_s):
+    """Seconds until every port accepts, polling each pending port in turn; None on timeout."""
+    start = time.monotonic()
+    pending = list(ports)
+    while pending:
+        pending = [p for p in pending if not accepts(p)]
+        if not pending:
+            break
+        if time.monotonic() - start > deadline_s:
+            return None
+        time.sleep(0.002)
+    return time.monotonic() - start
+
+
+def wait_ports_free(ports, deadline_s=30):
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        if not any(accepts(p, 0.05) for p in ports):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+# ---------------------------------------------------------------- the systems
+
+class Run:
+    """One running supervisor: the manager's pid, and how to stop and tear it down."""
+
+    def __init__(self, system, n, manager_pid, popen=None):
+        self.system, self.n, self.manager, self.popen = system, n, manager_pid, popen
+        self.ports = list(range(FIRST_PORT, FIRST_PORT + n))
+
+    def manager_alive(self):
+        if self.popen is not None:
+            return self.popen.poll() is None
+        return alive(self.manager)
+
+    def teardown(self):
+        """SIGKILL what is left of this run: the manager and everything below it, by pid."""
+        left = set(descendants(self.manager)) if self.manager else set()
+        left |= set(self.system.extra_pids(self))
+        for pid in [self.manager] + sorted(left):
+            if pid:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        if self.popen is not None:
+            try:
+                self.popen.wait(10)
+            except subprocess.TimeoutExpired:
+                pass
+        self.system.cleanup(self)
+
+
+class System:
+    name = "?"
+    probes = False
+
+    def available(self):
+        return True
+
+    def version(self):
+        return ""
+
+    def settings(self):
+        return ""
+
+    def start(self, n, **variant):
+        raise NotImplementedError
+
+    def extra_pids(self, run):
+        return []
+
+    def cleanup(self, run):
+        pass
+
+
+class Floor(System):
+    name = "floor"
+
+    def version(self):
+        return "bench/floor.c (fork/exec, sigwaitinfo, no backoff, output to /dev/null)"
+
+    def settings(self):
+        return "floor build/search.cgi FIRST_PORT N"
+
+    def start(self, n, **variant):
+        p = subprocess.Popen([FLOOR, SAMPLE, str(FIRST_PORT), str(n)], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return Run(self, n, p.pid, p)
+
+
+class Procpool(System):
+    """procpool as `make run` runs it, with immediate restarts (restart.min-backoff = 0)."""
+
+    def __init__(self, name="procpool", probe="http", interval="1s", threshold=3, timeout="1s", die_with_manager=False):
+        self.name, self.probe, self.interval, self.threshold = name, probe, interval, threshold
+        self.timeout, self.die_with_manager = timeout, die_with_manager
+        self.probes = probe != "none"
+
+    def version(self):
+        out = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True).stdout.strip()
+        return "procpool %s (commit %s) on %s; %s%s" % ("0.1.0-SNAPSHOT", commit or "?", out[0] if out else "java ?",
+                                                       " ".join(JAVA_OPTS), "; with the class-data archive of make build"
+                                                       if cds_opts() else "")
+
+    def config(self, n, state_dir):
+        ports = ", ".join(str(p) for p in range(FIRST_PORT, FIRST_PORT + n))
+        if self.probe == "none":
+            health = "health-check { type = none }"
+        else:
+            health = ('health-check { type = http, path = "/?q=health", interval = %s, failure-threshold = %d, '
+                      'timeout = %s }' % (self.interval, self.threshold, self.timeout))
+        return """pool {
+  admin { host = "127.0.0.1", port = %d }
+  state-dir = "%s"
+  children-die-with-manager = %s
+  services.search {
+    command = "%s {port}"
+    ports = [%s]
+    %s
+    restart { min-backoff = 0, max-restarts = 1000000 }
+    stop { timeout = 10s }
+  }
+}
+""" % (ADMIN_PORT, state_dir, "true" if self.die_with_manager else "false", SAMPLE, ports, health)
+
+    def settings(self):
+        return self.config(2, "STATE_DIR").replace("%d, %d" % (FIRST_PORT, FIRST_PORT + 1), "FIRST_PORT .. FIRST_PORT+N-1")
+
+    def start(self, n, **variant):
+        d = os.path.join(WORK, self.name)
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        conf = os.path.join(d, "pool.conf")
+        with open(conf, "w") as f:
+            f.write(self.config(n, os.path.join(d, "state")))
+        out = open(os.path.join(d, "procpool.out"), "w")
+        p = subprocess.Popen(["java"] + JAVA_OPTS + cds_opts() + ["-jar", JAR, "run", "--config", conf], cwd=ROOT,
+                             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        out.close()
+        return Run(self, n, p.pid, p)
+
+
+def cds_opts():
+    """The class-data archive `make build` records, as `make run` uses it."""
+    cds = os.path.join(ROOT, "target", "procpool.jsa")
+    return ["-XX:SharedArchiveFile=" + cds, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"] if os.path.exists(cds) else []
+
+
+class Supervisord(System):
+    name = "supervisord"
+
+    def home(self):
+        return os.path.join(PEERS, "supervisor")
+
+    def pythonpath(self):
+        return os.path.join(self.home(), "usr", "lib", "python3", "dist-packages")
+
+    def available(self):
+        return os.path.isdir(os.path.join(self.pythonpath(), "supervisor"))
+
+    def install(self):
+        """Unpacks Debian's supervisor package into bench/.peers, so the system's own service is
+        never installed, started or touched."""
+        if self.available():
+            return
+        os.makedirs(PEERS, exist_ok=True)
+        subprocess.run(["apt-get", "download", "supervisor"], cwd=PEERS, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deb = sorted(f for f in os.listdir(PEERS) if f.startswith("supervisor_") and f.endswith(".deb"))[-1]
+        subprocess.run(["dpkg-deb", "-x", os.path.join(PEERS, deb), self.home()], check=True)
+        if subprocess.run(["/usr/bin/python3", "-c", "import pkg_resources"], capture_output=True).returncode != 0:
+            subprocess.run(["apt-get", "install", "-y", "-q", "python3-pkg-resources"], check=True,
+                           stdout=subprocess.DEVNULL)
+
+    def env(self):
+        e = dict(os.environ)
+        e["PYTHONPATH"] = self.pythonpath()
+        return e
+
+    def version(self):
+        out = subprocess.run(["/usr/bin/python3", "-m", "supervisor.supervisord", "--version"], env=self.env(),
+                             capture_output=True, text=True)
+        py = subprocess.run(["/usr/bin/python3", "--version"], capture_output=True, text=True).stdout.strip()
+        return "supervisord %s (Debian package supervisor, unpacked into bench/.peers) on %s" % (out.stdout.strip(), py)
+
+    def config(self, n, d):
+        lines = ["[supervisord]", "nodaemon = true", "logfile = %s/supervisord.log" % d,
+                 "pidfile = %s/supervisord.pid" % d, "childlogdir = %s/logs" % d, "minfds = 8192", "minprocs = 2048",
+                 "", "[unix_http_server]", "file = %s/supervisor.sock" % d, "",
+                 "[rpcinterface:supervisor]",
+                 "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface", "",
+                 "[supervisorctl]", "serverurl = unix://%s/supervisor.sock" % d, ""]
+        for port in range(FIRST_PORT, FIRST_PORT + n):
+            lines += ["[program:search-%d]" % port, "command = %s %d" % (SAMPLE, port),
+                      "autostart = true", "autorestart = true", "startsecs = 0", "startretries = 1000000",
+                      "stopsignal = TERM", "stopwaitsecs = 10", "redirect_stderr = true",
+                      "stdout_logfile = %s/logs/search-%d.log" % (d, port), ""]
+        return "\n".join(lines)
+
+    def settings(self):
+        return "\n".join(self.config(1, "WORKDIR").splitlines()).replace(str(FIRST_PORT), "PORT")
+
+    def start(self, n, **variant):
+        d = os.path.join(WORK, self.name)
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(os.path.join(d, "logs"))
+        conf = os.path.join(d, "supervisord.conf")
+        with open(conf, "w") as f:
+            f.write(self.config(n, d))
+        p = subprocess.Popen(["/usr/bin/python3", "-m", "supervisor.supervisord", "-c", conf], cwd=d, env=self.env(),
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+        return Run(self, n, p.pid, p)
+
+
+class Pm2(System):
+    name = "pm2"
+
+    def prefix(self):
+        return os.path.join(PEERS, "pm2")
+
+    def bin(self):
+        return os.path.join(self.prefix(), "node_modules", ".bin", "pm2")
+
+    def available(self):
+        return os.path.exists(self.bin())
+
+    def install(self):
+        if self.available():
+            return
+        os.makedirs(self.prefix(), exist_ok=True)
+        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", self.prefix(), "pm2@" + PM2_VERSION],
+                       check=True, stdout=subprocess.DEVNULL)
+
+    def home(self):
+        return os.path.join(WORK, "pm2", "home")
+
+    def env(self):
+        e = dict(os.environ)
+        e["PM2_HOME"] = self.home()
+        e["PM2_DISABLE_VERSION_CHECK"] = "1"
+        return e
+
+    def version(self):
+        out = subprocess.run([self.bin(), "--version"], env=self.env(), capture_output=True, text=True)
+        node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+        self.kill_daemon()
+        return "PM2 %s (npm, own PM2_HOME) on Node.js %s" % (out.stdout.strip().splitlines()[-1], node)
+
+    def ecosystem(self, n, d):
+        apps = [{"name": "search-%d" % port, "script": SAMPLE, "args": [str(port)], "interpreter": "none",
+                 "exec_mode": "fork", "autorestart": True, "restart_delay": 0, "max_restarts": 1000000,
+                 "min_uptime": 0, "kill_timeout": 10000,
+                 "out_file": "%s/logs/search-%d.log" % (d, port), "error_file": "%s/logs/search-%d.log" % (d, port)}
+                for port in range(FIRST_PORT, FIRST_PORT + n)]
+        return {"apps": apps}
+
+    def settings(self):
+        return json.dumps(self.ecosystem(1, "WORKDIR")["apps"][0]).replace(str(FIRST_PORT), "PORT")
+
+    def pid_file(self):
+        return os.path.join(self.home(), "pm2.pid")
+
+    def daemon_pid(self):
+        try:
+            with open(self.pid_file()) as f:
+                return int(f.read().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def kill_daemon(self):
+        pid = self.daemon_pid()
+        if pid and alive(pid):
+            for c in descendants(pid):
+                os.kill(c, signal.SIGKILL)
+            os.kill(pid, signal.SIGKILL)
+
+    def start(self, n, **variant):
+        d = os.path.join(WORK, self.name)
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(os.path.join(d, "logs"))
+        eco = os.path.join(d, "ecosystem.json")
+        with open(eco, "w") as f:
+            json.dump(self.ecosystem(n, d), f)
+        # `pm2 start` launches the daemon and hands it the apps; the daemon is the supervisor.
+        cli = subprocess.Popen([self.bin(), "start", eco], cwd=d, env=self.env(), stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        end = time.monotonic() + 30
+        pid = None
+        while time.monotonic() < end and pid is None:
+            pid = self.daemon_pid()
+            if pid is None or not alive(pid):
+                pid = None
+                time.sleep(0.005)
+        run = Run(self, n, pid)
+        run.cli = cli
+        return run
+
+    def extra_pids(self, run):
+        cli = getattr(run, "cli", None)
+        if cli is not None and cli.poll() is None:
+            return [cli.pid]
+        return []
+
+    def cleanup(self, run):
+        cli = getattr(run, "cli", None)
+        if cli is not None:
+            try:
+                cli.wait(10)
+            except subprocess.TimeoutExpired:
+                cli.kill()
+
+
+# ---------------------------------------------------------------- the scenarios
+
+class Failed(Exception):
+    pass
+
+
+def start_and_wait(system, n):
+    """Cold start: from launching the supervisor to every port accepting."""
+    if not wait_ports_free(range(FIRST_PORT, FIRST_PORT + n)):
+        raise Failed("ports %d.. still in use before %s starts" % (FIRST_PORT, system.name))
+    t0 = time.monotonic()
+    run = system.start(n)
+    try:
+        if run.manager is None:
+            raise Failed("%s did not start" % system.name)
+        took = wait_accepting(run.ports, 120)
+        if took is None:
+            raise Failed("%s: not every port accepts after 120 s" % system.name)
+        return run, time.monotonic() - t0
+    except BaseException:
+        run.teardown()
+        raise
+
+
+def wait_dead(pid, deadline_s):
+    end = time.monotonic() + deadline_s
+    while alive(pid):
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.0001)
+    return True
+
+
+def crash_trial(run, port):
+    """SIGKILL the instance on port; seconds until the port accepts again, on a new pid."""
+    old = listeners([port]).get(port)
+    if old is None:
+        raise Failed("%s: nothing listens on %d" % (run.system.name, port))
+    t0 = time.monotonic()
+    os.kill(old, signal.SIGKILL)
+    # A zombie has closed its sockets: from here on, an accepted connection is a new process's.
+    if not wait_dead(old, 5):
+        raise Failed("pid %d survived SIGKILL" % old)
+    end = t0 + 30
+    while not accepts(port, 0.2):
+        if time.monotonic() > end:
+            raise Failed("%s: port %d not back within 30 s" % (run.system.name, port))
+        time.sleep(0.0001)
+    took = time.monotonic() - t0
+    new = listeners([port]).get(port)
+    if new is None or new == old:
+        raise Failed("%s: port %d answered without a new pid (%s)" % (run.system.name, port, new))
+    return took
+
+
+def hang_trial(run, port):
+    """SIGSTOP the instance on port; seconds until a new pid serves HTTP on it."""
+    old = listeners([port]).get(port)
+    if old is None:
+        raise Failed("nothing listens on %d" % port)
+    t0 = time.monotonic()
+    os.kill(old, signal.SIGSTOP)
+    try:
+        if not wait_dead(old, 60):
+            raise Failed("%s: a stopped instance was not replaced within 60 s" % run.system.name)
+        end = t0 + 60
+        while not serves(port, 0.5):
+            if time.monotonic() > end:
+                raise Failed("port %d does not serve again" % port)
+            time.sleep(0.0005)
+        return time.monotonic() - t0
+    finally:
+        if alive(old):
+            os.kill(old, signal.SIGCONT)
+
+
+def idle_cost(run, seconds, slices=6):
+    """CPU seconds of the manager over `seconds` idle (and per slice), its RSS and threads at the end."""
+    pid = run.manager
+    first = proc_stat(pid)[2]
+    per = []
+    last = first
+    for _ in range(slices):
+        time.sleep(seconds / slices)
+        now = proc_stat(pid)[2]
+        per.append(now - last)
+        last = now
+    return {"cpu_s": last - first, "cpu_slices": per, "rss_mb": rss_mb(pid), "threads": threads_of(pid),
+            "seconds": seconds}
+
+
+def stop_all(run, children):
+    """From SIGTERM to the manager: every port closed and every child gone; and the manager gone."""
+    t0 = time.monotonic()
+    os.kill(run.manager, signal.SIGTERM)
+    pending = set(children)
+    ports = list(run.ports)
+    t_children = None
+    t_manager = None
+    end = t0 + 120
+    while time.monotonic() < end and (t_children is None or t_manager is None):
+        if t_children is None:
+            pending = {p for p in pending if alive(p)}
+            if not pending:
+                ports = [p for p in ports if accepts(p, 0.05)]
+                if not ports:
+                    t_children = time.monotonic() - t0
+        if t_manager is None and not run.manager_alive():
+            t_manager = time.monotonic() - t0
+        time.sleep(0.001)
+    if t_children is None:
+        raise Failed("%s: %d children still alive 120 s after SIGTERM" % (run.system.name, len(pending)))
+    if t_manager is None:
+        raise Failed("%s: the manager still runs 120 s after SIGTERM" % run.system.name)
+    return t_children, t_manager
+
+
+def child_pids(run):
+    found = listeners(run.ports)
+    if len(found) != run.n:
+        raise Failed("%s: %d of %d ports have a listener" % (run.system.name, len(found), run.n))
+    return list(found.values())
+
+
+# ---------------------------------------------------------------- the run
+
+def machine():
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except FileNotFoundError:
+        pass
+    with open("/proc/meminfo") as f:
+        mem = int(f.readline().split()[1]) // 1024
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_mb": mem, "kernel": platform.release(),
+            "os": platform.platform(terse=True)}
+
+
+def percentile(xs, q):
+    xs = sorted(xs)
+    if not xs:
+        return None
+    k = (len(xs) - 1) * q
+    lo = int(k)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+def summary(xs):
+    if not xs:
+        return None
+    return {"n": len(xs), "p50": statistics.median(xs), "p95": percentile(xs, 0.95), "min": min(xs),
+            "max": max(xs), "all": xs}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds of cold start, crash and stop")
+    ap.add_argument("--trials", type=int, default=30, help="crash trials per system in all (N = 50)")
+    ap.add_argument("--hang-trials", type=int, default=6, help="hang trials of procpool in all")
+    ap.add_argument("--idle", type=float, default=60, help="seconds of the idle measurement")
+    ap.add_argument("--sizes", default="50,500")
+    ap.add_argument("--only", default="", help="comma-separated systems to run")
+    ap.add_argument("--out", default=os.path.join(WORK, "results.json"))
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+
+    os.makedirs(WORK, exist_ok=True)
+    if not os.path.exists(SAMPLE) or not os.path.exists(JAR):
+        sys.exit("build first: make build (needs %s and %s)" % (os.path.relpath(SAMPLE, ROOT), os.path.relpath(JAR, ROOT)))
+    subprocess.run(["gcc", "-O2", "-Wall", "-o", FLOOR, os.path.join(ROOT, "bench", "floor.c")], check=True)
+
+    procpool = Procpool()
+    systems = [Floor(), procpool, Supervisord(), Pm2()]
+    quiet = Procpool("procpool-noprobe", probe="none")
+    hang = Procpool("procpool-hang", probe="http", interval="500ms", threshold=3, timeout="400ms")
+    # The default children-die-with-manager = true costs one more exec (setpriv) per start.
+    pdeath = Procpool("procpool-pdeathsig", die_with_manager=True)
+    if args.only:
+        keep = set(args.only.split(","))
+        systems = [s for s in systems if s.name in keep]
+    for s in systems:
+        if hasattr(s, "install"):
+            log("installing %s if missing ..." % s.name)
+            s.install()
+
+    results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": machine(),
+               "args": vars(args), "systems": {}, "settings": {}, "java_opts": JAVA_OPTS, "settle_s": SETTLE_S}
+    extras = [quiet, hang, pdeath] if procpool in systems else []
+    for s in systems + extras:
+        results["systems"][s.name] = {"version": s.version()}
+        # Paths relative to the checkout: the report is published.
+        results["settings"][s.name] = s.settings().replace(ROOT + "/", "")
+    data = {s.name: {"cold": {n: [] for n in sizes}, "stop_children": {n: [] for n in sizes},
+                     "stop_manager": {n: [] for n in sizes}, "crash": [], "hang": [], "idle": {}}
+            for s in systems + [quiet, hang, pdeath]}
+
+    per_round = max(1, args.trials // args.rounds)
+    hang_per_round = max(1, args.hang_trials // args.rounds)
+    crash_n = 50 if 50 in sizes else sizes[0]
+    try:
+        for r in range(args.rounds):
+            order = systems[r % len(systems):] + systems[:r % len(systems)]
+            for s in order:
+                for n in sizes:
+                    log("round %d: %s, N = %d" % (r + 1, s.name, n))
+                    run, cold = start_and_wait(s, n)
+                    try:
+                        data[s.name]["cold"][n].append(cold)
+                        log("  cold start %.3f s" % cold)
+                        time.sleep(SETTLE_S)
+                        if n == crash_n:
+                            ports = run.ports
+                            for t in range(per_round):
+                                # a different instance each time, so no restart budget comes into play
+                                port = ports[(r * per_round + t) * 7 % len(ports)]
+                                took = crash_trial(run, port)
+                                data[s.name]["crash"].append(took)
+                                # let the new instance settle (and supervisord finish its bookkeeping)
+                                time.sleep(0.3)
+                            log("  crash to serving p50 %.1f ms" % (1000 * statistics.median(data[s.name]["crash"])))
+                        if r == 0 and args.idle > 0:
+                            data[s.name]["idle"][n] = idle_cost(run, args.idle)
+                            log("  idle: %.3f CPU s over %d s, RSS %.1f MB" % (
+                                data[s.name]["idle"][n]["cpu_s"], args.idle, data[s.name]["idle"][n]["rss_mb"]))
+                        children = child_pids(run)
+                        tc, tm = stop_all(run, children)
+                        data[s.name]["stop_children"][n].append(tc)
+                        data[s.name]["stop_manager"][n].append(tm)
+                        log("  stop: children gone %.3f s, manager gone %.3f s" % (tc, tm))
+                    finally:
+                        run.teardown()
+            if procpool in systems:
+                # procpool's own extras: probes off (idle cost), and hangs caught by probes.
+                if r == 0 and args.idle > 0:
+                    for n in sizes:
+                        log("round %d: %s, N = %d" % (r + 1, quiet.name, n))
+                        run, cold = start_and_wait(quiet, n)
+                        try:
+                            time.sleep(SETTLE_S)
+                            data[quiet.name]["idle"][n] = idle_cost(run, args.idle)
+                            log("  idle: %.3f CPU s, RSS %.1f MB" % (data[quiet.name]["idle"][n]["cpu_s"],
+                                                                    data[quiet.name]["idle"][n]["rss_mb"]))
+                            tc, tm = stop_all(run, child_pids(run))
+                        finally:
+                            run.teardown()
+                log("round %d: %s, N = %d" % (r + 1, pdeath.name, crash_n))
+                run, cold = start_and_wait(pdeath, crash_n)
+                try:
+                    time.sleep(SETTLE_S)
+                    for t in range(per_round):
+                        data[pdeath.name]["crash"].append(crash_trial(run, run.ports[(r * per_round + t) * 7 % len(run.ports)]))
+                        time.sleep(0.3)
+                    log("  crash to serving p50 %.1f ms" % (1000 * statistics.median(data[pdeath.name]["crash"])))
+                    stop_all(run, child_pids(run))
+                finally:
+                    run.teardown()
+                log("round %d: %s, N = %d" % (r + 1, hang.name, crash_n))
+                run, cold = start_and_wait(hang, crash_n)
+                try:
+                    time.sleep(SETTLE_S)
+                    for t in range(hang_per_round):
+                        port = run.ports[(r * hang_per_round + t) * 11 % len(run.ports)]
+                        data[hang.name]["hang"].append(hang_trial(run, port))
+                        time.sleep(0.5)
+                    log("  hang to serving p50 %.0f ms" % (1000 * statistics.median(data[hang.name]["hang"])))
+                    stop_all(run, child_pids(run))
+                finally:
+                    run.teardown()
+    finally:
+        for s in systems:
+            if isinstance(s, Pm2):
+                s.kill_daemon()
+
+    out = {}
+    for name, d in data.items():
+        out[name] = {
+            "cold": {str(n): summary(v) for n, v in d["cold"].items() if v},
+            "stop_children": {str(n): summary(v) for n, v in d["stop_children"].items() if v},
+            "stop_manager": {str(n): summary(v) for n, v in d["stop_manager"].items() if v},
+            "crash": summary(d["crash"]), "hang": summary(d["hang"]),
+            "idle": {str(n): v for n, v in d["idle"].items()},
+        }
+    results["results"] = out
+    results["args"]["out"] = os.path.relpath(args.out, ROOT)
+    with open(args.out, "w") as f:
+        json.dump(results, f, indent=1)
+    log("results: %s" % os.path.relpath(args.out, ROOT))
+
+
+if __name__ == "__main__":
+    main()
