@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * <p>{@code pool.children-die-with-manager} puts {@code setpriv --pdeathsig TERM} in front of
  * the command, so the kernel sends SIGTERM to a child whose manager died (SIGKILL, OOM killer).
  * Linux sends the parent-death signal when the <em>thread</em> that started a child ends, so all
- * starts happen on one dedicated thread that lives as long as the JVM (which also keeps
- * {@code fork/exec} off the actors' threads).
+ * starts then happen on one dedicated thread that lives as long as the JVM. Without it, a
+ * posix_spawn runs on the caller's thread (an instance actor's), since the hop to another thread
+ * cost more than the call itself; ProcessBuilder, which blocks longer, keeps the dedicated thread.
  *
  * <p>Owns the state dir: a lock keeps a second manager off it, the {@link StateFile} records
  * every live child, and {@link #open} first stops whatever an earlier, killed manager left there.
@@ -49,15 +50,18 @@ public final class OsProcessLauncher implements ProcessLauncher, AutoCloseable {
     private final FileLock lock;
     private final ChildRegistry registry;
     private final LogRotator rotator;
+    /** Starts children under ProcessBuilder (it blocks for milliseconds) or setpriv (its thread must live on). */
     private final ExecutorService starter;
+    /** Set by {@link #close}; guarded by {@link #prepared}. */
+    private boolean closed;
     /** What goes in front of every command: setsid (ProcessBuilder only) and setpriv (die-with-manager). */
     private final List<String> wrapper;
     /** Set when children are started with posix_spawn and reaped through pidfds. */
     private final PidReaper reaper;
     /**
      * Per launch spec (by identity: an instance keeps its spec across restarts): what can be
-     * worked out once (environment, program path, log dir, the posix_spawn call). Launcher thread
-     * only. Specs of instances that are gone linger until the map is cleared at its bound.
+     * worked out once (environment, program path, log dir, the posix_spawn call). Used under its
+     * own lock (posix_spawn on the caller's thread) or on the launcher thread only. Specs of instances that are gone linger until the map is cleared at its bound.
      */
     private final Map<LaunchSpec, Prepared> prepared = new java.util.IdentityHashMap<>();
     private static final int PREPARED_BOUND = 4096;
@@ -219,6 +223,23 @@ public final class OsProcessLauncher implements ProcessLauncher, AutoCloseable {
 
     @Override
     public CompletionStage<ChildProcess> launch(LaunchSpec spec) {
+        if (reaper != null && wrapper.isEmpty()) {
+            // posix_spawn returns as soon as the child exists (a few hundred microseconds), so it
+            // runs on the caller's thread: a hop to the launcher thread cost more than the call
+            // on the path from a crash to serving again. Not with setpriv --pdeathsig: the kernel
+            // would signal the children when the caller's thread ends, and dispatcher threads
+            // do end. ProcessBuilder blocks for longer.
+            synchronized (prepared) {
+                if (closed) {
+                    return CompletableFuture.failedFuture(new LaunchException("procpool is shutting down", false, null));
+                }
+                try {
+                    return CompletableFuture.completedFuture(start(spec));
+                } catch (RuntimeException e) {
+                    return CompletableFuture.failedFuture(e);
+                }
+            }
+        }
         try {
             return CompletableFuture.supplyAsync(() -> start(spec), starter);
         } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -316,6 +337,9 @@ public final class OsProcessLauncher implements ProcessLauncher, AutoCloseable {
      */
     @Override
     public void close() {
+        synchronized (prepared) {
+            closed = true;
+        }
         starter.shutdown();
         registry.close();
         if (reaper != null) {

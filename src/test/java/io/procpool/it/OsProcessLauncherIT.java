@@ -220,6 +220,13 @@ class OsProcessLauncherIT {
     }
 
     @Test
+    void aLaunchAfterCloseFailsAndStartsNothing() {
+        launcher.close();
+        var e = assertThrows(CompletionException.class, () -> launch(List.of("sleep", "30")));
+        assertTrue(e.getCause() instanceof LaunchException && e.getCause().getMessage().contains("shutting down"), e.toString());
+    }
+
+    @Test
     void aSecondManagerCannotTakeTheSameStateDir() {
         var e = assertThrows(OsProcessLauncher.StateDirLockedException.class,
                 () -> OsProcessLauncher.open(dir.resolve("state"), Duration.ofSeconds(1), Duration.ofSeconds(1)));
