@@ -169,8 +169,10 @@ public final class InstanceActor {
         LaunchSpec spec = new LaunchSpec(service.name(), port, service.commandFor(port), service.workingDir(),
                 service.envFor(port), env.logDir().resolve(service.name() + "-" + port + ".log"), service.log());
         String starting = "starting " + io.procpool.config.CommandLine.render(spec.command());
+        // Incarnations of this instance so far (setup runs once per incarnation, one at a time).
+        int[] incarnations = {0};
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new InstanceActor(ctx, timers, service, spec, starting, env, parent).start(env)));
+                new InstanceActor(ctx, timers, service, spec, starting, env, parent).start(env, ++incarnations[0] > 1)));
     }
 
     private InstanceActor(ActorContext<Command> ctx, TimerScheduler<Command> timers, ServiceSettings service,
@@ -188,13 +190,17 @@ public final class InstanceActor {
     }
 
     // (new incarnation) -> STARTING
-    private Behavior<Command> start(PoolEnvironment env) {
+    private Behavior<Command> start(PoolEnvironment env, boolean restarted) {
         report(InstanceState.STARTING, OptionalLong.empty(), Optional.empty(), starting);
         launch = env.launcher().launch(spec);
         ctx.pipeToSelf(launch, (child, error) -> error == null ? new Launched(child) : new LaunchFailed(unwrap(error)));
         // Pekko's backoff counts restarts "without a stable run" from the same moment; the parent
         // mirrors that count for its logs, so it is told when this incarnation has run that long.
-        timers.startSingleTimer(Tick.STABLE, service.restart().resetAfter());
+        // A first incarnation has no restart to forget: no timer (500 instances started together
+        // would otherwise all wake at once, reset-after later, to say nothing).
+        if (restarted) {
+            timers.startSingleTimer(Tick.STABLE, service.restart().resetAfter());
+        }
         return launching(null);
     }
 

@@ -23,6 +23,8 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -174,9 +176,19 @@ class InstanceActorTest {
     }
 
     @Test
-    void reportsAStableRunAfterResetAfter() {
+    void aRestartedIncarnationReportsAStableRunAfterResetAfter() {
         TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
-        ActorRef<InstanceActor.Command> instance = spawn(9301, "restart.reset-after = 10s", parent);
+        ActorRef<InstanceActor.Command> instance = testKit.spawn(Behaviors.supervise(InstanceActor.create(
+                        TestConfigs.service("command = \"srv {port}\", ports = [9301], health-check.type = none, restart.reset-after = 10s"),
+                        9301, new PoolEnvironment(launcher, probe, Path.of("logs")), parent.getRef()))
+                .onFailure(InstanceFailed.class, SupervisorStrategy.restart()));
+        expectState(parent, InstanceState.STARTING);
+        expectState(parent, InstanceState.RUNNING);
+        // The first incarnation has no restart to forget, and says nothing.
+        time.expectNoMessageFor(Duration.ofSeconds(11), parent);
+
+        launcher.startedOn(9301).get(0).exit(1);
+        expectState(parent, InstanceState.BACKOFF);
         expectState(parent, InstanceState.STARTING);
         expectState(parent, InstanceState.RUNNING);
         time.expectNoMessageFor(Duration.ofMillis(9900), parent);
