@@ -9,7 +9,7 @@ CONFIG     ?= conf/pool.conf
 # C1 only, compiling after a twentieth of the usual calls (a restart path runs rarely, and an
 # interpreted one was a third of procpool's respawn time), a heap that grows and shrinks with use.
 JAVA_OPTS  ?= -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.05 -Xss512k \
-              -Xms16m -Xmx256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30
+              -Xms48m -Xmx256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30
 ifeq ($(origin CC),default)
 CC         := gcc
 endif

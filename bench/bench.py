@@ -35,7 +35,7 @@ ADMIN_PORT = 21999
 PM2_VERSION = "7.0.4"
 # The flags `make run` uses (the Makefile passes its JAVA_OPTS); these are the same, for running this script alone.
 JAVA_OPTS = os.environ.get("JAVA_OPTS", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.05 "
-                           "-Xss512k -Xms16m -Xmx256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30").split()
+                           "-Xss512k -Xms48m -Xmx256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30").split()
 SETTLE_S = 5  # after a cold start, before crash, hang and idle measurements: start-up work is not what they measure
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")

@@ -40,7 +40,7 @@ SAMPLE = os.path.join(ROOT, "build", "search.cgi")
 FAKE = os.path.join(ROOT, "src", "test", "programs", "fake_service.py")
 WORK = os.path.join(ROOT, "bench", ".work", "chaos")
 JAVA_OPTS = os.environ.get("JAVA_OPTS", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.05 "
-                           "-Xss512k -Xms16m -Xmx256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30").split()
+                           "-Xss512k -Xms48m -Xmx256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30").split()
 TAG = "chaos-%d" % os.getpid()
 ADMIN = 23999
 
