@@ -511,6 +511,17 @@ def wait_dead(pid, deadline_s):
     return True
 
 
+def settled_run(system, n, measure):
+    """Starts n instances under system, lets them settle, measures, stops them (cleaning up whatever happens)."""
+    run, _ = start_and_wait(system, n)
+    try:
+        time.sleep(SETTLE_S)
+        measure(run)
+        stop_all(run, child_pids(run))
+    finally:
+        run.teardown()
+
+
 def crash_trial(run, port):
     """SIGKILL the instance on port; seconds until the port accepts again, on a new pid."""
     old = listeners([port]).get(port)
@@ -719,38 +730,30 @@ def main():
                 if r == 0 and args.idle > 0:
                     for n in sizes:
                         log("round %d: %s, N = %d" % (r + 1, quiet.name, n))
-                        run, cold = start_and_wait(quiet, n)
-                        try:
-                            time.sleep(SETTLE_S)
+
+                        def idle(run, n=n):
                             data[quiet.name]["idle"][n] = idle_cost(run, args.idle)
                             log("  idle: %.3f CPU s, RSS %.1f MB" % (data[quiet.name]["idle"][n]["cpu_s"],
                                                                     data[quiet.name]["idle"][n]["rss_mb"]))
-                            tc, tm = stop_all(run, child_pids(run))
-                        finally:
-                            run.teardown()
-                log("round %d: %s, N = %d" % (r + 1, pdeath.name, crash_n))
-                run, cold = start_and_wait(pdeath, crash_n)
-                try:
-                    time.sleep(SETTLE_S)
+
+                        settled_run(quiet, n, idle)
+                def crashes(run):
                     for t in range(per_round):
                         data[pdeath.name]["crash"].append(crash_trial(run, run.ports[(r * per_round + t) * 7 % len(run.ports)]))
                         time.sleep(0.3)
                     log("  crash to serving p50 %.1f ms" % (1000 * statistics.median(data[pdeath.name]["crash"])))
-                    stop_all(run, child_pids(run))
-                finally:
-                    run.teardown()
-                log("round %d: %s, N = %d" % (r + 1, hang.name, crash_n))
-                run, cold = start_and_wait(hang, crash_n)
-                try:
-                    time.sleep(SETTLE_S)
+
+                def hangs(run):
                     for t in range(hang_per_round):
                         port = run.ports[(r * hang_per_round + t) * 11 % len(run.ports)]
                         data[hang.name]["hang"].append(hang_trial(run, port))
                         time.sleep(0.5)
                     log("  hang to serving p50 %.0f ms" % (1000 * statistics.median(data[hang.name]["hang"])))
-                    stop_all(run, child_pids(run))
-                finally:
-                    run.teardown()
+
+                log("round %d: %s, N = %d" % (r + 1, pdeath.name, crash_n))
+                settled_run(pdeath, crash_n, crashes)
+                log("round %d: %s, N = %d" % (r + 1, hang.name, crash_n))
+                settled_run(hang, crash_n, hangs)
     finally:
         for s in systems:
             if isinstance(s, Pm2):
