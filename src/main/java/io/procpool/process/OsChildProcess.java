@@ -16,21 +16,25 @@ final class OsChildProcess implements ChildProcess {
     private volatile boolean gone;
 
     /**
+     * @param startTime when it started, read before anything could reap it
      * @param exit completes once the leader has exited and been reaped
+     * @param registry where the child is already recorded: a child that exits at once may
+     *                 complete {@code exit} before this constructor returns, and must be found
+     *                 there to be forgotten
      */
-    OsChildProcess(long pid, CompletableFuture<ExitStatus> exit, ChildRegistry registry) {
+    OsChildProcess(long pid, Optional<Instant> startTime, CompletableFuture<ExitStatus> exit, ChildRegistry registry) {
         this.pid = pid;
         this.registry = registry;
-        this.startTime = ProcessTable.startInstant(pid);
+        this.startTime = startTime;
         this.exit = exit;
         // The registry forgets a child only when its whole group is gone (see groupAlive), so a
         // manager killed while a group's remnants are still dying leaves a record behind.
         this.exit.thenRun(this::groupAlive);
     }
 
-    /** A child the JDK started and reaps. */
-    static OsChildProcess of(Process process, ChildRegistry registry) {
-        return new OsChildProcess(process.pid(), process.onExit().thenApply(p -> new ExitStatus(p.exitValue())), registry);
+    /** A child the JDK started and reaps (recorded in the registry already). */
+    static OsChildProcess of(Process process, Optional<Instant> startTime, ChildRegistry registry) {
+        return new OsChildProcess(process.pid(), startTime, process.onExit().thenApply(p -> new ExitStatus(p.exitValue())), registry);
     }
 
     @Override

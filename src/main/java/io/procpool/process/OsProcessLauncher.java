@@ -287,7 +287,8 @@ public final class OsProcessLauncher implements ProcessLauncher, AutoCloseable {
             throw new LaunchException("cannot create the log directory of " + spec.label() + ": " + e.getMessage(), true, e);
         }
         marker(spec, prep);
-        OsChildProcess child;
+        // Recorded before its exit can be learnt: a child that exits at once (a crash loop) is
+        // reaped within microseconds, and its removal from the registry must find it there.
         if (reaper != null) {
             int pid;
             try {
@@ -297,13 +298,19 @@ public final class OsProcessLauncher implements ProcessLauncher, AutoCloseable {
                 prepared.remove(spec);
                 throw e;
             }
-            child = new OsChildProcess(pid, reaper.watch(pid), registry);
-        } else {
-            child = OsChildProcess.of(startWithProcessBuilder(spec, prep), registry);
+            Optional<Instant> started = record(spec, pid);
+            return new OsChildProcess(pid, started, reaper.watch(pid), registry);
         }
-        registry.add(new StateFile.Entry(spec.service(), spec.port(), child.pid(),
-                child.startTime().map(Instant::toString).orElse(null), spec.command()));
-        return child;
+        Process process = startWithProcessBuilder(spec, prep);
+        return OsChildProcess.of(process, record(spec, process.pid()), registry);
+    }
+
+    /** Puts a new child in the registry and the state journal; when it started. */
+    private Optional<Instant> record(LaunchSpec spec, long pid) {
+        Optional<Instant> started = ProcessTable.startInstant(pid);
+        registry.add(new StateFile.Entry(spec.service(), spec.port(), pid, started.map(Instant::toString).orElse(null),
+                spec.command()));
+        return started;
     }
 
     private Process startWithProcessBuilder(LaunchSpec spec, Prepared prep) {

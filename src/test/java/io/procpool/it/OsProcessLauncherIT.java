@@ -220,6 +220,17 @@ class OsProcessLauncherIT {
     }
 
     @Test
+    void aChildThatExitsAtOnceIsForgotten() throws Exception {
+        // Reaped within microseconds of its start: its removal must not come before its record,
+        // or a crash loop leaves entries that a shutdown waits for in vain.
+        for (int i = 0; i < 50; i++) {
+            ChildProcess p = launch(List.of("true"));
+            assertEquals(0, p.onExit().toCompletableFuture().get(5, TimeUnit.SECONDS).code());
+        }
+        Await.until(Duration.ofSeconds(5), "no live children", () -> launcher.liveChildren() == 0);
+    }
+
+    @Test
     void aLaunchAfterCloseFailsAndStartsNothing() {
         launcher.close();
         var e = assertThrows(CompletionException.class, () -> launch(List.of("sleep", "30")));

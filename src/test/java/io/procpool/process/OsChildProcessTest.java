@@ -24,7 +24,7 @@ class OsChildProcessTest {
         Process sleeper = new ProcessBuilder("sleep", "30").start();
         try {
             assertFalse(Posix.groupExists(sleeper.pid()), "the child leads no group");
-            OsChildProcess child = OsChildProcess.of(sleeper, new ChildRegistry(new StateFile(dir), Duration.ZERO));
+            OsChildProcess child = OsChildProcess.of(sleeper, ProcessTable.startInstant(sleeper.pid()), new ChildRegistry(new StateFile(dir), Duration.ZERO));
             child.signal(Signal.TERM);
             ExitStatus exit = child.onExit().toCompletableFuture().get(5, TimeUnit.SECONDS);
             assertEquals(128 + 15, exit.code(), exit.describe());
