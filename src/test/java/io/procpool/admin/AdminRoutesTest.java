@@ -186,10 +186,19 @@ class AdminRoutesTest {
 
     @Test
     void hugeBodiesAreRefused() throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("services/search/restart"))
-                .header("Authorization", "Bearer " + TOKEN)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[1 << 20])).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(413, r.statusCode(), r.body());
+        // The head announces 1 MiB and the body is never sent: an answer to a body on its way could
+        // be destroyed by the reset of a server that closes with unread data, and the size declared
+        // is what the server must judge by.
+        try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("POST " + base.getPath() + "services/search/restart HTTP/1.1\r\n"
+                    + "Host: 127.0.0.1\r\nAuthorization: Bearer " + TOKEN + "\r\nContent-Length: " + (1 << 20) + "\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    java.nio.charset.StandardCharsets.US_ASCII));
+            String status = in.readLine();
+            assertTrue(status != null && status.startsWith("HTTP/1.1 413"), String.valueOf(status));
+        }
     }
 
     @Test
