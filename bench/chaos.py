@@ -187,14 +187,14 @@ class Pool:
         except (OSError, ValueError):
             return None
 
-    def instances(self):
+    def instances(self, skip=()):
         s = self.status()
         if not s:
             return []
-        return [i for svc in s["services"].values() for i in svc["instances"]]
+        return [i for name, svc in s["services"].items() if name not in skip for i in svc["instances"]]
 
-    def all_healthy(self, count):
-        inst = self.instances()
+    def all_healthy(self, count, skip=()):
+        inst = self.instances(skip)
         return len(inst) == count and all(i["state"] in ("HEALTHY", "RUNNING") for i in inst)
 
     def stop(self, timeout=60):
@@ -355,11 +355,13 @@ def hostile(short):
     mute     { command = "%s --close-stdout", ports = [22202] }
     spewer   { command = "%s --spew-mb %d", ports = [22203] }
     leaver   { command = "%s --fork-on-term", ports = [22204] }
+    quitter  { command = [sh, -c, "exit 3"], ports = [22205], health-check.type = none,
+               restart { min-backoff = 10ms, max-backoff = 20ms, max-restarts = 1000000 } }
   }
 """ % (fake, fake, fake, fake, spew_mb, fake)
     pool = Pool("hostile", body).start()
     try:
-        healthy = wait_until(60, lambda: pool.all_healthy(5))
+        healthy = wait_until(60, lambda: pool.all_healthy(5, skip=("quitter",)))
         check("hostile", "5 hostile services HEALTHY", "yes" if healthy else "no", "yes", healthy)
         logs = os.path.join(pool.dir, "state", "logs")
 
@@ -385,6 +387,8 @@ def hostile(short):
         leaver_left = [p for p in tagged() if b"--fork-on-term" in open("/proc/%d/cmdline" % p, "rb").read()]
         check("hostile", "a leader that forks as it is stopped: its group left behind", len(leaver_left), 0,
               not leaver_left)
+        quits = ((pool.status() or {}).get("services", {}).get("quitter", {}).get("instances") or [{}])[0].get("restarts", 0)
+        check("hostile", "a child that exits at once: restarts before the stop", quits, ">= 5", quits >= 5)
         t0 = time.monotonic()
         code = pool.stop(60)
         took = time.monotonic() - t0
@@ -728,8 +732,10 @@ def write_report(short, took):
               "Five services of `src/test/programs/fake_service.py`: one forks a long-lived grandchild, one ignores "
               "SIGTERM (stop.timeout 2s, then SIGKILL to the group), one closes stdout and stderr, one writes its "
               "output as fast as it can (log max-size 1 MiB, keep 2), and one forks a grandchild and exits the "
-              "moment it gets SIGTERM. The log cap is enforced by copytruncate after the file passes max-size, so "
-              "a fast writer overshoots by what it writes before the rotator acts."),
+              "moment it gets SIGTERM; beside them, a sixth exits the moment it starts (`sh -c 'exit 3'`, "
+              "restarted every 10 to 20 ms), so the stop also meets a crash loop. The log cap is enforced by "
+              "copytruncate after the file passes max-size, so a fast writer overshoots by what it writes before "
+              "the rotator acts."),
              ("configs", "4. Malformed and hostile configurations",
               "Wrong types, duplicate ports, huge numbers, unknown keys (typos), shell metacharacters, missing "
               "keys, bad service names, syntax errors, broken seed JSON, bad encodings, directories, missing files "
