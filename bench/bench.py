@@ -228,6 +228,13 @@ class System:
     def settings(self):
         return ""
 
+    def fresh_dir(self, logs=False):
+        """This system's working directory under bench/.work, emptied (with a logs folder if asked)."""
+        d = os.path.join(WORK, self.name)
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(os.path.join(d, "logs") if logs else d)
+        return d
+
     def start(self, n, **variant):
         raise NotImplementedError
 
@@ -294,9 +301,7 @@ class Procpool(System):
         return self.config(2, "STATE_DIR").replace("%d, %d" % (FIRST_PORT, FIRST_PORT + 1), "FIRST_PORT .. FIRST_PORT+N-1")
 
     def start(self, n, **variant):
-        d = os.path.join(WORK, self.name)
-        shutil.rmtree(d, ignore_errors=True)
-        os.makedirs(d)
+        d = self.fresh_dir()
         conf = os.path.join(d, "pool.conf")
         with open(conf, "w") as f:
             f.write(self.config(n, os.path.join(d, "state")))
@@ -368,9 +373,7 @@ class Supervisord(System):
         return "\n".join(self.config(1, "WORKDIR").splitlines()).replace(str(FIRST_PORT), "PORT")
 
     def start(self, n, **variant):
-        d = os.path.join(WORK, self.name)
-        shutil.rmtree(d, ignore_errors=True)
-        os.makedirs(os.path.join(d, "logs"))
+        d = self.fresh_dir(logs=True)
         conf = os.path.join(d, "supervisord.conf")
         with open(conf, "w") as f:
             f.write(self.config(n, d))
@@ -443,9 +446,7 @@ class Pm2(System):
             os.kill(pid, signal.SIGKILL)
 
     def start(self, n, **variant):
-        d = os.path.join(WORK, self.name)
-        shutil.rmtree(d, ignore_errors=True)
-        os.makedirs(os.path.join(d, "logs"))
+        d = self.fresh_dir(logs=True)
         eco = os.path.join(d, "ecosystem.json")
         with open(eco, "w") as f:
             json.dump(self.ecosystem(n, d), f)
