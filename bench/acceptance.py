@@ -13,18 +13,17 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-JAR = os.path.join(ROOT, "target", "procpool.jar")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
+from proctools import ROOT, JAR, accepts, alive, java_opts, stat_fields, status_field  # noqa: E402
 SEARCH = os.path.join(ROOT, "build", "search.cgi")
 FAKE = os.path.join(ROOT, "src", "test", "programs", "fake_service.py")
-JAVA_OPTS = ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k"]
+JAVA_OPTS = java_opts()
 
 results = []
 
@@ -54,14 +53,6 @@ def wait_for(what, deadline_s, probe, interval=0.005):
         if time.monotonic() - t0 > deadline_s:
             raise TimeoutError("not within %.1fs: %s" % (deadline_s, what))
         time.sleep(interval)
-
-
-def alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().split(") ")[1][0] != "Z"
-    except (OSError, IndexError):
-        return False
 
 
 class Manager:
@@ -114,13 +105,9 @@ class Manager:
         members = set()
         for entry in os.listdir("/proc"):
             if entry.isdigit():
-                try:
-                    with open("/proc/%s/stat" % entry) as f:
-                        fields = f.read().rsplit(") ", 1)[1].split()
-                    if int(fields[2]) in pgids and fields[0] != "Z":
-                        members.add(int(entry))
-                except (OSError, IndexError, ValueError):
-                    pass
+                fields = stat_fields(int(entry))
+                if fields is not None and int(fields[2]) in pgids and fields[0] != "Z":
+                    members.add(int(entry))
         return members
 
     def kill_everything(self, extra_pids=()):
@@ -148,7 +135,7 @@ def serving_pid(port):
 def core(workdir):
     ports = iter(range(21000, 21100))
     m = Manager(workdir, 21999)
-    a, b, crash, steady = next(ports), next(ports), next(ports), next(ports)
+    a, b, steady = next(ports), next(ports), next(ports)
     grandchild_file = os.path.join(workdir, "gc.pid")
     m.write("""
   services {
@@ -279,14 +266,6 @@ def core(workdir):
             m.proc.send_signal(signal.SIGTERM)
             m.proc.wait(timeout=20)
         m.kill_everything()
-
-
-def accepts(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
 
 
 def health(workdir):
@@ -638,17 +617,6 @@ def samples(workdir):
         server.wait()
 
 
-def rss_mib(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return 0.0
-
-
 def scaling(workdir):
     import threading
     probe = 'health-check { path = "/h", interval = 500ms }'
@@ -681,7 +649,7 @@ def scaling(workdir):
         wait_for("all HEALTHY", 40, lambda: all(ready(n) for n in ("keep", "gone", "change", "roll")) and len(ready("roll")) == 2)
         # The memory hog: replaced within for + 3 s of crossing the limit.
         hog = wait_for("mem runs", 10, lambda: pid("mem", mem1))[0]
-        wait_for("mem over 50MiB", 30, lambda: rss_mib(hog) > 50, interval=0.02)
+        wait_for("mem over 50MiB", 30, lambda: float((status_field(hog, "VmRSS") or "0").split()[0]) / 1024 > 50, interval=0.02)
         t_over = time.monotonic()
         wait_for("mem replaced", 15, lambda: any(i["pid"] not in (None, hog) and i["state"] == "HEALTHY"
                                                    for i in ready("mem")), interval=0.05)

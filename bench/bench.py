@@ -24,21 +24,18 @@ import subprocess
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
+from proctools import ROOT, JAR, accepts, alive, cds_opts, java_opts, stat_fields, status_field  # noqa: E402
 WORK = os.path.join(ROOT, "bench", ".work")
 PEERS = os.path.join(ROOT, "bench", ".peers")
 SAMPLE = os.path.join(ROOT, "build", "search.cgi")
 FLOOR = os.path.join(WORK, "floor")
-JAR = os.path.join(ROOT, "target", "procpool.jar")
 FIRST_PORT = 21000
 ADMIN_PORT = 21999
 PM2_VERSION = "7.0.4"
-# The flags `make run` uses (the Makefile passes its JAVA_OPTS); these are the same, for running this script alone.
-JAVA_OPTS = os.environ.get("JAVA_OPTS", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.05 "
-                           "-Xss512k -Xms48m -Xmx256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30").split()
+JAVA_OPTS = java_opts()
 SETTLE_S = 5  # after a cold start, before crash, hang and idle measurements: start-up work is not what they measure
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def log(msg):
@@ -49,30 +46,13 @@ def log(msg):
 
 def proc_stat(pid):
     """(state, ppid, utime+stime seconds) of pid, or None when it is gone."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            data = f.read()
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    rest = data[data.rindex(")") + 2:].split()
-    return rest[0], int(rest[1]), (int(rest[11]) + int(rest[12])) / CLK_TCK
-
-
-def alive(pid):
-    """True while pid runs (a zombie has ended: it only waits to be reaped)."""
-    st = proc_stat(pid)
-    return st is not None and st[0] not in ("Z", "X")
+    st = stat_fields(pid)
+    return None if st is None else (st[0], int(st[1]), (int(st[11]) + int(st[12])) / CLK_TCK)
 
 
 def rss_mb(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024.0
-    except FileNotFoundError:
-        return None
-    return None
+    rss = status_field(pid, "VmRSS")
+    return None if rss is None else int(rss.split()[0]) / 1024.0
 
 
 def threads_of(pid):
@@ -137,18 +117,6 @@ def listeners(ports):
 
 
 # ---------------------------------------------------------------- the network side
-
-def accepts(port, timeout=0.2):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    try:
-        s.connect(("127.0.0.1", port))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
-
 
 def serves(port, timeout=0.5):
     """True when an HTTP GET on the port gets a status line back."""
@@ -310,12 +278,6 @@ class Procpool(System):
                              stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         out.close()
         return Run(self, n, p.pid, p)
-
-
-def cds_opts():
-    """The class-data archive `make build` records, as `make run` uses it."""
-    cds = os.path.join(ROOT, "target", "procpool.jsa")
-    return ["-XX:SharedArchiveFile=" + cds, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"] if os.path.exists(cds) else []
 
 
 class Supervisord(System):

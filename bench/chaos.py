@@ -34,13 +34,12 @@ import time
 import urllib.error
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-JAR = os.path.join(ROOT, "target", "procpool.jar")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
+from proctools import ROOT, JAR, alive, cds_opts, java_opts, stat_fields, status_field  # noqa: E402
 SAMPLE = os.path.join(ROOT, "build", "search.cgi")
 FAKE = os.path.join(ROOT, "src", "test", "programs", "fake_service.py")
 WORK = os.path.join(ROOT, "bench", ".work", "chaos")
-JAVA_OPTS = os.environ.get("JAVA_OPTS", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.05 "
-                           "-Xss512k -Xms48m -Xmx256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30").split()
+JAVA_OPTS = java_opts()
 TAG = "chaos-%d" % os.getpid()
 ADMIN = 23999
 
@@ -53,30 +52,6 @@ def check(part, name, measured, target, ok):
 
 
 # ---------------------------------------------------------------- processes, from outside
-
-def proc_field(pid, name):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith(name + ":"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        return None
-    return None
-
-
-def alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(") ", 1)[1][0] not in "ZX"
-    except (OSError, IndexError):
-        return False
-
-
-def stat(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        return f.read().rsplit(") ", 1)[1].split()
-
 
 def tagged(tag=TAG):
     """Live processes whose command line carries tag (ours, and what they forked without exec)."""
@@ -97,12 +72,9 @@ def zombies_of(ppid):
     out = []
     for p in os.listdir("/proc"):
         if p.isdigit():
-            try:
-                s = stat(int(p))
-                if s[0] == "Z" and int(s[1]) == ppid:
-                    out.append(int(p))
-            except (OSError, IndexError):
-                pass
+            s = stat_fields(int(p))
+            if s is not None and s[0] == "Z" and int(s[1]) == ppid:
+                out.append(int(p))
     return out
 
 
@@ -133,11 +105,11 @@ def footprint(pid):
     that is open for a moment is not a leak, and a leak shows in every reading."""
     threads, fds = [], []
     for _ in range(20):
-        threads.append(int(proc_field(pid, "Threads")))
+        threads.append(int(status_field(pid, "Threads")))
         fds.append(len(os.listdir("/proc/%d/fd" % pid)))
         time.sleep(0.1)
     return {"threads": min(threads), "fds": min(fds), "heap_kb": heap_after_gc_kb(pid),
-            "rss_mb": int(proc_field(pid, "VmRSS").split()[0]) / 1024}
+            "rss_mb": int(status_field(pid, "VmRSS").split()[0]) / 1024}
 
 
 def wait_until(deadline_s, probe, interval=0.05):
@@ -151,12 +123,6 @@ def wait_until(deadline_s, probe, interval=0.05):
 
 
 # ---------------------------------------------------------------- a procpool run
-
-def cds_opts():
-    """The class-data archive of `make build`, as `make run` uses it."""
-    cds = os.path.join(ROOT, "target", "procpool.jsa")
-    return ["-XX:SharedArchiveFile=" + cds, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"] if os.path.exists(cds) else []
-
 
 class Pool:
     def __init__(self, name, body, admin=ADMIN):

@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,7 +19,7 @@ import time
 import urllib.error
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from proctools import ROOT, accepts, alive  # a module beside this script
 
 # One real request per sample service and what its answer must contain.
 REAL_REQUESTS = {
@@ -47,22 +46,6 @@ def get(url, timeout=2.0):
         return e.code, e.read().decode()
     except OSError as e:
         return None, str(e)
-
-
-def port_open(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.3):
-            return True
-    except OSError:
-        return False
-
-
-def alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(") ", 1)[1][0] not in "ZX"
-    except (OSError, IndexError):
-        return False
 
 
 def main():
@@ -145,7 +128,7 @@ def main():
                 manager.wait()
         left = sorted(p for p in pids if alive(p))
         report(not left, "no instance left running", "still alive: %s" % left)
-        busy = sorted(p for p in ports if port_open(p))
+        busy = sorted(p for p in ports if accepts(p, 0.3))
         report(not busy, "every service port closed", "still listening: %s" % busy)
         log.close()
         if failures:

@@ -1,0 +1,59 @@
+"""What the repository's scripts (smoke test, acceptance, benchmarks, chaos) read about processes
+and ports from outside, and how they start procpool's JVM: one copy for all of them."""
+
+import os
+import socket
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+JAR = os.path.join(ROOT, "target", "procpool.jar")
+# The flags of `make run` (the Makefile passes its JAVA_OPTS); the same, for running a script alone.
+DEFAULT_JAVA_OPTS = ("-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.05 -Xss512k "
+                     "-Xms48m -Xmx256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30")
+
+
+def java_opts():
+    """The JVM flags procpool runs with: $JAVA_OPTS, else those of `make run`."""
+    return os.environ.get("JAVA_OPTS", DEFAULT_JAVA_OPTS).split()
+
+
+def cds_opts():
+    """The class-data archive `make build` records, used as `make run` uses it (nothing when absent)."""
+    cds = os.path.join(ROOT, "target", "procpool.jsa")
+    return ["-XX:SharedArchiveFile=" + cds, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"] if os.path.exists(cds) else []
+
+
+def stat_fields(pid):
+    """The fields of /proc/PID/stat after the command name (state first), or None when pid is gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            data = f.read()
+    except OSError:
+        return None
+    return data[data.rindex(")") + 2:].split()
+
+
+def alive(pid):
+    """True while pid runs (a zombie has ended: it only waits to be reaped)."""
+    st = stat_fields(pid)
+    return st is not None and st[0] not in ("Z", "X")
+
+
+def status_field(pid, name):
+    """A field of /proc/PID/status as text (such as VmRSS or Threads), or None."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith(name + ":"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        return None
+    return None
+
+
+def accepts(port, timeout=0.2):
+    """True when a TCP connection to 127.0.0.1:port is accepted."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout):
+            return True
+    except OSError:
+        return False
