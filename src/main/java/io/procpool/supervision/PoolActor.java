@@ -614,6 +614,7 @@ public final class PoolActor {
         for (Slot slot : List.copyOf(slots.values())) {
             if (!next.ports().contains(slot.port)) {
                 slot.assigned = false;
+                roll.forget(slot.port);
                 timers.cancel(new CooldownOver(slot.port));
                 stopInstance(slot, "port " + slot.port + " was removed from the configuration");
             }

@@ -102,6 +102,11 @@ final class Roll {
         return Optional.of(why + ": " + replaced + " of " + total + " replaced" + step);
     }
 
+    /** A port that left the configuration: a roll still to reach it has nothing there to replace. */
+    void forget(int port) {
+        remaining.remove(port);
+    }
+
     /** Ends the roll early (the service is being stopped), telling the waiters. */
     void abort(String why) {
         if (active) {

@@ -161,6 +161,26 @@ class PoolActorScalingTest {
         assertEquals(List.of("srv", "--v2"), launcher.latestOn(4402).spec().command());
     }
 
+    @Test
+    void aPortRemovedWhileARollingRestartStillHasToReachItIsLeftOutOfTheRoll() {
+        TestProbe<ServiceStatus> status = start("command = srv, ports = [4501, 4502, 4503], min-processes = 3");
+        StatusProbe.await(status, s -> s.ready().size() == 3);
+        TestProbe<OpResult> restarted = testKit.createTestProbe();
+        pool.tell(new PoolActor.Restart(restarted.getRef()));
+        // The roll restarts 4501 first (no spare port); 4503 leaves the configuration meanwhile.
+        ServiceSettings next = TestConfigs.service("health-check.type = none\ncommand = srv, ports = [4501, 4502], min-processes = 2");
+        TestProbe<OpResult> reply = testKit.createTestProbe();
+        pool.tell(new PoolActor.Reconfigure(next, reply.getRef()));
+        assertEquals("svc: adjusted in place", reply.receiveMessage().message());
+        OpResult done = restarted.receiveMessage(java.time.Duration.ofSeconds(10));
+        assertTrue(done.ok(), done.message());
+        assertEquals(2, launcher.startedOn(4501).size());
+        assertEquals(2, launcher.startedOn(4502).size());
+        assertEquals(1, launcher.startedOn(4503).size(), "the removed port is not restarted");
+        ServiceStatus after = StatusProbe.await(status, s -> s.operation().isEmpty() && s.ready().size() == 2);
+        assertEquals(List.of(4501, 4502), after.instances().stream().map(i -> i.port()).toList());
+    }
+
     private byte[] scrape() {
         try {
             return metrics.scrape();
