@@ -69,7 +69,7 @@ public final class OsProcessLauncher implements ProcessLauncher, AutoCloseable {
     /**
      * @param spawn the posix_spawn call, ready to go; null with ProcessBuilder
      */
-    private record Prepared(Path program, List<String> argv, Map<String, String> env, PosixSpawn.Template spawn,
+    private record Prepared(List<String> argv, Map<String, String> env, PosixSpawn.Template spawn,
                             String marker) {
     }
 
@@ -256,7 +256,6 @@ public final class OsProcessLauncher implements ProcessLauncher, AutoCloseable {
             List<String> argv = new ArrayList<>(wrapper);
             argv.add(program.toString());
             argv.addAll(spec.command().subList(1, spec.command().size()));
-            Files.createDirectories(spec.logFile().toAbsolutePath().getParent());
             PosixSpawn.Template template = null;
             if (reaper != null) {
                 // Without a wrapper, argv[0] is the command as written, as a shell would pass it;
@@ -268,14 +267,19 @@ public final class OsProcessLauncher implements ProcessLauncher, AutoCloseable {
                 template = PosixSpawn.template(wrapper.isEmpty() ? program : Path.of(wrapper.get(0)), nativeArgv, env,
                         spec.workingDir(), spec.logFile());
             }
-            p = new Prepared(program, List.copyOf(argv), Map.copyOf(env), template,
+            p = new Prepared(List.copyOf(argv), Map.copyOf(env), template,
                     ": starting " + spec.label() + ": " + io.procpool.config.CommandLine.render(spec.command()) + " -----\n");
             if (prepared.size() >= PREPARED_BOUND) {
                 prepared.clear();
             }
             prepared.put(spec, p);
-            rotator.watch(spec.logFile(), spec.log());
         }
+        // Not cached: someone may have removed the log dir since, and a rotation may be due.
+        Path logDir = spec.logFile().toAbsolutePath().getParent();
+        if (!Files.isDirectory(logDir)) {
+            Files.createDirectories(logDir);
+        }
+        rotator.watch(spec.logFile(), spec.log());
         return p;
     }
 
@@ -301,7 +305,13 @@ public final class OsProcessLauncher implements ProcessLauncher, AutoCloseable {
             Optional<Instant> started = record(spec, pid);
             return new OsChildProcess(pid, started, reaper.watch(pid), registry);
         }
-        Process process = startWithProcessBuilder(spec, prep);
+        Process process;
+        try {
+            process = startWithProcessBuilder(spec, prep);
+        } catch (LaunchException e) {
+            prepared.remove(spec);
+            throw e;
+        }
         return OsChildProcess.of(process, record(spec, process.pid()), registry);
     }
 

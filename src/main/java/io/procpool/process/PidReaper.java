@@ -179,11 +179,6 @@ final class PidReaper implements AutoCloseable {
         w.exit().complete(new ExitStatus(code == CLD_EXITED ? status : 128 + status));
     }
 
-    /** How many children are watched and not yet reaped. */
-    int watched() {
-        return waiting.size();
-    }
-
     /**
      * Stops the thread. Children still running are not reaped by it any more; their futures stay
      * incomplete (the launcher is closed only after every child is gone, or at JVM exit).

@@ -231,10 +231,28 @@ class OsProcessLauncherIT {
     }
 
     @Test
+    void aRemovedLogDirIsMadeAgainAtTheNextStart() throws Exception {
+        // The same spec twice, as an instance restarts: what the launcher prepared for it is reused.
+        LaunchSpec spec = new LaunchSpec("svc", 1, List.of("sh", "-c", "echo back"), dir, Map.of(),
+                dir.resolve("state/logs/svc-1.log"), new LogSettings(1 << 20, 1));
+        assertEquals(0, launcher.launch(spec).toCompletableFuture().join().onExit().toCompletableFuture().get(5, TimeUnit.SECONDS).code());
+        Path logs = dir.resolve("state/logs");
+        try (var files = Files.walk(logs)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+        ChildProcess again = launcher.launch(spec).toCompletableFuture().join();
+        started.add(again.pid());
+        assertEquals(0, again.onExit().toCompletableFuture().get(5, TimeUnit.SECONDS).code());
+        assertTrue(read(logs.resolve("svc-1.log")).contains("back"), read(logs.resolve("svc-1.log")));
+    }
+
+    @Test
     void aLaunchAfterCloseFailsAndStartsNothing() {
         launcher.close();
         var e = assertThrows(CompletionException.class, () -> launch(List.of("sleep", "30")));
         assertTrue(e.getCause() instanceof LaunchException && e.getCause().getMessage().contains("shutting down"), e.toString());
+        assertEquals(0, launcher.liveChildren());
+        assertFalse(Files.exists(dir.resolve("state/logs/svc-1.log")), "nothing was started, not even its log");
     }
 
     @Test

@@ -22,14 +22,16 @@ class OsChildProcessTest {
     @Test
     void aSignalReachesAChildThatDoesNotLeadAGroupYet() throws Exception {
         Process sleeper = new ProcessBuilder("sleep", "30").start();
+        ChildRegistry registry = new ChildRegistry(new StateFile(dir), Duration.ZERO);
         try {
             assertFalse(Posix.groupExists(sleeper.pid()), "the child leads no group");
-            OsChildProcess child = OsChildProcess.of(sleeper, ProcessTable.startInstant(sleeper.pid()), new ChildRegistry(new StateFile(dir), Duration.ZERO));
+            OsChildProcess child = OsChildProcess.of(sleeper, ProcessTable.startInstant(sleeper.pid()), registry);
             child.signal(Signal.TERM);
             ExitStatus exit = child.onExit().toCompletableFuture().get(5, TimeUnit.SECONDS);
             assertEquals(128 + 15, exit.code(), exit.describe());
         } finally {
             sleeper.destroyForcibly();
+            registry.close();
         }
     }
 }
