@@ -83,12 +83,15 @@ public final class ProcessPool implements AutoCloseable {
     private final Optional<ServerBinding> admin;
     private final Duration stopBudget;
     private volatile PoolSettings settings;
+    /** What relative paths of the configuration resolve against, at the start and at every reload. */
+    private final Path baseDir;
     private final CompletableFuture<Done> closed = new CompletableFuture<>();
 
     private ProcessPool(ActorSystem<?> system, boolean ownsSystem, ActorRef<PoolSupervisor.Command> root,
                         OsProcessLauncher launcher, NioHealthProbe prober, Optional<ServerBinding> admin,
-                        PoolSettings settings) {
+                        PoolSettings settings, Path baseDir) {
         this.system = system;
+        this.baseDir = baseDir;
         this.ownsSystem = ownsSystem;
         this.root = root;
         this.launcher = launcher;
@@ -279,7 +282,7 @@ public final class ProcessPool implements AutoCloseable {
                     throw b;
                 }
             }
-            ProcessPool pool = new ProcessPool(sys, owns, root, os, prober, binding, settings);
+            ProcessPool pool = new ProcessPool(sys, owns, root, os, prober, binding, settings, baseDir);
             self[0] = pool;
             root.tell(PoolSupervisor.Start.INSTANCE);
             return pool;
@@ -365,7 +368,7 @@ public final class ProcessPool implements AutoCloseable {
     public CompletionStage<OpResult> reload(Config config) {
         PoolSettings next;
         try {
-            next = PoolConfigLoader.fromConfig(config, settings.source(), Path.of("").toAbsolutePath());
+            next = PoolConfigLoader.fromConfig(config, settings.source(), baseDir);
         } catch (InvalidConfigException e) {
             return CompletableFuture.completedFuture(invalid(settings.source(), e));
         }
