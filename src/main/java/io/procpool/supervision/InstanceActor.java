@@ -145,6 +145,7 @@ public final class InstanceActor {
     private final ActorContext<Command> ctx;
     private final TimerScheduler<Command> timers;
     private ServiceSettings service;
+    private final Lineage lineage;
     private final LaunchSpec spec;
     /** "starting CMD", the reason of the STARTING report. */
     private final String starting;
@@ -169,18 +170,32 @@ public final class InstanceActor {
         LaunchSpec spec = new LaunchSpec(service.name(), port, service.commandFor(port), service.workingDir(),
                 service.envFor(port), env.logDir().resolve(service.name() + "-" + port + ".log"), service.log());
         String starting = "starting " + io.procpool.config.CommandLine.render(spec.command());
-        // Incarnations of this instance so far (setup runs once per incarnation, one at a time).
-        int[] incarnations = {0};
+        Lineage lineage = new Lineage(service);
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new InstanceActor(ctx, timers, service, spec, starting, env, parent).start(env, ++incarnations[0] > 1)));
+                new InstanceActor(ctx, timers, lineage, spec, starting, env, parent).start(env, ++lineage.incarnations > 1)));
     }
 
-    private InstanceActor(ActorContext<Command> ctx, TimerScheduler<Command> timers, ServiceSettings service,
+    /**
+     * What lasts across the incarnations of one instance (setup runs once per incarnation, one at
+     * a time, on the actor's own thread): how many there were, and the settings the latest one was
+     * told about, so that a restart by the supervisor starts with those, not the spawn's.
+     */
+    private static final class Lineage {
+        int incarnations;
+        ServiceSettings settings;
+
+        Lineage(ServiceSettings settings) {
+            this.settings = settings;
+        }
+    }
+
+    private InstanceActor(ActorContext<Command> ctx, TimerScheduler<Command> timers, Lineage lineage,
                           LaunchSpec spec, String starting, PoolEnvironment env, ActorRef<Event> parent) {
         this.ctx = ctx;
         ctx.setLoggerName(InstanceActor.class);
         this.timers = timers;
-        this.service = service;
+        this.lineage = lineage;
+        this.service = lineage.settings;
         this.parent = parent;
         this.probe = env.probe();
         this.clock = env.clock();
@@ -272,6 +287,7 @@ public final class InstanceActor {
 
     private Behavior<Command> onUpdateSettings(UpdateSettings m) {
         service = m.settings();
+        lineage.settings = service;
         return Behaviors.same();
     }
 
@@ -308,7 +324,7 @@ public final class InstanceActor {
     }
 
     private Behavior<Command> onUpdateSettingsWhileProbed(ChildProcess child, Probing p, UpdateSettings m) {
-        service = m.settings();
+        onUpdateSettings(m);
         HealthTracker t = p.tracker();
         HealthTracker updated = new HealthTracker(service.health(), t.verdict(), t.successes(), t.failures(),
                 t.everSucceeded(), t.startPeriodOver());

@@ -339,7 +339,8 @@ public final class PoolActor {
         if (to == InstanceState.BACKOFF) {
             env.metrics().restarted(service.name(), e.cause() == InstanceActor.Cause.UNHEALTHY
                     ? RestartReason.UNHEALTHY : RestartReason.EXIT);
-            RestartSettings r = service.restart();
+            // The budget and delays are those of the supervisor the instance was spawned under.
+            RestartSettings r = slot.spawnedWith.restart();
             int n = slot.consecutive;
             if (Backoff.exhausted(r, n)) {
                 to = InstanceState.FAILED;
@@ -352,10 +353,6 @@ public final class PoolActor {
         if (to == InstanceState.STARTING && e.pid().isEmpty()) {
             slot.health = Optional.empty(); // a new process has not been probed yet
             load.forget(slot.port);
-            if (slot.spawnedWith != service) {
-                // Restarted by its supervisor with the settings it was spawned with; bring it up to date.
-                slot.ref.tell(new InstanceActor.UpdateSettings(service));
-            }
         }
         if (e.exit().isPresent()) {
             slot.lastExit = e.exit();
@@ -711,7 +708,8 @@ public final class PoolActor {
         List<InstanceStatus> instances = new ArrayList<>();
         for (Slot s : slots.values()) {
             if (s.assigned || s.ref != null || s.state != InstanceState.STOPPED) {
-                instances.add(s.status(service, env.logDir()));
+                // A running instance shows what it was started with: a roll may not have reached it yet.
+                instances.add(s.status(s.ref != null && s.spawnedWith != null ? s.spawnedWith : service, env.logDir()));
             }
         }
         ServiceState state = ServiceState.of(desired, instances.stream().filter(i -> slots.get(i.port()).assigned).toList());

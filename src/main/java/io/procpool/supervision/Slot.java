@@ -42,7 +42,7 @@ final class Slot {
     boolean respawnAfterStop;
     /** Why it was last told to stop, for the STOPPED it ends in. */
     String stopReason;
-    /** The settings its instance actor was created with (its restarts start with them). */
+    /** The settings its instance actor was spawned with: its command, and its supervisor's restart budget. */
     io.procpool.config.ServiceSettings spawnedWith;
 
     Slot(int port) {

@@ -216,6 +216,32 @@ class InstanceActorTest {
     }
 
     @Test
+    void settingsUpdatedInPlaceOutliveARestartBySupervision() {
+        launcher.onStart(9951, SimulatedProcess::ignorePoliteSignals);
+        TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
+        ActorRef<InstanceActor.Command> instance = testKit.spawn(Behaviors.supervise(InstanceActor.create(
+                        TestConfigs.service("command = \"srv {port}\", ports = [9951], health-check.type = none, stop.timeout = 10s"),
+                        9951, new PoolEnvironment(launcher, probe, Path.of("logs")), parent.getRef()))
+                .onFailure(InstanceFailed.class, SupervisorStrategy.restart()));
+        expectState(parent, InstanceState.STARTING);
+        expectState(parent, InstanceState.RUNNING);
+        instance.tell(new InstanceActor.UpdateSettings(
+                TestConfigs.service("command = \"srv {port}\", ports = [9951], health-check.type = none, stop.timeout = 2s")));
+
+        launcher.startedOn(9951).get(0).exit(1);
+        expectState(parent, InstanceState.BACKOFF);
+        expectState(parent, InstanceState.STARTING);
+        expectState(parent, InstanceState.RUNNING);
+        SimulatedProcess second = launcher.startedOn(9951).get(1);
+        instance.tell(new InstanceActor.Stop("test"));
+        expectState(parent, InstanceState.STOPPING);
+        time.expectNoMessageFor(Duration.ofMillis(1900), parent);
+        time.timePasses(Duration.ofMillis(100));
+        expectState(parent, InstanceState.STOPPED);
+        assertEquals(List.of(Signal.TERM, Signal.KILL), second.signals(), "killed at the updated stop.timeout");
+    }
+
+    @Test
     void stoppingTheActorFromOutsideKillsItsProcess() {
         TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
         ActorRef<InstanceActor.Command> instance = spawn(9501, "", parent);
