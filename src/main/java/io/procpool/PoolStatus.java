@@ -14,9 +14,4 @@ public record PoolStatus(List<ServiceStatus> services, long atNanos) {
     public PoolStatus {
         services = List.copyOf(services);
     }
-
-    /** How long the instance's process had been running at this moment, in ms. */
-    public long uptimeMillis(InstanceStatus instance) {
-        return instance.uptimeMillis(atNanos);
-    }
 }

@@ -235,7 +235,7 @@ public final class ProcessPool implements AutoCloseable {
         }
 
         private ProcessPool launch(PoolSettings settings, OsProcessLauncher os, NioHealthProbe prober) throws IOException {
-            PoolMetrics metrics = new PoolMetrics();
+            PoolMetrics metrics = new PoolMetrics(clock);
             ProcessLauncher processes = launcher != null ? launcher : os;
             Function<ActorSystem<?>, PoolEnvironment> env = sys -> new PoolEnvironment(processes,
                     probe != null ? probe.apply(sys) : prober, settings.logDir(), metrics,

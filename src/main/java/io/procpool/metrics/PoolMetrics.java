@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 
 /**
  * procpool's Prometheus metrics, in a registry of their own (so that two pools embedded in one
@@ -43,7 +44,16 @@ public final class PoolMetrics {
     private final Counter restarts;
     private final Histogram probeDuration;
 
+    /** The clock of the pool's uptimes (monotonic nanoseconds): an instance's uptime is read off it at scrape time. */
+    private final LongSupplier clock;
+
     public PoolMetrics() {
+        this(System::nanoTime);
+    }
+
+    /** @param clock the monotonic clock the pool measures uptimes with (virtual in a simulation) */
+    public PoolMetrics(LongSupplier clock) {
+        this.clock = clock;
         restarts = Counter.builder().name("procpool_restarts_total")
                 .help("Restarts of instances, by cause: exit (unexpected exit), unhealthy (failed probes), "
                         + "manual (rolling restart), resource (over a limit)")
@@ -63,8 +73,7 @@ public final class PoolMetrics {
         GaugeWithCallback.builder().name("procpool_instance_uptime_seconds")
                 .help("How long each instance's current process has been running")
                 .labelNames("service", "port")
-                // Scrapes happen in real runs: the pool's clock is System.nanoTime there.
-                .callback(cb -> eachLiveInstance((s, i) -> cb.call(i.uptimeMillis(System.nanoTime()) / 1000.0, s.name(),
+                .callback(cb -> eachLiveInstance((s, i) -> cb.call(i.uptimeMillis(clock.getAsLong()) / 1000.0, s.name(),
                         Integer.toString(i.port()))))
                 .register(registry);
         CounterWithCallback.builder().name("procpool_instance_cpu_seconds_total")
