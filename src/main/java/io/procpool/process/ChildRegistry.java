@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * the first change that needs it and takes in every change until then. The delay keeps the
  * serialization and the file system calls out of the way of a respawn (a crash is a removal and
  * an addition in quick succession), and at a cold start of 500 children it turns 500 writes into
- * a handful. What it costs: a manager SIGKILLed within that window leaves the newest child out of
- * the file (with {@code children-die-with-manager}, the kernel still stops it).
+ * a handful. A start is on record before it returns all the same: it appends one line to the
+ * state file's journal, which a snapshot write never holds up (see {@link StateFile#write}).
  */
 final class ChildRegistry {
 
@@ -70,15 +70,19 @@ final class ChildRegistry {
 
     /** Writes the file now, on the caller's thread (at startup and at close). */
     void writeNow() {
-        // Under the state file's lock: a child appended to the journal meanwhile is in this snapshot.
-        synchronized (stateFile) {
-            try {
-                List<StateFile.Entry> entries = live.values().stream()
+        try {
+            List<StateFile.Entry> entries;
+            long mark;
+            // The children and the journal's mark are taken together, under the lock of the journal's
+            // appends: a child added after this is in the journal past the mark, which stays.
+            synchronized (stateFile) {
+                entries = live.values().stream()
                         .sorted(Comparator.comparing(StateFile.Entry::service).thenComparingInt(StateFile.Entry::port)).toList();
-                stateFile.write(new StateFile.Content(ProcessHandle.current().pid(), entries));
-            } catch (IOException e) {
-                log.error("cannot write the state file {}: {}", stateFile.path(), e.toString());
+                mark = stateFile.journalMark();
             }
+            stateFile.write(new StateFile.Content(ProcessHandle.current().pid(), entries), mark);
+        } catch (IOException e) {
+            log.error("cannot write the state file {}: {}", stateFile.path(), e.toString());
         }
     }
 

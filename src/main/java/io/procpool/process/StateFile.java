@@ -48,6 +48,8 @@ public final class StateFile {
     private final Path file;
     private final Path journalFile;
     private java.nio.channels.FileChannel journal;
+    /** Serializes snapshot writes (the writer thread's, and the ones at open and close). */
+    private final Object snapshotLock = new Object();
 
     public StateFile(Path stateDir) {
         this.file = stateDir.resolve("procpool.state.json");
@@ -59,17 +61,34 @@ public final class StateFile {
     }
 
     /**
-     * Replaces the snapshot atomically and empties the journal. The caller takes the content
-     * while holding this object's lock, so no {@link #append} falls between the two.
+     * Where the journal stands. The caller takes it, under this object's lock, together with the
+     * content of the snapshot it is about to {@link #write}: what is appended after the mark is
+     * not in that snapshot.
      */
-    public synchronized void write(Content content) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(content));
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        if (journal != null) {
-            journal.truncate(0);
-        } else {
-            Files.deleteIfExists(journalFile);
+    public synchronized long journalMark() throws IOException {
+        return journal == null ? 0 : journal.size();
+    }
+
+    /**
+     * Replaces the snapshot atomically, then empties the journal if nothing was appended since
+     * {@code mark} (otherwise its lines stay: an entry in both is read once). The serialization
+     * and the file system calls happen outside the lock {@link #append} takes, so a start never
+     * waits for a snapshot.
+     */
+    public void write(Content content, long mark) throws IOException {
+        synchronized (snapshotLock) {
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.write(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(content));
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            synchronized (this) {
+                if (journal != null) {
+                    if (journal.size() == mark) {
+                        journal.truncate(0);
+                    }
+                } else {
+                    Files.deleteIfExists(journalFile);
+                }
+            }
         }
     }
 
@@ -104,6 +123,21 @@ public final class StateFile {
      * @throws IOException when the file exists but cannot be read or parsed
      */
     public List<Entry> read() throws IOException {
+        // The journal first: a write moves entries from the journal into the snapshot (snapshot
+        // replaced, then journal emptied), so reading in this order never misses one in transit.
+        List<Entry> journaled = new java.util.ArrayList<>();
+        if (Files.exists(journalFile)) {
+            for (String line : Files.readAllLines(journalFile, java.nio.charset.StandardCharsets.UTF_8)) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                try {
+                    journaled.add(JSON.readValue(line, Entry.class));
+                } catch (IOException torn) {
+                    // the last line of a manager killed mid-append: nothing usable in it
+                }
+            }
+        }
         java.util.Map<String, Entry> all = new java.util.LinkedHashMap<>();
         if (Files.exists(file)) {
             Content c = JSON.readValue(file.toFile(), Content.class);
@@ -111,19 +145,7 @@ public final class StateFile {
                 c.children().forEach(e -> all.put(e.pid() + "@" + e.startTime(), e));
             }
         }
-        if (Files.exists(journalFile)) {
-            for (String line : Files.readAllLines(journalFile, java.nio.charset.StandardCharsets.UTF_8)) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                try {
-                    Entry e = JSON.readValue(line, Entry.class);
-                    all.putIfAbsent(e.pid() + "@" + e.startTime(), e);
-                } catch (IOException torn) {
-                    // the last line of a manager killed mid-append: nothing usable in it
-                }
-            }
-        }
+        journaled.forEach(e -> all.putIfAbsent(e.pid() + "@" + e.startTime(), e));
         return List.copyOf(all.values());
     }
 }

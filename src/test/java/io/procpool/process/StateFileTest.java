@@ -28,10 +28,21 @@ class StateFileTest {
         assertEquals(List.of(entry(101, 8000), entry(102, 8001)), state.read());
 
         // The snapshot says 101 is gone; 102 stays; the journal is emptied.
-        state.write(new StateFile.Content(1, List.of(entry(102, 8001))));
+        state.write(new StateFile.Content(1, List.of(entry(102, 8001))), state.journalMark());
         assertEquals(List.of(entry(102, 8001)), state.read());
         state.append(entry(103, 8000));
         assertEquals(List.of(entry(102, 8001), entry(103, 8000)), state.read());
+        state.close();
+    }
+
+    @Test
+    void aChildAppendedWhileASnapshotIsWrittenStaysInTheJournal() throws Exception {
+        StateFile state = new StateFile(dir);
+        state.append(entry(101, 8000));
+        long mark = state.journalMark(); // the snapshot below was taken here, without 102
+        state.append(entry(102, 8001));
+        state.write(new StateFile.Content(1, List.of(entry(101, 8000))), mark);
+        assertEquals(List.of(entry(101, 8000), entry(102, 8001)), state.read());
         state.close();
     }
 
@@ -47,7 +58,7 @@ class StateFileTest {
     @Test
     void aChildInBothTheSnapshotAndTheJournalIsListedOnce() throws Exception {
         StateFile state = new StateFile(dir);
-        state.write(new StateFile.Content(1, List.of(entry(101, 8000))));
+        state.write(new StateFile.Content(1, List.of(entry(101, 8000))), state.journalMark());
         state.append(entry(101, 8000));
         assertEquals(List.of(entry(101, 8000)), state.read());
         state.close();
