@@ -472,7 +472,7 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
         if (p.settings.expectStatus().contains(status)) {
             succeed(p, ProbeResult.ok(latency));
         } else {
-            fail(p, latency, "HTTP " + status + " (expected " + p.settings.expectStatus() + ")");
+            fail(p, latency, ProbeResult.unexpectedStatus(status, p.settings.expectStatus()));
         }
     }
 
@@ -565,7 +565,7 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
         for (Probe p; (p = deadlines.peek()) != null && (p.deadline <= now || (p.result.isDone() && p.conn == null)); ) {
             deadlines.poll();
             if (!p.result.isDone()) {
-                fail(p, "timed out after " + p.settings.timeout().toMillis() + "ms");
+                fail(p, ProbeResult.timedOut(p.settings.timeout()));
             }
             Conn c = p.conn;
             if (c != null) {
@@ -621,13 +621,7 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
             return "connection refused";
         }
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        if (m.contains("reset")) {
-            return "connection reset";
-        }
-        if (m.contains("Broken pipe")) {
-            return "connection closed by the instance";
-        }
-        return m.length() > 200 ? m.substring(0, 200) : m;
+        return ProbeResult.connectionFailure(m, m);
     }
 
     private void failAll(String why) {

@@ -74,7 +74,7 @@ public final class PekkoHealthProbe implements HealthProbe {
                 .completionTimeout(settings.timeout())
                 .runWith(Sink.head(), materializer)
                 .thenApply(status -> settings.expectStatus().contains(status) ? null
-                        : "HTTP " + status + " (expected " + settings.expectStatus() + ")");
+                        : ProbeResult.unexpectedStatus(status, settings.expectStatus()));
     }
 
     private CompletionStage<Object> drain(HttpResponse response) {
@@ -103,22 +103,15 @@ public final class PekkoHealthProbe implements HealthProbe {
         Throwable root = failure;
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof TimeoutException) {
-                return "timed out after " + timeout.toMillis() + "ms";
+                return ProbeResult.timedOut(timeout);
             }
             chain.append(t.getMessage()).append(" | ");
             root = t;
         }
         String text = chain.toString();
-        if (text.contains("Connection refused")) {
-            return "connection refused";
+        if (!text.contains("Connection refused") && !text.contains("reset") && (text.contains("timeout") || text.contains("Timeout"))) {
+            return ProbeResult.timedOut(timeout);
         }
-        if (text.contains("Connection reset")) {
-            return "connection reset";
-        }
-        if (text.contains("timeout") || text.contains("Timeout")) {
-            return "timed out after " + timeout.toMillis() + "ms";
-        }
-        String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-        return message.length() > 200 ? message.substring(0, 200) : message;
+        return ProbeResult.connectionFailure(text, root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage());
     }
 }

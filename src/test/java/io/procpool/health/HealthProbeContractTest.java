@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.AfterAll;
@@ -67,12 +67,13 @@ class HealthProbeContractTest {
         final List<String> requests = new CopyOnWriteArrayList<>();
         final List<Socket> held = new CopyOnWriteArrayList<>();
 
-        Server(Consumer<Socket> handler) throws IOException {
+        /** @param handler gets this server and each accepted connection */
+        Server(BiConsumer<Server, Socket> handler) throws IOException {
             socket = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
             thread = new Thread(() -> {
                 while (!socket.isClosed()) {
                     try {
-                        handler.accept(socket.accept());
+                        handler.accept(this, socket.accept());
                     } catch (IOException e) {
                         return;
                     }
@@ -87,10 +88,10 @@ class HealthProbeContractTest {
         }
 
         /** Reads the request head, records its first line, answers {@code response} and closes. */
-        static Consumer<Socket> answering(Server[] self, String response) {
-            return s -> {
+        static BiConsumer<Server, Socket> answering(String response) {
+            return (server, s) -> {
                 try (s) {
-                    self[0].requests.add(TestHttp.readHead(s.getInputStream()));
+                    server.requests.add(TestHttp.readHead(s.getInputStream()));
                     OutputStream out = s.getOutputStream();
                     out.write(response.getBytes(StandardCharsets.ISO_8859_1));
                     out.flush();
@@ -110,9 +111,12 @@ class HealthProbeContractTest {
     }
 
     private static Server serving(String response) throws IOException {
-        Server[] self = new Server[1];
-        self[0] = new Server(Server.answering(self, response));
-        return self[0];
+        return new Server(Server.answering(response));
+    }
+
+    /** Accepts and holds every connection, never reads or answers: a hung process. */
+    private static Server holding() throws IOException {
+        return new Server((server, s) -> server.held.add(s));
     }
 
     private static ProbeResult await(java.util.concurrent.CompletionStage<ProbeResult> stage) throws Exception {
@@ -164,10 +168,7 @@ class HealthProbeContractTest {
     @ParameterizedTest(autoCloseArguments = false) // the probers outlive each test
     @MethodSource("probes")
     void anInstanceThatNeverAnswersTimesOut(HealthProbe probe) throws Exception {
-        Server[] self = new Server[1];
-        // Accepts and reads, never answers: a hung process.
-        self[0] = new Server(s -> self[0].held.add(s));
-        try (Server server = self[0]) {
+        try (Server server = holding()) {
             ProbeResult r = await(probe.probe(server.port(), http("/h", "")));
             assertFalse(r.healthy());
             assertEquals("timed out after 300ms", r.error());
@@ -177,23 +178,21 @@ class HealthProbeContractTest {
     @ParameterizedTest(autoCloseArguments = false) // the probers outlive each test
     @MethodSource("probes")
     void aConnectionClosedWithoutAnAnswerFails(HealthProbe probe) throws Exception {
-        try (Server server = new Server(s -> {
+        try (Server server = new Server((self, s) -> {
             try {
                 s.close();
             } catch (IOException e) {
                 // closed anyway
             }
         })) {
-            assertFalse(await(probe.probe(server.port(), http("/h", ""))).healthy());
+            assertFailsAtOnce(await(probe.probe(server.port(), http("/h", ""))));
         }
     }
 
     @ParameterizedTest(autoCloseArguments = false) // the probers outlive each test
     @MethodSource("probes")
     void tcpIsHealthyOnceAccepted(HealthProbe probe) throws Exception {
-        Server[] self = new Server[1];
-        self[0] = new Server(s -> self[0].held.add(s));
-        try (Server server = self[0]) {
+        try (Server server = holding()) {
             assertTrue(await(probe.probe(server.port(), tcp())).healthy());
         }
     }
@@ -222,7 +221,14 @@ class HealthProbeContractTest {
     @MethodSource("probes")
     void garbageIsNotAnHttpResponse(HealthProbe probe) throws Exception {
         try (Server server = serving("SSH-2.0-OpenSSH_9.2\r\n")) {
-            assertFalse(await(probe.probe(server.port(), http("/h", ""))).healthy());
+            assertFailsAtOnce(await(probe.probe(server.port(), http("/h", ""))));
         }
+    }
+
+    /** A failure the prober recognised as such, not one it only noticed at its deadline (300 ms). */
+    private static void assertFailsAtOnce(ProbeResult r) {
+        assertFalse(r.healthy());
+        assertFalse(r.error().startsWith("timed out"), r.error());
+        assertTrue(r.latency().compareTo(java.time.Duration.ofMillis(300)) < 0, r.latency() + ": " + r.error());
     }
 }
