@@ -1,7 +1,6 @@
 package io.procpool.process;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -42,9 +41,9 @@ public final class OrphanReaper {
             if (e.pid() <= 1) {
                 continue;
             }
-            Optional<Instant> started = ProcessTable.startInstant(e.pid());
-            if (started.isPresent() && ProcessTable.alive(e.pid())) {
-                if (started.isEmpty() || e.startInstant() == null || !started.get().equals(e.startInstant())) {
+            Optional<ProcessTable.Stat> now = ProcessTable.stat(e.pid());
+            if (now.isPresent() && now.get().live()) {
+                if (e.startInstant() == null || !now.get().startInstant().equals(e.startInstant())) {
                     log.debug("pid {} ({}:{}) now belongs to another process; leaving it alone", e.pid(), e.service(), e.port());
                     continue;
                 }

@@ -1,9 +1,6 @@
 package io.procpool.process;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -17,8 +14,6 @@ import java.util.Set;
  */
 public final class ProcessStats {
 
-    /** Linux's {@code USER_HZ}, the unit of {@code utime}/{@code stime}; 100 on every mainstream kernel. */
-    private static final double TICKS_PER_SECOND = 100.0;
     private static final long PAGE_SIZE = 4096;
 
     private ProcessStats() {
@@ -47,28 +42,13 @@ public final class ProcessStats {
         if (wanted.isEmpty()) {
             return out;
         }
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(Path.of("/proc"), p -> ProcessTable.isPid(p.getFileName().toString()))) {
-            for (Path dir : dirs) {
-                String stat;
-                try {
-                    stat = Files.readString(dir.resolve("stat"));
-                } catch (IOException e) {
-                    continue;
+        try {
+            ProcessTable.forEach(st -> {
+                if (st.live() && wanted.contains(st.pgrp())) {
+                    out.merge(st.pgrp(), Usage.NONE.plus(st.cpuSeconds(), st.rssPages() * PAGE_SIZE),
+                            (a, b) -> a.plus(b.cpuSeconds(), b.rssBytes()));
                 }
-                // Fields after "(comm) ": state ppid pgrp session tty tpgid flags minflt cminflt majflt
-                // cmajflt utime stime cutime cstime priority nice threads itrealvalue starttime vsize rss
-                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                if (f.length < 22 || f[0].equals("Z")) {
-                    continue;
-                }
-                long pgrp = Long.parseLong(f[2]);
-                if (!wanted.contains(pgrp)) {
-                    continue;
-                }
-                double cpu = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
-                long rss = Long.parseLong(f[21]) * PAGE_SIZE;
-                out.merge(pgrp, Usage.NONE.plus(cpu, rss), (a, b) -> a.plus(b.cpuSeconds(), b.rssBytes()));
-            }
+            });
         } catch (IOException e) {
             return out;
         }

@@ -19,42 +19,77 @@ final class ProcessTable {
     private ProcessTable() {
     }
 
-    /** True when some process of group {@code pgid} is alive and not a zombie. */
-    static boolean hasLiveMember(long pgid) {
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC, p -> isPid(p.getFileName().toString()))) {
-            for (Path dir : dirs) {
-                String stat;
-                try {
-                    stat = Files.readString(dir.resolve("stat"));
-                } catch (IOException e) {
-                    continue; // gone meanwhile
-                }
-                // pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
-                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", 4);
-                if (f.length >= 3 && Long.parseLong(f[2]) == pgid && !f[0].equals("Z") && !f[0].equals("X")) {
-                    return true;
-                }
-            }
-        } catch (IOException e) {
-            return true; // cannot tell: assume the worst
+    /**
+     * One reading of {@code /proc/PID/stat}: the fields procpool uses.
+     *
+     * @param state R, S, D, Z (zombie), X (dead) ...
+     * @param pgrp the process group
+     * @param cpuTicks user + system CPU time, in clock ticks
+     * @param startTicks when it started, in clock ticks after boot
+     * @param rssPages resident memory, in pages
+     */
+    record Stat(char state, long pgrp, long cpuTicks, long startTicks, long rssPages) {
+
+        /** Not a zombie: it holds its ports and files. */
+        boolean live() {
+            return state != 'Z' && state != 'X';
         }
-        return false;
+
+        /**
+         * When it started, from the boot time: the JDK's {@code ProcessHandle.info()} computes the
+         * same from four files. Recorded in the state file and compared with it by the next manager.
+         */
+        Instant startInstant() {
+            return Instant.ofEpochMilli(BootTime.MILLIS + startTicks * 1000 / BootTime.CLOCK_TICKS);
+        }
+
+        double cpuSeconds() {
+            return cpuTicks / (double) BootTime.CLOCK_TICKS;
+        }
     }
 
-    /**
-     * When process {@code pid} started, from {@code /proc/PID/stat} and the boot time: one small
-     * read, where the JDK's {@code ProcessHandle.info()} reads four files. Recorded in the state
-     * file and compared with it by the next manager, so both sides must use this.
-     */
-    static Optional<Instant> startInstant(long pid) {
+    /** Reads {@code /proc/PID/stat}; empty when the process is gone (or the file cannot be parsed). */
+    static Optional<Stat> stat(long pid) {
+        return stat(PROC.resolve(Long.toString(pid)));
+    }
+
+    private static Optional<Stat> stat(Path dir) {
         try {
-            String stat = Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ", 21);
-            long ticks = Long.parseLong(f[19]);
-            return Optional.of(Instant.ofEpochMilli(BootTime.MILLIS + ticks * 1000 / BootTime.CLOCK_TICKS));
+            String text = Files.readString(dir.resolve("stat"));
+            // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime
+            // stime cutime cstime priority nice threads itrealvalue starttime vsize rss ...;
+            // comm may hold spaces and parentheses, so the fields are counted from its last ')'.
+            String[] f = text.substring(text.lastIndexOf(')') + 2).split(" ", 23);
+            return Optional.of(new Stat(f[0].charAt(0), Long.parseLong(f[2]), Long.parseLong(f[11]) + Long.parseLong(f[12]),
+                    Long.parseLong(f[19]), Long.parseLong(f[21])));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
+    }
+
+    /** Every process now, one {@code /proc} pass; {@code visit} gets each one's stat. */
+    static void forEach(java.util.function.Consumer<Stat> visit) throws IOException {
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC, p -> isPid(p.getFileName().toString()))) {
+            for (Path dir : dirs) {
+                stat(dir).ifPresent(visit); // a process gone meanwhile is skipped
+            }
+        }
+    }
+
+    /** True when some process of group {@code pgid} is alive and not a zombie. */
+    static boolean hasLiveMember(long pgid) {
+        boolean[] found = {false};
+        try {
+            forEach(st -> found[0] |= st.pgrp() == pgid && st.live());
+        } catch (IOException e) {
+            return true; // cannot tell: assume the worst
+        }
+        return found[0];
+    }
+
+    /** When process {@code pid} started (see {@link Stat#startInstant}). */
+    static Optional<Instant> startInstant(long pid) {
+        return stat(pid).map(Stat::startInstant);
     }
 
     /** The boot time and the clock tick, read once. */
@@ -91,13 +126,7 @@ final class ProcessTable {
 
     /** True when process {@code pid} exists and is not a zombie. */
     static boolean alive(long pid) {
-        try {
-            String stat = Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"));
-            char state = stat.charAt(stat.lastIndexOf(')') + 2);
-            return state != 'Z' && state != 'X';
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
+        return stat(pid).map(Stat::live).orElse(false);
     }
 
     static boolean isPid(String name) {

@@ -1,0 +1,41 @@
+package io.procpool.process;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The one reader of /proc/PID/stat, checked against what the JDK says of the same processes. */
+class ProcessTableTest {
+
+    @Test
+    void aLiveProcessIsReadAsTheJdkSeesIt() {
+        long self = ProcessHandle.current().pid();
+        ProcessTable.Stat st = ProcessTable.stat(self).orElseThrow();
+        assertTrue(st.live());
+        assertEquals(ProcessHandle.current().info().startInstant().orElseThrow(), st.startInstant());
+        assertTrue(st.rssPages() > 0);
+        assertTrue(ProcessTable.alive(self));
+        assertTrue(ProcessTable.hasLiveMember(st.pgrp()));
+        Map<Long, ProcessStats.Usage> usage = ProcessStats.sample(List.of(st.pgrp()));
+        assertTrue(usage.get(st.pgrp()).cpuSeconds() > 0 && usage.get(st.pgrp()).rssBytes() > 0, usage.toString());
+    }
+
+    @Test
+    void aProcessThatHasEndedIsNotAlive() throws Exception {
+        Process child = new ProcessBuilder("true").start();
+        try {
+            // Reaped by the JDK's own thread: gone (or, a moment before, a zombie); never live.
+            assertTrue(child.waitFor(5, TimeUnit.SECONDS));
+            child.onExit().get(5, TimeUnit.SECONDS);
+            assertFalse(ProcessTable.alive(child.pid()));
+            assertTrue(ProcessTable.stat(child.pid()).map(st -> !st.live()).orElse(true));
+        } finally {
+            child.destroyForcibly();
+        }
+    }
+}
