@@ -360,6 +360,11 @@ public final class ProcessPool implements AutoCloseable {
         return operate(service, PoolActor.StartService::new);
     }
 
+    /** The settings the pool runs with now (those of the latest successful reload). */
+    public PoolSettings settings() {
+        return settings;
+    }
+
     /**
      * Applies a new configuration, touching only what changed (see {@code docs/configuration.md},
      * "Reloading"). An invalid one changes nothing: the answer is {@link OpResult.Outcome#INVALID}

@@ -51,7 +51,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         try {
             Config raw = PoolConfigLoader.parseFile(config);
             pool = ProcessPool.builder(raw).source(config.toString()).baseDir(Path.of("").toAbsolutePath()).start();
-            watch = raw.getBoolean("pool.watch-config");
+            watch = pool.settings().watchConfig();
         } catch (InvalidConfigException e) {
             return printConfigErrors(e);
         } catch (IOException | RuntimeException e) {

@@ -59,6 +59,9 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
         if (before.childrenDieWithManager() != after.childrenDieWithManager()) {
             ignored.add("pool.children-die-with-manager changed: it takes effect when procpool is restarted");
         }
+        if (before.watchConfig() != after.watchConfig()) {
+            ignored.add("pool.watch-config changed: it takes effect when procpool is restarted");
+        }
         return new ConfigDiff(List.copyOf(added), List.copyOf(removed), List.copyOf(rolled), List.copyOf(adjusted),
                 List.copyOf(unchanged), List.copyOf(ignored));
     }

@@ -1,6 +1,7 @@
 package io.procpool.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -52,9 +53,10 @@ class ConfigDiffTest {
     @Test
     void poolLevelChangesAreReportedAsNeedingARestart() {
         PoolSettings before = TestConfigs.pool(BASE);
-        PoolSettings after = TestConfigs.pool("admin.port = 9911\n" + BASE);
+        PoolSettings after = TestConfigs.pool("admin.port = 9911\nwatch-config = true\nchildren-die-with-manager = false\n" + BASE);
         ConfigDiff d = ConfigDiff.between(before, after);
-        assertEquals(1, d.ignored().size());
+        assertEquals(3, d.ignored().size(), d.ignored().toString());
+        assertTrue(d.ignored().stream().anyMatch(w -> w.startsWith("pool.watch-config changed")), d.ignored().toString());
         assertEquals(List.of("keep", "scale", "cmd", "env", "gone"), d.unchanged());
     }
 
