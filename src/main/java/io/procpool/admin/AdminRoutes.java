@@ -138,16 +138,18 @@ public final class AdminRoutes extends AllDirectives {
     }
 
     private Route withService(String name, Function<ServiceStatus, Route> inner) {
-        return withStatus(s -> s.services().stream().filter(x -> x.name().equals(name)).findFirst()
-                .map(inner).orElseGet(() -> error(StatusCodes.NOT_FOUND, "no service '" + name + "'",
-                        "services: " + String.join(", ", s.services().stream().map(ServiceStatus::name).toList()))));
+        return withService(name, (all, s) -> inner.apply(s));
+    }
+
+    /** {@code inner} gets the service and the status it is part of; a name that is not a service is a 404. */
+    private Route withService(String name, java.util.function.BiFunction<PoolStatus, ServiceStatus, Route> inner) {
+        return withStatus(all -> all.services().stream().filter(x -> x.name().equals(name)).findFirst()
+                .map(s -> inner.apply(all, s)).orElseGet(() -> error(StatusCodes.NOT_FOUND, "no service '" + name + "'",
+                        "services: " + String.join(", ", all.services().stream().map(ServiceStatus::name).toList()))));
     }
 
     private Route serviceStatus(String name) {
-        return withStatus(all -> all.services().stream().filter(x -> x.name().equals(name)).findFirst()
-                .map(s -> json(StatusCodes.OK, StatusJson.service(s, true, all.atNanos())))
-                .orElseGet(() -> error(StatusCodes.NOT_FOUND, "no service '" + name + "'",
-                        "services: " + String.join(", ", all.services().stream().map(ServiceStatus::name).toList()))));
+        return withService(name, (all, s) -> json(StatusCodes.OK, StatusJson.service(s, true, all.atNanos())));
     }
 
     private Route backends(Optional<String> format) {
