@@ -29,6 +29,11 @@ public record HealthTracker(HealthSettings settings, Verdict verdict, int succes
         return new HealthTracker(settings, Verdict.STARTING, 0, 0, false, settings.startPeriod().isZero());
     }
 
+    /** The same standing, judged from now on by {@code next} (settings changed in place). */
+    public HealthTracker withSettings(HealthSettings next) {
+        return new HealthTracker(next, verdict, successes, failures, everSucceeded, startPeriodOver);
+    }
+
     /** After one probe result. */
     public HealthTracker record(ProbeResult result) {
         if (verdict == Verdict.UNHEALTHY) {

@@ -325,10 +325,8 @@ public final class InstanceActor {
 
     private Behavior<Command> onUpdateSettingsWhileProbed(ChildProcess child, Probing p, UpdateSettings m) {
         onUpdateSettings(m);
-        HealthTracker t = p.tracker();
-        HealthTracker updated = new HealthTracker(service.health(), t.verdict(), t.successes(), t.failures(),
-                t.everSucceeded(), t.startPeriodOver());
-        return probed(child, new Probing(updated, p.seq(), p.inFlight(), p.due(), p.lastFailure()));
+        return probed(child, new Probing(p.tracker().withSettings(service.health()), p.seq(), p.inFlight(), p.due(),
+                p.lastFailure()));
     }
 
     private static Probing withDue(Probing p) {

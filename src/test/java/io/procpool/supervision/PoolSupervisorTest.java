@@ -111,33 +111,22 @@ class PoolSupervisorTest {
 
     @Test
     void aReloadTouchesOnlyWhatChanged() {
-        PoolSettings before = TestConfigs.pool("""
-                defaults.health-check.type = none
-                services {
-                  keep { command = k, ports = [6401] }
-                  change { command = "c --v1", ports = [6402] }
-                  gone { command = g, ports = [6403] }
-                }
-                """);
+        PoolSettings before = reloadPool("c --v1", "gone { command = g, ports = [6403] }");
         ActorRef<PoolSupervisor.Command> root = testKit.spawn(PoolSupervisor.create(before,
                 new PoolEnvironment(launcher, probe, Path.of("logs"))));
         root.tell(PoolSupervisor.Start.INSTANCE);
         awaitStatus(root, s -> s.services().stream().allMatch(x -> x.state() == ServiceState.RUNNING));
         long keepPid = launcher.latestOn(6401).pid();
-        PoolSettings after = TestConfigs.pool("""
-                defaults.health-check.type = none
-                services {
-                  keep { command = k, ports = [6401] }
-                  change { command = "c --v2", ports = [6402] }
-                  fresh { command = f, ports = [6404] }
-                }
-                """);
+        PoolSettings after = reloadPool("c --v2", "fresh { command = f, ports = [6404] }");
         TestProbe<OpResult> reply = testKit.createTestProbe();
         root.tell(new PoolSupervisor.Reload(after, reply.getRef()));
         OpResult result = reply.receiveMessage();
         assertEquals("reloaded test.conf: added: fresh; removed: gone; rolled: change; unchanged: keep", result.message());
+        // Rolled: a second process started on the changed service's port, and it runs.
         PoolStatus now = awaitStatus(root, s -> s.services().size() == 3
                 && s.services().stream().allMatch(x -> x.state() == ServiceState.RUNNING)
+                && launcher.startedOn(6402).size() == 2
+                && s.services().get(1).instances().get(0).pid().equals(java.util.OptionalLong.of(launcher.latestOn(6402).pid()))
                 && s.services().get(1).instances().get(0).command().equals(List.of("c", "--v2")));
         assertEquals(List.of("keep", "change", "fresh"), now.services().stream().map(ServiceStatus::name).toList());
         assertEquals(keepPid, now.services().get(0).instances().get(0).pid().getAsLong(), "an unchanged service keeps its pid");
@@ -145,6 +134,18 @@ class PoolSupervisorTest {
         assertEquals(List.of(Signal.TERM), launcher.latestOn(6403).signals(), "the removed one was stopped");
         assertEquals(List.of(Signal.TERM), launcher.startedOn(6402).get(0).signals(), "the changed one was rolled");
         stopAll(root);
+    }
+
+    /** The reload test's pool: an unchanged service, one whose command is {@code changeCommand}, and a third. */
+    private static PoolSettings reloadPool(String changeCommand, String third) {
+        return TestConfigs.pool("""
+                defaults.health-check.type = none
+                services {
+                  keep { command = k, ports = [6401] }
+                  change { command = "%s", ports = [6402] }
+                  %s
+                }
+                """.formatted(changeCommand, third));
     }
 
     private void stopAll(ActorRef<PoolSupervisor.Command> root) {
