@@ -223,25 +223,46 @@ class AdminRoutesTest {
                 InstanceState.HEALTHY, InstanceState.BACKOFF, "exited unexpectedly");
         try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
             // The subscription happens as the response starts; publish until the stream carries it.
-            String data = null;
-            for (int attempt = 0; attempt < 50 && data == null; attempt++) {
+            String[] sse = null;
+            for (int attempt = 0; attempt < 50 && sse == null; attempt++) {
                 testKit.system().eventStream().tell(new EventStream.Publish<>(event));
-                data = readDataLine(in);
+                sse = readEvent(in);
             }
-            JsonNode e = StatusJson.JSON.readTree(data);
+            assertEquals("transition", sse[0]);
+            JsonNode e = StatusJson.JSON.readTree(sse[1]);
             assertEquals("search", e.path("service").asText());
             assertEquals("HEALTHY", e.path("from").asText());
             assertEquals("BACKOFF", e.path("to").asText());
             assertEquals(42, e.path("pid").asLong());
+
+            // Scaling decisions go out on the same stream, under their own name.
+            testKit.system().eventStream().tell(new EventStream.Publish<>(new io.procpool.ScalingEvent(
+                    Instant.parse("2026-11-27T10:00:01Z"), "search", 1, 3, "cpu", 1.4, 0.6, "cpu 1.4 vs 0.6")));
+            String[] next;
+            do {
+                next = readEvent(in); // transitions published above may still be queued before it
+            } while (next != null && next[0].equals("transition"));
+            assertEquals("scaling", next == null ? null : next[0]);
+            JsonNode scaling = StatusJson.JSON.readTree(next[1]);
+            assertEquals(1, scaling.path("from").asInt());
+            assertEquals(3, scaling.path("to").asInt());
         }
     }
 
-    /** The next {@code data:} line of the stream (skipping event names and blank lines). */
-    private static String readDataLine(BufferedReader in) throws Exception {
-        for (int i = 0; i < 4; i++) {
+    /** The next event of the stream as {name, data} (up to the blank line that ends it), or null. */
+    private static String[] readEvent(BufferedReader in) throws Exception {
+        String name = null;
+        String data = null;
+        for (int i = 0; i < 8; i++) {
             String line = in.readLine();
-            if (line != null && line.startsWith("data:")) {
-                return line.substring(5);
+            if (line == null) {
+                return null;
+            } else if (line.startsWith("event:")) {
+                name = line.substring(6).trim();
+            } else if (line.startsWith("data:")) {
+                data = line.substring(5);
+            } else if (line.isEmpty() && data != null) {
+                return new String[] {name, data};
             }
         }
         return null;
