@@ -308,6 +308,37 @@ class PoolConfigLoaderTest {
     }
 
     @Test
+    void aCommandWordLongerThanLinuxPassesIsAnError() throws Exception {
+        ConfigError word = only(errors("w.conf", "pool.services.a { command = [\"/bin/echo\", \"" + "y".repeat(130 * 1024)
+                + "\"], ports = [8000] }\n"));
+        assertEquals("command", word.key());
+        assertTrue(word.message().contains("has a word of 133120 characters"), word.message());
+    }
+
+    @Test
+    void aStateDirThatIsAFileIsAConfigurationError() throws Exception {
+        write("taken", "a file, not a directory");
+        ConfigError e = only(errors("s.conf", "pool { state-dir = \"taken\", services.a { command = x, ports = [8000] } }\n"));
+        assertEquals("pool.state-dir", e.key());
+        assertTrue(e.render().contains("s.conf"), e.render());
+    }
+
+    @Test
+    void scalingAndLimitsAreValidated() throws Exception {
+        List<ConfigError> errs = errors("sc.conf", """
+                pool.services {
+                  fixed { command = x, ports = [8000], scaling.enabled = true }
+                  metric { command = x, ports = [8001, 8002], min-processes = 1, scaling { enabled = true, metric = memory } }
+                  limit { command = x, ports = [8003], limits { max-rss = lots, for = -1s } }
+                }
+                """);
+        assertEquals(List.of("fixed:scaling.enabled", "limit:limits.for", "limit:limits.max-rss", "metric:scaling.metric"),
+                errs.stream().map(e -> e.service() + ":" + e.key()).sorted().toList(), errs.toString());
+        assertTrue(errs.stream().anyMatch(e -> e.message().startsWith("scales nothing")), errs.toString());
+        assertTrue(errs.stream().anyMatch(e -> e.message().contains("must be cpu or latency, got \"memory\"")), errs.toString());
+    }
+
+    @Test
     void aBinaryFileIsNotAConfiguration() throws Exception {
         Path file = dir.resolve("blob.conf");
         Files.write(file, new byte[] {'p', 'o', 0, 1, 2});
