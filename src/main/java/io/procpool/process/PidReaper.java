@@ -1,6 +1,5 @@
 package io.procpool.process;
 
-import com.sun.jna.Library;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
@@ -44,25 +43,7 @@ final class PidReaper implements AutoCloseable {
     /** The fd number that stands for "wake up and look at closed" in the epoll set. */
     private static final long WAKE = -1;
 
-    interface LibC extends Library {
-        long syscall(long number, Object... args);
-
-        int epoll_create1(int flags);
-
-        int epoll_ctl(int epfd, int op, int fd, Pointer event);
-
-        int epoll_wait(int epfd, Pointer events, int maxEvents, int timeout);
-
-        int eventfd(int initval, int flags);
-
-        int waitid(int idType, int id, Pointer siginfo, int options);
-
-        long write(int fd, Pointer buf, long count);
-
-        int close(int fd);
-    }
-
-    private static final LibC C = Native.load("c", LibC.class);
+    private static final LibC C = LibC.C;
 
     private final int epfd;
     private final int wakeFd;
@@ -76,8 +57,7 @@ final class PidReaper implements AutoCloseable {
     private PidReaper(int epfd, int wakeFd) {
         this.epfd = epfd;
         this.wakeFd = wakeFd;
-        this.thread = new Thread(this::loop, "procpool-reaper");
-        this.thread.setDaemon(true);
+        this.thread = ChildRegistry.daemon(this::loop, "procpool-reaper");
         this.thread.start();
     }
 

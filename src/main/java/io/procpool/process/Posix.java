@@ -1,21 +1,16 @@
 package io.procpool.process;
 
-import com.sun.jna.Library;
 import com.sun.jna.Native;
 
 /**
- * The two libc calls the JDK does not offer: {@code kill(2)} with any signal, and on a whole
- * process group. Loaded once; every call is a plain system call that cannot block.
+ * What the JDK does not offer for signals: {@code kill(2)} with any signal, and on a whole
+ * process group. Every call is a plain system call that cannot block.
  */
 public final class Posix {
 
     private static final int ESRCH = 3;
 
-    private interface LibC extends Library {
-        int kill(int pid, int sig);
-    }
-
-    private static final LibC C = Native.load("c", LibC.class);
+    private static final LibC C = LibC.C;
 
     private Posix() {
     }

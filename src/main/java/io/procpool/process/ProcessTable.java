@@ -112,7 +112,7 @@ final class ProcessTable {
 
         private static long ticks() {
             try {
-                long t = com.sun.jna.Native.load("c", SysConf.class).sysconf(2); // _SC_CLK_TCK
+                long t = LibC.C.sysconf(2); // _SC_CLK_TCK
                 return t > 0 ? t : 100;
             } catch (UnsatisfiedLinkError | RuntimeException e) {
                 return 100;
@@ -120,9 +120,6 @@ final class ProcessTable {
         }
     }
 
-    private interface SysConf extends com.sun.jna.Library {
-        long sysconf(int name);
-    }
 
     /** True when process {@code pid} exists and is not a zombie. */
     static boolean alive(long pid) {
