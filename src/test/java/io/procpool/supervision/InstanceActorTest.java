@@ -50,6 +50,14 @@ class InstanceActorTest {
                 port, new PoolEnvironment(launcher, probe, Path.of("logs")), parent.getRef()));
     }
 
+    /** An unprobed instance under a supervisor that restarts it at once after a failure, as its pool does. */
+    private ActorRef<InstanceActor.Command> spawnRestarted(int port, String body, TestProbe<InstanceActor.Event> parent) {
+        return testKit.spawn(Behaviors.supervise(InstanceActor.create(TestConfigs.service("command = \"srv {port}\", ports = ["
+                        + port + "], health-check.type = none, " + body), port, new PoolEnvironment(launcher, probe, Path.of("logs")),
+                        parent.getRef()))
+                .onFailure(InstanceFailed.class, SupervisorStrategy.restart()));
+    }
+
     /** The next state change, skipping probe reports. */
     private static InstanceActor.StateChanged expectState(TestProbe<InstanceActor.Event> parent, InstanceState state) {
         List<InstanceActor.Event> seen = parent.fishForMessage(Duration.ofSeconds(3), e -> e instanceof InstanceActor.StateChanged
@@ -178,10 +186,7 @@ class InstanceActorTest {
     @Test
     void aRestartedIncarnationReportsAStableRunAfterResetAfter() {
         TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
-        ActorRef<InstanceActor.Command> instance = testKit.spawn(Behaviors.supervise(InstanceActor.create(
-                        TestConfigs.service("command = \"srv {port}\", ports = [9301], health-check.type = none, restart.reset-after = 10s"),
-                        9301, new PoolEnvironment(launcher, probe, Path.of("logs")), parent.getRef()))
-                .onFailure(InstanceFailed.class, SupervisorStrategy.restart()));
+        ActorRef<InstanceActor.Command> instance = spawnRestarted(9301, "restart.reset-after = 10s", parent);
         expectState(parent, InstanceState.STARTING);
         expectState(parent, InstanceState.RUNNING);
         // The first incarnation has no restart to forget, and says nothing.
@@ -219,10 +224,7 @@ class InstanceActorTest {
     void settingsUpdatedInPlaceOutliveARestartBySupervision() {
         launcher.onStart(9951, SimulatedProcess::ignorePoliteSignals);
         TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
-        ActorRef<InstanceActor.Command> instance = testKit.spawn(Behaviors.supervise(InstanceActor.create(
-                        TestConfigs.service("command = \"srv {port}\", ports = [9951], health-check.type = none, stop.timeout = 10s"),
-                        9951, new PoolEnvironment(launcher, probe, Path.of("logs")), parent.getRef()))
-                .onFailure(InstanceFailed.class, SupervisorStrategy.restart()));
+        ActorRef<InstanceActor.Command> instance = spawnRestarted(9951, "stop.timeout = 10s", parent);
         expectState(parent, InstanceState.STARTING);
         expectState(parent, InstanceState.RUNNING);
         instance.tell(new InstanceActor.UpdateSettings(
