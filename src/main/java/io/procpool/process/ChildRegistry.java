@@ -30,14 +30,19 @@ final class ChildRegistry {
 
     private final Map<Long, StateFile.Entry> live = new ConcurrentHashMap<>();
     private final StateFile stateFile;
+    private final String run;
     static final long WRITE_DELAY_MS = 20;
     private final java.util.concurrent.ScheduledExecutorService writer;
     private final AtomicBoolean writeQueued = new AtomicBoolean();
     private final Object emptied = new Object();
     private final Thread backstop;
 
-    ChildRegistry(StateFile stateFile, Duration backstopGrace) {
+    /**
+     * @param run this manager's run id, written into every snapshot
+     */
+    ChildRegistry(StateFile stateFile, Duration backstopGrace, String run) {
         this.stateFile = stateFile;
+        this.run = run;
         this.writer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "procpool-state"));
         this.backstop = new Thread(() -> killAllAfter(backstopGrace), "procpool-backstop");
         Runtime.getRuntime().addShutdownHook(backstop);
@@ -80,7 +85,7 @@ final class ChildRegistry {
                         .sorted(Comparator.comparing(StateFile.Entry::service).thenComparingInt(StateFile.Entry::port)).toList();
                 mark = stateFile.journalMark();
             }
-            stateFile.write(new StateFile.Content(ProcessHandle.current().pid(), entries), mark);
+            stateFile.write(new StateFile.Content(ProcessHandle.current().pid(), run, entries), mark);
         } catch (IOException e) {
             log.error("cannot write the state file {}: {}", stateFile.path(), e.toString());
         }

@@ -18,6 +18,12 @@ import org.slf4j.LoggerFactory;
  * are the leader's orphans: Linux does not hand out a number still in use as a process group id,
  * so group {@code pid} cannot belong to anyone else.
  *
+ * <p>Then every process whose environment carries the earlier manager's run id
+ * ({@link OsProcessLauncher#RUN_ENV}): a child started in the microseconds between
+ * {@code posix_spawn} and its line in the state journal, when the manager was killed right then,
+ * and descendants that left their group with {@code setsid}. The id is random per run, so a
+ * process carrying it was started under that manager.
+ *
  * <p>Blocks until the orphans are gone or {@code timeout} (then SIGKILL) plus a grace has passed:
  * call it from a thread that may block, before the actors start.
  */
@@ -29,14 +35,34 @@ public final class OrphanReaper {
     private OrphanReaper() {
     }
 
+    /** What is signalled and waited for: a whole process group, or one process outside any group of ours. */
+    private record Target(long pid, boolean group) {
+        boolean alive() {
+            return group ? Posix.groupExists(pid) : ProcessTable.alive(pid);
+        }
+
+        void signal(Signal s) {
+            if (group) {
+                Posix.killGroup(pid, s.number());
+            } else {
+                Posix.kill(pid, s.number());
+            }
+        }
+
+        @Override
+        public String toString() {
+            return (group ? "process group " : "pid ") + pid;
+        }
+    }
+
     /**
-     * Stops every recorded child that is still alive: SIGTERM to its group, SIGKILL after
-     * {@code timeout}.
+     * Stops every recorded child that is still alive, and every process that carries
+     * {@code previousRun}: SIGTERM (to the group where it leads one), SIGKILL after {@code timeout}.
      *
-     * @return how many process groups were found and stopped
+     * @return how many process groups and processes were found and stopped
      */
-    public static int reap(List<StateFile.Entry> recorded, Duration timeout) {
-        List<StateFile.Entry> alive = new ArrayList<>();
+    public static int reap(List<StateFile.Entry> recorded, Optional<String> previousRun, Duration timeout) {
+        List<Target> alive = new ArrayList<>();
         for (StateFile.Entry e : recorded) {
             if (e.pid() <= 1) {
                 continue;
@@ -50,19 +76,20 @@ public final class OrphanReaper {
                 log.warn("{}:{} pid {} survived an earlier manager; stopping it before its port is reused",
                         e.service(), e.port(), e.pid());
                 Posix.killGroup(e.pid(), Signal.TERM.number());
-                alive.add(e);
+                alive.add(new Target(e.pid(), true));
             } else if (Posix.groupExists(e.pid())) {
                 log.warn("{}:{} children of pid {} survived an earlier manager; killing them", e.service(), e.port(), e.pid());
                 Posix.killGroup(e.pid(), Signal.KILL.number());
-                alive.add(e);
+                alive.add(new Target(e.pid(), true));
             }
         }
+        previousRun.ifPresent(run -> alive.addAll(unrecorded(run, alive)));
         if (!alive.isEmpty()) {
             awaitGone(alive, timeout);
-            List<StateFile.Entry> stubborn = alive.stream().filter(e -> Posix.groupExists(e.pid())).toList();
-            for (StateFile.Entry e : stubborn) {
-                log.warn("{}:{} pid {} ignored SIGTERM for {}; sending SIGKILL", e.service(), e.port(), e.pid(), timeout);
-                Posix.killGroup(e.pid(), Signal.KILL.number());
+            List<Target> stubborn = alive.stream().filter(Target::alive).toList();
+            for (Target t : stubborn) {
+                log.warn("{} ignored SIGTERM for {}; sending SIGKILL", t, timeout);
+                t.signal(Signal.KILL);
             }
             if (!stubborn.isEmpty() && !awaitGone(stubborn, KILL_GRACE)) {
                 log.error("processes of an earlier run would not die even after SIGKILL: {}", stubborn);
@@ -71,10 +98,55 @@ public final class OrphanReaper {
         return alive.size();
     }
 
-    /** Waits (polling: nothing notifies us of a non-child's death) until every group is gone. */
-    private static boolean awaitGone(List<StateFile.Entry> entries, Duration timeout) {
+    /** The processes that carry {@code run} and are in none of {@code known}'s groups, sent SIGTERM. */
+    private static List<Target> unrecorded(String run, List<Target> known) {
+        List<Long> tagged;
+        try {
+            tagged = ProcessTable.withEnvironmentEntry(OsProcessLauncher.RUN_ENV + "=" + run);
+        } catch (java.io.IOException e) {
+            log.warn("cannot list the processes in /proc ({}); only the state file's are stopped", e.toString());
+            return List.of();
+        }
+        java.util.Set<Long> groups = new java.util.HashSet<>();
+        known.forEach(t -> groups.add(t.pid()));
+        // Never this manager's own ancestors, whatever they carry (a pool run from a shell a service started).
+        java.util.Set<Long> ancestors = new java.util.HashSet<>();
+        for (Optional<ProcessHandle> h = ProcessHandle.current().parent(); h.isPresent(); h = h.get().parent()) {
+            ancestors.add(h.get().pid());
+        }
+        // Group leaders first: the members of their groups are then reached through them.
+        record Tagged(long pid, long pgrp) {
+        }
+        List<Tagged> candidates = new ArrayList<>();
+        for (long pid : tagged) {
+            if (!ancestors.contains(pid)) {
+                ProcessTable.stat(pid).ifPresent(st -> candidates.add(new Tagged(pid, st.pgrp())));
+            }
+        }
+        candidates.sort(java.util.Comparator.comparing(c -> c.pgrp() != c.pid()));
+        List<Target> found = new ArrayList<>();
+        for (Tagged c : candidates) {
+            long pid = c.pid();
+            long pgrp = c.pgrp();
+            if (groups.contains(pgrp)) {
+                continue;
+            }
+            Target t = new Target(pid, pgrp == pid);
+            if (t.group()) {
+                groups.add(pid);
+            }
+            log.warn("{} was started by the earlier manager ({}={}) but is not in its state file; stopping it",
+                    t, OsProcessLauncher.RUN_ENV, run);
+            t.signal(Signal.TERM);
+            found.add(t);
+        }
+        return found;
+    }
+
+    /** Waits (polling: nothing notifies us of a non-child's death) until every target is gone. */
+    private static boolean awaitGone(List<Target> targets, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (entries.stream().anyMatch(e -> Posix.groupExists(e.pid()))) {
+        while (targets.stream().anyMatch(Target::alive)) {
             if (System.nanoTime() - deadline > 0) {
                 return false;
             }

@@ -45,6 +45,13 @@ public final class OsProcessLauncher implements ProcessLauncher, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(OsProcessLauncher.class);
 
+    /**
+     * The environment variable every child gets, with this manager's run id: it marks the child
+     * and, inherited, its descendants, so that the next manager on the same state dir can find
+     * them after a crash even where the state file could not say (see {@link OrphanReaper}).
+     */
+    public static final String RUN_ENV = "PROCPOOL_RUN";
+
     private final Path stateDir;
     private final FileChannel lockChannel;
     private final FileLock lock;
@@ -58,6 +65,8 @@ public final class OsProcessLauncher implements ProcessLauncher, AutoCloseable {
     private final List<String> wrapper;
     /** Set when children are started with posix_spawn and reaped through pidfds. */
     private final PidReaper reaper;
+    /** This manager's run id (see {@link #RUN_ENV}). */
+    private final String run;
     /**
      * Per launch spec (by identity: an instance keeps its spec across restarts): what can be
      * worked out once (environment, program path, log dir, the posix_spawn call). Used under its
@@ -74,8 +83,9 @@ public final class OsProcessLauncher implements ProcessLauncher, AutoCloseable {
     }
 
     private OsProcessLauncher(Path stateDir, FileChannel lockChannel, FileLock lock, ChildRegistry registry,
-                              LogRotator rotator, List<String> wrapper, PidReaper reaper) {
+                              LogRotator rotator, List<String> wrapper, PidReaper reaper, String run) {
         this.stateDir = stateDir;
+        this.run = run;
         this.lockChannel = lockChannel;
         this.lock = lock;
         this.registry = registry;
@@ -143,11 +153,14 @@ public final class OsProcessLauncher implements ProcessLauncher, AutoCloseable {
                         stateFile.path(), e.toString());
                 left = List.of();
             }
-            int reaped = OrphanReaper.reap(left, orphanStopTimeout);
+            int reaped = OrphanReaper.reap(left, stateFile.previousRun(), orphanStopTimeout);
             if (reaped > 0) {
                 log.info("stopped {} process group(s) left by an earlier run", reaped);
             }
-            ChildRegistry registry = new ChildRegistry(stateFile, backstopGrace);
+            // Written into the snapshot before any child starts: whenever this manager dies, the
+            // next one knows what its children carry.
+            String run = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
+            ChildRegistry registry = new ChildRegistry(stateFile, backstopGrace, run);
             registry.writeNow();
             LogRotator rotator = new LogRotator(stateDir.resolve("logs"));
             PidReaper reaper = nativeSpawn() ? PidReaper.open().orElse(null) : null;
@@ -155,7 +168,7 @@ public final class OsProcessLauncher implements ProcessLauncher, AutoCloseable {
                 log.info("starting children through the JDK's ProcessBuilder (posix_spawn with pidfds is not available here)");
             }
             return new OsProcessLauncher(stateDir, ch, lock, registry, rotator,
-                    wrapperCommand(reaper == null, dieWithManager), reaper);
+                    wrapperCommand(reaper == null, dieWithManager), reaper, run);
         } catch (IOException | RuntimeException e) {
             lock.release();
             ch.close();
@@ -252,6 +265,7 @@ public final class OsProcessLauncher implements ProcessLauncher, AutoCloseable {
         if (p == null) {
             Map<String, String> env = new HashMap<>(System.getenv());
             env.putAll(spec.env());
+            env.put(RUN_ENV, run);
             Path program = Executables.resolve(spec.command().get(0), spec.workingDir(), env);
             List<String> argv = new ArrayList<>(wrapper);
             argv.add(program.toString());

@@ -5,6 +5,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -74,6 +75,50 @@ final class ProcessTable {
                 stat(dir).ifPresent(visit); // a process gone meanwhile is skipped
             }
         }
+    }
+
+    /**
+     * The live processes whose environment holds the entry {@code entry} (such as
+     * {@code NAME=value}), read from {@code /proc/PID/environ}: what they were started with
+     * (a process that rewrites its environment in place is not found). Processes of other users
+     * cannot be read and are skipped; so is this JVM.
+     */
+    static List<Long> withEnvironmentEntry(String entry) throws IOException {
+        byte[] wanted = entry.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        long self = ProcessHandle.current().pid();
+        List<Long> found = new java.util.ArrayList<>();
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC, p -> isPid(p.getFileName().toString()))) {
+            for (Path dir : dirs) {
+                long pid = Long.parseLong(dir.getFileName().toString());
+                if (pid == self) {
+                    continue;
+                }
+                byte[] env;
+                try {
+                    env = Files.readAllBytes(dir.resolve("environ"));
+                } catch (IOException | SecurityException e) {
+                    continue; // gone meanwhile, or not ours to read
+                }
+                if (hasEntry(env, wanted) && alive(pid)) {
+                    found.add(pid);
+                }
+            }
+        }
+        return found;
+    }
+
+    /** True when the NUL-separated entries of {@code env} include exactly {@code wanted}. */
+    static boolean hasEntry(byte[] env, byte[] wanted) {
+        int start = 0;
+        for (int i = 0; i <= env.length; i++) {
+            if (i == env.length || env[i] == 0) {
+                if (i - start == wanted.length && java.util.Arrays.equals(env, start, i, wanted, 0, wanted.length)) {
+                    return true;
+                }
+                start = i + 1;
+            }
+        }
+        return false;
     }
 
     /** True when some process of group {@code pgid} is alive and not a zombie. */

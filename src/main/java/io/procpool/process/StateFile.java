@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The record of every child a manager has running, so that the next manager on the same state
@@ -37,8 +38,14 @@ public final class StateFile {
         }
     }
 
-    /** The file's content. */
+    /**
+     * The file's content.
+     *
+     * @param run the manager's run id, which its children carry in their environment as
+     *     {@value OsProcessLauncher#RUN_ENV} (null in files of versions before it)
+     */
     public record Content(@JsonProperty("manager_pid") long managerPid,
+                          @JsonProperty("run") String run,
                           @JsonProperty("children") List<Entry> children) {
     }
 
@@ -114,6 +121,21 @@ public final class StateFile {
                 // nothing to do
             }
             journal = null;
+        }
+    }
+
+    /**
+     * The run id of the manager that wrote the snapshot; empty when there is none (no file, a file
+     * that cannot be read, or one written before run ids).
+     */
+    public Optional<String> previousRun() {
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.ofNullable(JSON.readValue(file.toFile(), Content.class).run());
+        } catch (IOException e) {
+            return Optional.empty();
         }
     }
 

@@ -267,9 +267,45 @@ class OsProcessLauncherIT {
         started.add(stranger.pid());
         StateFile.Entry recorded = new StateFile.Entry("svc", 1, stranger.pid(),
                 Instant.parse("2001-01-01T00:00:00Z").toString(), List.of("sleep", "30"));
-        assertEquals(0, OrphanReaper.reap(List.of(recorded), Duration.ofSeconds(1)));
+        assertEquals(0, OrphanReaper.reap(List.of(recorded), java.util.Optional.empty(), Duration.ofSeconds(1)));
         assertTrue(stranger.isAlive());
         stranger.destroyForcibly();
+    }
+
+    @Test
+    void childrenMissingFromTheStateFileAreFoundByTheRunIdTheyCarry() throws Exception {
+        // As if the manager had been killed between the spawn and the journal line: the next
+        // manager has no record of the child, only the run id of the snapshot written at open.
+        java.util.Optional<String> run = new StateFile(dir.resolve("state")).previousRun();
+        assertTrue(run.isPresent(), "the launcher writes its run id before it starts anything");
+        ChildProcess unrecorded = launch(List.of("sleep", "30"));
+        // and a descendant that left its group: the state file could never have named it
+        ChildProcess parent = launch(List.of("sh", "-c", "setsid sleep 30 & echo $! > escaped.pid; wait"));
+        Path pidFile = dir.resolve("escaped.pid");
+        Await.until(Duration.ofSeconds(5), "the escaped pid written", () -> Files.exists(pidFile) && read(pidFile).endsWith("\n"));
+        long escaped = Long.parseLong(read(pidFile).trim());
+        started.add(escaped);
+        Process stranger = new ProcessBuilder("sleep", "30").start(); // carries no run id
+        Process otherRun = null;
+        try {
+            otherRun = startWithEnv(OsProcessLauncher.RUN_ENV, "0123456789abcdef");
+            assertEquals(3, OrphanReaper.reap(List.of(), run, Duration.ofSeconds(2)));
+            Await.until(Duration.ofSeconds(5), "all three gone", () -> !ProcessHandle.of(escaped).map(ProcessHandle::isAlive).orElse(false)
+                    && unrecorded.onExit().toCompletableFuture().isDone() && parent.onExit().toCompletableFuture().isDone());
+            assertTrue(stranger.isAlive(), "a process without the run id is left alone");
+            assertTrue(otherRun.isAlive(), "so is one of another run");
+        } finally {
+            stranger.destroyForcibly();
+            if (otherRun != null) {
+                otherRun.destroyForcibly();
+            }
+        }
+    }
+
+    private Process startWithEnv(String name, String value) throws java.io.IOException {
+        ProcessBuilder pb = new ProcessBuilder("sleep", "30");
+        pb.environment().put(name, value);
+        return pb.start();
     }
 
     private static String read(Path p) {

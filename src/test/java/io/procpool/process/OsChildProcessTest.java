@@ -22,7 +22,7 @@ class OsChildProcessTest {
     @Test
     void aSignalReachesAChildThatDoesNotLeadAGroupYet() throws Exception {
         Process sleeper = new ProcessBuilder("sleep", "30").start();
-        ChildRegistry registry = new ChildRegistry(new StateFile(dir), Duration.ZERO);
+        ChildRegistry registry = new ChildRegistry(new StateFile(dir), Duration.ZERO, "r1");
         try {
             assertFalse(Posix.groupExists(sleeper.pid()), "the child leads no group");
             OsChildProcess child = OsChildProcess.of(sleeper, ProcessTable.startInstant(sleeper.pid()), registry);

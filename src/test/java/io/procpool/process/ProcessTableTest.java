@@ -38,4 +38,19 @@ class ProcessTableTest {
             child.destroyForcibly();
         }
     }
+
+    @Test
+    void anEnvironmentEntryMatchesWholeNeverAsAPrefixOrSuffix() {
+        byte[] env = "HOME=/root\0PROCPOOL_RUN=ab12\0XPROCPOOL_RUN=cd\0".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        org.junit.jupiter.api.Assertions.assertTrue(ProcessTable.hasEntry(env, bytes("PROCPOOL_RUN=ab12")));
+        org.junit.jupiter.api.Assertions.assertTrue(ProcessTable.hasEntry(env, bytes("HOME=/root")), "the first entry");
+        org.junit.jupiter.api.Assertions.assertFalse(ProcessTable.hasEntry(env, bytes("PROCPOOL_RUN=ab1")));
+        org.junit.jupiter.api.Assertions.assertFalse(ProcessTable.hasEntry(env, bytes("PROCPOOL_RUN=cd")), "the end of another entry");
+        org.junit.jupiter.api.Assertions.assertTrue(ProcessTable.hasEntry(bytes("A=1\0B=2"), bytes("B=2")), "a last entry without its NUL");
+        org.junit.jupiter.api.Assertions.assertFalse(ProcessTable.hasEntry(new byte[0], bytes("A=1")));
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
 }
