@@ -31,5 +31,13 @@ interface LibC extends Library {
 
     long write(int fd, Pointer buf, long count);
 
+    long read(int fd, Pointer buf, long count);
+
     int close(int fd);
+
+    int poll(Pointer fds, long nfds, int timeout);
+
+    int inotify_init1(int flags);
+
+    int inotify_add_watch(int fd, String path, int mask);
 }

@@ -173,7 +173,9 @@ class OsProcessLauncherIT {
     void aFastWriterIsRotatedAndItsLogsStayNearTheirCap() throws Exception {
         Path log = dir.resolve("state/logs/chatty-2.log");
         ChildProcess p = launcher.launch(new LaunchSpec("chatty", 2,
-                List.of("sh", "-c", "i=0; while [ $i -lt 3000 ]; do echo \"line $i of a chatty child\"; i=$((i+1)); done; sleep 0.5; echo finished; exec sleep 30"),
+                // Three bursts of ~80 KB, further apart than the rotator's rounds: three rotations.
+                List.of("sh", "-c", "for b in 1 2 3; do i=0; while [ $i -lt 3000 ]; do echo \"line $i of burst $b\"; i=$((i+1)); done; sleep 0.4; done; "
+                        + "echo finished; exec sleep 30"),
                 dir, Map.of(), log, new LogSettings(4096, 2))).toCompletableFuture().join();
         started.add(p.pid());
         Await.until(Duration.ofSeconds(10), "rotated twice", () -> Files.exists(Path.of(log + ".2")));
