@@ -341,7 +341,7 @@ def sigkill(short):
                 mine = {i["pid"] for i in second.instances() if i["pid"]}
                 survivors = [p for p in left_at_kill if alive(p) and p not in mine]
                 how = ("the kernel (children-die-with-manager = true)" if die
-                       else "the state file (children-die-with-manager = false)")
+                       else "the next manager (state file, run id; children-die-with-manager = false)")
                 check("sigkill", "processes of the first run left, stopped by %s" % how, len(survivors), 0,
                       not survivors)
                 check("sigkill", "second run: 20 instances HEALTHY", "yes" if healthy else "no", "yes", healthy)
@@ -742,9 +742,9 @@ def write_report(short, took):
               "warm-up of a tenth of the crashes (class loading and JIT are not leaks) and again at the end."),
              ("sigkill", "2. The manager SIGKILLed mid-storm",
               "The same pool, a storm in the background, then SIGKILL to procpool and a second procpool on the "
-              "same state dir. Once with `children-die-with-manager = false`, where only the state file (snapshot "
-              "plus journal) can find the first run's children, once with the default `true`, where the kernel "
-              "also sends them SIGTERM."),
+              "same state dir. Once with `children-die-with-manager = false`, where only the second manager can find "
+              "the first run's children (the state file's snapshot and journal, and the run id every child carries "
+              "in `PROCPOOL_RUN`), once with the default `true`, where the kernel also sends them SIGTERM."),
              ("hostile", "3. Hostile children",
               "Five services of `src/test/programs/fake_service.py`: one forks a long-lived grandchild, one ignores "
               "SIGTERM (stop.timeout 2s, then SIGKILL to the group), one closes stdout and stderr, one writes its "
