@@ -75,6 +75,15 @@ final class ChildRegistry {
 
     /** Writes the file now, on the caller's thread (at startup and at close). */
     void writeNow() {
+        write(false);
+    }
+
+    /**
+     * @param closing the manager is letting go of the state dir: with no child left, the run id
+     *     is left out, and the next manager has no run to look for (a clean stop costs the next
+     *     start no scan of {@code /proc})
+     */
+    private void write(boolean closing) {
         try {
             List<StateFile.Entry> entries;
             long mark;
@@ -85,7 +94,8 @@ final class ChildRegistry {
                         .sorted(Comparator.comparing(StateFile.Entry::service).thenComparingInt(StateFile.Entry::port)).toList();
                 mark = stateFile.journalMark();
             }
-            stateFile.write(new StateFile.Content(ProcessHandle.current().pid(), run, entries), mark);
+            stateFile.write(new StateFile.Content(ProcessHandle.current().pid(),
+                    closing && entries.isEmpty() ? null : run, entries), mark);
         } catch (IOException e) {
             log.error("cannot write the state file {}: {}", stateFile.path(), e.toString());
         }
@@ -112,7 +122,7 @@ final class ChildRegistry {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        writeNow();
+        write(true);
         stateFile.close();
         if (!live.isEmpty()) {
             return; // children still run: the backstop stays armed

@@ -155,7 +155,7 @@ public final class OsProcessLauncher implements ProcessLauncher, AutoCloseable {
             }
             int reaped = OrphanReaper.reap(left, stateFile.previousRun(), orphanStopTimeout);
             if (reaped > 0) {
-                log.info("stopped {} process group(s) left by an earlier run", reaped);
+                log.info("stopped {} process group(s) or lone process(es) left by an earlier run", reaped);
             }
             // Written into the snapshot before any child starts: whenever this manager dies, the
             // next one knows what its children carry.

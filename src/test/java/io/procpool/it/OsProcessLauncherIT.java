@@ -304,6 +304,22 @@ class OsProcessLauncherIT {
         }
     }
 
+    @Test
+    void aCloseWithNoChildLeftLeavesNoRunToLookFor() throws Exception {
+        ChildProcess p = launch(List.of("sleep", "30"));
+        p.signal(Signal.KILL);
+        Await.until(Duration.ofSeconds(5), "no live children", () -> launcher.liveChildren() == 0);
+        launcher.close();
+        assertEquals(java.util.Optional.empty(), new StateFile(dir.resolve("state")).previousRun());
+    }
+
+    @Test
+    void aCloseWithAChildStillRunningKeepsItsRunForTheNextManager() throws Exception {
+        launch(List.of("sleep", "30"));
+        launcher.close();
+        assertTrue(new StateFile(dir.resolve("state")).previousRun().isPresent());
+    }
+
     private Process startWithEnv(String name, String value) throws java.io.IOException {
         ProcessBuilder pb = new ProcessBuilder("sleep", "30");
         pb.environment().put(name, value);
