@@ -30,7 +30,6 @@ public final class SimulatedLauncher implements ProcessLauncher {
     private final Map<Integer, Consumer<SimulatedProcess>> byPort = new ConcurrentHashMap<>();
     private final Map<String, Consumer<SimulatedProcess>> byService = new ConcurrentHashMap<>();
     private final Map<Integer, CompletableFuture<Void>> held = new ConcurrentHashMap<>();
-    private final Map<Integer, Boolean> holding = new ConcurrentHashMap<>();
 
     /** A launcher whose processes record launch time 0 (for tests on Pekko's {@code ManualTime}). */
     public SimulatedLauncher() {
@@ -52,9 +51,8 @@ public final class SimulatedLauncher implements ProcessLauncher {
         byService.getOrDefault(spec.service(), x -> { }).accept(p);
         byPort.getOrDefault(spec.port(), x -> { }).accept(p);
         started.add(p);
-        if (holding.containsKey(spec.port())) {
-            CompletableFuture<Void> gate = new CompletableFuture<>();
-            held.put(spec.port(), gate);
+        CompletableFuture<Void> gate = held.get(spec.port());
+        if (gate != null) {
             return gate.thenApply(x -> p);
         }
         return CompletableFuture.completedFuture(p);
@@ -86,13 +84,14 @@ public final class SimulatedLauncher implements ProcessLauncher {
 
     /** Launches on {@code port} stay pending until {@link #release} is called. */
     public SimulatedLauncher hold(int port) {
-        holding.put(port, true);
+        // One gate per hold, made here: a release that comes before the launch has looked for
+        // it (the instance reports STARTING just before it launches) opens it all the same.
+        held.computeIfAbsent(port, k -> new CompletableFuture<>());
         return this;
     }
 
-    /** Completes the pending launch on {@code port}. */
+    /** Completes the pending launches on {@code port}; later ones are not held. */
     public void release(int port) {
-        holding.remove(port);
         CompletableFuture<Void> gate = held.remove(port);
         if (gate != null) {
             gate.complete(null);
