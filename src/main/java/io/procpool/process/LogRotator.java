@@ -82,8 +82,17 @@ final class LogRotator implements AutoCloseable {
         this.thread.start();
     }
 
-    /** Rotates {@code file} by {@code settings} from now on (and once now, if it is already over). */
+    /**
+     * Rotates {@code file} by {@code settings} from now on (and once now, if it is already over).
+     * Called at every start of a child, after its log directory was made if it was missing: the
+     * directory is watched again, so one removed and made anew is watched too (for the same
+     * directory this changes nothing).
+     */
     void watch(Path file, LogSettings settings) {
+        if (!closed && C.inotify_add_watch(inotify, dir.toString(), IN_MODIFY | IN_CREATE) < 0) {
+            log.warn("cannot watch {} for log rotation (errno {}); files are checked only when their instance starts",
+                    dir, Native.getLastError());
+        }
         watched.put(file.getFileName(), settings);
         check(file, settings);
     }

@@ -248,6 +248,20 @@ class OsProcessLauncherIT {
     }
 
     @Test
+    void aLogDirMadeAgainIsStillRotated() throws Exception {
+        Path logs = dir.resolve("state/logs");
+        try (var files = Files.walk(logs)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+        Path log = logs.resolve("chatty-3.log");
+        ChildProcess p = launcher.launch(new LaunchSpec("chatty", 3,
+                List.of("sh", "-c", "i=0; while [ $i -lt 3000 ]; do echo \"line $i\"; i=$((i+1)); done; exec sleep 30"),
+                dir, Map.of(), log, new LogSettings(4096, 1))).toCompletableFuture().join();
+        started.add(p.pid());
+        Await.until(Duration.ofSeconds(10), "rotated in the new directory", () -> Files.exists(Path.of(log + ".1")));
+    }
+
+    @Test
     void aLaunchAfterCloseFailsAndStartsNothing() {
         launcher.close();
         var e = assertThrows(CompletionException.class, () -> launch(List.of("sleep", "30")));
