@@ -6,10 +6,11 @@ MVN_FLAGS  ?= -B --no-transfer-progress
 JAVA       ?= java
 CONFIG     ?= conf/pool.conf
 # A small footprint for a long-running supervisor (see docs/benchmarks.md for the figures).
-# C1 only, compiling after a twentieth of the usual calls (a restart path runs rarely, and an
-# interpreted one was a third of procpool's respawn time), a heap that grows and shrinks with use.
-JAVA_OPTS  ?= -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.05 -Xss512k \
-              -Xms48m -Xmx256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30
+# C1 only, compiling after a two-hundredth of the usual calls (a restart path runs rarely; the JIT
+# compiling it during the first crashes took the second core from the starting child), a small
+# young generation (for the code cache that costs), a heap that grows and shrinks with use.
+JAVA_OPTS  ?= -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.005 -Xss512k \
+              -Xms48m -Xmn8m -Xmx256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30
 ifeq ($(origin CC),default)
 CC         := gcc
 endif

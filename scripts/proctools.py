@@ -7,8 +7,8 @@ import socket
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JAR = os.path.join(ROOT, "target", "procpool.jar")
 # The flags of `make run` (the Makefile passes its JAVA_OPTS); the same, for running a script alone.
-DEFAULT_JAVA_OPTS = ("-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.05 -Xss512k "
-                     "-Xms48m -Xmx256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30")
+DEFAULT_JAVA_OPTS = ("-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.005 -Xss512k "
+                     "-Xms48m -Xmn8m -Xmx256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30")
 
 
 def java_opts():

@@ -17,6 +17,7 @@ import io.procpool.supervision.DeadlineScheduler;
 import io.procpool.supervision.PoolActor;
 import io.procpool.supervision.PoolEnvironment;
 import io.procpool.supervision.PoolSupervisor;
+import io.procpool.supervision.RestartWarmup;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -285,6 +286,11 @@ public final class ProcessPool implements AutoCloseable {
             ProcessPool pool = new ProcessPool(sys, owns, root, os, prober, binding, settings, baseDir);
             self[0] = pool;
             root.tell(PoolSupervisor.Start.INSTANCE);
+            if (launcher == null) {
+                // Real processes: compile the restart path before the first crash (see RestartWarmup).
+                sys.systemActorOf(RestartWarmup.create(), "procpool-warmup-" + POOLS.incrementAndGet(),
+                        DispatcherSelector.fromConfig("procpool.instance-dispatcher"));
+            }
             return pool;
         }
 

@@ -2,6 +2,7 @@ package io.procpool.supervision;
 
 import io.procpool.InstanceState;
 import io.procpool.HealthFigures;
+import io.procpool.config.RestartSettings;
 import io.procpool.config.ServiceSettings;
 import io.procpool.health.HealthProbe;
 import io.procpool.health.HealthTracker;
@@ -19,6 +20,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.PreRestart;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -173,6 +175,21 @@ public final class InstanceActor {
         Lineage lineage = new Lineage(service);
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
                 new InstanceActor(ctx, timers, lineage, spec, starting, env, parent).start(env, ++lineage.incarnations > 1)));
+    }
+
+    /**
+     * An instance under the supervision its pool gives it: an {@link InstanceFailed} restarts it
+     * with the service's backoff and restart budget (Pekko's restart-with-backoff); anything else
+     * thrown stops it.
+     */
+    public static Behavior<Command> supervised(ServiceSettings service, int port, PoolEnvironment env, ActorRef<Event> parent) {
+        RestartSettings r = service.restart();
+        return Behaviors.supervise(create(service, port, env, parent))
+                .onFailure(InstanceFailed.class, SupervisorStrategy
+                        .restartWithBackoff(r.minBackoff(), r.maxBackoff(), r.randomFactor())
+                        .withResetBackoffAfter(r.resetAfter())
+                        .withMaxRestarts(r.maxRestarts())
+                        .withLoggingEnabled(false));
     }
 
     /**

@@ -29,7 +29,6 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.ChildFailed;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -279,13 +278,7 @@ public final class PoolActor {
     }
 
     void spawn(Slot slot) {
-        RestartSettings r = service.restart();
-        Behavior<InstanceActor.Command> instance = Behaviors.supervise(InstanceActor.create(service, slot.port, env, events))
-                .onFailure(InstanceFailed.class, SupervisorStrategy
-                        .restartWithBackoff(r.minBackoff(), r.maxBackoff(), r.randomFactor())
-                        .withResetBackoffAfter(r.resetAfter())
-                        .withMaxRestarts(r.maxRestarts())
-                        .withLoggingEnabled(false));
+        Behavior<InstanceActor.Command> instance = InstanceActor.supervised(service, slot.port, env, events);
         slot.spawnSeq = ++spawns;
         slot.spawnedWith = service;
         load.forget(slot.port);
