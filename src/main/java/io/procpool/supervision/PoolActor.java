@@ -601,13 +601,12 @@ public final class PoolActor {
         for (int port : next.ports()) {
             slots.putIfAbsent(port, new Slot(port));
         }
-        for (Slot slot : List.copyOf(slots.values())) {
-            if (!next.ports().contains(slot.port)) {
-                slot.assigned = false;
-                roll.forget(slot.port);
-                timers.cancel(new CooldownOver(slot.port));
-                stopInstance(slot, "port " + slot.port + " was removed from the configuration");
-            }
+        List<Slot> removed = slots.values().stream().filter(slot -> !next.ports().contains(slot.port)).toList();
+        removed.forEach(slot -> slot.assigned = false);
+        roll.forget(removed.stream().map(slot -> slot.port).collect(java.util.stream.Collectors.toSet()));
+        for (Slot slot : removed) {
+            timers.cancel(new CooldownOver(slot.port));
+            stopInstance(slot, "port " + slot.port + " was removed from the configuration");
         }
         slots.values().removeIf(s -> !next.ports().contains(s.port) && s.ref == null);
         if (desired > 0) {

@@ -102,9 +102,19 @@ final class Roll {
         return Optional.of(why + ": " + replaced + " of " + total + " replaced" + step);
     }
 
-    /** A port that left the configuration: a roll still to reach it has nothing there to replace. */
-    void forget(int port) {
-        remaining.remove(port);
+    /**
+     * Ports that left the configuration (their slots already unassigned): a roll still to reach
+     * one has nothing there to replace; a step under way on one (its instance, or the spare port
+     * of its replacement) has nothing left to wait for, and the roll goes on with the next.
+     */
+    void forget(java.util.Set<Integer> ports) {
+        remaining.removeAll(ports);
+        if (active && old != null && !retiringOld
+                && (ports.contains(old.port) || (replacement != null && ports.contains(replacement.port)))) {
+            pool.log("{}: {}: :{} left the configuration; going on with the next", pool.name(), why,
+                    ports.contains(old.port) ? old.port : replacement.port);
+            next();
+        }
     }
 
     /** Ends the roll early (the service is being stopped), telling the waiters. */

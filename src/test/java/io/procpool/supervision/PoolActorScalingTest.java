@@ -165,13 +165,16 @@ class PoolActorScalingTest {
     void aPortRemovedWhileARollingRestartStillHasToReachItIsLeftOutOfTheRoll() {
         TestProbe<ServiceStatus> status = start("command = srv, ports = [4501, 4502, 4503], min-processes = 3");
         StatusProbe.await(status, s -> s.ready().size() == 3);
+        // The roll restarts 4501 first (no spare port) and waits there: its new launch is held.
+        launcher.hold(4501);
         TestProbe<OpResult> restarted = testKit.createTestProbe();
         pool.tell(new PoolActor.Restart(restarted.getRef()));
-        // The roll restarts 4501 first (no spare port); 4503 leaves the configuration meanwhile.
-        ServiceSettings next = TestConfigs.service("health-check.type = none\ncommand = srv, ports = [4501, 4502], min-processes = 2");
+        StatusProbe.await(status, s -> launcher.startedOn(4501).size() == 2);
+        // 4503, still queued, leaves the configuration meanwhile.
         TestProbe<OpResult> reply = testKit.createTestProbe();
-        pool.tell(new PoolActor.Reconfigure(next, reply.getRef()));
+        pool.tell(new PoolActor.Reconfigure(without4503(), reply.getRef()));
         assertEquals("svc: adjusted in place", reply.receiveMessage().message());
+        launcher.release(4501);
         OpResult done = restarted.receiveMessage(java.time.Duration.ofSeconds(10));
         assertTrue(done.ok(), done.message());
         assertEquals(2, launcher.startedOn(4501).size());
@@ -180,6 +183,32 @@ class PoolActorScalingTest {
         ServiceStatus after = StatusProbe.await(status, s -> s.operation().isEmpty() && s.ready().size() == 2
                 && s.instances().size() == 2); // 4503 shows until its process is gone
         assertEquals(List.of(4501, 4502), after.instances().stream().map(i -> i.port()).toList());
+    }
+
+    @Test
+    void aPortRemovedWhileARollingRestartIsReplacingItEndsThatStepAndTheRollGoesOn() {
+        TestProbe<ServiceStatus> status = start("command = srv, ports = [4601, 4602, 4603], min-processes = 3");
+        StatusProbe.await(status, s -> s.ready().size() == 3);
+        // The roll reaches 4603 last and waits there for a replacement whose launch is held.
+        launcher.hold(4603);
+        TestProbe<OpResult> restarted = testKit.createTestProbe();
+        pool.tell(new PoolActor.Restart(restarted.getRef()));
+        StatusProbe.await(status, s -> launcher.startedOn(4603).size() == 2);
+        TestProbe<OpResult> reply = testKit.createTestProbe();
+        pool.tell(new PoolActor.Reconfigure(TestConfigs.service("health-check.type = none\ncommand = srv, ports = [4601, 4602], "
+                + "min-processes = 2"), reply.getRef()));
+        reply.receiveMessage();
+        // Before the fix the roll waited for ever for an instance on a port that no longer exists.
+        OpResult done = restarted.receiveMessage(java.time.Duration.ofSeconds(10));
+        assertTrue(done.ok(), done.message());
+        launcher.release(4603);
+        ServiceStatus after = StatusProbe.await(status, s -> s.operation().isEmpty() && s.ready().size() == 2
+                && s.instances().size() == 2);
+        assertEquals(List.of(4601, 4602), after.instances().stream().map(i -> i.port()).toList());
+    }
+
+    private static ServiceSettings without4503() {
+        return TestConfigs.service("health-check.type = none\ncommand = srv, ports = [4501, 4502], min-processes = 2");
     }
 
     private byte[] scrape() {
