@@ -169,7 +169,11 @@ class PoolActorScalingTest {
         launcher.hold(4501);
         TestProbe<OpResult> restarted = testKit.createTestProbe();
         pool.tell(new PoolActor.Restart(restarted.getRef()));
-        StatusProbe.await(status, s -> launcher.startedOn(4501).size() == 2);
+        // The launcher itself, not a status: the last status may come before the launch is made.
+        status.awaitAssert(() -> {
+            assertEquals(2, launcher.startedOn(4501).size());
+            return null;
+        });
         // 4503, still queued, leaves the configuration meanwhile.
         TestProbe<OpResult> reply = testKit.createTestProbe();
         pool.tell(new PoolActor.Reconfigure(without4503(), reply.getRef()));
@@ -193,7 +197,11 @@ class PoolActorScalingTest {
         launcher.hold(4603);
         TestProbe<OpResult> restarted = testKit.createTestProbe();
         pool.tell(new PoolActor.Restart(restarted.getRef()));
-        StatusProbe.await(status, s -> launcher.startedOn(4603).size() == 2);
+        // The launcher itself, not a status: the last status may come before the launch is made.
+        status.awaitAssert(() -> {
+            assertEquals(2, launcher.startedOn(4603).size());
+            return null;
+        });
         TestProbe<OpResult> reply = testKit.createTestProbe();
         pool.tell(new PoolActor.Reconfigure(TestConfigs.service("health-check.type = none\ncommand = srv, ports = [4601, 4602], "
                 + "min-processes = 2"), reply.getRef()));
