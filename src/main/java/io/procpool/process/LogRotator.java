@@ -42,7 +42,6 @@ final class LogRotator implements AutoCloseable {
     private static final int IN_MODIFY = 0x2;
     private static final int IN_CREATE = 0x100;
     private static final int IN_Q_OVERFLOW = 0x4000;
-    private static final int EFD_CLOEXEC = 0x80000;
     private static final short POLLIN = 1;
     private static final int EINTR = 4;
     /** struct inotify_event: wd, mask, cookie, len, then len bytes of NUL-padded name. */
@@ -71,7 +70,7 @@ final class LogRotator implements AutoCloseable {
             C.close(fd);
             throw new IOException("cannot watch " + dir + " for log rotation: inotify_add_watch failed (errno " + errno + ")");
         }
-        int w = C.eventfd(0, EFD_CLOEXEC);
+        int w = WakeFd.open();
         if (w < 0) {
             C.close(fd);
             throw new IOException("cannot watch " + dir + " for log rotation: eventfd failed (errno " + Native.getLastError() + ")");
@@ -182,15 +181,7 @@ final class LogRotator implements AutoCloseable {
             return;
         }
         closed = true;
-        Memory one = new Memory(8);
-        one.setLong(0, 1);
-        C.write(wake, one, 8);
-        try {
-            thread.join(2_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (!thread.isAlive()) {
+        if (WakeFd.wakeAndJoin(wake, thread)) {
             C.close(inotify);
             C.close(wake);
         }

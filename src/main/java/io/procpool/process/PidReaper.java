@@ -31,7 +31,6 @@ final class PidReaper implements AutoCloseable {
     private static final int P_PIDFD = 3;
     private static final int WEXITED = 4;
     private static final int EPOLL_CLOEXEC = 0x80000;
-    private static final int EFD_CLOEXEC = 0x80000;
     private static final int EPOLL_CTL_ADD = 1;
     private static final int EPOLLIN = 1;
     private static final int EINTR = 4;
@@ -70,7 +69,7 @@ final class PidReaper implements AutoCloseable {
             }
             C.close((int) self);
             int epfd = C.epoll_create1(EPOLL_CLOEXEC);
-            int wake = C.eventfd(0, EFD_CLOEXEC);
+            int wake = WakeFd.open();
             if (epfd < 0 || wake < 0) {
                 return java.util.Optional.empty();
             }
@@ -169,15 +168,7 @@ final class PidReaper implements AutoCloseable {
             return;
         }
         closed = true;
-        Memory one = new Memory(8);
-        one.setLong(0, 1);
-        C.write(wakeFd, one, 8);
-        try {
-            thread.join(2_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (!thread.isAlive()) {
+        if (WakeFd.wakeAndJoin(wakeFd, thread)) {
             waiting.keySet().forEach(C::close);
             C.close(wakeFd);
             C.close(epfd);
