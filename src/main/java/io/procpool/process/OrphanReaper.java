@@ -3,6 +3,7 @@ package io.procpool.process;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -100,7 +101,7 @@ public final class OrphanReaper {
 
     /** The processes that carry {@code run} and are in none of {@code known}'s groups, sent SIGTERM. */
     private static List<Target> unrecorded(String run, List<Target> known) {
-        List<Long> tagged;
+        Map<Long, ProcessTable.Stat> tagged;
         try {
             tagged = ProcessTable.withEnvironmentEntry(OsProcessLauncher.RUN_ENV + "=" + run);
         } catch (java.io.IOException e) {
@@ -110,24 +111,16 @@ public final class OrphanReaper {
         java.util.Set<Long> groups = new java.util.HashSet<>();
         known.forEach(t -> groups.add(t.pid()));
         // Never this manager's own ancestors, whatever they carry (a pool run from a shell a service started).
-        java.util.Set<Long> ancestors = new java.util.HashSet<>();
         for (Optional<ProcessHandle> h = ProcessHandle.current().parent(); h.isPresent(); h = h.get().parent()) {
-            ancestors.add(h.get().pid());
+            tagged.remove(h.get().pid());
         }
         // Group leaders first: the members of their groups are then reached through them.
-        record Tagged(long pid, long pgrp) {
-        }
-        List<Tagged> candidates = new ArrayList<>();
-        for (long pid : tagged) {
-            if (!ancestors.contains(pid)) {
-                ProcessTable.stat(pid).ifPresent(st -> candidates.add(new Tagged(pid, st.pgrp())));
-            }
-        }
-        candidates.sort(java.util.Comparator.comparing(c -> c.pgrp() != c.pid()));
+        List<Map.Entry<Long, ProcessTable.Stat>> candidates = new ArrayList<>(tagged.entrySet());
+        candidates.sort(java.util.Comparator.comparing(c -> c.getValue().pgrp() != c.getKey()));
         List<Target> found = new ArrayList<>();
-        for (Tagged c : candidates) {
-            long pid = c.pid();
-            long pgrp = c.pgrp();
+        for (Map.Entry<Long, ProcessTable.Stat> c : candidates) {
+            long pid = c.getKey();
+            long pgrp = c.getValue().pgrp();
             if (groups.contains(pgrp)) {
                 continue;
             }

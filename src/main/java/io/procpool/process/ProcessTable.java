@@ -5,7 +5,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -70,40 +70,38 @@ final class ProcessTable {
 
     /** Every process now, one {@code /proc} pass; {@code visit} gets each one's stat. */
     static void forEach(java.util.function.Consumer<Stat> visit) throws IOException {
+        forEachDir(dir -> stat(dir).ifPresent(visit)); // a process gone meanwhile is skipped
+    }
+
+    private static void forEachDir(java.util.function.Consumer<Path> visit) throws IOException {
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC, p -> isPid(p.getFileName().toString()))) {
-            for (Path dir : dirs) {
-                stat(dir).ifPresent(visit); // a process gone meanwhile is skipped
-            }
+            dirs.forEach(visit);
         }
     }
 
     /**
-     * The live processes whose environment holds the entry {@code entry} (such as
-     * {@code NAME=value}), read from {@code /proc/PID/environ}: what they were started with
-     * (a process that rewrites its environment in place is not found). Processes of other users
-     * cannot be read and are skipped; so is this JVM.
+     * The live processes (by pid, with their stat) whose environment holds the entry
+     * {@code entry} (such as {@code NAME=value}), read from {@code /proc/PID/environ}: what they
+     * were started with (a process that rewrites its environment in place is not found).
+     * Processes of other users cannot be read and are skipped; so is this JVM.
      */
-    static List<Long> withEnvironmentEntry(String entry) throws IOException {
+    static Map<Long, Stat> withEnvironmentEntry(String entry) throws IOException {
         byte[] wanted = entry.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         long self = ProcessHandle.current().pid();
-        List<Long> found = new java.util.ArrayList<>();
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC, p -> isPid(p.getFileName().toString()))) {
-            for (Path dir : dirs) {
-                long pid = Long.parseLong(dir.getFileName().toString());
-                if (pid == self) {
-                    continue;
-                }
-                byte[] env;
-                try {
-                    env = Files.readAllBytes(dir.resolve("environ"));
-                } catch (IOException | SecurityException e) {
-                    continue; // gone meanwhile, or not ours to read
-                }
-                if (hasEntry(env, wanted) && alive(pid)) {
-                    found.add(pid);
-                }
+        Map<Long, Stat> found = new java.util.LinkedHashMap<>();
+        forEachDir(dir -> {
+            long pid = Long.parseLong(dir.getFileName().toString());
+            if (pid == self) {
+                return;
             }
-        }
+            try {
+                if (hasEntry(Files.readAllBytes(dir.resolve("environ")), wanted)) {
+                    stat(dir).filter(Stat::live).ifPresent(st -> found.put(pid, st));
+                }
+            } catch (IOException | SecurityException e) {
+                // gone meanwhile, or not ours to read
+            }
+        });
         return found;
     }
 
