@@ -164,20 +164,10 @@ class PoolActorScalingTest {
     @Test
     void aPortRemovedWhileARollingRestartStillHasToReachItIsLeftOutOfTheRoll() {
         TestProbe<ServiceStatus> status = start("command = srv, ports = [4501, 4502, 4503], min-processes = 3");
-        StatusProbe.await(status, s -> s.ready().size() == 3);
-        // The roll restarts 4501 first (no spare port) and waits there: its new launch is held.
-        launcher.hold(4501);
-        TestProbe<OpResult> restarted = testKit.createTestProbe();
-        pool.tell(new PoolActor.Restart(restarted.getRef()));
-        // The launcher itself, not a status: the last status may come before the launch is made.
-        status.awaitAssert(() -> {
-            assertEquals(2, launcher.startedOn(4501).size());
-            return null;
-        });
-        // 4503, still queued, leaves the configuration meanwhile.
-        TestProbe<OpResult> reply = testKit.createTestProbe();
-        pool.tell(new PoolActor.Reconfigure(without4503(), reply.getRef()));
-        assertEquals("svc: adjusted in place", reply.receiveMessage().message());
+        // The roll restarts 4501 first (no spare port) and waits there; 4503, still queued, leaves
+        // the configuration meanwhile.
+        TestProbe<OpResult> restarted = rollHeldAt(status, 4501);
+        assertEquals("svc: adjusted in place", reconfigure("ports = [4501, 4502], min-processes = 2").message());
         launcher.release(4501);
         OpResult done = restarted.receiveMessage(java.time.Duration.ofSeconds(10));
         assertTrue(done.ok(), done.message());
@@ -192,20 +182,9 @@ class PoolActorScalingTest {
     @Test
     void aPortRemovedWhileARollingRestartIsReplacingItEndsThatStepAndTheRollGoesOn() {
         TestProbe<ServiceStatus> status = start("command = srv, ports = [4601, 4602, 4603], min-processes = 3");
-        StatusProbe.await(status, s -> s.ready().size() == 3);
-        // The roll reaches 4603 last and waits there for a replacement whose launch is held.
-        launcher.hold(4603);
-        TestProbe<OpResult> restarted = testKit.createTestProbe();
-        pool.tell(new PoolActor.Restart(restarted.getRef()));
-        // The launcher itself, not a status: the last status may come before the launch is made.
-        status.awaitAssert(() -> {
-            assertEquals(2, launcher.startedOn(4603).size());
-            return null;
-        });
-        TestProbe<OpResult> reply = testKit.createTestProbe();
-        pool.tell(new PoolActor.Reconfigure(TestConfigs.service("health-check.type = none\ncommand = srv, ports = [4601, 4602], "
-                + "min-processes = 2"), reply.getRef()));
-        reply.receiveMessage();
+        // The roll reaches 4603 last and waits there; 4603 leaves the configuration.
+        TestProbe<OpResult> restarted = rollHeldAt(status, 4603);
+        reconfigure("ports = [4601, 4602], min-processes = 2");
         // Before the fix the roll waited for ever for an instance on a port that no longer exists.
         OpResult done = restarted.receiveMessage(java.time.Duration.ofSeconds(10));
         assertTrue(done.ok(), done.message());
@@ -215,8 +194,29 @@ class PoolActorScalingTest {
         assertEquals(List.of(4601, 4602), after.instances().stream().map(i -> i.port()).toList());
     }
 
-    private static ServiceSettings without4503() {
-        return TestConfigs.service("health-check.type = none\ncommand = srv, ports = [4501, 4502], min-processes = 2");
+    /**
+     * Once all three instances are ready, a rolling restart that gets as far as {@code port} and
+     * waits there: the new launch on it is held. The restart's answer goes to the probe returned.
+     */
+    private TestProbe<OpResult> rollHeldAt(TestProbe<ServiceStatus> status, int port) {
+        StatusProbe.await(status, s -> s.ready().size() == 3);
+        launcher.hold(port);
+        TestProbe<OpResult> restarted = testKit.createTestProbe();
+        pool.tell(new PoolActor.Restart(restarted.getRef()));
+        // The launcher itself, not a status: the last status may come before the launch is made.
+        status.awaitAssert(() -> {
+            assertEquals(2, launcher.startedOn(port).size());
+            return null;
+        });
+        return restarted;
+    }
+
+    /** Reconfigures the pool's service to {@code body} (command srv, no probe); the answer. */
+    private OpResult reconfigure(String body) {
+        TestProbe<OpResult> reply = testKit.createTestProbe();
+        pool.tell(new PoolActor.Reconfigure(TestConfigs.service("health-check.type = none\ncommand = srv, " + body),
+                reply.getRef()));
+        return reply.receiveMessage();
     }
 
     private byte[] scrape() {
