@@ -32,6 +32,7 @@ final class PidReaper implements AutoCloseable {
     private static final int WEXITED = 4;
     private static final int EPOLL_CLOEXEC = 0x80000;
     private static final int EPOLL_CTL_ADD = 1;
+    private static final int EPOLL_CTL_DEL = 2;
     private static final int EPOLLIN = 1;
     private static final int EINTR = 4;
     private static final int CLD_EXITED = 1;
@@ -39,18 +40,20 @@ final class PidReaper implements AutoCloseable {
     private static final int EVENT_SIZE = Platform.isIntel() ? 12 : 16;
     private static final int EVENT_DATA = Platform.isIntel() ? 4 : 8;
     private static final int MAX_EVENTS = 64;
-    /** The fd number that stands for "wake up and look at closed" in the epoll set. */
-    private static final long WAKE = -1;
+    /** The event data that stands for "wake up and look at closed" in the epoll set. */
+    private static final long WAKE = 0;
 
     private static final LibC C = LibC.C;
 
     private final int epfd;
     private final int wakeFd;
-    private final Map<Integer, Waiting> waiting = new ConcurrentHashMap<>();
+    /** By the token each watch puts in its epoll event: never reused, unlike fd numbers. */
+    private final Map<Long, Waiting> waiting = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong tokens = new java.util.concurrent.atomic.AtomicLong(WAKE);
     private final Thread thread;
     private volatile boolean closed;
 
-    private record Waiting(int pid, CompletableFuture<ExitStatus> exit) {
+    private record Waiting(int pid, int pidfd, CompletableFuture<ExitStatus> exit) {
     }
 
     private PidReaper(int epfd, int wakeFd) {
@@ -102,10 +105,11 @@ final class PidReaper implements AutoCloseable {
         if (pidfd < 0) {
             throw new IllegalStateException("pidfd_open(" + pid + ") failed: errno " + Native.getLastError());
         }
-        Waiting w = new Waiting(pid, new CompletableFuture<>());
-        waiting.put((int) pidfd, w);
-        if (C.epoll_ctl(epfd, EPOLL_CTL_ADD, (int) pidfd, event(pidfd)) != 0) {
-            waiting.remove((int) pidfd);
+        Waiting w = new Waiting(pid, (int) pidfd, new CompletableFuture<>());
+        long token = tokens.incrementAndGet();
+        waiting.put(token, w);
+        if (C.epoll_ctl(epfd, EPOLL_CTL_ADD, (int) pidfd, event(token)) != 0) {
+            waiting.remove(token);
             C.close((int) pidfd);
             throw new IllegalStateException("epoll_ctl for pid " + pid + " failed: errno " + Native.getLastError());
         }
@@ -129,26 +133,38 @@ final class PidReaper implements AutoCloseable {
                 if (data == WAKE) {
                     continue;
                 }
-                reap((int) data, siginfo);
+                reap(data, siginfo);
             }
         }
     }
 
-    /** The child behind {@code pidfd} has exited: collect it, close the pidfd (which drops it from the set). */
-    private void reap(int pidfd, Memory siginfo) {
-        Waiting w = waiting.remove(pidfd);
-        siginfo.clear();
-        int rc;
-        do {
-            rc = C.waitid(P_PIDFD, pidfd, siginfo, WEXITED);
-        } while (rc != 0 && Native.getLastError() == EINTR);
-        C.close(pidfd);
+    /**
+     * The child watched under {@code token} has exited: take its pidfd out of the set, collect the
+     * child, close the pidfd.
+     *
+     * <p>Why the explicit delete and the token: closing a pidfd drops it from the epoll set only
+     * when no other reference to it is left, and a process that another thread is starting at that
+     * moment holds a copy of every descriptor until its exec. A registration that outlived its
+     * close went on reporting the exited child under its old fd number; once a new watch had been
+     * given that number, those stale reports closed the new pidfd or reaped the new child unseen,
+     * and a crash went unnoticed (left a zombie). An event now names a watch that ends here, once.
+     */
+    private void reap(long token, Memory siginfo) {
+        Waiting w = waiting.remove(token);
         if (w == null) {
             return;
         }
+        C.epoll_ctl(epfd, EPOLL_CTL_DEL, w.pidfd(), null);
+        siginfo.clear();
+        int rc;
+        do {
+            rc = C.waitid(P_PIDFD, w.pidfd(), siginfo, WEXITED);
+        } while (rc != 0 && Native.getLastError() == EINTR);
+        int err = Native.getLastError();
+        C.close(w.pidfd());
         if (rc != 0) {
             // Reaped by someone else (a waitpid(-1) elsewhere in the JVM): the status is lost.
-            log.warn("pid {} exited but its status could not be collected (errno {})", w.pid(), Native.getLastError());
+            log.warn("pid {} exited but its status could not be collected (errno {})", w.pid(), err);
             w.exit().complete(new ExitStatus(-1));
             return;
         }
@@ -169,7 +185,7 @@ final class PidReaper implements AutoCloseable {
         }
         closed = true;
         if (WakeFd.wakeAndJoin(wakeFd, thread)) {
-            waiting.keySet().forEach(C::close);
+            waiting.values().forEach(w -> C.close(w.pidfd()));
             C.close(wakeFd);
             C.close(epfd);
         }
