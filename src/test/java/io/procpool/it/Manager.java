@@ -41,10 +41,43 @@ final class Manager implements AutoCloseable {
         this.adminPort = freePort();
     }
 
-    /** A port nothing listens on right now. */
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+    /**
+     * A port nothing listens on right now, never handed out before in this JVM, and below the
+     * kernel's ephemeral range: a port the kernel picked for {@code bind(0)} is one it may also
+     * give to the next outgoing connection (a probe's, the test's), which then holds it while
+     * the service meant for it fails to bind; and two calls may return the same port, which
+     * gives a configuration with a duplicate port.
+     */
+    static synchronized int freePort() throws IOException {
+        int low = EPHEMERAL_LOW - 12_000;
+        int span = 12_000;
+        for (int tries = 0; tries < span; tries++) {
+            int port = low + Math.floorMod(nextPort++, span);
+            if (!handedOut.add(port)) {
+                continue;
+            }
+            try (ServerSocket s = new ServerSocket()) {
+                s.bind(new java.net.InetSocketAddress("0.0.0.0", port));
+                return port;
+            } catch (IOException busy) {
+                // taken by something else on this machine: try the next one
+            }
+        }
+        throw new IOException("no free port in " + low + ".." + (low + span - 1));
+    }
+
+    /** The first port of the kernel's ephemeral range (net.ipv4.ip_local_port_range). */
+    private static final int EPHEMERAL_LOW = ephemeralLow();
+    private static final Set<Integer> handedOut = new HashSet<>();
+    /** Starts at a random offset, so two JVMs running tests at once rarely try the same ports. */
+    private static int nextPort = new java.util.Random().nextInt(12_000);
+
+    private static int ephemeralLow() {
+        try {
+            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            return Math.max(Integer.parseInt(range.split("\\s+")[0]), 13_024);
+        } catch (IOException | RuntimeException e) {
+            return 32_768;
         }
     }
 
@@ -125,9 +158,37 @@ final class Manager implements AutoCloseable {
 
     /** Waits until the instance on {@code port} is in {@code state} with a pid, and returns the pid. */
     long awaitInstance(String service, int port, String state, Duration deadline) {
-        return Await.value(deadline, service + ":" + port + " " + state, () -> instance(service, port)
-                .filter(i -> i.path("state").asText().equals(state) && i.path("pid").isNumber())
-                .map(i -> i.path("pid").asLong()).orElse(null));
+        try {
+            return Await.value(deadline, service + ":" + port + " " + state, () -> instance(service, port)
+                    .filter(i -> i.path("state").asText().equals(state) && i.path("pid").isNumber())
+                    .map(i -> i.path("pid").asLong()).orElse(null));
+        } catch (AssertionError e) {
+            AssertionError why = new AssertionError(e.getMessage() + " [" + diagnosis(service, port) + "]");
+            why.setStackTrace(e.getStackTrace());
+            throw why;
+        }
+    }
+
+    /**
+     * One line on what the latest manager is doing, for a failure message (CI shows those, not the
+     * manager's log): its exit code or the instance's status, and the log's last lines.
+     */
+    String diagnosis(String service, int port) {
+        if (runs.isEmpty()) {
+            return "no manager started";
+        }
+        Process p = runs.get(runs.size() - 1);
+        String head = p.isAlive()
+                ? "manager up; instance: " + instance(service, port).map(JsonNode::toString).orElse("not listed")
+                : "manager exited " + p.exitValue();
+        String tail;
+        try {
+            List<String> lines = output().lines().filter(l -> !l.isBlank()).toList();
+            tail = String.join(" | ", lines.subList(Math.max(0, lines.size() - 4), lines.size()));
+        } catch (IOException e) {
+            tail = "no log: " + e.getMessage();
+        }
+        return head + "; log: " + tail;
     }
 
     /** The pid answering HTTP on {@code port} (the fake service says its pid), or null. */
