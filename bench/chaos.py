@@ -271,6 +271,12 @@ def storm(short):
         after = footprint(pool.pid)
         zombies = wait_until(5, lambda: len(zombies_of(pool.pid)) == 0) and 0 or len(zombies_of(pool.pid))
         check("storm", "crashes induced (SIGKILL), in %.0f s" % took, done, crashes, done >= crashes)
+        # Each kill must reach its instance as an exit, not later as failing probes: the manager
+        # logs one "exited unexpectedly" per exit it collected.
+        with open(os.path.join(pool.dir, "procpool.log"), errors="replace") as f:
+            seen = sum(1 for line in f if "exited unexpectedly" in line)
+        check("storm", "exits the manager collected and reported, of the crashes induced", "%d of %d" % (seen, done),
+              "all", seen == done)
         grown = list(after["thread_names"])
         for n in before["thread_names"]:
             if n in grown:
