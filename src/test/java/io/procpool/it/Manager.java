@@ -74,7 +74,9 @@ final class Manager implements AutoCloseable {
 
     private static int ephemeralLow() {
         try {
-            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            // One read with a full buffer: this file answers a read past its start with EOF, and
+            // Files.readString (sized by a file size of 0) reads one byte first.
+            String range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim();
             return Math.max(Integer.parseInt(range.split("\\s+")[0]), 13_024);
         } catch (IOException | RuntimeException e) {
             return 32_768;
