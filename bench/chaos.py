@@ -237,17 +237,22 @@ def storm(short):
             return
         rnd = random.Random(7)
         done = 0
+        # A killed child can still be listed with its pid for a moment (its exit not yet
+        # handled): never kill a pid twice, so each kill counted is one exit to report.
+        killed = set()
 
         def induce(n):
             nonlocal done
             end = time.monotonic() + 600
             target = done + n
             while done < target and time.monotonic() < end:
-                live = [i for i in pool.instances() if i["pid"] and i["state"] in ("HEALTHY", "RUNNING", "STARTING")]
+                live = [i for i in pool.instances() if i["pid"] and i["pid"] not in killed
+                        and i["state"] in ("HEALTHY", "RUNNING", "STARTING")]
                 if not live:
                     time.sleep(0.01)
                     continue
                 victim = rnd.choice(live)["pid"]
+                killed.add(victim)
                 try:
                     os.kill(victim, signal.SIGKILL)
                     done += 1
