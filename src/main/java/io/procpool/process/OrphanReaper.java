@@ -84,23 +84,47 @@ public final class OrphanReaper {
                 alive.add(new Target(e.pid(), true));
             }
         }
-        previousRun.ifPresent(run -> alive.addAll(unrecorded(run, alive)));
-        if (!alive.isEmpty()) {
-            awaitGone(alive, timeout);
-            List<Target> stubborn = alive.stream().filter(Target::alive).toList();
-            for (Target t : stubborn) {
-                log.warn("{} ignored SIGTERM for {}; sending SIGKILL", t, timeout);
-                t.signal(Signal.KILL);
-            }
-            if (!stubborn.isEmpty() && !awaitGone(stubborn, KILL_GRACE)) {
-                log.error("processes of an earlier run would not die even after SIGKILL: {}", stubborn);
-            }
-        }
+        previousRun.ifPresent(run -> alive.addAll(carrying(run, alive,
+                "was started by the earlier manager but is not in its state file")));
+        stop(alive, timeout, "an earlier run");
         return alive.size();
     }
 
-    /** The processes that carry {@code run} and are in none of {@code known}'s groups, sent SIGTERM. */
-    private static List<Target> unrecorded(String run, List<Target> known) {
+    /**
+     * At a clean stop, once every child's process group is gone: stops the processes that still
+     * carry this manager's own run id. Those are descendants that left their group with
+     * {@code setsid} (a service that daemonizes a helper); no signal to a group reaches them, and
+     * without this they would outlive the manager unowned. Blocks like {@link #reap}.
+     *
+     * @return how many were found and stopped
+     */
+    public static int strays(String run, Duration timeout) {
+        List<Target> found = carrying(run, List.of(), "outlived its service's process group (it left it with setsid)");
+        stop(found, timeout, "this run");
+        return found.size();
+    }
+
+    /** Waits for {@code targets} (already sent SIGTERM) up to {@code timeout}, then SIGKILLs the rest. */
+    private static void stop(List<Target> targets, Duration timeout, String whose) {
+        if (targets.isEmpty()) {
+            return;
+        }
+        awaitGone(targets, timeout);
+        List<Target> stubborn = targets.stream().filter(Target::alive).toList();
+        for (Target t : stubborn) {
+            log.warn("{} ignored SIGTERM for {}; sending SIGKILL", t, timeout);
+            t.signal(Signal.KILL);
+        }
+        if (!stubborn.isEmpty() && !awaitGone(stubborn, KILL_GRACE)) {
+            log.error("processes of {} would not die even after SIGKILL: {}", whose, stubborn);
+        }
+    }
+
+    /**
+     * The processes that carry {@code run} and are in none of {@code known}'s groups, sent
+     * SIGTERM (each logged as one that {@code why}).
+     */
+    private static List<Target> carrying(String run, List<Target> known, String why) {
         Map<Long, ProcessTable.Stat> tagged;
         try {
             tagged = ProcessTable.withEnvironmentEntry(OsProcessLauncher.RUN_ENV + "=" + run);
@@ -128,8 +152,7 @@ public final class OrphanReaper {
             if (t.group()) {
                 groups.add(pid);
             }
-            log.warn("{} was started by the earlier manager ({}={}) but is not in its state file; stopping it",
-                    t, OsProcessLauncher.RUN_ENV, run);
+            log.warn("{} ({}={}) {}; stopping it", t, OsProcessLauncher.RUN_ENV, run, why);
             t.signal(Signal.TERM);
             found.add(t);
         }

@@ -67,6 +67,8 @@ public final class OsProcessLauncher implements ProcessLauncher, AutoCloseable {
     private final PidReaper reaper;
     /** This manager's run id (see {@link #RUN_ENV}). */
     private final String run;
+    /** How long a process found by its run id gets between SIGTERM and SIGKILL. */
+    private final Duration strayStopTimeout;
     /**
      * Per launch spec (by identity: an instance keeps its spec across restarts): what can be
      * worked out once (environment, program path, log dir, the posix_spawn call). Used under its
@@ -83,9 +85,11 @@ public final class OsProcessLauncher implements ProcessLauncher, AutoCloseable {
     }
 
     private OsProcessLauncher(Path stateDir, FileChannel lockChannel, FileLock lock, ChildRegistry registry,
-                              LogRotator rotator, List<String> wrapper, PidReaper reaper, String run) {
+                              LogRotator rotator, List<String> wrapper, PidReaper reaper, String run,
+                              Duration strayStopTimeout) {
         this.stateDir = stateDir;
         this.run = run;
+        this.strayStopTimeout = strayStopTimeout;
         this.lockChannel = lockChannel;
         this.lock = lock;
         this.registry = registry;
@@ -168,7 +172,7 @@ public final class OsProcessLauncher implements ProcessLauncher, AutoCloseable {
                 log.info("starting children through the JDK's ProcessBuilder (posix_spawn with pidfds is not available here)");
             }
             return new OsProcessLauncher(stateDir, ch, lock, registry, rotator,
-                    wrapperCommand(reaper == null, dieWithManager), reaper, run);
+                    wrapperCommand(reaper == null, dieWithManager), reaper, run, orphanStopTimeout);
         } catch (IOException | RuntimeException e) {
             lock.release();
             ch.close();
@@ -364,7 +368,10 @@ public final class OsProcessLauncher implements ProcessLauncher, AutoCloseable {
 
     /**
      * Releases the state dir. Children still running are not touched (stopping them is the
-     * actors' job); they stay in the state file for the next manager to find.
+     * actors' job); they stay in the state file for the next manager to find. When none is left,
+     * the processes that still carry this run's id (descendants that left their group) are
+     * stopped first, blocking up to the orphan stop timeout (then SIGKILL); until that is done the
+     * state file keeps the run id, so a manager killed meanwhile leaves them to the next one.
      */
     @Override
     public void close() {
@@ -372,6 +379,12 @@ public final class OsProcessLauncher implements ProcessLauncher, AutoCloseable {
             closed = true;
         }
         starter.shutdown();
+        if (registry.size() == 0) {
+            int strays = OrphanReaper.strays(run, strayStopTimeout);
+            if (strays > 0) {
+                log.info("stopped {} process(es) that outlived their service's process group", strays);
+            }
+        }
         registry.close();
         if (reaper != null) {
             reaper.close();

@@ -296,11 +296,9 @@ class OsProcessLauncherIT {
         assertTrue(run.isPresent(), "the launcher writes its run id before it starts anything");
         ChildProcess unrecorded = launch(List.of("sleep", "30"));
         // and a descendant that left its group: the state file could never have named it
-        ChildProcess parent = launch(List.of("sh", "-c", "setsid sleep 30 & echo $! > escaped.pid; wait"));
-        Path pidFile = dir.resolve("escaped.pid");
-        Await.until(Duration.ofSeconds(5), "the escaped pid written", () -> Files.exists(pidFile) && read(pidFile).endsWith("\n"));
-        long escaped = Long.parseLong(read(pidFile).trim());
-        started.add(escaped);
+        ChildProcess[] parents = new ChildProcess[1];
+        long escaped = escapee(parents);
+        ChildProcess parent = parents[0];
         Process stranger = new ProcessBuilder("sleep", "30").start(); // carries no run id
         Process otherRun = null;
         try {
@@ -331,6 +329,42 @@ class OsProcessLauncherIT {
     void aCloseWithAChildStillRunningKeepsItsRunForTheNextManager() throws Exception {
         launch(List.of("sleep", "30"));
         launcher.close();
+        assertTrue(new StateFile(dir.resolve("state")).previousRun().isPresent());
+    }
+
+    /** A child that starts a {@code setsid} descendant (out of its group) and writes its pid; that pid. */
+    private long escapee(ChildProcess[] parent) throws Exception {
+        parent[0] = launch(List.of("sh", "-c", "setsid sleep 30 & echo $! > escaped.pid; wait"));
+        Path pidFile = dir.resolve("escaped.pid");
+        Await.until(Duration.ofSeconds(5), "the escaped pid written", () -> Files.exists(pidFile) && read(pidFile).endsWith("\n"));
+        long escaped = Long.parseLong(read(pidFile).trim());
+        started.add(escaped);
+        return escaped;
+    }
+
+    @Test
+    void aCleanCloseAlsoStopsTheDescendantsThatLeftTheirGroup() throws Exception {
+        ChildProcess[] parent = new ChildProcess[1];
+        long escaped = escapee(parent);
+        Process stranger = new ProcessBuilder("sleep", "30").start(); // carries no run id
+        try {
+            parent[0].signal(Signal.TERM); // its group: the escapee is not in it
+            parent[0].onExit().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            Await.until(Duration.ofSeconds(5), "no live children", () -> launcher.liveChildren() == 0);
+            assertTrue(Manager.alive(escaped), "the group's stop missed it");
+            launcher.close();
+            assertFalse(Manager.alive(escaped), "gone when close returns");
+            assertTrue(stranger.isAlive(), "a process without the run id is left alone");
+        } finally {
+            stranger.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aCloseWithAChildStillRunningLeavesItsDescendantsToTheNextManager() throws Exception {
+        long escaped = escapee(new ChildProcess[1]);
+        launcher.close();
+        assertTrue(Manager.alive(escaped), "left alone while its service's child runs");
         assertTrue(new StateFile(dir.resolve("state")).previousRun().isPresent());
     }
 
