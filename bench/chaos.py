@@ -383,14 +383,15 @@ def hostile(short):
     mute     { command = "%s --close-stdout", ports = [22202] }
     spewer   { command = "%s --spew-mb %d", ports = [22203] }
     leaver   { command = "%s --fork-on-term", ports = [22204] }
+    daemon   { command = "%s --daemonize", ports = [22206] }
     quitter  { command = [sh, -c, "exit 3"], ports = [22205], health-check.type = none,
                restart { min-backoff = 10ms, max-backoff = 20ms, max-restarts = 1000000 } }
   }
-""" % (fake, fake, fake, fake, spew_mb, fake)
+""" % (fake, fake, fake, fake, spew_mb, fake, fake)
     pool = Pool("hostile", body).start()
     try:
-        healthy = wait_until(60, lambda: pool.all_healthy(5, skip=("quitter",)))
-        check("hostile", "5 hostile services HEALTHY", "yes" if healthy else "no", "yes", healthy)
+        healthy = wait_until(60, lambda: pool.all_healthy(6, skip=("quitter",)))
+        check("hostile", "6 hostile services HEALTHY", "yes" if healthy else "no", "yes", healthy)
         logs = os.path.join(pool.dir, "state", "logs")
 
         def spewer_done():
@@ -404,7 +405,7 @@ def hostile(short):
         wait_until(60, lambda: spewer_done() and sum(os.path.getsize(os.path.join(logs, f)) for f in os.listdir(logs)
                                                    if f.startswith("spewer")) > 0 and not busy_writer(pool), 0.5)
         before = set(tagged())
-        grandchildren = len(before) - 5
+        grandchildren = len(before) - 6
         # One instance stopped on its own first, then the whole pool.
         req = urllib.request.Request("http://127.0.0.1:%d/services/leaver/stop" % pool.admin, method="POST")
         try:
@@ -433,7 +434,7 @@ def hostile(short):
               "each <= 2 x max-size", all(v <= 2 * cap for v in sizes.values()))
         check("hostile", "spewer: all its log files together", "%.1f MB" % (total / cap), "<= (keep+1) x 2 MB",
               total <= 3 * 2 * cap)
-        check("hostile", "grandchildren seen before the stop", grandchildren, ">= 1", grandchildren >= 1)
+        check("hostile", "grandchildren seen before the stop", grandchildren, ">= 2", grandchildren >= 2)
     finally:
         pool.kill()
         kill_tagged()
@@ -757,10 +758,11 @@ def write_report(short, took):
               "the first run's children (the state file's snapshot and journal, and the run id every child carries "
               "in `PROCPOOL_RUN`), once with the default `true`, where the kernel also sends them SIGTERM."),
              ("hostile", "3. Hostile children",
-              "Five services of `src/test/programs/fake_service.py`: one forks a long-lived grandchild, one ignores "
+              "Six services of `src/test/programs/fake_service.py`: one forks a long-lived grandchild, one forks one that "
+              "leaves its process group and session with `setsid` (a daemonized helper), one ignores "
               "SIGTERM (stop.timeout 2s, then SIGKILL to the group), one closes stdout and stderr, one writes its "
               "output as fast as it can (log max-size 1 MiB, keep 2), and one forks a grandchild and exits the "
-              "moment it gets SIGTERM; beside them, a sixth exits the moment it starts (`sh -c 'exit 3'`, "
+              "moment it gets SIGTERM; beside them, a seventh exits the moment it starts (`sh -c 'exit 3'`, "
               "restarted every 10 to 20 ms), so the stop also meets a crash loop. The log cap is enforced by "
               "copytruncate after the file passes max-size, so a fast writer overshoots by what it writes before "
               "the rotator acts."),

@@ -21,6 +21,8 @@ Serves HTTP on 127.0.0.1:PORT (argument --port, else $PORT) and misbehaves on re
                       same command line, so --tag finds it)
   --fork-on-term      on SIGTERM, fork such a sleeper and exit at once (a leader that leaves a
                       process behind while it is being stopped)
+  --daemonize         fork such a sleeper that leaves this process group and session with setsid
+                      (a service that daemonizes a helper: no signal to the group reaches it)
   --tag TEXT          ignored: a mark to find the process by its command line
 Standard library only; it stops on SIGTERM unless told otherwise.
 """
@@ -52,6 +54,7 @@ def main():
     ap.add_argument("--close-stdout", action="store_true")
     ap.add_argument("--fork-on-term", action="store_true")
     ap.add_argument("--fork-grandchild", action="store_true")
+    ap.add_argument("--daemonize", action="store_true")
     ap.add_argument("--tag", default="")
     args = ap.parse_args()
 
@@ -100,6 +103,8 @@ def main():
     server.daemon_threads = True
     if args.fork_grandchild:
         sleeper()
+    if args.daemonize:
+        sleeper(new_session=True)
     if args.fork_on_term:
         signal.signal(signal.SIGTERM, lambda *a: (sleeper(), os._exit(0)))
     elif not args.ignore_term:
@@ -125,10 +130,12 @@ def burn(path, parent):
     os._exit(0)
 
 
-def sleeper():
+def sleeper(new_session=False):
     """Forks a child that sleeps for 10 minutes, keeping this command line."""
     if os.fork() == 0:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if new_session:
+            os.setsid()
         time.sleep(600)
         os._exit(0)
 
