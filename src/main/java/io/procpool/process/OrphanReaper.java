@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Blocks until the orphans are gone or {@code timeout} (then SIGKILL) plus a grace has passed:
  * call it from a thread that may block, before the actors start.
+ *
+ * <p>{@link #strays} does the run-id part for the manager's own run, at its clean stop.
  */
 public final class OrphanReaper {
 
