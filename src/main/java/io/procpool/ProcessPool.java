@@ -485,7 +485,11 @@ public final class ProcessPool implements AutoCloseable {
                         return d;
                     });
         }
-        stopped.whenComplete((d, e) -> {
+        // Closing the launcher blocks (the state file's last write, the native threads' ends, and
+        // the stop of any descendant that left its group, up to the longest stop.timeout): never on
+        // the thread that completed the stop, which in an embedding application is one of its own
+        // actor system's dispatcher threads. Not a daemon: the JVM waits for the close to finish.
+        stopped.whenCompleteAsync((d, e) -> {
             if (prober != null) {
                 prober.close();
             }
@@ -497,7 +501,7 @@ public final class ProcessPool implements AutoCloseable {
             } else {
                 closed.complete(Done.getInstance());
             }
-        });
+        }, work -> new Thread(work, "procpool-close").start());
         return closed;
     }
 
