@@ -5,12 +5,9 @@ MVN        ?= mvn
 MVN_FLAGS  ?= -B --no-transfer-progress
 JAVA       ?= java
 CONFIG     ?= conf/pool.conf
-# A small footprint for a long-running supervisor (see docs/benchmarks.md for the figures).
-# C1 only, compiling after a two-hundredth of the usual calls (a restart path runs rarely; the JIT
-# compiling it during the first crashes took the second core from the starting child), a small
-# young generation (for the code cache that costs), a heap that grows and shrinks with use.
-JAVA_OPTS  ?= -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.005 -Xss512k \
-              -Xms48m -Xmn8m -Xmx256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30
+# A small footprint for a long-running supervisor: the flags of conf/jvm.options (why each one is
+# there is written beside it), comments left out.
+JAVA_OPTS  ?= $(strip $(shell sed 's/\#.*//' conf/jvm.options))
 ifeq ($(origin CC),default)
 CC         := gcc
 endif

@@ -6,14 +6,16 @@ import socket
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JAR = os.path.join(ROOT, "target", "procpool.jar")
-# The flags of `make run` (the Makefile passes its JAVA_OPTS); the same, for running a script alone.
-DEFAULT_JAVA_OPTS = ("-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.005 -Xss512k "
-                     "-Xms48m -Xmn8m -Xmx256m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30")
+# The flags of `make run` (the Makefile passes them as JAVA_OPTS); read here when a script runs alone.
+JVM_OPTIONS = os.path.join(ROOT, "conf", "jvm.options")
 
 
 def java_opts():
-    """The JVM flags procpool runs with: $JAVA_OPTS, else those of `make run`."""
-    return os.environ.get("JAVA_OPTS", DEFAULT_JAVA_OPTS).split()
+    """The JVM flags procpool runs with: $JAVA_OPTS, else those of conf/jvm.options."""
+    if "JAVA_OPTS" in os.environ:
+        return os.environ["JAVA_OPTS"].split()
+    with open(JVM_OPTIONS) as f:
+        return [flag for line in f for flag in line.split("#", 1)[0].split()]
 
 
 def cds_opts():
