@@ -372,26 +372,27 @@ def sigkill(short):
 def hostile(short):
     spew_mb = 30 if short else 100
     fake = "python3 %s --port {port} --tag %s" % (FAKE, TAG)
+    # The services that run fake_service.py (each found by its tag, with its grandchildren).
+    tagged_services = [("forker", "--fork-grandchild", 22200), ("stubborn", "--ignore-term", 22201),
+                       ("mute", "--close-stdout", 22202), ("spewer", "--spew-mb %d" % spew_mb, 22203),
+                       ("leaver", "--fork-on-term", 22204), ("daemon", "--daemonize", 22206)]
     body = """  defaults {
     health-check { path = "/", interval = 500ms }
     stop.timeout = 2s
     log { max-size = 1MiB, keep = 2 }
   }
   services {
-    forker   { command = "%s --fork-grandchild", ports = [22200] }
-    stubborn { command = "%s --ignore-term", ports = [22201] }
-    mute     { command = "%s --close-stdout", ports = [22202] }
-    spewer   { command = "%s --spew-mb %d", ports = [22203] }
-    leaver   { command = "%s --fork-on-term", ports = [22204] }
-    daemon   { command = "%s --daemonize", ports = [22206] }
+%s
     quitter  { command = [sh, -c, "exit 3"], ports = [22205], health-check.type = none,
                restart { min-backoff = 10ms, max-backoff = 20ms, max-restarts = 1000000 } }
   }
-""" % (fake, fake, fake, fake, spew_mb, fake, fake)
+""" % "\n".join('    %-8s { command = "%s %s", ports = [%d] }' % (name, fake, flags, port)
+                for name, flags, port in tagged_services)
     pool = Pool("hostile", body).start()
     try:
-        healthy = wait_until(60, lambda: pool.all_healthy(6, skip=("quitter",)))
-        check("hostile", "6 hostile services HEALTHY", "yes" if healthy else "no", "yes", healthy)
+        n = len(tagged_services)
+        healthy = wait_until(60, lambda: pool.all_healthy(n, skip=("quitter",)))
+        check("hostile", "%d hostile services HEALTHY" % n, "yes" if healthy else "no", "yes", healthy)
         logs = os.path.join(pool.dir, "state", "logs")
 
         def spewer_done():
@@ -405,7 +406,7 @@ def hostile(short):
         wait_until(60, lambda: spewer_done() and sum(os.path.getsize(os.path.join(logs, f)) for f in os.listdir(logs)
                                                    if f.startswith("spewer")) > 0 and not busy_writer(pool), 0.5)
         before = set(tagged())
-        grandchildren = len(before) - 6
+        grandchildren = len(before) - n
         # One instance stopped on its own first, then the whole pool.
         req = urllib.request.Request("http://127.0.0.1:%d/services/leaver/stop" % pool.admin, method="POST")
         try:
