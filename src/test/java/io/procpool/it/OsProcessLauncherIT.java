@@ -296,9 +296,9 @@ class OsProcessLauncherIT {
         assertTrue(run.isPresent(), "the launcher writes its run id before it starts anything");
         ChildProcess unrecorded = launch(List.of("sleep", "30"));
         // and a descendant that left its group: the state file could never have named it
-        ChildProcess[] parents = new ChildProcess[1];
-        long escaped = escapee(parents);
-        ChildProcess parent = parents[0];
+        Escapee e = escapee();
+        long escaped = e.pid();
+        ChildProcess parent = e.parent();
         Process stranger = new ProcessBuilder("sleep", "30").start(); // carries no run id
         Process otherRun = null;
         try {
@@ -332,24 +332,27 @@ class OsProcessLauncherIT {
         assertTrue(new StateFile(dir.resolve("state")).previousRun().isPresent());
     }
 
-    /** A child that starts a {@code setsid} descendant (out of its group) and writes its pid; that pid. */
-    private long escapee(ChildProcess[] parent) throws Exception {
-        parent[0] = launch(List.of("sh", "-c", "setsid sleep 30 & echo $! > escaped.pid; wait"));
+    /** A child, and the pid of the descendant it started with {@code setsid} (out of its group). */
+    private record Escapee(ChildProcess parent, long pid) {
+    }
+
+    private Escapee escapee() throws Exception {
+        ChildProcess parent = launch(List.of("sh", "-c", "setsid sleep 30 & echo $! > escaped.pid; wait"));
         Path pidFile = dir.resolve("escaped.pid");
         Await.until(Duration.ofSeconds(5), "the escaped pid written", () -> Files.exists(pidFile) && read(pidFile).endsWith("\n"));
         long escaped = Long.parseLong(read(pidFile).trim());
         started.add(escaped);
-        return escaped;
+        return new Escapee(parent, escaped);
     }
 
     @Test
     void aCleanCloseAlsoStopsTheDescendantsThatLeftTheirGroup() throws Exception {
-        ChildProcess[] parent = new ChildProcess[1];
-        long escaped = escapee(parent);
+        Escapee e = escapee();
+        long escaped = e.pid();
         Process stranger = new ProcessBuilder("sleep", "30").start(); // carries no run id
         try {
-            parent[0].signal(Signal.TERM); // its group: the escapee is not in it
-            parent[0].onExit().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            e.parent().signal(Signal.TERM); // its group: the escapee is not in it
+            e.parent().onExit().toCompletableFuture().get(5, TimeUnit.SECONDS);
             Await.until(Duration.ofSeconds(5), "no live children", () -> launcher.liveChildren() == 0);
             assertTrue(Manager.alive(escaped), "the group's stop missed it");
             launcher.close();
@@ -362,7 +365,7 @@ class OsProcessLauncherIT {
 
     @Test
     void aCloseWithAChildStillRunningLeavesItsDescendantsToTheNextManager() throws Exception {
-        long escaped = escapee(new ChildProcess[1]);
+        long escaped = escapee().pid();
         launcher.close();
         assertTrue(Manager.alive(escaped), "left alone while its service's child runs");
         assertTrue(new StateFile(dir.resolve("state")).previousRun().isPresent());

@@ -30,8 +30,6 @@ class PidReaperIT {
         Dup C = Native.load("c", Dup.class);
 
         int dup(int fd);
-
-        int close(int fd);
     }
 
     @TempDir
@@ -115,7 +113,7 @@ class PidReaperIT {
                 LibC.C.kill(second, Signal.KILL.number());
                 assertEquals(128 + 9, exitOf(second, secondExit).code(), "round " + round);
             } finally {
-                Dup.C.close(held);
+                LibC.C.close(held);
             }
         }
     }
