@@ -13,13 +13,20 @@ import java.util.Optional;
  * @param instances its instances, by port order
  * @param settings the settings it runs with (commands, ports, probe)
  * @param operation the operation under way (such as a rolling restart), if any
+ * @param lastOperation the latest operation that ended, with its outcome, if any
  */
 public record ServiceStatus(String name, ServiceState state, int desired, List<InstanceStatus> instances,
-                            ServiceSettings settings, Optional<String> operation) {
+                            ServiceSettings settings, Optional<String> operation, Optional<OperationEvent> lastOperation) {
 
     /** Copies the list: a status is immutable. */
     public ServiceStatus {
         instances = List.copyOf(instances);
+    }
+
+    /** A status of a service on which no operation has ended yet. */
+    public ServiceStatus(String name, ServiceState state, int desired, List<InstanceStatus> instances,
+                         ServiceSettings settings, Optional<String> operation) {
+        this(name, state, desired, instances, settings, operation, Optional.empty());
     }
 
     /** A configured service that is not started. */

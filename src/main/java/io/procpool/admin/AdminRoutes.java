@@ -64,8 +64,14 @@ public final class AdminRoutes extends AllDirectives {
     }
 
     private static final Duration ASK = Duration.ofSeconds(5);
-    /** How long a rolling restart may keep its request open (poolctl waits for the outcome). */
-    private static final Duration OPERATION = Duration.ofMinutes(10);
+    /**
+     * How long an operation may keep its request open (poolctl waits for the outcome of a rolling
+     * restart or a stop). Every operation has its own deadline in the pool and answers within it;
+     * one still under way after this is answered 503, and goes on.
+     */
+    static final Duration OPERATION = Duration.ofMinutes(10);
+    /** Every other request is answered within this, or gets a JSON 503. */
+    static final Duration REQUEST = Duration.ofSeconds(30);
     private static final int MAX_LOG_LINES = 10_000;
     private static final long MAX_BODY = 64 * 1024;
     private static final ContentType.NonBinary NGINX = ContentTypes.TEXT_PLAIN_UTF8;
@@ -100,7 +106,8 @@ public final class AdminRoutes extends AllDirectives {
     /** Every route, with JSON errors. */
     public Route routes() {
         // The API takes no request bodies: read at most a small one, refuse anything larger (413).
-        return handleExceptions(jsonExceptions(), () -> handleRejections(jsonRejections(), () -> toStrictEntity(
+        return withRequestTimeoutResponse(AdminRoutes::timedOut, () -> handleExceptions(jsonExceptions(),
+                () -> handleRejections(jsonRejections(), () -> toStrictEntity(
                 Duration.ofSeconds(5), MAX_BODY, () -> concat(
                 pathEndOrSingleSlash(() -> get(this::index)),
                 path("status", () -> get(() -> withStatus(s -> json(StatusCodes.OK, StatusJson.pool(s))))),
@@ -109,7 +116,15 @@ public final class AdminRoutes extends AllDirectives {
                 path("metrics", () -> get(this::metrics)),
                 path("events", () -> get(this::events)),
                 path("reload", () -> post(() -> authorized(this::reload))),
-                pathPrefix(segment("services").slash(segment()), this::service)))));
+                pathPrefix(segment("services").slash(segment()), this::service))))));
+    }
+
+    /** What a request that ran out of time gets instead of Pekko HTTP's plain-text 503. */
+    private static HttpResponse timedOut(org.apache.pekko.http.javadsl.model.HttpRequest request) {
+        return HttpResponse.create().withStatus(StatusCodes.SERVICE_UNAVAILABLE).withEntity(HttpEntities.create(
+                ContentTypes.APPLICATION_JSON, StatusJson.error("no answer in time", request.method().value() + " "
+                        + request.getUri().path() + " was not answered within its time; an operation goes on "
+                        + "(GET /status follows it)").toString()));
     }
 
     private Route service(String service) {
@@ -117,8 +132,8 @@ public final class AdminRoutes extends AllDirectives {
                 path(segment("instances").slash(integerSegment()).slash("log"),
                         port -> get(() -> parameterOptional("lines", lines -> log(service, port, lines)))),
                 path("restart", () -> post(() -> authorized(() -> parameterOptional("wait", w -> restart(service, w))))),
-                path("stop", () -> post(() -> authorized(() -> operate(service, PoolActor.StopService::new)))),
-                path("start", () -> post(() -> authorized(() -> operate(service, PoolActor.StartService::new)))),
+                path("stop", () -> post(() -> authorized(() -> operate(service, "stop", PoolActor.StopService::new)))),
+                path("start", () -> post(() -> authorized(() -> operate(service, "start", PoolActor.StartService::new)))),
                 path("scale", () -> post(() -> authorized(() -> parameterOptional("instances", n -> scale(service, n))))));
     }
 
@@ -179,7 +194,8 @@ public final class AdminRoutes extends AllDirectives {
 
     /**
      * Server-Sent Events for as long as the client listens: {@code transition} for every instance
-     * transition, {@code scaling} for every autoscaling decision.
+     * transition, {@code scaling} for every autoscaling decision, {@code operation} for every
+     * operation on a service that begins or ends.
      */
     private Route events() {
         Pair<ActorRef<Object>, Source<Object, NotUsed>> events = ActorSource.<Object>actorRef(
@@ -189,6 +205,7 @@ public final class AdminRoutes extends AllDirectives {
         eventStreams.add(subscriber);
         system.eventStream().tell(new EventStream.Subscribe<>(PoolEvent.class, subscriber.narrow()));
         system.eventStream().tell(new EventStream.Subscribe<>(ScalingEvent.class, subscriber.narrow()));
+        system.eventStream().tell(new EventStream.Subscribe<>(io.procpool.OperationEvent.class, subscriber.narrow()));
         Source<ServerSentEvent, NotUsed> stream = events.second()
                 .map(AdminRoutes::sse)
                 .keepAlive(Duration.ofSeconds(15), ServerSentEvent::heartbeat)
@@ -203,8 +220,13 @@ public final class AdminRoutes extends AllDirectives {
     }
 
     private static ServerSentEvent sse(Object e) {
-        return e instanceof ScalingEvent s ? ServerSentEvent.create(StatusJson.scaling(s).toString(), "scaling")
-                : ServerSentEvent.create(StatusJson.event((PoolEvent) e).toString(), "transition");
+        if (e instanceof ScalingEvent s) {
+            return ServerSentEvent.create(StatusJson.scaling(s).toString(), "scaling");
+        }
+        if (e instanceof io.procpool.OperationEvent o) {
+            return ServerSentEvent.create(StatusJson.operation(o).toString(), "operation");
+        }
+        return ServerSentEvent.create(StatusJson.event((PoolEvent) e).toString(), "transition");
     }
 
     private Route log(String service, int port, Optional<String> linesParam) {
@@ -242,11 +264,13 @@ public final class AdminRoutes extends AllDirectives {
             return error(StatusCodes.BAD_REQUEST, "wait must be true or false", "got '" + wait.get() + "'");
         }
         if (wait.isPresent() && wait.get().equals("false")) {
-            pool.tell(new PoolSupervisor.ForService(service, new PoolActor.Restart(system.ignoreRef())));
-            return json(StatusCodes.ACCEPTED, StatusJson.JSON.createObjectNode().put("result", "accepted")
-                    .put("message", "rolling restart of " + service + " started; follow it in GET /status/" + service));
+            CompletionStage<OpResult> begun = AskPattern.ask(pool, r -> new PoolSupervisor.ForService(service,
+                    new PoolActor.Restart(r, false)), ASK, system.scheduler());
+            return onSuccess(begun, r -> r.ok() ? json(StatusCodes.ACCEPTED, StatusJson.JSON.createObjectNode()
+                    .put("result", "accepted").put("message", r.message() + "; GET /status/" + service + " follows it"))
+                    : result(r));
         }
-        return withRequestTimeout(OPERATION, () -> operate(service, PoolActor.Restart::new));
+        return operate(service, "rolling restart", PoolActor.Restart::new);
     }
 
     private Route scale(String service, Optional<String> instances) {
@@ -255,13 +279,27 @@ public final class AdminRoutes extends AllDirectives {
             return error(StatusCodes.BAD_REQUEST, "instances must be a whole number",
                     instances.map(v -> "got '" + v + "'").orElse("use POST /services/" + service + "/scale?instances=N"));
         }
-        return operate(service, r -> new PoolActor.Scale(n.get(), r));
+        return operate(service, "scale", r -> new PoolActor.Scale(n.get(), r));
     }
 
-    private Route operate(String service, Function<ActorRef<OpResult>, PoolActor.Operation> op) {
-        CompletionStage<OpResult> result = AskPattern.ask(pool,
+    /**
+     * Asks the pool for an operation and answers with its outcome. The request may stay open for
+     * {@link #OPERATION} (the pool answers within its own deadlines first); past that the answer
+     * is a JSON 503 that says the operation goes on, never a dropped connection.
+     */
+    private Route operate(String service, String what, Function<ActorRef<OpResult>, PoolActor.Operation> op) {
+        CompletionStage<OpResult> result = AskPattern.<PoolSupervisor.Command, OpResult>ask(pool,
                 r -> new PoolSupervisor.ForService(service, op.apply(r)), OPERATION, system.scheduler());
-        return onSuccess(result, this::result);
+        return withRequestTimeout(OPERATION.plusSeconds(15), AdminRoutes::timedOut, () -> onComplete(result, r -> {
+            if (r.isSuccess()) {
+                return result(r.get());
+            }
+            if (r.failed().get() instanceof java.util.concurrent.TimeoutException) {
+                return error(StatusCodes.SERVICE_UNAVAILABLE, what + " of " + service + " still under way after "
+                        + io.procpool.config.Durations.format(OPERATION), "it goes on; GET /status/" + service + " follows it");
+            }
+            throw new java.util.concurrent.CompletionException(r.failed().get());
+        }));
     }
 
     private Route reload() {

@@ -16,7 +16,10 @@ import org.apache.pekko.http.javadsl.settings.ServerSettings;
 /**
  * Binds the admin API ({@link AdminRoutes}) on {@code pool.admin}. Its own server settings keep
  * it modest whatever the rest of an embedding application configures: small request bodies (the
- * API takes none), and idle connections dropped after 30 s.
+ * API takes none), and every request answered in time (30 s; an operation such as a rolling
+ * restart up to {@link AdminRoutes#OPERATION}) with JSON. Idle connections are dropped only after
+ * the longest request could have been answered: Pekko HTTP counts a connection waiting for its
+ * answer as idle, and an idle timeout shorter than an operation cut poolctl off with no answer.
  */
 public final class AdminServer {
 
@@ -38,11 +41,12 @@ public final class AdminServer {
         AdminRoutes routes = new AdminRoutes(system, pool, admin.token(), metrics, blocking, reload);
         ServerSettings settings = ServerSettings.create(ConfigFactory.parseString("""
                 pekko.http.server.parsing.max-content-length = 64k
-                pekko.http.server.idle-timeout = 30s
-                pekko.http.server.request-timeout = 30s
+                pekko.http.server.idle-timeout = %ds
+                pekko.http.server.request-timeout = %ds
                 pekko.http.server.server-header = procpool
                 pekko.http.server.parsing.error-handler = "io.procpool.admin.ParsingErrors"
-                """).withFallback(system.settings().config()));
+                """.formatted(AdminRoutes.OPERATION.plusMinutes(1).toSeconds(), AdminRoutes.REQUEST.toSeconds()))
+                .withFallback(system.settings().config()));
         return Http.get(system).newServerAt(admin.host(), admin.port()).withSettings(settings).bind(routes.routes())
                 // Unbind in coordinated shutdown's service-unbind phase, before the children are stopped.
                 .thenApply(binding -> binding.addToCoordinatedShutdown(java.time.Duration.ofSeconds(2), system));

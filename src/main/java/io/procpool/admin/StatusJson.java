@@ -43,6 +43,11 @@ public final class StatusJson {
         } else {
             node.putNull("operation");
         }
+        if (s.lastOperation().isPresent()) {
+            node.set("last_operation", operation(s.lastOperation().get()));
+        } else {
+            node.putNull("last_operation");
+        }
         if (detailed) {
             node.put("min_processes", s.settings().minProcesses());
             node.put("max_processes", s.settings().maxProcesses());
@@ -130,6 +135,24 @@ public final class StatusJson {
         node.put("from", e.from().name());
         node.put("to", e.to().name());
         node.put("reason", e.reason());
+        return node;
+    }
+
+    /**
+     * {@code {"time", "service", "operation", "result", "message"}}: {@code result} is
+     * {@code "started"} (message null) when it begins, then how it ended: {@code "ok"},
+     * {@code "failed"}, ... (the outcome, in lower case).
+     */
+    public static ObjectNode operation(io.procpool.OperationEvent e) {
+        ObjectNode node = JSON.createObjectNode().put("time", e.time().toString()).put("service", e.service())
+                .put("operation", e.operation());
+        if (e.result().isPresent()) {
+            node.put("result", e.result().get().outcome().name().toLowerCase(java.util.Locale.ROOT));
+            node.put("message", e.result().get().message());
+        } else {
+            node.put("result", "started");
+            node.putNull("message");
+        }
         return node;
     }
 

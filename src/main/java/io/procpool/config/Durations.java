@@ -2,7 +2,7 @@ package io.procpool.config;
 
 import java.time.Duration;
 
-/** Durations as people write them: {@code 100ms}, {@code 1.5s}, {@code 2m}. */
+/** Durations as people write them: {@code 100ms}, {@code 1.5s}, {@code 2m}, {@code 1m45s}. */
 public final class Durations {
 
     private Durations() {
@@ -16,7 +16,9 @@ public final class Durations {
         if (ms < 60_000) {
             return (ms % 1000 == 0 ? Long.toString(ms / 1000) : tenths(ms, 1000)) + "s";
         }
-        return (ms % 60_000 == 0 ? Long.toString(ms / 60_000) : tenths(ms, 60_000)) + "m";
+        // Above a minute, to the second: "1m45s" says what "1.8m" rounds away.
+        long seconds = Math.round(ms / 1000.0);
+        return seconds / 60 + "m" + (seconds % 60 == 0 ? "" : seconds % 60 + "s");
     }
 
     /** {@code value / unit} to one decimal, rounded half up as {@code %.1f} does; without Formatter, which is slow. */

@@ -126,7 +126,8 @@ public final class InstanceActor {
     public record ProbeCompleted(ActorRef<Command> instance, int port, HealthFigures figures) implements Event {
     }
 
-    private static final Duration KILL_TIMEOUT = Duration.ofSeconds(5);
+    /** How long a process group may take to go after SIGKILL before the instance gives up on it. */
+    static final Duration KILL_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration REAP_INTERVAL = Duration.ofMillis(20);
     /** A probe that has not completed by its timeout plus this is counted as failed. */
     private static final Duration PROBE_SLACK = Duration.ofMillis(500);

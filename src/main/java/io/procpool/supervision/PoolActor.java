@@ -5,6 +5,7 @@ import io.procpool.ServiceState;
 import io.procpool.InstanceStatus;
 import io.procpool.ServiceStatus;
 import io.procpool.ExitRecord;
+import io.procpool.OperationEvent;
 import io.procpool.PoolEvent;
 import io.procpool.ScalingEvent;
 import io.procpool.OpResult;
@@ -69,24 +70,41 @@ public final class PoolActor {
         ActorRef<OpResult> replyTo();
     }
 
-    /** Stop every instance gracefully, in parallel; then stop this actor. */
-    public enum Stop implements Command {
-        INSTANCE
+    /**
+     * Stop every instance gracefully, in parallel; then stop this actor.
+     *
+     * @param reason why, for the instances' logs and events ("procpool is shutting down", "removed by reload")
+     */
+    public record Stop(String reason) implements Command {
     }
 
     /** Run {@code instances} instances (between min-processes and max-processes). */
     public record Scale(int instances, ActorRef<OpResult> replyTo) implements Operation {
     }
 
-    /** Replace every instance, one at a time, each only after its replacement is ready. */
-    public record Restart(ActorRef<OpResult> replyTo) implements Operation {
+    /**
+     * Replace every instance: those not ready at once, the ready ones one at a time, each only
+     * after its replacement is ready.
+     *
+     * @param replyTo gets the outcome
+     * @param waitForEnd true: answer when the roll is over; false: as soon as it has begun (or is
+     *     refused)
+     */
+    public record Restart(ActorRef<OpResult> replyTo, boolean waitForEnd) implements Operation {
+        /** A restart answered when it is over. */
+        public Restart(ActorRef<OpResult> replyTo) {
+            this(replyTo, true);
+        }
     }
 
     /** Stop every instance and keep none running until {@link StartService}; answers when all are gone. */
     public record StopService(ActorRef<OpResult> replyTo) implements Operation {
     }
 
-    /** Run the service again after {@link StopService}, with as many instances as before. */
+    /**
+     * Run the service again after {@link StopService}, with as many instances as before; on a
+     * running service, start its FAILED instances again at once, with a fresh restart budget.
+     */
     public record StartService(ActorRef<OpResult> replyTo) implements Operation {
     }
 
@@ -110,6 +128,14 @@ public final class PoolActor {
     }
 
     private record CooldownOver(int port) implements Command {
+    }
+
+    /** Step {@code step} of the roll under way has had its time ({@link OperationDeadlines#rollStep}). */
+    private record RollDeadline(long step, Duration after) implements Command {
+    }
+
+    /** The service stop under way has had its time ({@link OperationDeadlines#stop}). */
+    private record StopDeadline(Duration after) implements Command {
     }
 
     /** Publishes probe figures that changed since the last status (at most once a second). */
@@ -144,6 +170,8 @@ public final class PoolActor {
     private int desiredBeforeStop;
     private long spawns;
     private boolean stopRequested;
+    /** The latest operation that ended, for the status. */
+    private Optional<OperationEvent> lastOperation = Optional.empty();
 
     /**
      * @param service the service to run
@@ -191,6 +219,8 @@ public final class PoolActor {
         return Behaviors.receive(Command.class)
                 .onMessage(InstanceEvent.class, this::onInstanceEvent)
                 .onMessage(CooldownOver.class, this::onCooldownOver)
+                .onMessage(RollDeadline.class, this::onRollDeadline)
+                .onMessage(StopDeadline.class, this::onStopDeadline)
                 .onMessageEquals(PublishFigures.INSTANCE, this::onPublishFigures)
                 .onMessageEquals(Flush.INSTANCE, this::onFlush)
                 .onMessage(Scale.class, this::onScale)
@@ -200,7 +230,7 @@ public final class PoolActor {
                 .onMessage(Reconfigure.class, this::onReconfigure)
                 .onMessage(Usage.class, this::onUsage)
                 .onMessageEquals(ScalingTick.INSTANCE, this::onScalingTick)
-                .onMessageEquals(Stop.INSTANCE, this::onStop)
+                .onMessage(Stop.class, this::onStop)
                 .onSignal(ChildFailed.class, this::onChildFailed)
                 .onSignal(Terminated.class, this::onTerminated)
                 .build();
@@ -216,12 +246,14 @@ public final class PoolActor {
         return Behaviors.receive(Command.class)
                 .onMessage(InstanceEvent.class, this::onInstanceEvent)
                 .onMessage(CooldownOver.class, m -> Behaviors.same())
+                .onMessage(RollDeadline.class, m -> Behaviors.same())
+                .onMessage(StopDeadline.class, m -> Behaviors.same())
                 .onMessageEquals(PublishFigures.INSTANCE, this::onPublishFigures)
                 .onMessageEquals(Flush.INSTANCE, this::onFlush)
                 .onMessage(Operation.class, this::rejectWhileStopping)
                 .onMessage(Usage.class, m -> Behaviors.same())
                 .onMessageEquals(ScalingTick.INSTANCE, Behaviors::same)
-                .onMessageEquals(Stop.INSTANCE, Behaviors::same)
+                .onMessage(Stop.class, m -> Behaviors.same())
                 .onSignal(Terminated.class, this::onChildGoneWhileStopping)
                 .build();
     }
@@ -255,7 +287,7 @@ public final class PoolActor {
                 break; // a port is still being vacated; its Terminated reconciles again
             }
             free.get().assigned = true;
-            spawn(free.get());
+            spawn(free.get(), 0);
         }
         while (assigned().size() > target) {
             Slot newest = assigned().stream().max(Comparator.comparingLong(s -> s.spawnSeq)).orElseThrow();
@@ -277,14 +309,46 @@ public final class PoolActor {
         return slots.get(port);
     }
 
-    void spawn(Slot slot) {
+    /**
+     * Spawns a fresh instance actor (a fresh restart budget) on {@code slot}.
+     *
+     * @param restarts the restarts it starts with: 0 for a new instance, one more than its
+     *     predecessor's when it takes an earlier instance's place (see docs/api.md, "restarts")
+     */
+    private void spawn(Slot slot, int restarts) {
         Behavior<InstanceActor.Command> instance = InstanceActor.supervised(service, slot.port, env, events);
+        slot.restarts = restarts;
+        slot.respawnAfterStop = false;
         slot.spawnSeq = ++spawns;
         slot.spawnedWith = service;
         load.forget(slot.port);
         slot.ref = ctx.spawn(instance, "port-" + slot.port + "-" + slot.spawnSeq, INSTANCE_DISPATCHER);
         slot.consecutive = 0;
         ctx.watch(slot.ref);
+    }
+
+    /** Starts {@code replacement} (a spare port) to take {@code old}'s place: a restart of {@code old}. */
+    void spawnReplacement(Slot replacement, Slot old, RestartReason why) {
+        env.metrics().restarted(service.name(), why);
+        spawn(replacement, old.restarts + 1);
+    }
+
+    /**
+     * Restarts the instance on {@code slot} now, whatever it is doing, with a fresh restart budget:
+     * a FAILED one that has no actor left is spawned at once (its cooldown forgotten); any other is
+     * stopped and spawned again on its port as soon as it is gone.
+     */
+    void restartNow(Slot slot, String reason, RestartReason why) {
+        timers.cancel(new CooldownOver(slot.port));
+        if (slot.ref == null) {
+            ctx.getLog().info("{}:{} {}", service.name(), slot.port, reason);
+            env.metrics().restarted(service.name(), why);
+            spawn(slot, slot.restarts + 1);
+        } else {
+            slot.respawnAfterStop = true;
+            slot.respawnReason = why;
+            stopInstance(slot, reason);
+        }
     }
 
     /** Stops the instance on {@code slot}, whatever it is doing; its Terminated follows. */
@@ -326,12 +390,14 @@ public final class PoolActor {
     private void onStateChanged(Slot slot, InstanceActor.StateChanged e) {
         InstanceState to = e.state();
         String detail = e.reason();
-        if (to == InstanceState.STARTING && (slot.state == InstanceState.BACKOFF || slot.state == InstanceState.FAILED)) {
+        if (to == InstanceState.STARTING && slot.state == InstanceState.BACKOFF) {
+            // Pekko's restart of the instance: counted when it happens, not at the exit, so that an
+            // exit that spends the budget (FAILED) is no restart until one is tried.
             slot.restarts++;
+            env.metrics().restarted(service.name(), slot.failCause);
         }
         if (to == InstanceState.BACKOFF) {
-            env.metrics().restarted(service.name(), e.cause() == InstanceActor.Cause.UNHEALTHY
-                    ? RestartReason.UNHEALTHY : RestartReason.EXIT);
+            slot.failCause = e.cause() == InstanceActor.Cause.UNHEALTHY ? RestartReason.UNHEALTHY : RestartReason.EXIT;
             // The budget and delays are those of the supervisor the instance was spawned under.
             RestartSettings r = slot.spawnedWith.restart();
             int n = slot.consecutive;
@@ -378,7 +444,11 @@ public final class PoolActor {
         slot.state = to;
         slot.reason = detail;
         logTransition(slot, from, to, pid, detail);
-        pendingEvents.add(new PoolEvent(Instant.now(), service.name(), slot.port, pid, from, to, detail));
+        if (from != to) {
+            // A second report in the same state (STARTING, then STARTING with the pid once the
+            // process exists) is logged and shown in the status, but is no transition.
+            pendingEvents.add(new PoolEvent(Instant.now(), service.name(), slot.port, pid, from, to, detail));
+        }
         publishSoon();
     }
 
@@ -426,7 +496,7 @@ public final class PoolActor {
         if (!(cause instanceof LaunchException) && !(cause instanceof InstanceFailed)) {
             ctx.getLog().error("{}:{} instance actor failed", service.name(), slot.port, cause);
         }
-        if (!slot.assigned || stopRequested) {
+        if (!slot.assigned || stopRequested || slot.respawnAfterStop) {
             onVacated(slot);
             return Behaviors.same();
         }
@@ -467,17 +537,15 @@ public final class PoolActor {
             transition(slot, InstanceState.STOPPED, OptionalLong.empty(), slot.stopReason == null ? "stopped" : slot.stopReason);
         }
         if (slot.respawnAfterStop && slot.assigned && !stopRequested) {
-            slot.respawnAfterStop = false;
-            slot.restarts++;
-            env.metrics().restarted(service.name(), roll.reason());
-            spawn(slot);
+            env.metrics().restarted(service.name(), slot.respawnReason);
+            spawn(slot, slot.restarts + 1);
         } else if (!stopRequested) {
+            slot.respawnAfterStop = false;
             reconcile();
         }
         roll.onVacated(slot);
         if (!stopWaiters.isEmpty() && slots.values().stream().allMatch(x -> x.ref == null)) {
-            stopWaiters.forEach(w -> w.tell(OpResult.ok(service.name() + " stopped")));
-            stopWaiters.clear();
+            endServiceStop(OpResult.ok(service.name() + " stopped"));
         }
         publish();
     }
@@ -486,7 +554,8 @@ public final class PoolActor {
         Slot slot = slots.get(m.port());
         if (slot != null && slot.ref == null && slot.assigned && slot.state == InstanceState.FAILED) {
             ctx.getLog().info("{}:{} cooldown over; starting again", service.name(), slot.port);
-            spawn(slot);
+            env.metrics().restarted(service.name(), slot.failCause);
+            spawn(slot, slot.restarts + 1);
         }
         return Behaviors.same();
     }
@@ -498,30 +567,60 @@ public final class PoolActor {
             m.replyTo().tell(OpResult.invalid("instances must be between " + service.minProcesses() + " and "
                     + service.maxProcesses() + " (min-processes..max-processes of " + service.name() + "), got " + m.instances()));
         } else if (roll.active()) {
-            m.replyTo().tell(OpResult.conflict(service.name() + " is in a rolling restart; scale it when that is done"));
+            m.replyTo().tell(OpResult.conflict(roll.busy()));
+        } else if (stopUnderWay()) {
+            m.replyTo().tell(OpResult.conflict(stopBusy()));
         } else {
             ctx.getLog().info("{}: scaling from {} to {} instance(s)", service.name(), desired, m.instances());
+            int from = desired;
             desired = m.instances();
             desiredBeforeStop = desired;
-            reconcile();
+            reconcile("scaled down from " + from + " to " + desired + " instance(s) by request");
+            OpResult result = OpResult.ok(service.name() + " scaled to " + desired + " instance(s)");
+            operationEnded("scale", result);
             publish();
-            m.replyTo().tell(OpResult.ok(service.name() + " scaled to " + desired + " instance(s)"));
+            m.replyTo().tell(result);
         }
         return Behaviors.same();
     }
 
     private Behavior<Command> onRestart(Restart m) {
-        if (desired == 0) {
+        if (stopUnderWay()) {
+            m.replyTo().tell(OpResult.conflict(stopBusy()));
+        } else if (desired == 0) {
             m.replyTo().tell(OpResult.conflict(service.name() + " is stopped; start it instead"));
         } else if (roll.active()) {
-            roll.addWaiter(m.replyTo());
-        } else {
+            m.replyTo().tell(OpResult.conflict(roll.busy()));
+        } else if (m.waitForEnd()) {
             roll.begin(m.replyTo());
+        } else {
+            roll.begin(null);
+            m.replyTo().tell(roll.active() ? OpResult.ok(roll.describe().orElseThrow() + ": under way")
+                    : lastOperation.flatMap(OperationEvent::result).orElseThrow());
         }
         return Behaviors.same();
     }
 
+    /** A service stop has been asked for and some instances are not gone yet. */
+    private boolean stopUnderWay() {
+        return desired == 0 && slots.values().stream().anyMatch(s -> s.ref != null);
+    }
+
+    private String stopBusy() {
+        return service.name() + ": a service stop is under way (" + stillStopping() + "); wait for it to end (GET /status/"
+                + service.name() + " follows it)";
+    }
+
+    private String stillStopping() {
+        return slots.values().stream().filter(s -> s.ref != null).map(s -> ":" + s.port + " " + s.state)
+                .collect(java.util.stream.Collectors.joining(", "));
+    }
+
     private Behavior<Command> onStopService(StopService m) {
+        if (stopUnderWay()) {
+            m.replyTo().tell(OpResult.conflict(stopBusy()));
+            return Behaviors.same();
+        }
         roll.abort(service.name() + " was stopped");
         if (desired > 0) {
             desiredBeforeStop = desired;
@@ -530,25 +629,104 @@ public final class PoolActor {
         desired = 0;
         reconcile("service stop requested");
         if (slots.values().stream().allMatch(s -> s.ref == null)) {
-            m.replyTo().tell(OpResult.ok(service.name() + " stopped"));
+            OpResult result = OpResult.ok(service.name() + " stopped");
+            operationEnded("service stop", result);
+            m.replyTo().tell(result);
         } else {
+            operationStarted("service stop");
             stopWaiters.add(m.replyTo());
+            Duration deadline = OperationDeadlines.stop(service);
+            timers.startSingleTimer(StopDeadline.class, new StopDeadline(deadline), deadline);
         }
         publish();
         return Behaviors.same();
     }
 
+    private void endServiceStop(OpResult result) {
+        timers.cancel(StopDeadline.class);
+        stopWaiters.forEach(w -> w.tell(result));
+        stopWaiters.clear();
+        operationEnded("service stop", result);
+    }
+
+    private Behavior<Command> onStopDeadline(StopDeadline m) {
+        if (!stopWaiters.isEmpty() && stopUnderWay()) {
+            endServiceStop(OpResult.failed(service.name() + ": not every instance stopped within " + Backoff.format(m.after())
+                    + " (stop.timeout + 5s after SIGKILL + 10s): " + stillStopping() + "; they are still being stopped"));
+            publish();
+        }
+        return Behaviors.same();
+    }
+
     private Behavior<Command> onStartService(StartService m) {
-        if (desired > 0) {
-            m.replyTo().tell(OpResult.ok(service.name() + " is already running " + desired + " instance(s)"));
+        if (stopUnderWay()) {
+            m.replyTo().tell(OpResult.conflict(stopBusy()));
             return Behaviors.same();
+        }
+        if (desired > 0) {
+            return startFailedInstances(m);
         }
         desired = Math.max(1, Math.max(service.minProcesses(), desiredBeforeStop));
         ctx.getLog().info("{}: starting {} instance(s) (service start requested)", service.name(), desired);
         reconcile();
+        OpResult result = OpResult.ok(service.name() + " started with " + desired + " instance(s)");
+        operationEnded("service start", result);
         publish();
-        m.replyTo().tell(OpResult.ok(service.name() + " started with " + desired + " instance(s)"));
+        m.replyTo().tell(result);
         return Behaviors.same();
+    }
+
+    /**
+     * {@code start} on a running service starts its FAILED instances again at once, with a fresh
+     * restart budget, as supervisorctl's {@code start} does for a FATAL process; instances that are
+     * running, starting or backing off are left alone.
+     */
+    private Behavior<Command> startFailedInstances(StartService m) {
+        List<Slot> failed = assigned().stream().filter(s -> s.state == InstanceState.FAILED).toList();
+        if (failed.isEmpty()) {
+            m.replyTo().tell(OpResult.ok(service.name() + " is already running " + desired + " instance(s)"));
+            return Behaviors.same();
+        }
+        for (Slot slot : failed) {
+            restartNow(slot, "start requested: starting again (it was FAILED)", RestartReason.MANUAL);
+        }
+        OpResult result = OpResult.ok(service.name() + ": started " + failed.stream().map(s -> ":" + s.port)
+                .collect(java.util.stream.Collectors.joining(", ")) + " again (FAILED), with a fresh restart budget");
+        operationEnded("service start", result);
+        publish();
+        m.replyTo().tell(result);
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onRollDeadline(RollDeadline m) {
+        roll.onDeadline(m.step(), m.after());
+        return Behaviors.same();
+    }
+
+    /** Arms the deadline of step {@code step} of the roll (replacing the previous step's). */
+    void armRollDeadline(long step, Duration after) {
+        timers.startSingleTimer(RollDeadline.class, new RollDeadline(step, after), after);
+    }
+
+    void cancelRollDeadline() {
+        timers.cancel(RollDeadline.class);
+    }
+
+    /** An operation of some duration began: an event, so a dashboard can show it. */
+    void operationStarted(String operation) {
+        pendingEvents.add(new OperationEvent(Instant.now(), service.name(), operation, Optional.empty()));
+    }
+
+    /** An operation ended: an event, and the status keeps it as the last operation. */
+    void operationEnded(String operation, OpResult result) {
+        OperationEvent ended = new OperationEvent(Instant.now(), service.name(), operation, Optional.of(result));
+        lastOperation = Optional.of(ended);
+        pendingEvents.add(ended);
+    }
+
+    /** The settings the service runs with now. */
+    ServiceSettings settings() {
+        return service;
     }
 
     private Behavior<Command> onUsage(Usage m) {
@@ -584,7 +762,7 @@ public final class PoolActor {
         desired = to;
         desiredBeforeStop = to;
         load.resetScaling();
-        reconcile();
+        reconcile("scaled down by autoscaling: " + reason);
         publish();
         return Behaviors.same();
     }
@@ -638,15 +816,20 @@ public final class PoolActor {
         return Behaviors.same();
     }
 
-    private Behavior<Command> onStop() {
-        ctx.getLog().info("{}: stopping {} instance(s)", service.name(), slots.values().stream().filter(s -> s.ref != null).count());
+    private Behavior<Command> onStop(Stop m) {
+        ctx.getLog().info("{}: stopping {} instance(s): {}", service.name(), slots.values().stream().filter(s -> s.ref != null).count(),
+                m.reason());
         stopRequested = true;
-        roll.abort("procpool is shutting down");
+        roll.abort(m.reason());
+        if (!stopWaiters.isEmpty()) {
+            endServiceStop(OpResult.failed(service.name() + ": " + m.reason()));
+        }
         desired = 0;
         for (Slot slot : slots.values()) {
             timers.cancel(new CooldownOver(slot.port));
             slot.assigned = false;
-            stopInstance(slot, "procpool is stopping");
+            slot.respawnAfterStop = false;
+            stopInstance(slot, m.reason());
         }
         publish();
         return stopping();
@@ -705,7 +888,7 @@ public final class PoolActor {
             }
         }
         ServiceState state = ServiceState.of(desired, instances.stream().filter(i -> slots.get(i.port()).assigned).toList());
-        listener.tell(new ServiceStatus(service.name(), state, desired, instances, service, roll.describe()));
+        listener.tell(new ServiceStatus(service.name(), state, desired, instances, service, roll.describe(), lastOperation));
         for (Object event : pendingEvents) {
             ctx.getSystem().eventStream().tell(new EventStream.Publish<>(event));
         }

@@ -294,7 +294,7 @@ public final class PoolSupervisor {
             ActorRef<PoolActor.Command> pool = pools.remove(name);
             if (pool != null) {
                 retiring.put(pool.unsafeUpcast(), name);
-                pool.tell(PoolActor.Stop.INSTANCE);
+                pool.tell(new PoolActor.Stop("removed by reload of " + next.source()));
             }
         }
         for (String name : diff.added()) {
@@ -320,7 +320,7 @@ public final class PoolSupervisor {
     private Behavior<Command> onStopAll(StopAll m) {
         ctx.getLog().info("stopping every service");
         timers.cancel(SampleTick.INSTANCE);
-        pools.values().forEach(p -> p.tell(PoolActor.Stop.INSTANCE));
+        pools.values().forEach(p -> p.tell(new PoolActor.Stop("procpool is shutting down")));
         return stopping(List.of(m.replyTo()));
     }
 

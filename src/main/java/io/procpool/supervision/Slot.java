@@ -38,8 +38,12 @@ final class Slot {
     int restarts;
     /** Consecutive restarts without a stable run, as Pekko's supervisor counts them (for logs). */
     int consecutive;
-    /** A rolling restart stopped this instance to start it again in place. */
+    /** This instance is being stopped to be started again on its port at once (a roll, a restart of a FAILED one). */
     boolean respawnAfterStop;
+    /** How that restart counts in the metrics. */
+    io.procpool.metrics.PoolMetrics.RestartReason respawnReason;
+    /** Why its latest process was restarted by supervision or FAILED: exit or unhealthy (a cooldown retry counts so). */
+    io.procpool.metrics.PoolMetrics.RestartReason failCause = io.procpool.metrics.PoolMetrics.RestartReason.EXIT;
     /** Why it was last told to stop, for the STOPPED it ends in. */
     String stopReason;
     /** The settings its instance actor was spawned with: its command, and its supervisor's restart budget. */
@@ -47,6 +51,11 @@ final class Slot {
 
     Slot(int port) {
         this.port = port;
+    }
+
+    /** True when its instance is ready for traffic: HEALTHY, or RUNNING for a service without probes. */
+    boolean ready() {
+        return ref != null && (state == InstanceState.HEALTHY || state == InstanceState.RUNNING);
     }
 
     /** True when no instance actor exists and none should: the port may take a new instance. */

@@ -166,7 +166,7 @@ class PoolActorTest {
     void stoppingWhileBackingOffStartsNoProcess() {
         TestProbe<ServiceStatus> status = start("command = srv, ports = [7801], " + FAST);
         crash(status, 7801);
-        pool.tell(PoolActor.Stop.INSTANCE);
+        pool.tell(new PoolActor.Stop("test stop"));
         StatusProbe.await(status, s -> s.state() == ServiceState.STOPPED && s.instances().isEmpty());
         TestProbe<Object> watcher = testKit.createTestProbe();
         watcher.expectTerminated(pool);
@@ -181,7 +181,7 @@ class PoolActorTest {
         TestProbe<ServiceStatus> status = start("command = srv, ports = [7901], stop { signal = INT, timeout = 4s }");
         InstanceStatus running = awaitInstance(status, 7901, InstanceState.RUNNING);
         SimulatedProcess p = launcher.byPid(running.pid().getAsLong()).orElseThrow();
-        pool.tell(PoolActor.Stop.INSTANCE);
+        pool.tell(new PoolActor.Stop("test stop"));
         awaitInstance(status, 7901, InstanceState.STOPPING);
         assertEquals(List.of(Signal.INT), p.signals());
         time.expectNoMessageFor(Duration.ofMillis(3900), status);
@@ -213,7 +213,7 @@ class PoolActorTest {
         launcher.hold(8201);
         TestProbe<ServiceStatus> status = start("command = srv, ports = [8201]");
         awaitInstance(status, 8201, InstanceState.STARTING);
-        pool.tell(PoolActor.Stop.INSTANCE);
+        pool.tell(new PoolActor.Stop("test stop"));
         launcher.release(8201);
         StatusProbe.await(status, s -> s.state() == ServiceState.STOPPED && s.instances().isEmpty());
         assertEquals(List.of(Signal.TERM), launcher.startedOn(8201).get(0).signals());

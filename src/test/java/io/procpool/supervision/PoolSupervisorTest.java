@@ -117,6 +117,9 @@ class PoolSupervisorTest {
         root.tell(PoolSupervisor.Start.INSTANCE);
         awaitStatus(root, s -> s.services().stream().allMatch(x -> x.state() == ServiceState.RUNNING));
         long keepPid = launcher.latestOn(6401).pid();
+        TestProbe<io.procpool.PoolEvent> events = testKit.createTestProbe();
+        testKit.system().eventStream().tell(new org.apache.pekko.actor.typed.eventstream.EventStream.Subscribe<>(
+                io.procpool.PoolEvent.class, events.getRef()));
         PoolSettings after = reloadPool("c --v2", "fresh { command = f, ports = [6404] }");
         TestProbe<OpResult> reply = testKit.createTestProbe();
         root.tell(new PoolSupervisor.Reload(after, reply.getRef()));
@@ -132,6 +135,9 @@ class PoolSupervisorTest {
         assertEquals(keepPid, now.services().get(0).instances().get(0).pid().getAsLong(), "an unchanged service keeps its pid");
         assertEquals(1, launcher.startedOn(6401).size());
         assertEquals(List.of(Signal.TERM), launcher.latestOn(6403).signals(), "the removed one was stopped");
+        io.procpool.PoolEvent removed = events.fishForMessage(Duration.ofSeconds(3), e -> e.service().equals("gone")
+                && e.to() == io.procpool.InstanceState.STOPPED ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore()).get(0);
+        assertEquals("removed by reload of test.conf", removed.reason(), "not \"procpool is shutting down\": it keeps running");
         assertEquals(List.of(Signal.TERM), launcher.startedOn(6402).get(0).signals(), "the changed one was rolled");
         stopAll(root);
     }
