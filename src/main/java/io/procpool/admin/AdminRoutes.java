@@ -88,9 +88,13 @@ public final class AdminRoutes extends AllDirectives {
             java.util.OptionalLong.empty(), io.procpool.InstanceState.STOPPED,
             io.procpool.InstanceState.STOPPED, "end of stream");
 
+    /** How long an operation's request may stay open ({@link #OPERATION}; shorter in tests). */
+    private final Duration operation;
+
     AdminRoutes(ActorSystem<?> system, ActorRef<PoolSupervisor.Command> pool, Optional<String> token, PoolMetrics metrics,
-                Executor blocking, Reloader reloader) {
+                Executor blocking, Reloader reloader, Duration operation) {
         this.system = system;
+        this.operation = operation;
         this.pool = pool;
         this.token = token;
         this.metrics = metrics;
@@ -289,14 +293,14 @@ public final class AdminRoutes extends AllDirectives {
      */
     private Route operate(String service, String what, Function<ActorRef<OpResult>, PoolActor.Operation> op) {
         CompletionStage<OpResult> result = AskPattern.<PoolSupervisor.Command, OpResult>ask(pool,
-                r -> new PoolSupervisor.ForService(service, op.apply(r)), OPERATION, system.scheduler());
-        return withRequestTimeout(OPERATION.plusSeconds(15), AdminRoutes::timedOut, () -> onComplete(result, r -> {
+                r -> new PoolSupervisor.ForService(service, op.apply(r)), operation, system.scheduler());
+        return withRequestTimeout(operation.plusSeconds(15), AdminRoutes::timedOut, () -> onComplete(result, r -> {
             if (r.isSuccess()) {
                 return result(r.get());
             }
             if (r.failed().get() instanceof java.util.concurrent.TimeoutException) {
                 return error(StatusCodes.SERVICE_UNAVAILABLE, what + " of " + service + " still under way after "
-                        + io.procpool.config.Durations.format(OPERATION), "it goes on; GET /status/" + service + " follows it");
+                        + io.procpool.config.Durations.format(operation), "it goes on; GET /status/" + service + " follows it");
             }
             throw new java.util.concurrent.CompletionException(r.failed().get());
         }));

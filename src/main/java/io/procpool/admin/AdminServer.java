@@ -37,15 +37,22 @@ public final class AdminServer {
     public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, AdminSettings admin,
                                                       ActorRef<PoolSupervisor.Command> pool, PoolMetrics metrics,
                                                       AdminRoutes.Reloader reload) {
+        return bind(system, admin, pool, metrics, reload, AdminRoutes.OPERATION);
+    }
+
+    /** {@link #bind}, with operations' requests open for at most {@code operation} (tests). */
+    static CompletionStage<ServerBinding> bind(ActorSystem<?> system, AdminSettings admin,
+                                               ActorRef<PoolSupervisor.Command> pool, PoolMetrics metrics,
+                                               AdminRoutes.Reloader reload, java.time.Duration operation) {
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("procpool.blocking-dispatcher"));
-        AdminRoutes routes = new AdminRoutes(system, pool, admin.token(), metrics, blocking, reload);
+        AdminRoutes routes = new AdminRoutes(system, pool, admin.token(), metrics, blocking, reload, operation);
         ServerSettings settings = ServerSettings.create(ConfigFactory.parseString("""
                 pekko.http.server.parsing.max-content-length = 64k
                 pekko.http.server.idle-timeout = %ds
                 pekko.http.server.request-timeout = %ds
                 pekko.http.server.server-header = procpool
                 pekko.http.server.parsing.error-handler = "io.procpool.admin.ParsingErrors"
-                """.formatted(AdminRoutes.OPERATION.plusMinutes(1).toSeconds(), AdminRoutes.REQUEST.toSeconds()))
+                """.formatted(operation.plusMinutes(1).toSeconds(), AdminRoutes.REQUEST.toSeconds()))
                 .withFallback(system.settings().config()));
         return Http.get(system).newServerAt(admin.host(), admin.port()).withSettings(settings).bind(routes.routes())
                 // Unbind in coordinated shutdown's service-unbind phase, before the children are stopped.

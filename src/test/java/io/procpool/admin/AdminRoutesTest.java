@@ -66,6 +66,9 @@ class AdminRoutesTest {
                 })
                 .onMessage(PoolSupervisor.ForService.class, m -> {
                     operations.add(m.operation());
+                    if (m.service().equals("hung")) {
+                        return Behaviors.same(); // never answers: the request must still get one
+                    }
                     boolean tooMany = m.operation() instanceof PoolActor.Scale s && s.instances() > 3;
                     m.operation().replyTo().tell(tooMany ? OpResult.invalid("instances must be between 1 and 3")
                             : m.service().equals("nope") ? OpResult.notFound("no service 'nope'") : OpResult.ok("done"));
@@ -78,7 +81,7 @@ class AdminRoutesTest {
     void bind() throws Exception {
         ActorRef<PoolSupervisor.Command> pool = testKit.spawn(fakePool());
         ServerBinding binding = AdminServer.bind(testKit.system(), new AdminSettings(true, "127.0.0.1", 0, Optional.of(TOKEN)),
-                pool, metrics, null).toCompletableFuture().get();
+                pool, metrics, null, Duration.ofSeconds(1)).toCompletableFuture().get();
         base = URI.create("http://127.0.0.1:" + binding.localAddress().getPort() + "/");
     }
 
@@ -266,6 +269,51 @@ class AdminRoutesTest {
             }
         }
         return null;
+    }
+
+    @Test
+    void operationsStreamAsServerSentEventsWhenTheyBeginAndEnd() throws Exception {
+        HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(base.resolve("events")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        io.procpool.OperationEvent ended = new io.procpool.OperationEvent(Instant.parse("2026-12-05T10:00:00Z"), "search",
+                "rolling restart", Optional.of(OpResult.failed("rolling restart of search stopped after 0 of 1: no progress")));
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            String[] sse = null;
+            for (int attempt = 0; attempt < 50 && sse == null; attempt++) {
+                testKit.system().eventStream().tell(new EventStream.Publish<>(ended));
+                sse = readEvent(in);
+            }
+            assertEquals("operation", sse[0]);
+            JsonNode e = StatusJson.JSON.readTree(sse[1]);
+            assertEquals("rolling restart", e.path("operation").asText());
+            assertEquals("failed", e.path("result").asText());
+            assertEquals("rolling restart of search stopped after 0 of 1: no progress", e.path("message").asText());
+        }
+    }
+
+    @Test
+    void theStatusShowsTheLastOperationAndHowItEnded() throws Exception {
+        JsonNode search = json(get("status")).path("services").path("search");
+        assertEquals("ok", search.path("last_operation").path("result").asText());
+        assertEquals("restarted 1 instance(s) of search", search.path("last_operation").path("message").asText());
+        assertTrue(json(get("status")).path("services").path("auth").path("last_operation").isNull());
+    }
+
+    @Test
+    void anOperationThatOutlastsItsRequestIsAnsweredWithJsonNotADroppedConnection() throws Exception {
+        HttpResponse<String> r = post("services/hung/restart", TOKEN);
+        assertEquals(503, r.statusCode());
+        assertEquals("rolling restart of hung still under way after 1s", json(r).path("error").asText());
+        assertEquals("it goes on; GET /status/hung follows it", json(r).path("detail").asText());
+    }
+
+    @Test
+    void aRestartThatNeedNotWaitIsAcceptedOnceItHasBegun() throws Exception {
+        HttpResponse<String> r = post("services/search/restart?wait=false", TOKEN);
+        assertEquals(202, r.statusCode());
+        assertEquals("done; GET /status/search follows it", json(r).path("message").asText());
+        PoolActor.Operation last = operations.get(operations.size() - 1);
+        assertTrue(last instanceof PoolActor.Restart restart && !restart.waitForEnd(), last.toString());
     }
 
     @Test

@@ -39,7 +39,9 @@ final class Statuses {
         return new PoolStatus(List.of(
                 new ServiceStatus("search", ServiceState.DEGRADED, 2,
                         List.of(instance(8000, InstanceState.HEALTHY), instance(8001, InstanceState.STARTING)),
-                        SETTINGS.services().get("search"), Optional.empty()),
+                        SETTINGS.services().get("search"), Optional.empty(), Optional.of(new io.procpool.OperationEvent(
+                                java.time.Instant.parse("2026-12-05T10:00:00Z"), "search", "rolling restart",
+                                Optional.of(io.procpool.OpResult.ok("restarted 1 instance(s) of search"))))),
                 new ServiceStatus("auth", ServiceState.DEGRADED, 1, List.of(instance(8010, InstanceState.BACKOFF)),
                         SETTINGS.services().get("auth"), Optional.empty()),
                 new ServiceStatus("tcp", ServiceState.RUNNING, 1, List.of(instance(8020, InstanceState.HEALTHY)),
