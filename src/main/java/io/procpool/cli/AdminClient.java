@@ -58,9 +58,14 @@ final class AdminClient {
     private final Optional<String> token;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
 
-    AdminClient(String admin, Optional<String> token) {
-        this.base = URI.create(admin.endsWith("/") ? admin : admin + "/");
+    /** @param base the admin API's base URI, ending in {@code /} (see {@link AdminAddress}) */
+    AdminClient(URI base, Optional<String> token) {
+        this.base = base;
         this.token = token;
+    }
+
+    URI base() {
+        return base;
     }
 
     Answer get(String path) throws Unreachable {

@@ -23,41 +23,46 @@ final class CheckCommand implements Callable<Integer> {
             description = "The pool configuration (HOCON, or JSON by its .json name). Default: ${DEFAULT-VALUE}.")
     Path config;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() {
+        java.io.PrintWriter out = spec.commandLine().getOut();
         PoolSettings settings;
         try {
             settings = PoolConfigLoader.loadFile(config, Path.of("").toAbsolutePath());
         } catch (InvalidConfigException e) {
-            return RunCommand.printConfigErrors(e);
+            return RunCommand.printConfigErrors(e, spec.commandLine().getErr());
         }
         int enabled = 0;
         for (ServiceSettings s : settings.services().values()) {
             if (!s.enabled()) {
-                System.out.println("  " + s.name() + ": disabled");
+                out.println("  " + s.name() + ": disabled");
                 continue;
             }
             enabled++;
-            System.out.println("  " + s.name() + ": " + s.minProcesses() + ".." + s.maxProcesses() + " instance(s) on "
+            out.println("  " + s.name() + ": " + s.minProcesses() + ".." + s.maxProcesses() + " instance(s) on "
                     + s.ports() + ", health " + s.health().type().name().toLowerCase(java.util.Locale.ROOT)
                     + (s.health().path().isEmpty() ? "" : " " + s.health().path()));
-            warnIfNotRunnable(s);
+            warnIfNotRunnable(s, out);
         }
         if (settings.admin().enabled()) {
-            System.out.println("admin API: http://" + settings.admin().host() + ":" + settings.admin().port());
+            out.println("admin API: http://" + settings.admin().host() + ":" + settings.admin().port());
         }
-        System.out.println(config + ": OK (" + enabled + " of " + settings.services().size() + " service(s) enabled)");
+        out.println(config + ": OK (" + enabled + " of " + settings.services().size() + " service(s) enabled)");
+        out.flush();
         return ExitCodes.OK;
     }
 
     /** A missing program is only a warning here: it may be built after the check. */
-    private static void warnIfNotRunnable(ServiceSettings s) {
+    private static void warnIfNotRunnable(ServiceSettings s, java.io.PrintWriter out) {
         Map<String, String> env = new HashMap<>(System.getenv());
         env.putAll(s.env());
         try {
             Executables.resolve(s.command().get(0), s.workingDir(), env);
         } catch (LaunchException e) {
-            System.out.println("  warning: " + s.name() + ": " + e.getMessage());
+            out.println("  warning: " + s.name() + ": " + e.getMessage());
         }
     }
 }

@@ -5,22 +5,27 @@ import io.procpool.config.InvalidConfigException;
 import io.procpool.config.PoolConfigLoader;
 import io.procpool.config.PoolSettings;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code procpool ctl ...} (also {@code bin/poolctl}): drives a running manager through its admin
  * API, the way supervisorctl drives supervisord. Exit codes: 0 on success, 1 when the manager is
- * unreachable or refuses or fails the operation, 2 on a usage error.
+ * unreachable or refuses or fails the operation, 2 on a usage error (a bad address included).
+ * Everything is printed through picocli's writers, so tests see exactly what a user sees.
  */
 @Command(name = "ctl", mixinStandardHelpOptions = true,
         description = {"Talks to a running procpool manager through its admin API.",
@@ -29,19 +34,23 @@ import picocli.CommandLine.Parameters;
             CtlCommand.Scale.class, CtlCommand.Logs.class, CtlCommand.Backends.class, CtlCommand.Reload.class})
 final class CtlCommand implements Callable<Integer> {
 
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    /** The environment poolctl reads ({@code PROCPOOL_ADMIN}, {@code PROCPOOL_TOKEN}); tests replace it. */
+    static UnaryOperator<String> environment = System::getenv;
+
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() {
-        spec.commandLine().usage(System.err);
+        spec.commandLine().usage(spec.commandLine().getErr());
         return ExitCodes.CONFIG;
     }
 
     /** Where the manager is and how to talk to it; shared by every subcommand. */
     static final class Connection {
-        @Option(names = "--admin", paramLabel = "URL",
-                description = "The manager's admin API. Default: from --config if given, else http://127.0.0.1:9900.")
+        @Option(names = "--admin", paramLabel = "ADDRESS",
+                description = {"The manager's admin API: host:port, :port or http://host:port.",
+                    "Default: the address in --config, else $PROCPOOL_ADMIN, else 127.0.0.1:9900."})
         String admin;
 
         @Option(names = "--config", paramLabel = "FILE", description = "Take the admin address and token from this pool file.")
@@ -53,19 +62,24 @@ final class CtlCommand implements Callable<Integer> {
         @Option(names = "--json", description = "Print the API's JSON instead of a table.")
         boolean json;
 
-        AdminClient client() throws InvalidConfigException {
-            String url = admin;
-            Optional<String> tok = Optional.ofNullable(token).or(() -> Optional.ofNullable(System.getenv("PROCPOOL_TOKEN")));
-            if (config != null) {
+        /** Explicit options first, then the environment, then the default address. */
+        AdminClient client() throws InvalidConfigException, AdminAddress.Invalid {
+            Optional<String> tok = Optional.ofNullable(token).or(() -> Optional.ofNullable(environment.apply("PROCPOOL_TOKEN")));
+            URI base;
+            if (admin != null) {
+                base = AdminAddress.parse(admin, "--admin");
+            } else if (config != null) {
                 PoolSettings s = PoolConfigLoader.loadFile(config, Path.of("").toAbsolutePath());
-                if (url == null) {
-                    url = "http://" + s.admin().host() + ":" + s.admin().port();
-                }
+                base = AdminAddress.parse(s.admin().host() + ":" + s.admin().port(), "pool.admin in " + config);
                 if (tok.isEmpty()) {
                     tok = s.admin().token();
                 }
+            } else if (environment.apply("PROCPOOL_ADMIN") != null) {
+                base = AdminAddress.parse(environment.apply("PROCPOOL_ADMIN"), "$PROCPOOL_ADMIN");
+            } else {
+                base = AdminAddress.parse(":" + AdminAddress.DEFAULT_PORT, "the default address");
             }
-            return new AdminClient(url == null ? "http://127.0.0.1:9900" : url, tok);
+            return new AdminClient(base, tok);
         }
     }
 
@@ -74,31 +88,45 @@ final class CtlCommand implements Callable<Integer> {
         @Mixin
         Connection connection;
 
-        abstract int run(AdminClient client, PrintStream out) throws AdminClient.Unreachable, IOException;
+        @Spec
+        CommandSpec spec;
+
+        abstract int run(AdminClient client, PrintWriter out) throws AdminClient.Unreachable, IOException;
 
         @Override
         public Integer call() {
+            PrintWriter err = err();
             try {
-                return run(connection.client(), System.out);
+                return run(connection.client(), spec.commandLine().getOut());
+            } catch (AdminAddress.Invalid e) {
+                err.println("poolctl: " + e.getMessage());
+                return ExitCodes.CONFIG;
             } catch (AdminClient.Unreachable e) {
-                System.err.println("poolctl: " + e.getMessage());
+                err.println("poolctl: " + e.getMessage());
                 return ExitCodes.FATAL;
             } catch (InvalidConfigException e) {
-                return RunCommand.printConfigErrors(e);
+                return RunCommand.printConfigErrors(e, err);
             } catch (IOException e) {
-                System.err.println("poolctl: unreadable answer from the manager: " + e.getMessage());
+                err.println("poolctl: unreadable answer from the manager: " + e.getMessage());
                 return ExitCodes.FATAL;
+            } finally {
+                spec.commandLine().getOut().flush();
+                err.flush();
             }
         }
 
+        PrintWriter err() {
+            return spec.commandLine().getErr();
+        }
+
         /** Prints an operation's answer; 0 when it succeeded. */
-        int report(AdminClient.Answer a, PrintStream out) throws IOException {
+        int report(AdminClient.Answer a, PrintWriter out) throws IOException {
             if (connection.json) {
                 out.println(a.body());
             } else if (a.ok()) {
                 out.println(a.json().path("message").asText());
             } else {
-                System.err.println("poolctl: " + a.error());
+                err().println("poolctl: " + a.error());
             }
             return a.ok() ? ExitCodes.OK : ExitCodes.FATAL;
         }
@@ -114,7 +142,7 @@ final class CtlCommand implements Callable<Integer> {
         String service;
 
         @Override
-        int run(AdminClient client, PrintStream out) throws AdminClient.Unreachable, IOException {
+        int run(AdminClient client, PrintWriter out) throws AdminClient.Unreachable, IOException {
             AdminClient.Answer a = client.get(service == null ? "status" : "status/" + enc(service));
             if (connection.json || !a.ok()) {
                 return report(a, out);
@@ -133,16 +161,17 @@ final class CtlCommand implements Callable<Integer> {
     }
 
     @Command(name = "restart", mixinStandardHelpOptions = true,
-            description = "Rolling restart: one instance at a time, each only after its replacement is ready.")
+            description = {"Rolling restart: instances that are not ready (FAILED, BACKOFF, ...) at once, with a fresh",
+                "restart budget; the ready ones one at a time, each only after its replacement is ready."})
     static final class Restart extends Subcommand {
         @Parameters(paramLabel = "SERVICE")
         String service;
 
-        @Option(names = "--no-wait", description = "Return at once instead of waiting for the roll to finish.")
+        @Option(names = "--no-wait", description = "Return once the roll has begun instead of waiting for its end.")
         boolean noWait;
 
         @Override
-        int run(AdminClient client, PrintStream out) throws AdminClient.Unreachable, IOException {
+        int run(AdminClient client, PrintWriter out) throws AdminClient.Unreachable, IOException {
             return report(client.post("services/" + enc(service) + "/restart" + (noWait ? "?wait=false" : ""),
                     Duration.ofMinutes(11)), out);
         }
@@ -154,19 +183,20 @@ final class CtlCommand implements Callable<Integer> {
         String service;
 
         @Override
-        int run(AdminClient client, PrintStream out) throws AdminClient.Unreachable, IOException {
-            return report(client.post("services/" + enc(service) + "/stop", Duration.ofMinutes(5)), out);
+        int run(AdminClient client, PrintWriter out) throws AdminClient.Unreachable, IOException {
+            return report(client.post("services/" + enc(service) + "/stop", Duration.ofMinutes(11)), out);
         }
     }
 
-    @Command(name = "start", mixinStandardHelpOptions = true, description = "Start a stopped service again.")
+    @Command(name = "start", mixinStandardHelpOptions = true,
+            description = "Start a stopped service again, or the FAILED instances of a running one (fresh restart budget).")
     static final class Start extends Subcommand {
         @Parameters(paramLabel = "SERVICE")
         String service;
 
         @Override
-        int run(AdminClient client, PrintStream out) throws AdminClient.Unreachable, IOException {
-            return report(client.post("services/" + enc(service) + "/start", Duration.ofSeconds(30)), out);
+        int run(AdminClient client, PrintWriter out) throws AdminClient.Unreachable, IOException {
+            return report(client.post("services/" + enc(service) + "/start", Duration.ofSeconds(40)), out);
         }
     }
 
@@ -179,30 +209,60 @@ final class CtlCommand implements Callable<Integer> {
         int instances;
 
         @Override
-        int run(AdminClient client, PrintStream out) throws AdminClient.Unreachable, IOException {
-            return report(client.post("services/" + enc(service) + "/scale?instances=" + instances, Duration.ofSeconds(30)), out);
+        int run(AdminClient client, PrintWriter out) throws AdminClient.Unreachable, IOException {
+            return report(client.post("services/" + enc(service) + "/scale?instances=" + instances, Duration.ofSeconds(40)), out);
         }
     }
 
-    @Command(name = "logs", mixinStandardHelpOptions = true, description = "The tail of an instance's captured output.")
+    @Command(name = "logs", mixinStandardHelpOptions = true,
+            description = {"The tail of an instance's captured output; without PORT, of every instance of the service,",
+                "each line prefixed with its port (like pm2 logs)."})
     static final class Logs extends Subcommand {
         @Parameters(index = "0", paramLabel = "SERVICE")
         String service;
 
-        @Parameters(index = "1", paramLabel = "PORT")
-        int port;
+        @Parameters(index = "1", arity = "0..1", paramLabel = "PORT")
+        Integer port;
 
         @Option(names = {"-n", "--lines"}, paramLabel = "N", defaultValue = "100", description = "How many lines (default ${DEFAULT-VALUE}).")
         int lines;
 
         @Override
-        int run(AdminClient client, PrintStream out) throws AdminClient.Unreachable, IOException {
-            AdminClient.Answer a = client.get("services/" + enc(service) + "/instances/" + port + "/log?lines=" + lines);
-            if (connection.json || !a.ok()) {
-                return report(a, out);
+        int run(AdminClient client, PrintWriter out) throws AdminClient.Unreachable, IOException {
+            if (port != null) {
+                AdminClient.Answer a = tail(client, port);
+                if (connection.json || !a.ok()) {
+                    return report(a, out);
+                }
+                a.json().path("lines").forEach(l -> out.println(l.asText()));
+                return ExitCodes.OK;
             }
-            a.json().path("lines").forEach(l -> out.println(l.asText()));
+            AdminClient.Answer status = client.get("status/" + enc(service));
+            if (!status.ok()) {
+                return report(status, out);
+            }
+            JsonNode ports = status.json().path("ports");
+            int width = 0;
+            for (JsonNode p : ports) {
+                width = Math.max(width, p.asText().length());
+            }
+            for (JsonNode p : ports) {
+                AdminClient.Answer a = tail(client, p.asInt());
+                if (!a.ok()) {
+                    return report(a, out);
+                }
+                if (connection.json) {
+                    out.println(a.body());
+                    continue;
+                }
+                String prefix = String.format(java.util.Locale.ROOT, "%-" + width + "s | ", p.asText());
+                a.json().path("lines").forEach(l -> out.println(prefix + l.asText()));
+            }
             return ExitCodes.OK;
+        }
+
+        private AdminClient.Answer tail(AdminClient client, int port) throws AdminClient.Unreachable {
+            return client.get("services/" + enc(service) + "/instances/" + port + "/log?lines=" + lines);
         }
     }
 
@@ -212,7 +272,7 @@ final class CtlCommand implements Callable<Integer> {
         String format;
 
         @Override
-        int run(AdminClient client, PrintStream out) throws AdminClient.Unreachable, IOException {
+        int run(AdminClient client, PrintWriter out) throws AdminClient.Unreachable, IOException {
             AdminClient.Answer a = client.get("backends?format=" + enc(format));
             if (!a.ok()) {
                 return report(a, out);
@@ -226,7 +286,7 @@ final class CtlCommand implements Callable<Integer> {
             description = "Re-read the configuration file and apply what changed (nothing when it is invalid).")
     static final class Reload extends Subcommand {
         @Override
-        int run(AdminClient client, PrintStream out) throws AdminClient.Unreachable, IOException {
+        int run(AdminClient client, PrintWriter out) throws AdminClient.Unreachable, IOException {
             return report(client.post("reload", Duration.ofMinutes(11)), out);
         }
     }

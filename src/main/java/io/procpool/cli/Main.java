@@ -34,12 +34,36 @@ public final class Main implements Callable<Integer> {
     /** Runs the command line and returns its exit code (without exiting, for tests and wrappers). */
     public static int execute(String... args) {
         configureLogging();
-        return new CommandLine(new Main()).execute(args);
+        return commandLine().execute(args);
+    }
+
+    /**
+     * The command line, with what it does on errors: a mistake in the arguments prints what was
+     * wrong and the usage (exit 2); anything a command throws prints one line, never a stack
+     * trace (exit 1), unless {@code PROCPOOL_DEBUG} is set.
+     */
+    static CommandLine commandLine() {
+        CommandLine cmd = new CommandLine(new Main());
+        cmd.setExecutionExceptionHandler((e, commandLine, parsed) -> {
+            commandLine.getErr().println(commandLine.getCommandName() + ": " + describe(e));
+            if (System.getenv("PROCPOOL_DEBUG") != null) {
+                e.printStackTrace(commandLine.getErr());
+            }
+            commandLine.getErr().flush();
+            return ExitCodes.FATAL;
+        });
+        return cmd;
+    }
+
+    /** A throwable as one line for people: its message, or its kind when it has none. */
+    static String describe(Throwable e) {
+        String message = e.getMessage();
+        return message == null || message.isBlank() ? "unexpected " + e.getClass().getSimpleName() : message;
     }
 
     @Override
     public Integer call() {
-        spec.commandLine().usage(System.err);
+        spec.commandLine().usage(spec.commandLine().getErr());
         return ExitCodes.CONFIG;
     }
 

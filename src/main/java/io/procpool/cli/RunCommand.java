@@ -32,6 +32,9 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = "conf/pool.conf",
             description = "The pool configuration (HOCON, or JSON by its .json name). Default: ${DEFAULT-VALUE}.")
     Path config;
@@ -53,9 +56,10 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             pool = ProcessPool.builder(raw).source(config.toString()).baseDir(Path.of("").toAbsolutePath()).start();
             watch = pool.settings().watchConfig();
         } catch (InvalidConfigException e) {
-            return printConfigErrors(e);
+            return printConfigErrors(e, spec.commandLine().getErr());
         } catch (IOException | RuntimeException e) {
-            System.err.println("procpool: " + e.getMessage());
+            spec.commandLine().getErr().println("procpool: " + Main.describe(e));
+            spec.commandLine().getErr().flush();
             return ExitCodes.FATAL;
         }
         pool.reloadFrom(config);
@@ -167,10 +171,12 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         }
     }
 
-    static int printConfigErrors(InvalidConfigException e) {
-        System.err.println("procpool: invalid configuration (" + e.errors().size() + " error"
+    /** Prints every error of an invalid configuration to {@code err}; the exit code of a config error. */
+    static int printConfigErrors(InvalidConfigException e, java.io.PrintWriter err) {
+        err.println("procpool: invalid configuration (" + e.errors().size() + " error"
                 + (e.errors().size() == 1 ? "" : "s") + "); nothing was started:");
-        e.errors().forEach(err -> System.err.println("  " + err.render()));
+        e.errors().forEach(x -> err.println("  " + x.render()));
+        err.flush();
         return ExitCodes.CONFIG;
     }
 }

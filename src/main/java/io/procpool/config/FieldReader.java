@@ -22,6 +22,10 @@ final class FieldReader {
     private final String service;
     private final String prefix;
     private final List<ConfigError> errors;
+    /** The line errors fall back to when the value at fault has none of its own (a missing key): the object's. */
+    private final int fallbackLine;
+    /** Keys (unprefixed) whose value was refused: checks across keys skip them, so one mistake is one error. */
+    private final java.util.Set<String> failed = new java.util.HashSet<>();
 
     /**
      * @param config the object to read from
@@ -31,11 +35,38 @@ final class FieldReader {
      * @param errors where problems go
      */
     FieldReader(Config config, String file, String service, String prefix, List<ConfigError> errors) {
+        this(config, file, service, prefix, errors, -1);
+    }
+
+    private FieldReader(Config config, String file, String service, String prefix, List<ConfigError> errors, int fallbackLine) {
         this.config = config;
         this.file = file;
         this.service = service;
         this.prefix = prefix;
         this.errors = errors;
+        this.fallbackLine = fallbackLine;
+    }
+
+    /** This reader, with errors that have no line of their own put on {@code line} (the object's first line). */
+    FieldReader atLine(int line) {
+        return new FieldReader(config, file, service, prefix, errors, line);
+    }
+
+    /** True when the value of {@code key} was refused (an error was recorded for it). */
+    boolean failed(String key) {
+        return failed.contains(key);
+    }
+
+    /** True when none of {@code keys} was refused: a check across them can be trusted. */
+    boolean valid(String... keys) {
+        for (String k : keys) {
+            for (String f : failed) {
+                if (f.equals(k) || f.startsWith(k + "[") || f.startsWith(k + ".")) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** A reader for the object at {@code key}, or null (with an error) when it is not an object. */
@@ -45,7 +76,9 @@ final class FieldReader {
             fail(key, v, "must be an object { ... }, got " + describe(v));
             return null;
         }
-        return new FieldReader(((ConfigObject) v).toConfig(), file, service, prefix + key + ".", errors);
+        int line = lineOf(v);
+        return new FieldReader(((ConfigObject) v).toConfig(), file, service, prefix + key + ".", errors,
+                line > 0 ? line : fallbackLine);
     }
 
     Config config() {
@@ -62,7 +95,9 @@ final class FieldReader {
 
     /** Records an error about {@code key}, with the line where {@code value} was written. */
     void fail(String key, ConfigValue value, String message) {
-        errors.add(new ConfigError(file, lineOf(value), service, prefix + key, message));
+        failed.add(key);
+        int line = lineOf(value);
+        errors.add(new ConfigError(file, line > 0 ? line : fallbackLine, service, prefix + key, message));
     }
 
     /** Records an error about {@code key} as a whole (the value's line if there is one). */

@@ -180,7 +180,7 @@ public final class PoolConfigLoader {
             }
         }
         Map<String, ServiceSettings> services = new LinkedHashMap<>();
-        Map<String, List<Integer>> portsByService = new LinkedHashMap<>();
+        Map<String, PortsAt> portsByService = new LinkedHashMap<>();
         ConfigValue servicesValue = pool.value("services");
         if (servicesValue.valueType() != ConfigValueType.OBJECT) {
             pool.fail("services", servicesValue, "must be an object { NAME { command = ..., ports = [...] } }");
@@ -250,7 +250,7 @@ public final class PoolConfigLoader {
 
     private static Optional<ServiceSettings> readService(String name, ConfigValue value, Config defaults,
                                                          String source, Path baseDir, List<ConfigError> errors,
-                                                         Map<String, List<Integer>> portsByService) {
+                                                         Map<String, PortsAt> portsByService) {
         int before = errors.size();
         if (!name.matches("[A-Za-z0-9_-]{1,64}")) {
             errors.add(new ConfigError(source, value.origin().lineNumber(), name, null,
@@ -262,20 +262,30 @@ public final class PoolConfigLoader {
             return Optional.empty();
         }
         Config own = ((ConfigObject) value).toConfig();
-        FieldReader svc = new FieldReader(own.withFallback(defaults), source, name, "", errors);
+        FieldReader svc = new FieldReader(own.withFallback(defaults), source, name, "", errors)
+                .atLine(value.origin().lineNumber());
         svc.rejectUnknownKeys(SERVICE_KEYS);
         boolean enabled = svc.bool("enabled");
         List<String> command = checkCommandLength(svc, readCommand(svc));
         List<Integer> ports = readPorts(svc);
         // Checked across services even when this one has other errors: report them all at once.
-        portsByService.put(name, ports);
+        portsByService.put(name, new PortsAt(ports, svc.has("ports") ? svc.value("ports").origin().lineNumber()
+                : value.origin().lineNumber()));
         int maxPorts = Math.max(ports.size(), 0);
         int min = svc.has("min-processes") ? svc.integer("min-processes", 0, 65535) : maxPorts;
         int max = svc.has("max-processes") ? svc.integer("max-processes", 1, 65535) : Math.max(1, maxPorts);
-        if (min > max) {
-            svc.fail("min-processes", "(" + min + ") must not exceed max-processes (" + max + ")");
+        // Each check across keys only when the keys it compares were valid: one mistake, one error.
+        boolean bothWritten = svc.has("min-processes") && svc.has("max-processes");
+        if (min > max && svc.valid("min-processes", "max-processes") && (bothWritten || svc.valid("ports"))) {
+            if (svc.has("min-processes")) {
+                svc.fail("min-processes", "(" + min + ") must not exceed max-processes (" + max
+                        + (svc.has("max-processes") ? "" : ", the number of ports by default") + ")");
+            } else {
+                svc.fail("max-processes", "(" + max + ") must not be below min-processes (" + min
+                        + ", every port by default): set min-processes too");
+            }
         }
-        if (!ports.isEmpty() && max > ports.size()) {
+        if (!ports.isEmpty() && max > ports.size() && svc.valid("max-processes", "ports")) {
             svc.fail("max-processes", "(" + max + ") must not exceed the number of ports (" + ports.size()
                     + "): each instance needs a port of its own");
         }
@@ -290,7 +300,7 @@ public final class PoolConfigLoader {
         LogSettings log = readLog(svc.child("log"));
         ScalingSettings scaling = readScaling(svc.child("scaling"));
         LimitSettings limits = readLimits(svc.child("limits"));
-        if (scaling != null && scaling.enabled() && min == max) {
+        if (scaling != null && scaling.enabled() && min == max && svc.valid("min-processes", "max-processes", "ports")) {
             svc.fail("scaling.enabled", "scales nothing: min-processes and max-processes are both " + min);
         }
         if (errors.size() > before) {
@@ -420,8 +430,9 @@ public final class PoolConfigLoader {
         var reset = r.duration("reset-after", false, null);
         int maxRestarts = r.integer("max-restarts", 0, 1_000_000);
         var cooldown = r.duration("cooldown", true, "never retry");
-        if (min.compareTo(max) > 0) {
-            r.fail("max-backoff", "(" + max + ") must not be less than min-backoff (" + min + ")");
+        if (min.compareTo(max) > 0 && r.valid("min-backoff", "max-backoff")) {
+            r.fail("max-backoff", "(" + Durations.format(max) + ") must not be less than min-backoff ("
+                    + Durations.format(min) + ")");
         }
         return new RestartSettings(min, max, factor, reset, maxRestarts, cooldown);
     }
@@ -486,14 +497,18 @@ public final class PoolConfigLoader {
         return new LimitSettings(maxRss, maxCpu, sustained);
     }
 
-    private static void checkPorts(Map<String, List<Integer>> portsByService, AdminSettings admin, String source,
+    /** A service's ports and the line they are written on, for the checks across services. */
+    private record PortsAt(List<Integer> ports, int line) {
+    }
+
+    private static void checkPorts(Map<String, PortsAt> portsByService, AdminSettings admin, String source,
                                    FieldReader pool, List<ConfigError> errors) {
         Map<Integer, String> owner = new HashMap<>();
-        for (Map.Entry<String, List<Integer>> s : portsByService.entrySet()) {
-            for (int port : s.getValue()) {
+        for (Map.Entry<String, PortsAt> s : portsByService.entrySet()) {
+            for (int port : s.getValue().ports()) {
                 String other = owner.putIfAbsent(port, s.getKey());
                 if (other != null) {
-                    errors.add(new ConfigError(source, -1, s.getKey(), "ports",
+                    errors.add(new ConfigError(source, s.getValue().line(), s.getKey(), "ports",
                             "port " + port + " is already used by service '" + other + "'; ports must be unique across services"));
                 }
             }

@@ -36,6 +36,11 @@ class PoolConfigLoaderTest {
         return e.errors();
     }
 
+    /** The error as printed, with the file named relative to the test's directory. */
+    private String shown(ConfigError e) {
+        return e.render().replace(dir.toString() + "/", "");
+    }
+
     private static ConfigError only(List<ConfigError> errors) {
         assertEquals(1, errors.size(), errors.toString());
         return errors.get(0);
@@ -173,11 +178,55 @@ class PoolConfigLoaderTest {
     }
 
     @Test
+    void oneMistakeIsOneErrorWithItsLine() throws IOException {
+        ConfigError negative = only(errors("pool.conf", """
+                pool.services.web {
+                  command = "./web"
+                  ports = [8000, 8001]
+                  max-processes = -1
+                }
+                """));
+        assertEquals("pool.conf:4: service 'web', key 'max-processes': must be between 1 and 65535, got -1", shown(negative));
+        ConfigError missing = only(errors("pool.conf", """
+                pool.services {
+                  web {
+                    ports = [8000]
+                  }
+                }
+                """));
+        assertEquals(2, missing.line(), "a missing key is reported on its service's line: " + missing.render());
+        assertEquals("command", missing.key());
+        ConfigError minAboveMax = only(errors("pool.conf", """
+                pool.services.web {
+                  command = "./web", ports = [8000, 8001, 8002]
+                  max-processes = 2
+                  min-processes = 3
+                }
+                """));
+        assertEquals("pool.conf:4: service 'web', key 'min-processes': (3) must not exceed max-processes (2)", shown(minAboveMax));
+        ConfigError maxBelowDefaultMin = only(errors("pool.conf", """
+                pool.services.web {
+                  command = "./web", ports = [8000, 8001]
+                  max-processes = 1
+                }
+                """));
+        assertEquals("pool.conf:3: service 'web', key 'max-processes': (1) must not be below min-processes (2, every port "
+                + "by default): set min-processes too", shown(maxBelowDefaultMin));
+        ConfigError backoff = only(errors("pool.conf", """
+                pool.services.web { command = "./web", ports = [8000]
+                  restart { min-backoff = 5m, max-backoff = soon }
+                }
+                """));
+        assertEquals("restart.max-backoff", backoff.key(), "not also 'must not be less than min-backoff': " + backoff.render());
+    }
+
+    @Test
     void portsMustBeUniqueAcrossServices() throws IOException {
         ConfigError e = only(errors("pool.conf", """
                 pool.services { a { command = a, ports = [8000] }, b { command = b, ports = [8001, 8000] } }
                 """));
         assertEquals("b", e.service());
+        assertEquals(1, e.line());
         assertTrue(e.message().contains("already used by service 'a'"), e.message());
     }
 

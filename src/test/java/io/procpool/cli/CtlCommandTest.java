@@ -1,0 +1,200 @@
+package io.procpool.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import picocli.CommandLine;
+
+/**
+ * poolctl as a user meets it: each test runs the command line against a small fake admin API (the
+ * JDK's HTTP server on 127.0.0.1) and looks at the exit code and exactly what was printed. No user
+ * mistake may print a stack trace.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CtlCommandTest {
+
+    private HttpServer server;
+    private int port;
+    /** Path (with query) -> status and body the fake API answers. */
+    private final Map<String, String[]> answers = new ConcurrentHashMap<>();
+    private final List<String> requests = new CopyOnWriteArrayList<>();
+
+    private static final String STATUS = """
+            {"services": {"search": {"state": "RUNNING", "desired": 1, "operation": null, "last_operation": null,
+              "instances": [{"port": 8000, "pid": 41, "state": "HEALTHY", "restarts": 0, "uptime_ms": 5000,
+                             "last_exit": null, "reason": "ok", "health": null}]}}}
+            """;
+
+    @BeforeAll
+    void startFakeApi() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", this::answer);
+        server.start();
+        port = server.getAddress().getPort();
+    }
+
+    @AfterAll
+    void stopFakeApi() {
+        server.stop(0);
+    }
+
+    @AfterEach
+    void forget() {
+        answers.clear();
+        requests.clear();
+        CtlCommand.environment = System::getenv;
+    }
+
+    private void answer(HttpExchange x) throws IOException {
+        String path = x.getRequestURI().toString();
+        requests.add(x.getRequestMethod() + " " + path + (x.getRequestHeaders().containsKey("Authorization")
+                ? " " + x.getRequestHeaders().getFirst("Authorization") : ""));
+        String[] a = answers.getOrDefault(path, new String[] {"404", "{\"error\": \"no such endpoint\", \"detail\": null}"});
+        byte[] body = a[1].getBytes(StandardCharsets.UTF_8);
+        x.getResponseHeaders().add("Content-Type", "application/json");
+        x.sendResponseHeaders(Integer.parseInt(a[0]), body.length);
+        x.getResponseBody().write(body);
+        x.close();
+    }
+
+    /** What one run printed, and how it ended. */
+    private record Run(int exit, String out, String err) {
+        void assertNoStackTrace() {
+            assertFalse(err.contains("Exception") || err.contains("\tat "), "a stack trace: " + err);
+        }
+    }
+
+    private Run poolctl(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cmd = Main.commandLine();
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        String[] all = new String[args.length + 1];
+        all[0] = "ctl";
+        System.arraycopy(args, 0, all, 1, args.length);
+        Run run = new Run(cmd.execute(all), out.toString(), err.toString());
+        run.assertNoStackTrace();
+        return run;
+    }
+
+    @Test
+    void statusTakesTheAdminAddressAsHostPortWithOrWithoutAScheme() {
+        answers.put("/status", new String[] {"200", STATUS});
+        for (String admin : List.of("--admin=127.0.0.1:" + port, "--admin=http://127.0.0.1:" + port, "--admin=:" + port)) {
+            Run run = poolctl("status", admin);
+            assertEquals(0, run.exit(), admin + ": " + run.err());
+            assertTrue(run.out().startsWith("SERVICE"), run.out());
+            assertTrue(run.out().contains("search   RUNNING 1/1  8000  41   HEALTHY"), run.out());
+        }
+    }
+
+    @Test
+    void aBadAddressIsAUsageErrorInOneLine() {
+        Run run = poolctl("status", "--admin=127.0.0.1:abc");
+        assertEquals(2, run.exit());
+        assertEquals("poolctl: --admin '127.0.0.1:abc': the port must be a number from 1 to 65535, got 'abc'; "
+                + "use host:port, :port or http://host:port\n", run.err());
+        assertTrue(requests.isEmpty());
+    }
+
+    @Test
+    void theAddressComesFromProcpoolAdminWhenNoOptionGivesIt() {
+        answers.put("/status", new String[] {"200", STATUS});
+        CtlCommand.environment = name -> name.equals("PROCPOOL_ADMIN") ? "127.0.0.1:" + port : null;
+        assertEquals(0, poolctl("status").exit());
+        CtlCommand.environment = name -> name.equals("PROCPOOL_ADMIN") ? "nowhere:" : null;
+        Run bad = poolctl("status");
+        assertEquals(2, bad.exit());
+        assertTrue(bad.err().startsWith("poolctl: $PROCPOOL_ADMIN 'nowhere:'"), bad.err());
+        CtlCommand.environment = name -> name.equals("PROCPOOL_ADMIN") ? "nowhere:1" : null;
+        answers.put("/status", new String[] {"200", STATUS});
+        assertEquals(0, poolctl("status", "--admin", ":" + port).exit(), "--admin wins over the environment");
+    }
+
+    @Test
+    void aManagerThatDoesNotAnswerIsExit1WithWhereItLooked() throws IOException {
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        Run run = poolctl("status", "--admin", "127.0.0.1:" + closed);
+        assertEquals(1, run.exit());
+        assertEquals("poolctl: no procpool manager answers at http://127.0.0.1:" + closed + "/ (is it running? see --admin)\n",
+                run.err());
+    }
+
+    @Test
+    void aRefusedOperationIsExit1WithTheApisReason() {
+        answers.put("/services/search/restart", new String[] {"409", "{\"error\": \"search: rolling restart: 0 of 2 "
+                + "replaced is under way\", \"detail\": null}"});
+        CtlCommand.environment = name -> name.equals("PROCPOOL_TOKEN") ? "t0k" : null;
+        Run run = poolctl("restart", "search", "--admin", ":" + port);
+        assertEquals(1, run.exit());
+        assertEquals("poolctl: search: rolling restart: 0 of 2 replaced is under way\n", run.err());
+        assertEquals(List.of("POST /services/search/restart Bearer t0k"), requests);
+    }
+
+    @Test
+    void logsWithoutAPortTailsEveryInstanceEachLinePrefixedWithItsPort() {
+        answers.put("/status/search", new String[] {"200", "{\"ports\": [8000, 8001, 10000], \"instances\": []}"});
+        answers.put("/services/search/instances/8000/log?lines=2",
+                new String[] {"200", "{\"lines\": [\"listening on 8000\", \"GET /\"]}"});
+        answers.put("/services/search/instances/8001/log?lines=2", new String[] {"200", "{\"lines\": [\"listening on 8001\"]}"});
+        answers.put("/services/search/instances/10000/log?lines=2", new String[] {"200", "{\"lines\": []}"});
+        Run run = poolctl("logs", "search", "-n", "2", "--admin", ":" + port);
+        assertEquals(0, run.exit(), run.err());
+        assertEquals("""
+                8000  | listening on 8000
+                8000  | GET /
+                8001  | listening on 8001
+                """, run.out());
+    }
+
+    @Test
+    void logsWithAPortPrintsThatInstancesLinesAsTheyAre() {
+        answers.put("/services/search/instances/8001/log?lines=100", new String[] {"200", "{\"lines\": [\"a\", \"b\"]}"});
+        Run run = poolctl("logs", "search", "8001", "--admin", ":" + port);
+        assertEquals(0, run.exit(), run.err());
+        assertEquals("a\nb\n", run.out());
+    }
+
+    @Test
+    void usageMistakesAreExit2WithTheUsageAndNoStackTrace() {
+        Run unknown = poolctl("status", "--bogus");
+        assertEquals(2, unknown.exit());
+        assertTrue(unknown.err().startsWith("Unknown option: '--bogus'"), unknown.err());
+        Run notANumber = poolctl("scale", "search", "two");
+        assertEquals(2, notANumber.exit());
+        assertTrue(notANumber.err().contains("Invalid value for positional parameter at index 1 (N): 'two' is not an int"),
+                notANumber.err());
+        Run missing = poolctl("restart");
+        assertEquals(2, missing.exit());
+        assertTrue(missing.err().startsWith("Missing required parameter: 'SERVICE'"), missing.err());
+    }
+
+    @Test
+    void aConfigFileThatIsNotThereIsAConfigurationError() {
+        Run run = poolctl("status", "--config", "no/such/pool.conf");
+        assertEquals(2, run.exit());
+        assertTrue(run.err().startsWith("procpool: invalid configuration (1 error); nothing was started:\n  no/such/pool.conf"),
+                run.err());
+    }
+}
