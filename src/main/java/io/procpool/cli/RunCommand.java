@@ -67,6 +67,11 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         AtomicInteger signals = new AtomicInteger();
         Signals.onTermination(() -> onStopSignal(pool, signals.incrementAndGet()));
         Signals.onHangup(() -> reload(pool, "SIGHUP"));
+        if (Signals.ignoredAtStart(Signals.SIGHUP)) {
+            log.warn("SIGHUP is ignored by this process (started under nohup, or by a script that ignores it), so "
+                    + "'kill -HUP' will not reload the configuration; reload with 'poolctl reload', POST /reload, "
+                    + "or pool.watch-config = true");
+        }
         ConfigWatcher watcher = watch ? watch(pool) : null;
         if (training) {
             train(pool);

@@ -114,6 +114,63 @@ class AdminIT {
         assertTrue(fewest.get() >= 1, "a moment without any backend");
     }
 
+    /** The instance on {@code port} of {@code service} once it is FAILED with {@code restarts} restarts. */
+    private JsonNode awaitFailed(String service, int port, int restarts) {
+        return Await.value(Duration.ofSeconds(20), service + ":" + port + " FAILED after " + restarts + " restarts",
+                () -> manager.instance(service, port).filter(i -> i.path("state").asText().equals("FAILED")
+                        && i.path("restarts").asInt() == restarts && i.path("reason").asText().contains("retrying in 5m"))
+                        .orElse(null));
+    }
+
+    @Test
+    void aFailedServiceIsStartedAgainAtOnceByRestartAndByStart() throws Exception {
+        int crash = Manager.freePort();
+        int slow = Manager.freePort();
+        manager.writeConfig("services {\n"
+                + "  crasher { command = \"sh -c 'exit 3'\", ports = [" + crash + "], health-check.type = none,\n"
+                + "            restart { max-restarts = 2, min-backoff = 50ms, cooldown = 5m } }\n"
+                + "  slow { command = " + Manager.fake("--bind-delay 1.5") + ", ports = [" + slow + "], " + PROBE + " }\n}");
+        manager.run();
+        awaitFailed("crasher", crash, 2);
+        manager.awaitInstance("slow", slow, "HEALTHY", Duration.ofSeconds(20));
+
+        // poolctl restart, as a user types it: answered (the old roll hung for 30 s, then lost the
+        // connection), and the instance runs again with a fresh budget, which it spends by itself.
+        long t0 = System.nanoTime();
+        Process restart = manager.start("ctl", "restart", "crasher", "--admin=127.0.0.1:" + manager.adminPort);
+        assertEquals(0, Manager.awaitExit(restart, Duration.ofSeconds(30)), manager.output());
+        long restartMs = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(manager.output().contains("restarted 1 instance(s) of crasher; restarted at once, not ready: :" + crash
+                + " (was FAILED)"), manager.output());
+        assertTrue(restartMs < 10_000, "poolctl restart took " + restartMs + " ms");
+        JsonNode again = awaitFailed("crasher", crash, 5);
+        assertTrue(again.path("reason").asText().contains("restart budget spent (2 restarts"), again.toString());
+
+        Process start = manager.start("ctl", "start", "crasher", "--admin", ":" + manager.adminPort);
+        assertEquals(0, Manager.awaitExit(start, Duration.ofSeconds(30)), manager.output());
+        assertTrue(manager.output().contains("crasher: started :" + crash + " again (FAILED), with a fresh restart budget"),
+                manager.output());
+        awaitFailed("crasher", crash, 8);
+        JsonNode crasher = manager.status().orElseThrow().path("services").path("crasher");
+        assertEquals("service start", crasher.path("last_operation").path("operation").asText(), crasher.toString());
+
+        // Two restarts at once: the second is answered at once, with what is under way.
+        CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> {
+            try {
+                return post("services/slow/restart", null);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Await.until(Duration.ofSeconds(10), "the roll is under way", () -> manager.status()
+                .map(st -> !st.path("services").path("slow").path("operation").isNull()).orElse(false));
+        HttpResponse<String> second = post("services/slow/restart", null);
+        assertEquals(409, second.statusCode(), second.body());
+        assertTrue(Manager.JSON.readTree(second.body()).path("error").asText().contains("is under way"), second.body());
+        HttpResponse<String> done = first.get(60, TimeUnit.SECONDS);
+        assertEquals(200, done.statusCode(), done.body());
+    }
+
     @Test
     void scalingFollowsTheRequestAndOutOfRangeIsRefused() throws Exception {
         int a = Manager.freePort();

@@ -111,11 +111,26 @@ final class Manager implements AutoCloseable {
         }
         cmd.addAll(List.of("-jar", JAR.toString()));
         cmd.addAll(List.of(args).subList(i, args.length));
+        return launch(cmd);
+    }
+
+    private Process launch(List<String> cmd) throws IOException {
         Path out = dir.resolve("manager-" + runs.size() + ".log");
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         runs.add(p);
         return p;
+    }
+
+    /**
+     * {@link #start}, with SIGHUP ignored from the start, as under {@code nohup} or a script that
+     * ran {@code trap "" HUP}: the shell sets the disposition and execs the JVM, which inherits it.
+     */
+    Process startIgnoringHangup(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("sh", "-c", "trap '' HUP; exec \"$@\"", "sh", javaBin(),
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", JAR.toString()));
+        cmd.addAll(List.of(args));
+        return launch(cmd);
     }
 
     /** Every process {@link #start} started, oldest first. */

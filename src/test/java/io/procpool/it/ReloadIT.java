@@ -121,6 +121,22 @@ class ReloadIT {
         Manager.signal(run.pid(), "HUP");
         assertReloaded(pids);
         assertTrue(run.isAlive());
+        assertFalse(manager.output().contains("SIGHUP is ignored"), manager.output());
+    }
+
+    @Test
+    void aManagerStartedWithSighupIgnoredSaysHowElseToReload() throws Exception {
+        manager.writeConfig(before(""));
+        manager.startIgnoringHangup("run", "--config", "pool.conf");
+        long[] pids = {manager.awaitInstance("keep", keep, "HEALTHY", Duration.ofSeconds(20)),
+            manager.awaitInstance("gone", gone, "HEALTHY", Duration.ofSeconds(20)),
+            manager.awaitInstance("change", change, "HEALTHY", Duration.ofSeconds(20))};
+        assertTrue(manager.output().contains("SIGHUP is ignored by this process (started under nohup, or by a script that "
+                + "ignores it), so 'kill -HUP' will not reload the configuration; reload with 'poolctl reload', POST /reload, "
+                + "or pool.watch-config = true"), manager.output());
+        manager.writeConfig(after(""));
+        assertEquals(200, postReload().statusCode(), "the other ways work");
+        assertReloaded(pids);
     }
 
     @Test
