@@ -9,6 +9,8 @@ import io.procpool.OpResult;
 import io.procpool.ProcessPool;
 import io.procpool.ServiceState;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -19,6 +21,15 @@ class EmbeddedPoolTest {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
+    }
+
+    @Test
+    void theGuidesFirstProgramIsTheOneThatCompilesHere() throws Exception {
+        String guide = Files.readString(Path.of("../../docs/embedding.md"));
+        int start = guide.indexOf("```java\n") + "```java\n".length();
+        String shown = guide.substring(start, guide.indexOf("```\n", start));
+        assertEquals(Files.readString(Path.of("src/main/java/example/Workers.java")), shown,
+                "docs/embedding.md shows a program that is not examples/embedding's Workers.java");
     }
 
     @Test
