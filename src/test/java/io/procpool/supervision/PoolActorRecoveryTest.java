@@ -93,6 +93,11 @@ class PoolActorRecoveryTest {
         return awaitInstance(status, port, i -> i.state() == InstanceState.FAILED && i.reason().contains("retrying in 5m"));
     }
 
+    /** True in a status published after a rolling restart ended (older statuses may still be queued). */
+    private static boolean rolled(ServiceStatus s) {
+        return s.operation().isEmpty() && s.lastOperation().map(o -> o.operation().equals("rolling restart")).orElse(false);
+    }
+
     /** The value of {@code procpool_restarts_total{service="svc",reason=REASON}}, 0 when absent. */
     private double restartsCounted(String reason) throws Exception {
         String text = new String(metrics.scrape(), StandardCharsets.UTF_8);
@@ -121,6 +126,21 @@ class PoolActorRecoveryTest {
         time.timePasses(Duration.ofSeconds(2));
         awaitInstance(status, 9101, i -> i.state() == InstanceState.FAILED && i.reason().contains("retrying in 5m"));
         assertEquals(6, launcher.startedOn(9101).size());
+    }
+
+    @Test
+    void restartAfterTheMissingProgramWasInstalledRunsIt() {
+        launcher.failOn(9151, new io.procpool.process.LaunchException("command not found: srv", true));
+        TestProbe<ServiceStatus> status = start("command = srv, ports = [9151], " + CRASHER);
+        awaitInstance(status, 9151, i -> i.state() == InstanceState.FAILED && i.reason().contains("retrying in 5m"));
+        launcher.succeed(9151); // the program is there now
+
+        OpResult result = ask(PoolActor.Restart::new);
+
+        assertTrue(result.ok(), result.message());
+        InstanceStatus running = awaitInstance(status, 9151, InstanceState.RUNNING);
+        assertEquals(1, running.restarts());
+        assertEquals(1, launcher.startedOn(9151).size());
     }
 
     @Test
@@ -161,7 +181,7 @@ class PoolActorRecoveryTest {
         assertTrue(result.ok(), result.message());
         assertEquals("restarted 3 instance(s) of svc; restarted at once, not ready: :9301 (was FAILED), :9302 (was BACKOFF)",
                 result.message());
-        ServiceStatus after = StatusProbe.await(status, s -> s.state() == ServiceState.RUNNING && s.operation().isEmpty());
+        ServiceStatus after = StatusProbe.await(status, s -> s.state() == ServiceState.RUNNING && rolled(s));
         assertNotEquals(serving, StatusProbe.instance(after, 9303).orElseThrow().pid().getAsLong(), ":9303 was rolled");
         assertEquals(2, launcher.startedOn(9302).size(), ":9302 restarted without waiting out its backoff");
         assertEquals(List.of(3, 1, 1), after.instances().stream().map(InstanceStatus::restarts).toList(),
@@ -255,7 +275,7 @@ class PoolActorRecoveryTest {
         // A roll onto the spare port counts like one in place: each replaced instance one more restart.
         OpResult rolled = ask(PoolActor.Restart::new);
         assertTrue(rolled.ok(), rolled.message());
-        ServiceStatus after = StatusProbe.await(status, s -> s.state() == ServiceState.RUNNING && s.operation().isEmpty());
+        ServiceStatus after = StatusProbe.await(status, s -> s.state() == ServiceState.RUNNING && rolled(s));
         assertEquals(List.of(9701, 9703), after.ready().stream().map(InstanceStatus::port).toList());
         assertEquals(List.of(1, 5), after.ready().stream().map(InstanceStatus::restarts).toList(),
                 ":9701 (4 restarts, the cooldown's retry among them) went to :9703 as 5; :9702 (0) to :9701 as 1");
