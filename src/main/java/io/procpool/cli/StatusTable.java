@@ -40,6 +40,12 @@ final class StatusTable {
         if (!s.path("operation").isNull()) {
             out.append("\noperation: ").append(s.path("operation").asText()).append('\n');
         }
+        JsonNode last = s.path("last_operation");
+        if (last.isObject()) {
+            out.append("\nlast operation: ").append(last.path("operation").asText()).append(", ")
+                    .append(last.path("result").asText()).append(" at ").append(last.path("time").asText())
+                    .append(last.path("message").isNull() ? "" : ": " + last.path("message").asText()).append('\n');
+        }
         out.append('\n').append(service).append(": ").append(s.path("min_processes").asInt()).append("..")
                 .append(s.path("max_processes").asInt()).append(" instances on ").append(s.path("ports"))
                 .append(", working dir ").append(s.path("working_dir").asText()).append(", health ")

@@ -107,6 +107,21 @@ class CtlCommandTest {
     }
 
     @Test
+    void statusOfOneServiceShowsHowItsLastOperationEnded() {
+        answers.put("/status/crasher", new String[] {"200", """
+                {"state": "FAILED", "desired": 1, "operation": null, "min_processes": 1, "max_processes": 1,
+                 "ports": [18200], "working_dir": "/srv", "health_check": "none",
+                 "last_operation": {"time": "2026-12-05T10:00:00Z", "service": "crasher", "operation": "rolling restart",
+                                    "result": "failed", "message": "no progress within 1m45s"},
+                 "instances": []}
+                """});
+        Run run = poolctl("status", "crasher", "--admin", ":" + port);
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("last operation: rolling restart, failed at 2026-12-05T10:00:00Z: no progress within 1m45s"),
+                run.out());
+    }
+
+    @Test
     void aBadAddressIsAUsageErrorInOneLine() {
         Run run = poolctl("status", "--admin=127.0.0.1:abc");
         assertEquals(2, run.exit());
