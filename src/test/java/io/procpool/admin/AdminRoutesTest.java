@@ -225,12 +225,7 @@ class AdminRoutesTest {
         PoolEvent event = new PoolEvent(Instant.parse("2026-11-27T10:00:00Z"), "search", 8000, OptionalLong.of(42),
                 InstanceState.HEALTHY, InstanceState.BACKOFF, "exited unexpectedly");
         try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
-            // The subscription happens as the response starts; publish until the stream carries it.
-            String[] sse = null;
-            for (int attempt = 0; attempt < 50 && sse == null; attempt++) {
-                testKit.system().eventStream().tell(new EventStream.Publish<>(event));
-                sse = readEvent(in);
-            }
+            String[] sse = publishUntilStreamed(in, event);
             assertEquals("transition", sse[0]);
             JsonNode e = StatusJson.JSON.readTree(sse[1]);
             assertEquals("search", e.path("service").asText());
@@ -250,6 +245,19 @@ class AdminRoutesTest {
             assertEquals(1, scaling.path("from").asInt());
             assertEquals(3, scaling.path("to").asInt());
         }
+    }
+
+    /**
+     * Publishes {@code event} until the stream carries it (the subscription happens as the response
+     * starts, so the first publications may come too early); the first event read, as {name, data}.
+     */
+    private String[] publishUntilStreamed(BufferedReader in, Object event) throws Exception {
+        String[] sse = null;
+        for (int attempt = 0; attempt < 50 && sse == null; attempt++) {
+            testKit.system().eventStream().tell(new EventStream.Publish<>(event));
+            sse = readEvent(in);
+        }
+        return sse;
     }
 
     /** The next event of the stream as {name, data} (up to the blank line that ends it), or null. */
@@ -278,11 +286,7 @@ class AdminRoutesTest {
         io.procpool.OperationEvent ended = new io.procpool.OperationEvent(Instant.parse("2026-12-05T10:00:00Z"), "search",
                 "rolling restart", Optional.of(OpResult.failed("rolling restart of search stopped after 0 of 1: no progress")));
         try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
-            String[] sse = null;
-            for (int attempt = 0; attempt < 50 && sse == null; attempt++) {
-                testKit.system().eventStream().tell(new EventStream.Publish<>(ended));
-                sse = readEvent(in);
-            }
+            String[] sse = publishUntilStreamed(in, ended);
             assertEquals("operation", sse[0]);
             JsonNode e = StatusJson.JSON.readTree(sse[1]);
             assertEquals("rolling restart", e.path("operation").asText());
