@@ -29,6 +29,11 @@ public final class LogFiles {
     private LogFiles() {
     }
 
+    /** The log file of the instance of {@code service} on {@code port}: {@code logDir/SERVICE-PORT.log}, the one naming rule. */
+    public static Path of(Path logDir, String service, int port) {
+        return logDir.resolve(service + "-" + port + ".log");
+    }
+
     /** The rotated file number {@code n} of {@code log}: {@code search-8000.log.1}. */
     public static Path rotated(Path log, int n) {
         return log.resolveSibling(log.getFileName() + "." + n);

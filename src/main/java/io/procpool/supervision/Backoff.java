@@ -4,9 +4,9 @@ import io.procpool.config.RestartSettings;
 import java.time.Duration;
 
 /**
- * The restart delay schedule as a pure function, the same one Pekko's restart-with-backoff
- * applies: {@code min(maxBackoff, minBackoff * 2^n)}, stretched by a random {@code 0..randomFactor}.
- * Pekko picks the random part itself; this class gives the range it falls in, for logs.
+ * The restart delay schedule as a pure function: {@code min(maxBackoff, minBackoff * 2^n)},
+ * stretched by a random {@code 0..randomFactor} of itself (jitter, so that instances that crashed
+ * together do not restart together). The random number is an input, so tests choose it.
  */
 public final class Backoff {
 
@@ -27,9 +27,10 @@ public final class Backoff {
         return Duration.ofNanos((long) (base(s, n).toNanos() * (1.0 + s.randomFactor())));
     }
 
-    /** True when a failure after {@code n} consecutive restarts spends the budget (FAILED). */
-    public static boolean exhausted(RestartSettings s, int n) {
-        return n >= s.maxRestarts();
+    /** The delay before restart number {@code n + 1}: {@link #base}, stretched by {@code random} (0..1) of the jitter. */
+    public static Duration jittered(RestartSettings s, int n, double random) {
+        long base = base(s, n).toNanos();
+        return Duration.ofNanos(base + (long) (base * s.randomFactor() * random));
     }
 
     /** {@code "100ms"}, {@code "1.5s"}, {@code "2m"}: durations as people write them. */

@@ -1,8 +1,7 @@
 package io.procpool.supervision;
 
-import io.procpool.InstanceState;
 import io.procpool.HealthFigures;
-import io.procpool.config.RestartSettings;
+import io.procpool.InstanceState;
 import io.procpool.config.ServiceSettings;
 import io.procpool.health.HealthProbe;
 import io.procpool.health.HealthTracker;
@@ -19,24 +18,23 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
-import org.apache.pekko.actor.typed.PreRestart;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * Owns exactly one child process on one port: starts it, watches it, stops it.
+ * One life of one instance: starts its process, probes it, stops it, and reports how it ended.
  *
- * <p>An unexpected exit is a failure: once the process group is gone, the actor throws
- * {@link InstanceFailed} and its parent's supervision restarts it, with backoff, as a fresh
- * incarnation that starts a new process. A commanded {@link Stop} goes through STOPPING (polite
- * signal to the group, deadline, SIGKILL) and then the actor stops. The actor never blocks: the
- * start, the exit and every deadline arrive as messages.
+ * <p>It owns exactly one child process (and its process group) from launch to end, and decides
+ * nothing about what comes after: whether the instance is restarted, when, and whether it is
+ * FAILED is its pool's decision ({@link RestartBudget}), made from the {@link Ended} this actor
+ * sends as its last word. A commanded {@link Stop} goes through STOPPING (polite signal to the
+ * group, deadline, SIGKILL); an unexpected exit ends the life once whatever the process left in
+ * its group is gone too, so the next life never meets an old one on its port. The actor never
+ * blocks: the start, the exit and every deadline arrive as messages.
  *
  * <p>Every state change is reported to the parent as a {@link StateChanged}; the parent logs it and
- * keeps the instance's view for status queries, so nothing has to ask this actor (which could be
- * in its restart backoff, stashing messages).
+ * keeps the instance's view for status queries, so nothing has to ask this actor.
  */
 public final class InstanceActor {
 
@@ -45,7 +43,7 @@ public final class InstanceActor {
     }
 
     /**
-     * Stop the process (signal, deadline, SIGKILL, whole group), then stop this actor.
+     * Stop the process (signal, deadline, SIGKILL, whole group), then report {@link Ended}.
      *
      * @param reason why, for logs and events ("scaled down", "rolling restart", ...)
      */
@@ -79,7 +77,7 @@ public final class InstanceActor {
         KILL_DEADLINE,
         /** Look again whether the process group is gone (nothing notifies us of non-children). */
         REAP_POLL,
-        /** This incarnation has run for {@code restart.reset-after}. */
+        /** The process has run for {@code restart.reset-after}: a stable run. */
         STABLE,
         /** Time for the next health probe. */
         PROBE,
@@ -91,39 +89,50 @@ public final class InstanceActor {
 
     /** What an instance tells its parent. */
     public sealed interface Event {
-        /** The incarnation that sends it (events from replaced instances are ignored). */
+        /** The instance that sends it (events from replaced instances are ignored). */
         ActorRef<Command> instance();
 
         int port();
     }
 
     /**
-     * The instance is now in {@code state} (the parent knows the state it was in before).
+     * The instance is now in {@code state}: STARTING (again once the process exists, with its
+     * pid), RUNNING, HEALTHY, UNHEALTHY or STOPPING. The states between lives (BACKOFF, FAILED,
+     * STOPPED) are the parent's.
      *
      * @param pid the process, when there is one
-     * @param exit how the process ended, on the change that reports its exit
      * @param reason why, for people
      */
-    public record StateChanged(ActorRef<Command> instance, int port, InstanceState state,
-                               OptionalLong pid, Optional<ExitStatus> exit, String reason, Cause cause) implements Event {
-    }
-
-    /** Why an instance is going to be restarted (on BACKOFF), for the restart metrics. */
-    public enum Cause {
-        /** Not a restart. */
-        NONE,
-        /** Its process exited unexpectedly (or could not be started). */
-        EXIT,
-        /** It failed its health probes. */
-        UNHEALTHY
-    }
-
-    /** This incarnation has run for {@code restart.reset-after}: backoff and budget start over. */
-    public record StableRun(ActorRef<Command> instance, int port) implements Event {
+    public record StateChanged(ActorRef<Command> instance, int port, InstanceState state, OptionalLong pid,
+                               String reason) implements Event {
     }
 
     /** A probe finished (sent after every probe; state changes come as {@link StateChanged} too). */
     public record ProbeCompleted(ActorRef<Command> instance, int port, HealthFigures figures) implements Event {
+    }
+
+    /** How a life ended. */
+    public enum End {
+        /** Stopped as commanded. */
+        STOPPED,
+        /** The process exited unexpectedly, or could not be started this time. */
+        EXITED,
+        /** It was stopped for failing its health probes. */
+        UNHEALTHY,
+        /** It cannot be started until something outside changes (command not found, not executable). */
+        NOT_STARTABLE
+    }
+
+    /**
+     * The life is over: the process and its whole group are gone (or were given up on after
+     * SIGKILL). The actor sends nothing after this and waits for its parent to stop it.
+     *
+     * @param pid the process, if one was started
+     * @param exit how it exited, if it did
+     * @param stable it ran for at least {@code restart.reset-after} (watched only when asked to)
+     */
+    public record Ended(ActorRef<Command> instance, int port, End end, OptionalLong pid, Optional<ExitStatus> exit,
+                        String reason, boolean stable) implements Event {
     }
 
     /** How long a process group may take to go after SIGKILL before the instance gives up on it. */
@@ -134,104 +143,61 @@ public final class InstanceActor {
     /** The coarsest grid probe timers are coalesced on (see {@link #coalesced}). */
     static final Duration PROBE_GRID = Duration.ofMillis(100);
 
-    /** Why the process is being stopped: by command (then stop), or to be restarted (then fail). */
-    private record Purpose(boolean restart, String reason, Cause cause) {
-        static Purpose commanded(Stop stop) {
-            return new Purpose(false, stop.reason(), Cause.NONE);
-        }
-
-        static Purpose restart(String reason, Cause cause) {
-            return new Purpose(true, reason, cause);
-        }
+    /** Why the process is being stopped, and how the life will have ended. */
+    private record Purpose(End end, String reason) {
     }
 
     private final ActorContext<Command> ctx;
     private final TimerScheduler<Command> timers;
     private ServiceSettings service;
-    private final Lineage lineage;
     private final LaunchSpec spec;
-    /** "starting CMD", the reason of the STARTING report. */
-    private final String starting;
     private final ActorRef<Event> parent;
     private final HealthProbe probe;
     private final java.util.function.LongSupplier clock;
     private final Duration probeGrid;
     private CompletionStage<ChildProcess> launch;
     private long startedNanos;
-    /** How this incarnation's process ended, once it has. */
+    /** How this life's process ended, once it has. */
     private Optional<ExitStatus> exitStatus = Optional.empty();
+    /** The process has run for {@code restart.reset-after}. */
+    private boolean stable;
 
     /**
      * @param service the service's settings
-     * @param port the port this instance runs on
-     * @param env the launcher, the health probe and the log dir
+     * @param spec how to start its process (the pool keeps one per port, so the launcher can
+     *     reuse what it prepared for it: a restart is on the path from a crash to serving)
+     * @param starting the reason of the first STARTING report ("starting CMD")
+     * @param env the launcher, the health probe and the clock
      * @param parent receives this instance's {@link Event}s
+     * @param watchStable tell whether the process ran for {@code restart.reset-after}: only when
+     *     the instance has restarts to forget (500 first starts would otherwise arm 500 timers
+     *     that all fire together to say nothing)
      */
-    public static Behavior<Command> create(ServiceSettings service, int port, PoolEnvironment env, ActorRef<Event> parent) {
-        // Worked out once for every incarnation: a restart reuses them (the launcher caches what
-        // it prepares per spec, and a restart is on the path from a crash to serving again).
-        LaunchSpec spec = new LaunchSpec(service.name(), port, service.commandFor(port), service.workingDir(),
-                service.envFor(port), env.logDir().resolve(service.name() + "-" + port + ".log"), service.log());
-        String starting = "starting " + io.procpool.config.CommandLine.render(spec.command());
-        Lineage lineage = new Lineage(service);
+    public static Behavior<Command> create(ServiceSettings service, LaunchSpec spec, String starting, PoolEnvironment env,
+                                           ActorRef<Event> parent, boolean watchStable) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new InstanceActor(ctx, timers, lineage, spec, starting, env, parent).start(env, ++lineage.incarnations > 1)));
+                new InstanceActor(ctx, timers, service, spec, env, parent).start(env, starting, watchStable)));
     }
 
-    /**
-     * An instance under the supervision its pool gives it: an {@link InstanceFailed} restarts it
-     * with the service's backoff and restart budget (Pekko's restart-with-backoff); anything else
-     * thrown stops it.
-     */
-    public static Behavior<Command> supervised(ServiceSettings service, int port, PoolEnvironment env, ActorRef<Event> parent) {
-        RestartSettings r = service.restart();
-        return Behaviors.supervise(create(service, port, env, parent))
-                .onFailure(InstanceFailed.class, SupervisorStrategy
-                        .restartWithBackoff(r.minBackoff(), r.maxBackoff(), r.randomFactor())
-                        .withResetBackoffAfter(r.resetAfter())
-                        .withMaxRestarts(r.maxRestarts())
-                        .withLoggingEnabled(false));
-    }
-
-    /**
-     * What lasts across the incarnations of one instance (setup runs once per incarnation, one at
-     * a time, on the actor's own thread): how many there were, and the settings the latest one was
-     * told about, so that a restart by the supervisor starts with those, not the spawn's.
-     */
-    private static final class Lineage {
-        int incarnations;
-        ServiceSettings settings;
-
-        Lineage(ServiceSettings settings) {
-            this.settings = settings;
-        }
-    }
-
-    private InstanceActor(ActorContext<Command> ctx, TimerScheduler<Command> timers, Lineage lineage,
-                          LaunchSpec spec, String starting, PoolEnvironment env, ActorRef<Event> parent) {
+    private InstanceActor(ActorContext<Command> ctx, TimerScheduler<Command> timers, ServiceSettings service,
+                          LaunchSpec spec, PoolEnvironment env, ActorRef<Event> parent) {
         this.ctx = ctx;
         ctx.setLoggerName(InstanceActor.class);
         this.timers = timers;
-        this.lineage = lineage;
-        this.service = lineage.settings;
+        this.service = service;
         this.parent = parent;
         this.probe = env.probe();
         this.clock = env.clock();
         this.probeGrid = env.probeGrid();
         this.spec = spec;
-        this.starting = starting;
     }
 
-    // (new incarnation) -> STARTING
-    private Behavior<Command> start(PoolEnvironment env, boolean restarted) {
-        report(InstanceState.STARTING, OptionalLong.empty(), Optional.empty(), starting);
+    // (spawned) -> STARTING
+    private Behavior<Command> start(PoolEnvironment env, String starting, boolean watchStable) {
+        report(InstanceState.STARTING, OptionalLong.empty(), starting);
         launch = env.launcher().launch(spec);
         ctx.pipeToSelf(launch, (child, error) -> error == null ? new Launched(child) : new LaunchFailed(unwrap(error)));
-        // Pekko's backoff counts restarts "without a stable run" from the same moment; the parent
-        // mirrors that count for its logs, so it is told when this incarnation has run that long.
-        // A first incarnation has no restart to forget: no timer (500 instances started together
-        // would otherwise all wake at once, reset-after later, to say nothing).
-        if (restarted) {
+        if (watchStable) {
             timers.startSingleTimer(Tick.STABLE, service.restart().resetAfter());
         }
         return launching(null);
@@ -242,10 +208,9 @@ public final class InstanceActor {
         return Behaviors.receive(Command.class)
                 .onMessage(Launched.class, m -> onLaunched(m, stopRequested))
                 .onMessage(LaunchFailed.class, m -> onLaunchFailed(m, stopRequested))
-                .onMessage(Stop.class, m -> launching(m))
+                .onMessage(Stop.class, this::launching)
                 .onMessage(UpdateSettings.class, this::onUpdateSettings)
-                .onMessageEquals(Tick.STABLE, Behaviors::same)
-                .onSignal(PreRestart.class, s -> killWhenLaunched())
+                .onMessageEquals(Tick.STABLE, this::onStable)
                 .onSignal(PostStop.class, s -> killWhenLaunched())
                 .build();
     }
@@ -254,18 +219,18 @@ public final class InstanceActor {
         ChildProcess child = m.child();
         startedNanos = clock.getAsLong();
         ctx.pipeToSelf(child.onExit(), (status, error) -> new Exited(child, status == null ? new ExitStatus(-1) : status));
-        OptionalLong pid = OptionalLong.of(child.pid());
         if (stopRequested != null) {
-            return stopGracefully(child, Purpose.commanded(stopRequested));
+            return stopGracefully(child, new Purpose(End.STOPPED, stopRequested.reason()));
         }
+        OptionalLong pid = OptionalLong.of(child.pid());
         if (!service.health().probes()) {
             // STARTING -> RUNNING
-            report(InstanceState.RUNNING, pid, Optional.empty(), "started");
+            report(InstanceState.RUNNING, pid, "started");
             return running(child);
         }
         // STARTING (with a pid): probed quickly until the first success.
         HealthTracker tracker = HealthTracker.start(service.health());
-        report(InstanceState.STARTING, pid, Optional.empty(), "started; probing " + probeTarget()
+        report(InstanceState.STARTING, pid, "started; probing " + probeTarget()
                 + " every " + Backoff.format(service.health().startInterval()));
         timers.startSingleTimer(Tick.PROBE, coalesced(tracker.nextDelay()));
         if (!service.health().startPeriod().isZero()) {
@@ -277,35 +242,31 @@ public final class InstanceActor {
     private Behavior<Command> onLaunchFailed(LaunchFailed m, Stop stopRequested) {
         String reason = m.cause().getMessage();
         if (stopRequested != null) {
-            // STARTING -> STOPPED
-            report(InstanceState.STOPPED, OptionalLong.empty(), Optional.empty(), reason);
-            return Behaviors.stopped();
+            return end(End.STOPPED, OptionalLong.empty(), reason, null);
         }
-        if (m.cause() instanceof LaunchException e && e.permanent()) {
-            // STARTING -> FAILED: retrying cannot help until something outside changes.
-            report(InstanceState.FAILED, OptionalLong.empty(), Optional.empty(), reason);
-            throw e;
-        }
-        // STARTING -> BACKOFF
-        report(InstanceState.BACKOFF, OptionalLong.empty(), Optional.empty(), reason, Cause.EXIT);
-        throw new InstanceFailed(spec.label(), reason);
+        boolean permanent = m.cause() instanceof LaunchException e && e.permanent();
+        // Permanent: retrying cannot help until something outside changes (the pool says FAILED).
+        return end(permanent ? End.NOT_STARTABLE : End.EXITED, OptionalLong.empty(), reason, null);
     }
 
-    // RUNNING: the process is alive.
+    // RUNNING: the process is alive (a service without probes).
     private Behavior<Command> running(ChildProcess child) {
         return Behaviors.receive(Command.class)
                 .onMessage(Exited.class, m -> onExitedWhileRunning(child, m))
-                .onMessage(Stop.class, m -> stopGracefully(child, Purpose.commanded(m)))
+                .onMessage(Stop.class, m -> stopGracefully(child, new Purpose(End.STOPPED, m.reason())))
                 .onMessage(UpdateSettings.class, this::onUpdateSettings)
                 .onMessageEquals(Tick.STABLE, this::onStable)
-                .onSignal(PreRestart.class, s -> kill(child))
                 .onSignal(PostStop.class, s -> kill(child))
                 .build();
     }
 
     private Behavior<Command> onUpdateSettings(UpdateSettings m) {
         service = m.settings();
-        lineage.settings = service;
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onStable() {
+        stable = true;
         return Behaviors.same();
     }
 
@@ -333,10 +294,9 @@ public final class InstanceActor {
                 .onMessage(ProbeDone.class, m -> m.seq() == p.seq() && p.inFlight() ? onProbeDone(child, p, m.result()) : Behaviors.same())
                 .onMessageEquals(Tick.PROBE_DEADLINE, () -> p.inFlight() ? onProbeDone(child, p, probeTimedOut()) : Behaviors.same())
                 .onMessageEquals(Tick.START_PERIOD, () -> onStartPeriodOver(child, p))
-                .onMessage(Stop.class, m -> stopGracefully(child, Purpose.commanded(m)))
+                .onMessage(Stop.class, m -> stopGracefully(child, new Purpose(End.STOPPED, m.reason())))
                 .onMessage(UpdateSettings.class, m -> onUpdateSettingsWhileProbed(child, p, m))
                 .onMessageEquals(Tick.STABLE, this::onStable)
-                .onSignal(PreRestart.class, s -> kill(child))
                 .onSignal(PostStop.class, s -> kill(child))
                 .build();
     }
@@ -399,8 +359,7 @@ public final class InstanceActor {
         }
         if (next.verdict() != p.tracker().verdict()) {
             // STARTING -> HEALTHY
-            report(InstanceState.HEALTHY, OptionalLong.of(child.pid()), Optional.empty(),
-                    "probe succeeded in " + result.latencyMillis() + "ms");
+            report(InstanceState.HEALTHY, OptionalLong.of(child.pid()), "probe succeeded in " + result.latencyMillis() + "ms");
             if (!next.nextDelay().equals(p.tracker().nextDelay())) {
                 timers.startSingleTimer(Tick.PROBE, coalesced(next.nextDelay())); // from start-interval to interval
             }
@@ -423,13 +382,10 @@ public final class InstanceActor {
                 + " after " + result.latencyMillis() + "ms";
     }
 
-    // HEALTHY/STARTING -> UNHEALTHY -> STOPPING: out of the ready set at once, then restarted.
+    // HEALTHY/STARTING -> UNHEALTHY -> STOPPING: out of the ready set at once, then stopped.
     private Behavior<Command> unhealthy(ChildProcess child, String reason) {
-        timers.cancel(Tick.PROBE);
-        timers.cancel(Tick.PROBE_DEADLINE);
-        timers.cancel(Tick.START_PERIOD);
-        report(InstanceState.UNHEALTHY, OptionalLong.of(child.pid()), Optional.empty(), reason);
-        return stopGracefully(child, Purpose.restart("unhealthy: " + reason, Cause.UNHEALTHY));
+        report(InstanceState.UNHEALTHY, OptionalLong.of(child.pid()), reason);
+        return stopGracefully(child, new Purpose(End.UNHEALTHY, "unhealthy: " + reason));
     }
 
     private String probeTarget() {
@@ -446,24 +402,19 @@ public final class InstanceActor {
         }
         String reason = "exited unexpectedly with " + m.status().describe() + " after " + Backoff.format(uptime());
         exitStatus = Optional.of(m.status());
-        // RUNNING/STARTING/HEALTHY -> BACKOFF (the restart happens once the whole group is gone)
-        report(InstanceState.BACKOFF, OptionalLong.of(child.pid()), exitStatus, reason, Cause.EXIT);
         if (!child.groupAlive()) {
-            throw new InstanceFailed(spec.label(), reason);
+            return end(End.EXITED, OptionalLong.of(child.pid()), reason, child);
         }
         // Its children outlived it; nothing would stop them now, and the port must be free.
         child.signal(Signal.KILL);
         if (!child.groupAlive()) {
-            throw new InstanceFailed(spec.label(), reason);
+            return end(End.EXITED, OptionalLong.of(child.pid()), reason, child);
         }
+        // RUNNING/STARTING/HEALTHY -> STOPPING: out of the ready set while the remnants go.
+        report(InstanceState.STOPPING, OptionalLong.of(child.pid()), reason + "; killing what it left in its process group");
         timers.startSingleTimer(Tick.KILL_DEADLINE, KILL_TIMEOUT);
         timers.startTimerWithFixedDelay(Tick.REAP_POLL, REAP_INTERVAL);
-        return stopping(child, Purpose.restart(reason, Cause.EXIT), true, true, InstanceState.BACKOFF);
-    }
-
-    private Behavior<Command> onStable() {
-        parent.tell(new StableRun(ctx.getSelf(), spec.port()));
-        return Behaviors.same();
+        return stopping(child, new Purpose(End.EXITED, reason), true);
     }
 
     // -> STOPPING: polite signal to the whole group now, SIGKILL at the deadline.
@@ -475,84 +426,82 @@ public final class InstanceActor {
         // A frozen (SIGSTOPped) process cannot act on the signal until it runs again.
         child.signal(Signal.CONT);
         timers.startSingleTimer(Tick.STOP_DEADLINE, service.stop().timeout());
-        report(InstanceState.STOPPING, OptionalLong.of(child.pid()), Optional.empty(), purpose.reason());
-        return stopping(child, purpose, false, false, InstanceState.STOPPING);
+        report(InstanceState.STOPPING, OptionalLong.of(child.pid()), purpose.reason());
+        return stopping(child, purpose, false);
     }
 
-    // STOPPING: a signal was sent; waiting for the leader's exit and then for the group to be empty.
-    private Behavior<Command> stopping(ChildProcess child, Purpose purpose, boolean killed, boolean exited,
-                                       InstanceState shown) {
+    // STOPPING: waiting for the leader's exit ({@code exited} once seen) and then for the group to be empty.
+    private Behavior<Command> stopping(ChildProcess child, Purpose purpose, boolean exited) {
         return Behaviors.receive(Command.class)
-                .onMessage(Exited.class, m -> onExitedWhileStopping(child, purpose, killed, shown, m))
-                .onMessageEquals(Tick.REAP_POLL, () -> exited && !child.groupAlive() ? finish(child, purpose, shown) : Behaviors.same())
-                .onMessageEquals(Tick.STOP_DEADLINE, () -> onStopDeadline(child, purpose, exited, shown))
-                .onMessageEquals(Tick.KILL_DEADLINE, () -> onKillDeadline(child, purpose, shown))
-                .onMessage(Stop.class, m -> stopping(child, Purpose.commanded(m), killed, exited, shown))
+                .onMessage(Exited.class, m -> onExitedWhileStopping(child, purpose, m))
+                .onMessageEquals(Tick.REAP_POLL, () -> exited && !child.groupAlive() ? finish(child, purpose) : Behaviors.same())
+                .onMessageEquals(Tick.STOP_DEADLINE, () -> onStopDeadline(child, purpose, exited))
+                .onMessageEquals(Tick.KILL_DEADLINE, () -> onKillDeadline(child, purpose))
+                .onMessage(Stop.class, m -> stopping(child, new Purpose(End.STOPPED, m.reason()), exited))
                 .onMessage(UpdateSettings.class, this::onUpdateSettings)
-                .onMessageEquals(Tick.STABLE, Behaviors::same)
+                .onMessageEquals(Tick.STABLE, this::onStable)
                 .onMessage(ProbeDone.class, m -> Behaviors.same())
-                .onSignal(PreRestart.class, s -> kill(child))
                 .onSignal(PostStop.class, s -> kill(child))
                 .build();
     }
 
-    private Behavior<Command> onExitedWhileStopping(ChildProcess child, Purpose purpose, boolean killed,
-                                                    InstanceState shown, Exited m) {
+    private Behavior<Command> onExitedWhileStopping(ChildProcess child, Purpose purpose, Exited m) {
         if (m.child() != child) {
             return Behaviors.same();
         }
         exitStatus = Optional.of(m.status());
         if (!child.groupAlive()) {
-            return finish(child, purpose, shown);
+            return finish(child, purpose);
         }
         timers.startTimerWithFixedDelay(Tick.REAP_POLL, REAP_INTERVAL);
-        return stopping(child, purpose, killed, true, shown);
+        return stopping(child, purpose, true);
     }
 
-    private Behavior<Command> onStopDeadline(ChildProcess child, Purpose purpose, boolean exited, InstanceState shown) {
+    private Behavior<Command> onStopDeadline(ChildProcess child, Purpose purpose, boolean exited) {
         ctx.getLog().warn("{} pid {} still running {} after SIG{}; sending SIGKILL to its process group",
                 spec.label(), child.pid(), Backoff.format(service.stop().timeout()), service.stop().signal());
         child.signal(Signal.KILL);
         if (exited && !child.groupAlive()) {
-            return finish(child, purpose, shown);
+            return finish(child, purpose);
         }
         timers.startSingleTimer(Tick.KILL_DEADLINE, KILL_TIMEOUT);
-        return stopping(child, purpose, true, exited, shown);
+        return stopping(child, purpose, exited);
     }
 
-    private Behavior<Command> onKillDeadline(ChildProcess child, Purpose purpose, InstanceState shown) {
+    private Behavior<Command> onKillDeadline(ChildProcess child, Purpose purpose) {
         ctx.getLog().error("{} pid {}: process group still alive {} after SIGKILL (uninterruptible sleep?); giving up on it",
                 spec.label(), child.pid(), Backoff.format(KILL_TIMEOUT));
-        return finish(child, purpose, shown);
+        return finish(child, purpose);
     }
 
-    private Behavior<Command> finish(ChildProcess child, Purpose purpose, InstanceState shown) {
+    private Behavior<Command> finish(ChildProcess child, Purpose purpose) {
+        return end(purpose.end(), OptionalLong.of(child.pid()), purpose.reason(), child);
+    }
+
+    /** The last word: {@link Ended}; then nothing but waiting for the parent to stop this actor. */
+    private Behavior<Command> end(End end, OptionalLong pid, String reason, ChildProcess child) {
         timers.cancelAll();
-        if (purpose.restart()) {
-            if (shown != InstanceState.BACKOFF) {
-                // STOPPING -> BACKOFF
-                report(InstanceState.BACKOFF, OptionalLong.of(child.pid()), exitStatus, purpose.reason(), purpose.cause());
-            }
-            throw new InstanceFailed(spec.label(), purpose.reason());
-        }
-        // STOPPING -> STOPPED
-        report(InstanceState.STOPPED, OptionalLong.of(child.pid()), exitStatus, purpose.reason());
-        return Behaviors.stopped();
+        parent.tell(new Ended(ctx.getSelf(), spec.port(), end, pid, exitStatus, reason, stable));
+        return ended(child);
+    }
+
+    // ENDED: the life is over and reported; the parent stops this actor.
+    private Behavior<Command> ended(ChildProcess child) {
+        return Behaviors.receive(Command.class)
+                .onAnyMessage(m -> Behaviors.same())
+                .onSignal(PostStop.class, s -> child == null ? Behaviors.same() : kill(child))
+                .build();
     }
 
     private Duration uptime() {
         return Duration.ofNanos(clock.getAsLong() - startedNanos);
     }
 
-    private void report(InstanceState state, OptionalLong pid, Optional<ExitStatus> exit, String reason) {
-        report(state, pid, exit, reason, Cause.NONE);
+    private void report(InstanceState state, OptionalLong pid, String reason) {
+        parent.tell(new StateChanged(ctx.getSelf(), spec.port(), state, pid, reason));
     }
 
-    private void report(InstanceState state, OptionalLong pid, Optional<ExitStatus> exit, String reason, Cause cause) {
-        parent.tell(new StateChanged(ctx.getSelf(), spec.port(), state, pid, exit, reason, cause));
-    }
-
-    /** Cleanup on PreRestart and PostStop: never leave a process behind this actor. */
+    /** Cleanup on PostStop: never leave a process behind this actor. */
     private Behavior<Command> kill(ChildProcess child) {
         if (child.groupAlive()) {
             child.signal(Signal.KILL);

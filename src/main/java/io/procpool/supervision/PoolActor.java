@@ -1,63 +1,55 @@
 package io.procpool.supervision;
 
-import io.procpool.InstanceState;
-import io.procpool.ServiceState;
-import io.procpool.InstanceStatus;
-import io.procpool.ServiceStatus;
-import io.procpool.ExitRecord;
-import io.procpool.OperationEvent;
-import io.procpool.PoolEvent;
-import io.procpool.ScalingEvent;
 import io.procpool.OpResult;
-import io.procpool.config.RestartSettings;
+import io.procpool.ScalingEvent;
+import io.procpool.ServiceStatus;
 import io.procpool.config.ServiceSettings;
 import io.procpool.metrics.PoolMetrics.RestartReason;
-import io.procpool.process.LaunchException;
 import io.procpool.process.ResourceSampler;
 import io.procpool.scaling.ResourceGuard;
 import io.procpool.scaling.ScalingMetric;
-import io.procpool.scaling.ScalingPolicy;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
-import org.apache.pekko.actor.typed.ChildFailed;
 import org.apache.pekko.actor.typed.Terminated;
-import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * One service: keeps one {@link InstanceActor} per assigned port and supervises them.
+ * One service: keeps an {@link InstanceActor} on each port that should run one, and owns every
+ * decision about them.
  *
- * <p>Supervision is declared at spawn: an instance that throws {@link InstanceFailed} (its process
- * exited unexpectedly, or was stopped for failing its probes) is restarted by Pekko with
- * exponential backoff and jitter; after {@code restart.max-restarts} consecutive restarts without
- * a stable run Pekko stops it instead, this actor sees it as {@link ChildFailed}, marks the port
- * FAILED and tries again after {@code restart.cooldown}. The rest of the pool is not affected.
+ * <p><b>Restarts.</b> An instance is one process life; its {@link InstanceActor.Ended} says how it
+ * ended, and this actor decides what follows from the port's {@link RestartBudget}, the one count
+ * there is: BACKOFF and a restart after the budget's delay, or FAILED and a retry after
+ * {@code restart.cooldown}. The rest of the pool is not affected.
  *
- * <p>It also runs the service's operations: scaling between min and max (lowest free port first,
- * the newest instance first out), rolling restarts (see {@link Roll}), and stopping and starting
- * the service while procpool runs.
+ * <p><b>Modes.</b> Each mode of the service is a behavior: {@link #running} (instances kept at the
+ * desired count, operations accepted), {@link #rolling} (a {@link Roll} under way: the pure roll
+ * decides, this actor carries out), {@link #stopped} (no instance wanted; a stop may still be
+ * under way) and {@link #stopping} (procpool is shutting down). A second operation while a roll or
+ * a stop is under way is answered at once.
  *
- * <p>This actor is the one place where instance transitions are logged and published as
- * {@link PoolEvent}s, and it pushes a {@link ServiceStatus} to its listener after every change, so
- * status queries never have to reach an instance.
+ * <p>The ports and their instances are kept by {@link Instances}, transitions are logged and
+ * published by its {@link Announcer}; status queries never reach an instance. This class is the
+ * actor's protocol, its four modes and the operations each accepts, about 600 lines: a mode's
+ * receive table names handlers of several operations, and the modes stay readable only with those
+ * handlers beside them, as in Pekko's one-class-per-actor style; the pure decisions (the roll, the
+ * restart budget, scaling) live in their own classes.
  */
 public final class PoolActor {
 
     /**
      * Where InstanceActors run: a thread of their own, apart from the pools' bookkeeping (status,
-     * events, metrics) and the admin API, so that none of it ever holds up a restart.
+     * events, metrics) and the admin API, so that none of it holds up a start or an exit.
      */
     static final DispatcherSelector INSTANCE_DISPATCHER = DispatcherSelector.fromConfig("procpool.instance-dispatcher");
 
@@ -86,9 +78,7 @@ public final class PoolActor {
      * Replace every instance: those not ready at once, the ready ones one at a time, each only
      * after its replacement is ready.
      *
-     * @param replyTo gets the outcome
-     * @param waitForEnd true: answer when the roll is over; false: as soon as it has begun (or is
-     *     refused)
+     * @param waitForEnd true: answer when the roll is over; false: as soon as it has begun (or is refused)
      */
     public record Restart(ActorRef<OpResult> replyTo, boolean waitForEnd) implements Operation {
         /** A restart answered when it is over. */
@@ -127,7 +117,8 @@ public final class PoolActor {
     private record InstanceEvent(InstanceActor.Event event) implements Command {
     }
 
-    private record CooldownOver(int port) implements Command {
+    /** The restart delay or the cooldown of the port's instance is over (see {@link Instances}). */
+    record Wake(int port, long token) implements Command {
     }
 
     /** Step {@code step} of the roll under way has had its time ({@link OperationDeadlines#rollStep}). */
@@ -143,35 +134,26 @@ public final class PoolActor {
         INSTANCE
     }
 
-    /** Publish the status and the events of the transitions since the last publication. */
+    /** Publish what changed since the last status (see {@link Announcer}). */
     private enum Flush implements Command {
         INSTANCE
+    }
+
+    /** A roll under way and who waits for its outcome (null: nobody). */
+    private record Rolling(Roll roll, ActorRef<OpResult> replyTo) {
     }
 
     private static final Duration FIGURES_PUBLISH_INTERVAL = Duration.ofSeconds(1);
 
     private final ActorContext<Command> ctx;
     private final TimerScheduler<Command> timers;
-    private ServiceSettings service;
-    private final PoolEnvironment env;
-    private final ActorRef<ServiceStatus> listener;
-    private final ActorRef<InstanceActor.Event> events;
-    private final Map<Integer, Slot> slots = new LinkedHashMap<>();
-    private final Roll roll;
     private final LoadWatch load = new LoadWatch();
-    private final List<ActorRef<OpResult>> stopWaiters = new ArrayList<>();
+    private final Announcer announcer;
+    private final Instances instances;
     private int desired;
-    /** Events of transitions not yet published (they go out right after the status that includes them). */
-    private final List<Object> pendingEvents = new ArrayList<>();
-    /** A {@link Flush} is in the mailbox. */
-    private boolean flushPending;
-    /** Transitions happened since the last publication. */
-    private boolean dirty;
     private int desiredBeforeStop;
-    private long spawns;
-    private boolean stopRequested;
-    /** The latest operation that ended, for the status. */
-    private Optional<OperationEvent> lastOperation = Optional.empty();
+    /** What is under way, for the status: set by each mode as it is entered. */
+    private Optional<String> underWay = Optional.empty();
 
     /**
      * @param service the service to run
@@ -179,501 +161,311 @@ public final class PoolActor {
      * @param listener receives the service's status after every change
      */
     public static Behavior<Command> create(ServiceSettings service, PoolEnvironment env, ActorRef<ServiceStatus> listener) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new PoolActor(ctx, timers, service, env, listener).start()));
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new PoolActor(ctx, timers, service, env, listener, true).start()));
+    }
+
+    /**
+     * A pool that logs nothing and publishes no events, only statuses to {@code listener}: for
+     * {@link RestartWarmup}, whose instance must run the real restart path without being seen.
+     */
+    static Behavior<Command> silent(ServiceSettings service, PoolEnvironment env, ActorRef<ServiceStatus> listener) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new PoolActor(ctx, timers, service, env, listener, false).start()));
     }
 
     private PoolActor(ActorContext<Command> ctx, TimerScheduler<Command> timers, ServiceSettings service,
-                      PoolEnvironment env, ActorRef<ServiceStatus> listener) {
+                      PoolEnvironment env, ActorRef<ServiceStatus> listener, boolean heard) {
         this.ctx = ctx;
         ctx.setLoggerName(PoolActor.class);
         this.timers = timers;
-        this.service = service;
-        this.env = env;
-        this.listener = listener;
-        this.events = ctx.messageAdapter(InstanceActor.Event.class, InstanceEvent::new);
-        this.roll = new Roll(this);
-        for (int port : service.ports()) {
-            slots.put(port, new Slot(port));
-        }
+        this.announcer = new Announcer(heard ? ctx.getLog() : org.slf4j.helpers.NOPLogger.NOP_LOGGER,
+                heard ? ctx.getSystem() : null, listener, () -> instances().status(desired, underWay, announcer().lastOperation()),
+                () -> ctx.getSelf().tell(Flush.INSTANCE));
+        this.instances = new Instances(ctx, timers, env, announcer, ctx.messageAdapter(InstanceActor.Event.class, InstanceEvent::new),
+                service, load);
+    }
+
+    private Instances instances() {
+        return instances;
+    }
+
+    private Announcer announcer() {
+        return announcer;
+    }
+
+    private String name() {
+        return instances.settings().name();
     }
 
     private Behavior<Command> start() {
-        desired = service.minProcesses();
+        desired = instances.settings().minProcesses();
         desiredBeforeStop = desired;
-        reconcile();
-        publish();
+        instances.want(desired, "scaled down");
         startScalingTimer();
         return running();
     }
 
-    private void startScalingTimer() {
-        if (service.scaling().enabled()) {
-            timers.startTimerWithFixedDelay(ScalingTick.INSTANCE, service.scaling().interval());
-        } else {
-            timers.cancel(ScalingTick.INSTANCE);
-        }
-    }
+    // ---- modes ------------------------------------------------------------------------------
 
-    // RUNNING: instances are kept alive; failures are restarted; operations are accepted.
+    // RUNNING: instances are kept at the desired count; failures are restarted; operations are accepted.
     private Behavior<Command> running() {
+        underWay = Optional.empty();
+        announcer.soon();
         return Behaviors.receive(Command.class)
-                .onMessage(InstanceEvent.class, this::onInstanceEvent)
-                .onMessage(CooldownOver.class, this::onCooldownOver)
-                .onMessage(RollDeadline.class, this::onRollDeadline)
-                .onMessage(StopDeadline.class, this::onStopDeadline)
+                .onMessage(InstanceEvent.class, m -> { onInstanceEvent(m); return Behaviors.same(); })
+                .onMessage(Wake.class, m -> { instances.onWake(m.port(), m.token()); return Behaviors.same(); })
                 .onMessageEquals(PublishFigures.INSTANCE, this::onPublishFigures)
                 .onMessageEquals(Flush.INSTANCE, this::onFlush)
                 .onMessage(Scale.class, this::onScale)
                 .onMessage(Restart.class, this::onRestart)
                 .onMessage(StopService.class, this::onStopService)
-                .onMessage(StartService.class, this::onStartService)
-                .onMessage(Reconfigure.class, this::onReconfigure)
+                .onMessage(StartService.class, this::onStartFailed)
+                .onMessage(Reconfigure.class, m -> onReconfigure(m, null))
                 .onMessage(Usage.class, this::onUsage)
                 .onMessageEquals(ScalingTick.INSTANCE, this::onScalingTick)
-                .onMessage(Stop.class, this::onStop)
-                .onSignal(ChildFailed.class, this::onChildFailed)
-                .onSignal(Terminated.class, this::onTerminated)
+                .onMessage(Stop.class, this::onShutdown)
+                .onMessage(RollDeadline.class, m -> Behaviors.same())
+                .onMessage(StopDeadline.class, m -> Behaviors.same())
+                .onSignal(Terminated.class, s -> { instances.onGone(s); return Behaviors.same(); })
                 .build();
     }
 
-    // STOPPING: every instance has been told to stop; nothing is restarted; stop when all are gone.
+    // ROLLING: a roll is under way; it decides each step from the slots, this actor carries it out.
+    private Behavior<Command> rolling(Rolling r) {
+        underWay = Optional.of(r.roll().describe());
+        announcer.soon();
+        return Behaviors.receive(Command.class)
+                .onMessage(InstanceEvent.class, m -> { onInstanceEvent(m); return advance(r); })
+                .onMessage(Wake.class, m -> { instances.onWake(m.port(), m.token()); return advance(r); })
+                .onMessage(RollDeadline.class, m -> apply(r, r.roll().onDeadline(m.step(), m.after(), instances.view)))
+                .onMessageEquals(PublishFigures.INSTANCE, this::onPublishFigures)
+                .onMessageEquals(Flush.INSTANCE, this::onFlush)
+                .onMessage(Scale.class, m -> refuse(m, r.roll().busy()))
+                .onMessage(Restart.class, m -> refuse(m, r.roll().busy()))
+                .onMessage(StartService.class, m -> refuse(m, r.roll().busy()))
+                .onMessage(StopService.class, m -> onStopService(endRoll(r, r.roll().abort(name() + " was stopped"), m)))
+                .onMessage(Reconfigure.class, m -> onReconfigure(m, r))
+                .onMessage(Usage.class, m -> Behaviors.same())
+                .onMessageEquals(ScalingTick.INSTANCE, Behaviors::same)
+                .onMessage(Stop.class, m -> onShutdown(endRoll(r, r.roll().abort(m.reason()), m)))
+                .onMessage(StopDeadline.class, m -> Behaviors.same())
+                .onSignal(Terminated.class, s -> { instances.onGone(s); return advance(r); })
+                .build();
+    }
+
+    // STOPPED: no instance is wanted; instances may still be stopping, and the waiters of the stop wait.
+    private Behavior<Command> stopped(List<ActorRef<OpResult>> waiters) {
+        if (!waiters.isEmpty() && instances.none()) {
+            timers.cancel(StopDeadline.class);
+            OpResult done = OpResult.ok(name() + " stopped");
+            waiters.forEach(w -> w.tell(done));
+            announcer.operationEnded(name(), "service stop", done);
+            return stopped(List.of());
+        }
+        underWay = waiters.isEmpty() ? Optional.empty() : Optional.of("service stop: " + instances.alive());
+        announcer.soon();
+        return Behaviors.receive(Command.class)
+                .onMessage(InstanceEvent.class, m -> { onInstanceEvent(m); return afterStop(waiters); })
+                .onMessage(Wake.class, m -> Behaviors.same())
+                .onMessage(StopDeadline.class, m -> onStopDeadline(waiters, m))
+                .onMessageEquals(PublishFigures.INSTANCE, this::onPublishFigures)
+                .onMessageEquals(Flush.INSTANCE, this::onFlush)
+                .onMessage(Scale.class, m -> instances.none() ? onScale(m) : refuse(m, stopBusy()))
+                .onMessage(Restart.class, m -> refuse(m, instances.none() ? name() + " is stopped; start it instead" : stopBusy()))
+                .onMessage(StopService.class, m -> refuse(m, instances.none() ? OpResult.ok(name() + " stopped")
+                        : OpResult.conflict(stopBusy())))
+                .onMessage(StartService.class, m -> instances.none() ? onStartService(m) : refuse(m, stopBusy()))
+                .onMessage(Reconfigure.class, m -> { onReconfigureStopped(m); return afterStop(waiters); })
+                .onMessage(Usage.class, m -> Behaviors.same())
+                .onMessageEquals(ScalingTick.INSTANCE, Behaviors::same)
+                .onMessage(Stop.class, m -> onShutdown(endStop(waiters, m)))
+                .onMessage(RollDeadline.class, m -> Behaviors.same())
+                .onSignal(Terminated.class, s -> { instances.onGone(s); return afterStop(waiters); })
+                .build();
+    }
+
+    // STOPPING: procpool is shutting down; every instance has been told to stop; stop when all are gone.
     private Behavior<Command> stopping() {
-        if (slots.values().stream().allMatch(s -> s.ref == null)) {
-            publish();
-            ctx.getLog().info("{}: stopped", service.name());
+        if (instances.none()) {
+            announcer.now();
+            ctx.getLog().info("{}: stopped", name());
             return Behaviors.stopped();
         }
         return Behaviors.receive(Command.class)
-                .onMessage(InstanceEvent.class, this::onInstanceEvent)
-                .onMessage(CooldownOver.class, m -> Behaviors.same())
-                .onMessage(RollDeadline.class, m -> Behaviors.same())
-                .onMessage(StopDeadline.class, m -> Behaviors.same())
+                .onMessage(InstanceEvent.class, m -> { onInstanceEvent(m); return stopping(); })
                 .onMessageEquals(PublishFigures.INSTANCE, this::onPublishFigures)
                 .onMessageEquals(Flush.INSTANCE, this::onFlush)
-                .onMessage(Operation.class, this::rejectWhileStopping)
-                .onMessage(Usage.class, m -> Behaviors.same())
-                .onMessageEquals(ScalingTick.INSTANCE, Behaviors::same)
-                .onMessage(Stop.class, m -> Behaviors.same())
-                .onSignal(Terminated.class, this::onChildGoneWhileStopping)
+                .onMessage(Operation.class, m -> refuse(m, name() + " is shutting down"))
+                .onMessage(Command.class, m -> Behaviors.same())
+                .onSignal(Terminated.class, s -> { instances.onGone(s); return stopping(); })
                 .build();
     }
 
-    private Behavior<Command> onChildGoneWhileStopping(Terminated s) {
-        if (s instanceof ChildFailed failed) {
-            onChildFailed(failed);
-        } else {
-            onTerminated(s);
-        }
-        return stopping();
+    /** After a change while STOPPED: a stop under way may be complete now. */
+    private Behavior<Command> afterStop(List<ActorRef<OpResult>> waiters) {
+        return waiters.isEmpty() ? Behaviors.same() : stopped(waiters);
     }
 
-    private Behavior<Command> rejectWhileStopping(Operation op) {
-        op.replyTo().tell(OpResult.conflict(service.name() + " is shutting down"));
+    private Behavior<Command> refuse(Operation op, String why) {
+        return refuse(op, OpResult.conflict(why));
+    }
+
+    private Behavior<Command> refuse(Operation op, OpResult answer) {
+        op.replyTo().tell(answer);
         return Behaviors.same();
     }
 
-    // ---- instances ------------------------------------------------------------------------
-
-    /** Starts or stops instances until exactly {@code desired} ports are assigned (plus a surge replacement). */
-    private void reconcile() {
-        reconcile("scaled down");
-    }
-
-    private void reconcile(String stopReason) {
-        int target = desired + roll.surplus();
-        while (assigned().size() < target) {
-            Optional<Slot> free = lowestFree();
-            if (free.isEmpty()) {
-                break; // a port is still being vacated; its Terminated reconciles again
-            }
-            free.get().assigned = true;
-            spawn(free.get(), 0);
+    private void onInstanceEvent(InstanceEvent m) {
+        // Probe figures change with every probe; the status carries them at most once a second.
+        if (instances.onEvent(m.event()) && !timers.isTimerActive(PublishFigures.INSTANCE)) {
+            timers.startSingleTimer(PublishFigures.INSTANCE, FIGURES_PUBLISH_INTERVAL);
         }
-        while (assigned().size() > target) {
-            Slot newest = assigned().stream().max(Comparator.comparingLong(s -> s.spawnSeq)).orElseThrow();
-            newest.assigned = false;
-            timers.cancel(new CooldownOver(newest.port));
-            stopInstance(newest, stopReason);
-        }
-    }
-
-    List<Slot> assigned() {
-        return slots.values().stream().filter(s -> s.assigned).toList();
-    }
-
-    Optional<Slot> lowestFree() {
-        return slots.values().stream().filter(Slot::free).findFirst();
-    }
-
-    Slot slot(int port) {
-        return slots.get(port);
-    }
-
-    /**
-     * Spawns a fresh instance actor (a fresh restart budget) on {@code slot}.
-     *
-     * @param restarts the restarts it starts with: 0 for a new instance, one more than its
-     *     predecessor's when it takes an earlier instance's place (see docs/api.md, "restarts")
-     */
-    private void spawn(Slot slot, int restarts) {
-        Behavior<InstanceActor.Command> instance = InstanceActor.supervised(service, slot.port, env, events);
-        slot.restarts = restarts;
-        slot.respawnAfterStop = false;
-        slot.spawnSeq = ++spawns;
-        slot.spawnedWith = service;
-        load.forget(slot.port);
-        slot.ref = ctx.spawn(instance, "port-" + slot.port + "-" + slot.spawnSeq, INSTANCE_DISPATCHER);
-        slot.consecutive = 0;
-        ctx.watch(slot.ref);
-    }
-
-    /** Starts {@code replacement} (a spare port) to take {@code old}'s place: a restart of {@code old}. */
-    void spawnReplacement(Slot replacement, Slot old, RestartReason why) {
-        env.metrics().restarted(service.name(), why);
-        spawn(replacement, old.restarts + 1);
-    }
-
-    /**
-     * Restarts the instance on {@code slot} now, whatever it is doing, with a fresh restart budget:
-     * a FAILED one that has no actor left is spawned at once (its cooldown forgotten); any other is
-     * stopped and spawned again on its port as soon as it is gone.
-     */
-    void restartNow(Slot slot, String reason, RestartReason why) {
-        timers.cancel(new CooldownOver(slot.port));
-        if (slot.ref == null) {
-            ctx.getLog().info("{}:{} {}", service.name(), slot.port, reason);
-            env.metrics().restarted(service.name(), why);
-            spawn(slot, slot.restarts + 1);
-        } else {
-            slot.respawnAfterStop = true;
-            slot.respawnReason = why;
-            stopInstance(slot, reason);
-        }
-    }
-
-    /** Stops the instance on {@code slot}, whatever it is doing; its Terminated follows. */
-    void stopInstance(Slot slot, String reason) {
-        slot.stopReason = reason;
-        if (slot.ref == null) {
-            if (slot.state != InstanceState.STOPPED) {
-                transition(slot, InstanceState.STOPPED, OptionalLong.empty(), reason);
-            }
-        } else if (slot.state == InstanceState.BACKOFF || slot.state == InstanceState.FAILED) {
-            // Waiting out a restart delay: no process to stop, and a message would wait
-            // (stashed) until the restart. Stopping the actor cancels the restart.
-            ctx.stop(slot.ref);
-        } else {
-            slot.ref.tell(new InstanceActor.Stop(reason));
-        }
-    }
-
-    private Behavior<Command> onInstanceEvent(InstanceEvent m) {
-        Slot slot = slots.get(m.event().port());
-        if (slot == null || slot.ref == null || !slot.ref.equals(m.event().instance())) {
-            return Behaviors.same(); // from an instance that has since been replaced
-        }
-        if (m.event() instanceof InstanceActor.StableRun) {
-            slot.consecutive = 0;
-        } else if (m.event() instanceof InstanceActor.ProbeCompleted p) {
-            slot.health = Optional.of(p.figures());
-            env.metrics().probed(service.name(), Duration.ofNanos((long) (p.figures().lastLatencyMs() * 1_000_000)));
-            // Figures change with every probe; the status carries them at most once a second.
-            if (!timers.isTimerActive(PublishFigures.INSTANCE)) {
-                timers.startSingleTimer(PublishFigures.INSTANCE, FIGURES_PUBLISH_INTERVAL);
-            }
-        } else if (m.event() instanceof InstanceActor.StateChanged e) {
-            onStateChanged(slot, e);
-        }
-        return Behaviors.same();
-    }
-
-    private void onStateChanged(Slot slot, InstanceActor.StateChanged e) {
-        InstanceState to = e.state();
-        String detail = e.reason();
-        if (to == InstanceState.STARTING && slot.state == InstanceState.BACKOFF) {
-            // Pekko's restart of the instance: counted when it happens, not at the exit, so that an
-            // exit that spends the budget (FAILED) is no restart until one is tried.
-            slot.restarts++;
-            env.metrics().restarted(service.name(), slot.failCause);
-        }
-        if (to == InstanceState.BACKOFF) {
-            slot.failCause = e.cause() == InstanceActor.Cause.UNHEALTHY ? RestartReason.UNHEALTHY : RestartReason.EXIT;
-            // The budget and delays are those of the supervisor the instance was spawned under.
-            RestartSettings r = slot.spawnedWith.restart();
-            int n = slot.consecutive;
-            if (Backoff.exhausted(r, n)) {
-                to = InstanceState.FAILED;
-                detail += "; restart budget spent (" + n + " restarts without a run of " + Backoff.format(r.resetAfter()) + ")";
-            } else {
-                slot.consecutive = n + 1;
-                detail += "; restart " + (n + 1) + " of " + r.maxRestarts() + " in " + delayText(r, n);
-            }
-        }
-        if (to == InstanceState.STARTING && e.pid().isEmpty()) {
-            slot.health = Optional.empty(); // a new process has not been probed yet
-            load.forget(slot.port);
-        }
-        if (e.exit().isPresent()) {
-            slot.lastExit = e.exit();
-            slot.recordExit(new ExitRecord(Instant.now(), e.pid().orElse(0), e.exit().get(), detail));
-        }
-        transition(slot, to, e.pid(), detail);
-        if (stopRequested && (to == InstanceState.BACKOFF || to == InstanceState.FAILED)) {
-            // Crashed while the service is being stopped: cancel its restart instead of starting
-            // a process only to stop it.
-            ctx.stop(slot.ref);
-        } else if (!slot.assigned && (to == InstanceState.BACKOFF || to == InstanceState.FAILED)) {
-            ctx.stop(slot.ref); // scaled away while it was failing
-        }
-        roll.onStateChanged(slot);
-    }
-
-    /** The one place where a slot changes state: log, event, status. */
-    void transition(Slot slot, InstanceState to, OptionalLong pid, String detail) {
-        InstanceState from = slot.state;
-        if (pid.isPresent()) {
-            slot.pid = pid;
-        }
-        if ((to == InstanceState.RUNNING || to == InstanceState.HEALTHY || to == InstanceState.STARTING && pid.isPresent())
-                && slot.startedNanos == 0) {
-            slot.startedNanos = env.clock().getAsLong();
-        }
-        if (!to.live() || to == InstanceState.STARTING && pid.isEmpty()) {
-            slot.clearProcess();
-        }
-        slot.state = to;
-        slot.reason = detail;
-        logTransition(slot, from, to, pid, detail);
-        if (from != to) {
-            // A second report in the same state (STARTING, then STARTING with the pid once the
-            // process exists) is logged and shown in the status, but is no transition.
-            pendingEvents.add(new PoolEvent(Instant.now(), service.name(), slot.port, pid, from, to, detail));
-        }
-        publishSoon();
-    }
-
-    /**
-     * Publishes a transition: at once when the pool is quiet, coalesced in a burst. A status is
-     * every instance of the pool, so publishing each of 500 instances starting or stopping at once
-     * is quadratic work and garbage. The first transition publishes and sends the pool a
-     * {@link Flush}; transitions that arrive before the Flush comes up in the mailbox (the rest of
-     * the burst) only mark the status dirty, and go out together, status then events, with it.
-     */
-    private void publishSoon() {
-        if (flushPending) {
-            dirty = true;
-            return;
-        }
-        publish();
-        flushPending = true;
-        ctx.getSelf().tell(Flush.INSTANCE);
-    }
-
-    private Behavior<Command> onFlush() {
-        flushPending = false;
-        if (dirty) {
-            publish();
-        }
-        return Behaviors.same();
-    }
-
-    private static String delayText(RestartSettings r, int n) {
-        Duration lo = Backoff.base(r, n);
-        Duration hi = Backoff.upper(r, n);
-        return lo.equals(hi) ? Backoff.format(lo) : Backoff.format(lo) + ".." + Backoff.format(hi);
-    }
-
-    private Behavior<Command> onChildFailed(ChildFailed s) {
-        Slot slot = slotOf(s.getRef());
-        if (slot == null) {
-            return Behaviors.same();
-        }
-        slot.ref = null;
-        Throwable cause = s.getCause();
-        String reason = cause instanceof LaunchException ? cause.getMessage()
-                : cause instanceof InstanceFailed ? slot.reason
-                : "internal error: " + cause;
-        if (!(cause instanceof LaunchException) && !(cause instanceof InstanceFailed)) {
-            ctx.getLog().error("{}:{} instance actor failed", service.name(), slot.port, cause);
-        }
-        if (!slot.assigned || stopRequested || slot.respawnAfterStop) {
-            onVacated(slot);
-            return Behaviors.same();
-        }
-        Duration cooldown = service.restart().cooldown();
-        boolean retry = service.restart().retriesAfterCooldown();
-        String next = retry ? "; retrying in " + Backoff.format(cooldown) : "; not retried (restart.cooldown = 0)";
-        if (retry) {
-            timers.startSingleTimer(new CooldownOver(slot.port), new CooldownOver(slot.port), cooldown);
-        }
-        if (slot.state == InstanceState.FAILED) {
-            // Already logged as FAILED when the budget ran out; say only what happens next.
-            ctx.getLog().info("{}:{} FAILED{}", service.name(), slot.port, next);
-            slot.reason = slot.reason + next;
-            publish();
-        } else {
-            transition(slot, InstanceState.FAILED, OptionalLong.empty(), reason + next);
-        }
-        roll.onStateChanged(slot);
-        return Behaviors.same();
-    }
-
-    private Behavior<Command> onTerminated(Terminated s) {
-        Slot slot = slotOf(s.getRef());
-        if (slot != null) {
-            slot.ref = null;
-            onVacated(slot);
-        }
-        return Behaviors.same();
-    }
-
-    /** The instance actor on {@code slot} is gone: the port is free unless it should run again. */
-    private void onVacated(Slot slot) {
-        if (!service.ports().contains(slot.port)) {
-            slots.remove(slot.port); // its port was removed from the configuration
-        }
-        if (slot.state != InstanceState.STOPPED) {
-            // Stopped while backing off or failed: there was no process to stop.
-            transition(slot, InstanceState.STOPPED, OptionalLong.empty(), slot.stopReason == null ? "stopped" : slot.stopReason);
-        }
-        if (slot.respawnAfterStop && slot.assigned && !stopRequested) {
-            env.metrics().restarted(service.name(), slot.respawnReason);
-            spawn(slot, slot.restarts + 1);
-        } else if (!stopRequested) {
-            slot.respawnAfterStop = false;
-            reconcile();
-        }
-        roll.onVacated(slot);
-        if (!stopWaiters.isEmpty() && slots.values().stream().allMatch(x -> x.ref == null)) {
-            endServiceStop(OpResult.ok(service.name() + " stopped"));
-        }
-        publish();
-    }
-
-    private Behavior<Command> onCooldownOver(CooldownOver m) {
-        Slot slot = slots.get(m.port());
-        if (slot != null && slot.ref == null && slot.assigned && slot.state == InstanceState.FAILED) {
-            ctx.getLog().info("{}:{} cooldown over; starting again", service.name(), slot.port);
-            env.metrics().restarted(service.name(), slot.failCause);
-            spawn(slot, slot.restarts + 1);
-        }
-        return Behaviors.same();
-    }
-
-    // ---- operations ------------------------------------------------------------------------
-
-    private Behavior<Command> onScale(Scale m) {
-        if (m.instances() < service.minProcesses() || m.instances() > service.maxProcesses()) {
-            m.replyTo().tell(OpResult.invalid("instances must be between " + service.minProcesses() + " and "
-                    + service.maxProcesses() + " (min-processes..max-processes of " + service.name() + "), got " + m.instances()));
-        } else if (roll.active()) {
-            m.replyTo().tell(OpResult.conflict(roll.busy()));
-        } else if (stopUnderWay()) {
-            m.replyTo().tell(OpResult.conflict(stopBusy()));
-        } else {
-            ctx.getLog().info("{}: scaling from {} to {} instance(s)", service.name(), desired, m.instances());
-            int from = desired;
-            desired = m.instances();
-            desiredBeforeStop = desired;
-            reconcile("scaled down from " + from + " to " + desired + " instance(s) by request");
-            OpResult result = OpResult.ok(service.name() + " scaled to " + desired + " instance(s)");
-            operationEnded("scale", result);
-            publish();
-            m.replyTo().tell(result);
-        }
-        return Behaviors.same();
-    }
-
-    private Behavior<Command> onRestart(Restart m) {
-        if (stopUnderWay()) {
-            m.replyTo().tell(OpResult.conflict(stopBusy()));
-        } else if (desired == 0) {
-            m.replyTo().tell(OpResult.conflict(service.name() + " is stopped; start it instead"));
-        } else if (roll.active()) {
-            m.replyTo().tell(OpResult.conflict(roll.busy()));
-        } else if (m.waitForEnd()) {
-            roll.begin(m.replyTo());
-        } else {
-            roll.begin(null);
-            m.replyTo().tell(roll.active() ? OpResult.ok(roll.describe().orElseThrow() + ": under way")
-                    : lastOperation.flatMap(OperationEvent::result).orElseThrow());
-        }
-        return Behaviors.same();
-    }
-
-    /** A service stop has been asked for and some instances are not gone yet. */
-    private boolean stopUnderWay() {
-        return desired == 0 && slots.values().stream().anyMatch(s -> s.ref != null);
     }
 
     private String stopBusy() {
-        return service.name() + ": a service stop is under way (" + stillStopping() + "); wait for it to end (GET /status/"
-                + service.name() + " follows it)";
+        return name() + ": a service stop is under way (" + instances.alive() + "); wait for it to end (GET /status/"
+                + name() + " follows it)";
     }
 
-    private String stillStopping() {
-        return slots.values().stream().filter(s -> s.ref != null).map(s -> ":" + s.port + " " + s.state)
-                .collect(java.util.stream.Collectors.joining(", "));
+    // ---- the roll ---------------------------------------------------------------------------
+
+    /** Begins a roll over {@code ports}; RUNNING again at once if there was nothing to wait for. */
+    private Behavior<Command> beginRoll(List<Integer> ports, ActorRef<OpResult> replyTo, String why, RestartReason reason) {
+        announcer.operationStarted(name(), why);
+        ctx.getLog().info("{}: {}: replacing {} instance(s)", name(), why, ports.size());
+        Roll.Next next = Roll.begin(name(), ports, why, reason, instances.view);
+        Roll before = new Roll(name(), why, reason, List.of(), 0, 0, List.of(), new Roll.Between(), 0);
+        return apply(new Rolling(before, replyTo), next);
+    }
+
+    /** After a change while ROLLING: the roll looks at the slots again. */
+    private Behavior<Command> advance(Rolling r) {
+        return apply(r, r.roll().advance(instances.view));
+    }
+
+    /** Carries out what the roll decided; the roll that follows, or RUNNING once it is over. */
+    private Behavior<Command> apply(Rolling r, Roll.Next next) {
+        carryOut(r, next);
+        if (next.roll().isEmpty()) {
+            instances.want(desired, "scaled down");
+            return running();
+        }
+        Roll roll = next.roll().get();
+        instances.want(desired + roll.surplus(), "scaled down");
+        if (roll.stepNo() != r.roll().stepNo()) {
+            Duration deadline = OperationDeadlines.rollStep(instances.settings());
+            timers.startSingleTimer(RollDeadline.class, new RollDeadline(roll.stepNo(), deadline), deadline);
+        }
+        return rolling(new Rolling(roll, r.replyTo()));
+    }
+
+    private void carryOut(Rolling r, Roll.Next next) {
+        for (Roll.Action a : next.actions()) {
+            if (a instanceof Roll.End end) {
+                timers.cancel(RollDeadline.class);
+                endOperation(r.roll().why(), end.result(), r.replyTo());
+            } else {
+                instances.carryOut(a, r.roll().reason(), r.roll().why());
+            }
+        }
+    }
+
+    /** Ends a roll that another command overrides, then hands that command on. */
+    private <T> T endRoll(Rolling r, Roll.Next aborted, T then) {
+        carryOut(r, aborted);
+        instances.want(desired, "scaled down");
+        return then;
+    }
+
+    private void endOperation(String operation, OpResult result, ActorRef<OpResult> replyTo) {
+        if (result.ok()) {
+            ctx.getLog().info("{}: {}", name(), result.message());
+        } else {
+            ctx.getLog().warn("{}: {}", name(), result.message());
+        }
+        if (replyTo != null) {
+            replyTo.tell(result);
+        }
+        announcer.operationEnded(name(), operation, result);
+    }
+
+    // ---- operations ---------------------------------------------------------------------------
+
+    private Behavior<Command> onScale(Scale m) {
+        ServiceSettings service = instances.settings();
+        if (m.instances() < service.minProcesses() || m.instances() > service.maxProcesses()) {
+            return refuse(m, OpResult.invalid("instances must be between " + service.minProcesses() + " and "
+                    + service.maxProcesses() + " (min-processes..max-processes of " + name() + "), got " + m.instances()));
+        }
+        ctx.getLog().info("{}: scaling from {} to {} instance(s)", name(), desired, m.instances());
+        int from = desired;
+        desired = m.instances();
+        desiredBeforeStop = desired;
+        instances.want(desired, "scaled down from " + from + " to " + desired + " instance(s) by request");
+        OpResult result = OpResult.ok(name() + " scaled to " + desired + " instance(s)");
+        announcer.operationEnded(name(), "scale", result);
+        m.replyTo().tell(result);
+        return running();
+    }
+
+    private Behavior<Command> onRestart(Restart m) {
+        Behavior<Command> next = beginRoll(instances.assignedPorts(), m.waitForEnd() ? m.replyTo() : null, "rolling restart",
+                RestartReason.MANUAL);
+        if (!m.waitForEnd()) {
+            m.replyTo().tell(underWay.map(w -> OpResult.ok(w + ": under way"))
+                    .orElseGet(() -> announcer.lastOperation().flatMap(o -> o.result()).orElseThrow()));
+        }
+        return next;
     }
 
     private Behavior<Command> onStopService(StopService m) {
-        if (stopUnderWay()) {
-            m.replyTo().tell(OpResult.conflict(stopBusy()));
-            return Behaviors.same();
-        }
-        roll.abort(service.name() + " was stopped");
         if (desired > 0) {
             desiredBeforeStop = desired;
         }
-        ctx.getLog().info("{}: stopping every instance (service stop requested)", service.name());
+        ctx.getLog().info("{}: stopping every instance (service stop requested)", name());
         desired = 0;
-        reconcile("service stop requested");
-        if (slots.values().stream().allMatch(s -> s.ref == null)) {
-            OpResult result = OpResult.ok(service.name() + " stopped");
-            operationEnded("service stop", result);
+        instances.want(0, "service stop requested");
+        if (instances.none()) {
+            OpResult result = OpResult.ok(name() + " stopped");
+            announcer.operationEnded(name(), "service stop", result);
             m.replyTo().tell(result);
-        } else {
-            operationStarted("service stop");
-            stopWaiters.add(m.replyTo());
-            Duration deadline = OperationDeadlines.stop(service);
-            timers.startSingleTimer(StopDeadline.class, new StopDeadline(deadline), deadline);
+            return stopped(List.of());
         }
-        publish();
-        return Behaviors.same();
+        announcer.operationStarted(name(), "service stop");
+        Duration deadline = OperationDeadlines.stop(instances.settings());
+        timers.startSingleTimer(StopDeadline.class, new StopDeadline(deadline), deadline);
+        return stopped(List.of(m.replyTo()));
     }
 
-    private void endServiceStop(OpResult result) {
-        timers.cancel(StopDeadline.class);
-        stopWaiters.forEach(w -> w.tell(result));
-        stopWaiters.clear();
-        operationEnded("service stop", result);
+    private Behavior<Command> onStopDeadline(List<ActorRef<OpResult>> waiters, StopDeadline m) {
+        if (waiters.isEmpty()) {
+            return Behaviors.same();
+        }
+        OpResult late = OpResult.failed(name() + ": not every instance stopped within " + Backoff.format(m.after())
+                + " (stop.timeout + 5s after SIGKILL + 10s): " + instances.alive() + "; they are still being stopped");
+        waiters.forEach(w -> w.tell(late));
+        announcer.operationEnded(name(), "service stop", late);
+        return stopped(List.of());
     }
 
-    private Behavior<Command> onStopDeadline(StopDeadline m) {
-        if (!stopWaiters.isEmpty() && stopUnderWay()) {
-            endServiceStop(OpResult.failed(service.name() + ": not every instance stopped within " + Backoff.format(m.after())
-                    + " (stop.timeout + 5s after SIGKILL + 10s): " + stillStopping() + "; they are still being stopped"));
-            publish();
+    /** Procpool's shutdown overrides a service stop under way: its waiters are told. */
+    private <T> T endStop(List<ActorRef<OpResult>> waiters, T then) {
+        if (!waiters.isEmpty()) {
+            timers.cancel(StopDeadline.class);
+            OpResult cut = OpResult.failed(name() + ": procpool is shutting down");
+            waiters.forEach(w -> w.tell(cut));
+            announcer.operationEnded(name(), "service stop", cut);
         }
-        return Behaviors.same();
+        return then;
     }
 
     private Behavior<Command> onStartService(StartService m) {
-        if (stopUnderWay()) {
-            m.replyTo().tell(OpResult.conflict(stopBusy()));
-            return Behaviors.same();
-        }
-        if (desired > 0) {
-            return startFailedInstances(m);
-        }
-        desired = Math.max(1, Math.max(service.minProcesses(), desiredBeforeStop));
-        ctx.getLog().info("{}: starting {} instance(s) (service start requested)", service.name(), desired);
-        reconcile();
-        OpResult result = OpResult.ok(service.name() + " started with " + desired + " instance(s)");
-        operationEnded("service start", result);
-        publish();
+        desired = Math.max(1, Math.max(instances.settings().minProcesses(), desiredBeforeStop));
+        ctx.getLog().info("{}: starting {} instance(s) (service start requested)", name(), desired);
+        instances.want(desired, "scaled down");
+        OpResult result = OpResult.ok(name() + " started with " + desired + " instance(s)");
+        announcer.operationEnded(name(), "service start", result);
         m.replyTo().tell(result);
-        return Behaviors.same();
+        return running();
     }
 
     /**
@@ -681,72 +473,35 @@ public final class PoolActor {
      * restart budget, as supervisorctl's {@code start} does for a FATAL process; instances that are
      * running, starting or backing off are left alone.
      */
-    private Behavior<Command> startFailedInstances(StartService m) {
-        List<Slot> failed = assigned().stream().filter(s -> s.state == InstanceState.FAILED).toList();
+    private Behavior<Command> onStartFailed(StartService m) {
+        List<Integer> failed = instances.failed();
         if (failed.isEmpty()) {
-            m.replyTo().tell(OpResult.ok(service.name() + " is already running " + desired + " instance(s)"));
-            return Behaviors.same();
+            return refuse(m, OpResult.ok(name() + " is already running " + desired + " instance(s)"));
         }
-        for (Slot slot : failed) {
-            restartNow(slot, "start requested: starting again (it was FAILED)", RestartReason.MANUAL);
-        }
-        OpResult result = OpResult.ok(service.name() + ": started " + failed.stream().map(s -> ":" + s.port)
-                .collect(java.util.stream.Collectors.joining(", ")) + " again (FAILED), with a fresh restart budget");
-        operationEnded("service start", result);
-        publish();
-        m.replyTo().tell(result);
-        return Behaviors.same();
-    }
-
-    private Behavior<Command> onRollDeadline(RollDeadline m) {
-        roll.onDeadline(m.step(), m.after());
-        return Behaviors.same();
-    }
-
-    /** Arms the deadline of step {@code step} of the roll (replacing the previous step's). */
-    void armRollDeadline(long step, Duration after) {
-        timers.startSingleTimer(RollDeadline.class, new RollDeadline(step, after), after);
-    }
-
-    void cancelRollDeadline() {
-        timers.cancel(RollDeadline.class);
-    }
-
-    /** An operation of some duration began: an event, so a dashboard can show it. */
-    void operationStarted(String operation) {
-        pendingEvents.add(new OperationEvent(Instant.now(), service.name(), operation, Optional.empty()));
-    }
-
-    /** An operation ended: an event, and the status keeps it as the last operation. */
-    void operationEnded(String operation, OpResult result) {
-        OperationEvent ended = new OperationEvent(Instant.now(), service.name(), operation, Optional.of(result));
-        lastOperation = Optional.of(ended);
-        pendingEvents.add(ended);
-    }
-
-    /** The settings the service runs with now. */
-    ServiceSettings settings() {
-        return service;
+        failed.forEach(port -> instances.restartNow(port, "start requested: starting again (it was FAILED)", RestartReason.MANUAL));
+        OpResult result = OpResult.ok(name() + ": started " + failed.stream().map(p -> ":" + p)
+                .collect(Collectors.joining(", ")) + " again (FAILED), with a fresh restart budget");
+        announcer.operationEnded(name(), "service start", result);
+        return refuse(m, result);
     }
 
     private Behavior<Command> onUsage(Usage m) {
-        List<Slot> ready = readySlots();
-        List<ResourceGuard.Breach> breaches = load.onSample(m.sample(), m.interval(), ready, service);
-        for (ResourceGuard.Breach b : breaches) {
-            if (roll.active()) {
-                break; // one replacement at a time; the breach is seen again if it lasts
-            }
-            ctx.getLog().warn("{}:{} {}; replacing it", service.name(), b.port(), b.reason());
-            roll.begin(List.of(b.port()), null, "over its resource limits (" + b.reason() + ")", RestartReason.RESOURCE);
+        List<ResourceGuard.Breach> breaches = load.onSample(m.sample(), m.interval(), instances.ready(), instances.settings());
+        if (breaches.isEmpty()) {
+            return Behaviors.same();
         }
-        return Behaviors.same();
+        // One replacement at a time; another breach is seen again if it lasts.
+        ResourceGuard.Breach b = breaches.get(0);
+        ctx.getLog().warn("{}:{} {}; replacing it", name(), b.port(), b.reason());
+        return beginRoll(List.of(b.port()), null, "over its resource limits (" + b.reason() + ")", RestartReason.RESOURCE);
     }
 
     private Behavior<Command> onScalingTick() {
-        if (roll.active() || desired == 0) {
+        ServiceSettings service = instances.settings();
+        if (desired == 0) {
             return Behaviors.same();
         }
-        var sample = load.scalingSample(service, desired, readySlots());
+        var sample = load.scalingSample(service, desired, instances.ready());
         if (sample.isEmpty() || sample.get().getKey().scaleTo().isEmpty()) {
             return Behaviors.same();
         }
@@ -757,141 +512,84 @@ public final class PoolActor {
         String window = Backoff.format(to > desired ? service.scaling().upAfter() : service.scaling().downAfter());
         String reason = String.format(java.util.Locale.ROOT, "%s %.3f per instance vs target %.3f for %s", metric.name(),
                 observed, target, window);
-        ctx.getLog().info("{}: autoscaling {} -> {} instance(s): {}", service.name(), desired, to, reason);
-        pendingEvents.add(new ScalingEvent(Instant.now(), service.name(), desired, to, metric.name(), observed, target, reason));
+        ctx.getLog().info("{}: autoscaling {} -> {} instance(s): {}", name(), desired, to, reason);
+        announcer.scaled(new ScalingEvent(Instant.now(), name(), desired, to, metric.name(), observed, target, reason));
         desired = to;
         desiredBeforeStop = to;
         load.resetScaling();
-        reconcile("scaled down by autoscaling: " + reason);
-        publish();
+        instances.want(desired, "scaled down by autoscaling: " + reason);
         return Behaviors.same();
     }
 
-    private List<Slot> readySlots() {
-        return slots.values().stream().filter(s -> s.assigned && s.ref != null
-                && (s.state == InstanceState.HEALTHY || s.state == InstanceState.RUNNING)).toList();
+    /** New settings while RUNNING or ROLLING: roll every instance over, or adjust in place. */
+    private Behavior<Command> onReconfigure(Reconfigure m, Rolling r) {
+        ServiceSettings next = m.settings();
+        boolean rolls = instances.settings().runsDifferently(next);
+        Set<Integer> removed = adopt(next);
+        if (rolls) {
+            if (r != null) {
+                endRoll(r, r.roll().abort("the configuration changed again"), null);
+            }
+            ctx.getLog().info("{}: command, environment or working dir changed; rolling every instance over", next.name());
+            instances.want(desired, "scaled down");
+            m.replyTo().tell(OpResult.ok(next.name() + ": rolling " + desired + " instance(s) over to the new command"));
+            return beginRoll(instances.assignedPorts(), null, "configuration changed", RestartReason.MANUAL);
+        }
+        instances.updateInPlace(next);
+        ctx.getLog().info("{}: settings adjusted in place ({} instance(s))", next.name(), desired);
+        m.replyTo().tell(OpResult.ok(next.name() + ": adjusted in place"));
+        if (r == null) {
+            instances.want(desired, "scaled down");
+            return running();
+        }
+        return apply(r, r.roll().forget(removed, instances.view));
     }
 
-    private Behavior<Command> onReconfigure(Reconfigure m) {
-        ServiceSettings next = m.settings();
-        boolean rolls = service.runsDifferently(next);
-        service = next;
-        for (int port : next.ports()) {
-            slots.putIfAbsent(port, new Slot(port));
-        }
-        List<Slot> removed = slots.values().stream().filter(slot -> !next.ports().contains(slot.port)).toList();
-        removed.forEach(slot -> slot.assigned = false);
-        roll.forget(removed.stream().map(slot -> slot.port).collect(java.util.stream.Collectors.toSet()));
-        for (Slot slot : removed) {
-            timers.cancel(new CooldownOver(slot.port));
-            stopInstance(slot, "port " + slot.port + " was removed from the configuration");
-        }
-        slots.values().removeIf(s -> !next.ports().contains(s.port) && s.ref == null);
+    /** New settings while STOPPED: nothing runs, so nothing rolls. */
+    private void onReconfigureStopped(Reconfigure m) {
+        adopt(m.settings());
+        m.replyTo().tell(OpResult.ok(m.settings().name() + ": adjusted (stopped)"));
+    }
+
+    /** Takes {@code next} as the service's settings, the desired count within its new bounds; the ports removed. */
+    private Set<Integer> adopt(ServiceSettings next) {
+        Set<Integer> removed = instances.adopt(next);
         if (desired > 0) {
             desired = Math.max(next.minProcesses(), Math.min(next.maxProcesses(), desired));
             desiredBeforeStop = desired;
         }
         load.resetScaling();
         startScalingTimer();
-        if (rolls) {
-            roll.abort("the configuration changed again");
-            ctx.getLog().info("{}: command, environment or working dir changed; rolling every instance over", next.name());
-            reconcile();
-            if (desired > 0) {
-                roll.begin(assigned().stream().map(x -> x.port).toList(), null, "configuration changed", RestartReason.MANUAL);
-            }
-            m.replyTo().tell(OpResult.ok(next.name() + ": rolling " + desired + " instance(s) over to the new command"));
+        return removed;
+    }
+
+    private void startScalingTimer() {
+        if (instances.settings().scaling().enabled()) {
+            timers.startTimerWithFixedDelay(ScalingTick.INSTANCE, instances.settings().scaling().interval());
         } else {
-            slots.values().stream().filter(x -> x.ref != null).forEach(x -> x.ref.tell(new InstanceActor.UpdateSettings(next)));
-            reconcile();
-            ctx.getLog().info("{}: settings adjusted in place ({} instance(s))", next.name(), desired);
-            m.replyTo().tell(OpResult.ok(next.name() + ": adjusted in place"));
+            timers.cancel(ScalingTick.INSTANCE);
         }
-        publish();
-        return Behaviors.same();
     }
 
-    private Behavior<Command> onPublishFigures() {
-        publish();
-        return Behaviors.same();
-    }
-
-    private Behavior<Command> onStop(Stop m) {
-        ctx.getLog().info("{}: stopping {} instance(s): {}", service.name(), slots.values().stream().filter(s -> s.ref != null).count(),
-                m.reason());
-        stopRequested = true;
-        roll.abort(m.reason());
-        if (!stopWaiters.isEmpty()) {
-            endServiceStop(OpResult.failed(service.name() + ": " + m.reason()));
-        }
+    private Behavior<Command> onShutdown(Stop m) {
+        ctx.getLog().info("{}: stopping {} instance(s): {}", name(), instances.aliveCount(), m.reason());
         desired = 0;
-        for (Slot slot : slots.values()) {
-            timers.cancel(new CooldownOver(slot.port));
-            slot.assigned = false;
-            slot.respawnAfterStop = false;
-            stopInstance(slot, m.reason());
-        }
-        publish();
+        timers.cancel(ScalingTick.INSTANCE);
+        timers.cancel(RollDeadline.class);
+        timers.cancel(StopDeadline.class);
+        instances.stopAll(m.reason());
+        underWay = Optional.empty();
+        announcer.now();
         return stopping();
     }
 
-    private Slot slotOf(ActorRef<Void> ref) {
-        for (Slot s : slots.values()) {
-            if (s.ref != null && s.ref.equals(ref)) {
-                return s;
-            }
-        }
-        return null;
+    private Behavior<Command> onPublishFigures() {
+        announcer.now();
+        return Behaviors.same();
     }
 
-    private void logTransition(Slot slot, InstanceState from, InstanceState to, OptionalLong pid, String detail) {
-        String pidText = pid.isPresent() ? " pid=" + pid.getAsLong() : "";
-        String change = from == to ? to.name() : from + " -> " + to;
-        String line = "{}:{} {}{} restarts={}: {}";
-        Object[] args = {service.name(), slot.port, change, pidText, slot.restarts, detail};
-        if (to == InstanceState.FAILED) {
-            ctx.getLog().error(line, args);
-        } else if (to == InstanceState.BACKOFF || to == InstanceState.UNHEALTHY) {
-            ctx.getLog().warn(line, args);
-        } else {
-            ctx.getLog().info(line, args);
-        }
-    }
-
-    void log(String format, Object... args) {
-        ctx.getLog().info(format, args);
-    }
-
-    void warn(String format, Object... args) {
-        ctx.getLog().warn(format, args);
-    }
-
-    io.procpool.metrics.PoolMetrics metrics() {
-        return env.metrics();
-    }
-
-    String name() {
-        return service.name();
-    }
-
-    /**
-     * Publishes the status now, then the events of the transitions it includes: status first, so
-     * whoever reacts to an event and asks for the status finds the event's outcome there.
-     */
-    void publish() {
-        dirty = false;
-        List<InstanceStatus> instances = new ArrayList<>();
-        for (Slot s : slots.values()) {
-            if (s.assigned || s.ref != null || s.state != InstanceState.STOPPED) {
-                // A running instance shows what it was started with: a roll may not have reached it yet.
-                instances.add(s.status(s.ref != null && s.spawnedWith != null ? s.spawnedWith : service, env.logDir()));
-            }
-        }
-        ServiceState state = ServiceState.of(desired, instances.stream().filter(i -> slots.get(i.port()).assigned).toList());
-        listener.tell(new ServiceStatus(service.name(), state, desired, instances, service, roll.describe(), lastOperation));
-        for (Object event : pendingEvents) {
-            ctx.getSystem().eventStream().tell(new EventStream.Publish<>(event));
-        }
-        pendingEvents.clear();
+    private Behavior<Command> onFlush() {
+        announcer.flush();
+        return Behaviors.same();
     }
 }

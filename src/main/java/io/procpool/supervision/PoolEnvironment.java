@@ -20,14 +20,16 @@ import java.util.function.LongSupplier;
  *     virtual time in a simulation)
  * @param probeGrid the coarsest grid probe timers are coalesced on (see
  *     {@link InstanceActor#coalesced}); zero: every probe exactly on its interval
+ * @param random numbers in [0, 1) that place each restart delay within its jitter
  */
 public record PoolEnvironment(ProcessLauncher launcher, HealthProbe probe, Path logDir, PoolMetrics metrics,
-                              ResourceSampler resources, LongSupplier clock, java.time.Duration probeGrid) {
+                              ResourceSampler resources, LongSupplier clock, java.time.Duration probeGrid,
+                              java.util.function.DoubleSupplier random) {
 
-    /** Probe timers coalesced on a grid of at most 100 ms, on {@code clock}. */
+    /** Probe timers coalesced on a grid of at most 100 ms, on {@code clock}; jitter from a random source. */
     public PoolEnvironment(ProcessLauncher launcher, HealthProbe probe, Path logDir, PoolMetrics metrics,
                            ResourceSampler resources, LongSupplier clock) {
-        this(launcher, probe, logDir, metrics, resources, clock, InstanceActor.PROBE_GRID);
+        this(launcher, probe, logDir, metrics, resources, clock, InstanceActor.PROBE_GRID, PoolEnvironment::jitter);
     }
 
     /**
@@ -36,7 +38,11 @@ public record PoolEnvironment(ProcessLauncher launcher, HealthProbe probe, Path 
      */
     public PoolEnvironment(ProcessLauncher launcher, HealthProbe probe, Path logDir, PoolMetrics metrics,
                            ResourceSampler resources) {
-        this(launcher, probe, logDir, metrics, resources, System::nanoTime, java.time.Duration.ZERO);
+        this(launcher, probe, logDir, metrics, resources, System::nanoTime, java.time.Duration.ZERO, PoolEnvironment::jitter);
+    }
+
+    private static double jitter() {
+        return java.util.concurrent.ThreadLocalRandom.current().nextDouble();
     }
 
     /** An environment with a fresh metrics registry, no resource sampling and the real clock. */

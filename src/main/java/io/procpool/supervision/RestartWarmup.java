@@ -1,6 +1,6 @@
 package io.procpool.supervision;
 
-import io.procpool.InstanceState;
+import io.procpool.ServiceStatus;
 import io.procpool.config.InvalidConfigException;
 import io.procpool.config.PoolConfigLoader;
 import io.procpool.config.ServiceSettings;
@@ -30,16 +30,16 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * first real crash.
  *
  * <p>Why: a crash is rare, so the code between a child's exit and the start of its replacement
- * (the instance's exit handling, Pekko's restart-with-backoff, the new incarnation's setup) is
- * still interpreted at the first crashes of a run, and the JIT compiles it during them, on the
- * second core, while the new child starts (bench/analysis.md). Exercised {@value #CRASHES} times
- * here, it is compiled before anything can crash. The launch and the reaping of a real process
- * are compiled by the pool's own starts and first exits.
+ * (the instance's exit handling, its pool's restart decision, the new instance's setup) is still
+ * interpreted at the first crashes of a run, and the JIT compiles it during them, on the second
+ * core, while the new child starts (bench/analysis.md). Exercised {@value #CRASHES} times here, it
+ * is compiled before anything can crash. The launch and the reaping of a real process are compiled
+ * by the pool's own starts and first exits.
  *
- * <p>The instance is supervised exactly as a pool supervises its instances
- * ({@link InstanceActor#supervised}), with no backoff; it reports to this actor, which stops it
- * after the last crash and then stops itself. Nothing is started, logged, counted or published:
- * the launcher, the probe and the metrics are its own.
+ * <p>The instance runs under a pool of its own ({@link PoolActor#silent}), which decides its
+ * restarts exactly as every pool does, with no backoff; this actor stops that pool once the
+ * instance runs after the last crash, and then stops itself. Nothing is started, logged, counted
+ * or published: the launcher, the probe and the metrics are its own, and the pool is silent.
  */
 public final class RestartWarmup {
 
@@ -49,7 +49,7 @@ public final class RestartWarmup {
     private RestartWarmup() {
     }
 
-    /** The warm-up's actor: spawn it on the instances' dispatcher; it stops by itself. */
+    /** The warm-up's actor: it stops by itself. */
     public static Behavior<Void> create() {
         return create(CRASHES, launches -> { });
     }
@@ -63,14 +63,12 @@ public final class RestartWarmup {
             InMemoryLauncher launcher = new InMemoryLauncher(crashes);
             PoolEnvironment env = new PoolEnvironment(launcher, (port, health) -> CompletableFuture.completedFuture(
                     ProbeResult.failed(Duration.ZERO, "not probed")), Path.of("logs"));
-            ActorRef<InstanceActor.Command> instance = ctx.spawn(
-                    InstanceActor.supervised(service(), 1, env, ctx.getSelf().narrow()), "instance",
-                    PoolActor.INSTANCE_DISPATCHER);
-            ctx.watch(instance);
+            ActorRef<PoolActor.Command> pool = ctx.spawn(PoolActor.silent(service(), env, ctx.getSelf().narrow()), "pool");
+            ctx.watch(pool);
             return Behaviors.receive(Object.class)
-                    .onMessage(InstanceActor.StateChanged.class, m -> {
-                        if (m.state() == InstanceState.RUNNING && launcher.launches.get() > crashes) {
-                            instance.tell(new InstanceActor.Stop("warm-up done"));
+                    .onMessage(ServiceStatus.class, m -> {
+                        if (!m.ready().isEmpty() && launcher.launches.get() > crashes) {
+                            pool.tell(new PoolActor.Stop("warm-up done"));
                         }
                         return Behaviors.same();
                     })

@@ -4,17 +4,15 @@ import io.procpool.InstanceState;
 import io.procpool.OpResult;
 import io.procpool.metrics.PoolMetrics.RestartReason;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
-import org.apache.pekko.actor.typed.ActorRef;
+import java.util.Set;
 
 /**
- * A rolling restart of one service, driven by its {@link PoolActor}: every instance is replaced,
- * one at a time, and the next only once the replacement is ready, so the service never loses more
- * than one instance of capacity.
+ * A rolling restart of one service, as a pure decision: given what the pool sees of its ports, it
+ * says what to do next, and the {@link PoolActor} does it. Immutable; every method returns the
+ * roll that follows and the {@link Action}s to carry out.
  *
  * <ul>
  *   <li>Instances that are not ready when the roll reaches them (FAILED, BACKOFF, STARTING,
@@ -24,237 +22,270 @@ import org.apache.pekko.actor.typed.ActorRef;
  *       there first; the old instance leaves the ready set and stops only once the replacement is
  *       ready ("surge"): no capacity is lost at all.</li>
  *   <li>Without one, the old instance is stopped and started again on its own port.</li>
- *   <li>A replacement that fails (BACKOFF, UNHEALTHY, FAILED) stops the roll: in surge mode it is
+ *   <li>A replacement that fails (BACKOFF, UNHEALTHY, FAILED) ends the roll: in surge mode it is
  *       stopped and the old instance keeps serving; the answer says why.</li>
  *   <li>A step that makes no progress within {@link OperationDeadlines#rollStep} ends the roll,
  *       naming what it waited for: no roll can wait forever.</li>
  * </ul>
  *
- * Not an actor: its methods run inside the PoolActor's message handlers.
+ * @param service the service, for messages
+ * @param why what the replacement is for ("rolling restart", "configuration changed", ...)
+ * @param reason how the replacements count in {@code procpool_restarts_total}
+ * @param remaining ports still to be replaced, in order
+ * @param total the ready instances the roll set out to replace
+ * @param replaced how many of them have been
+ * @param atOnce instances restarted at once because they were not ready: ":18200 (was FAILED)"
+ * @param step the step under way
+ * @param stepNo numbers the steps, so that the deadline of a step already over is ignored
  */
-final class Roll {
+record Roll(String service, String why, RestartReason reason, List<Integer> remaining, int total, int replaced,
+            List<String> atOnce, Step step, long stepNo) {
 
-    private final PoolActor pool;
-    private final Deque<Integer> remaining = new ArrayDeque<>();
-    private ActorRef<OpResult> replyTo;
-    private boolean active;
-    private String why = "rolling restart";
-    private RestartReason reason = RestartReason.MANUAL;
-    private int total;
-    private int replaced;
-    /** Instances that were not ready, restarted at once without waiting: ":18200 (was FAILED)". */
-    private final List<String> restartedAtOnce = new ArrayList<>();
-    /** The step under way: the instance being replaced and the port of its replacement. */
-    private Slot old;
-    private Slot replacement;
-    /** The replacement's spawn, so that reports of the instance it replaces are not taken for it. */
-    private long replacementSeq;
-    /** Surge: the replacement is ready and the old instance is stopping. */
-    private boolean retiringOld;
-    /** Numbers the steps, so that the deadline of a step already over is ignored. */
-    private long step;
-
-    Roll(PoolActor pool) {
-        this.pool = pool;
+    /** Copies the lists: a roll is immutable. */
+    Roll {
+        remaining = List.copyOf(remaining);
+        atOnce = List.copyOf(atOnce);
     }
 
-    boolean active() {
-        return active;
+    /** What the pool sees of one port. */
+    record SlotView(int port, boolean assigned, boolean hasInstance, InstanceState state, long spawnSeq, String reason) {
+        boolean ready() {
+            return hasInstance && (state == InstanceState.HEALTHY || state == InstanceState.RUNNING);
+        }
+
+        boolean failed() {
+            return state == InstanceState.BACKOFF || state == InstanceState.UNHEALTHY || state == InstanceState.FAILED;
+        }
+    }
+
+    /** The pool's ports, as the roll may look at them. */
+    interface Slots {
+        /** The port, unless it has left the configuration. */
+        Optional<SlotView> get(int port);
+
+        /** The lowest port with no instance and none wanted there. */
+        Optional<Integer> lowestFree();
+    }
+
+    /** The step under way. */
+    sealed interface Step {
+    }
+
+    /** No step under way (the roll has just begun, or is over). */
+    record Between() implements Step {
+    }
+
+    /** The instance on {@code port} is being restarted there; its replacement is the first spawn after {@code spawnedBefore}. */
+    record InPlace(int port, long spawnedBefore) implements Step {
+    }
+
+    /**
+     * The instance on {@code old} is being replaced by one on the spare port {@code replacement}
+     * (spawned after {@code spawnedBefore}); {@code retiring}: the replacement is ready and the old
+     * one is stopping.
+     */
+    record Surge(int old, int replacement, long spawnedBefore, boolean retiring) implements Step {
+    }
+
+    /** What the pool is to do. */
+    sealed interface Action {
+    }
+
+    /** Restart the instance on {@code port} now (it is not ready), with a fresh restart budget. */
+    record RestartAtOnce(int port, String why) implements Action {
+    }
+
+    /** Assign the spare port and start a replacement for {@code old} there. */
+    record StartReplacement(int old, int spare) implements Action {
+    }
+
+    /** Stop the instance on {@code port} and start it again there. */
+    record RestartInPlace(int port, String why) implements Action {
+    }
+
+    /** The replacement on {@code replacement} is ready: unassign {@code old} and stop it. */
+    record Retire(int old, int replacement, String why) implements Action {
+    }
+
+    /** A surge replacement that will not take over: unassign it and stop it. */
+    record StopReplacement(int port, String why) implements Action {
+    }
+
+    /** The roll is over: answer {@code result}. */
+    record End(OpResult result) implements Action {
+    }
+
+    /** The roll that follows (empty once it is over) and what to do. */
+    record Next(Optional<Roll> roll, List<Action> actions) {
+    }
+
+    /**
+     * Begins a roll over {@code ports}: those not ready are restarted at once, the ready ones are
+     * replaced one at a time from here.
+     */
+    static Next begin(String service, List<Integer> ports, String why, RestartReason reason, Slots slots) {
+        List<Action> actions = new ArrayList<>();
+        List<Integer> ready = new ArrayList<>();
+        List<String> atOnce = new ArrayList<>();
+        for (int port : ports) {
+            Optional<SlotView> v = slots.get(port).filter(SlotView::assigned);
+            if (v.isEmpty()) {
+                continue;
+            }
+            if (v.get().ready()) {
+                ready.add(port);
+            } else {
+                atOnce.add(":" + port + " (was " + v.get().state() + ")");
+                actions.add(new RestartAtOnce(port, why + ": restarting at once (it was " + v.get().state() + ")"));
+            }
+        }
+        Roll roll = new Roll(service, why, reason, ready, ready.size(), 0, atOnce, new Between(), 0);
+        Next next = roll.next(slots);
+        actions.addAll(next.actions());
+        return new Next(next.roll(), actions);
+    }
+
+    /** After any change of the pool's slots: the step under way goes on, ends, or fails. */
+    Next advance(Slots slots) {
+        if (step instanceof InPlace p) {
+            Optional<SlotView> v = slots.get(p.port()).filter(SlotView::assigned);
+            if (v.isEmpty()) {
+                return next(slots); // its port left the configuration or the service: nothing to wait for
+            }
+            if (v.get().spawnSeq() <= p.spawnedBefore()) {
+                return stay(); // still the old instance, stopping
+            }
+            if (v.get().ready()) {
+                return with(replaced + 1).next(slots);
+            }
+            return v.get().failed() ? fail("the replacement on :" + p.port() + " went " + v.get().state() + ": " + v.get().reason())
+                    : stay();
+        }
+        if (step instanceof Surge s && !s.retiring()) {
+            Optional<SlotView> repl = slots.get(s.replacement()).filter(SlotView::assigned);
+            if (repl.isEmpty() || slots.get(s.old()).filter(SlotView::assigned).isEmpty()) {
+                return next(slots);
+            }
+            if (repl.get().spawnSeq() <= s.spawnedBefore()) {
+                return stay();
+            }
+            if (repl.get().ready()) {
+                Roll retiring = new Roll(service, why, reason, remaining, total, replaced + 1, atOnce,
+                        new Surge(s.old(), s.replacement(), s.spawnedBefore(), true), stepNo);
+                return new Next(Optional.of(retiring), List.of(new Retire(s.old(), s.replacement(),
+                        why + ": replaced by :" + s.replacement())));
+            }
+            return repl.get().failed() ? fail("the replacement on :" + s.replacement() + " went " + repl.get().state() + ": "
+                    + repl.get().reason()) : stay();
+        }
+        if (step instanceof Surge s) {
+            boolean oldGone = slots.get(s.old()).map(v -> !v.hasInstance()).orElse(true);
+            return oldGone ? next(slots) : stay();
+        }
+        return stay();
+    }
+
+    /** Ports that left the configuration: a roll still to reach one has nothing there to replace. */
+    Next forget(Set<Integer> ports, Slots slots) {
+        List<Integer> left = remaining.stream().filter(p -> !ports.contains(p)).toList();
+        return new Roll(service, why, reason, left, total, replaced, atOnce, step, stepNo).advance(slots);
+    }
+
+    /** The deadline of step {@code n} has passed: if that step is still under way, the roll gives up. */
+    Next onDeadline(long n, Duration waited, Slots slots) {
+        if (n != stepNo || step instanceof Between) {
+            return stay();
+        }
+        String waitingFor;
+        if (step instanceof InPlace p) {
+            waitingFor = ":" + p.port() + " is still " + slots.get(p.port()).map(SlotView::state).orElse(InstanceState.STOPPED);
+        } else {
+            Surge s = (Surge) step;
+            waitingFor = s.retiring()
+                    ? ":" + s.old() + " is still " + slots.get(s.old()).map(SlotView::state).orElse(InstanceState.STOPPED) + " (being retired)"
+                    : ":" + s.replacement() + " is still " + slots.get(s.replacement()).map(SlotView::state).orElse(InstanceState.STOPPED);
+        }
+        return fail("no progress within " + Backoff.format(waited) + " (stop.timeout + 5s + health-check.start-period + "
+                + Backoff.format(OperationDeadlines.MARGIN) + "): " + waitingFor);
+    }
+
+    /** Ends the roll early (the service is being stopped, or reconfigured again). */
+    Next abort(String cause) {
+        List<Action> actions = new ArrayList<>();
+        if (step instanceof Surge s && !s.retiring()) {
+            actions.add(new StopReplacement(s.replacement(), why + " stopped: " + cause));
+        }
+        actions.add(new End(OpResult.failed(why + " of " + service + " stopped: " + cause)));
+        return new Next(Optional.empty(), actions);
     }
 
     /** Instances beyond the desired count that the roll runs: a surge replacement beside its old instance. */
     int surplus() {
-        return active && old != null && replacement != null && old != replacement && old.assigned ? 1 : 0;
-    }
-
-    /** Replaces every assigned instance (a rolling restart), answering {@code replyTo} at the end. */
-    void begin(ActorRef<OpResult> replyTo) {
-        begin(pool.assigned().stream().map(s -> s.port).toList(), replyTo, "rolling restart", RestartReason.MANUAL);
-    }
-
-    /**
-     * Replaces the instances on {@code ports}: those not ready at once, the ready ones one at a time.
-     *
-     * @param replyTo who gets the outcome, or null
-     * @param why what the replacement is for, in logs and the status
-     * @param reason how the replacements count in {@code procpool_restarts_total}
-     */
-    void begin(List<Integer> ports, ActorRef<OpResult> replyTo, String why, RestartReason reason) {
-        active = true;
-        this.why = why;
-        this.reason = reason;
-        this.replyTo = replyTo;
-        pool.operationStarted(why);
-        restartedAtOnce.clear();
-        remaining.clear();
-        for (int port : ports) {
-            Slot slot = pool.slot(port);
-            if (slot != null && slot.assigned && !slot.ready()) {
-                restartAtOnce(slot);
-            } else {
-                remaining.add(port);
-            }
-        }
-        total = remaining.size();
-        replaced = 0;
-        pool.log("{}: {}: replacing {} instance(s){}", pool.name(), why, total + restartedAtOnce.size(),
-                restartedAtOnce.isEmpty() ? "" : " (" + String.join(", ", restartedAtOnce) + " restarted at once: not ready)");
-        next();
-    }
-
-    private void restartAtOnce(Slot slot) {
-        restartedAtOnce.add(":" + slot.port + " (was " + slot.state + ")");
-        pool.restartNow(slot, why + ": restarting at once (it was " + slot.state + ")", reason);
+        return step instanceof Surge s && !s.retiring() ? 1 : 0;
     }
 
     /** What is under way, for the status. */
-    Optional<String> describe() {
-        if (!active) {
-            return Optional.empty();
-        }
-        String step = old == null ? "" : old == replacement ? "; restarting :" + old.port
-                : "; replacing :" + old.port + " by :" + replacement.port;
-        return Optional.of(why + ": " + replaced + " of " + total + " replaced" + step);
+    String describe() {
+        String now = step instanceof InPlace p ? "; restarting :" + p.port()
+                : step instanceof Surge s ? "; replacing :" + s.old() + " by :" + s.replacement() : "";
+        return why + ": " + replaced + " of " + total + " replaced" + now;
     }
 
     /** A one-line answer for someone who asks for another operation meanwhile. */
     String busy() {
-        return pool.name() + ": " + describe().orElse(why) + " is under way; wait for it to end (GET /status/"
-                + pool.name() + " follows it)";
+        return service + ": " + describe() + " is under way; wait for it to end (GET /status/" + service + " follows it)";
     }
 
-    /**
-     * Ports that left the configuration (their slots already unassigned): a roll still to reach
-     * one has nothing there to replace; a step under way on one (its instance, or the spare port
-     * of its replacement) has nothing left to wait for, and the roll goes on with the next.
-     */
-    void forget(java.util.Set<Integer> ports) {
-        remaining.removeAll(ports);
-        if (active && old != null && !retiringOld
-                && (ports.contains(old.port) || (replacement != null && ports.contains(replacement.port)))) {
-            pool.log("{}: {}: :{} left the configuration; going on with the next", pool.name(), why,
-                    ports.contains(old.port) ? old.port : replacement.port);
-            next();
-        }
-    }
-
-    /** Ends the roll early (the service is being stopped), telling the waiter. */
-    void abort(String why) {
-        if (active) {
-            end(OpResult.failed(this.why + " of " + pool.name() + " stopped: " + why));
-        }
-    }
-
-    private void next() {
-        old = null;
-        replacement = null;
-        retiringOld = false;
-        step++;
-        while (!remaining.isEmpty()) {
-            Slot candidate = pool.slot(remaining.poll());
-            if (candidate == null || !candidate.assigned) {
+    private Next next(Slots slots) {
+        List<Action> actions = new ArrayList<>();
+        List<String> restarted = new ArrayList<>(atOnce);
+        List<Integer> left = new ArrayList<>(remaining);
+        while (!left.isEmpty()) {
+            int port = left.remove(0);
+            Optional<SlotView> v = slots.get(port).filter(SlotView::assigned);
+            if (v.isEmpty()) {
                 continue; // scaled away or replaced meanwhile
             }
-            if (!candidate.ready()) {
-                restartAtOnce(candidate); // it stopped serving since the roll began: nothing to wait for
+            if (!v.get().ready()) {
+                // It stopped serving since the roll began: nothing to wait for.
+                restarted.add(":" + port + " (was " + v.get().state() + ")");
+                actions.add(new RestartAtOnce(port, why + ": restarting at once (it was " + v.get().state() + ")"));
                 continue;
             }
-            old = candidate;
-            Optional<Slot> spare = pool.lowestFree();
+            Optional<Integer> spare = slots.lowestFree();
+            Step next;
             if (spare.isPresent()) {
-                replacement = spare.get();
-                replacement.assigned = true;
-                pool.spawnReplacement(replacement, old, reason);
-                replacementSeq = replacement.spawnSeq;
-                pool.log("{}: {}: starting a replacement for :{} on :{}", pool.name(), why, old.port, replacement.port);
+                next = new Surge(port, spare.get(), slots.get(spare.get()).map(SlotView::spawnSeq).orElse(0L), false);
+                actions.add(new StartReplacement(port, spare.get()));
             } else {
-                replacement = old;
-                replacementSeq = -1; // the next spawn on this port
-                pool.log("{}: {}: restarting :{} in place", pool.name(), why, old.port);
-                pool.restartNow(old, why + ": restarting in place", reason);
+                next = new InPlace(port, v.get().spawnSeq());
+                actions.add(new RestartInPlace(port, why + ": restarting in place"));
             }
-            pool.armRollDeadline(step, OperationDeadlines.rollStep(pool.settings()));
-            pool.publish();
-            return;
+            Roll roll = new Roll(service, why, reason, left, total, replaced, restarted, next, stepNo + 1);
+            return new Next(Optional.of(roll), actions);
         }
-        String atOnce = restartedAtOnce.isEmpty() ? "" : "; restarted at once, not ready: " + String.join(", ", restartedAtOnce);
-        end(OpResult.ok("restarted " + (replaced + restartedAtOnce.size()) + " instance(s) of " + pool.name()
-                + (why.equals("rolling restart") ? "" : " (" + why + ")") + atOnce));
+        String tail = restarted.isEmpty() ? "" : "; restarted at once, not ready: " + String.join(", ", restarted);
+        actions.add(new End(OpResult.ok("restarted " + (replaced + restarted.size()) + " instance(s) of " + service
+                + (why.equals("rolling restart") ? "" : " (" + why + ")") + tail)));
+        return new Next(Optional.empty(), actions);
     }
 
-    /** Called on every state change of every slot of the pool. */
-    void onStateChanged(Slot slot) {
-        if (!active || slot != replacement || retiringOld) {
-            return;
+    private Next fail(String failure) {
+        List<Action> actions = new ArrayList<>();
+        String detail = failure;
+        if (step instanceof Surge s && !s.retiring()) {
+            actions.add(new StopReplacement(s.replacement(), why + " stopped: the replacement failed"));
+            detail += "; :" + s.old() + " keeps serving";
         }
-        if (replacementSeq == -1 && slot.ref != null && !slot.respawnAfterStop) {
-            replacementSeq = slot.spawnSeq; // the in-place replacement has been spawned
-        }
-        if (slot.spawnSeq != replacementSeq) {
-            return; // still the old instance on this port, stopping
-        }
-        InstanceState state = slot.state;
-        if (state == InstanceState.HEALTHY || state == InstanceState.RUNNING) {
-            replaced++;
-            if (old == replacement) {
-                next();
-            } else {
-                retiringOld = true;
-                old.assigned = false;
-                pool.stopInstance(old, why + ": replaced by :" + replacement.port);
-            }
-        } else if (state == InstanceState.BACKOFF || state == InstanceState.UNHEALTHY || state == InstanceState.FAILED) {
-            end(OpResult.failed(why + " of " + pool.name() + " stopped after " + replaced + " of " + total + ": "
-                    + stopReplacement("the replacement on :" + slot.port + " went " + state + ": " + slot.reason)));
-        }
+        actions.add(new End(OpResult.failed(why + " of " + service + " stopped after " + replaced + " of " + total + ": " + detail)));
+        return new Next(Optional.empty(), actions);
     }
 
-    /** In surge mode, stops a replacement that will not take over; the old instance keeps serving. */
-    private String stopReplacement(String failure) {
-        if (old != replacement && !retiringOld) {
-            replacement.assigned = false;
-            pool.stopInstance(replacement, why + " stopped: the replacement failed");
-            return failure + "; :" + old.port + " keeps serving";
-        }
-        return failure;
+    private Roll with(int replacedNow) {
+        return new Roll(service, why, reason, remaining, total, replacedNow, atOnce, step, stepNo);
     }
 
-    /** Called when the instance actor on {@code slot} is gone. */
-    void onVacated(Slot slot) {
-        if (active && retiringOld && slot == old) {
-            next();
-        }
-    }
-
-    /** The deadline of step {@code n} has passed: if that step is still under way, the roll gives up. */
-    void onDeadline(long n, Duration waited) {
-        if (!active || n != step || old == null) {
-            return;
-        }
-        String waitingFor = retiringOld ? ":" + old.port + " is still " + old.state + " (being retired)"
-                : ":" + replacement.port + " is still " + replacement.state;
-        end(OpResult.failed(why + " of " + pool.name() + " stopped after " + replaced + " of " + total
-                + ": no progress within " + Backoff.format(waited) + " (stop.timeout + 5s + health-check.start-period + "
-                + Backoff.format(OperationDeadlines.MARGIN) + "): " + stopReplacement(waitingFor)));
-    }
-
-    private void end(OpResult result) {
-        if (result.ok()) {
-            pool.log("{}: {}", pool.name(), result.message());
-        } else {
-            pool.warn("{}: {}", pool.name(), result.message());
-        }
-        if (replyTo != null) {
-            replyTo.tell(result);
-            replyTo = null;
-        }
-        remaining.clear();
-        active = false;
-        old = null;
-        replacement = null;
-        retiringOld = false;
-        pool.cancelRollDeadline();
-        pool.operationEnded(why, result);
-        pool.publish();
+    private Next stay() {
+        return new Next(Optional.of(this), List.of());
     }
 }

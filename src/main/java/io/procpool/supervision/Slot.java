@@ -1,10 +1,15 @@
 package io.procpool.supervision;
 
+import io.procpool.ExitRecord;
+import io.procpool.HealthFigures;
 import io.procpool.InstanceState;
 import io.procpool.InstanceStatus;
-import io.procpool.HealthFigures;
-import io.procpool.ExitRecord;
+import io.procpool.config.CommandLine;
+import io.procpool.config.ServiceSettings;
+import io.procpool.metrics.PoolMetrics.RestartReason;
 import io.procpool.process.ExitStatus;
+import io.procpool.process.LaunchSpec;
+import io.procpool.process.LogFiles;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -14,15 +19,26 @@ import java.util.OptionalLong;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
- * What a {@link PoolActor} knows of one of its service's ports. Mutable, and never leaves the
- * actor: what others see is the immutable {@link InstanceStatus} of {@link #status}.
+ * What a {@link PoolActor} knows of one of its service's ports. Mutable, written by its pool actor
+ * alone, and never leaves it: what others see is the immutable {@link InstanceStatus} of
+ * {@link #status} and the {@link Roll.SlotView} of {@link #view}.
  */
 final class Slot {
 
     private static final int EXITS_KEPT = 5;
 
+    /** What the pool wants of the instance it has told to stop. */
+    enum Intent {
+        /** Nothing asked: an end is unexpected (a crash, failed probes) and goes by the restart budget. */
+        NONE,
+        /** Stop it: scaled down, the service stopped, its port removed, a roll retiring it. */
+        STOP,
+        /** Stop it and start it again on this port at once, with a fresh budget (a roll in place, a restart). */
+        RESPAWN
+    }
+
     final int port;
-    /** The instance actor on this port, while there is one (also while it stops or backs off). */
+    /** The instance actor on this port, while there is one (from spawn to its {@link InstanceActor.Ended}). */
     ActorRef<InstanceActor.Command> ref;
     /** Part of the service's desired set: an instance should run here. */
     boolean assigned;
@@ -35,22 +51,48 @@ final class Slot {
     String reason = "";
     Optional<HealthFigures> health = Optional.empty();
     final Deque<ExitRecord> exits = new ArrayDeque<>();
+    /** Processes started here to take the place of an earlier one (see docs/api.md, "restarts"). */
     int restarts;
-    /** Consecutive restarts without a stable run, as Pekko's supervisor counts them (for logs). */
-    int consecutive;
-    /** This instance is being stopped to be started again on its port at once (a roll, a restart of a FAILED one). */
-    boolean respawnAfterStop;
-    /** How that restart counts in the metrics. */
-    io.procpool.metrics.PoolMetrics.RestartReason respawnReason;
-    /** Why its latest process was restarted by supervision or FAILED: exit or unhealthy (a cooldown retry counts so). */
-    io.procpool.metrics.PoolMetrics.RestartReason failCause = io.procpool.metrics.PoolMetrics.RestartReason.EXIT;
-    /** Why it was last told to stop, for the STOPPED it ends in. */
-    String stopReason;
-    /** The settings its instance actor was spawned with: its command, and its supervisor's restart budget. */
-    io.procpool.config.ServiceSettings spawnedWith;
+    /** The restart budget: the one count that decides BACKOFF or FAILED, and that the status shows. */
+    RestartBudget budget = RestartBudget.fresh();
+    /** Why the latest process was restarted or FAILED: a cooldown's retry counts under it too. */
+    RestartReason failCause = RestartReason.EXIT;
+    Intent intent = Intent.NONE;
+    /** With {@link Intent#RESPAWN}: how the new start counts in the metrics. */
+    RestartReason respawnReason = RestartReason.MANUAL;
+    /** Identifies the pending restart or cooldown timer, so that a stale one is ignored. */
+    long wakeToken;
+    /** The settings its current instance was spawned with: its command, for the status. */
+    ServiceSettings spawnedWith;
+
+    /** How to start this port's process, worked out once per settings (a restart reuses it). */
+    private ServiceSettings specFor;
+    private LaunchSpec spec;
+    private String starting;
 
     Slot(int port) {
         this.port = port;
+    }
+
+    /** The launch spec of this port under {@code settings}: the same object while the settings are. */
+    LaunchSpec spec(ServiceSettings settings, Path logDir) {
+        prepare(settings, logDir);
+        return spec;
+    }
+
+    /** "starting CMD", the reason of an instance's first report. */
+    String starting(ServiceSettings settings, Path logDir) {
+        prepare(settings, logDir);
+        return starting;
+    }
+
+    private void prepare(ServiceSettings settings, Path logDir) {
+        if (specFor != settings) {
+            specFor = settings;
+            spec = new LaunchSpec(settings.name(), port, settings.commandFor(port), settings.workingDir(),
+                    settings.envFor(port), LogFiles.of(logDir, settings.name(), port), settings.log());
+            starting = "starting " + CommandLine.render(spec.command());
+        }
     }
 
     /** True when its instance is ready for traffic: HEALTHY, or RUNNING for a service without probes. */
@@ -61,6 +103,10 @@ final class Slot {
     /** True when no instance actor exists and none should: the port may take a new instance. */
     boolean free() {
         return !assigned && ref == null;
+    }
+
+    Roll.SlotView view() {
+        return new Roll.SlotView(port, assigned, ref != null, state, spawnSeq, reason);
     }
 
     void recordExit(ExitRecord exit) {
@@ -77,17 +123,19 @@ final class Slot {
     }
 
     /** The command line and log file shown in the status, computed once per settings (statuses are frequent). */
-    private io.procpool.config.ServiceSettings shownFor;
-    private List<String> command;
-    private Path logFile;
+    private ServiceSettings shownFor;
+    private List<String> shownCommand;
+    private Path shownLog;
 
-    InstanceStatus status(io.procpool.config.ServiceSettings settings, Path logDir) {
-        if (shownFor != settings) {
-            shownFor = settings;
-            command = settings.commandFor(port);
-            logFile = logDir.resolve(settings.name() + "-" + port + ".log");
+    /** The instance's status; a running instance shows what it was started with (a roll may not have reached it yet). */
+    InstanceStatus status(ServiceSettings service, Path logDir) {
+        ServiceSettings shown = ref != null && spawnedWith != null ? spawnedWith : service;
+        if (shownFor != shown) {
+            shownFor = shown;
+            shownCommand = shown.commandFor(port);
+            shownLog = LogFiles.of(logDir, shown.name(), port);
         }
-        return new InstanceStatus(port, pid, state, restarts, startedNanos, lastExit, reason, health, command, logFile,
+        return new InstanceStatus(port, pid, state, restarts, startedNanos, lastExit, reason, health, shownCommand, shownLog,
                 List.copyOf(exits));
     }
 }

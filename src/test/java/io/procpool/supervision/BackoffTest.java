@@ -40,11 +40,12 @@ class BackoffTest {
     }
 
     @Test
-    void budgetIsSpentAfterMaxRestarts() {
-        RestartSettings s = settings("PT0.1S", "PT30S", 0.2, 3);
-        assertFalse(Backoff.exhausted(s, 2));
-        assertTrue(Backoff.exhausted(s, 3));
-        assertTrue(Backoff.exhausted(settings("PT0.1S", "PT30S", 0.2, 0), 0));
+    void jitterPlacesTheDelayWithinItsRange() {
+        RestartSettings s = settings("PT0.1S", "PT30S", 0.2, 10);
+        assertEquals(Duration.ofMillis(100), Backoff.jittered(s, 0, 0.0));
+        assertEquals(Duration.ofMillis(110), Backoff.jittered(s, 0, 0.5));
+        assertEquals(Duration.ofMillis(440), Backoff.jittered(s, 2, 0.5));
+        assertTrue(Backoff.jittered(s, 2, 0.999).compareTo(Backoff.upper(s, 2)) < 0);
     }
 
     @Test

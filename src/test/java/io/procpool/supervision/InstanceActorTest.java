@@ -23,13 +23,11 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** One instance on its own (no supervision around it), against fake processes and manual time. */
+/** One life of one instance, on its own (no pool around it), against simulated processes and manual time. */
 @ExtendWith({TestKitJUnit5Extension.class, LogCapturingExtension.class})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class InstanceActorTest {
@@ -46,16 +44,26 @@ class InstanceActorTest {
     }
 
     private ActorRef<InstanceActor.Command> spawnProbed(int port, String body, TestProbe<InstanceActor.Event> parent) {
-        return testKit.spawn(InstanceActor.create(TestConfigs.service("command = \"srv {port}\", ports = [" + port + "], " + body),
-                port, new PoolEnvironment(launcher, probe, Path.of("logs")), parent.getRef()));
+        return spawnLife(port, body, parent, false);
     }
 
-    /** An unprobed instance under a supervisor that restarts it at once after a failure, as its pool does. */
-    private ActorRef<InstanceActor.Command> spawnRestarted(int port, String body, TestProbe<InstanceActor.Event> parent) {
-        return testKit.spawn(Behaviors.supervise(InstanceActor.create(TestConfigs.service("command = \"srv {port}\", ports = ["
-                        + port + "], health-check.type = none, " + body), port, new PoolEnvironment(launcher, probe, Path.of("logs")),
-                        parent.getRef()))
-                .onFailure(InstanceFailed.class, SupervisorStrategy.restart()));
+    /** One life of an instance, as its pool spawns it; {@code watchStable}: it has restarts to forget. */
+    private ActorRef<InstanceActor.Command> spawnLife(int port, String body, TestProbe<InstanceActor.Event> parent,
+                                                      boolean watchStable) {
+        var service = TestConfigs.service("command = \"srv {port}\", ports = [" + port + "], " + body);
+        var spec = new io.procpool.process.LaunchSpec("svc", port, service.commandFor(port), service.workingDir(),
+                service.envFor(port), io.procpool.process.LogFiles.of(Path.of("logs"), "svc", port), service.log());
+        return testKit.spawn(InstanceActor.create(service, spec, "starting srv " + port,
+                new PoolEnvironment(launcher, probe, Path.of("logs")), parent.getRef(), watchStable));
+    }
+
+    /** The report that ends the life. */
+    private static InstanceActor.Ended expectEnd(TestProbe<InstanceActor.Event> parent, InstanceActor.End end) {
+        List<InstanceActor.Event> seen = parent.fishForMessage(Duration.ofSeconds(3), e -> e instanceof InstanceActor.Ended
+                ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore());
+        InstanceActor.Ended e = (InstanceActor.Ended) seen.get(seen.size() - 1);
+        assertEquals(end, e.end(), e.toString());
+        return e;
     }
 
     /** The next state change, skipping probe reports. */
@@ -110,9 +118,9 @@ class InstanceActorTest {
         InstanceActor.StateChanged unhealthy = expectState(parent, InstanceState.UNHEALTHY);
         assertTrue(unhealthy.reason().contains("start-period 2s") && unhealthy.reason().contains("HTTP 500"), unhealthy.reason());
         expectState(parent, InstanceState.STOPPING);
-        assertTrue(expectState(parent, InstanceState.BACKOFF).reason().startsWith("unhealthy: "));
+        assertTrue(expectEnd(parent, InstanceActor.End.UNHEALTHY).reason().startsWith("unhealthy: "));
         assertEquals(List.of(Signal.TERM), launcher.latestOn(9701).signals());
-        parent.expectTerminated(instance);
+        testKit.stop(instance);
     }
 
     @Test
@@ -136,8 +144,8 @@ class InstanceActorTest {
         assertTrue(unhealthy.reason().startsWith("3 consecutive failed probes of http://127.0.0.1:9801/h; last: timed out"),
                 unhealthy.reason());
         expectState(parent, InstanceState.STOPPING);
-        expectState(parent, InstanceState.BACKOFF);
-        parent.expectTerminated(instance);
+        expectEnd(parent, InstanceActor.End.UNHEALTHY);
+        testKit.stop(instance);
     }
 
     @Test
@@ -171,34 +179,67 @@ class InstanceActorTest {
     }
 
     @Test
-    void anUnexpectedExitIsReportedAndFailsTheActor() {
+    void anUnexpectedExitEndsTheLifeAndSaysHow() {
         TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
         ActorRef<InstanceActor.Command> instance = spawn(9201, "", parent);
         expectState(parent, InstanceState.STARTING);
         expectState(parent, InstanceState.RUNNING);
         launcher.startedOn(9201).get(0).exit(2);
-        InstanceActor.StateChanged backoff = expectState(parent, InstanceState.BACKOFF);
-        assertEquals(2, backoff.exit().orElseThrow().code());
-        assertTrue(backoff.reason().startsWith("exited unexpectedly with exit 2"), backoff.reason());
-        parent.expectTerminated(instance);
+        InstanceActor.Ended ended = expectEnd(parent, InstanceActor.End.EXITED);
+        assertEquals(2, ended.exit().orElseThrow().code());
+        assertEquals(launcher.startedOn(9201).get(0).pid(), ended.pid().getAsLong());
+        assertTrue(ended.reason().startsWith("exited unexpectedly with exit 2"), ended.reason());
+        assertTrue(!ended.stable());
+        parent.expectNoMessage(Duration.ofMillis(50));
+        testKit.stop(instance);
+        assertEquals(1, launcher.startedOn(9201).size(), "it restarts nothing itself");
     }
 
     @Test
-    void aRestartedIncarnationReportsAStableRunAfterResetAfter() {
+    void whatACrashLeftInItsGroupIsKilledBeforeTheLifeEnds() {
+        launcher.onStart(9251, SimulatedProcess::leaveRemnants);
         TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
-        ActorRef<InstanceActor.Command> instance = spawnRestarted(9301, "restart.reset-after = 10s", parent);
+        ActorRef<InstanceActor.Command> instance = spawn(9251, "", parent);
         expectState(parent, InstanceState.STARTING);
         expectState(parent, InstanceState.RUNNING);
-        // The first incarnation has no restart to forget, and says nothing.
-        time.expectNoMessageFor(Duration.ofSeconds(11), parent);
+        SimulatedProcess p = launcher.startedOn(9251).get(0);
+        p.exit(1);
+        // The simulated remnants go with the SIGKILL at once; real ones may take a moment, and the
+        // instance then shows STOPPING until they are gone (the chaos suite's hostile services).
+        expectEnd(parent, InstanceActor.End.EXITED);
+        assertEquals(List.of(Signal.KILL), p.signals());
+        assertTrue(!p.groupAlive());
+        testKit.stop(instance);
+    }
 
-        launcher.startedOn(9301).get(0).exit(1);
-        expectState(parent, InstanceState.BACKOFF);
+    @Test
+    void aLifeWatchedForStabilitySaysWhetherItRanForResetAfter() {
+        TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
+        ActorRef<InstanceActor.Command> shortLife = spawnLife(9301, "health-check.type = none, restart.reset-after = 10s",
+                parent, true);
         expectState(parent, InstanceState.STARTING);
         expectState(parent, InstanceState.RUNNING);
-        time.expectNoMessageFor(Duration.ofMillis(9900), parent);
-        time.timePasses(Duration.ofMillis(100));
-        assertEquals(instance, parent.expectMessageClass(InstanceActor.StableRun.class).instance());
+        time.timePasses(Duration.ofMillis(9900));
+        launcher.startedOn(9301).get(0).exit(1);
+        assertTrue(!expectEnd(parent, InstanceActor.End.EXITED).stable());
+        testKit.stop(shortLife);
+
+        ActorRef<InstanceActor.Command> longLife = spawnLife(9302, "health-check.type = none, restart.reset-after = 10s",
+                parent, true);
+        expectState(parent, InstanceState.STARTING);
+        expectState(parent, InstanceState.RUNNING);
+        time.timePasses(Duration.ofSeconds(10));
+        launcher.startedOn(9302).get(0).exit(1);
+        assertTrue(expectEnd(parent, InstanceActor.End.EXITED).stable());
+        testKit.stop(longLife);
+    }
+
+    @Test
+    void aCommandThatCannotBeStartedEndsTheLifeAsNotStartable() {
+        launcher.failOn(9351, new io.procpool.process.LaunchException("command not found: srv", true));
+        TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
+        ActorRef<InstanceActor.Command> instance = spawn(9351, "", parent);
+        assertEquals("command not found: srv", expectEnd(parent, InstanceActor.End.NOT_STARTABLE).reason());
         testKit.stop(instance);
     }
 
@@ -215,32 +256,28 @@ class InstanceActorTest {
         time.expectNoMessageFor(Duration.ofMillis(1900), parent);
         assertEquals(List.of(Signal.TERM), p.signals());
         time.timePasses(Duration.ofMillis(100));
-        expectState(parent, InstanceState.STOPPED);
+        assertEquals("test", expectEnd(parent, InstanceActor.End.STOPPED).reason());
         assertEquals(List.of(Signal.TERM, Signal.KILL), p.signals());
-        parent.expectTerminated(instance);
+        testKit.stop(instance);
     }
 
     @Test
-    void settingsUpdatedInPlaceOutliveARestartBySupervision() {
+    void settingsUpdatedInPlaceTakeEffectForTheRunningProcess() {
         launcher.onStart(9951, SimulatedProcess::ignorePoliteSignals);
         TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
-        ActorRef<InstanceActor.Command> instance = spawnRestarted(9951, "stop.timeout = 10s", parent);
+        ActorRef<InstanceActor.Command> instance = spawn(9951, "stop.timeout = 10s", parent);
         expectState(parent, InstanceState.STARTING);
         expectState(parent, InstanceState.RUNNING);
         instance.tell(new InstanceActor.UpdateSettings(
                 TestConfigs.service("command = \"srv {port}\", ports = [9951], health-check.type = none, stop.timeout = 2s")));
-
-        launcher.startedOn(9951).get(0).exit(1);
-        expectState(parent, InstanceState.BACKOFF);
-        expectState(parent, InstanceState.STARTING);
-        expectState(parent, InstanceState.RUNNING);
-        SimulatedProcess second = launcher.startedOn(9951).get(1);
+        SimulatedProcess p = launcher.startedOn(9951).get(0);
         instance.tell(new InstanceActor.Stop("test"));
         expectState(parent, InstanceState.STOPPING);
         time.expectNoMessageFor(Duration.ofMillis(1900), parent);
         time.timePasses(Duration.ofMillis(100));
-        expectState(parent, InstanceState.STOPPED);
-        assertEquals(List.of(Signal.TERM, Signal.KILL), second.signals(), "killed at the updated stop.timeout");
+        expectEnd(parent, InstanceActor.End.STOPPED);
+        assertEquals(List.of(Signal.TERM, Signal.KILL), p.signals(), "killed at the updated stop.timeout");
+        testKit.stop(instance);
     }
 
     @Test

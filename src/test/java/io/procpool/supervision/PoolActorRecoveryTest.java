@@ -270,7 +270,7 @@ class PoolActorRecoveryTest {
         assertEquals(3.0, restartsCounted("exit"));
         launcher.onStart(9701, p -> { });
         time.timePasses(Duration.ofSeconds(1));
-        StatusProbe.await(status, s -> s.state() == ServiceState.RUNNING);
+        awaitInstance(status, 9701, i -> i.state() == InstanceState.RUNNING && i.restarts() == 4);
 
         // A roll onto the spare port counts like one in place: each replaced instance one more restart.
         OpResult rolled = ask(PoolActor.Restart::new);
