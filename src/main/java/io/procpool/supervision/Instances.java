@@ -296,7 +296,14 @@ final class Instances {
             RestartBudget.Verdict verdict = slot.budget.afterFailure(service.restart(), e.stable(), env.random().getAsDouble());
             detail += "; " + verdict.text();
             recordExit(slot, e, detail);
-            if (verdict instanceof RestartBudget.Restart r) {
+            if (verdict instanceof RestartBudget.Restart r && r.delay().isZero()) {
+                // No backoff: the restart first, then the word about it, so that the log line and
+                // the status are not on the path from a crash to serving again.
+                slot.budget = r.next();
+                int restarts = slot.restarts;
+                wake(slot);
+                transition(slot, InstanceState.BACKOFF, e.pid(), detail, restarts);
+            } else if (verdict instanceof RestartBudget.Restart r) {
                 slot.budget = r.next();
                 transition(slot, InstanceState.BACKOFF, e.pid(), detail);
                 wakeAfter(slot, r.delay());
@@ -327,7 +334,7 @@ final class Instances {
 
     private void wakeAfter(Slot slot, Duration delay) {
         if (delay.isZero()) {
-            wake(slot); // no timer on the path from a crash to serving when there is no backoff
+            wake(slot);
         } else {
             timers.startSingleTimer(wakeKey(slot.port), new PoolActor.Wake(slot.port, ++slot.wakeToken), delay);
         }
@@ -363,8 +370,12 @@ final class Instances {
         want(target, "scaled down");
     }
 
-    /** The one place where a slot changes state: the slot's view, then the log line, event and status. */
     private void transition(Slot slot, InstanceState to, OptionalLong pid, String detail) {
+        transition(slot, to, pid, detail, slot.restarts);
+    }
+
+    /** The one place where a slot changes state: the slot's view, then the log line, event and status. */
+    private void transition(Slot slot, InstanceState to, OptionalLong pid, String detail, int restartsShown) {
         InstanceState from = slot.state;
         if (pid.isPresent()) {
             slot.pid = pid;
@@ -378,7 +389,7 @@ final class Instances {
         }
         slot.state = to;
         slot.reason = detail;
-        announcer.transition(service.name(), slot.port, slot.restarts, from, to, pid, detail);
+        announcer.transition(service.name(), slot.port, restartsShown, from, to, pid, detail);
     }
 
     /** The service's status now. */

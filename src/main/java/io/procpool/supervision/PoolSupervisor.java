@@ -210,9 +210,11 @@ public final class PoolSupervisor {
     private void spawnPool(ServiceSettings s) {
         // A pool never fails by design; if a bug makes it throw, restart it rather than
         // let the failure spread to its siblings.
+        // On the instances' thread: a restart is the pool's decision, and deciding it on the thread
+        // that saw the exit and will start the replacement costs no hop between threads.
         ActorRef<PoolActor.Command> pool = ctx.spawn(
                 Behaviors.supervise(PoolActor.create(s, env, statusAdapter)).onFailure(SupervisorStrategy.restart()),
-                "service-" + s.name() + "-" + (++generation));
+                "service-" + s.name() + "-" + (++generation), PoolActor.INSTANCE_DISPATCHER);
         ctx.watch(pool);
         pools.put(s.name(), pool);
     }
