@@ -1,5 +1,7 @@
 package io.procpool;
 
+import io.procpool.api.PoolEvent;
+
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;

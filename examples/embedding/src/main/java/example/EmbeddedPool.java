@@ -2,9 +2,9 @@ package example;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.procpool.InstanceState;
-import io.procpool.OpResult;
-import io.procpool.PoolStatus;
+import io.procpool.api.InstanceState;
+import io.procpool.api.OpResult;
+import io.procpool.api.PoolStatus;
 import io.procpool.ProcessPool;
 import java.time.Duration;
 import java.util.List;

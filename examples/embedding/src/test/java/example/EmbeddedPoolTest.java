@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.procpool.InstanceStatus;
-import io.procpool.OpResult;
+import io.procpool.api.InstanceStatus;
+import io.procpool.api.OpResult;
 import io.procpool.ProcessPool;
-import io.procpool.ServiceState;
+import io.procpool.api.ServiceState;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,9 +3,9 @@ package example;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.procpool.InstanceState;
-import io.procpool.InstanceStatus;
-import io.procpool.ServiceState;
+import io.procpool.api.InstanceState;
+import io.procpool.api.InstanceStatus;
+import io.procpool.api.ServiceState;
 import io.procpool.testkit.ProcessScript;
 import io.procpool.testkit.Simulation;
 import java.time.Duration;

@@ -3,9 +3,9 @@ package example;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.procpool.InstanceState;
-import io.procpool.OpResult;
-import io.procpool.process.Signal;
+import io.procpool.api.InstanceState;
+import io.procpool.api.OpResult;
+import io.procpool.config.Signal;
 import io.procpool.testkit.ProcessScript;
 import io.procpool.testkit.Simulation;
 import java.time.Duration;

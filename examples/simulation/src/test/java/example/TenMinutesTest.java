@@ -3,7 +3,7 @@ package example;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.procpool.InstanceStatus;
+import io.procpool.api.InstanceStatus;
 import io.procpool.testkit.ProcessScript;
 import io.procpool.testkit.Simulation;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package io.procpool.cli;
 
 import com.typesafe.config.Config;
-import io.procpool.OpResult;
+import io.procpool.api.OpResult;
 import io.procpool.ProcessPool;
 import io.procpool.config.InvalidConfigException;
 import io.procpool.config.PoolConfigLoader;
@@ -115,10 +115,10 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
     /** Waits (until the deadline) for every instance to be ready on a pid not in {@code old}; their pids. */
     private static Set<Long> awaitReady(ProcessPool pool, Set<Long> old, long deadline) {
         while (System.nanoTime() < deadline) {
-            List<io.procpool.InstanceStatus> instances = pool.status().toCompletableFuture().join().services().stream()
+            List<io.procpool.api.InstanceStatus> instances = pool.status().toCompletableFuture().join().services().stream()
                     .flatMap(s -> s.instances().stream()).toList();
-            if (!instances.isEmpty() && instances.stream().allMatch(i -> (i.state() == io.procpool.InstanceState.HEALTHY
-                    || i.state() == io.procpool.InstanceState.RUNNING) && i.pid().isPresent() && !old.contains(i.pid().getAsLong()))) {
+            if (!instances.isEmpty() && instances.stream().allMatch(i -> (i.state() == io.procpool.api.InstanceState.HEALTHY
+                    || i.state() == io.procpool.api.InstanceState.RUNNING) && i.pid().isPresent() && !old.contains(i.pid().getAsLong()))) {
                 return instances.stream().map(i -> i.pid().getAsLong()).collect(Collectors.toSet());
             }
             try {

@@ -443,13 +443,13 @@ public final class PoolConfigLoader {
         }
         s.rejectUnknownKeys(STOP_KEYS);
         String signalName = s.string("signal");
-        var signal = io.procpool.process.Signal.parse(signalName)
-                .filter(sig -> sig != io.procpool.process.Signal.KILL && sig != io.procpool.process.Signal.CONT);
+        var signal = io.procpool.config.Signal.parse(signalName)
+                .filter(sig -> sig != io.procpool.config.Signal.KILL && sig != io.procpool.config.Signal.CONT);
         if (signal.isEmpty()) {
             s.fail("signal", "must be TERM, INT, QUIT or HUP, got \"" + signalName + "\"");
         }
         var timeout = s.duration("timeout", false, null);
-        return new StopSettings(signal.orElse(io.procpool.process.Signal.TERM), timeout);
+        return new StopSettings(signal.orElse(io.procpool.config.Signal.TERM), timeout);
     }
 
     private static LogSettings readLog(FieldReader l) {

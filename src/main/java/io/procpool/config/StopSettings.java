@@ -1,6 +1,5 @@
 package io.procpool.config;
 
-import io.procpool.process.Signal;
 import java.time.Duration;
 
 /**

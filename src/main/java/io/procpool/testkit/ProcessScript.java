@@ -1,6 +1,6 @@
 package io.procpool.testkit;
 
-import io.procpool.health.ProbeResult;
+import io.procpool.spi.ProbeResult;
 import java.time.Duration;
 import java.util.Optional;
 

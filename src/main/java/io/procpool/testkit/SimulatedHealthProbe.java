@@ -1,8 +1,8 @@
 package io.procpool.testkit;
 
 import io.procpool.config.HealthSettings;
-import io.procpool.health.HealthProbe;
-import io.procpool.health.ProbeResult;
+import io.procpool.spi.HealthProbe;
+import io.procpool.spi.ProbeResult;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;

@@ -1,9 +1,9 @@
 package io.procpool.testkit;
 
-import io.procpool.process.ChildProcess;
-import io.procpool.process.LaunchException;
-import io.procpool.process.LaunchSpec;
-import io.procpool.process.ProcessLauncher;
+import io.procpool.spi.ChildProcess;
+import io.procpool.spi.LaunchException;
+import io.procpool.spi.LaunchSpec;
+import io.procpool.spi.ProcessLauncher;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

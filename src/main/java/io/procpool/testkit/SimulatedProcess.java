@@ -1,10 +1,10 @@
 package io.procpool.testkit;
 
-import io.procpool.health.ProbeResult;
-import io.procpool.process.ChildProcess;
-import io.procpool.process.ExitStatus;
-import io.procpool.process.LaunchSpec;
-import io.procpool.process.Signal;
+import io.procpool.spi.ProbeResult;
+import io.procpool.spi.ChildProcess;
+import io.procpool.api.ExitStatus;
+import io.procpool.spi.LaunchSpec;
+import io.procpool.config.Signal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.procpool.testkit;
 
-import io.procpool.process.ProcessStats;
-import io.procpool.process.ResourceSampler;
+import io.procpool.internal.process.ProcessStats;
+import io.procpool.spi.ResourceSampler;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;

@@ -2,11 +2,11 @@ package io.procpool.testkit;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.procpool.InstanceStatus;
-import io.procpool.OpResult;
-import io.procpool.PoolStatus;
+import io.procpool.api.InstanceStatus;
+import io.procpool.api.OpResult;
+import io.procpool.api.PoolStatus;
 import io.procpool.ProcessPool;
-import io.procpool.ServiceStatus;
+import io.procpool.api.ServiceStatus;
 import io.procpool.config.InvalidConfigException;
 import java.io.IOException;
 import java.time.Duration;

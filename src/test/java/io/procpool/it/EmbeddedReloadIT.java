@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.procpool.OpResult;
+import io.procpool.api.OpResult;
 import io.procpool.ProcessPool;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.procpool.config.LogSettings;
-import io.procpool.process.ChildProcess;
-import io.procpool.process.LaunchSpec;
+import io.procpool.spi.ChildProcess;
+import io.procpool.spi.LaunchSpec;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -3,8 +3,8 @@ package io.procpool.testkit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.procpool.InstanceState;
-import io.procpool.ServiceState;
+import io.procpool.api.InstanceState;
+import io.procpool.api.ServiceState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

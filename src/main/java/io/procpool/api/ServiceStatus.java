@@ -1,0 +1,41 @@
+package io.procpool.api;
+
+import io.procpool.config.ServiceSettings;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One service at one moment; immutable.
+ *
+ * @param name the service
+ * @param state the service as a whole
+ * @param desired how many instances it should run
+ * @param instances its instances, by port order
+ * @param settings the settings it runs with (commands, ports, probe)
+ * @param operation the operation under way (such as a rolling restart), if any
+ * @param lastOperation the latest operation that ended, with its outcome, if any
+ */
+public record ServiceStatus(String name, ServiceState state, int desired, List<InstanceStatus> instances,
+                            ServiceSettings settings, Optional<String> operation, Optional<OperationEvent> lastOperation) {
+
+    /** Copies the list: a status is immutable. */
+    public ServiceStatus {
+        instances = List.copyOf(instances);
+    }
+
+    /** A status of a service on which no operation has ended yet. */
+    public ServiceStatus(String name, ServiceState state, int desired, List<InstanceStatus> instances,
+                         ServiceSettings settings, Optional<String> operation) {
+        this(name, state, desired, instances, settings, operation, Optional.empty());
+    }
+
+    /** A configured service that is not started. */
+    public static ServiceStatus disabled(ServiceSettings settings) {
+        return new ServiceStatus(settings.name(), ServiceState.DISABLED, 0, List.of(), settings, Optional.empty());
+    }
+
+    /** The instances that should get traffic. */
+    public List<InstanceStatus> ready() {
+        return instances.stream().filter(InstanceStatus::ready).toList();
+    }
+}

@@ -1,0 +1,666 @@
+package io.procpool.internal.health;
+
+import io.procpool.spi.HealthProbe;
+import io.procpool.spi.ProbeResult;
+
+import io.procpool.config.HealthSettings;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The default prober: every probe of every instance on one thread with one {@link Selector} and
+ * plain non-blocking sockets.
+ *
+ * <p>An HTTP probe sends {@code GET path} to 127.0.0.1:PORT and is decided by the status line;
+ * the rest of the response is read to its end (Content-Length, chunked, or close) so the
+ * connection can serve the next probe. With {@code keep-alive} (the default) the connection is
+ * kept while the instance allows it: a probe then costs one write and one read instead of a TCP
+ * handshake and teardown. A kept connection that the instance has closed meanwhile is replaced
+ * within the same probe, so an idle timeout on the instance's side never fails a probe. A frozen
+ * process fails at the deadline, when its connection is closed; one slow instance never delays
+ * another's probe. A TCP probe is a fresh connect every time.
+ *
+ * <p>Why not Pekko HTTP's client, which procpool used first ({@link PekkoHealthProbe}, still
+ * available): a probe is one tiny request, and the client materializes a stream graph and a
+ * connection pipeline for each, about 2 ms of CPU a probe on the benchmark machine: a whole core
+ * for 500 instances probed every second. docs/benchmarks.md has this prober's figures.
+ *
+ * <p>What it does not do: TLS, redirects, anything but loopback.
+ */
+public final class NioHealthProbe implements HealthProbe, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(NioHealthProbe.class);
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+    /** A status, header or chunk-size line longer than this is not HTTP we read. */
+    private static final int MAX_LINE = 8 * 1024;
+    /** A body longer than this is not read to its end: the connection is closed instead. */
+    private static final long MAX_BODY = 1 << 20;
+    /** An idle kept connection unused this long is closed (its instance is no longer probed). */
+    private static final long IDLE_LIMIT_NANOS = 60_000_000_000L;
+
+    private final Selector selector;
+    private final Thread thread;
+    private final ConcurrentLinkedQueue<Probe> submitted = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean wakeupPending = new AtomicBoolean();
+    private final PriorityQueue<Probe> deadlines = new PriorityQueue<>((a, b) -> Long.compare(a.deadline, b.deadline));
+    /** Kept connections waiting for their next probe, by port. Prober thread only. */
+    private final Map<Integer, Conn> idle = new HashMap<>();
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(16 * 1024);
+    private final Map<RequestKey, byte[]> requests = new ConcurrentHashMap<>();
+
+    private record RequestKey(int port, String path, boolean keepAlive) {
+    }
+    private long nextIdleSweep;
+    private volatile boolean closed;
+
+    /** One probe. Touched by the prober thread only, but for {@code result}. */
+    private static final class Probe {
+        final int port;
+        final HealthSettings settings;
+        final long start;
+        final long deadline;
+        final CompletableFuture<ProbeResult> result = new CompletableFuture<>();
+        final byte[] request;
+        Conn conn;
+        boolean retried;
+
+        Probe(int port, HealthSettings settings, byte[] request) {
+            this.port = port;
+            this.settings = settings;
+            this.request = request;
+            this.start = System.nanoTime();
+            this.deadline = start + settings.timeout().toNanos();
+        }
+
+        boolean http() {
+            return request != null;
+        }
+    }
+
+    private enum Read { STATUS, HEADERS, BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS, TO_EOF, DONE }
+
+    /** One connection and the response being read on it. Prober thread only. */
+    private static final class Conn {
+        final int port;
+        final SocketChannel channel;
+        SelectionKey key;
+        Probe probe;
+        boolean reused;
+        long lastUsed;
+        int written;
+        Read state = Read.STATUS;
+        final byte[] line = new byte[MAX_LINE];
+        int lineLength;
+        boolean keepAlive;
+        boolean chunked;
+        long contentLength = -1;
+        long remaining;
+        long bodyRead;
+        int status;
+        boolean anyByte;
+
+        Conn(int port, SocketChannel channel) {
+            this.port = port;
+            this.channel = channel;
+        }
+
+        void reset() {
+            written = 0;
+            state = Read.STATUS;
+            lineLength = 0;
+            keepAlive = false;
+            chunked = false;
+            contentLength = -1;
+            remaining = 0;
+            bodyRead = 0;
+            status = 0;
+            anyByte = false;
+        }
+    }
+
+    /** Starts the prober thread. */
+    public NioHealthProbe() throws IOException {
+        this.selector = Selector.open();
+        this.thread = new Thread(this::loop, "procpool-probe");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    @Override
+    public CompletionStage<ProbeResult> probe(int port, HealthSettings settings) {
+        if (settings.type() == HealthSettings.Type.NONE) {
+            return CompletableFuture.completedFuture(ProbeResult.ok(Duration.ZERO));
+        }
+        byte[] request = settings.type() == HealthSettings.Type.HTTP
+                ? requests.computeIfAbsent(new RequestKey(port, settings.path(), settings.keepAlive()),
+                        k -> request(k.path(), k.port(), k.keepAlive()))
+                : null;
+        Probe p = new Probe(port, settings, request);
+        if (closed) {
+            p.result.complete(ProbeResult.failed(Duration.ZERO, "procpool is shutting down"));
+            return p.result;
+        }
+        submitted.add(p);
+        if (wakeupPending.compareAndSet(false, true)) {
+            selector.wakeup();
+        }
+        return p.result;
+    }
+
+    private static byte[] request(String path, int port, boolean keepAlive) {
+        String target = path == null || path.isEmpty() ? "/" : path;
+        return ("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUser-Agent: procpool-probe\r\n"
+                + "Accept: */*\r\n" + (keepAlive ? "" : "Connection: close\r\n") + "\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    private void loop() {
+        try {
+            while (!closed) {
+                long now = System.nanoTime();
+                expire(now);
+                Probe next = deadlines.peek();
+                long waitMillis = next != null ? Math.max(1, (next.deadline - now + 999_999) / 1_000_000)
+                        : idle.isEmpty() ? 0 : IDLE_LIMIT_NANOS / 1_000_000;
+                selector.select(waitMillis);
+                wakeupPending.set(false);
+                for (Probe p; (p = submitted.poll()) != null; ) {
+                    begin(p);
+                }
+                for (Iterator<SelectionKey> it = selector.selectedKeys().iterator(); it.hasNext(); ) {
+                    SelectionKey key = it.next();
+                    it.remove();
+                    if (key.isValid()) {
+                        ready((Conn) key.attachment(), key);
+                    }
+                }
+            }
+        } catch (ClosedSelectorException e) {
+            // closing
+        } catch (IOException | RuntimeException e) {
+            log.error("the health prober stopped: {}", e.toString(), e);
+        } finally {
+            failAll("procpool is shutting down");
+        }
+    }
+
+    // ---------------------------------------------------------------- starting a probe
+
+    private void begin(Probe p) {
+        deadlines.add(p);
+        if (p.http() && p.settings.keepAlive()) {
+            Conn kept = idle.remove(p.port);
+            if (kept != null && kept.channel.isOpen()) {
+                kept.reused = true;
+                attach(p, kept);
+                return;
+            }
+        }
+        connect(p);
+    }
+
+    private void connect(Probe p) {
+        SocketChannel ch = null;
+        try {
+            ch = SocketChannel.open();
+            ch.configureBlocking(false);
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            Conn c = new Conn(p.port, ch);
+            boolean done = ch.connect(new InetSocketAddress(LOOPBACK, p.port));
+            c.key = ch.register(selector, done ? 0 : SelectionKey.OP_CONNECT, c);
+            c.probe = p;
+            p.conn = c;
+            if (done) {
+                connected(c);
+            }
+        } catch (IOException e) {
+            closeQuietly(ch);
+            fail(p, describe(e));
+        }
+    }
+
+    /** Puts probe {@code p} on connection {@code c} and sends its request. */
+    private void attach(Probe p, Conn c) {
+        c.probe = p;
+        c.reset();
+        p.conn = c;
+        try {
+            send(c);
+        } catch (IOException e) {
+            retryOrFail(c, e);
+        }
+    }
+
+    private void connected(Conn c) throws IOException {
+        Probe p = c.probe;
+        if (!p.http()) {
+            succeed(p, ProbeResult.ok(elapsed(p)));
+            close(c);
+            return;
+        }
+        c.reset();
+        send(c);
+    }
+
+    private void send(Conn c) throws IOException {
+        byte[] request = c.probe.request;
+        c.written += c.channel.write(ByteBuffer.wrap(request, c.written, request.length - c.written));
+        c.key.interestOps(c.written < request.length ? SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+    }
+
+    // ---------------------------------------------------------------- readiness
+
+    private void ready(Conn c, SelectionKey key) {
+        try {
+            if (c.probe == null) {
+                idleReadable(c);
+            } else if (key.isConnectable()) {
+                c.channel.finishConnect();
+                connected(c);
+            } else if (key.isWritable()) {
+                send(c);
+            } else if (key.isReadable()) {
+                read(c);
+            }
+        } catch (IOException e) {
+            retryOrFail(c, e);
+        }
+    }
+
+    /** A kept connection with no probe on it became readable: the instance closed it (or misbehaves). */
+    private void idleReadable(Conn c) {
+        idle.remove(c.port, c);
+        close(c);
+    }
+
+    private void read(Conn c) throws IOException {
+        while (c.probe != null) {
+            buffer.clear();
+            int n = c.channel.read(buffer);
+            if (n == 0) {
+                return;
+            }
+            if (n < 0) {
+                endOfStream(c);
+                return;
+            }
+            c.anyByte = true;
+            buffer.flip();
+            consume(c);
+            if (c.probe == null && buffer.hasRemaining()) {
+                // Bytes after the end of the response: nothing to keep this connection for.
+                idle.remove(c.port, c);
+                close(c);
+            }
+        }
+    }
+
+    private void endOfStream(Conn c) {
+        Probe p = c.probe;
+        if (c.state == Read.TO_EOF) {
+            c.state = Read.DONE;
+            finished(c, false);
+        } else if (!c.anyByte && c.reused && !p.retried && !p.result.isDone()) {
+            // The instance closed the kept connection before this request reached it: not a failure.
+            retry(c);
+        } else {
+            if (!p.result.isDone()) {
+                fail(p, c.anyByte ? "incomplete response" : "connection closed without a response");
+            }
+            detach(c);
+            close(c);
+        }
+    }
+
+    private void retryOrFail(Conn c, IOException e) {
+        Probe p = c.probe;
+        if (p == null) {
+            idle.remove(c.port, c);
+            close(c);
+        } else if (c.reused && !c.anyByte && !p.retried && !p.result.isDone()) {
+            retry(c);
+        } else {
+            if (!p.result.isDone()) {
+                fail(p, describe(e));
+            }
+            detach(c);
+            close(c);
+        }
+    }
+
+    private void retry(Conn c) {
+        Probe p = c.probe;
+        p.retried = true;
+        detach(c);
+        close(c);
+        connect(p);
+    }
+
+    // ---------------------------------------------------------------- the response
+
+    private void consume(Conn c) {
+        while (buffer.hasRemaining() && c.probe != null) {
+            switch (c.state) {
+                case STATUS, HEADERS, CHUNK_SIZE, CHUNK_END, TRAILERS -> {
+                    byte b = buffer.get();
+                    if (b == '\n') {
+                        int len = c.lineLength > 0 && c.line[c.lineLength - 1] == '\r' ? c.lineLength - 1 : c.lineLength;
+                        String text = new String(c.line, 0, len, StandardCharsets.ISO_8859_1);
+                        c.lineLength = 0;
+                        line(c, text);
+                    } else if (c.lineLength == MAX_LINE) {
+                        malformed(c, c.state == Read.STATUS ? "not an HTTP response" : "response line too long");
+                    } else {
+                        c.line[c.lineLength++] = b;
+                    }
+                }
+                case BODY, CHUNK_DATA -> {
+                    int take = (int) Math.min(c.remaining, buffer.remaining());
+                    buffer.position(buffer.position() + take);
+                    c.remaining -= take;
+                    c.bodyRead += take;
+                    if (c.bodyRead > MAX_BODY) {
+                        finished(c, false);
+                    } else if (c.remaining == 0) {
+                        if (c.state == Read.BODY) {
+                            c.state = Read.DONE;
+                            finished(c, c.keepAlive);
+                        } else {
+                            c.state = Read.CHUNK_END;
+                        }
+                    }
+                }
+                case TO_EOF -> {
+                    c.bodyRead += buffer.remaining();
+                    buffer.position(buffer.limit());
+                    if (c.bodyRead > MAX_BODY) {
+                        finished(c, false);
+                    }
+                }
+                case DONE -> finished(c, false); // unreachable: a done response has no probe left
+            }
+        }
+    }
+
+    private void line(Conn c, String text) {
+        switch (c.state) {
+            case STATUS -> status(c, text);
+            case HEADERS -> {
+                if (text.isEmpty()) {
+                    endOfHead(c);
+                } else {
+                    header(c, text);
+                }
+            }
+            case CHUNK_SIZE -> {
+                int semi = text.indexOf(';');
+                String hex = (semi >= 0 ? text.substring(0, semi) : text).trim();
+                long size;
+                try {
+                    size = Long.parseLong(hex, 16);
+                } catch (NumberFormatException e) {
+                    size = -1;
+                }
+                if (size < 0) {
+                    malformed(c, "bad chunk size");
+                } else if (size == 0) {
+                    c.state = Read.TRAILERS;
+                } else {
+                    c.remaining = size;
+                    c.state = Read.CHUNK_DATA;
+                }
+            }
+            case CHUNK_END -> {
+                if (text.isEmpty()) {
+                    c.state = Read.CHUNK_SIZE;
+                } else {
+                    malformed(c, "bad chunk end");
+                }
+            }
+            case TRAILERS -> {
+                if (text.isEmpty()) {
+                    c.state = Read.DONE;
+                    finished(c, c.keepAlive);
+                }
+            }
+            default -> throw new IllegalStateException(c.state.toString());
+        }
+    }
+
+    /** "HTTP/1.1 200 OK": the verdict. The connection reads on to the end of the response. */
+    private void status(Conn c, String text) {
+        String[] parts = text.split(" ", 3);
+        int status = -1;
+        if (parts.length >= 2 && parts[0].startsWith("HTTP/1.") && parts[1].length() == 3) {
+            try {
+                status = Integer.parseInt(parts[1]);
+            } catch (NumberFormatException e) {
+                status = -1;
+            }
+        }
+        if (status < 100) {
+            malformed(c, "not an HTTP response");
+            return;
+        }
+        c.status = status;
+        c.state = Read.HEADERS;
+        if (status < 200) {
+            return; // an interim response (100 Continue): its head is skipped, the real one follows
+        }
+        Probe p = c.probe;
+        c.keepAlive = parts[0].equals("HTTP/1.1");
+        Duration latency = elapsed(p);
+        if (p.settings.expectStatus().contains(status)) {
+            succeed(p, ProbeResult.ok(latency));
+        } else {
+            fail(p, latency, ProbeResult.unexpectedStatus(status, p.settings.expectStatus()));
+        }
+    }
+
+    private void header(Conn c, String text) {
+        int colon = text.indexOf(':');
+        if (colon <= 0) {
+            malformed(c, "bad header");
+            return;
+        }
+        String name = text.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+        String value = text.substring(colon + 1).trim().toLowerCase(Locale.ROOT);
+        switch (name) {
+            case "content-length" -> {
+                try {
+                    c.contentLength = Long.parseLong(value);
+                } catch (NumberFormatException e) {
+                    malformed(c, "bad Content-Length");
+                }
+            }
+            case "transfer-encoding" -> c.chunked = value.contains("chunked");
+            case "connection" -> {
+                if (value.contains("close")) {
+                    c.keepAlive = false;
+                } else if (value.contains("keep-alive")) {
+                    c.keepAlive = true;
+                }
+            }
+            default -> {
+                // not needed to frame the response
+            }
+        }
+    }
+
+    private void endOfHead(Conn c) {
+        if (c.status < 200) {
+            c.state = Read.STATUS;
+            c.chunked = false;
+            c.contentLength = -1;
+        } else if (c.status == 204 || c.status == 304) {
+            c.state = Read.DONE;
+            finished(c, c.keepAlive);
+        } else if (c.chunked) {
+            c.state = Read.CHUNK_SIZE;
+        } else if (c.contentLength >= 0) {
+            c.remaining = c.contentLength;
+            c.state = Read.BODY;
+            if (c.remaining == 0) {
+                c.state = Read.DONE;
+                finished(c, c.keepAlive);
+            }
+        } else {
+            c.keepAlive = false;
+            c.state = Read.TO_EOF;
+        }
+    }
+
+    private void malformed(Conn c, String why) {
+        if (!c.probe.result.isDone()) {
+            fail(c.probe, why);
+        }
+        finished(c, false);
+    }
+
+    /** The response is over (or abandoned): keep the connection for the next probe, or close it. */
+    private void finished(Conn c, boolean keep) {
+        Probe p = c.probe;
+        detach(c);
+        if (keep && p.settings.keepAlive() && !closed) {
+            c.lastUsed = System.nanoTime();
+            c.key.interestOps(SelectionKey.OP_READ);
+            Conn previous = idle.put(c.port, c);
+            if (previous != null && previous != c) {
+                close(previous);
+            }
+        } else {
+            close(c);
+        }
+    }
+
+    private static void detach(Conn c) {
+        if (c.probe != null) {
+            c.probe.conn = null;
+            c.probe = null;
+        }
+    }
+
+    // ---------------------------------------------------------------- deadlines and outcomes
+
+    private void expire(long now) {
+        for (Probe p; (p = deadlines.peek()) != null && (p.deadline <= now || (p.result.isDone() && p.conn == null)); ) {
+            deadlines.poll();
+            if (!p.result.isDone()) {
+                fail(p, ProbeResult.timedOut(p.settings.timeout()));
+            }
+            Conn c = p.conn;
+            if (c != null) {
+                // Still reading (a hung instance, or a body that never ends): this connection is done.
+                detach(c);
+                close(c);
+            }
+        }
+        if (!idle.isEmpty() && now - nextIdleSweep >= 0) {
+            nextIdleSweep = now + IDLE_LIMIT_NANOS / 4;
+            idle.values().removeIf(c -> {
+                if (now - c.lastUsed > IDLE_LIMIT_NANOS) {
+                    close(c);
+                    return true;
+                }
+                return false;
+            });
+        }
+    }
+
+    private static void succeed(Probe p, ProbeResult result) {
+        p.result.complete(result);
+    }
+
+    private static void fail(Probe p, String why) {
+        fail(p, elapsed(p), why);
+    }
+
+    private static void fail(Probe p, Duration latency, String why) {
+        p.result.complete(ProbeResult.failed(latency, why));
+    }
+
+    private static void close(Conn c) {
+        closeQuietly(c.channel);
+    }
+
+    private static void closeQuietly(SocketChannel ch) {
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException e) {
+                // nothing to do
+            }
+        }
+    }
+
+    private static Duration elapsed(Probe p) {
+        return Duration.ofNanos(System.nanoTime() - p.start);
+    }
+
+    static String describe(IOException e) {
+        if (e instanceof ConnectException) {
+            return "connection refused";
+        }
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return ProbeResult.connectionFailure(m, m);
+    }
+
+    private void failAll(String why) {
+        for (Probe p; (p = submitted.poll()) != null; ) {
+            p.result.complete(ProbeResult.failed(Duration.ZERO, why));
+        }
+        for (Probe p : deadlines) {
+            if (!p.result.isDone()) {
+                p.result.complete(ProbeResult.failed(elapsed(p), why));
+            }
+            if (p.conn != null) {
+                close(p.conn);
+            }
+        }
+        deadlines.clear();
+        idle.values().forEach(NioHealthProbe::close);
+        idle.clear();
+    }
+
+    /** Stops the prober thread; probes in flight complete as failed, kept connections close. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        selector.wakeup();
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            selector.close();
+        } catch (IOException e) {
+            // nothing to do
+        }
+    }
+}

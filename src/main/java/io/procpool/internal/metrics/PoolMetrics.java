@@ -1,0 +1,151 @@
+package io.procpool.internal.metrics;
+
+import io.procpool.internal.process.ProcessStats;
+import io.procpool.api.InstanceState;
+import io.procpool.api.InstanceStatus;
+import io.procpool.api.PoolStatus;
+import io.procpool.api.ServiceStatus;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
+
+/**
+ * procpool's Prometheus metrics, in a registry of their own (so that two pools embedded in one
+ * JVM do not collide). Counters and the probe histogram are fed by the pools as things happen;
+ * the gauges are read at scrape time from the latest {@link PoolStatus} the root published, and
+ * the CPU and memory figures from {@code /proc}, one pass for all instances.
+ *
+ * <p>Thread-safe: pools write from their actors, scrapes read from HTTP threads.
+ */
+public final class PoolMetrics {
+
+    /** Why an instance was restarted, the {@code reason} label of {@code procpool_restarts_total}. */
+    public enum RestartReason {
+        EXIT, UNHEALTHY, MANUAL, RESOURCE;
+
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final AtomicReference<PoolStatus> latest = new AtomicReference<>(new PoolStatus(List.of(), 0));
+    private final Counter restarts;
+    private final Histogram probeDuration;
+
+    /** The clock of the pool's uptimes (monotonic nanoseconds): an instance's uptime is read off it at scrape time. */
+    private final LongSupplier clock;
+
+    public PoolMetrics() {
+        this(System::nanoTime);
+    }
+
+    /** @param clock the monotonic clock the pool measures uptimes with (virtual in a simulation) */
+    public PoolMetrics(LongSupplier clock) {
+        this.clock = clock;
+        restarts = Counter.builder().name("procpool_restarts_total")
+                .help("Restarts of instances, by cause: exit (unexpected exit), unhealthy (failed probes), "
+                        + "manual (rolling restart), resource (over a limit)")
+                .labelNames("service", "reason").register(registry);
+        probeDuration = Histogram.builder().name("procpool_health_check_duration_seconds")
+                .help("Duration of health probes, failed ones included")
+                .labelNames("service")
+                .classicOnly()
+                .withoutExemplars()
+                .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
+                .register(registry);
+        GaugeWithCallback.builder().name("procpool_instances")
+                .help("Instances by service and state")
+                .labelNames("service", "state")
+                .callback(cb -> eachService((s, counts) -> counts.forEach((state, n) -> cb.call(n, s.name(), state.name()))))
+                .register(registry);
+        GaugeWithCallback.builder().name("procpool_instance_uptime_seconds")
+                .help("How long each instance's current process has been running")
+                .labelNames("service", "port")
+                .callback(cb -> eachLiveInstance((s, i) -> cb.call(i.uptimeMillis(clock.getAsLong()) / 1000.0, s.name(),
+                        Integer.toString(i.port()))))
+                .register(registry);
+        CounterWithCallback.builder().name("procpool_instance_cpu_seconds_total")
+                .help("CPU time (user + system) of each instance's live process tree")
+                .labelNames("service", "port")
+                .callback(cb -> eachUsage((s, i, u) -> cb.call(u.cpuSeconds(), s.name(), Integer.toString(i.port()))))
+                .register(registry);
+        GaugeWithCallback.builder().name("procpool_instance_rss_bytes")
+                .help("Resident memory of each instance's live process tree")
+                .labelNames("service", "port")
+                .callback(cb -> eachUsage((s, i, u) -> cb.call(u.rssBytes(), s.name(), Integer.toString(i.port()))))
+                .register(registry);
+        JvmMetrics.builder().register(registry);
+    }
+
+    /** Counts one restart of an instance of {@code service}. */
+    public void restarted(String service, RestartReason reason) {
+        restarts.labelValues(service, reason.label()).inc();
+    }
+
+    /** Records one probe's duration. */
+    public void probed(String service, Duration duration) {
+        probeDuration.labelValues(service).observe(duration.toNanos() / 1e9);
+    }
+
+    /** The root's latest view of the pool, read at scrape time. */
+    public void publish(PoolStatus status) {
+        latest.set(status);
+    }
+
+    /** The Prometheus text exposition of every metric. */
+    public byte[] scrape() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
+        PrometheusTextFormatWriter.create().write(out, registry.scrape());
+        return out.toByteArray();
+    }
+
+    /** The content type of {@link #scrape()}. */
+    public static String contentType() {
+        return PrometheusTextFormatWriter.CONTENT_TYPE;
+    }
+
+    private void eachService(java.util.function.BiConsumer<ServiceStatus, Map<InstanceState, Long>> f) {
+        for (ServiceStatus s : latest.get().services()) {
+            Map<InstanceState, Long> counts = new java.util.EnumMap<>(InstanceState.class);
+            for (InstanceState state : InstanceState.values()) {
+                counts.put(state, 0L); // every state always present: series do not come and go
+            }
+            s.instances().forEach(i -> counts.merge(i.state(), 1L, Long::sum));
+            f.accept(s, counts);
+        }
+    }
+
+    private void eachLiveInstance(java.util.function.BiConsumer<ServiceStatus, InstanceStatus> f) {
+        for (ServiceStatus s : latest.get().services()) {
+            s.instances().stream().filter(i -> i.pid().isPresent()).forEach(i -> f.accept(s, i));
+        }
+    }
+
+    private interface UsageConsumer {
+        void accept(ServiceStatus s, InstanceStatus i, ProcessStats.Usage u);
+    }
+
+    private void eachUsage(UsageConsumer f) {
+        List<Long> groups = latest.get().services().stream().flatMap(s -> s.instances().stream())
+                .filter(i -> i.pid().isPresent()).map(i -> i.pid().getAsLong()).toList();
+        Map<Long, ProcessStats.Usage> usage = ProcessStats.sample(groups);
+        eachLiveInstance((s, i) -> {
+            ProcessStats.Usage u = usage.get(i.pid().getAsLong());
+            if (u != null) {
+                f.accept(s, i, u);
+            }
+        });
+    }
+}

@@ -1,0 +1,174 @@
+package io.procpool.internal.process;
+
+import io.procpool.config.Signal;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every child process group this manager has alive, mirrored into the {@link StateFile}, with a
+ * JVM shutdown hook as the last backstop: whatever is still registered when the JVM exits (after
+ * a grace for a graceful stop already under way) is SIGKILLed.
+ *
+ * <p>State writes happen on one thread and coalesce: a write starts {@link #WRITE_DELAY_MS} milliseconds after
+ * the first change that needs it and takes in every change until then. The delay keeps the
+ * serialization and the file system calls out of the way of a respawn (a crash is a removal and
+ * an addition in quick succession), and at a cold start of 500 children it turns 500 writes into
+ * a handful. A start is on record before it returns all the same: it appends one line to the
+ * state file's journal, which a snapshot write never holds up (see {@link StateFile#write}).
+ */
+final class ChildRegistry {
+
+    private static final Logger log = LoggerFactory.getLogger(ChildRegistry.class);
+
+    private final Map<Long, StateFile.Entry> live = new ConcurrentHashMap<>();
+    private final StateFile stateFile;
+    private final String run;
+    static final long WRITE_DELAY_MS = 20;
+    private final java.util.concurrent.ScheduledExecutorService writer;
+    private final AtomicBoolean writeQueued = new AtomicBoolean();
+    private final Object emptied = new Object();
+    private final Thread backstop;
+
+    /**
+     * @param run this manager's run id, written into every snapshot
+     */
+    ChildRegistry(StateFile stateFile, Duration backstopGrace, String run) {
+        this.stateFile = stateFile;
+        this.run = run;
+        this.writer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "procpool-state"));
+        this.backstop = new Thread(() -> killAllAfter(backstopGrace), "procpool-backstop");
+        Runtime.getRuntime().addShutdownHook(backstop);
+    }
+
+    void add(StateFile.Entry entry) {
+        live.put(entry.pid(), entry);
+        try {
+            stateFile.append(entry);
+        } catch (IOException e) {
+            log.error("cannot append to the state journal of {}: {}", stateFile.path(), e.toString());
+        }
+        scheduleWrite();
+    }
+
+    void remove(long pid) {
+        if (live.remove(pid) != null) {
+            scheduleWrite();
+            if (live.isEmpty()) {
+                synchronized (emptied) {
+                    emptied.notifyAll();
+                }
+            }
+        }
+    }
+
+    int size() {
+        return live.size();
+    }
+
+    /** Writes the file now, on the caller's thread (at startup and at close). */
+    void writeNow() {
+        write(false);
+    }
+
+    /**
+     * @param closing the manager is letting go of the state dir: with no child left, the run id
+     *     is left out, and the next manager has no run to look for (a clean stop costs the next
+     *     start no scan of {@code /proc})
+     */
+    private void write(boolean closing) {
+        try {
+            List<StateFile.Entry> entries;
+            long mark;
+            // The children and the journal's mark are taken together, under the lock of the journal's
+            // appends: a child added after this is in the journal past the mark, which stays.
+            synchronized (stateFile) {
+                entries = live.values().stream()
+                        .sorted(Comparator.comparing(StateFile.Entry::service).thenComparingInt(StateFile.Entry::port)).toList();
+                mark = stateFile.journalMark();
+            }
+            stateFile.write(new StateFile.Content(ProcessHandle.current().pid(),
+                    closing && entries.isEmpty() ? null : run, entries), mark);
+        } catch (IOException e) {
+            log.error("cannot write the state file {}: {}", stateFile.path(), e.toString());
+        }
+    }
+
+    private void scheduleWrite() {
+        if (writeQueued.compareAndSet(false, true)) {
+            try {
+                writer.schedule(() -> {
+                    writeQueued.set(false);
+                    writeNow();
+                }, WRITE_DELAY_MS, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                writeQueued.set(false);
+            }
+        }
+    }
+
+    /** Stops the writer after a last write; the backstop hook stays until the JVM exits. */
+    void close() {
+        writer.shutdown();
+        try {
+            writer.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        write(true);
+        stateFile.close();
+        if (!live.isEmpty()) {
+            return; // children still run: the backstop stays armed
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(backstop);
+        } catch (IllegalStateException e) {
+            // The JVM is already shutting down: the hook runs anyway and finds nothing left.
+        }
+    }
+
+    /** SIGKILLs every registered group now. */
+    void killAll() {
+        for (StateFile.Entry e : live.values()) {
+            Posix.killGroup(e.pid(), Signal.KILL.number());
+        }
+    }
+
+    /** SIGKILLs every registered group that a graceful stop has not removed within {@code grace}. */
+    private void killAllAfter(Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        synchronized (emptied) {
+            while (!live.isEmpty()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(emptied, left);
+                } catch (InterruptedException e) {
+                    break;
+                }
+            }
+        }
+        for (StateFile.Entry e : live.values()) {
+            System.err.println("procpool: JVM exiting with " + e.service() + ":" + e.port() + " pid " + e.pid()
+                    + " still running; sending SIGKILL to its process group");
+            Posix.killGroup(e.pid(), Signal.KILL.number());
+        }
+    }
+
+    static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+}

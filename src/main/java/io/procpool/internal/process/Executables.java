@@ -1,0 +1,52 @@
+package io.procpool.internal.process;
+
+import io.procpool.spi.LaunchException;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Finds the program a command names, the way {@code execvp} would, so that a missing runtime is
+ * reported as "command not found: dotnet-script" before anything is started, instead of as a
+ * child that exits at once and is restarted in a loop.
+ */
+public final class Executables {
+
+    private Executables() {
+    }
+
+    /**
+     * Resolves {@code program}: a name with a slash is taken relative to {@code workingDir}, a bare
+     * name is looked up on the {@code PATH} of {@code env}.
+     *
+     * @throws LaunchException (permanent) when it does not exist or is not executable
+     */
+    public static Path resolve(String program, Path workingDir, Map<String, String> env) {
+        if (program.contains("/")) {
+            Path p = workingDir.resolve(program).normalize();
+            if (!Files.exists(p)) {
+                throw new LaunchException("command not found: " + program + " (no file " + p + ")", true);
+            }
+            if (Files.isDirectory(p) || !Files.isExecutable(p)) {
+                throw new LaunchException("command not executable: " + program + " (" + p + ")", true);
+            }
+            return p;
+        }
+        return onPath(program, env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"), workingDir)
+                .orElseThrow(() -> new LaunchException("command not found: " + program, true));
+    }
+
+    /** The first executable file named {@code name} on {@code path}. */
+    public static Optional<Path> onPath(String name, String path, Path workingDir) {
+        for (String dir : path.split(File.pathSeparator)) {
+            Path candidate = workingDir.resolve(dir.isEmpty() ? "." : dir).resolve(name);
+            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                return Optional.of(candidate.toAbsolutePath().normalize());
+            }
+        }
+        return Optional.empty();
+    }
+}

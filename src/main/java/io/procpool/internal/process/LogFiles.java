@@ -1,0 +1,120 @@
+package io.procpool.internal.process;
+
+import io.procpool.config.LogSettings;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * Size-based rotation of captured output, and reading its tail.
+ *
+ * <p>A child writes its log file directly (opened in append mode when it was started), so the
+ * manager is never in the data path and a child never blocks on an undrained pipe, even when the
+ * manager is busy or gone. The price is that rotation has to copy and truncate
+ * ("copytruncate"): the current content is copied to {@code .1} and the live file is cut to zero,
+ * and the child's next append lands at the new start. Output written between the copy and the
+ * cut (microseconds) is lost; that is documented, and the same trade logrotate makes.
+ */
+public final class LogFiles {
+
+    private LogFiles() {
+    }
+
+    /** The log file of the instance of {@code service} on {@code port}: {@code logDir/SERVICE-PORT.log}, the one naming rule. */
+    public static Path of(Path logDir, String service, int port) {
+        return logDir.resolve(service + "-" + port + ".log");
+    }
+
+    /** The rotated file number {@code n} of {@code log}: {@code search-8000.log.1}. */
+    public static Path rotated(Path log, int n) {
+        return log.resolveSibling(log.getFileName() + "." + n);
+    }
+
+    /**
+     * Rotates {@code log} if it is larger than {@code settings.maxSize()}: shifts {@code .1..}
+     * up by one (dropping the oldest), copies the last {@code maxSize} bytes of the live file to
+     * {@code .1} and truncates the live file.
+     *
+     * @return true when it rotated
+     */
+    public static boolean rotateIfOver(Path log, LogSettings settings) throws IOException {
+        long size;
+        try {
+            size = Files.size(log);
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+        if (size <= settings.maxSize()) {
+            return false;
+        }
+        if (settings.keep() > 0) {
+            Files.deleteIfExists(rotated(log, settings.keep()));
+            for (int i = settings.keep() - 1; i >= 1; i--) {
+                Path from = rotated(log, i);
+                if (Files.exists(from)) {
+                    Files.move(from, rotated(log, i + 1), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            copyTail(log, rotated(log, 1), settings.maxSize());
+        }
+        try (FileChannel ch = FileChannel.open(log, StandardOpenOption.WRITE)) {
+            ch.truncate(0);
+        }
+        return true;
+    }
+
+    private static void copyTail(Path from, Path to, long maxBytes) throws IOException {
+        try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ);
+             FileChannel out = FileChannel.open(to, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                     StandardOpenOption.TRUNCATE_EXISTING)) {
+            long size = in.size();
+            long start = Math.max(0, size - maxBytes);
+            long pos = start;
+            while (pos < size) {
+                long n = in.transferTo(pos, size - pos, out);
+                if (n <= 0) {
+                    break;
+                }
+                pos += n;
+            }
+        }
+    }
+
+    /**
+     * The last {@code lines} lines of {@code log} (reading at most {@code maxBytes} from its end);
+     * empty when the file does not exist.
+     */
+    public static List<String> tail(Path log, int lines, long maxBytes) throws IOException {
+        if (!Files.exists(log) || lines <= 0) {
+            return List.of();
+        }
+        try (FileChannel ch = FileChannel.open(log, StandardOpenOption.READ)) {
+            long size = ch.size();
+            int len = (int) Math.min(size, maxBytes);
+            ByteBuffer buf = ByteBuffer.allocate(len);
+            ch.read(buf, size - len);
+            String text = new String(buf.array(), 0, buf.position(), java.nio.charset.StandardCharsets.UTF_8);
+            Deque<String> out = new ArrayDeque<>();
+            String[] all = text.split("\n", -1);
+            int last = all.length - 1;
+            if (last >= 0 && all[last].isEmpty()) {
+                last--;
+            }
+            // The first piece may be a partial line when we started reading mid-file.
+            int first = len < size ? 1 : 0;
+            for (int i = last; i >= first && out.size() < lines; i--) {
+                out.addFirst(all[i]);
+            }
+            return new ArrayList<>(out);
+        }
+    }
+}

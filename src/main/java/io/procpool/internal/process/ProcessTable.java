@@ -1,0 +1,175 @@
+package io.procpool.internal.process;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads Linux's {@code /proc} for what {@code kill(2)} cannot tell: whether a process group
+ * still has a member that is not a zombie. A zombie holds no port and no file; it only waits for
+ * its parent (for orphans: PID 1, which in containers may reap late) to collect it.
+ */
+final class ProcessTable {
+
+    private static final Path PROC = Path.of("/proc");
+
+    private ProcessTable() {
+    }
+
+    /**
+     * One reading of {@code /proc/PID/stat}: the fields procpool uses.
+     *
+     * @param state R, S, D, Z (zombie), X (dead) ...
+     * @param pgrp the process group
+     * @param cpuTicks user + system CPU time, in clock ticks
+     * @param startTicks when it started, in clock ticks after boot
+     * @param rssPages resident memory, in pages
+     */
+    record Stat(char state, long pgrp, long cpuTicks, long startTicks, long rssPages) {
+
+        /** Not a zombie: it holds its ports and files. */
+        boolean live() {
+            return state != 'Z' && state != 'X';
+        }
+
+        /**
+         * When it started, from the boot time: the JDK's {@code ProcessHandle.info()} computes the
+         * same from four files. Recorded in the state file and compared with it by the next manager.
+         */
+        Instant startInstant() {
+            return Instant.ofEpochMilli(BootTime.MILLIS + startTicks * 1000 / BootTime.CLOCK_TICKS);
+        }
+
+        double cpuSeconds() {
+            return cpuTicks / (double) BootTime.CLOCK_TICKS;
+        }
+    }
+
+    /** Reads {@code /proc/PID/stat}; empty when the process is gone (or the file cannot be parsed). */
+    static Optional<Stat> stat(long pid) {
+        return stat(PROC.resolve(Long.toString(pid)));
+    }
+
+    private static Optional<Stat> stat(Path dir) {
+        try {
+            String text = Files.readString(dir.resolve("stat"));
+            // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime
+            // stime cutime cstime priority nice threads itrealvalue starttime vsize rss ...;
+            // comm may hold spaces and parentheses, so the fields are counted from its last ')'.
+            String[] f = text.substring(text.lastIndexOf(')') + 2).split(" ", 23);
+            return Optional.of(new Stat(f[0].charAt(0), Long.parseLong(f[2]), Long.parseLong(f[11]) + Long.parseLong(f[12]),
+                    Long.parseLong(f[19]), Long.parseLong(f[21])));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Every process now, one {@code /proc} pass; {@code visit} gets each one's stat. */
+    static void forEach(java.util.function.Consumer<Stat> visit) throws IOException {
+        forEachDir(dir -> stat(dir).ifPresent(visit)); // a process gone meanwhile is skipped
+    }
+
+    private static void forEachDir(java.util.function.Consumer<Path> visit) throws IOException {
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC, p -> isPid(p.getFileName().toString()))) {
+            dirs.forEach(visit);
+        }
+    }
+
+    /**
+     * The live processes (by pid, with their stat) whose environment holds the entry
+     * {@code entry} (such as {@code NAME=value}), read from {@code /proc/PID/environ}: what they
+     * were started with (a process that rewrites its environment in place is not found).
+     * Processes of other users cannot be read and are skipped; so is this JVM.
+     */
+    static Map<Long, Stat> withEnvironmentEntry(String entry) throws IOException {
+        byte[] wanted = entry.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        long self = ProcessHandle.current().pid();
+        Map<Long, Stat> found = new java.util.LinkedHashMap<>();
+        forEachDir(dir -> {
+            long pid = Long.parseLong(dir.getFileName().toString());
+            if (pid == self) {
+                return;
+            }
+            try {
+                if (hasEntry(Files.readAllBytes(dir.resolve("environ")), wanted)) {
+                    stat(dir).filter(Stat::live).ifPresent(st -> found.put(pid, st));
+                }
+            } catch (IOException | SecurityException e) {
+                // gone meanwhile, or not ours to read
+            }
+        });
+        return found;
+    }
+
+    /** True when the NUL-separated entries of {@code env} include exactly {@code wanted}. */
+    static boolean hasEntry(byte[] env, byte[] wanted) {
+        int start = 0;
+        for (int i = 0; i <= env.length; i++) {
+            if (i == env.length || env[i] == 0) {
+                if (i - start == wanted.length && java.util.Arrays.equals(env, start, i, wanted, 0, wanted.length)) {
+                    return true;
+                }
+                start = i + 1;
+            }
+        }
+        return false;
+    }
+
+    /** True when some process of group {@code pgid} is alive and not a zombie. */
+    static boolean hasLiveMember(long pgid) {
+        boolean[] found = {false};
+        try {
+            forEach(st -> found[0] |= st.pgrp() == pgid && st.live());
+        } catch (IOException e) {
+            return true; // cannot tell: assume the worst
+        }
+        return found[0];
+    }
+
+    /** When process {@code pid} started (see {@link Stat#startInstant}). */
+    static Optional<Instant> startInstant(long pid) {
+        return stat(pid).map(Stat::startInstant);
+    }
+
+    /** The boot time and the clock tick, read once. */
+    private static final class BootTime {
+        static final long MILLIS = read();
+        static final long CLOCK_TICKS = ticks();
+
+        private static long read() {
+            try {
+                for (String line : Files.readAllLines(PROC.resolve("stat"))) {
+                    if (line.startsWith("btime ")) {
+                        return Long.parseLong(line.substring(6).trim()) * 1000;
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // fall through
+            }
+            return 0;
+        }
+
+        private static long ticks() {
+            try {
+                long t = LibC.C.sysconf(2); // _SC_CLK_TCK
+                return t > 0 ? t : 100;
+            } catch (UnsatisfiedLinkError | RuntimeException e) {
+                return 100;
+            }
+        }
+    }
+
+
+    /** True when process {@code pid} exists and is not a zombie. */
+    static boolean alive(long pid) {
+        return stat(pid).map(Stat::live).orElse(false);
+    }
+
+    static boolean isPid(String name) {
+        return !name.isEmpty() && name.chars().allMatch(Character::isDigit);
+    }
+}

@@ -1,0 +1,15 @@
+package io.procpool.internal.scaling;
+
+import java.util.OptionalDouble;
+
+/**
+ * What is known of one ready instance's load at one sample.
+ *
+ * @param port the instance's port
+ * @param cpuCores CPU time of its process tree per second of the last sampling interval (1.0 =
+ *     one core busy); empty until two samples exist
+ * @param rssBytes resident memory of its process tree
+ * @param probeLatencyMs its last health probe's latency; empty when it has not been probed
+ */
+public record InstanceLoad(int port, OptionalDouble cpuCores, long rssBytes, OptionalDouble probeLatencyMs) {
+}

@@ -1,0 +1,521 @@
+package io.procpool.internal.supervision;
+
+import io.procpool.api.HealthFigures;
+import io.procpool.api.InstanceState;
+import io.procpool.config.ServiceSettings;
+import io.procpool.spi.HealthProbe;
+import io.procpool.internal.health.HealthTracker;
+import io.procpool.spi.ProbeResult;
+import io.procpool.spi.ChildProcess;
+import io.procpool.api.ExitStatus;
+import io.procpool.spi.LaunchException;
+import io.procpool.spi.LaunchSpec;
+import io.procpool.config.Signal;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * One life of one instance: starts its process, probes it, stops it, and reports how it ended.
+ *
+ * <p>It owns exactly one child process (and its process group) from launch to end, and decides
+ * nothing about what comes after: whether the instance is restarted, when, and whether it is
+ * FAILED is its pool's decision ({@link RestartBudget}), made from the {@link Ended} this actor
+ * sends as its last word. A commanded {@link Stop} goes through STOPPING (polite signal to the
+ * group, deadline, SIGKILL); an unexpected exit ends the life once whatever the process left in
+ * its group is gone too, so the next life never meets an old one on its port. The actor never
+ * blocks: the start, the exit and every deadline arrive as messages.
+ *
+ * <p>Every state change is reported to the parent as a {@link StateChanged}; the parent logs it and
+ * keeps the instance's view for status queries, so nothing has to ask this actor.
+ */
+public final class InstanceActor {
+
+    /** Messages an instance understands. */
+    public sealed interface Command {
+    }
+
+    /**
+     * Stop the process (signal, deadline, SIGKILL, whole group), then report {@link Ended}.
+     *
+     * @param reason why, for logs and events ("scaled down", "rolling restart", ...)
+     */
+    public record Stop(String reason) implements Command {
+    }
+
+    /**
+     * The service's settings changed in a way that does not touch what runs (probe, stop,
+     * limits): use them from now on. The process keeps running.
+     */
+    public record UpdateSettings(ServiceSettings settings) implements Command {
+    }
+
+    private record Launched(ChildProcess child) implements Command {
+    }
+
+    private record LaunchFailed(Throwable cause) implements Command {
+    }
+
+    private record Exited(ChildProcess child, ExitStatus status) implements Command {
+    }
+
+    /** A probe's result; {@code seq} tells it from a probe that has already been given up on. */
+    private record ProbeDone(long seq, ProbeResult result) implements Command {
+    }
+
+    private enum Tick implements Command {
+        /** The polite stop signal has had its time. */
+        STOP_DEADLINE,
+        /** SIGKILL has had its time. */
+        KILL_DEADLINE,
+        /** Look again whether the process group is gone (nothing notifies us of non-children). */
+        REAP_POLL,
+        /** The process has run for {@code restart.reset-after}: a stable run. */
+        STABLE,
+        /** Time for the next health probe. */
+        PROBE,
+        /** The probe in flight has not answered within its timeout (plus slack). */
+        PROBE_DEADLINE,
+        /** {@code health-check.start-period} has passed since spawn. */
+        START_PERIOD
+    }
+
+    /** What an instance tells its parent. */
+    public sealed interface Event {
+        /** The instance that sends it (events from replaced instances are ignored). */
+        ActorRef<Command> instance();
+
+        int port();
+    }
+
+    /**
+     * The instance is now in {@code state}: STARTING (again once the process exists, with its
+     * pid), RUNNING, HEALTHY, UNHEALTHY or STOPPING. The states between lives (BACKOFF, FAILED,
+     * STOPPED) are the parent's.
+     *
+     * @param pid the process, when there is one
+     * @param reason why, for people
+     */
+    public record StateChanged(ActorRef<Command> instance, int port, InstanceState state, OptionalLong pid,
+                               String reason) implements Event {
+    }
+
+    /** A probe finished (sent after every probe; state changes come as {@link StateChanged} too). */
+    public record ProbeCompleted(ActorRef<Command> instance, int port, HealthFigures figures) implements Event {
+    }
+
+    /** How a life ended. */
+    public enum End {
+        /** Stopped as commanded. */
+        STOPPED,
+        /** The process exited unexpectedly, or could not be started this time. */
+        EXITED,
+        /** It was stopped for failing its health probes. */
+        UNHEALTHY,
+        /** It cannot be started until something outside changes (command not found, not executable). */
+        NOT_STARTABLE
+    }
+
+    /**
+     * The life is over: the process and its whole group are gone (or were given up on after
+     * SIGKILL). The actor sends nothing after this and waits for its parent to stop it.
+     *
+     * @param pid the process, if one was started
+     * @param exit how it exited, if it did
+     * @param stable it ran for at least {@code restart.reset-after} (watched only when asked to)
+     */
+    public record Ended(ActorRef<Command> instance, int port, End end, OptionalLong pid, Optional<ExitStatus> exit,
+                        String reason, boolean stable) implements Event {
+    }
+
+    /** How long a process group may take to go after SIGKILL before the instance gives up on it. */
+    static final Duration KILL_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration REAP_INTERVAL = Duration.ofMillis(20);
+    /** A probe that has not completed by its timeout plus this is counted as failed. */
+    private static final Duration PROBE_SLACK = Duration.ofMillis(500);
+    /** The coarsest grid probe timers are coalesced on (see {@link #coalesced}). */
+    static final Duration PROBE_GRID = Duration.ofMillis(100);
+
+    /** Why the process is being stopped, and how the life will have ended. */
+    private record Purpose(End end, String reason) {
+    }
+
+    private final ActorContext<Command> ctx;
+    private final TimerScheduler<Command> timers;
+    private ServiceSettings service;
+    private final LaunchSpec spec;
+    private final ActorRef<Event> parent;
+    private final HealthProbe probe;
+    private final java.util.function.LongSupplier clock;
+    private final Duration probeGrid;
+    private CompletionStage<ChildProcess> launch;
+    private long startedNanos;
+    /** How this life's process ended, once it has. */
+    private Optional<ExitStatus> exitStatus = Optional.empty();
+    /** The process has run for {@code restart.reset-after}. */
+    private boolean stable;
+
+    /**
+     * @param service the service's settings
+     * @param spec how to start its process (the pool keeps one per port, so the launcher can
+     *     reuse what it prepared for it: a restart is on the path from a crash to serving)
+     * @param starting the reason of the first STARTING report ("starting CMD")
+     * @param env the launcher, the health probe and the clock
+     * @param parent receives this instance's {@link Event}s
+     * @param watchStable tell whether the process ran for {@code restart.reset-after}: only when
+     *     the instance has restarts to forget (500 first starts would otherwise arm 500 timers
+     *     that all fire together to say nothing)
+     */
+    public static Behavior<Command> create(ServiceSettings service, LaunchSpec spec, String starting, PoolEnvironment env,
+                                           ActorRef<Event> parent, boolean watchStable) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+                new InstanceActor(ctx, timers, service, spec, env, parent).start(env, starting, watchStable)));
+    }
+
+    private InstanceActor(ActorContext<Command> ctx, TimerScheduler<Command> timers, ServiceSettings service,
+                          LaunchSpec spec, PoolEnvironment env, ActorRef<Event> parent) {
+        this.ctx = ctx;
+        ctx.setLoggerName(InstanceActor.class);
+        this.timers = timers;
+        this.service = service;
+        this.parent = parent;
+        this.probe = env.probe();
+        this.clock = env.clock();
+        this.probeGrid = env.probeGrid();
+        this.spec = spec;
+    }
+
+    // (spawned) -> STARTING
+    private Behavior<Command> start(PoolEnvironment env, String starting, boolean watchStable) {
+        report(InstanceState.STARTING, OptionalLong.empty(), starting);
+        launch = env.launcher().launch(spec);
+        ctx.pipeToSelf(launch, (child, error) -> error == null ? new Launched(child) : new LaunchFailed(unwrap(error)));
+        if (watchStable) {
+            timers.startSingleTimer(Tick.STABLE, service.restart().resetAfter());
+        }
+        return launching(null);
+    }
+
+    // STARTING: the launch is under way; no process yet. A Stop is remembered until it is known.
+    private Behavior<Command> launching(Stop stopRequested) {
+        return Behaviors.receive(Command.class)
+                .onMessage(Launched.class, m -> onLaunched(m, stopRequested))
+                .onMessage(LaunchFailed.class, m -> onLaunchFailed(m, stopRequested))
+                .onMessage(Stop.class, this::launching)
+                .onMessage(UpdateSettings.class, this::onUpdateSettings)
+                .onMessageEquals(Tick.STABLE, this::onStable)
+                .onSignal(PostStop.class, s -> killWhenLaunched())
+                .build();
+    }
+
+    private Behavior<Command> onLaunched(Launched m, Stop stopRequested) {
+        ChildProcess child = m.child();
+        startedNanos = clock.getAsLong();
+        ctx.pipeToSelf(child.onExit(), (status, error) -> new Exited(child, status == null ? new ExitStatus(-1) : status));
+        if (stopRequested != null) {
+            return stopGracefully(child, new Purpose(End.STOPPED, stopRequested.reason()));
+        }
+        OptionalLong pid = OptionalLong.of(child.pid());
+        if (!service.health().probes()) {
+            // STARTING -> RUNNING
+            report(InstanceState.RUNNING, pid, "started");
+            return running(child);
+        }
+        // STARTING (with a pid): probed quickly until the first success.
+        HealthTracker tracker = HealthTracker.start(service.health());
+        report(InstanceState.STARTING, pid, "started; probing " + probeTarget()
+                + " every " + Backoff.format(service.health().startInterval()));
+        timers.startSingleTimer(Tick.PROBE, coalesced(tracker.nextDelay()));
+        if (!service.health().startPeriod().isZero()) {
+            timers.startSingleTimer(Tick.START_PERIOD, service.health().startPeriod());
+        }
+        return probed(child, Probing.start(tracker));
+    }
+
+    private Behavior<Command> onLaunchFailed(LaunchFailed m, Stop stopRequested) {
+        String reason = m.cause().getMessage();
+        if (stopRequested != null) {
+            return end(End.STOPPED, OptionalLong.empty(), reason, null);
+        }
+        boolean permanent = m.cause() instanceof LaunchException e && e.permanent();
+        // Permanent: retrying cannot help until something outside changes (the pool says FAILED).
+        return end(permanent ? End.NOT_STARTABLE : End.EXITED, OptionalLong.empty(), reason, null);
+    }
+
+    // RUNNING: the process is alive (a service without probes).
+    private Behavior<Command> running(ChildProcess child) {
+        return Behaviors.receive(Command.class)
+                .onMessage(Exited.class, m -> onExitedWhileRunning(child, m))
+                .onMessage(Stop.class, m -> stopGracefully(child, new Purpose(End.STOPPED, m.reason())))
+                .onMessage(UpdateSettings.class, this::onUpdateSettings)
+                .onMessageEquals(Tick.STABLE, this::onStable)
+                .onSignal(PostStop.class, s -> kill(child))
+                .build();
+    }
+
+    private Behavior<Command> onUpdateSettings(UpdateSettings m) {
+        service = m.settings();
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onStable() {
+        stable = true;
+        return Behaviors.same();
+    }
+
+    /**
+     * The probe loop's state. Probes start every {@code nextDelay()} (start-interval, then
+     * interval); one still in flight when the next is due makes that one start right after it
+     * (never two at once, never a burst to catch up).
+     *
+     * @param seq the number of the latest probe started (results of older ones are ignored)
+     * @param inFlight a probe has been started and has not answered
+     * @param due the next probe came due while one was in flight
+     * @param lastFailure the latest failed result, for the reason of a verdict
+     */
+    private record Probing(HealthTracker tracker, long seq, boolean inFlight, boolean due, ProbeResult lastFailure) {
+        static Probing start(HealthTracker tracker) {
+            return new Probing(tracker, 0, false, false, null);
+        }
+    }
+
+    // STARTING / HEALTHY: the process is alive and probed (p.tracker().verdict() says which).
+    private Behavior<Command> probed(ChildProcess child, Probing p) {
+        return Behaviors.receive(Command.class)
+                .onMessage(Exited.class, m -> onExitedWhileRunning(child, m))
+                .onMessageEquals(Tick.PROBE, () -> p.inFlight() ? probed(child, withDue(p)) : startProbe(child, p))
+                .onMessage(ProbeDone.class, m -> m.seq() == p.seq() && p.inFlight() ? onProbeDone(child, p, m.result()) : Behaviors.same())
+                .onMessageEquals(Tick.PROBE_DEADLINE, () -> p.inFlight() ? onProbeDone(child, p, probeTimedOut()) : Behaviors.same())
+                .onMessageEquals(Tick.START_PERIOD, () -> onStartPeriodOver(child, p))
+                .onMessage(Stop.class, m -> stopGracefully(child, new Purpose(End.STOPPED, m.reason())))
+                .onMessage(UpdateSettings.class, m -> onUpdateSettingsWhileProbed(child, p, m))
+                .onMessageEquals(Tick.STABLE, this::onStable)
+                .onSignal(PostStop.class, s -> kill(child))
+                .build();
+    }
+
+    private Behavior<Command> onUpdateSettingsWhileProbed(ChildProcess child, Probing p, UpdateSettings m) {
+        onUpdateSettings(m);
+        return probed(child, new Probing(p.tracker().withSettings(service.health()), p.seq(), p.inFlight(), p.due(),
+                p.lastFailure()));
+    }
+
+    private static Probing withDue(Probing p) {
+        return new Probing(p.tracker(), p.seq(), true, true, p.lastFailure());
+    }
+
+    private Behavior<Command> startProbe(ChildProcess child, Probing p) {
+        long seq = p.seq() + 1;
+        ctx.pipeToSelf(probe.probe(spec.port(), service.health()),
+                (result, error) -> new ProbeDone(seq, result != null ? result
+                        : ProbeResult.failed(Duration.ZERO, "probe failed: " + error)));
+        timers.startSingleTimer(Tick.PROBE_DEADLINE, service.health().timeout().plus(PROBE_SLACK));
+        timers.startSingleTimer(Tick.PROBE, coalesced(p.tracker().nextDelay()));
+        return probed(child, new Probing(p.tracker(), seq, true, false, p.lastFailure()));
+    }
+
+    private Duration coalesced(Duration delay) {
+        return coalesced(delay, clock.getAsLong(), probeGrid);
+    }
+
+    /**
+     * Probe timers are coalesced: a probe due after {@code delay} runs at the next multiple of
+     * {@code delay / 10} (at most {@code maxGrid}) on the monotonic clock. The probes of many
+     * instances then fall due together and run as a batch, one wake-up of each thread for many
+     * probes instead of several per probe: with 500 instances probed every second, that cut
+     * procpool's CPU for probing by two thirds (docs/benchmarks.md). Intervals stretch by up to a
+     * tenth, never shrink; a grid under 1 ms is no grid.
+     *
+     * @param nowNanos the monotonic clock now
+     */
+    static Duration coalesced(Duration delay, long nowNanos, Duration maxGrid) {
+        long d = delay.toNanos();
+        long grid = Math.min(maxGrid.toNanos(), d / 10);
+        if (grid < 1_000_000) {
+            return delay;
+        }
+        long late = Math.floorMod(nowNanos + d, grid);
+        return late == 0 ? delay : Duration.ofNanos(d + grid - late);
+    }
+
+    private ProbeResult probeTimedOut() {
+        Duration waited = service.health().timeout().plus(PROBE_SLACK);
+        return ProbeResult.failed(waited, "no answer within " + Backoff.format(waited));
+    }
+
+    private Behavior<Command> onProbeDone(ChildProcess child, Probing p, ProbeResult result) {
+        timers.cancel(Tick.PROBE_DEADLINE);
+        HealthTracker next = p.tracker().record(result);
+        parent.tell(new ProbeCompleted(ctx.getSelf(), spec.port(), result.figures(next.failures())));
+        if (next.verdict() == HealthTracker.Verdict.UNHEALTHY) {
+            return unhealthy(child, failure(next, result));
+        }
+        if (next.verdict() != p.tracker().verdict()) {
+            // STARTING -> HEALTHY
+            report(InstanceState.HEALTHY, OptionalLong.of(child.pid()), "probe succeeded in " + result.latencyMillis() + "ms");
+            if (!next.nextDelay().equals(p.tracker().nextDelay())) {
+                timers.startSingleTimer(Tick.PROBE, coalesced(next.nextDelay())); // from start-interval to interval
+            }
+        }
+        Probing done = new Probing(next, p.seq(), false, false, result.healthy() ? p.lastFailure() : result);
+        return p.due() ? startProbe(child, done) : probed(child, done);
+    }
+
+    private Behavior<Command> onStartPeriodOver(ChildProcess child, Probing p) {
+        HealthTracker next = p.tracker().startPeriodElapsed();
+        if (next.verdict() == HealthTracker.Verdict.UNHEALTHY) {
+            return unhealthy(child, "no successful probe within start-period " + Backoff.format(service.health().startPeriod())
+                    + (p.lastFailure() == null ? "" : "; last: " + p.lastFailure().error()));
+        }
+        return probed(child, new Probing(next, p.seq(), p.inFlight(), p.due(), p.lastFailure()));
+    }
+
+    private String failure(HealthTracker tracker, ProbeResult result) {
+        return tracker.failures() + " consecutive failed probes of " + probeTarget() + "; last: " + result.error()
+                + " after " + result.latencyMillis() + "ms";
+    }
+
+    // HEALTHY/STARTING -> UNHEALTHY -> STOPPING: out of the ready set at once, then stopped.
+    private Behavior<Command> unhealthy(ChildProcess child, String reason) {
+        report(InstanceState.UNHEALTHY, OptionalLong.of(child.pid()), reason);
+        return stopGracefully(child, new Purpose(End.UNHEALTHY, "unhealthy: " + reason));
+    }
+
+    private String probeTarget() {
+        return switch (service.health().type()) {
+            case HTTP -> "http://127.0.0.1:" + spec.port() + service.health().path();
+            case TCP -> "tcp 127.0.0.1:" + spec.port();
+            case NONE -> "nothing";
+        };
+    }
+
+    private Behavior<Command> onExitedWhileRunning(ChildProcess child, Exited m) {
+        if (m.child() != child) {
+            return Behaviors.same();
+        }
+        String reason = "exited unexpectedly with " + m.status().describe() + " after " + Backoff.format(uptime());
+        exitStatus = Optional.of(m.status());
+        if (!child.groupAlive()) {
+            return end(End.EXITED, OptionalLong.of(child.pid()), reason, child);
+        }
+        // Its children outlived it; nothing would stop them now, and the port must be free.
+        child.signal(Signal.KILL);
+        if (!child.groupAlive()) {
+            return end(End.EXITED, OptionalLong.of(child.pid()), reason, child);
+        }
+        // RUNNING/STARTING/HEALTHY -> STOPPING: out of the ready set while the remnants go.
+        report(InstanceState.STOPPING, OptionalLong.of(child.pid()), reason + "; killing what it left in its process group");
+        timers.startSingleTimer(Tick.KILL_DEADLINE, KILL_TIMEOUT);
+        timers.startTimerWithFixedDelay(Tick.REAP_POLL, REAP_INTERVAL);
+        return stopping(child, new Purpose(End.EXITED, reason), true);
+    }
+
+    // -> STOPPING: polite signal to the whole group now, SIGKILL at the deadline.
+    private Behavior<Command> stopGracefully(ChildProcess child, Purpose purpose) {
+        for (Tick probing : new Tick[] {Tick.PROBE, Tick.PROBE_DEADLINE, Tick.START_PERIOD}) {
+            timers.cancel(probing);
+        }
+        child.signal(service.stop().signal());
+        // A frozen (SIGSTOPped) process cannot act on the signal until it runs again.
+        child.signal(Signal.CONT);
+        timers.startSingleTimer(Tick.STOP_DEADLINE, service.stop().timeout());
+        report(InstanceState.STOPPING, OptionalLong.of(child.pid()), purpose.reason());
+        return stopping(child, purpose, false);
+    }
+
+    // STOPPING: waiting for the leader's exit ({@code exited} once seen) and then for the group to be empty.
+    private Behavior<Command> stopping(ChildProcess child, Purpose purpose, boolean exited) {
+        return Behaviors.receive(Command.class)
+                .onMessage(Exited.class, m -> onExitedWhileStopping(child, purpose, m))
+                .onMessageEquals(Tick.REAP_POLL, () -> exited && !child.groupAlive() ? finish(child, purpose) : Behaviors.same())
+                .onMessageEquals(Tick.STOP_DEADLINE, () -> onStopDeadline(child, purpose, exited))
+                .onMessageEquals(Tick.KILL_DEADLINE, () -> onKillDeadline(child, purpose))
+                .onMessage(Stop.class, m -> stopping(child, new Purpose(End.STOPPED, m.reason()), exited))
+                .onMessage(UpdateSettings.class, this::onUpdateSettings)
+                .onMessageEquals(Tick.STABLE, this::onStable)
+                .onMessage(ProbeDone.class, m -> Behaviors.same())
+                .onSignal(PostStop.class, s -> kill(child))
+                .build();
+    }
+
+    private Behavior<Command> onExitedWhileStopping(ChildProcess child, Purpose purpose, Exited m) {
+        if (m.child() != child) {
+            return Behaviors.same();
+        }
+        exitStatus = Optional.of(m.status());
+        if (!child.groupAlive()) {
+            return finish(child, purpose);
+        }
+        timers.startTimerWithFixedDelay(Tick.REAP_POLL, REAP_INTERVAL);
+        return stopping(child, purpose, true);
+    }
+
+    private Behavior<Command> onStopDeadline(ChildProcess child, Purpose purpose, boolean exited) {
+        ctx.getLog().warn("{} pid {} still running {} after SIG{}; sending SIGKILL to its process group",
+                spec.label(), child.pid(), Backoff.format(service.stop().timeout()), service.stop().signal());
+        child.signal(Signal.KILL);
+        if (exited && !child.groupAlive()) {
+            return finish(child, purpose);
+        }
+        timers.startSingleTimer(Tick.KILL_DEADLINE, KILL_TIMEOUT);
+        return stopping(child, purpose, exited);
+    }
+
+    private Behavior<Command> onKillDeadline(ChildProcess child, Purpose purpose) {
+        ctx.getLog().error("{} pid {}: process group still alive {} after SIGKILL (uninterruptible sleep?); giving up on it",
+                spec.label(), child.pid(), Backoff.format(KILL_TIMEOUT));
+        return finish(child, purpose);
+    }
+
+    private Behavior<Command> finish(ChildProcess child, Purpose purpose) {
+        return end(purpose.end(), OptionalLong.of(child.pid()), purpose.reason(), child);
+    }
+
+    /** The last word: {@link Ended}; then nothing but waiting for the parent to stop this actor. */
+    private Behavior<Command> end(End end, OptionalLong pid, String reason, ChildProcess child) {
+        timers.cancelAll();
+        parent.tell(new Ended(ctx.getSelf(), spec.port(), end, pid, exitStatus, reason, stable));
+        return ended(child);
+    }
+
+    // ENDED: the life is over and reported; the parent stops this actor.
+    private Behavior<Command> ended(ChildProcess child) {
+        return Behaviors.receive(Command.class)
+                .onAnyMessage(m -> Behaviors.same())
+                .onSignal(PostStop.class, s -> child == null ? Behaviors.same() : kill(child))
+                .build();
+    }
+
+    private Duration uptime() {
+        return Duration.ofNanos(clock.getAsLong() - startedNanos);
+    }
+
+    private void report(InstanceState state, OptionalLong pid, String reason) {
+        parent.tell(new StateChanged(ctx.getSelf(), spec.port(), state, pid, reason));
+    }
+
+    /** Cleanup on PostStop: never leave a process behind this actor. */
+    private Behavior<Command> kill(ChildProcess child) {
+        if (child.groupAlive()) {
+            child.signal(Signal.KILL);
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> killWhenLaunched() {
+        // Only reached when the actor dies mid-launch: the process may still appear; kill it then.
+        launch.thenAccept(child -> child.signal(Signal.KILL));
+        return Behaviors.same();
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+    }
+}

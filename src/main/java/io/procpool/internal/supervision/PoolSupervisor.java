@@ -1,0 +1,383 @@
+package io.procpool.internal.supervision;
+
+import io.procpool.api.ServiceState;
+import io.procpool.api.ServiceStatus;
+import io.procpool.api.PoolStatus;
+import io.procpool.api.OpResult;
+import io.procpool.config.ConfigDiff;
+import io.procpool.config.PoolSettings;
+import io.procpool.config.ScalingSettings;
+import io.procpool.config.ServiceSettings;
+import io.procpool.spi.ResourceSampler;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * The root of the tree: one {@link PoolActor} per enabled service.
+ *
+ * <p>It is created idle, so that whoever starts it can first bind the admin API (and give up
+ * with nothing started if that fails); {@link Start} spawns the pools. It keeps the latest
+ * {@link ServiceStatus} each pool pushes, so {@link GetStatus} is answered at once. While any
+ * service needs it, it samples the instances' CPU and memory and hands each pool its share.
+ * {@link Reload} applies a new configuration, touching only the services that changed.
+ *
+ * <p>{@link StopAll} stops every service in parallel and replies when every process is gone. The
+ * same happens in Pekko's coordinated shutdown (phase {@code service-stop}), so terminating the
+ * actor system, in any way, stops the children gracefully first.
+ */
+public final class PoolSupervisor {
+
+    /** Messages the root understands. */
+    public sealed interface Command {
+    }
+
+    /** Start the pools (once). */
+    public enum Start implements Command {
+        INSTANCE
+    }
+
+    /** Reply with the status of every service. */
+    public record GetStatus(ActorRef<PoolStatus> replyTo) implements Command {
+    }
+
+    /** Stop every service gracefully; reply when all their processes are gone. */
+    public record StopAll(ActorRef<Done> replyTo) implements Command {
+    }
+
+    /** An operation on one service, by name (an unknown or disabled one gets its answer from here). */
+    public record ForService(String service, PoolActor.Operation operation) implements Command {
+    }
+
+    /** Apply a new, already validated configuration: only what changed is touched. */
+    public record Reload(PoolSettings settings, ActorRef<OpResult> replyTo) implements Command {
+    }
+
+    /** Stop this actor (after {@link StopAll}), when it runs inside an application's actor system. */
+    public enum Terminate implements Command {
+        INSTANCE
+    }
+
+    private record ServiceChanged(ServiceStatus status) implements Command {
+    }
+
+    private enum SampleTick implements Command {
+        INSTANCE
+    }
+
+    private record Sampled(ResourceSampler.Sample sample) implements Command {
+    }
+
+    private static final Duration LIMITS_SAMPLE_INTERVAL = Duration.ofSeconds(1);
+
+    private final ActorContext<Command> ctx;
+    private final TimerScheduler<Command> timers;
+    private final PoolEnvironment env;
+    private final ActorRef<ServiceStatus> statusAdapter;
+    private final Map<String, ServiceStatus> statuses = new LinkedHashMap<>();
+    private final Map<String, ActorRef<PoolActor.Command>> pools = new LinkedHashMap<>();
+    /** Pools told to stop by a reload, until they are gone. */
+    private final Map<ActorRef<Void>, String> retiring = new LinkedHashMap<>();
+    private PoolSettings settings;
+    private long generation;
+    private boolean sampling;
+    private Duration sampleInterval = LIMITS_SAMPLE_INTERVAL;
+
+    /**
+     * @param settings the pool to run
+     * @param env the seams to run it against
+     */
+    public static Behavior<Command> create(PoolSettings settings, PoolEnvironment env) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new PoolSupervisor(ctx, timers, settings, env).idle()));
+    }
+
+    private PoolSupervisor(ActorContext<Command> ctx, TimerScheduler<Command> timers, PoolSettings settings,
+                           PoolEnvironment env) {
+        this.ctx = ctx;
+        this.timers = timers;
+        this.settings = settings;
+        this.env = env;
+        this.statusAdapter = ctx.messageAdapter(ServiceStatus.class, ServiceChanged::new);
+        for (ServiceSettings s : settings.services().values()) {
+            statuses.put(s.name(), initialStatus(s));
+        }
+        registerCoordinatedShutdown();
+    }
+
+    private static ServiceStatus initialStatus(ServiceSettings s) {
+        return s.enabled() ? new ServiceStatus(s.name(), ServiceState.STOPPED, 0, List.of(), s, Optional.empty())
+                : ServiceStatus.disabled(s);
+    }
+
+    /** The time a graceful stop of everything may take: the longest stop timeout, SIGKILL, margin. */
+    public static Duration stopBudget(PoolSettings settings) {
+        return settings.longestStop().plus(Duration.ofSeconds(10));
+    }
+
+    private void registerCoordinatedShutdown() {
+        ActorRef<Command> self = ctx.getSelf();
+        var system = ctx.getSystem();
+        Duration budget = stopBudget(settings);
+        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(),
+                "procpool-stop-children-" + self.path().name(),
+                () -> AskPattern.<Command, Done>ask(self, StopAll::new, budget, system.scheduler())
+                        .exceptionally(e -> Done.getInstance()));
+    }
+
+    // IDLE: created, nothing started; status shows every service STOPPED.
+    private Behavior<Command> idle() {
+        return Behaviors.receive(Command.class)
+                .onMessageEquals(Start.INSTANCE, this::onStart)
+                .onMessage(GetStatus.class, this::onGetStatus)
+                .onMessage(ForService.class, m -> reject(m, "procpool is starting"))
+                .onMessage(Reload.class, m -> rejectReload(m, "procpool is starting"))
+                .onMessage(StopAll.class, this::replyDone)
+                .onMessageEquals(Terminate.INSTANCE, Behaviors::stopped)
+                .build();
+    }
+
+    // RUNNING: one pool per enabled service.
+    private Behavior<Command> running() {
+        return Behaviors.receive(Command.class)
+                .onMessageEquals(Start.INSTANCE, Behaviors::same)
+                .onMessage(GetStatus.class, this::onGetStatus)
+                .onMessage(ServiceChanged.class, this::onServiceChanged)
+                .onMessage(ForService.class, this::onForService)
+                .onMessage(Reload.class, this::onReload)
+                .onMessageEquals(SampleTick.INSTANCE, this::onSampleTick)
+                .onMessage(Sampled.class, this::onSampled)
+                .onMessage(StopAll.class, this::onStopAll)
+                .onSignal(Terminated.class, this::onPoolTerminated)
+                .build();
+    }
+
+    // STOPPING: every pool was told to stop; reply to the waiters when all are gone.
+    private Behavior<Command> stopping(List<ActorRef<Done>> waiters) {
+        if (pools.isEmpty() && retiring.isEmpty()) {
+            ctx.getLog().info("every service is stopped");
+            waiters.forEach(w -> w.tell(Done.getInstance()));
+            return stopped();
+        }
+        return Behaviors.receive(Command.class)
+                .onMessageEquals(Start.INSTANCE, Behaviors::same)
+                .onMessage(GetStatus.class, this::onGetStatus)
+                .onMessage(ServiceChanged.class, this::onServiceChanged)
+                .onMessage(ForService.class, m -> reject(m, "procpool is shutting down"))
+                .onMessage(Reload.class, m -> rejectReload(m, "procpool is shutting down"))
+                .onMessage(SampleTick.class, m -> Behaviors.same())
+                .onMessage(Sampled.class, m -> Behaviors.same())
+                .onMessage(StopAll.class, m -> stopping(append(waiters, m.replyTo())))
+                .onSignal(Terminated.class, s -> afterPoolTerminated(s, waiters))
+                .build();
+    }
+
+    // STOPPED: nothing runs; the actor stays to answer status until the system goes.
+    private Behavior<Command> stopped() {
+        return Behaviors.receive(Command.class)
+                .onMessageEquals(Start.INSTANCE, Behaviors::same)
+                .onMessage(GetStatus.class, this::onGetStatus)
+                .onMessage(ServiceChanged.class, this::onServiceChanged)
+                .onMessage(ForService.class, m -> reject(m, "procpool has stopped"))
+                .onMessage(Reload.class, m -> rejectReload(m, "procpool has stopped"))
+                .onMessage(SampleTick.class, m -> Behaviors.same())
+                .onMessage(Sampled.class, m -> Behaviors.same())
+                .onMessage(StopAll.class, this::replyDone)
+                .onMessageEquals(Terminate.INSTANCE, Behaviors::stopped)
+                .build();
+    }
+
+    private Behavior<Command> onStart() {
+        settings.services().values().stream().filter(ServiceSettings::enabled).forEach(this::spawnPool);
+        settings.services().values().stream().filter(s -> !s.enabled()).forEach(s -> ctx.getLog().info("{}: disabled", s.name()));
+        ctx.getLog().info("started {} service(s) from {}", pools.size(), settings.source());
+        updateSampling();
+        return running();
+    }
+
+    private void spawnPool(ServiceSettings s) {
+        // A pool never fails by design; if a bug makes it throw, restart it rather than
+        // let the failure spread to its siblings.
+        // On the instances' thread: a restart is the pool's decision, and deciding it on the thread
+        // that saw the exit and will start the replacement costs no hop between threads.
+        ActorRef<PoolActor.Command> pool = ctx.spawn(
+                Behaviors.supervise(PoolActor.create(s, env, statusAdapter)).onFailure(SupervisorStrategy.restart()),
+                "service-" + s.name() + "-" + (++generation), PoolActor.INSTANCE_DISPATCHER);
+        ctx.watch(pool);
+        pools.put(s.name(), pool);
+    }
+
+    /** Samples while any service autoscales on CPU or has limits; at the shortest interval asked for. */
+    private void updateSampling() {
+        List<ServiceSettings> needing = settings.services().values().stream().filter(ServiceSettings::needsSampling).toList();
+        sampleInterval = needing.stream()
+                .map(s -> s.scaling().enabled() && s.scaling().metric() == ScalingSettings.Metric.CPU
+                        ? s.scaling().interval() : LIMITS_SAMPLE_INTERVAL)
+                .min(Duration::compareTo).orElse(LIMITS_SAMPLE_INTERVAL);
+        if (needing.isEmpty()) {
+            timers.cancel(SampleTick.INSTANCE);
+        } else {
+            timers.startTimerWithFixedDelay(SampleTick.INSTANCE, sampleInterval);
+        }
+    }
+
+    private Behavior<Command> onSampleTick() {
+        if (sampling) {
+            return Behaviors.same(); // the previous sample is still being taken
+        }
+        List<Long> groups = statuses.values().stream()
+                .filter(s -> s.settings() != null && s.settings().needsSampling())
+                .flatMap(s -> s.instances().stream())
+                .filter(i -> i.pid().isPresent()).map(i -> i.pid().getAsLong()).toList();
+        if (groups.isEmpty()) {
+            return Behaviors.same();
+        }
+        sampling = true;
+        ctx.pipeToSelf(env.resources().sample(groups), (sample, error) -> new Sampled(
+                sample != null ? sample : new ResourceSampler.Sample(Map.of(), 0)));
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onSampled(Sampled m) {
+        sampling = false;
+        for (ServiceSettings s : settings.services().values()) {
+            ActorRef<PoolActor.Command> pool = pools.get(s.name());
+            if (pool != null && s.needsSampling()) {
+                pool.tell(new PoolActor.Usage(m.sample(), sampleInterval));
+            }
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onGetStatus(GetStatus m) {
+        m.replyTo().tell(new PoolStatus(new ArrayList<>(statuses.values()), env.clock().getAsLong()));
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onServiceChanged(ServiceChanged m) {
+        if (pools.containsKey(m.status().name())) {
+            statuses.put(m.status().name(), m.status());
+            env.metrics().publish(new PoolStatus(new ArrayList<>(statuses.values()), env.clock().getAsLong()));
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onForService(ForService m) {
+        ActorRef<PoolActor.Command> pool = pools.get(m.service());
+        if (pool != null) {
+            pool.tell(m.operation());
+        } else if (settings.services().containsKey(m.service()) && !settings.services().get(m.service()).enabled()) {
+            m.operation().replyTo().tell(OpResult.conflict("service '" + m.service() + "' is disabled (enabled = false)"));
+        } else {
+            m.operation().replyTo().tell(OpResult.notFound("no service '" + m.service() + "'; services: "
+                    + String.join(", ", settings.services().keySet())));
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onReload(Reload m) {
+        PoolSettings next = m.settings();
+        ConfigDiff diff = ConfigDiff.between(settings, next);
+        ctx.getLog().info("reloading {}: {}", next.source(), diff.summary());
+        diff.ignored().forEach(w -> ctx.getLog().warn("reload: {}", w));
+        for (String name : diff.removed()) {
+            ActorRef<PoolActor.Command> pool = pools.remove(name);
+            if (pool != null) {
+                retiring.put(pool.unsafeUpcast(), name);
+                pool.tell(new PoolActor.Stop("removed by reload of " + next.source()));
+            }
+        }
+        for (String name : diff.added()) {
+            spawnPool(next.services().get(name));
+        }
+        ActorRef<OpResult> ignore = ctx.getSystem().ignoreRef();
+        for (String name : concat(diff.rolled(), diff.adjusted())) {
+            pools.get(name).tell(new PoolActor.Reconfigure(next.services().get(name), ignore));
+        }
+        Map<String, ServiceStatus> previous = new LinkedHashMap<>(statuses);
+        statuses.clear();
+        for (ServiceSettings s : next.services().values()) {
+            ServiceStatus old = previous.get(s.name());
+            statuses.put(s.name(), pools.containsKey(s.name()) && old != null && old.state() != ServiceState.DISABLED
+                    ? old : initialStatus(s));
+        }
+        settings = next;
+        updateSampling();
+        m.replyTo().tell(new OpResult(OpResult.Outcome.OK, "reloaded " + next.source() + ": " + diff.summary(), diff.ignored()));
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onStopAll(StopAll m) {
+        ctx.getLog().info("stopping every service");
+        timers.cancel(SampleTick.INSTANCE);
+        pools.values().forEach(p -> p.tell(new PoolActor.Stop("procpool is shutting down")));
+        return stopping(List.of(m.replyTo()));
+    }
+
+    private Behavior<Command> onPoolTerminated(Terminated s) {
+        String retired = retiring.remove(s.getRef());
+        if (retired != null) {
+            ctx.getLog().info("{}: removed", retired);
+            return Behaviors.same();
+        }
+        String name = nameOf(s.getRef());
+        if (name != null) {
+            pools.remove(name);
+            ctx.getLog().error("{}: pool actor stopped unexpectedly", name);
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> afterPoolTerminated(Terminated s, List<ActorRef<Done>> waiters) {
+        if (retiring.remove(s.getRef()) == null) {
+            String name = nameOf(s.getRef());
+            if (name != null) {
+                pools.remove(name);
+            }
+        }
+        return stopping(waiters);
+    }
+
+    private Behavior<Command> reject(ForService m, String why) {
+        m.operation().replyTo().tell(OpResult.conflict(why));
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> rejectReload(Reload m, String why) {
+        m.replyTo().tell(OpResult.conflict(why));
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> replyDone(StopAll m) {
+        m.replyTo().tell(Done.getInstance());
+        return Behaviors.same();
+    }
+
+    private String nameOf(ActorRef<Void> ref) {
+        return pools.entrySet().stream().filter(e -> e.getValue().equals(ref)).map(Map.Entry::getKey).findFirst().orElse(null);
+    }
+
+    private static <T> List<T> append(List<T> list, T item) {
+        List<T> out = new ArrayList<>(list);
+        out.add(item);
+        return List.copyOf(out);
+    }
+
+    private static <T> List<T> concat(List<T> a, List<T> b) {
+        List<T> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+}

@@ -1,0 +1,25 @@
+package io.procpool.spi;
+
+import io.procpool.internal.health.NioHealthProbe;
+import io.procpool.internal.health.PekkoHealthProbe;
+
+import io.procpool.config.HealthSettings;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Probes one instance once: the seam between the InstanceActor's probe timers and the network.
+ * The real implementations are {@link NioHealthProbe} (the default) and {@link PekkoHealthProbe};
+ * tests script their own.
+ *
+ * <p>Contract: {@link #probe} never blocks its caller, and its stage completes normally (a failure
+ * is a {@link ProbeResult} with {@code healthy = false}, never an exceptional completion) within
+ * {@code settings.timeout()}, give or take scheduling. Each probe stands alone: no connection or
+ * state is shared with an earlier probe, so a frozen instance fails its probes instead of
+ * holding the prober up. What it does NOT guarantee: that a late answer is never computed (the
+ * caller still keeps its own deadline and ignores late results).
+ */
+public interface HealthProbe {
+
+    /** Probes {@code 127.0.0.1:port} as {@code settings} say (HTTP GET of the path, or a TCP connect). */
+    CompletionStage<ProbeResult> probe(int port, HealthSettings settings);
+}

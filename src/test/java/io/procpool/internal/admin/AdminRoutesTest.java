@@ -1,0 +1,363 @@
+package io.procpool.internal.admin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.procpool.config.AdminSettings;
+import io.procpool.internal.metrics.PoolMetrics;
+import io.procpool.api.InstanceState;
+import io.procpool.api.OpResult;
+import io.procpool.internal.supervision.PoolActor;
+import io.procpool.api.PoolEvent;
+import io.procpool.internal.supervision.PoolSupervisor;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The admin API over HTTP, against a real server on 127.0.0.1 port 0 and a fake pool that answers
+ * with a fixed status and records the operations it is asked for.
+ */
+@ExtendWith({TestKitJUnit5Extension.class, LogCapturingExtension.class})
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AdminRoutesTest {
+
+    @JUnit5TestKit
+    ActorTestKit testKit = new JUnit5TestKitBuilder().build();
+
+    private static final String TOKEN = "s3cret";
+    private final List<PoolActor.Operation> operations = new CopyOnWriteArrayList<>();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final PoolMetrics metrics = new PoolMetrics();
+    private URI base;
+
+    /** Answers status with {@link Statuses#pool()}; scale answers INVALID above 3, everything else OK. */
+    private Behavior<PoolSupervisor.Command> fakePool() {
+        return Behaviors.receive(PoolSupervisor.Command.class)
+                .onMessage(PoolSupervisor.GetStatus.class, m -> {
+                    m.replyTo().tell(Statuses.pool());
+                    return Behaviors.same();
+                })
+                .onMessage(PoolSupervisor.ForService.class, m -> {
+                    operations.add(m.operation());
+                    if (m.service().equals("hung")) {
+                        return Behaviors.same(); // never answers: the request must still get one
+                    }
+                    boolean tooMany = m.operation() instanceof PoolActor.Scale s && s.instances() > 3;
+                    m.operation().replyTo().tell(tooMany ? OpResult.invalid("instances must be between 1 and 3")
+                            : m.service().equals("nope") ? OpResult.notFound("no service 'nope'") : OpResult.ok("done"));
+                    return Behaviors.same();
+                })
+                .build();
+    }
+
+    @BeforeAll
+    void bind() throws Exception {
+        ActorRef<PoolSupervisor.Command> pool = testKit.spawn(fakePool());
+        ServerBinding binding = AdminServer.bind(testKit.system(), new AdminSettings(true, "127.0.0.1", 0, Optional.of(TOKEN)),
+                pool, metrics, null, Duration.ofSeconds(1)).toCompletableFuture().get();
+        base = URI.create("http://127.0.0.1:" + binding.localAddress().getPort() + "/");
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(base.resolve(path)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(String path, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).POST(HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode json(HttpResponse<String> r) throws Exception {
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), r.headers().toString());
+        return StatusJson.JSON.readTree(r.body());
+    }
+
+    @Test
+    void statusListsEveryServiceWithItsInstances() throws Exception {
+        HttpResponse<String> r = get("status");
+        assertEquals(200, r.statusCode());
+        JsonNode search = json(r).path("services").path("search");
+        assertEquals("DEGRADED", search.path("state").asText());
+        assertEquals(2, search.path("desired").asInt());
+        JsonNode first = search.path("instances").get(0);
+        assertEquals(8000, first.path("port").asInt());
+        assertEquals(9000, first.path("pid").asLong());
+        assertEquals("HEALTHY", first.path("state").asText());
+        assertEquals(1.5, first.path("health").path("last_latency_ms").asDouble());
+        assertTrue(first.path("health").path("last_error").isNull());
+        assertEquals("DISABLED", json(r).path("services").path("off").path("state").asText());
+    }
+
+    @Test
+    void serviceStatusAddsCommandLogFileAndSettings() throws Exception {
+        JsonNode search = json(get("status/search"));
+        assertEquals("./build/search.cgi", search.path("instances").get(0).path("command").get(0).asText());
+        assertTrue(search.path("instances").get(0).path("log_file").asText().endsWith("search-8000.log"));
+        assertEquals(3, search.path("max_processes").asInt());
+        assertTrue(search.path("instances").get(0).path("last_exits").isArray());
+    }
+
+    @Test
+    void anUnknownServiceIs404() throws Exception {
+        HttpResponse<String> r = get("status/nope");
+        assertEquals(404, r.statusCode());
+        assertEquals("no service 'nope'", json(r).path("error").asText());
+    }
+
+    @Test
+    void backendsComeInEveryFormatAndAnUnknownFormatIs400() throws Exception {
+        assertEquals("[\"127.0.0.1:8000\"]", json(get("backends")).path("search").toString());
+        assertTrue(json(get("backends?format=yarp")).has("ReverseProxy"));
+        assertTrue(json(get("backends?format=traefik")).path("http").has("services"));
+        HttpResponse<String> nginx = get("backends?format=nginx");
+        assertTrue(nginx.body().contains("upstream search {"), nginx.body());
+        HttpResponse<String> bad = get("backends?format=haproxy");
+        assertEquals(400, bad.statusCode());
+        assertTrue(json(bad).path("detail").asText().contains("yarp"));
+    }
+
+    @Test
+    void mutatingCallsNeedTheToken() throws Exception {
+        int before = operations.size();
+        HttpResponse<String> none = post("services/search/restart", null);
+        assertEquals(401, none.statusCode());
+        assertEquals("authorization required", json(none).path("error").asText());
+        assertTrue(none.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"));
+        assertEquals(401, post("services/search/stop", "wrong").statusCode());
+        assertEquals(before, operations.size(), "nothing reached the pool");
+        HttpResponse<String> ok = post("services/search/restart", TOKEN);
+        assertEquals(200, ok.statusCode());
+        assertEquals("done", json(ok).path("message").asText());
+        assertTrue(operations.get(operations.size() - 1) instanceof PoolActor.Restart);
+    }
+
+    @Test
+    void scaleValidatesItsNumber() throws Exception {
+        HttpResponse<String> notANumber = post("services/search/scale?instances=two", TOKEN);
+        assertEquals(400, notANumber.statusCode());
+        assertTrue(json(notANumber).path("error").asText().contains("whole number"));
+        assertEquals(400, post("services/search/scale", TOKEN).statusCode());
+        HttpResponse<String> tooMany = post("services/search/scale?instances=9", TOKEN);
+        assertEquals(400, tooMany.statusCode());
+        assertEquals("instances must be between 1 and 3", json(tooMany).path("error").asText());
+        assertEquals(200, post("services/search/scale?instances=2", TOKEN).statusCode());
+        assertEquals(404, post("services/nope/stop", TOKEN).statusCode());
+    }
+
+    @Test
+    void wrongMethodsAndUnknownPathsAreJson4xx() throws Exception {
+        HttpResponse<String> wrongMethod = get("services/search/restart");
+        assertEquals(405, wrongMethod.statusCode());
+        assertTrue(json(wrongMethod).has("error"));
+        HttpResponse<String> unknown = get("no/such/thing");
+        assertEquals(404, unknown.statusCode());
+        assertEquals("no such endpoint", json(unknown).path("error").asText());
+        assertEquals(404, get("services/search/instances/abc/log").statusCode());
+        assertEquals(400, get("services/search/instances/8000/log?lines=0").statusCode());
+        assertEquals(404, get("services/search/instances/9999/log").statusCode());
+    }
+
+    @Test
+    void hugeBodiesAreRefused() throws Exception {
+        // The head announces 1 MiB and the body is never sent: an answer to a body on its way could
+        // be destroyed by the reset of a server that closes with unread data, and the size declared
+        // is what the server must judge by.
+        try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("POST " + base.getPath() + "services/search/restart HTTP/1.1\r\n"
+                    + "Host: 127.0.0.1\r\nAuthorization: Bearer " + TOKEN + "\r\nContent-Length: " + (1 << 20) + "\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    java.nio.charset.StandardCharsets.US_ASCII));
+            String status = in.readLine();
+            assertTrue(status != null && status.startsWith("HTTP/1.1 413"), String.valueOf(status));
+        }
+    }
+
+    @Test
+    void metricsAreInPrometheusTextFormat() throws Exception {
+        metrics.restarted("search", PoolMetrics.RestartReason.EXIT);
+        metrics.publish(Statuses.pool());
+        HttpResponse<String> r = get("metrics");
+        assertEquals(200, r.statusCode());
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"), r.headers().toString());
+        assertTrue(r.body().contains("procpool_restarts_total{reason=\"exit\",service=\"search\"} 1.0"), r.body());
+        assertTrue(r.body().contains("procpool_instances{service=\"search\",state=\"HEALTHY\"} 1.0"), r.body());
+        assertTrue(r.body().contains("jvm_memory_used_bytes"), "JVM basics");
+    }
+
+    @Test
+    void eventsStreamInstanceTransitionsAsServerSentEvents() throws Exception {
+        HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(base.resolve("events")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, r.statusCode());
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
+        PoolEvent event = new PoolEvent(Instant.parse("2026-11-27T10:00:00Z"), "search", 8000, OptionalLong.of(42),
+                InstanceState.HEALTHY, InstanceState.BACKOFF, "exited unexpectedly");
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            String[] sse = publishUntilStreamed(in, event);
+            assertEquals("transition", sse[0]);
+            JsonNode e = StatusJson.JSON.readTree(sse[1]);
+            assertEquals("search", e.path("service").asText());
+            assertEquals("HEALTHY", e.path("from").asText());
+            assertEquals("BACKOFF", e.path("to").asText());
+            assertEquals(42, e.path("pid").asLong());
+
+            // Scaling decisions go out on the same stream, under their own name.
+            testKit.system().eventStream().tell(new EventStream.Publish<>(new io.procpool.api.ScalingEvent(
+                    Instant.parse("2026-11-27T10:00:01Z"), "search", 1, 3, "cpu", 1.4, 0.6, "cpu 1.4 vs 0.6")));
+            String[] next;
+            do {
+                next = readEvent(in); // transitions published above may still be queued before it
+            } while (next != null && next[0].equals("transition"));
+            assertEquals("scaling", next == null ? null : next[0]);
+            JsonNode scaling = StatusJson.JSON.readTree(next[1]);
+            assertEquals(1, scaling.path("from").asInt());
+            assertEquals(3, scaling.path("to").asInt());
+        }
+    }
+
+    /**
+     * Publishes {@code event} until the stream carries it (the subscription happens as the response
+     * starts, so the first publications may come too early); the first event read, as {name, data}.
+     */
+    private String[] publishUntilStreamed(BufferedReader in, Object event) throws Exception {
+        String[] sse = null;
+        for (int attempt = 0; attempt < 50 && sse == null; attempt++) {
+            testKit.system().eventStream().tell(new EventStream.Publish<>(event));
+            sse = readEvent(in);
+        }
+        return sse;
+    }
+
+    /** The next event of the stream as {name, data} (up to the blank line that ends it), or null. */
+    private static String[] readEvent(BufferedReader in) throws Exception {
+        String name = null;
+        String data = null;
+        for (int i = 0; i < 8; i++) {
+            String line = in.readLine();
+            if (line == null) {
+                return null;
+            } else if (line.startsWith("event:")) {
+                name = line.substring(6).trim();
+            } else if (line.startsWith("data:")) {
+                data = line.substring(5);
+            } else if (line.isEmpty() && data != null) {
+                return new String[] {name, data};
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void operationsStreamAsServerSentEventsWhenTheyBeginAndEnd() throws Exception {
+        HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(base.resolve("events")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        io.procpool.api.OperationEvent ended = new io.procpool.api.OperationEvent(Instant.parse("2026-12-05T10:00:00Z"), "search",
+                "rolling restart", Optional.of(OpResult.failed("rolling restart of search stopped after 0 of 1: no progress")));
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            String[] sse = publishUntilStreamed(in, ended);
+            assertEquals("operation", sse[0]);
+            JsonNode e = StatusJson.JSON.readTree(sse[1]);
+            assertEquals("rolling restart", e.path("operation").asText());
+            assertEquals("failed", e.path("result").asText());
+            assertEquals("rolling restart of search stopped after 0 of 1: no progress", e.path("message").asText());
+        }
+    }
+
+    @Test
+    void theStatusShowsTheLastOperationAndHowItEnded() throws Exception {
+        JsonNode search = json(get("status")).path("services").path("search");
+        assertEquals("ok", search.path("last_operation").path("result").asText());
+        assertEquals("restarted 1 instance(s) of search", search.path("last_operation").path("message").asText());
+        assertTrue(json(get("status")).path("services").path("auth").path("last_operation").isNull());
+    }
+
+    @Test
+    void anOperationThatOutlastsItsRequestIsAnsweredWithJsonNotADroppedConnection() throws Exception {
+        HttpResponse<String> r = post("services/hung/restart", TOKEN);
+        assertEquals(503, r.statusCode());
+        assertEquals("rolling restart of hung still under way after 1s", json(r).path("error").asText());
+        assertEquals("it goes on; GET /status/hung follows it", json(r).path("detail").asText());
+    }
+
+    @Test
+    void aRestartThatNeedNotWaitIsAcceptedOnceItHasBegun() throws Exception {
+        HttpResponse<String> r = post("services/search/restart?wait=false", TOKEN);
+        assertEquals(202, r.statusCode());
+        assertEquals("done; GET /status/search follows it", json(r).path("message").asText());
+        PoolActor.Operation last = operations.get(operations.size() - 1);
+        assertTrue(last instanceof PoolActor.Restart restart && !restart.waitForEnd(), last.toString());
+    }
+
+    @Test
+    void reloadWithoutAFileIsAConflict() throws Exception {
+        assertEquals(409, post("reload", TOKEN).statusCode());
+    }
+
+    @Test
+    void theIndexListsTheEndpoints() throws Exception {
+        assertTrue(json(get("")).path("endpoints").toString().contains("GET /events"));
+    }
+
+    /** Sends raw bytes (a request the JDK's client would refuse to write); the status line and the body. */
+    private String[] raw(String request) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", base.getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+            return new String[] {answer.substring(0, answer.indexOf("\r\n")), answer.substring(answer.indexOf("\r\n\r\n") + 4)};
+        }
+    }
+
+    @Test
+    void anUnknownMethodIsAClientErrorNotAServerError() throws Exception {
+        String[] answer = raw("BREW /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assertEquals("HTTP/1.1 405 Method Not Allowed", answer[0]);
+        assertEquals("method not allowed", StatusJson.JSON.readTree(answer[1]).path("error").asText());
+    }
+
+    @Test
+    void anUnknownHttpVersionIsABadRequest() throws Exception {
+        assertTrue(raw("GET /status HTTP/9.9\r\nHost: x\r\n\r\n")[0].startsWith("HTTP/1.1 400"));
+    }
+
+    @Test
+    void restartRejectsAWaitThatIsNeitherTrueNorFalse() throws Exception {
+        int before = operations.size();
+        HttpResponse<String> r = post("services/search/restart?wait=banana", TOKEN);
+        assertEquals(400, r.statusCode());
+        assertEquals("wait must be true or false", json(r).path("error").asText());
+        assertEquals(before, operations.size(), "nothing was restarted");
+    }
+}

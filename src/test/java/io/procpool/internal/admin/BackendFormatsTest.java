@@ -1,0 +1,59 @@
+package io.procpool.internal.admin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class BackendFormatsTest {
+
+    @Test
+    void jsonListsOnlyReadyInstancesOfEveryEnabledService() {
+        JsonNode json = BackendFormats.json(Statuses.pool());
+        assertEquals("{\"search\":[\"127.0.0.1:8000\"],\"auth\":[],\"tcp\":[\"127.0.0.1:8020\"]}", json.toString());
+    }
+
+    @Test
+    void yarpClustersCarryDestinationsAndTheActiveHealthCheck() {
+        JsonNode search = BackendFormats.yarp(Statuses.pool()).path("ReverseProxy").path("Clusters").path("search");
+        assertEquals("http://127.0.0.1:8000/", search.path("Destinations").path("search-8000").path("Address").asText());
+        assertEquals(1, search.path("Destinations").size());
+        JsonNode active = search.path("HealthCheck").path("Active");
+        assertTrue(active.path("Enabled").asBoolean());
+        assertEquals("/", active.path("Path").asText());
+        assertEquals("?q=health", active.path("Query").asText());
+        assertEquals("00:00:02.500", active.path("Interval").asText());
+        assertEquals("00:00:01", active.path("Timeout").asText());
+        assertTrue(BackendFormats.yarp(Statuses.pool()).path("ReverseProxy").path("Clusters").path("tcp").path("HealthCheck").isMissingNode(),
+                "a tcp probe has no HTTP health check to hand on");
+        assertFalse(BackendFormats.yarp(Statuses.pool()).path("ReverseProxy").path("Clusters").has("off"));
+    }
+
+    @Test
+    void traefikServicesListServerUrls() {
+        JsonNode lb = BackendFormats.traefik(Statuses.pool()).path("http").path("services").path("search").path("loadBalancer");
+        assertEquals("http://127.0.0.1:8000", lb.path("servers").get(0).path("url").asText());
+        assertEquals(1, lb.path("servers").size());
+        assertEquals("/?q=health", lb.path("healthCheck").path("path").asText());
+        assertEquals(0, BackendFormats.traefik(Statuses.pool()).path("http").path("services").path("auth")
+                .path("loadBalancer").path("servers").size());
+    }
+
+    @Test
+    void nginxUpstreamsNeverComeOutEmpty() {
+        String nginx = BackendFormats.nginx(Statuses.pool());
+        assertTrue(nginx.contains("upstream search {\n    server 127.0.0.1:8000;\n}\n"), nginx);
+        assertTrue(nginx.contains("upstream auth {\n    server 127.0.0.1:8010 down;"), nginx);
+        assertFalse(nginx.contains("upstream off"), nginx);
+    }
+
+    @Test
+    void timeSpansAreDotNetLiterals() {
+        assertEquals("00:00:02", BackendFormats.timeSpan(Duration.ofSeconds(2)));
+        assertEquals("00:01:30.250", BackendFormats.timeSpan(Duration.ofMillis(90_250)));
+        assertEquals("01:00:00", BackendFormats.timeSpan(Duration.ofHours(1)));
+    }
+}

@@ -1,0 +1,84 @@
+package io.procpool.internal.process;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The state file: a snapshot, and a journal of children started since it was written. */
+class StateFileTest {
+
+    @TempDir
+    Path dir;
+
+    private static StateFile.Entry entry(long pid, int port) {
+        return new StateFile.Entry("svc", port, pid, "2026-11-27T05:00:00.123Z", List.of("srv", Integer.toString(port)));
+    }
+
+    @Test
+    void aChildIsOnRecordFromTheMomentItIsAppendedAndASnapshotReplacesTheJournal() throws Exception {
+        StateFile state = new StateFile(dir);
+        assertEquals(List.of(), state.read());
+        state.append(entry(101, 8000));
+        state.append(entry(102, 8001));
+        assertEquals(List.of(entry(101, 8000), entry(102, 8001)), state.read());
+
+        // The snapshot says 101 is gone; 102 stays; the journal is emptied.
+        state.write(new StateFile.Content(1, "r1", List.of(entry(102, 8001))), state.journalMark());
+        assertEquals(List.of(entry(102, 8001)), state.read());
+        state.append(entry(103, 8000));
+        assertEquals(List.of(entry(102, 8001), entry(103, 8000)), state.read());
+        state.close();
+    }
+
+    @Test
+    void aChildAppendedWhileASnapshotIsWrittenStaysInTheJournal() throws Exception {
+        StateFile state = new StateFile(dir);
+        state.append(entry(101, 8000));
+        long mark = state.journalMark(); // the snapshot below was taken here, without 102
+        state.append(entry(102, 8001));
+        state.write(new StateFile.Content(1, "r1", List.of(entry(101, 8000))), mark);
+        assertEquals(List.of(entry(101, 8000), entry(102, 8001)), state.read());
+        state.close();
+    }
+
+    @Test
+    void theTornLastLineOfAKilledManagerIsIgnored() throws Exception {
+        StateFile state = new StateFile(dir);
+        state.append(entry(101, 8000));
+        state.close();
+        Files.writeString(dir.resolve("procpool.state.journal"), "{\"service\":\"svc\",\"po", StandardOpenOption.APPEND);
+        assertEquals(List.of(entry(101, 8000)), new StateFile(dir).read());
+    }
+
+    @Test
+    void aChildInBothTheSnapshotAndTheJournalIsListedOnce() throws Exception {
+        StateFile state = new StateFile(dir);
+        state.write(new StateFile.Content(1, "r1", List.of(entry(101, 8000))), state.journalMark());
+        state.append(entry(101, 8000));
+        assertEquals(List.of(entry(101, 8000)), state.read());
+        state.close();
+    }
+
+    @Test
+    void theRunIdOfTheManagerThatWroteTheSnapshotIsReadBack() throws Exception {
+        StateFile state = new StateFile(dir);
+        assertEquals(Optional.empty(), state.previousRun(), "no file yet");
+        state.write(new StateFile.Content(1, "8f3a0c", List.of(entry(101, 8000))), state.journalMark());
+        assertEquals(Optional.of("8f3a0c"), new StateFile(dir).previousRun());
+        state.close();
+    }
+
+    @Test
+    void aSnapshotOfAnEarlierVersionHasNoRunId() throws Exception {
+        Files.writeString(dir.resolve("procpool.state.json"), "{\"manager_pid\": 7, \"children\": []}");
+        assertEquals(Optional.empty(), new StateFile(dir).previousRun());
+        Files.writeString(dir.resolve("procpool.state.json"), "{\"manager_pid\": 7, \"chil");
+        assertEquals(Optional.empty(), new StateFile(dir).previousRun(), "a torn file");
+    }
+}
