@@ -1,27 +1,28 @@
 package io.procpool;
 
+import com.typesafe.config.Config;
+import io.procpool.api.Event;
+import io.procpool.api.LogTail;
 import io.procpool.api.OpResult;
+import io.procpool.api.Pool;
 import io.procpool.api.PoolEvent;
 import io.procpool.api.PoolStatus;
-
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import io.procpool.internal.admin.AdminRoutes;
-import io.procpool.internal.admin.AdminServer;
 import io.procpool.config.InvalidConfigException;
 import io.procpool.config.PoolConfigLoader;
 import io.procpool.config.PoolSettings;
-import io.procpool.spi.HealthProbe;
+import io.procpool.internal.admin.AdminServer;
 import io.procpool.internal.health.NioHealthProbe;
 import io.procpool.internal.metrics.PoolMetrics;
 import io.procpool.internal.process.OsProcessLauncher;
-import io.procpool.spi.ProcessLauncher;
-import io.procpool.spi.ResourceSampler;
-import io.procpool.internal.supervision.DeadlineScheduler;
 import io.procpool.internal.supervision.PoolActor;
+import io.procpool.internal.supervision.PoolClient;
 import io.procpool.internal.supervision.PoolEnvironment;
 import io.procpool.internal.supervision.PoolSupervisor;
-import io.procpool.internal.supervision.RestartWarmup;
+import io.procpool.internal.tuning.RestartWarmup;
+import io.procpool.internal.tuning.SystemTuning;
+import io.procpool.spi.HealthProbe;
+import io.procpool.spi.ProcessLauncher;
+import io.procpool.spi.ResourceSampler;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -37,12 +38,12 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -65,45 +66,41 @@ import org.apache.pekko.stream.javadsl.Source;
  * }</pre>
  *
  * <p>The {@code pool} section of the {@link Config} is the same as in a pool file (see
- * {@code docs/configuration.md}), so an application can keep procpool's settings in its own
- * {@code application.conf}. Starting takes the state dir (stopping what a killed earlier run left
- * there), binds the admin API if {@code pool.admin.enabled}, and starts every enabled service; it
- * blocks until that is done. Everything else is non-blocking and answers with a
- * {@link CompletionStage}.
+ * {@code docs/configuration.md}). Starting takes the state dir (stopping what a killed earlier run
+ * left there), binds the admin API if {@code pool.admin.enabled}, and starts every enabled
+ * service; it blocks until that is done. Everything else is the pool's front door ({@link Pool}):
+ * non-blocking, answered with a {@link CompletionStage}.
  *
  * <p>Thread-safe. Instances are {@link AutoCloseable}: {@link #close()} stops every instance
  * (signal, deadline, SIGKILL, whole process tree) and returns once they are gone.
  */
-public final class ProcessPool implements AutoCloseable {
+public final class ProcessPool implements Pool, AutoCloseable {
 
-    private static final Duration ASK = Duration.ofSeconds(10);
     private static final AtomicLong POOLS = new AtomicLong();
 
-    private final ActorSystem<?> system;
-    private final boolean ownsSystem;
-    private final ActorRef<PoolSupervisor.Command> root;
-    private final OsProcessLauncher launcher;
+    private final Runtime runtime;
+    private final PoolClient client;
     /** procpool's own prober, when the builder was given none; closed with the pool. */
     private final NioHealthProbe prober;
+    private final OsProcessLauncher launcher;
     private final Optional<ServerBinding> admin;
     private final Duration stopBudget;
-    private volatile PoolSettings settings;
-    /** What relative paths of the configuration resolve against, at the start and at every reload. */
-    private final Path baseDir;
     private final CompletableFuture<Done> closed = new CompletableFuture<>();
+    /** Set by the first close; later ones wait for the same outcome. */
+    private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private ProcessPool(ActorSystem<?> system, boolean ownsSystem, ActorRef<PoolSupervisor.Command> root,
-                        OsProcessLauncher launcher, NioHealthProbe prober, Optional<ServerBinding> admin,
-                        PoolSettings settings, Path baseDir) {
-        this.system = system;
-        this.baseDir = baseDir;
-        this.ownsSystem = ownsSystem;
-        this.root = root;
-        this.launcher = launcher;
+    private ProcessPool(Runtime runtime, PoolClient client, NioHealthProbe prober, OsProcessLauncher launcher,
+                        Optional<ServerBinding> admin, PoolSettings settings) {
+        this.runtime = runtime;
+        this.client = client;
         this.prober = prober;
+        this.launcher = launcher;
         this.admin = admin;
-        this.settings = settings;
         this.stopBudget = PoolSupervisor.stopBudget(settings);
+    }
+
+    /** The actor system the tree runs in, its root, and whether the pool owns the system. */
+    private record Runtime(ActorSystem<?> system, ActorRef<PoolSupervisor.Command> root, boolean owned) {
     }
 
     /**
@@ -145,7 +142,7 @@ public final class ProcessPool implements AutoCloseable {
         private ProcessLauncher launcher;
         private Function<ActorSystem<?>, HealthProbe> probe;
         private ResourceSampler resources;
-        private java.util.function.LongSupplier clock = System::nanoTime;
+        private LongSupplier clock = System::nanoTime;
 
         private Builder(Config config) {
             this.config = config;
@@ -195,7 +192,7 @@ public final class ProcessPool implements AutoCloseable {
         }
 
         /** Measure uptimes with this monotonic clock in nanoseconds instead of {@code System::nanoTime} (simulations). */
-        public Builder clock(java.util.function.LongSupplier clock) {
+        public Builder clock(LongSupplier clock) {
             this.clock = clock;
             return this;
         }
@@ -209,26 +206,24 @@ public final class ProcessPool implements AutoCloseable {
          */
         public ProcessPool start() throws InvalidConfigException, IOException {
             PoolSettings settings = PoolConfigLoader.fromConfig(config, source, baseDir);
-            OsProcessLauncher os = null;
-            if (launcher == null) {
-                try {
-                    os = OsProcessLauncher.open(settings.stateDir(), settings.longestStop(), PoolSupervisor.stopBudget(settings),
-                            settings.childrenDieWithManager());
-                } catch (OsProcessLauncher.StateDirLockedException e) {
-                    throw e;
-                } catch (IOException e) {
-                    String why = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
-                            : e.getClass().getSimpleName().replace("Exception", "").replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase(java.util.Locale.ROOT)
-                            + (e.getMessage() == null ? "" : ": " + e.getMessage());
-                    throw new IOException("cannot use the state dir " + settings.stateDir() + " (pool.state-dir in "
-                            + settings.source() + "): " + why, e);
-                }
-            }
+            OsProcessLauncher os = launcher == null ? takeStateDir(settings) : null;
             NioHealthProbe prober = null;
+            Runtime runtime = null;
             try {
                 prober = probe == null ? new NioHealthProbe() : null;
-                return launch(settings, os, prober);
+                PoolMetrics metrics = new PoolMetrics(clock);
+                runtime = startTree(settings, environment(settings, os, prober, metrics));
+                PoolClient client = new PoolClient(runtime.system(), runtime.root(), settings, baseDir, PoolClient.Timeouts.DEFAULT);
+                Optional<ServerBinding> admin = bindAdmin(runtime, settings, client, metrics);
+                runtime.root().tell(PoolSupervisor.Start.INSTANCE);
+                if (os != null) {
+                    warmUp(runtime.system());
+                }
+                return new ProcessPool(runtime, client, prober, os, admin, settings);
             } catch (IOException | RuntimeException e) {
+                if (runtime != null) {
+                    stopUnstarted(runtime);
+                }
                 if (prober != null) {
                     prober.close();
                 }
@@ -239,196 +234,173 @@ public final class ProcessPool implements AutoCloseable {
             }
         }
 
-        private ProcessPool launch(PoolSettings settings, OsProcessLauncher os, NioHealthProbe prober) throws IOException {
-            PoolMetrics metrics = new PoolMetrics(clock);
+        /** Takes the state dir (stopping what a killed earlier run left there), with a message that names the key. */
+        private static OsProcessLauncher takeStateDir(PoolSettings settings) throws IOException {
+            try {
+                return OsProcessLauncher.open(settings.stateDir(), settings.longestStop(), PoolSupervisor.stopBudget(settings),
+                        settings.childrenDieWithManager());
+            } catch (OsProcessLauncher.StateDirLockedException e) {
+                throw e;
+            } catch (IOException e) {
+                String why = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                        : e.getClass().getSimpleName().replace("Exception", "").replaceAll("([a-z])([A-Z])", "$1 $2")
+                        .toLowerCase(java.util.Locale.ROOT) + (e.getMessage() == null ? "" : ": " + e.getMessage());
+                throw new IOException("cannot use the state dir " + settings.stateDir() + " (pool.state-dir in "
+                        + settings.source() + "): " + why, e);
+            }
+        }
+
+        /** The seams the tree runs against, for the actor system it runs in. */
+        private Function<ActorSystem<?>, PoolEnvironment> environment(PoolSettings settings, OsProcessLauncher os,
+                                                                       NioHealthProbe prober, PoolMetrics metrics) {
             ProcessLauncher processes = launcher != null ? launcher : os;
-            Function<ActorSystem<?>, PoolEnvironment> env = sys -> new PoolEnvironment(processes,
-                    probe != null ? probe.apply(sys) : prober, settings.logDir(), metrics,
+            return sys -> new PoolEnvironment(processes, probe != null ? probe.apply(sys) : prober, settings.logDir(), metrics,
                     resources != null ? resources
                             : ResourceSampler.proc(sys.dispatchers().lookup(DispatcherSelector.fromConfig("procpool.blocking-dispatcher"))),
                     clock);
-            ActorSystem<?> sys;
-            ActorRef<PoolSupervisor.Command> root;
-            boolean owns = system == null;
-            if (owns) {
-                // The system is procpool's own: it gets the scheduler that sleeps until a timer is due.
-                Config systemConfig = ConfigFactory.parseString("pekko.coordinated-shutdown.phases.service-stop.timeout = "
-                        + PoolSupervisor.stopBudget(settings).toMillis() + "ms\n"
-                        + "pekko.scheduler.implementation = \"" + DeadlineScheduler.class.getName() + "\"\n"
-                        + SYSTEM_TUNING)
-                        .withFallback(config)
-                        .withFallback(ConfigFactory.defaultReference(ProcessPool.class.getClassLoader()));
-                ActorSystem<PoolSupervisor.Command> own = ActorSystem.create(
-                        Behaviors.setup(ctx -> PoolSupervisor.create(settings, env.apply(ctx.getSystem()))), "procpool", systemConfig);
-                sys = own;
-                root = own;
-            } else {
-                sys = system;
-                Behavior<PoolSupervisor.Command> behavior = PoolSupervisor.create(settings, env.apply(system));
-                root = system.systemActorOf(behavior, "procpool-" + POOLS.incrementAndGet(), Props.empty());
+        }
+
+        /** The supervision tree, idle: in an actor system of the pool's own, or as a system actor of the application's. */
+        private Runtime startTree(PoolSettings settings, Function<ActorSystem<?>, PoolEnvironment> env) {
+            if (system != null) {
+                ActorRef<PoolSupervisor.Command> root = system.systemActorOf(PoolSupervisor.create(settings, env.apply(system)),
+                        "procpool-" + POOLS.incrementAndGet(), Props.empty());
+                return new Runtime(system, root, false);
             }
-            ProcessPool[] self = new ProcessPool[1];
-            Optional<ServerBinding> binding = Optional.empty();
-            if (settings.admin().enabled()) {
-                try {
-                    AdminRoutes.Reloader reloader = () -> self[0] == null ? CompletableFuture.completedFuture(
-                            OpResult.conflict("starting")) : self[0].reloadFromSource();
-                    binding = Optional.of(AdminServer.bind(sys, settings.admin(), root, metrics, reloader)
-                            .toCompletableFuture().get(10, TimeUnit.SECONDS));
-                } catch (ExecutionException | TimeoutException | InterruptedException e) {
-                    if (e instanceof InterruptedException) {
-                        Thread.currentThread().interrupt();
-                    }
-                    stopUnstarted(sys, owns, root);
-                    Throwable cause = e.getCause() == null ? e : e.getCause();
-                    BindException b = new BindException("cannot bind the admin API on " + settings.admin().host() + ":"
-                            + settings.admin().port() + " (pool.admin in " + settings.source() + "): " + cause.getMessage());
-                    b.initCause(cause);
-                    throw b;
+            ActorSystem<PoolSupervisor.Command> own = ActorSystem.create(
+                    Behaviors.setup(ctx -> PoolSupervisor.create(settings, env.apply(ctx.getSystem()))), "procpool",
+                    SystemTuning.ownSystem(PoolSupervisor.stopBudget(settings), config));
+            return new Runtime(own, own, true);
+        }
+
+        /** The admin API, when enabled; a port that cannot be had is an error that names the key. */
+        private static Optional<ServerBinding> bindAdmin(Runtime runtime, PoolSettings settings, Pool pool, PoolMetrics metrics)
+                throws BindException {
+            if (!settings.admin().enabled()) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(AdminServer.bind(runtime.system(), settings.admin(), pool, metrics)
+                        .toCompletableFuture().get(10, TimeUnit.SECONDS));
+            } catch (ExecutionException | TimeoutException | InterruptedException e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
                 }
+                Throwable cause = e.getCause() == null ? e : e.getCause();
+                BindException b = new BindException("cannot bind the admin API on " + settings.admin().host() + ":"
+                        + settings.admin().port() + " (pool.admin in " + settings.source() + "): " + cause.getMessage());
+                b.initCause(cause);
+                throw b;
             }
-            ProcessPool pool = new ProcessPool(sys, owns, root, os, prober, binding, settings, baseDir);
-            self[0] = pool;
-            root.tell(PoolSupervisor.Start.INSTANCE);
-            if (launcher == null) {
-                // Real processes: compile the restart path before the first crash (see RestartWarmup).
-                sys.systemActorOf(RestartWarmup.create(), "procpool-warmup-" + POOLS.incrementAndGet(),
-                        DispatcherSelector.fromConfig("procpool.instance-dispatcher"));
-            }
-            return pool;
         }
 
-        private static void stopUnstarted(ActorSystem<?> sys, boolean owns, ActorRef<PoolSupervisor.Command> root) {
-            if (owns) {
-                sys.terminate();
-                sys.getWhenTerminated().toCompletableFuture().join();
+        /** Real processes: compile the restart path before the first crash (see {@link RestartWarmup}). */
+        private static void warmUp(ActorSystem<?> system) {
+            system.systemActorOf(RestartWarmup.create(), "procpool-warmup-" + POOLS.incrementAndGet(),
+                    Props.empty().withDispatcherFromConfig("procpool.instance-dispatcher"));
+        }
+
+        private static void stopUnstarted(Runtime runtime) {
+            if (runtime.owned()) {
+                runtime.system().terminate();
+                runtime.system().getWhenTerminated().toCompletableFuture().join();
             } else {
-                root.tell(PoolSupervisor.Terminate.INSTANCE);
+                runtime.root().tell(PoolSupervisor.Terminate.INSTANCE);
             }
         }
     }
 
-    /** Re-reading is for pools started from a file; others reload with {@link #reload(Config)}. */
-    private CompletionStage<OpResult> reloadFromSource() {
-        return reloader == null ? CompletableFuture.completedFuture(OpResult.conflict(
-                "this pool was not started from a configuration file; reload it with a new Config")) : reloader.reload();
+    // ---- the front door (see Pool) ---------------------------------------------------------------
+
+    @Override
+    public CompletionStage<PoolStatus> status() {
+        return client.status();
     }
 
-    private volatile AdminRoutes.Reloader reloader;
+    @Override
+    public CompletionStage<List<String>> backends(String service) {
+        return client.backends(service);
+    }
+
+    @Override
+    public CompletionStage<LogTail> log(String service, int port, int lines) {
+        return client.log(service, port, lines);
+    }
+
+    @Override
+    public CompletionStage<OpResult> scale(String service, int instances) {
+        return client.scale(service, instances);
+    }
+
+    @Override
+    public CompletionStage<OpResult> restart(String service) {
+        return client.restart(service);
+    }
+
+    @Override
+    public CompletionStage<OpResult> beginRestart(String service) {
+        return client.beginRestart(service);
+    }
+
+    @Override
+    public CompletionStage<OpResult> stopService(String service) {
+        return client.stopService(service);
+    }
+
+    @Override
+    public CompletionStage<OpResult> startService(String service) {
+        return client.startService(service);
+    }
+
+    @Override
+    public CompletionStage<OpResult> reload() {
+        return client.reload();
+    }
+
+    @Override
+    public CompletionStage<OpResult> reload(Config config) {
+        return client.reload(config);
+    }
 
     /**
-     * Where {@code POST /reload} (and {@link #reloadFromFile()}) read the configuration from.
-     * The command line sets it to the pool file.
+     * Where {@link #reload()} (and {@code POST /reload}, SIGHUP, the config watcher) read the
+     * configuration from. The command line sets it to the pool file.
      */
     public void reloadFrom(Path file) {
-        this.reloader = () -> {
-            try {
-                return reload(PoolConfigLoader.parseFile(file));
-            } catch (InvalidConfigException e) {
-                return CompletableFuture.completedFuture(invalid(file.toString(), e));
-            }
-        };
-    }
-
-    /** Re-reads the file given to {@link #reloadFrom(Path)} and applies it. */
-    public CompletionStage<OpResult> reloadFromFile() {
-        return reloadFromSource();
-    }
-
-    /** Every service and its instances, now. */
-    public CompletionStage<PoolStatus> status() {
-        return AskPattern.ask(root, PoolSupervisor.GetStatus::new, ASK, system.scheduler());
-    }
-
-    /**
-     * The instances of {@code service} ready for traffic, as {@code "127.0.0.1:PORT"}; fails with
-     * {@link IllegalArgumentException} for an unknown service.
-     */
-    public CompletionStage<List<String>> backends(String service) {
-        return status().thenApply(s -> s.services().stream().filter(x -> x.name().equals(service)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no service '" + service + "'"))
-                .ready().stream().map(i -> "127.0.0.1:" + i.port()).toList());
-    }
-
-    /** Runs {@code instances} instances of {@code service} (within its min and max). */
-    public CompletionStage<OpResult> scale(String service, int instances) {
-        return operate(service, r -> new PoolActor.Scale(instances, r));
-    }
-
-    /** Rolling restart of {@code service}; completes when the roll is over (or has failed). */
-    public CompletionStage<OpResult> restart(String service) {
-        return operate(service, PoolActor.Restart::new);
-    }
-
-    /** Stops every instance of {@code service} (it stays stopped); completes when they are gone. */
-    public CompletionStage<OpResult> stopService(String service) {
-        return operate(service, PoolActor.StopService::new);
-    }
-
-    /** Starts a stopped {@code service} again. */
-    public CompletionStage<OpResult> startService(String service) {
-        return operate(service, PoolActor.StartService::new);
+        client.reloadFrom(file);
     }
 
     /** The settings the pool runs with now (those of the latest successful reload). */
     public PoolSettings settings() {
-        return settings;
+        return client.settings();
     }
 
-    /**
-     * Applies a new configuration, touching only what changed (see {@code docs/configuration.md},
-     * "Reloading"). An invalid one changes nothing: the answer is {@link OpResult.Outcome#INVALID}
-     * with every error in {@link OpResult#details()}.
-     */
-    public CompletionStage<OpResult> reload(Config config) {
-        PoolSettings next;
-        try {
-            next = PoolConfigLoader.fromConfig(config, settings.source(), baseDir);
-        } catch (InvalidConfigException e) {
-            return CompletableFuture.completedFuture(invalid(settings.source(), e));
-        }
-        return AskPattern.<PoolSupervisor.Command, OpResult>ask(root, r -> new PoolSupervisor.Reload(next, r), ASK,
-                system.scheduler()).thenApply(r -> {
-                    if (r.ok()) {
-                        settings = next;
-                    }
-                    return r;
-                });
-    }
-
-    private static OpResult invalid(String source, InvalidConfigException e) {
-        return new OpResult(OpResult.Outcome.INVALID, "invalid configuration in " + source + "; nothing changed",
-                e.errors().stream().map(io.procpool.config.ConfigError::render).toList());
-    }
-
-    private CompletionStage<OpResult> operate(String service, Function<ActorRef<OpResult>, PoolActor.Operation> op) {
-        return AskPattern.ask(root, r -> new PoolSupervisor.ForService(service, op.apply(r)), Duration.ofMinutes(10),
-                system.scheduler());
-    }
-
-    /**
-     * Calls {@code listener} with every instance transition of this pool, in order, until the
-     * subscription is closed. The listener runs on an actor's thread: it must not block.
-     */
+    @Override
     public Subscription subscribe(Consumer<PoolEvent> listener) {
-        return PoolEvents.subscribe(system, this::ownService, listener);
+        io.procpool.api.Subscription s = client.subscribe(listener);
+        return s::close;
     }
 
-    /** Every instance transition of this pool from now on, as a Pekko Streams source. */
+    @Override
     public Source<PoolEvent, NotUsed> events() {
-        return PoolEvents.source(system, this::ownService);
+        return client.events();
     }
 
-    private boolean ownService(String name) {
-        return settings.services().containsKey(name);
+    @Override
+    public Source<Event, NotUsed> allEvents() {
+        return client.allEvents();
+    }
+
+    @Override
+    public Duration longestAnswer() {
+        return client.longestAnswer();
     }
 
     /** A subscription made with {@link #subscribe}. */
-    public interface Subscription extends AutoCloseable {
-        /** Stops the deliveries. */
-        @Override
-        void close();
+    public interface Subscription extends io.procpool.api.Subscription {
     }
+
+    // ---- the pool's own life ------------------------------------------------------------------------
 
     /** Where the admin API listens, when it is enabled. */
     public Optional<InetSocketAddress> adminAddress() {
@@ -437,7 +409,7 @@ public final class ProcessPool implements AutoCloseable {
 
     /** The actor system the pool runs in. */
     public ActorSystem<?> actorSystem() {
-        return system;
+        return runtime.system();
     }
 
     /**
@@ -451,38 +423,28 @@ public final class ProcessPool implements AutoCloseable {
         }
     }
 
-    /**
-     * The dispatcher of procpool's own actor system: one thread. procpool's actors never block
-     * (process starts, file I/O and probes have threads of their own) and do little work per
-     * message, so one thread keeps up with thousands of instances; what more threads cost is
-     * wake-ups. With Pekko's default of at least 8 fork-join workers, most of the CPU of probing
-     * 500 instances every second was futex calls (a worker woken for one message, parked again),
-     * and 2 workers still cost half again as much as one (docs/benchmarks.md).
-     */
-    private static final String SYSTEM_TUNING = """
-            pekko.actor.default-dispatcher.fork-join-executor {
-              parallelism-min = 1
-              parallelism-factor = 1.0
-              parallelism-max = 1
-            }
-            """;
-
     /** The coordinated-shutdown reason of {@link #close()}. */
     private enum PoolClosed implements CoordinatedShutdown.Reason {
         INSTANCE
     }
 
-    /** Stops every instance gracefully; completes once all are gone and the pool is closed. */
+    /**
+     * Stops every instance gracefully; completes once all are gone and the pool is closed. Safe
+     * to call from several threads: the first call closes, the others wait for the same outcome.
+     */
     public CompletionStage<Done> closeAsync() {
-        if (closed.isDone()) {
+        if (!closing.compareAndSet(false, true)) {
             return closed;
         }
         CompletionStage<Done> stopped;
-        if (ownsSystem) {
+        if (runtime.owned()) {
+            ActorSystem<?> system = runtime.system();
             stopped = CoordinatedShutdown.get(system).runAll(PoolClosed.INSTANCE)
                     .thenCompose(d -> system.getWhenTerminated()).thenApply(t -> Done.getInstance());
         } else {
-            stopped = AskPattern.<PoolSupervisor.Command, Done>ask(root, PoolSupervisor.StopAll::new, stopBudget, system.scheduler())
+            ActorRef<PoolSupervisor.Command> root = runtime.root();
+            stopped = AskPattern.<PoolSupervisor.Command, Done>ask(root, PoolSupervisor.StopAll::new, stopBudget,
+                            runtime.system().scheduler())
                     .thenCompose(d -> admin.map(b -> b.unbind().thenApply(x -> d)).orElse(CompletableFuture.completedFuture(d)))
                     .thenApply(d -> {
                         root.tell(PoolSupervisor.Terminate.INSTANCE);

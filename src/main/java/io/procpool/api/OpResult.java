@@ -30,7 +30,12 @@ public record OpResult(Outcome outcome, String message, java.util.List<String> d
         /** Not now: another operation is under way, or the service is disabled or stopped. */
         CONFLICT,
         /** It was tried and did not work (a replacement never became healthy). */
-        FAILED
+        FAILED,
+        /**
+         * No answer within the time the caller waits (the pool is very busy or shutting down); an
+         * operation under way goes on.
+         */
+        UNAVAILABLE
     }
 
     /** Done. */
@@ -56,6 +61,11 @@ public record OpResult(Outcome outcome, String message, java.util.List<String> d
     /** Tried, and it did not work. */
     public static OpResult failed(String message) {
         return new OpResult(Outcome.FAILED, message);
+    }
+
+    /** No answer in time. */
+    public static OpResult unavailable(String message) {
+        return new OpResult(Outcome.UNAVAILABLE, message);
     }
 
     /** True for {@link Outcome#OK}. */

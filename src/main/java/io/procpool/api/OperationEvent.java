@@ -14,7 +14,7 @@ import java.util.Optional;
  * @param operation what it is, for people ("rolling restart", "service stop", ...)
  * @param result empty when it has just begun; how it ended, once it has
  */
-public record OperationEvent(Instant time, String service, String operation, Optional<OpResult> result) {
+public record OperationEvent(Instant time, String service, String operation, Optional<OpResult> result) implements Event {
 
     /** True once the operation is over. */
     public boolean ended() {

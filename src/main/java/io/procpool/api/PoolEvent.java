@@ -16,5 +16,5 @@ import java.util.OptionalLong;
  * @param reason why
  */
 public record PoolEvent(Instant time, String service, int port, OptionalLong pid, InstanceState from, InstanceState to,
-                        String reason) {
+                        String reason) implements Event {
 }

@@ -16,5 +16,5 @@ import java.time.Instant;
  * @param reason the decision in words
  */
 public record ScalingEvent(Instant time, String service, int from, int to, String metric, double observed, double target,
-                           String reason) {
+                           String reason) implements Event {
 }

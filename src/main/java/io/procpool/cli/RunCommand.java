@@ -39,11 +39,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             description = "The pool configuration (HOCON, or JSON by its .json name). Default: ${DEFAULT-VALUE}.")
     Path config;
 
-    /**
-     * For {@code make build}: runs the pool until every instance is up, asks the admin API what a
-     * user would, then stops it and exits 0. Run under {@code -XX:ArchiveClassesAtExit}, it leaves
-     * the class-data archive that starts procpool about a second sooner (docs/operations.md).
-     */
+    /** For {@code make build}: see {@link io.procpool.internal.tuning.CdsTraining}. */
     @Option(names = "--cds-training", hidden = true)
     boolean training;
 
@@ -74,7 +70,8 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         }
         ConfigWatcher watcher = watch ? watch(pool) : null;
         if (training) {
-            train(pool);
+            io.procpool.internal.tuning.CdsTraining.run(pool, pool.adminAddress());
+            pool.closeAsync();
         }
         pool.actorSystem().getWhenTerminated().toCompletableFuture().join();
         pool.close();
@@ -91,46 +88,6 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private static void train(ProcessPool pool) {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-        Set<Long> first = awaitReady(pool, Set.of(), deadline);
-        // One crash, so that the classes of the path from a crash to serving again are in the
-        // archive too: without them the first crash of a run loads them, tens of milliseconds.
-        first.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
-        awaitReady(pool, first, deadline);
-        pool.adminAddress().ifPresent(a -> {
-            for (String path : new String[] {"/status", "/status?detail=true", "/backends", "/metrics"}) {
-                try (java.net.Socket s = new java.net.Socket(a.getAddress(), a.getPort())) {
-                    s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: procpool\r\nConnection: close\r\n\r\n")
-                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-                    s.getInputStream().readAllBytes();
-                } catch (IOException e) {
-                    log.debug("training request {}: {}", path, e.toString());
-                }
-            }
-        });
-        pool.closeAsync();
-    }
-
-    /** Waits (until the deadline) for every instance to be ready on a pid not in {@code old}; their pids. */
-    private static Set<Long> awaitReady(ProcessPool pool, Set<Long> old, long deadline) {
-        while (System.nanoTime() < deadline) {
-            List<io.procpool.api.InstanceStatus> instances = pool.status().toCompletableFuture().join().services().stream()
-                    .flatMap(s -> s.instances().stream()).toList();
-            if (!instances.isEmpty() && instances.stream().allMatch(i -> (i.state() == io.procpool.api.InstanceState.HEALTHY
-                    || i.state() == io.procpool.api.InstanceState.RUNNING) && i.pid().isPresent() && !old.contains(i.pid().getAsLong()))) {
-                return instances.stream().map(i -> i.pid().getAsLong()).collect(Collectors.toSet());
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        return Set.of();
-    }
-
     /** First signal: stop everything gracefully. Another one: SIGKILL what is left at once. */
     private static void onStopSignal(ProcessPool pool, int count) {
         if (count == 1) {
@@ -144,7 +101,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
 
     private void reload(ProcessPool pool, String trigger) {
         log.info("{}: re-reading {}", trigger, config);
-        pool.reloadFromFile().whenComplete((r, e) -> {
+        pool.reload().whenComplete((r, e) -> {
             if (e != null) {
                 log.error("reload failed: {}", e.toString());
             } else if (r.outcome() == OpResult.Outcome.INVALID) {

@@ -3,10 +3,10 @@ package io.procpool.internal.admin;
 import com.typesafe.config.ConfigFactory;
 import io.procpool.config.AdminSettings;
 import io.procpool.internal.metrics.PoolMetrics;
-import io.procpool.internal.supervision.PoolSupervisor;
+import io.procpool.api.Pool;
+import com.typesafe.config.ConfigValueFactory;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.http.javadsl.Http;
@@ -16,10 +16,8 @@ import org.apache.pekko.http.javadsl.settings.ServerSettings;
 /**
  * Binds the admin API ({@link AdminRoutes}) on {@code pool.admin}. Its own server settings keep
  * it modest whatever the rest of an embedding application configures: small request bodies (the
- * API takes none), and every request answered in time (30 s; an operation such as a rolling
- * restart up to {@link AdminRoutes#OPERATION}) with JSON. Idle connections are dropped only after
- * the longest request could have been answered: Pekko HTTP counts a connection waiting for its
- * answer as idle, and an idle timeout shorter than an operation cut poolctl off with no answer.
+ * API takes none), and every request answered in time (30 s; an operation up to the pool's
+ * longest answer) with JSON.
  */
 public final class AdminServer {
 
@@ -29,30 +27,21 @@ public final class AdminServer {
     /**
      * Binds the API; the stage fails when the address cannot be bound.
      *
-     * @param pool the root of the supervision tree
+     * @param pool the pool's front door
      * @param metrics the pool's metrics
-     * @param reload re-reads the configuration for {@code POST /reload}, or null when there is
-     *     no file to re-read
      */
-    public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, AdminSettings admin,
-                                                      ActorRef<PoolSupervisor.Command> pool, PoolMetrics metrics,
-                                                      AdminRoutes.Reloader reload) {
-        return bind(system, admin, pool, metrics, reload, AdminRoutes.OPERATION);
-    }
-
-    /** {@link #bind}, with operations' requests open for at most {@code operation} (tests). */
-    static CompletionStage<ServerBinding> bind(ActorSystem<?> system, AdminSettings admin,
-                                               ActorRef<PoolSupervisor.Command> pool, PoolMetrics metrics,
-                                               AdminRoutes.Reloader reload, java.time.Duration operation) {
+    public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, AdminSettings admin, Pool pool, PoolMetrics metrics) {
         Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("procpool.blocking-dispatcher"));
-        AdminRoutes routes = new AdminRoutes(system, pool, admin.token(), metrics, blocking, reload, operation);
-        ServerSettings settings = ServerSettings.create(ConfigFactory.parseString("""
-                pekko.http.server.parsing.max-content-length = 64k
-                pekko.http.server.idle-timeout = %ds
-                pekko.http.server.request-timeout = %ds
-                pekko.http.server.server-header = procpool
-                pekko.http.server.parsing.error-handler = "io.procpool.internal.admin.ParsingErrors"
-                """.formatted(operation.plusMinutes(1).toSeconds(), AdminRoutes.REQUEST.toSeconds()))
+        AdminRoutes routes = new AdminRoutes(system, pool, admin.token(), metrics, blocking);
+        // The idle timeout outlasts the longest answer: Pekko HTTP counts a connection that waits
+        // for its answer as idle, and a shorter one cut poolctl off with no answer at all.
+        ServerSettings settings = ServerSettings.create(ConfigFactory.empty()
+                .withValue("pekko.http.server.parsing.max-content-length", ConfigValueFactory.fromAnyRef("64k"))
+                .withValue("pekko.http.server.idle-timeout", ConfigValueFactory.fromAnyRef(
+                        pool.longestAnswer().plusMinutes(1).toSeconds() + "s"))
+                .withValue("pekko.http.server.request-timeout", ConfigValueFactory.fromAnyRef(AdminRoutes.REQUEST.toSeconds() + "s"))
+                .withValue("pekko.http.server.server-header", ConfigValueFactory.fromAnyRef("procpool"))
+                .withValue("pekko.http.server.parsing.error-handler", ConfigValueFactory.fromAnyRef(ParsingErrors.class.getName()))
                 .withFallback(system.settings().config()));
         return Http.get(system).newServerAt(admin.host(), admin.port()).withSettings(settings).bind(routes.routes())
                 // Unbind in coordinated shutdown's service-unbind phase, before the children are stopped.

@@ -53,7 +53,7 @@ public final class PoolActor {
      * and starts the replacement: in a crash-to-serving benchmark (docs/benchmarks.md) the pool
      * on the default dispatcher, a hop away, cost 7.7 ms against 6.1 ms here (floor 5.9 ms).
      */
-    static final DispatcherSelector INSTANCE_DISPATCHER = DispatcherSelector.fromConfig("procpool.instance-dispatcher");
+    public static final DispatcherSelector INSTANCE_DISPATCHER = DispatcherSelector.fromConfig("procpool.instance-dispatcher");
 
     /** Messages a pool understands. */
     public sealed interface Command {
@@ -170,7 +170,7 @@ public final class PoolActor {
      * A pool that logs nothing and publishes no events, only statuses to {@code listener}: for
      * {@link RestartWarmup}, whose instance must run the real restart path without being seen.
      */
-    static Behavior<Command> silent(ServiceSettings service, PoolEnvironment env, ActorRef<ServiceStatus> listener) {
+    public static Behavior<Command> silent(ServiceSettings service, PoolEnvironment env, ActorRef<ServiceStatus> listener) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new PoolActor(ctx, timers, service, env, listener, false).start()));
     }
 

@@ -1,6 +1,8 @@
-package io.procpool.internal.supervision;
+package io.procpool.internal.tuning;
 
 import io.procpool.api.ServiceStatus;
+import io.procpool.internal.supervision.PoolActor;
+import io.procpool.internal.supervision.PoolEnvironment;
 import io.procpool.config.InvalidConfigException;
 import io.procpool.config.PoolConfigLoader;
 import io.procpool.config.ServiceSettings;

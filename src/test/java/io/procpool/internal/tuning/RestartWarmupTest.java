@@ -1,4 +1,4 @@
-package io.procpool.internal.supervision;
+package io.procpool.internal.tuning;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,7 +1,8 @@
-package io.procpool;
+package io.procpool.internal.supervision;
 
+import io.procpool.api.Event;
 import io.procpool.api.PoolEvent;
-
+import io.procpool.api.Subscription;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -19,13 +20,15 @@ import org.apache.pekko.stream.typed.javadsl.ActorSource;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivery of a pool's {@link PoolEvent}s to an application: a listener (behind a small actor
- * subscribed to the actor system's event stream) or a stream source. Events of other pools in
- * the same actor system are filtered out by service name.
+ * Delivery of a pool's {@link Event}s, from the actor system's event stream where its pools
+ * publish them: to a listener (behind a small actor) or as a stream source. Events of other pools
+ * in the same actor system are filtered out by service name.
  */
 final class PoolEvents {
 
     private static final AtomicLong LISTENERS = new AtomicLong();
+    /** Events buffered for a stream's slow consumer before the oldest are dropped. */
+    private static final int BUFFER = 1024;
 
     private enum Unsubscribe {
         INSTANCE
@@ -34,7 +37,8 @@ final class PoolEvents {
     private PoolEvents() {
     }
 
-    static ProcessPool.Subscription subscribe(ActorSystem<?> system, Predicate<String> mine, Consumer<PoolEvent> listener) {
+    /** Calls {@code listener} with every transition of the pool's services until the subscription is closed. */
+    static Subscription subscribe(ActorSystem<?> system, Predicate<String> mine, Consumer<PoolEvent> listener) {
         Behavior<Object> behavior = Behaviors.setup(ctx -> {
             ctx.getSystem().eventStream().tell(new EventStream.Subscribe<>(PoolEvent.class, ctx.getSelf().narrow()));
             return Behaviors.receive(Object.class)
@@ -57,10 +61,11 @@ final class PoolEvents {
         return Behaviors.same();
     }
 
-    static Source<PoolEvent, NotUsed> source(ActorSystem<?> system, Predicate<String> mine) {
-        return ActorSource.<PoolEvent>actorRef(e -> false, e -> Optional.empty(), 1024, OverflowStrategy.dropHead())
+    /** Every event of {@code type} of the pool's services from now on. */
+    static <T extends Event> Source<T, NotUsed> source(ActorSystem<?> system, Class<T> type, Predicate<String> mine) {
+        return ActorSource.<T>actorRef(e -> false, e -> Optional.empty(), BUFFER, OverflowStrategy.dropHead())
                 .mapMaterializedValue(ref -> {
-                    system.eventStream().tell(new EventStream.Subscribe<>(PoolEvent.class, ref));
+                    system.eventStream().tell(new EventStream.Subscribe<>(type, ref));
                     return ref;
                 })
                 .watchTermination((ref, done) -> {

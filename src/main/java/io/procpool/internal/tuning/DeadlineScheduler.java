@@ -1,4 +1,4 @@
-package io.procpool.internal.supervision;
+package io.procpool.internal.tuning;
 
 import com.typesafe.config.Config;
 import java.io.Closeable;

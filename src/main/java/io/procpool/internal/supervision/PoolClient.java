@@ -1,0 +1,253 @@
+package io.procpool.internal.supervision;
+
+import com.typesafe.config.Config;
+import io.procpool.api.Event;
+import io.procpool.api.LogTail;
+import io.procpool.api.NotFoundException;
+import io.procpool.api.OpResult;
+import io.procpool.api.Pool;
+import io.procpool.api.PoolEvent;
+import io.procpool.api.PoolStatus;
+import io.procpool.api.ServiceStatus;
+import io.procpool.api.Subscription;
+import io.procpool.api.UnavailableException;
+import io.procpool.config.ConfigError;
+import io.procpool.config.Durations;
+import io.procpool.config.InvalidConfigException;
+import io.procpool.config.PoolConfigLoader;
+import io.procpool.config.PoolSettings;
+import io.procpool.internal.process.LogFiles;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.stream.javadsl.Source;
+
+/**
+ * The one front door into a running pool: every question and operation any door asks (the
+ * embedding API, the admin API, the gateway, the dashboard) goes through here to the root of the
+ * supervision tree, with its timeout and the mapping of its failures written once.
+ *
+ * <p>Operations never fail: a timeout is an {@link OpResult.Outcome#UNAVAILABLE} answer that says
+ * the operation goes on. Queries fail with {@link NotFoundException} or {@link UnavailableException}.
+ * Thread-safe.
+ */
+public final class PoolClient implements Pool {
+
+    /**
+     * How long each kind of answer may take.
+     *
+     * @param query a question (the status): the root answers from what it holds, at once
+     * @param operation an operation that waits for its outcome (a rolling restart, a stop); the
+     *     pool's own deadlines end it sooner
+     * @param begin an operation answered as soon as it has begun
+     */
+    public record Timeouts(Duration query, Duration operation, Duration begin) {
+        /** 10 s for questions, 10 minutes for an operation's outcome. */
+        public static final Timeouts DEFAULT = new Timeouts(Duration.ofSeconds(10), Duration.ofMinutes(10), Duration.ofSeconds(10));
+    }
+
+    /** The most lines of a log a tail reads; 4 MiB of the file's end at most. */
+    private static final long TAIL_BYTES = 4L << 20;
+
+    private final ActorSystem<?> system;
+    private final ActorRef<PoolSupervisor.Command> root;
+    private final Path baseDir;
+    private final Timeouts timeouts;
+    private final Executor blocking;
+    private volatile PoolSettings settings;
+    /** The file {@link #reload()} reads, when the pool was started from one. */
+    private volatile Path source;
+
+    /**
+     * @param root the supervision tree's root
+     * @param settings the settings the pool was started with
+     * @param baseDir what relative paths of a reloaded configuration resolve against
+     */
+    public PoolClient(ActorSystem<?> system, ActorRef<PoolSupervisor.Command> root, PoolSettings settings, Path baseDir,
+                      Timeouts timeouts) {
+        this.system = system;
+        this.root = root;
+        this.settings = settings;
+        this.baseDir = baseDir;
+        this.timeouts = timeouts;
+        this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("procpool.blocking-dispatcher"));
+    }
+
+    /** The settings the pool runs with now (those of the latest successful reload). */
+    public PoolSettings settings() {
+        return settings;
+    }
+
+    /** Where {@link #reload()} reads the configuration from. */
+    public void reloadFrom(Path file) {
+        this.source = file;
+    }
+
+    @Override
+    public CompletionStage<PoolStatus> status() {
+        return AskPattern.<PoolSupervisor.Command, PoolStatus>ask(root, PoolSupervisor.GetStatus::new, timeouts.query(),
+                system.scheduler()).exceptionally(e -> {
+                    throw unavailable(e, "the pool did not answer within " + Durations.format(timeouts.query()));
+                });
+    }
+
+    @Override
+    public CompletionStage<List<String>> backends(String service) {
+        return service(service).thenApply(s -> s.ready().stream().map(i -> "127.0.0.1:" + i.port()).toList());
+    }
+
+    @Override
+    public CompletionStage<LogTail> log(String service, int port, int lines) {
+        return service(service).thenCompose(s -> {
+            if (!s.settings().ports().contains(port)) {
+                throw new NotFoundException("service '" + service + "' has no port " + port + "; ports: " + s.settings().ports());
+            }
+            Path file = s.instances().stream().filter(i -> i.port() == port).findFirst()
+                    .map(io.procpool.api.InstanceStatus::logFile)
+                    .orElse(LogFiles.of(settings.logDir(), service, port));
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new LogTail(service, port, file, LogFiles.tail(file, lines, TAIL_BYTES));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, blocking);
+        });
+    }
+
+    /** One service's status; fails with {@link NotFoundException} for a name that is no service. */
+    private CompletionStage<ServiceStatus> service(String name) {
+        return status().thenApply(all -> all.services().stream().filter(x -> x.name().equals(name)).findFirst()
+                .orElseThrow(() -> new NotFoundException("no service '" + name + "'; services: "
+                        + String.join(", ", all.services().stream().map(ServiceStatus::name).toList()))));
+    }
+
+    @Override
+    public CompletionStage<OpResult> scale(String service, int instances) {
+        return operate(service, "scale", r -> new PoolActor.Scale(instances, r), timeouts.operation());
+    }
+
+    @Override
+    public CompletionStage<OpResult> restart(String service) {
+        return operate(service, "rolling restart", PoolActor.Restart::new, timeouts.operation());
+    }
+
+    @Override
+    public CompletionStage<OpResult> beginRestart(String service) {
+        return operate(service, "rolling restart", r -> new PoolActor.Restart(r, false), timeouts.begin());
+    }
+
+    @Override
+    public CompletionStage<OpResult> stopService(String service) {
+        return operate(service, "stop", PoolActor.StopService::new, timeouts.operation());
+    }
+
+    @Override
+    public CompletionStage<OpResult> startService(String service) {
+        return operate(service, "start", PoolActor.StartService::new, timeouts.operation());
+    }
+
+    /** Asks for an operation; no answer in time is an answer that says the operation goes on. */
+    private CompletionStage<OpResult> operate(String service, String what, Function<ActorRef<OpResult>, PoolActor.Operation> op,
+                                              Duration timeout) {
+        return AskPattern.<PoolSupervisor.Command, OpResult>ask(root, r -> new PoolSupervisor.ForService(service, op.apply(r)),
+                timeout, system.scheduler()).exceptionally(e -> {
+                    if (!(unwrap(e) instanceof TimeoutException)) {
+                        throw new CompletionException(unwrap(e));
+                    }
+                    return OpResult.unavailable(what + " of " + service + " still under way after " + Durations.format(timeout)
+                            + "; it goes on (GET /status/" + service + " follows it)");
+                });
+    }
+
+    @Override
+    public CompletionStage<OpResult> reload() {
+        Path file = source;
+        if (file == null) {
+            return CompletableFuture.completedFuture(OpResult.conflict(
+                    "this pool was not started from a configuration file; reload it with a new Config"));
+        }
+        try {
+            return reload(PoolConfigLoader.parseFile(file), file.toString());
+        } catch (InvalidConfigException e) {
+            return CompletableFuture.completedFuture(invalid(file.toString(), e));
+        }
+    }
+
+    @Override
+    public CompletionStage<OpResult> reload(Config config) {
+        return reload(config, settings.source());
+    }
+
+    private CompletionStage<OpResult> reload(Config config, String name) {
+        PoolSettings next;
+        try {
+            next = PoolConfigLoader.fromConfig(config, name, baseDir);
+        } catch (InvalidConfigException e) {
+            return CompletableFuture.completedFuture(invalid(name, e));
+        }
+        return AskPattern.<PoolSupervisor.Command, OpResult>ask(root, r -> new PoolSupervisor.Reload(next, r), timeouts.query(),
+                system.scheduler()).handle((r, e) -> {
+                    if (e != null) {
+                        return OpResult.unavailable("the pool did not answer the reload within " + Durations.format(timeouts.query()));
+                    }
+                    if (r.ok()) {
+                        settings = next;
+                    }
+                    return r;
+                });
+    }
+
+    private static OpResult invalid(String source, InvalidConfigException e) {
+        return new OpResult(OpResult.Outcome.INVALID, "invalid configuration in " + source + "; nothing changed",
+                e.errors().stream().map(ConfigError::render).toList());
+    }
+
+    @Override
+    public Subscription subscribe(Consumer<PoolEvent> listener) {
+        return PoolEvents.subscribe(system, this::ownService, listener);
+    }
+
+    @Override
+    public Source<PoolEvent, NotUsed> events() {
+        return PoolEvents.source(system, PoolEvent.class, this::ownService);
+    }
+
+    @Override
+    public Source<Event, NotUsed> allEvents() {
+        return PoolEvents.source(system, Event.class, this::ownService);
+    }
+
+    private boolean ownService(String name) {
+        return settings.services().containsKey(name);
+    }
+
+    @Override
+    public Duration longestAnswer() {
+        return timeouts.operation();
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    }
+
+    private static RuntimeException unavailable(Throwable e, String message) {
+        Throwable cause = unwrap(e);
+        return cause instanceof TimeoutException ? new UnavailableException(message)
+                : cause instanceof RuntimeException r ? r : new CompletionException(cause);
+    }
+}

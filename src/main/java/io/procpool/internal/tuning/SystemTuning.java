@@ -1,0 +1,41 @@
+package io.procpool.internal.tuning;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import java.time.Duration;
+
+/**
+ * The settings of an actor system that procpool owns (not one an application hands in), on top of
+ * the application's configuration. Each one's reason and figure:
+ *
+ * <ul>
+ *   <li>{@link DeadlineScheduler} instead of Pekko's 10 ms tick: an idle pool of 500 instances
+ *       woke 100 times a second for nothing, nearly all of its idle CPU (docs/benchmarks.md).</li>
+ *   <li>One thread in the default dispatcher: procpool's actors never block and do little per
+ *       message, so one thread keeps up with thousands of instances; with Pekko's default of at
+ *       least 8 fork-join workers, most of the CPU of probing 500 instances every second was futex
+ *       calls (a worker woken for one message, parked again), and 2 workers still cost half again
+ *       as much as one.</li>
+ *   <li>The coordinated shutdown's service-stop phase lasts as long as a graceful stop of every
+ *       instance may take.</li>
+ * </ul>
+ */
+public final class SystemTuning {
+
+    private SystemTuning() {
+    }
+
+    /** The settings, with {@code application} behind them. */
+    public static Config ownSystem(Duration stopBudget, Config application) {
+        return ConfigFactory.empty()
+                .withValue("pekko.coordinated-shutdown.phases.service-stop.timeout",
+                        ConfigValueFactory.fromAnyRef(stopBudget.toMillis() + "ms"))
+                .withValue("pekko.scheduler.implementation", ConfigValueFactory.fromAnyRef(DeadlineScheduler.class.getName()))
+                .withValue("pekko.actor.default-dispatcher.fork-join-executor.parallelism-min", ConfigValueFactory.fromAnyRef(1))
+                .withValue("pekko.actor.default-dispatcher.fork-join-executor.parallelism-factor", ConfigValueFactory.fromAnyRef(1.0))
+                .withValue("pekko.actor.default-dispatcher.fork-join-executor.parallelism-max", ConfigValueFactory.fromAnyRef(1))
+                .withFallback(application)
+                .withFallback(ConfigFactory.defaultReference(SystemTuning.class.getClassLoader()));
+    }
+}

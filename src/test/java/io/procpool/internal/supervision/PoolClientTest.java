@@ -1,0 +1,112 @@
+package io.procpool.internal.supervision;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.procpool.api.NotFoundException;
+import io.procpool.api.OpResult;
+import io.procpool.api.PoolStatus;
+import io.procpool.api.UnavailableException;
+import io.procpool.config.TestConfigs;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The front door's own decisions: how long each answer may take, and what a missing one or a wrong name becomes. */
+@ExtendWith({TestKitJUnit5Extension.class, LogCapturingExtension.class})
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PoolClientTest {
+
+    @JUnit5TestKit
+    ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(ManualTime.config()).build();
+
+    private final ManualTime time = ManualTime.get(testKit.system());
+    private static final PoolClient.Timeouts SHORT = new PoolClient.Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(3),
+            Duration.ofSeconds(1));
+
+    /** A client of a root that is {@code root}: a probe, so nothing is ever answered unless the test does. */
+    private PoolClient client(TestProbe<PoolSupervisor.Command> root) {
+        return new PoolClient(testKit.system(), root.getRef(), TestConfigs.pool("services.svc { command = x, ports = [1] }"),
+                Path.of("").toAbsolutePath(), SHORT);
+    }
+
+    private static <T> T join(CompletionStage<T> stage) {
+        return stage.toCompletableFuture().join();
+    }
+
+    @Test
+    void anOperationWithoutAnAnswerInTimeSaysItGoesOnInsteadOfFailing() {
+        TestProbe<PoolSupervisor.Command> root = testKit.createTestProbe();
+        CompletableFuture<OpResult> restart = client(root).restart("svc").toCompletableFuture();
+        PoolSupervisor.ForService asked = root.expectMessageClass(PoolSupervisor.ForService.class);
+        assertInstanceOf(PoolActor.Restart.class, asked.operation());
+        time.timePasses(Duration.ofSeconds(3));
+        OpResult answer = restart.join();
+        assertEquals(OpResult.Outcome.UNAVAILABLE, answer.outcome());
+        assertEquals("rolling restart of svc still under way after 3s; it goes on (GET /status/svc follows it)", answer.message());
+    }
+
+    @Test
+    void aRestartThatNeedNotWaitHasTheShortTimeout() {
+        TestProbe<PoolSupervisor.Command> root = testKit.createTestProbe();
+        CompletableFuture<OpResult> begun = client(root).beginRestart("svc").toCompletableFuture();
+        PoolActor.Restart asked = (PoolActor.Restart) root.expectMessageClass(PoolSupervisor.ForService.class).operation();
+        assertEquals(false, asked.waitForEnd());
+        time.timePasses(Duration.ofSeconds(1));
+        assertEquals(OpResult.Outcome.UNAVAILABLE, begun.join().outcome());
+    }
+
+    @Test
+    void aStatusWithoutAnAnswerInTimeFailsAsUnavailable() {
+        TestProbe<PoolSupervisor.Command> root = testKit.createTestProbe();
+        CompletableFuture<PoolStatus> status = client(root).status().toCompletableFuture();
+        root.expectMessageClass(PoolSupervisor.GetStatus.class);
+        time.timePasses(Duration.ofSeconds(1));
+        CompletionException e = assertThrows(CompletionException.class, status::join);
+        assertInstanceOf(UnavailableException.class, e.getCause());
+        assertEquals("the pool did not answer within 1s", e.getCause().getMessage());
+    }
+
+    @Test
+    void aNameThatIsNoServiceOrNoPortOfItIsNotFound() {
+        TestProbe<PoolSupervisor.Command> root = testKit.createTestProbe();
+        PoolClient client = client(root);
+        var settings = TestConfigs.pool("services.svc { command = x, ports = [1] }").services().get("svc");
+        CompletableFuture<List<String>> backends = client.backends("nope").toCompletableFuture();
+        root.expectMessageClass(PoolSupervisor.GetStatus.class).replyTo().tell(new PoolStatus(
+                List.of(io.procpool.api.ServiceStatus.disabled(settings)), 0));
+        CompletionException e = assertThrows(CompletionException.class, backends::join);
+        assertEquals(new NotFoundException("no service 'nope'; services: svc").getMessage(), e.getCause().getMessage());
+
+        CompletableFuture<io.procpool.api.LogTail> log = client.log("svc", 9, 10).toCompletableFuture();
+        root.expectMessageClass(PoolSupervisor.GetStatus.class).replyTo().tell(new PoolStatus(
+                List.of(io.procpool.api.ServiceStatus.disabled(settings)), 0));
+        e = assertThrows(CompletionException.class, log::join);
+        assertInstanceOf(NotFoundException.class, e.getCause());
+        assertEquals("service 'svc' has no port 9; ports: [1]", e.getCause().getMessage());
+    }
+
+    @Test
+    void aReloadWithoutAFileIsAConflictAndAnInvalidConfigChangesNothing() {
+        PoolClient client = client(testKit.createTestProbe());
+        assertEquals(OpResult.Outcome.CONFLICT, join(client.reload()).outcome());
+        OpResult invalid = join(client.reload(com.typesafe.config.ConfigFactory.parseString(
+                "pool.services.svc { command = x, prots = [1] }")));
+        assertEquals(OpResult.Outcome.INVALID, invalid.outcome());
+        assertEquals("invalid configuration in test.conf; nothing changed", invalid.message());
+    }
+}
