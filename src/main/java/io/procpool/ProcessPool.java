@@ -13,7 +13,8 @@ import io.procpool.config.PoolSettings;
 import io.procpool.internal.admin.AdminServer;
 import io.procpool.internal.health.NioHealthProbe;
 import io.procpool.internal.metrics.PoolMetrics;
-import io.procpool.internal.process.OsProcessLauncher;
+import io.procpool.internal.linux.LinuxPlatform;
+import io.procpool.internal.process.PlatformLauncher;
 import io.procpool.internal.supervision.PoolActor;
 import io.procpool.internal.supervision.PoolClient;
 import io.procpool.internal.supervision.PoolEnvironment;
@@ -21,6 +22,7 @@ import io.procpool.internal.supervision.PoolSupervisor;
 import io.procpool.internal.tuning.RestartWarmup;
 import io.procpool.internal.tuning.SystemTuning;
 import io.procpool.spi.HealthProbe;
+import io.procpool.spi.Platform;
 import io.procpool.spi.ProcessLauncher;
 import io.procpool.spi.ResourceSampler;
 import java.io.IOException;
@@ -82,14 +84,14 @@ public final class ProcessPool implements Pool, AutoCloseable {
     private final PoolClient client;
     /** procpool's own prober, when the builder was given none; closed with the pool. */
     private final NioHealthProbe prober;
-    private final OsProcessLauncher launcher;
+    private final PlatformLauncher launcher;
     private final Optional<ServerBinding> admin;
     private final Duration stopBudget;
     private final CompletableFuture<Done> closed = new CompletableFuture<>();
     /** Set by the first close; later ones wait for the same outcome. */
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private ProcessPool(Runtime runtime, PoolClient client, NioHealthProbe prober, OsProcessLauncher launcher,
+    private ProcessPool(Runtime runtime, PoolClient client, NioHealthProbe prober, PlatformLauncher launcher,
                         Optional<ServerBinding> admin, PoolSettings settings) {
         this.runtime = runtime;
         this.client = client;
@@ -140,6 +142,7 @@ public final class ProcessPool implements Pool, AutoCloseable {
         private Path baseDir = Path.of("").toAbsolutePath();
         private ActorSystem<?> system;
         private ProcessLauncher launcher;
+        private Function<Boolean, Platform> platform = LinuxPlatform::open;
         private Function<ActorSystem<?>, HealthProbe> probe;
         private ResourceSampler resources;
         private LongSupplier clock = System::nanoTime;
@@ -167,8 +170,19 @@ public final class ProcessPool implements Pool, AutoCloseable {
         }
 
         /**
-         * Start processes with this launcher instead of the operating system's (simulations). The
-         * state dir is then not taken: a simulated pool leaves nothing on disk.
+         * Run real processes on this platform instead of Linux's: another operating system, or a
+         * container with other rules. It gets the state dir, orphan reaping and log rotation like
+         * procpool's own; the function is told whether children should die with the manager
+         * ({@code pool.children-die-with-manager}).
+         */
+        public Builder platform(Function<Boolean, Platform> platform) {
+            this.platform = platform;
+            return this;
+        }
+
+        /**
+         * Start processes with this launcher instead of the platform's (simulations). The state
+         * dir is then not taken: a simulated pool leaves nothing on disk.
          */
         public Builder launcher(ProcessLauncher launcher) {
             this.launcher = launcher;
@@ -206,12 +220,12 @@ public final class ProcessPool implements Pool, AutoCloseable {
          */
         public ProcessPool start() throws InvalidConfigException, IOException {
             PoolSettings settings = PoolConfigLoader.fromConfig(config, source, baseDir);
-            OsProcessLauncher os = launcher == null ? takeStateDir(settings) : null;
+            PlatformLauncher os = launcher == null ? takeStateDir(settings, platform.apply(settings.childrenDieWithManager())) : null;
             NioHealthProbe prober = null;
             Runtime runtime = null;
             try {
                 prober = probe == null ? new NioHealthProbe() : null;
-                PoolMetrics metrics = new PoolMetrics(clock);
+                PoolMetrics metrics = new PoolMetrics(clock, os != null ? os.platform()::usage : groups -> java.util.Map.of());
                 runtime = startTree(settings, environment(settings, os, prober, metrics));
                 PoolClient client = new PoolClient(runtime.system(), runtime.root(), settings, baseDir, PoolClient.Timeouts.DEFAULT);
                 Optional<ServerBinding> admin = bindAdmin(runtime, settings, client, metrics);
@@ -235,13 +249,14 @@ public final class ProcessPool implements Pool, AutoCloseable {
         }
 
         /** Takes the state dir (stopping what a killed earlier run left there), with a message that names the key. */
-        private static OsProcessLauncher takeStateDir(PoolSettings settings) throws IOException {
+        private static PlatformLauncher takeStateDir(PoolSettings settings, Platform platform) throws IOException {
             try {
-                return OsProcessLauncher.open(settings.stateDir(), settings.longestStop(), PoolSupervisor.stopBudget(settings),
-                        settings.childrenDieWithManager());
-            } catch (OsProcessLauncher.StateDirLockedException e) {
+                return PlatformLauncher.open(settings.stateDir(), platform, settings.longestStop(), PoolSupervisor.stopBudget(settings));
+            } catch (PlatformLauncher.StateDirLockedException e) {
+                platform.close();
                 throw e;
             } catch (IOException e) {
+                platform.close();
                 String why = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
                         : e.getClass().getSimpleName().replace("Exception", "").replaceAll("([a-z])([A-Z])", "$1 $2")
                         .toLowerCase(java.util.Locale.ROOT) + (e.getMessage() == null ? "" : ": " + e.getMessage());
@@ -251,12 +266,13 @@ public final class ProcessPool implements Pool, AutoCloseable {
         }
 
         /** The seams the tree runs against, for the actor system it runs in. */
-        private Function<ActorSystem<?>, PoolEnvironment> environment(PoolSettings settings, OsProcessLauncher os,
+        private Function<ActorSystem<?>, PoolEnvironment> environment(PoolSettings settings, PlatformLauncher os,
                                                                        NioHealthProbe prober, PoolMetrics metrics) {
             ProcessLauncher processes = launcher != null ? launcher : os;
             return sys -> new PoolEnvironment(processes, probe != null ? probe.apply(sys) : prober, settings.logDir(), metrics,
-                    resources != null ? resources
-                            : ResourceSampler.proc(sys.dispatchers().lookup(DispatcherSelector.fromConfig("procpool.blocking-dispatcher"))),
+                    resources != null ? resources : os == null ? ResourceSampler.NONE
+                            : ResourceSampler.of(os.platform(), sys.dispatchers().lookup(
+                                    DispatcherSelector.fromConfig("procpool.blocking-dispatcher"))),
                     clock);
         }
 

@@ -1,14 +1,12 @@
 package io.procpool.spi;
 
-import io.procpool.internal.health.NioHealthProbe;
-import io.procpool.internal.health.PekkoHealthProbe;
 
 import io.procpool.config.HealthSettings;
 import java.util.concurrent.CompletionStage;
 
 /**
  * Probes one instance once: the seam between the InstanceActor's probe timers and the network.
- * The real implementations are {@link NioHealthProbe} (the default) and {@link PekkoHealthProbe};
+ * The real implementations are the NIO prober (the default) and one on Pekko HTTP's client;
  * tests script their own.
  *
  * <p>Contract: {@link #probe} never blocks its caller, and its stage completes normally (a failure

@@ -1,18 +1,19 @@
 package io.procpool.spi;
 
-import io.procpool.internal.process.OsProcessLauncher;
-
 import java.util.concurrent.CompletionStage;
 
 /**
  * Starts child processes: the one seam between the actors and the operating system's process
- * table. The real implementation is {@link OsProcessLauncher}; tests and simulations hand in
- * scripted ones.
+ * table. procpool's own is the platform launcher (a {@link Platform} plus the state dir, the
+ * state file, orphan reaping and log rotation); tests and simulations hand in scripted ones.
  *
- * <p>Contract: {@link #launch} never blocks its caller (an actor); the work happens elsewhere and
- * the stage completes with the started process, or exceptionally with a {@link LaunchException}
- * whose message is fit for a person ("command not found: dotnet-script"). What it does NOT
- * guarantee: that the process is serving, or even still alive, when the stage completes.
+ * <p>Contract: {@link #launch} does not wait on its caller's thread for anything slower than a
+ * start itself: it may run a start that is one quick system call there (posix_spawn, a few hundred
+ * microseconds), with the few single-call bookkeeping steps an implementation names in its own
+ * contract; anything slower happens elsewhere. The stage completes with the started process, or
+ * exceptionally with a {@link LaunchException} whose message is fit for a person ("command not
+ * found: dotnet-script"). What it does NOT guarantee: that the process is serving, or even still
+ * alive, when the stage completes.
  */
 public interface ProcessLauncher {
 

@@ -1,7 +1,5 @@
 package io.procpool.spi;
 
-import io.procpool.internal.process.ProcessStats;
-
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -10,8 +8,8 @@ import java.util.concurrent.Executor;
 
 /**
  * Samples what the instances' process groups cost: the seam behind autoscaling on CPU and the
- * resource limits. The real one reads {@code /proc} ({@link ProcessStats}) on a blocking
- * executor; simulations script their own.
+ * resource limits. The real one asks the {@link Platform} on a blocking executor; simulations
+ * script their own.
  *
  * <p>Contract: never blocks its caller; the stage completes with the usage of every group that
  * has a live member (a group that is gone is absent), and the moment of the sample on the
@@ -25,7 +23,7 @@ public interface ResourceSampler {
      * @param byGroup usage by process group id (the instance's pid)
      * @param atNanos when it was taken, {@code System.nanoTime()} for the real sampler
      */
-    record Sample(Map<Long, ProcessStats.Usage> byGroup, long atNanos) {
+    record Sample(Map<Long, ProcessUsage> byGroup, long atNanos) {
         public Sample {
             byGroup = Map.copyOf(byGroup);
         }
@@ -37,8 +35,8 @@ public interface ResourceSampler {
     /** Samples {@code groups}. */
     CompletionStage<Sample> sample(Collection<Long> groups);
 
-    /** The real sampler: one pass over {@code /proc} on {@code blocking}. */
-    static ResourceSampler proc(Executor blocking) {
-        return groups -> CompletableFuture.supplyAsync(() -> new Sample(ProcessStats.sample(groups), System.nanoTime()), blocking);
+    /** The real sampler: the platform's reading of every group at once, on {@code blocking}. */
+    static ResourceSampler of(Platform platform, Executor blocking) {
+        return groups -> CompletableFuture.supplyAsync(() -> new Sample(platform.usage(groups), System.nanoTime()), blocking);
     }
 }

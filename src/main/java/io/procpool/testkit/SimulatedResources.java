@@ -1,6 +1,6 @@
 package io.procpool.testkit;
 
-import io.procpool.internal.process.ProcessStats;
+import io.procpool.spi.ProcessUsage;
 import io.procpool.spi.ResourceSampler;
 import java.util.Collection;
 import java.util.HashMap;
@@ -24,9 +24,9 @@ public final class SimulatedResources implements ResourceSampler {
     @Override
     public CompletionStage<Sample> sample(Collection<Long> groups) {
         long now = launcher.now();
-        Map<Long, ProcessStats.Usage> out = new HashMap<>();
+        Map<Long, ProcessUsage> out = new HashMap<>();
         for (long pid : groups) {
-            launcher.byPid(pid).filter(SimulatedProcess::alive).ifPresent(p -> out.put(pid, new ProcessStats.Usage(
+            launcher.byPid(pid).filter(SimulatedProcess::alive).ifPresent(p -> out.put(pid, new ProcessUsage(
                     p.cpuCores() * (now - p.launchedAtNanos()) / 1e9, p.rssBytes(), 1)));
         }
         return CompletableFuture.completedFuture(new Sample(out, now));

@@ -1,6 +1,6 @@
 package io.procpool.internal.metrics;
 
-import io.procpool.internal.process.ProcessStats;
+import io.procpool.spi.ProcessUsage;
 import io.procpool.api.InstanceState;
 import io.procpool.api.InstanceStatus;
 import io.procpool.api.PoolStatus;
@@ -24,7 +24,8 @@ import java.util.function.LongSupplier;
  * procpool's Prometheus metrics, in a registry of their own (so that two pools embedded in one
  * JVM do not collide). Counters and the probe histogram are fed by the pools as things happen;
  * the gauges are read at scrape time from the latest {@link PoolStatus} the root published, and
- * the CPU and memory figures from {@code /proc}, one pass for all instances.
+ * the CPU and memory figures from the platform's reading of the process table, one pass for all
+ * instances.
  *
  * <p>Thread-safe: pools write from their actors, scrapes read from HTTP threads.
  */
@@ -46,14 +47,21 @@ public final class PoolMetrics {
 
     /** The clock of the pool's uptimes (monotonic nanoseconds): an instance's uptime is read off it at scrape time. */
     private final LongSupplier clock;
+    private final java.util.function.Function<java.util.Collection<Long>, Map<Long, ProcessUsage>> usage;
 
+    /** Metrics with the real clock and no process table (tests). */
     public PoolMetrics() {
-        this(System::nanoTime);
+        this(System::nanoTime, groups -> Map.of());
     }
 
-    /** @param clock the monotonic clock the pool measures uptimes with (virtual in a simulation) */
-    public PoolMetrics(LongSupplier clock) {
+    /**
+     * @param clock the monotonic clock the pool measures uptimes with (virtual in a simulation)
+     * @param usage what the instances' process groups cost, read at scrape time (the platform's
+     *     reading; nothing in a simulation)
+     */
+    public PoolMetrics(LongSupplier clock, java.util.function.Function<java.util.Collection<Long>, Map<Long, ProcessUsage>> usage) {
         this.clock = clock;
+        this.usage = usage;
         restarts = Counter.builder().name("procpool_restarts_total")
                 .help("Restarts of instances, by cause: exit (unexpected exit), unhealthy (failed probes), "
                         + "manual (rolling restart), resource (over a limit)")
@@ -134,15 +142,15 @@ public final class PoolMetrics {
     }
 
     private interface UsageConsumer {
-        void accept(ServiceStatus s, InstanceStatus i, ProcessStats.Usage u);
+        void accept(ServiceStatus s, InstanceStatus i, ProcessUsage u);
     }
 
     private void eachUsage(UsageConsumer f) {
         List<Long> groups = latest.get().services().stream().flatMap(s -> s.instances().stream())
                 .filter(i -> i.pid().isPresent()).map(i -> i.pid().getAsLong()).toList();
-        Map<Long, ProcessStats.Usage> usage = ProcessStats.sample(groups);
+        Map<Long, ProcessUsage> usage = this.usage.apply(groups);
         eachLiveInstance((s, i) -> {
-            ProcessStats.Usage u = usage.get(i.pid().getAsLong());
+            ProcessUsage u = usage.get(i.pid().getAsLong());
             if (u != null) {
                 f.accept(s, i, u);
             }

@@ -2,6 +2,8 @@ package io.procpool.internal.process;
 
 import io.procpool.config.Signal;
 
+import io.procpool.config.Signal;
+import io.procpool.spi.Platform;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Comparator;
@@ -31,6 +33,7 @@ final class ChildRegistry {
     private static final Logger log = LoggerFactory.getLogger(ChildRegistry.class);
 
     private final Map<Long, StateFile.Entry> live = new ConcurrentHashMap<>();
+    private final Platform platform;
     private final StateFile stateFile;
     private final String run;
     static final long WRITE_DELAY_MS = 20;
@@ -42,7 +45,8 @@ final class ChildRegistry {
     /**
      * @param run this manager's run id, written into every snapshot
      */
-    ChildRegistry(StateFile stateFile, Duration backstopGrace, String run) {
+    ChildRegistry(Platform platform, StateFile stateFile, Duration backstopGrace, String run) {
+        this.platform = platform;
         this.stateFile = stateFile;
         this.run = run;
         this.writer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "procpool-state"));
@@ -60,7 +64,28 @@ final class ChildRegistry {
         scheduleWrite();
     }
 
-    void remove(long pid) {
+    /**
+     * The leader of {@code pid}'s group has exited and been reaped: the child is forgotten once its
+     * whole group is gone, looked for now and then again, on this registry's own thread, every
+     * {@link #RECHECK_MS} ms until it is (the remnants of a group are usually gone within one SIGKILL).
+     * Until then the state file keeps it, so a manager killed meanwhile leaves it to the next one.
+     */
+    void leaderExited(long pid) {
+        if (!platform.groupAlive(pid)) {
+            remove(pid);
+            return;
+        }
+        try {
+            writer.schedule(() -> leaderExited(pid), RECHECK_MS, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing: the child stays on record for the next manager
+        }
+    }
+
+    /** How often a group whose leader has exited is looked at again. */
+    static final long RECHECK_MS = 50;
+
+    private void remove(long pid) {
         if (live.remove(pid) != null) {
             scheduleWrite();
             if (live.isEmpty()) {
@@ -139,7 +164,7 @@ final class ChildRegistry {
     /** SIGKILLs every registered group now. */
     void killAll() {
         for (StateFile.Entry e : live.values()) {
-            Posix.killGroup(e.pid(), Signal.KILL.number());
+            platform.signalGroup(e.pid(), Signal.KILL);
         }
     }
 
@@ -162,7 +187,7 @@ final class ChildRegistry {
         for (StateFile.Entry e : live.values()) {
             System.err.println("procpool: JVM exiting with " + e.service() + ":" + e.port() + " pid " + e.pid()
                     + " still running; sending SIGKILL to its process group");
-            Posix.killGroup(e.pid(), Signal.KILL.number());
+            platform.signalGroup(e.pid(), Signal.KILL);
         }
     }
 

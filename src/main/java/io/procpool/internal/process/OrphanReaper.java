@@ -1,6 +1,7 @@
 package io.procpool.internal.process;
 
 import io.procpool.config.Signal;
+import io.procpool.spi.Platform;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,11 +19,11 @@ import org.slf4j.LoggerFactory;
  * <p>A recorded child is stopped only when it is provably the same process: a process with the
  * recorded pid AND the recorded start time. A recorded pid that now belongs to another process is
  * left alone. When the leader is gone but its process group still has members, those members
- * are the leader's orphans: Linux does not hand out a number still in use as a process group id,
+ * are the leader's orphans: the kernel does not hand out a number still in use as a process group id,
  * so group {@code pid} cannot belong to anyone else.
  *
  * <p>Then every process whose environment carries the earlier manager's run id
- * ({@link OsProcessLauncher#RUN_ENV}): a child started in the microseconds between
+ * ({@link PlatformLauncher#RUN_ENV}): a child started in the microseconds between
  * {@code posix_spawn} and its line in the state journal, when the manager was killed right then,
  * and descendants that left their group with {@code setsid}. The id is random per run, so a
  * process carrying it was started under that manager.
@@ -41,16 +42,16 @@ public final class OrphanReaper {
     }
 
     /** What is signalled and waited for: a whole process group, or one process outside any group of ours. */
-    private record Target(long pid, boolean group) {
+    private record Target(Platform platform, long pid, boolean group) {
         boolean alive() {
-            return group ? Posix.groupExists(pid) : ProcessTable.alive(pid);
+            return group ? platform.groupAlive(pid) : platform.process(pid).map(Platform.ProcessInfo::live).orElse(false);
         }
 
         void signal(Signal s) {
             if (group) {
-                Posix.killGroup(pid, s.number());
+                platform.signalGroup(pid, s);
             } else {
-                Posix.kill(pid, s.number());
+                platform.signal(pid, s);
             }
         }
 
@@ -66,29 +67,29 @@ public final class OrphanReaper {
      *
      * @return how many process groups and processes were found and stopped
      */
-    public static int reap(List<StateFile.Entry> recorded, Optional<String> previousRun, Duration timeout) {
+    public static int reap(Platform platform, List<StateFile.Entry> recorded, Optional<String> previousRun, Duration timeout) {
         List<Target> alive = new ArrayList<>();
         for (StateFile.Entry e : recorded) {
             if (e.pid() <= 1) {
                 continue;
             }
-            Optional<ProcessTable.Stat> now = ProcessTable.stat(e.pid());
+            Optional<Platform.ProcessInfo> now = platform.process(e.pid());
             if (now.isPresent() && now.get().live()) {
-                if (e.startInstant() == null || !now.get().startInstant().equals(e.startInstant())) {
+                if (e.startInstant() == null || !now.get().started().equals(e.startInstant())) {
                     log.debug("pid {} ({}:{}) now belongs to another process; leaving it alone", e.pid(), e.service(), e.port());
                     continue;
                 }
                 log.warn("{}:{} pid {} survived an earlier manager; stopping it before its port is reused",
                         e.service(), e.port(), e.pid());
-                Posix.killGroup(e.pid(), Signal.TERM.number());
-                alive.add(new Target(e.pid(), true));
-            } else if (Posix.groupExists(e.pid())) {
+                platform.signalGroup(e.pid(), Signal.TERM);
+                alive.add(new Target(platform, e.pid(), true));
+            } else if (platform.groupAlive(e.pid())) {
                 log.warn("{}:{} children of pid {} survived an earlier manager; killing them", e.service(), e.port(), e.pid());
-                Posix.killGroup(e.pid(), Signal.KILL.number());
-                alive.add(new Target(e.pid(), true));
+                platform.signalGroup(e.pid(), Signal.KILL);
+                alive.add(new Target(platform, e.pid(), true));
             }
         }
-        previousRun.ifPresent(run -> alive.addAll(carrying(run, alive,
+        previousRun.ifPresent(run -> alive.addAll(carrying(platform, run, alive,
                 "was started by the earlier manager but is not in its state file")));
         stop(alive, timeout, "an earlier run");
         return alive.size();
@@ -102,8 +103,8 @@ public final class OrphanReaper {
      *
      * @return how many were found and stopped
      */
-    public static int strays(String run, Duration timeout) {
-        List<Target> found = carrying(run, List.of(), "outlived its service's process group (it left it with setsid)");
+    public static int strays(Platform platform, String run, Duration timeout) {
+        List<Target> found = carrying(platform, run, List.of(), "outlived its service's process group (it left it with setsid)");
         stop(found, timeout, "this run");
         return found.size();
     }
@@ -128,10 +129,10 @@ public final class OrphanReaper {
      * The processes that carry {@code run} and are in none of {@code known}'s groups, sent
      * SIGTERM (each logged as one that {@code why}).
      */
-    private static List<Target> carrying(String run, List<Target> known, String why) {
-        Map<Long, ProcessTable.Stat> tagged;
+    private static List<Target> carrying(Platform platform, String run, List<Target> known, String why) {
+        Map<Long, Platform.ProcessInfo> tagged;
         try {
-            tagged = ProcessTable.withEnvironmentEntry(OsProcessLauncher.RUN_ENV + "=" + run);
+            tagged = new java.util.HashMap<>(platform.carrying(PlatformLauncher.RUN_ENV + "=" + run));
         } catch (java.io.IOException e) {
             log.warn("cannot list the processes in /proc ({}); only the state file's are stopped", e.toString());
             return List.of();
@@ -143,20 +144,20 @@ public final class OrphanReaper {
             tagged.remove(h.get().pid());
         }
         // Group leaders first: the members of their groups are then reached through them.
-        List<Map.Entry<Long, ProcessTable.Stat>> candidates = new ArrayList<>(tagged.entrySet());
+        List<Map.Entry<Long, Platform.ProcessInfo>> candidates = new ArrayList<>(tagged.entrySet());
         candidates.sort(java.util.Comparator.comparing(c -> c.getValue().pgrp() != c.getKey()));
         List<Target> found = new ArrayList<>();
-        for (Map.Entry<Long, ProcessTable.Stat> c : candidates) {
+        for (Map.Entry<Long, Platform.ProcessInfo> c : candidates) {
             long pid = c.getKey();
             long pgrp = c.getValue().pgrp();
             if (groups.contains(pgrp)) {
                 continue;
             }
-            Target t = new Target(pid, pgrp == pid);
+            Target t = new Target(platform, pid, pgrp == pid);
             if (t.group()) {
                 groups.add(pid);
             }
-            log.warn("{} ({}={}) {}; stopping it", t, OsProcessLauncher.RUN_ENV, run, why);
+            log.warn("{} ({}={}) {}; stopping it", t, PlatformLauncher.RUN_ENV, run, why);
             t.signal(Signal.TERM);
             found.add(t);
         }

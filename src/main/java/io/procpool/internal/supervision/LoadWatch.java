@@ -1,7 +1,7 @@
 package io.procpool.internal.supervision;
 
 import io.procpool.config.ServiceSettings;
-import io.procpool.internal.process.ProcessStats;
+import io.procpool.spi.ProcessUsage;
 import io.procpool.spi.ResourceSampler;
 import io.procpool.internal.scaling.InstanceLoad;
 import io.procpool.internal.scaling.ResourceGuard;
@@ -37,7 +37,7 @@ final class LoadWatch {
                                         ServiceSettings service) {
         for (Slot slot : ready) {
             long pid = slot.pid.orElse(0);
-            ProcessStats.Usage usage = sample.byGroup().get(pid);
+            ProcessUsage usage = sample.byGroup().get(pid);
             if (usage == null) {
                 continue;
             }

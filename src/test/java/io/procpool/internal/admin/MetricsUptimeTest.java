@@ -20,7 +20,7 @@ class MetricsUptimeTest {
     /** Uptimes are read off the pool's own clock (virtual in a simulation), not the JVM's. */
     @Test
     void uptimeIsMeasuredWithThePoolsClock() throws Exception {
-        PoolMetrics metrics = new PoolMetrics(() -> 9_000_000_000L);
+        PoolMetrics metrics = new PoolMetrics(() -> 9_000_000_000L, groups -> java.util.Map.of());
         InstanceStatus started2s = new InstanceStatus(8000, OptionalLong.of(1234), InstanceState.HEALTHY, 0, 2_000_000_000L,
                 Optional.empty(), "started", Optional.empty(), List.of("srv"), Path.of("search-8000.log"), List.of());
         metrics.publish(new PoolStatus(List.of(new ServiceStatus("search", ServiceState.RUNNING, 1, List.of(started2s),

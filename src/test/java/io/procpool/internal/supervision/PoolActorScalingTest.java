@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.procpool.config.ServiceSettings;
 import io.procpool.config.TestConfigs;
 import io.procpool.internal.metrics.PoolMetrics;
-import io.procpool.internal.process.ProcessStats;
+import io.procpool.spi.ProcessUsage;
 import io.procpool.spi.ResourceSampler;
 import io.procpool.testkit.SimulatedHealthProbe;
 import io.procpool.testkit.SimulatedLauncher;
@@ -48,7 +48,7 @@ class PoolActorScalingTest {
     private final PoolMetrics metrics = new PoolMetrics();
     private ActorRef<PoolActor.Command> pool;
     /** Scripted process-tree usage: cumulative CPU seconds and RSS by pid. */
-    private final Map<Long, ProcessStats.Usage> usage = new HashMap<>();
+    private final Map<Long, ProcessUsage> usage = new HashMap<>();
     private long clock;
 
     private TestProbe<ServiceStatus> start(String body) {
@@ -69,8 +69,8 @@ class PoolActorScalingTest {
         for (InstanceStatus i : s.instances()) {
             if (i.pid().isPresent()) {
                 long pid = i.pid().getAsLong();
-                double cpu = usage.getOrDefault(pid, new ProcessStats.Usage(0, 0, 1)).cpuSeconds() + cores;
-                usage.put(pid, new ProcessStats.Usage(cpu, rssMiB << 20, 1));
+                double cpu = usage.getOrDefault(pid, new ProcessUsage(0, 0, 1)).cpuSeconds() + cores;
+                usage.put(pid, new ProcessUsage(cpu, rssMiB << 20, 1));
             }
         }
         pool.tell(new PoolActor.Usage(new ResourceSampler.Sample(Map.copyOf(usage), clock), Duration.ofSeconds(1)));

@@ -1,4 +1,4 @@
-package io.procpool.internal.process;
+package io.procpool.internal.linux;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;

@@ -11,7 +11,8 @@ import io.procpool.api.ExitStatus;
 import io.procpool.spi.LaunchException;
 import io.procpool.spi.LaunchSpec;
 import io.procpool.internal.process.OrphanReaper;
-import io.procpool.internal.process.OsProcessLauncher;
+import io.procpool.internal.linux.LinuxPlatform;
+import io.procpool.internal.process.PlatformLauncher;
 import io.procpool.config.Signal;
 import io.procpool.internal.process.StateFile;
 import java.nio.file.Files;
@@ -30,9 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The real launcher: process groups, signals to whole trees, output capture, the state file.
  * Runs on posix_spawn and pidfds (where the machine has them, as this one does);
- * {@link OsProcessLauncherProcessBuilderIT} runs the same on the JDK's ProcessBuilder.
+ * {@link PlatformLauncherProcessBuilderIT} runs the same on the JDK's ProcessBuilder.
  */
-class OsProcessLauncherIT {
+class PlatformLauncherIT {
 
     /** The {@code procpool.launcher} system property the launcher is opened with (null: the default). */
     String mechanismProperty() {
@@ -47,26 +48,26 @@ class OsProcessLauncherIT {
         return true;
     }
 
-    /** What {@link OsProcessLauncher#mechanism()} must say. */
+    /** What {@link PlatformLauncher#mechanism()} must say. */
     String expectedMechanism() {
-        return "posix_spawn";
+        return "posix_spawn + pidfd";
     }
 
     @TempDir
     Path dir;
 
-    private OsProcessLauncher launcher;
+    private PlatformLauncher launcher;
     private final List<Long> started = new java.util.ArrayList<>();
 
     @BeforeEach
     void open() throws Exception {
-        synchronized (OsProcessLauncherIT.class) {
+        synchronized (PlatformLauncherIT.class) {
             String before = System.getProperty("procpool.launcher");
             try {
                 if (mechanismProperty() != null) {
                     System.setProperty("procpool.launcher", mechanismProperty());
                 }
-                launcher = OsProcessLauncher.open(dir.resolve("state"), Duration.ofSeconds(1), Duration.ofSeconds(1), false);
+                launcher = PlatformLauncher.open(dir.resolve("state"), LinuxPlatform.open(false), Duration.ofSeconds(1), Duration.ofSeconds(1));
             } finally {
                 if (before == null) {
                     System.clearProperty("procpool.launcher");
@@ -272,8 +273,8 @@ class OsProcessLauncherIT {
 
     @Test
     void aSecondManagerCannotTakeTheSameStateDir() {
-        var e = assertThrows(OsProcessLauncher.StateDirLockedException.class,
-                () -> OsProcessLauncher.open(dir.resolve("state"), Duration.ofSeconds(1), Duration.ofSeconds(1)));
+        var e = assertThrows(PlatformLauncher.StateDirLockedException.class,
+                () -> PlatformLauncher.open(dir.resolve("state"), LinuxPlatform.open(false), Duration.ofSeconds(1), Duration.ofSeconds(1)));
         assertTrue(e.getMessage().contains("in use by another procpool (pid " + ProcessHandle.current().pid() + ")"), e.getMessage());
     }
 
@@ -283,7 +284,7 @@ class OsProcessLauncherIT {
         started.add(stranger.pid());
         StateFile.Entry recorded = new StateFile.Entry("svc", 1, stranger.pid(),
                 Instant.parse("2001-01-01T00:00:00Z").toString(), List.of("sleep", "30"));
-        assertEquals(0, OrphanReaper.reap(List.of(recorded), java.util.Optional.empty(), Duration.ofSeconds(1)));
+        assertEquals(0, OrphanReaper.reap(launcher.platform(), List.of(recorded), java.util.Optional.empty(), Duration.ofSeconds(1)));
         assertTrue(stranger.isAlive());
         stranger.destroyForcibly();
     }
@@ -302,8 +303,8 @@ class OsProcessLauncherIT {
         Process stranger = new ProcessBuilder("sleep", "30").start(); // carries no run id
         Process otherRun = null;
         try {
-            otherRun = startWithEnv(OsProcessLauncher.RUN_ENV, "0123456789abcdef");
-            assertEquals(3, OrphanReaper.reap(List.of(), run, Duration.ofSeconds(2)));
+            otherRun = startWithEnv(PlatformLauncher.RUN_ENV, "0123456789abcdef");
+            assertEquals(3, OrphanReaper.reap(launcher.platform(), List.of(), run, Duration.ofSeconds(2)));
             Await.until(Duration.ofSeconds(5), "all three gone", () -> !ProcessHandle.of(escaped).map(ProcessHandle::isAlive).orElse(false)
                     && unrecorded.onExit().toCompletableFuture().isDone() && parent.onExit().toCompletableFuture().isDone());
             assertTrue(stranger.isAlive(), "a process without the run id is left alone");

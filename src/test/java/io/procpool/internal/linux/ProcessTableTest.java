@@ -1,4 +1,4 @@
-package io.procpool.internal.process;
+package io.procpool.internal.linux;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -21,7 +21,7 @@ class ProcessTableTest {
         assertTrue(st.rssPages() > 0);
         assertTrue(ProcessTable.alive(self));
         assertTrue(ProcessTable.hasLiveMember(st.pgrp()));
-        Map<Long, ProcessStats.Usage> usage = ProcessStats.sample(List.of(st.pgrp()));
+        Map<Long, io.procpool.spi.ProcessUsage> usage = ProcessStats.sample(List.of(st.pgrp()));
         assertTrue(usage.get(st.pgrp()).cpuSeconds() > 0 && usage.get(st.pgrp()).rssBytes() > 0, usage.toString());
     }
 

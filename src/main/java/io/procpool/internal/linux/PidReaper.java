@@ -1,4 +1,4 @@
-package io.procpool.internal.process;
+package io.procpool.internal.linux;
 
 import io.procpool.api.ExitStatus;
 
@@ -61,7 +61,7 @@ final class PidReaper implements AutoCloseable {
     private PidReaper(int epfd, int wakeFd) {
         this.epfd = epfd;
         this.wakeFd = wakeFd;
-        this.thread = ChildRegistry.daemon(this::loop, "procpool-reaper");
+        this.thread = LinuxPlatform.daemon(this::loop, "procpool-reaper");
         this.thread.start();
     }
 

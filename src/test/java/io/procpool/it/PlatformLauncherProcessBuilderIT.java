@@ -1,7 +1,7 @@
 package io.procpool.it;
 
-/** {@link OsProcessLauncherIT} on the JDK's ProcessBuilder, the launcher's fallback where posix_spawn or pidfds are missing. */
-class OsProcessLauncherProcessBuilderIT extends OsProcessLauncherIT {
+/** {@link PlatformLauncherIT} on the JDK's ProcessBuilder, the launcher's fallback where posix_spawn or pidfds are missing. */
+class PlatformLauncherProcessBuilderIT extends PlatformLauncherIT {
 
     @Override
     String mechanismProperty() {

@@ -1,4 +1,6 @@
-package io.procpool.internal.process;
+package io.procpool.internal.linux;
+
+import io.procpool.spi.ProcessUsage;
 
 import java.io.IOException;
 import java.util.Collection;
@@ -19,33 +21,17 @@ public final class ProcessStats {
     private ProcessStats() {
     }
 
-    /**
-     * One group's usage at the moment of reading.
-     *
-     * @param cpuSeconds user + system CPU time of the live members (children that have exited
-     *     and been reaped are no longer counted)
-     * @param rssBytes resident memory of the live members
-     * @param processes how many live members there are
-     */
-    public record Usage(double cpuSeconds, long rssBytes, int processes) {
-        static final Usage NONE = new Usage(0, 0, 0);
-
-        Usage plus(double cpu, long rss) {
-            return new Usage(cpuSeconds + cpu, rssBytes + rss, processes + 1);
-        }
-    }
-
     /** The usage of each of {@code groups} (a group with no live member is absent). */
-    public static Map<Long, Usage> sample(Collection<Long> groups) {
+    public static Map<Long, ProcessUsage> sample(Collection<Long> groups) {
         Set<Long> wanted = new HashSet<>(groups);
-        Map<Long, Usage> out = new HashMap<>();
+        Map<Long, ProcessUsage> out = new HashMap<>();
         if (wanted.isEmpty()) {
             return out;
         }
         try {
             ProcessTable.forEach(st -> {
                 if (st.live() && wanted.contains(st.pgrp())) {
-                    out.merge(st.pgrp(), Usage.NONE.plus(st.cpuSeconds(), st.rssPages() * PAGE_SIZE),
+                    out.merge(st.pgrp(), ProcessUsage.NONE.plus(st.cpuSeconds(), st.rssPages() * PAGE_SIZE),
                             (a, b) -> a.plus(b.cpuSeconds(), b.rssBytes()));
                 }
             });

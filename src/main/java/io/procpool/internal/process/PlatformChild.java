@@ -1,0 +1,75 @@
+package io.procpool.internal.process;
+
+import io.procpool.api.ExitStatus;
+import io.procpool.config.Signal;
+import io.procpool.spi.ChildProcess;
+import io.procpool.spi.Platform;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/** A real child process, leader of its own process group (see {@link ChildProcess}), on a {@link Platform}. */
+final class PlatformChild implements ChildProcess {
+
+    private final Platform platform;
+    private final long pid;
+    private final Optional<Instant> startTime;
+    private final CompletionStage<ExitStatus> exit;
+    /** Set once the leader is reaped and the group seen empty: its number may now be reused. */
+    private volatile boolean gone;
+
+    /**
+     * @param started the child as the platform started it
+     * @param registry where the child is already recorded; it forgets the child once its whole
+     *     group is gone (it is told of the leader's exit and looks for itself)
+     */
+    PlatformChild(Platform platform, Platform.Started started, ChildRegistry registry) {
+        this.platform = platform;
+        this.pid = started.pid();
+        this.startTime = started.startTime();
+        this.exit = started.exit();
+        this.exit.thenRun(() -> registry.leaderExited(pid));
+    }
+
+    @Override
+    public long pid() {
+        return pid;
+    }
+
+    @Override
+    public Optional<Instant> startTime() {
+        return startTime;
+    }
+
+    @Override
+    public CompletionStage<ExitStatus> onExit() {
+        return exit;
+    }
+
+    @Override
+    public void signal(Signal signal) {
+        if (!gone && !platform.signalGroup(pid, signal) && !exit.toCompletableFuture().isDone()) {
+            // No group yet: under ProcessBuilder the child is still on its way through setsid,
+            // so its group does not exist for a moment. The child itself does, and is not reaped.
+            platform.signal(pid, signal);
+        }
+    }
+
+    /** A query: it changes nothing but this child's own memory that its group is gone for good. */
+    @Override
+    public boolean groupAlive() {
+        if (gone) {
+            return false;
+        }
+        boolean alive = platform.groupAlive(pid);
+        if (!alive && exit.toCompletableFuture().isDone()) {
+            gone = true; // never signal this number again: once free, the kernel may give it to a stranger
+        }
+        return alive;
+    }
+
+    @Override
+    public String toString() {
+        return "pid " + pid;
+    }
+}

@@ -1,0 +1,120 @@
+package io.procpool.spi;
+
+import io.procpool.api.ExitStatus;
+import io.procpool.config.Signal;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+
+/**
+ * What procpool needs from the operating system beyond the JDK, in one place: starting a child as
+ * the leader of its own session and process group, learning of its exit, signalling its group,
+ * telling whether a group still has a living member, telling a process from a stranger that
+ * reused its pid, scanning the process table, sampling what groups cost, and hearing of writes
+ * to the log directory. Everything else (the state dir and its lock, the state file, orphan
+ * reaping, log rotation, the children's registry) is built on these, once, for every platform.
+ *
+ * <p>procpool's implementation is Linux's ({@code posix_spawn}, pidfds, {@code /proc}, inotify);
+ * another operating system, or a container with other rules, is one more implementation handed to
+ * {@code ProcessPool.builder(config).platform(...)}.
+ *
+ * <p>Contract: thread-safe; no method blocks longer than the system calls it names, except those
+ * documented to read the process table, which read files ({@link #carrying}, {@link #usage}). What
+ * it does NOT guarantee: that a group signalled has obeyed (ask {@link #groupAlive}), or that a
+ * process found by {@link #carrying} is still there when it is signalled.
+ */
+public interface Platform extends AutoCloseable {
+
+    /** How children are started and reaped here, for the log ("posix_spawn + pidfd"). */
+    String mechanism();
+
+    /** A command prepared once to be started again and again: program, arguments, environment, directory, output. */
+    interface Prepared {
+    }
+
+    /**
+     * Prepares the start of {@code program}.
+     *
+     * @param argv the arguments as the command wrote them, the command's first word first
+     * @param env the whole environment of the child
+     * @param logFile where its stdout and stderr are appended
+     * @throws LaunchException when it cannot be started at all (permanent)
+     */
+    Prepared prepare(Path program, List<String> argv, Map<String, String> env, Path workingDir, Path logFile);
+
+    /**
+     * A started child.
+     *
+     * @param pid its pid, which is also its process group and session id
+     * @param startTime when it started, as the operating system reports it (read before the child
+     *     could have been reaped)
+     * @param exit completes once it has exited and been reaped; never exceptionally
+     */
+    record Started(long pid, Optional<Instant> startTime, CompletionStage<ExitStatus> exit) {
+    }
+
+    /**
+     * Starts a prepared command as the leader of a new session and process group, stdin on
+     * {@code /dev/null}. Completes on the caller's thread when the start is a quick system call,
+     * or later from a thread of the platform's own when it is not; exceptionally with a
+     * {@link LaunchException} whose message is fit for a person.
+     */
+    CompletionStage<Started> start(Prepared command);
+
+    /** Sends {@code signal} to every process in group {@code pgid}; false when the group does not exist. */
+    boolean signalGroup(long pgid, Signal signal);
+
+    /** Sends {@code signal} to the single process {@code pid}; false when it does not exist. */
+    boolean signal(long pid, Signal signal);
+
+    /** True while group {@code pgid} has a member that is not a zombie. */
+    boolean groupAlive(long pgid);
+
+    /**
+     * A process as the operating system describes it: enough to tell it from a stranger that got
+     * its pid later.
+     *
+     * @param pgrp its process group
+     * @param started when it started
+     * @param live not a zombie
+     */
+    record ProcessInfo(long pid, long pgrp, Instant started, boolean live) {
+    }
+
+    /** The process {@code pid}, if there is one. */
+    Optional<ProcessInfo> process(long pid);
+
+    /** Every process whose environment holds {@code entry} ({@code NAME=VALUE}). Reads the process table. */
+    Map<Long, ProcessInfo> carrying(String entry) throws IOException;
+
+    /** What each of {@code groups} costs now (a group with no live member is absent). Reads the process table. */
+    Map<Long, ProcessUsage> usage(Collection<Long> groups);
+
+    /** A watch of a directory's writes; {@link #close} ends it. */
+    interface WriteWatch extends AutoCloseable {
+        /** Watches the directory again (it may have been removed and made anew since). */
+        void renew();
+
+        @Override
+        void close();
+    }
+
+    /**
+     * Hears of the files written in {@code dir}, in rounds at least {@code period} apart, on a
+     * thread of the platform's own: {@code written} gets the names written in a round, or empty
+     * when the platform lost track of them (then every file may have been written).
+     */
+    WriteWatch watchWrites(Path dir, Duration period, Consumer<Optional<Set<Path>>> written) throws IOException;
+
+    /** Releases what the platform holds (threads, descriptors). Children are not touched. */
+    @Override
+    void close();
+}

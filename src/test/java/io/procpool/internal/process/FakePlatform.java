@@ -1,0 +1,114 @@
+package io.procpool.internal.process;
+
+import io.procpool.api.ExitStatus;
+import io.procpool.config.Signal;
+import io.procpool.spi.Platform;
+import io.procpool.spi.ProcessUsage;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * A platform in memory, for the generic launcher's tests: starts "processes" that are a pid and an
+ * exit future, keeps which groups are alive, records the signals sent and counts its closes.
+ */
+final class FakePlatform implements Platform {
+
+    final Map<Long, CompletableFuture<ExitStatus>> exits = new ConcurrentHashMap<>();
+    final Set<Long> aliveGroups = ConcurrentHashMap.newKeySet();
+    final List<String> signals = new CopyOnWriteArrayList<>();
+    final AtomicInteger closes = new AtomicInteger();
+    private final AtomicLong pids = new AtomicLong(50_000);
+
+    @Override
+    public String mechanism() {
+        return "in memory";
+    }
+
+    private record Command(List<String> argv) implements Prepared {
+    }
+
+    @Override
+    public Prepared prepare(Path program, List<String> argv, Map<String, String> env, Path workingDir, Path logFile) {
+        return new Command(argv);
+    }
+
+    @Override
+    public CompletionStage<Started> start(Prepared command) {
+        long pid = pids.incrementAndGet();
+        CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
+        exits.put(pid, exit);
+        aliveGroups.add(pid);
+        return CompletableFuture.completedFuture(new Started(pid, Optional.of(Instant.EPOCH.plusSeconds(pid)), exit));
+    }
+
+    /** The leader of {@code pid} exits; its group goes with it unless {@code remnants}. */
+    void exit(long pid, int code, boolean remnants) {
+        if (!remnants) {
+            aliveGroups.remove(pid);
+        }
+        exits.get(pid).complete(new ExitStatus(code));
+    }
+
+    @Override
+    public boolean signalGroup(long pgid, Signal signal) {
+        signals.add(pgid + " " + signal);
+        return aliveGroups.contains(pgid);
+    }
+
+    @Override
+    public boolean signal(long pid, Signal signal) {
+        signals.add("pid " + pid + " " + signal);
+        return exits.containsKey(pid);
+    }
+
+    @Override
+    public boolean groupAlive(long pgid) {
+        return aliveGroups.contains(pgid);
+    }
+
+    @Override
+    public Optional<ProcessInfo> process(long pid) {
+        return Optional.empty();
+    }
+
+    @Override
+    public Map<Long, ProcessInfo> carrying(String entry) {
+        return Map.of();
+    }
+
+    @Override
+    public Map<Long, ProcessUsage> usage(Collection<Long> groups) {
+        return Map.of();
+    }
+
+    @Override
+    public WriteWatch watchWrites(Path dir, Duration period, Consumer<Optional<Set<Path>>> written) {
+        return new WriteWatch() {
+            @Override
+            public void renew() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        closes.incrementAndGet();
+    }
+}
