@@ -11,7 +11,7 @@ import io.procpool.config.InvalidConfigException;
 import io.procpool.config.PoolConfigLoader;
 import io.procpool.config.PoolSettings;
 import io.procpool.internal.admin.AdminServer;
-import io.procpool.internal.health.NioHealthProbe;
+import io.procpool.internal.health.ProbeRouter;
 import io.procpool.internal.metrics.PoolMetrics;
 import io.procpool.internal.linux.LinuxPlatform;
 import io.procpool.internal.process.PlatformLauncher;
@@ -83,7 +83,7 @@ public final class ProcessPool implements Pool, AutoCloseable {
     private final Runtime runtime;
     private final PoolClient client;
     /** procpool's own prober, when the builder was given none; closed with the pool. */
-    private final NioHealthProbe prober;
+    private final ProbeRouter prober;
     private final PlatformLauncher launcher;
     private final Optional<ServerBinding> admin;
     private final Duration stopBudget;
@@ -91,7 +91,7 @@ public final class ProcessPool implements Pool, AutoCloseable {
     /** Set by the first close; later ones wait for the same outcome. */
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private ProcessPool(Runtime runtime, PoolClient client, NioHealthProbe prober, PlatformLauncher launcher,
+    private ProcessPool(Runtime runtime, PoolClient client, ProbeRouter prober, PlatformLauncher launcher,
                         Optional<ServerBinding> admin, PoolSettings settings) {
         this.runtime = runtime;
         this.client = client;
@@ -221,10 +221,10 @@ public final class ProcessPool implements Pool, AutoCloseable {
         public ProcessPool start() throws InvalidConfigException, IOException {
             PoolSettings settings = PoolConfigLoader.fromConfig(config, source, baseDir);
             PlatformLauncher os = launcher == null ? takeStateDir(settings, platform.apply(settings.childrenDieWithManager())) : null;
-            NioHealthProbe prober = null;
+            ProbeRouter prober = null;
             Runtime runtime = null;
             try {
-                prober = probe == null ? new NioHealthProbe() : null;
+                prober = probe == null ? new ProbeRouter() : null;
                 PoolMetrics metrics = new PoolMetrics(clock, os != null ? os.platform()::usage : groups -> java.util.Map.of());
                 runtime = startTree(settings, environment(settings, os, prober, metrics));
                 PoolClient client = new PoolClient(runtime.system(), runtime.root(), settings, baseDir, PoolClient.Timeouts.DEFAULT);
@@ -267,7 +267,7 @@ public final class ProcessPool implements Pool, AutoCloseable {
 
         /** The seams the tree runs against, for the actor system it runs in. */
         private Function<ActorSystem<?>, PoolEnvironment> environment(PoolSettings settings, PlatformLauncher os,
-                                                                       NioHealthProbe prober, PoolMetrics metrics) {
+                                                                       ProbeRouter prober, PoolMetrics metrics) {
             ProcessLauncher processes = launcher != null ? launcher : os;
             return sys -> new PoolEnvironment(processes, probe != null ? probe.apply(sys) : prober, settings.logDir(), metrics,
                     resources != null ? resources : os == null ? ResourceSampler.NONE

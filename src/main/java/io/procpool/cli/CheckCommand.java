@@ -43,8 +43,7 @@ final class CheckCommand implements Callable<Integer> {
             }
             enabled++;
             out.println("  " + s.name() + ": " + s.minProcesses() + ".." + s.maxProcesses() + " instance(s) on "
-                    + s.ports() + ", health " + s.health().type().name().toLowerCase(java.util.Locale.ROOT)
-                    + (s.health().path().isEmpty() ? "" : " " + s.health().path()));
+                    + s.ports() + ", health " + s.health().probe().summary());
             warnIfNotRunnable(s, out);
         }
         if (settings.admin().enabled()) {

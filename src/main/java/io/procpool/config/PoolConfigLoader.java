@@ -42,8 +42,7 @@ public final class PoolConfigLoader {
     static final Set<String> SCALING_KEYS = Set.of("enabled", "metric", "target", "target-latency", "up-after",
             "down-after", "interval", "tolerance");
     static final Set<String> LIMIT_KEYS = Set.of("max-rss", "max-cpu", "for");
-    static final Set<String> HEALTH_KEYS = Set.of("type", "path", "interval", "timeout", "failure-threshold",
-            "success-threshold", "start-period", "start-interval", "expect-status", "keep-alive");
+    static final Set<String> HEALTH_KEYS = HealthReader.allKeys();
     static final Set<String> RESTART_KEYS = Set.of("min-backoff", "max-backoff", "random-factor", "reset-after",
             "max-restarts", "cooldown");
     static final Set<String> STOP_KEYS = Set.of("signal", "timeout");
@@ -294,7 +293,7 @@ public final class PoolConfigLoader {
             svc.fail("working-dir", "is not an existing directory: " + workingDir);
         }
         Map<String, String> env = readEnv(svc);
-        HealthSettings health = HealthReader.read(svc, defaults, source, name, errors);
+        HealthSettings health = HealthReader.read(svc, own, defaults, new ProbeKinds.Service(name, workingDir, env), source, errors);
         RestartSettings restart = readRestart(svc.child("restart"));
         StopSettings stop = readStop(svc.child("stop"));
         LogSettings log = readLog(svc.child("log"));

@@ -61,8 +61,7 @@ class PoolConfigLoaderTest {
         assertEquals(List.of(8000, 8001), s.ports());
         assertEquals(1, s.minProcesses());
         assertEquals(2, s.maxProcesses());
-        assertEquals("/?q=health", s.health().path());
-        assertEquals(HealthSettings.Type.HTTP, s.health().type());
+        assertEquals(new HttpProbe("/?q=health", StatusRange.parse("2xx").orElseThrow(), true), s.health().probe());
         assertEquals(Duration.ofMillis(100), s.restart().minBackoff());
         assertEquals(Duration.ofSeconds(30), s.restart().maxBackoff());
         assertEquals(0.2, s.restart().randomFactor());
@@ -123,7 +122,7 @@ class PoolConfigLoaderTest {
         ServiceSettings py = pool.services().get("python_cgi");
         assertEquals(List.of("python3", "./discovery/samples/python/sample_python_cgi.py"), py.command());
         assertEquals(1, py.maxProcesses());
-        assertEquals("/?service=health", py.health().path());
+        assertEquals("/?service=health", ((HttpProbe) py.health().probe()).path());
         assertEquals(2, pool.services().get("search").maxProcesses());
     }
 
@@ -316,17 +315,50 @@ class PoolConfigLoaderTest {
         HealthSettings h = load("p.conf", """
                 pool.services.a { command = a, ports = [1], health-check { path = "/h", interval = 500ms, type = http } }
                 """).services().get("a").health();
-        assertEquals("/h", h.path());
+        HttpProbe http = (HttpProbe) h.probe();
+        assertEquals("/h", http.path());
         assertEquals(Duration.ofMillis(500), h.interval());
         assertEquals(Duration.ofSeconds(1), h.timeout());
-        assertTrue(h.expectStatus().contains(204));
-        assertFalse(h.expectStatus().contains(500));
+        assertTrue(http.expectStatus().contains(204));
+        assertFalse(http.expectStatus().contains(500));
     }
 
     @Test
     void noHealthPathMeansATcpProbe() throws Exception {
-        assertEquals(HealthSettings.Type.TCP,
-                load("p.conf", "pool.services.a { command = a, ports = [1] }").services().get("a").health().type());
+        assertEquals(new TcpProbe(), load("p.conf", "pool.services.a { command = a, ports = [1] }").services().get("a").health().probe());
+    }
+
+    @Test
+    void anExecProbeRunsItsCommandInTheServicesDirectoryWithItsEnvironment() throws Exception {
+        Files.createDirectories(dir.resolve("srv"));
+        ExecProbe exec = (ExecProbe) load("p.conf", """
+                pool.services.a {
+                  command = a, ports = [8000], working-dir = srv, env { MODE = check }
+                  health-check { type = exec, command = "./check --port {port}", timeout = 2s }
+                }
+                """).services().get("a").health().probe();
+        assertEquals(List.of("./check", "--port", "8000"), exec.commandFor(8000));
+        assertEquals(dir.resolve("srv"), exec.workingDir());
+        assertEquals(Map.of("MODE", "check", "PORT", "8000"), exec.envFor(8000));
+        assertEquals("exec ./check --port {port}", exec.summary());
+    }
+
+    @Test
+    void aProbeKindsKeysAreItsOwnAndAnExecProbeNeedsACommand() throws Exception {
+        ConfigError missing = only(errors("p.conf", """
+                pool.services.a { command = a, ports = [1], health-check { type = exec } }
+                """));
+        assertEquals("health-check.command", missing.key());
+        assertTrue(missing.message().startsWith("is needed for an exec probe"), missing.message());
+        ConfigError wrongKind = only(errors("p.conf", """
+                pool.services.a { command = a, ports = [1], health-check { type = tcp, path = "/h" } }
+                """));
+        assertEquals("health-check.path", wrongKind.key());
+        assertEquals("is a key of http probes, and this probe is tcp (health-check.type)", wrongKind.message());
+        ConfigError unknown = only(errors("p.conf", """
+                pool.services.a { command = a, ports = [1], health-check { type = grpc } }
+                """));
+        assertEquals("must be http, tcp, exec, none, got \"grpc\"", unknown.message());
     }
 
     @Test

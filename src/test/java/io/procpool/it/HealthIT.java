@@ -75,6 +75,23 @@ class HealthIT {
     }
 
     @Test
+    void anExecProbeDecidesByItsCommandsExit() throws Exception {
+        int port = Manager.freePort();
+        Path ready = dir.resolve("ready-" + port);
+        // The service serves at once; the probe says healthy only once the file exists.
+        manager.writeConfig("services.web { command = " + Manager.fake("") + ", ports = [" + port + "], "
+                + "health-check { type = exec, command = [\"test\", \"-f\", \"" + ready + "\"], interval = 300ms, "
+                + "start-interval = 100ms, start-period = 30s } }");
+        manager.run();
+        long pid = manager.awaitInstance("web", port, "STARTING", Duration.ofSeconds(15));
+        Await.value(Duration.ofSeconds(5), "it serves", () -> Manager.servingPid(port));
+        assertEquals("STARTING", manager.instance("web", port).orElseThrow().path("state").asText(), "not ready without the file");
+        java.nio.file.Files.writeString(ready, "");
+        assertEquals(pid, manager.awaitInstance("web", port, "HEALTHY", Duration.ofSeconds(10)));
+        assertTrue(manager.output().contains("probing exec test -f " + ready), manager.output());
+    }
+
+    @Test
     void aLateBinderBecomesHealthyWithoutARestart() throws Exception {
         int port = Manager.freePort();
         manager.writeConfig("services.slow { command = " + Manager.fake("--bind-delay 3") + ", ports = [" + port + "], "

@@ -3,6 +3,7 @@ package io.procpool.internal.admin;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.procpool.config.HealthSettings;
+import io.procpool.config.HttpProbe;
 import io.procpool.api.InstanceStatus;
 import io.procpool.api.PoolStatus;
 import io.procpool.api.ServiceState;
@@ -65,16 +66,17 @@ public final class BackendFormats {
                 destinations.putObject(s.name() + "-" + i.port()).put("Address", "http://127.0.0.1:" + i.port() + "/");
             }
             HealthSettings h = s.settings().health();
-            if (h.type() == HealthSettings.Type.HTTP) {
+            // Only an HTTP probe has a YARP equivalent; the others stay procpool's own business.
+            if (h.probe() instanceof HttpProbe http) {
                 ObjectNode active = cluster.putObject("HealthCheck").putObject("Active");
                 active.put("Enabled", true);
                 active.put("Interval", timeSpan(h.interval()));
                 active.put("Timeout", timeSpan(h.timeout()));
                 active.put("Policy", "ConsecutiveFailures");
-                int q = h.path().indexOf('?');
-                active.put("Path", q < 0 ? h.path() : h.path().substring(0, q));
+                int q = http.path().indexOf('?');
+                active.put("Path", q < 0 ? http.path() : http.path().substring(0, q));
                 if (q >= 0) {
-                    active.put("Query", h.path().substring(q));
+                    active.put("Query", http.path().substring(q));
                 }
             }
         }
@@ -90,9 +92,9 @@ public final class BackendFormats {
             ArrayNode servers = lb.putArray("servers");
             s.ready().forEach(i -> servers.addObject().put("url", "http://127.0.0.1:" + i.port()));
             HealthSettings h = s.settings().health();
-            if (h.type() == HealthSettings.Type.HTTP) {
+            if (h.probe() instanceof HttpProbe http) {
                 lb.putObject("healthCheck")
-                        .put("path", h.path())
+                        .put("path", http.path())
                         .put("interval", h.interval().toMillis() + "ms")
                         .put("timeout", h.timeout().toMillis() + "ms");
             }

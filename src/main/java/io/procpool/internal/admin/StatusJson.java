@@ -54,8 +54,7 @@ public final class StatusJson {
             ArrayNode ports = node.putArray("ports");
             s.settings().ports().forEach(ports::add);
             node.put("working_dir", s.settings().workingDir().toString());
-            node.put("health_check", s.settings().health().type().name().toLowerCase(java.util.Locale.ROOT)
-                    + (s.settings().health().path().isEmpty() ? "" : " " + s.settings().health().path()));
+            node.put("health_check", s.settings().health().probe().summary());
         }
         ArrayNode instances = node.putArray("instances");
         for (InstanceStatus i : s.instances()) {

@@ -4,6 +4,7 @@ import io.procpool.spi.HealthProbe;
 import io.procpool.spi.ProbeResult;
 
 import io.procpool.config.HealthSettings;
+import io.procpool.config.HttpProbe;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -150,11 +151,12 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
 
     @Override
     public CompletionStage<ProbeResult> probe(int port, HealthSettings settings) {
-        if (settings.type() == HealthSettings.Type.NONE) {
+        if (!settings.probes()) {
             return CompletableFuture.completedFuture(ProbeResult.ok(Duration.ZERO));
         }
-        byte[] request = settings.type() == HealthSettings.Type.HTTP
-                ? requests.computeIfAbsent(new RequestKey(port, settings.path(), settings.keepAlive()),
+        HttpProbe http = settings.probe() instanceof HttpProbe h ? h : null;
+        byte[] request = http != null
+                ? requests.computeIfAbsent(new RequestKey(port, http.path(), http.keepAlive()),
                         k -> request(k.path(), k.port(), k.keepAlive()))
                 : null;
         Probe p = new Probe(port, settings, request);
@@ -210,7 +212,7 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
 
     private void begin(Probe p) {
         deadlines.add(p);
-        if (p.http() && p.settings.keepAlive()) {
+        if (p.http() && ((HttpProbe) p.settings.probe()).keepAlive()) {
             Conn kept = idle.remove(p.port);
             if (kept != null && kept.channel.isOpen()) {
                 kept.reused = true;
@@ -472,10 +474,10 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
         Probe p = c.probe;
         c.keepAlive = parts[0].equals("HTTP/1.1");
         Duration latency = elapsed(p);
-        if (p.settings.expectStatus().contains(status)) {
+        if (((HttpProbe) p.settings.probe()).expectStatus().contains(status)) {
             succeed(p, ProbeResult.ok(latency));
         } else {
-            fail(p, latency, ProbeResult.unexpectedStatus(status, p.settings.expectStatus()));
+            fail(p, latency, ProbeResult.unexpectedStatus(status, ((HttpProbe) p.settings.probe()).expectStatus()));
         }
     }
 
@@ -543,7 +545,7 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
     private void finished(Conn c, boolean keep) {
         Probe p = c.probe;
         detach(c);
-        if (keep && p.settings.keepAlive() && !closed) {
+        if (keep && ((HttpProbe) p.settings.probe()).keepAlive() && !closed) {
             c.lastUsed = System.nanoTime();
             c.key.interestOps(SelectionKey.OP_READ);
             Conn previous = idle.put(c.port, c);

@@ -4,6 +4,7 @@ import io.procpool.spi.HealthProbe;
 import io.procpool.spi.ProbeResult;
 
 import io.procpool.config.HealthSettings;
+import io.procpool.config.HttpProbe;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -54,11 +55,8 @@ public final class PekkoHealthProbe implements HealthProbe {
     @Override
     public CompletionStage<ProbeResult> probe(int port, HealthSettings settings) {
         long start = System.nanoTime();
-        CompletionStage<String> outcome = switch (settings.type()) {
-            case HTTP -> http(port, settings);
-            case TCP -> tcp(port, settings);
-            case NONE -> CompletableFuture.completedFuture(null);
-        };
+        CompletionStage<String> outcome = settings.probe() instanceof HttpProbe h ? http(port, h, settings.timeout())
+                : settings.probes() ? tcp(port, settings) : CompletableFuture.completedFuture(null);
         return outcome.handle((error, failure) -> {
             Duration latency = Duration.ofNanos(System.nanoTime() - start);
             if (failure != null) {
@@ -69,15 +67,15 @@ public final class PekkoHealthProbe implements HealthProbe {
     }
 
     /** Completes with null when the status is expected, else with why not. */
-    private CompletionStage<String> http(int port, HealthSettings settings) {
-        HttpRequest request = HttpRequest.GET(settings.path()).addHeader(Connection.create("close"));
+    private CompletionStage<String> http(int port, HttpProbe probe, Duration timeout) {
+        HttpRequest request = HttpRequest.GET(probe.path()).addHeader(Connection.create("close"));
         return Source.single(request)
-                .via(http.connectionTo(HOST).toPort(port).withClientConnectionSettings(connectionSettings(settings.timeout())).http())
+                .via(http.connectionTo(HOST).toPort(port).withClientConnectionSettings(connectionSettings(timeout)).http())
                 .mapAsync(1, response -> drain(response).thenApply(x -> response.status().intValue()))
-                .completionTimeout(settings.timeout())
+                .completionTimeout(timeout)
                 .runWith(Sink.head(), materializer)
-                .thenApply(status -> settings.expectStatus().contains(status) ? null
-                        : ProbeResult.unexpectedStatus(status, settings.expectStatus()));
+                .thenApply(status -> probe.expectStatus().contains(status) ? null
+                        : ProbeResult.unexpectedStatus(status, probe.expectStatus()));
     }
 
     private CompletionStage<Object> drain(HttpResponse response) {

@@ -389,11 +389,7 @@ public final class InstanceActor {
     }
 
     private String probeTarget() {
-        return switch (service.health().type()) {
-            case HTTP -> "http://127.0.0.1:" + spec.port() + service.health().path();
-            case TCP -> "tcp 127.0.0.1:" + spec.port();
-            case NONE -> "nothing";
-        };
+        return service.health().probe().describe(spec.port());
     }
 
     private Behavior<Command> onExitedWhileRunning(ChildProcess child, Exited m) {
