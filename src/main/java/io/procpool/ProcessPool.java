@@ -1,5 +1,6 @@
 package io.procpool;
 
+import io.procpool.internal.Dispatchers;
 import com.typesafe.config.Config;
 import io.procpool.api.Event;
 import io.procpool.api.LogTail;
@@ -15,7 +16,6 @@ import io.procpool.internal.health.ProbeRouter;
 import io.procpool.internal.metrics.PoolMetrics;
 import io.procpool.internal.linux.LinuxPlatform;
 import io.procpool.internal.process.PlatformLauncher;
-import io.procpool.internal.supervision.PoolActor;
 import io.procpool.internal.supervision.PoolClient;
 import io.procpool.internal.supervision.PoolEnvironment;
 import io.procpool.internal.supervision.PoolSupervisor;
@@ -46,7 +46,6 @@ import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -272,7 +271,7 @@ public final class ProcessPool implements Pool, AutoCloseable {
             return sys -> new PoolEnvironment(processes, probe != null ? probe.apply(sys) : prober, settings.logDir(), metrics,
                     resources != null ? resources : os == null ? ResourceSampler.NONE
                             : ResourceSampler.of(os.platform(), sys.dispatchers().lookup(
-                                    DispatcherSelector.fromConfig("procpool.blocking-dispatcher"))),
+                                    Dispatchers.blocking())),
                     clock);
         }
 
@@ -313,7 +312,7 @@ public final class ProcessPool implements Pool, AutoCloseable {
         /** Real processes: compile the restart path before the first crash (see {@link RestartWarmup}). */
         private static void warmUp(ActorSystem<?> system) {
             system.systemActorOf(RestartWarmup.create(), "procpool-warmup-" + POOLS.incrementAndGet(),
-                    Props.empty().withDispatcherFromConfig("procpool.instance-dispatcher"));
+                    Props.empty().withDispatcherFromConfig(Dispatchers.INSTANCES));
         }
 
         private static void stopUnstarted(Runtime runtime) {

@@ -3,8 +3,6 @@ package io.procpool.spi;
 import io.procpool.api.ExitStatus;
 import io.procpool.config.Signal;
 
-import java.time.Instant;
-import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -22,9 +20,6 @@ public interface ChildProcess {
 
     /** The process id of the leader, which is also the process group id. */
     long pid();
-
-    /** When the leader started, as the OS reports it; empty if the OS would not say. */
-    Optional<Instant> startTime();
 
     /**
      * Completes once the leader has exited and been reaped. Members of its group may still be

@@ -6,7 +6,6 @@ import io.procpool.api.ExitStatus;
 import io.procpool.spi.LaunchSpec;
 import io.procpool.config.Signal;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -114,11 +113,6 @@ public final class SimulatedProcess implements ChildProcess {
     @Override
     public long pid() {
         return pid;
-    }
-
-    @Override
-    public Optional<Instant> startTime() {
-        return Optional.empty();
     }
 
     @Override

@@ -61,12 +61,6 @@ public final class AdminRoutes extends AllDirectives {
     static final Duration REQUEST = Duration.ofSeconds(30);
     private static final int MAX_LOG_LINES = 10_000;
     private static final long MAX_BODY = 64 * 1024;
-    /** The endpoints, as the index lists them; the route tree below serves exactly these. */
-    static final List<String> ENDPOINTS = List.of("GET /status", "GET /status/SERVICE",
-            "GET /backends?format=json|yarp|traefik|nginx", "GET /metrics", "GET /events",
-            "GET /services/SERVICE/instances/PORT/log?lines=N", "POST /services/SERVICE/restart[?wait=false]",
-            "POST /services/SERVICE/stop", "POST /services/SERVICE/start", "POST /services/SERVICE/scale?instances=N",
-            "POST /reload");
 
     private final ActorSystem<?> system;
     private final Pool pool;
@@ -88,19 +82,49 @@ public final class AdminRoutes extends AllDirectives {
         });
     }
 
+    /** One endpoint: how the index shows it, and its route. */
+    private record Endpoint(String shown, Route route) {
+    }
+
+    /** Every endpoint: the index lists exactly what the routes serve. */
+    private List<Endpoint> endpoints() {
+        return List.of(
+                new Endpoint("GET /status", path("status", () -> get(() -> withStatus(this::pool)))),
+                new Endpoint("GET /status/SERVICE", path(segment("status").slash(segment()), this::serviceStatus)),
+                new Endpoint("GET /backends?format=json|yarp|traefik|nginx", path("backends", this::backends)),
+                new Endpoint("GET /metrics", path("metrics", () -> get(this::metrics))),
+                new Endpoint("GET /events", path("events", () -> get(this::events))),
+                new Endpoint("GET /services/SERVICE/instances/PORT/log?lines=N", service(this::log)),
+                new Endpoint("POST /services/SERVICE/restart[?wait=false]", service(this::restart)),
+                new Endpoint("POST /services/SERVICE/stop", service(name -> operation("stop", () -> pool.stopService(name)))),
+                new Endpoint("POST /services/SERVICE/start", service(name -> operation("start", () -> pool.startService(name)))),
+                new Endpoint("POST /services/SERVICE/scale?instances=N", service(this::scale)),
+                new Endpoint("POST /reload", operation("reload", pool::reload)));
+    }
+
+    /** A route under {@code /services/SERVICE/}, for the service named there. */
+    private Route service(Function<String, Route> inner) {
+        return pathPrefix(segment("services").slash(segment()), inner);
+    }
+
+    /** {@code POST /NAME} (the last segment), authorized, answered with the operation's outcome. */
+    private Route operation(String name, Supplier<CompletionStage<OpResult>> op) {
+        return path(name, () -> post(() -> authorized(() -> answer(op.get()))));
+    }
+
+    private Route pool(PoolStatus s) {
+        return json(StatusCodes.OK, StatusJson.pool(s));
+    }
+
     /** Every route, with JSON errors. */
     public Route routes() {
+        List<Endpoint> endpoints = endpoints();
+        Route index = pathEndOrSingleSlash(() -> get(() -> index(endpoints)));
+        Route[] all = endpoints.stream().map(Endpoint::route).toArray(Route[]::new);
         // The API takes no request bodies: read at most a small one, refuse anything larger (413).
         return withRequestTimeoutResponse(AdminRoutes::timedOut, () -> handleExceptions(jsonExceptions(),
-                () -> handleRejections(jsonRejections(), () -> toStrictEntity(Duration.ofSeconds(5), MAX_BODY, () -> concat(
-                        pathEndOrSingleSlash(() -> get(this::index)),
-                        path("status", () -> get(() -> withStatus(s -> json(StatusCodes.OK, StatusJson.pool(s))))),
-                        path(segment("status").slash(segment()), name -> get(() -> serviceStatus(name))),
-                        path("backends", () -> get(() -> parameterOptional("format", this::backends))),
-                        path("metrics", () -> get(this::metrics)),
-                        path("events", () -> get(this::events)),
-                        path("reload", () -> post(() -> authorized(() -> answer(pool.reload())))),
-                        pathPrefix(segment("services").slash(segment()), this::service))))));
+                () -> handleRejections(jsonRejections(), () -> toStrictEntity(Duration.ofSeconds(5), MAX_BODY,
+                        () -> concat(index, all)))));
     }
 
     /** What a request that ran out of time gets instead of Pekko HTTP's plain-text 503. */
@@ -111,20 +135,10 @@ public final class AdminRoutes extends AllDirectives {
                         + "(GET /status follows it)").toString()));
     }
 
-    private Route service(String service) {
-        return concat(
-                path(segment("instances").slash(integerSegment()).slash("log"),
-                        port -> get(() -> parameterOptional("lines", lines -> log(service, port, lines)))),
-                path("restart", () -> post(() -> authorized(() -> parameterOptional("wait", w -> restart(service, w))))),
-                path("stop", () -> post(() -> authorized(() -> answer(pool.stopService(service))))),
-                path("start", () -> post(() -> authorized(() -> answer(pool.startService(service))))),
-                path("scale", () -> post(() -> authorized(() -> parameterOptional("instances", n -> scale(service, n))))));
-    }
-
-    private Route index() {
+    private Route index(List<Endpoint> endpoints) {
         var node = StatusJson.JSON.createObjectNode().put("procpool", "admin API");
-        var endpoints = node.putArray("endpoints");
-        ENDPOINTS.forEach(endpoints::add);
+        var shown = node.putArray("endpoints");
+        endpoints.forEach(e -> shown.add(e.shown()));
         return json(StatusCodes.OK, node);
     }
 
@@ -140,7 +154,11 @@ public final class AdminRoutes extends AllDirectives {
     }
 
     private Route serviceStatus(String name) {
-        return withService(name, (all, s) -> json(StatusCodes.OK, StatusJson.service(s, true, all.atNanos())));
+        return get(() -> withService(name, (all, s) -> json(StatusCodes.OK, StatusJson.service(s, true, all.atNanos()))));
+    }
+
+    private Route backends() {
+        return get(() -> parameterOptional("format", this::backends));
     }
 
     private Route backends(Optional<String> format) {
@@ -192,6 +210,11 @@ public final class AdminRoutes extends AllDirectives {
         return ServerSentEvent.create(StatusJson.event((PoolEvent) e).toString(), "transition");
     }
 
+    private Route log(String service) {
+        return path(segment("instances").slash(integerSegment()).slash("log"),
+                port -> get(() -> parameterOptional("lines", lines -> log(service, port, lines))));
+    }
+
     private Route log(String service, int port, Optional<String> linesParam) {
         Optional<Integer> lines = linesParam.isEmpty() ? Optional.of(100) : parseInt(linesParam.get(), 1, MAX_LOG_LINES);
         if (lines.isEmpty()) {
@@ -207,6 +230,10 @@ public final class AdminRoutes extends AllDirectives {
         });
     }
 
+    private Route restart(String service) {
+        return path("restart", () -> post(() -> authorized(() -> parameterOptional("wait", w -> restart(service, w)))));
+    }
+
     private Route restart(String service, Optional<String> wait) {
         if (wait.isPresent() && !wait.get().equals("false") && !wait.get().equals("true")) {
             return error(StatusCodes.BAD_REQUEST, "wait must be true or false", "got '" + wait.get() + "'");
@@ -217,6 +244,10 @@ public final class AdminRoutes extends AllDirectives {
                     : result(r));
         }
         return answer(pool.restart(service));
+    }
+
+    private Route scale(String service) {
+        return path("scale", () -> post(() -> authorized(() -> parameterOptional("instances", n -> scale(service, n)))));
     }
 
     private Route scale(String service, Optional<String> instances) {

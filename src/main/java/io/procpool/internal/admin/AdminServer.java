@@ -1,5 +1,6 @@
 package io.procpool.internal.admin;
 
+import io.procpool.internal.Dispatchers;
 import com.typesafe.config.ConfigFactory;
 import io.procpool.config.AdminSettings;
 import io.procpool.internal.metrics.PoolMetrics;
@@ -8,7 +9,6 @@ import com.typesafe.config.ConfigValueFactory;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
@@ -31,7 +31,7 @@ public final class AdminServer {
      * @param metrics the pool's metrics
      */
     public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, AdminSettings admin, Pool pool, PoolMetrics metrics) {
-        Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("procpool.blocking-dispatcher"));
+        Executor blocking = system.dispatchers().lookup(Dispatchers.blocking());
         AdminRoutes routes = new AdminRoutes(system, pool, admin.token(), metrics, blocking);
         // The idle timeout outlasts the longest answer: Pekko HTTP counts a connection that waits
         // for its answer as idle, and a shorter one cut poolctl off with no answer at all.

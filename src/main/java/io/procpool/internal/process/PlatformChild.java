@@ -4,8 +4,6 @@ import io.procpool.api.ExitStatus;
 import io.procpool.config.Signal;
 import io.procpool.spi.ChildProcess;
 import io.procpool.spi.Platform;
-import java.time.Instant;
-import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /** A real child process, leader of its own process group (see {@link ChildProcess}), on a {@link Platform}. */
@@ -13,7 +11,6 @@ final class PlatformChild implements ChildProcess {
 
     private final Platform platform;
     private final long pid;
-    private final Optional<Instant> startTime;
     private final CompletionStage<ExitStatus> exit;
     /** Set once the leader is reaped and the group seen empty: its number may now be reused. */
     private volatile boolean gone;
@@ -26,7 +23,6 @@ final class PlatformChild implements ChildProcess {
     PlatformChild(Platform platform, Platform.Started started, ChildRegistry registry) {
         this.platform = platform;
         this.pid = started.pid();
-        this.startTime = started.startTime();
         this.exit = started.exit();
         this.exit.thenRun(() -> registry.leaderExited(pid));
     }
@@ -34,11 +30,6 @@ final class PlatformChild implements ChildProcess {
     @Override
     public long pid() {
         return pid;
-    }
-
-    @Override
-    public Optional<Instant> startTime() {
-        return startTime;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.procpool.internal.supervision;
 
+import io.procpool.internal.Dispatchers;
 import io.procpool.api.OpResult;
 import io.procpool.api.ScalingEvent;
 import io.procpool.api.ServiceStatus;
@@ -11,7 +12,6 @@ import io.procpool.internal.scaling.ScalingMetric;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -53,7 +53,7 @@ public final class PoolActor {
      * and starts the replacement: in a crash-to-serving benchmark (docs/benchmarks.md) the pool
      * on the default dispatcher, a hop away, cost 7.7 ms against 6.1 ms here (floor 5.9 ms).
      */
-    public static final DispatcherSelector INSTANCE_DISPATCHER = DispatcherSelector.fromConfig("procpool.instance-dispatcher");
+    public static final DispatcherSelector INSTANCE_DISPATCHER = Dispatchers.instances();
 
     /** Messages a pool understands. */
     public sealed interface Command {

@@ -1,5 +1,6 @@
 package io.procpool.internal.supervision;
 
+import io.procpool.internal.Dispatchers;
 import com.typesafe.config.Config;
 import io.procpool.api.Event;
 import io.procpool.api.LogTail;
@@ -32,7 +33,6 @@ import java.util.function.Function;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.stream.javadsl.Source;
 
@@ -84,7 +84,7 @@ public final class PoolClient implements Pool {
         this.settings = settings;
         this.baseDir = baseDir;
         this.timeouts = timeouts;
-        this.blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig("procpool.blocking-dispatcher"));
+        this.blocking = system.dispatchers().lookup(Dispatchers.blocking());
     }
 
     /** The settings the pool runs with now (those of the latest successful reload). */

@@ -15,8 +15,6 @@ import io.procpool.config.Signal;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
@@ -128,11 +126,6 @@ public final class RestartWarmup {
         @Override
         public long pid() {
             return pid;
-        }
-
-        @Override
-        public Optional<Instant> startTime() {
-            return Optional.empty();
         }
 
         @Override

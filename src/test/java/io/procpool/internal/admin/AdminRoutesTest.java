@@ -8,9 +8,7 @@ import io.procpool.config.AdminSettings;
 import io.procpool.internal.metrics.PoolMetrics;
 import io.procpool.api.InstanceState;
 import io.procpool.api.OpResult;
-import io.procpool.internal.supervision.PoolActor;
 import io.procpool.api.PoolEvent;
-import io.procpool.internal.supervision.PoolSupervisor;
 import io.procpool.api.Event;
 import io.procpool.api.LogTail;
 import io.procpool.api.NotFoundException;
@@ -43,10 +41,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.eventstream.EventStream;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -419,8 +414,19 @@ class AdminRoutesTest {
     }
 
     @Test
-    void theIndexListsTheEndpoints() throws Exception {
-        assertTrue(json(get("")).path("endpoints").toString().contains("GET /events"));
+    void theIndexListsTheEndpointsAndEachIsServed() throws Exception {
+        JsonNode endpoints = json(get("")).path("endpoints");
+        assertEquals(11, endpoints.size(), endpoints.toString());
+        for (JsonNode e : endpoints) {
+            String shown = e.asText();
+            String path = shown.substring(shown.indexOf(' ') + 2).replaceAll("\\?.*|\\[.*", "")
+                    .replace("SERVICE", "search").replace("PORT", "8000");
+            if (shown.startsWith("GET ") && !path.equals("events")) {
+                assertTrue(get(path).statusCode() != 404, shown + " is listed and served");
+            } else if (shown.startsWith("POST ")) {
+                assertEquals(401, post(path, null).statusCode(), shown + " is listed and served (and guarded)");
+            }
+        }
     }
 
     /** Sends raw bytes (a request the JDK's client would refuse to write); the status line and the body. */

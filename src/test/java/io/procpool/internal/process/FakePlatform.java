@@ -22,14 +22,15 @@ import java.util.function.Consumer;
 
 /**
  * A platform in memory, for the generic launcher's tests: starts "processes" that are a pid and an
- * exit future, keeps which groups are alive, records the signals sent and counts its closes.
+ * exit future and go on any signal, keeps which groups are alive, records the signals sent and
+ * counts its closes.
  */
-final class FakePlatform implements Platform {
+public final class FakePlatform implements Platform {
 
-    final Map<Long, CompletableFuture<ExitStatus>> exits = new ConcurrentHashMap<>();
-    final Set<Long> aliveGroups = ConcurrentHashMap.newKeySet();
-    final List<String> signals = new CopyOnWriteArrayList<>();
-    final AtomicInteger closes = new AtomicInteger();
+    public final Map<Long, CompletableFuture<ExitStatus>> exits = new ConcurrentHashMap<>();
+    public final Set<Long> aliveGroups = ConcurrentHashMap.newKeySet();
+    public final List<String> signals = new CopyOnWriteArrayList<>();
+    public final AtomicInteger closes = new AtomicInteger();
     private final AtomicLong pids = new AtomicLong(50_000);
 
     @Override
@@ -55,17 +56,23 @@ final class FakePlatform implements Platform {
     }
 
     /** The leader of {@code pid} exits; its group goes with it unless {@code remnants}. */
-    void exit(long pid, int code, boolean remnants) {
+    public void exit(long pid, int code, boolean remnants) {
         if (!remnants) {
             aliveGroups.remove(pid);
         }
         exits.get(pid).complete(new ExitStatus(code));
     }
 
+    /** A well-mannered process: it goes, with its group, on any signal but SIGCONT. */
     @Override
     public boolean signalGroup(long pgid, Signal signal) {
         signals.add(pgid + " " + signal);
-        return aliveGroups.contains(pgid);
+        boolean alive = aliveGroups.contains(pgid);
+        if (alive && signal != Signal.CONT) {
+            aliveGroups.remove(pgid);
+            exits.get(pgid).complete(new ExitStatus(128 + signal.number()));
+        }
+        return alive;
     }
 
     @Override

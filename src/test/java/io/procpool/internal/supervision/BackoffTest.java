@@ -1,7 +1,6 @@
 package io.procpool.internal.supervision;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.procpool.config.RestartSettings;
