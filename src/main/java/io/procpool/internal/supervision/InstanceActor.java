@@ -4,7 +4,6 @@ import io.procpool.api.HealthFigures;
 import io.procpool.api.InstanceState;
 import io.procpool.config.ServiceSettings;
 import io.procpool.spi.HealthProbe;
-import io.procpool.internal.health.HealthTracker;
 import io.procpool.spi.ProbeResult;
 import io.procpool.spi.ChildProcess;
 import io.procpool.api.ExitStatus;

@@ -1,4 +1,4 @@
-package io.procpool.internal.health;
+package io.procpool.internal.supervision;
 
 import io.procpool.spi.ProbeResult;
 
@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.procpool.config.HealthSettings;
 import io.procpool.config.TestConfigs;
-import io.procpool.internal.health.HealthTracker.Verdict;
+import io.procpool.internal.supervision.HealthTracker.Verdict;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

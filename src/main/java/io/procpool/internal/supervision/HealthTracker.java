@@ -1,4 +1,4 @@
-package io.procpool.internal.health;
+package io.procpool.internal.supervision;
 
 import io.procpool.spi.ProbeResult;
 

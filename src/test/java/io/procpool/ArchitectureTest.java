@@ -1,0 +1,87 @@
+package io.procpool;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The package structure of docs/architecture.md, checked so it stays so: no cycles between
+ * packages, and every layer depends only on the layers below it.
+ *
+ * <pre>
+ *   cli ─▶ io.procpool (ProcessPool) ─▶ internal.* ─▶ spi ─▶ api ─▶ config
+ *   testkit ─▶ io.procpool, spi, api, config
+ * </pre>
+ */
+class ArchitectureTest {
+
+    private static final JavaClasses MAIN = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.procpool");
+
+    @Test
+    void noPackageDependsOnItselfThroughAnother() {
+        slices().matching("io.procpool.(**)").should().beFreeOfCycles().check(MAIN);
+    }
+
+    @Test
+    void configIsTheBottom() {
+        noClasses().that().resideInAPackage("io.procpool.config..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.procpool", "io.procpool.api..", "io.procpool.spi..",
+                        "io.procpool.internal..", "io.procpool.cli..", "io.procpool.testkit..")
+                .check(MAIN);
+    }
+
+    @Test
+    void theApiKnowsOnlyTheSettings() {
+        noClasses().that().resideInAPackage("io.procpool.api..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.procpool", "io.procpool.spi..", "io.procpool.internal..",
+                        "io.procpool.cli..", "io.procpool.testkit..")
+                .check(MAIN);
+    }
+
+    @Test
+    void theSeamsKnowOnlyTheApiAndTheSettings() {
+        noClasses().that().resideInAPackage("io.procpool.spi..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.procpool", "io.procpool.internal..", "io.procpool.cli..",
+                        "io.procpool.testkit..")
+                .check(MAIN);
+    }
+
+    @Test
+    void whatIsInternalIsUsedByTheFacadeAndTheCommandLineOnly() {
+        noClasses().that().resideInAnyPackage("io.procpool.internal..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.procpool", "io.procpool.cli..", "io.procpool.testkit..")
+                .check(MAIN);
+        noClasses().that().resideInAnyPackage("io.procpool.testkit..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.procpool.internal..")
+                .check(MAIN);
+    }
+
+    @Test
+    void theAdminApiIsAClientOfThePoolApiNotOfTheActors() {
+        noClasses().that().resideInAPackage("io.procpool.internal.admin..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.procpool.internal.supervision..",
+                        "io.procpool.internal.process..", "io.procpool.internal.linux..", "io.procpool.internal.health..")
+                .check(MAIN);
+    }
+
+    @Test
+    void linuxIsReachedOnlyThroughThePlatformSeam() {
+        noClasses().that().resideOutsideOfPackages("io.procpool.internal.linux..", "io.procpool")
+                .should().dependOnClassesThat().resideInAPackage("io.procpool.internal.linux..")
+                .check(MAIN);
+    }
+
+    @Test
+    void theSupervisionTreeRunsAgainstSeamsNotAnOperatingSystem() {
+        noClasses().that().resideInAPackage("io.procpool.internal.supervision..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.procpool.internal.linux..", "io.procpool.internal.admin..",
+                        "io.procpool.internal.health..")
+                .check(MAIN);
+    }
+}
