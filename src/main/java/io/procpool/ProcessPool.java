@@ -1,6 +1,5 @@
 package io.procpool;
 
-import io.procpool.internal.Dispatchers;
 import com.typesafe.config.Config;
 import io.procpool.api.Event;
 import io.procpool.api.LogTail;
@@ -11,22 +10,17 @@ import io.procpool.api.PoolStatus;
 import io.procpool.config.InvalidConfigException;
 import io.procpool.config.PoolConfigLoader;
 import io.procpool.config.PoolSettings;
-import io.procpool.internal.admin.AdminServer;
 import io.procpool.internal.health.ProbeRouter;
 import io.procpool.internal.metrics.PoolMetrics;
 import io.procpool.internal.linux.LinuxPlatform;
 import io.procpool.internal.process.PlatformLauncher;
 import io.procpool.internal.supervision.PoolClient;
-import io.procpool.internal.supervision.PoolEnvironment;
 import io.procpool.internal.supervision.PoolSupervisor;
-import io.procpool.internal.tuning.RestartWarmup;
-import io.procpool.internal.tuning.SystemTuning;
 import io.procpool.spi.HealthProbe;
 import io.procpool.spi.Platform;
 import io.procpool.spi.ProcessLauncher;
 import io.procpool.spi.ResourceSampler;
 import java.io.IOException;
-import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,9 +28,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -46,9 +37,7 @@ import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.stream.javadsl.Source;
 
@@ -74,12 +63,16 @@ import org.apache.pekko.stream.javadsl.Source;
  *
  * <p>Thread-safe. Instances are {@link AutoCloseable}: {@link #close()} stops every instance
  * (signal, deadline, SIGKILL, whole process tree) and returns once they are gone.
+ *
+ * <p>About 400 lines: the whole public surface of the library (the builder's options, the front
+ * door's methods, the pool's own life), each with its contract; the steps of a start are in
+ * {@link Startup}, the work behind each method in the classes it delegates to.
  */
 public final class ProcessPool implements Pool, AutoCloseable {
 
     private static final AtomicLong POOLS = new AtomicLong();
 
-    private final Runtime runtime;
+    private final Startup.Runtime runtime;
     private final PoolClient client;
     /** procpool's own prober, when the builder was given none; closed with the pool. */
     private final ProbeRouter prober;
@@ -90,7 +83,7 @@ public final class ProcessPool implements Pool, AutoCloseable {
     /** Set by the first close; later ones wait for the same outcome. */
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private ProcessPool(Runtime runtime, PoolClient client, ProbeRouter prober, PlatformLauncher launcher,
+    private ProcessPool(Startup.Runtime runtime, PoolClient client, ProbeRouter prober, PlatformLauncher launcher,
                         Optional<ServerBinding> admin, PoolSettings settings) {
         this.runtime = runtime;
         this.client = client;
@@ -98,10 +91,6 @@ public final class ProcessPool implements Pool, AutoCloseable {
         this.launcher = launcher;
         this.admin = admin;
         this.stopBudget = PoolSupervisor.stopBudget(settings);
-    }
-
-    /** The actor system the tree runs in, its root, and whether the pool owns the system. */
-    private record Runtime(ActorSystem<?> system, ActorRef<PoolSupervisor.Command> root, boolean owned) {
     }
 
     /**
@@ -219,23 +208,24 @@ public final class ProcessPool implements Pool, AutoCloseable {
          */
         public ProcessPool start() throws InvalidConfigException, IOException {
             PoolSettings settings = PoolConfigLoader.fromConfig(config, source, baseDir);
-            PlatformLauncher os = launcher == null ? takeStateDir(settings, platform.apply(settings.childrenDieWithManager())) : null;
+            PlatformLauncher os = launcher == null ? Startup.takeStateDir(settings, platform.apply(settings.childrenDieWithManager())) : null;
             ProbeRouter prober = null;
-            Runtime runtime = null;
+            Startup.Runtime runtime = null;
             try {
                 prober = probe == null ? new ProbeRouter() : null;
                 PoolMetrics metrics = new PoolMetrics(clock, os != null ? os.platform()::usage : groups -> java.util.Map.of());
-                runtime = startTree(settings, environment(settings, os, prober, metrics));
+                runtime = Startup.startTree(system, config, settings, Startup.environment(settings, launcher, os, probe, prober,
+                        resources, clock, metrics));
                 PoolClient client = new PoolClient(runtime.system(), runtime.root(), settings, baseDir, PoolClient.Timeouts.DEFAULT);
-                Optional<ServerBinding> admin = bindAdmin(runtime, settings, client, metrics);
+                Optional<ServerBinding> admin = Startup.bindAdmin(runtime, settings, client, metrics);
                 runtime.root().tell(PoolSupervisor.Start.INSTANCE);
                 if (os != null) {
-                    warmUp(runtime.system());
+                    Startup.warmUp(runtime.system());
                 }
                 return new ProcessPool(runtime, client, prober, os, admin, settings);
             } catch (IOException | RuntimeException e) {
                 if (runtime != null) {
-                    stopUnstarted(runtime);
+                    Startup.stopUnstarted(runtime);
                 }
                 if (prober != null) {
                     prober.close();
@@ -247,82 +237,6 @@ public final class ProcessPool implements Pool, AutoCloseable {
             }
         }
 
-        /** Takes the state dir (stopping what a killed earlier run left there), with a message that names the key. */
-        private static PlatformLauncher takeStateDir(PoolSettings settings, Platform platform) throws IOException {
-            try {
-                return PlatformLauncher.open(settings.stateDir(), platform, settings.longestStop(), PoolSupervisor.stopBudget(settings));
-            } catch (PlatformLauncher.StateDirLockedException e) {
-                platform.close();
-                throw e;
-            } catch (IOException e) {
-                platform.close();
-                String why = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
-                        : e.getClass().getSimpleName().replace("Exception", "").replaceAll("([a-z])([A-Z])", "$1 $2")
-                        .toLowerCase(java.util.Locale.ROOT) + (e.getMessage() == null ? "" : ": " + e.getMessage());
-                throw new IOException("cannot use the state dir " + settings.stateDir() + " (pool.state-dir in "
-                        + settings.source() + "): " + why, e);
-            }
-        }
-
-        /** The seams the tree runs against, for the actor system it runs in. */
-        private Function<ActorSystem<?>, PoolEnvironment> environment(PoolSettings settings, PlatformLauncher os,
-                                                                       ProbeRouter prober, PoolMetrics metrics) {
-            ProcessLauncher processes = launcher != null ? launcher : os;
-            return sys -> new PoolEnvironment(processes, probe != null ? probe.apply(sys) : prober, settings.logDir(), metrics,
-                    resources != null ? resources : os == null ? ResourceSampler.NONE
-                            : ResourceSampler.of(os.platform(), sys.dispatchers().lookup(
-                                    Dispatchers.blocking())),
-                    clock);
-        }
-
-        /** The supervision tree, idle: in an actor system of the pool's own, or as a system actor of the application's. */
-        private Runtime startTree(PoolSettings settings, Function<ActorSystem<?>, PoolEnvironment> env) {
-            if (system != null) {
-                ActorRef<PoolSupervisor.Command> root = system.systemActorOf(PoolSupervisor.create(settings, env.apply(system)),
-                        "procpool-" + POOLS.incrementAndGet(), Props.empty());
-                return new Runtime(system, root, false);
-            }
-            ActorSystem<PoolSupervisor.Command> own = ActorSystem.create(
-                    Behaviors.setup(ctx -> PoolSupervisor.create(settings, env.apply(ctx.getSystem()))), "procpool",
-                    SystemTuning.ownSystem(PoolSupervisor.stopBudget(settings), config));
-            return new Runtime(own, own, true);
-        }
-
-        /** The admin API, when enabled; a port that cannot be had is an error that names the key. */
-        private static Optional<ServerBinding> bindAdmin(Runtime runtime, PoolSettings settings, Pool pool, PoolMetrics metrics)
-                throws BindException {
-            if (!settings.admin().enabled()) {
-                return Optional.empty();
-            }
-            try {
-                return Optional.of(AdminServer.bind(runtime.system(), settings.admin(), pool, metrics)
-                        .toCompletableFuture().get(10, TimeUnit.SECONDS));
-            } catch (ExecutionException | TimeoutException | InterruptedException e) {
-                if (e instanceof InterruptedException) {
-                    Thread.currentThread().interrupt();
-                }
-                Throwable cause = e.getCause() == null ? e : e.getCause();
-                BindException b = new BindException("cannot bind the admin API on " + settings.admin().host() + ":"
-                        + settings.admin().port() + " (pool.admin in " + settings.source() + "): " + cause.getMessage());
-                b.initCause(cause);
-                throw b;
-            }
-        }
-
-        /** Real processes: compile the restart path before the first crash (see {@link RestartWarmup}). */
-        private static void warmUp(ActorSystem<?> system) {
-            system.systemActorOf(RestartWarmup.create(), "procpool-warmup-" + POOLS.incrementAndGet(),
-                    Props.empty().withDispatcherFromConfig(Dispatchers.INSTANCES));
-        }
-
-        private static void stopUnstarted(Runtime runtime) {
-            if (runtime.owned()) {
-                runtime.system().terminate();
-                runtime.system().getWhenTerminated().toCompletableFuture().join();
-            } else {
-                runtime.root().tell(PoolSupervisor.Terminate.INSTANCE);
-            }
-        }
     }
 
     // ---- the front door (see Pool) ---------------------------------------------------------------

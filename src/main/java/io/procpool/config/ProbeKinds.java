@@ -143,6 +143,6 @@ final class ProbeKinds {
         for (Kind k : kinds) {
             out.put(k.name(), k);
         }
-        return Map.copyOf(out);
+        return java.util.Collections.unmodifiableMap(out); // keeps the order the error message lists them in
     }
 }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,30 +20,31 @@ class PoolConfigLoaderTest {
     @TempDir
     Path dir;
 
+    private ConfigFiles files;
+
+    @BeforeEach
+    void files() {
+        files = new ConfigFiles(dir);
+    }
+
     private Path write(String name, String text) throws IOException {
-        Path file = dir.resolve(name);
-        Files.writeString(file, text);
-        return file;
+        return files.write(name, text);
     }
 
     private PoolSettings load(String name, String text) throws Exception {
-        return PoolConfigLoader.loadFile(write(name, text), dir);
+        return files.load(name, text);
     }
 
     private List<ConfigError> errors(String name, String text) throws IOException {
-        Path file = write(name, text);
-        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> PoolConfigLoader.loadFile(file, dir));
-        return e.errors();
+        return files.errors(name, text);
     }
 
-    /** The error as printed, with the file named relative to the test's directory. */
     private String shown(ConfigError e) {
-        return e.render().replace(dir.toString() + "/", "");
+        return files.shown(e);
     }
 
     private static ConfigError only(List<ConfigError> errors) {
-        assertEquals(1, errors.size(), errors.toString());
-        return errors.get(0);
+        return ConfigFiles.only(errors);
     }
 
     @Test
@@ -308,57 +310,6 @@ class PoolConfigLoaderTest {
         InvalidConfigException e = assertThrows(InvalidConfigException.class,
                 () -> PoolConfigLoader.loadFile(dir.resolve("none.conf"), dir));
         assertTrue(e.getMessage().contains("no such file"), e.getMessage());
-    }
-
-    @Test
-    void healthCheckObjectFormInheritsUnsetKeys() throws Exception {
-        HealthSettings h = load("p.conf", """
-                pool.services.a { command = a, ports = [1], health-check { path = "/h", interval = 500ms, type = http } }
-                """).services().get("a").health();
-        HttpProbe http = (HttpProbe) h.probe();
-        assertEquals("/h", http.path());
-        assertEquals(Duration.ofMillis(500), h.interval());
-        assertEquals(Duration.ofSeconds(1), h.timeout());
-        assertTrue(http.expectStatus().contains(204));
-        assertFalse(http.expectStatus().contains(500));
-    }
-
-    @Test
-    void noHealthPathMeansATcpProbe() throws Exception {
-        assertEquals(new TcpProbe(), load("p.conf", "pool.services.a { command = a, ports = [1] }").services().get("a").health().probe());
-    }
-
-    @Test
-    void anExecProbeRunsItsCommandInTheServicesDirectoryWithItsEnvironment() throws Exception {
-        Files.createDirectories(dir.resolve("srv"));
-        ExecProbe exec = (ExecProbe) load("p.conf", """
-                pool.services.a {
-                  command = a, ports = [8000], working-dir = srv, env { MODE = check }
-                  health-check { type = exec, command = "./check --port {port}", timeout = 2s }
-                }
-                """).services().get("a").health().probe();
-        assertEquals(List.of("./check", "--port", "8000"), exec.commandFor(8000));
-        assertEquals(dir.resolve("srv"), exec.workingDir());
-        assertEquals(Map.of("MODE", "check", "PORT", "8000"), exec.envFor(8000));
-        assertEquals("exec ./check --port {port}", exec.summary());
-    }
-
-    @Test
-    void aProbeKindsKeysAreItsOwnAndAnExecProbeNeedsACommand() throws Exception {
-        ConfigError missing = only(errors("p.conf", """
-                pool.services.a { command = a, ports = [1], health-check { type = exec } }
-                """));
-        assertEquals("health-check.command", missing.key());
-        assertTrue(missing.message().startsWith("is needed for an exec probe"), missing.message());
-        ConfigError wrongKind = only(errors("p.conf", """
-                pool.services.a { command = a, ports = [1], health-check { type = tcp, path = "/h" } }
-                """));
-        assertEquals("health-check.path", wrongKind.key());
-        assertEquals("is a key of http probes, and this probe is tcp (health-check.type)", wrongKind.message());
-        ConfigError unknown = only(errors("p.conf", """
-                pool.services.a { command = a, ports = [1], health-check { type = grpc } }
-                """));
-        assertEquals("must be http, tcp, exec, none, got \"grpc\"", unknown.message());
     }
 
     @Test

@@ -49,15 +49,15 @@ import org.slf4j.LoggerFactory;
  * for 500 instances probed every second. docs/benchmarks.md has this prober's figures.
  *
  * <p>What it does not do: TLS, redirects, anything but loopback.
+ *
+ * <p>About 500 lines: the selector loop and every step of a connection (connect, write, read, keep,
+ * retry a kept one the instance closed, the deadlines) share that one thread's state; the reading
+ * of a response is {@link ResponseReader}, pure and tested on its own.
  */
 public final class NioHealthProbe implements HealthProbe, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(NioHealthProbe.class);
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
-    /** A status, header or chunk-size line longer than this is not HTTP we read. */
-    private static final int MAX_LINE = 8 * 1024;
-    /** A body longer than this is not read to its end: the connection is closed instead. */
-    private static final long MAX_BODY = 1 << 20;
     /** An idle kept connection unused this long is closed (its instance is no longer probed). */
     private static final long IDLE_LIMIT_NANOS = 60_000_000_000L;
 
@@ -100,8 +100,6 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
         }
     }
 
-    private enum Read { STATUS, HEADERS, BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS, TO_EOF, DONE }
-
     /** One connection and the response being read on it. Prober thread only. */
     private static final class Conn {
         final int port;
@@ -111,15 +109,7 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
         boolean reused;
         long lastUsed;
         int written;
-        Read state = Read.STATUS;
-        final byte[] line = new byte[MAX_LINE];
-        int lineLength;
-        boolean keepAlive;
-        boolean chunked;
-        long contentLength = -1;
-        long remaining;
-        long bodyRead;
-        int status;
+        final ResponseReader response = new ResponseReader();
         boolean anyByte;
 
         Conn(int port, SocketChannel channel) {
@@ -129,14 +119,7 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
 
         void reset() {
             written = 0;
-            state = Read.STATUS;
-            lineLength = 0;
-            keepAlive = false;
-            chunked = false;
-            contentLength = -1;
-            remaining = 0;
-            bodyRead = 0;
-            status = 0;
+            response.reset();
             anyByte = false;
         }
     }
@@ -321,8 +304,7 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
 
     private void endOfStream(Conn c) {
         Probe p = c.probe;
-        if (c.state == Read.TO_EOF) {
-            c.state = Read.DONE;
+        if (c.response.endOfStream() != null) {
             finished(c, false);
         } else if (!c.anyByte && c.reused && !p.retried && !p.result.isDone()) {
             // The instance closed the kept connection before this request reached it: not a failure.
@@ -362,175 +344,31 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
 
     // ---------------------------------------------------------------- the response
 
+    /** Feeds the bytes read to the connection's response reader and acts on what they mean. */
     private void consume(Conn c) {
         while (buffer.hasRemaining() && c.probe != null) {
-            switch (c.state) {
-                case STATUS, HEADERS, CHUNK_SIZE, CHUNK_END, TRAILERS -> {
-                    byte b = buffer.get();
-                    if (b == '\n') {
-                        int len = c.lineLength > 0 && c.line[c.lineLength - 1] == '\r' ? c.lineLength - 1 : c.lineLength;
-                        String text = new String(c.line, 0, len, StandardCharsets.ISO_8859_1);
-                        c.lineLength = 0;
-                        line(c, text);
-                    } else if (c.lineLength == MAX_LINE) {
-                        malformed(c, c.state == Read.STATUS ? "not an HTTP response" : "response line too long");
-                    } else {
-                        c.line[c.lineLength++] = b;
-                    }
-                }
-                case BODY, CHUNK_DATA -> {
-                    int take = (int) Math.min(c.remaining, buffer.remaining());
-                    buffer.position(buffer.position() + take);
-                    c.remaining -= take;
-                    c.bodyRead += take;
-                    if (c.bodyRead > MAX_BODY) {
-                        finished(c, false);
-                    } else if (c.remaining == 0) {
-                        if (c.state == Read.BODY) {
-                            c.state = Read.DONE;
-                            finished(c, c.keepAlive);
-                        } else {
-                            c.state = Read.CHUNK_END;
-                        }
-                    }
-                }
-                case TO_EOF -> {
-                    c.bodyRead += buffer.remaining();
-                    buffer.position(buffer.limit());
-                    if (c.bodyRead > MAX_BODY) {
-                        finished(c, false);
-                    }
-                }
-                case DONE -> finished(c, false); // unreachable: a done response has no probe left
+            ResponseReader.Event e = c.response.read(buffer);
+            if (e == null) {
+                return;
+            }
+            if (e instanceof ResponseReader.Status s) {
+                verdict(c.probe, s.code());
+            } else if (e instanceof ResponseReader.Done d) {
+                finished(c, d.keepAlive());
+            } else {
+                malformed(c, ((ResponseReader.Malformed) e).why());
             }
         }
     }
 
-    private void line(Conn c, String text) {
-        switch (c.state) {
-            case STATUS -> status(c, text);
-            case HEADERS -> {
-                if (text.isEmpty()) {
-                    endOfHead(c);
-                } else {
-                    header(c, text);
-                }
-            }
-            case CHUNK_SIZE -> {
-                int semi = text.indexOf(';');
-                String hex = (semi >= 0 ? text.substring(0, semi) : text).trim();
-                long size;
-                try {
-                    size = Long.parseLong(hex, 16);
-                } catch (NumberFormatException e) {
-                    size = -1;
-                }
-                if (size < 0) {
-                    malformed(c, "bad chunk size");
-                } else if (size == 0) {
-                    c.state = Read.TRAILERS;
-                } else {
-                    c.remaining = size;
-                    c.state = Read.CHUNK_DATA;
-                }
-            }
-            case CHUNK_END -> {
-                if (text.isEmpty()) {
-                    c.state = Read.CHUNK_SIZE;
-                } else {
-                    malformed(c, "bad chunk end");
-                }
-            }
-            case TRAILERS -> {
-                if (text.isEmpty()) {
-                    c.state = Read.DONE;
-                    finished(c, c.keepAlive);
-                }
-            }
-            default -> throw new IllegalStateException(c.state.toString());
-        }
-    }
-
-    /** "HTTP/1.1 200 OK": the verdict. The connection reads on to the end of the response. */
-    private void status(Conn c, String text) {
-        String[] parts = text.split(" ", 3);
-        int status = -1;
-        if (parts.length >= 2 && parts[0].startsWith("HTTP/1.") && parts[1].length() == 3) {
-            try {
-                status = Integer.parseInt(parts[1]);
-            } catch (NumberFormatException e) {
-                status = -1;
-            }
-        }
-        if (status < 100) {
-            malformed(c, "not an HTTP response");
-            return;
-        }
-        c.status = status;
-        c.state = Read.HEADERS;
-        if (status < 200) {
-            return; // an interim response (100 Continue): its head is skipped, the real one follows
-        }
-        Probe p = c.probe;
-        c.keepAlive = parts[0].equals("HTTP/1.1");
+    /** The final status line: the probe's verdict. The connection reads on to the end of the response. */
+    private void verdict(Probe p, int status) {
+        HttpProbe http = (HttpProbe) p.settings.probe();
         Duration latency = elapsed(p);
-        if (((HttpProbe) p.settings.probe()).expectStatus().contains(status)) {
+        if (http.expectStatus().contains(status)) {
             succeed(p, ProbeResult.ok(latency));
         } else {
-            fail(p, latency, ProbeResult.unexpectedStatus(status, ((HttpProbe) p.settings.probe()).expectStatus()));
-        }
-    }
-
-    private void header(Conn c, String text) {
-        int colon = text.indexOf(':');
-        if (colon <= 0) {
-            malformed(c, "bad header");
-            return;
-        }
-        String name = text.substring(0, colon).trim().toLowerCase(Locale.ROOT);
-        String value = text.substring(colon + 1).trim().toLowerCase(Locale.ROOT);
-        switch (name) {
-            case "content-length" -> {
-                try {
-                    c.contentLength = Long.parseLong(value);
-                } catch (NumberFormatException e) {
-                    malformed(c, "bad Content-Length");
-                }
-            }
-            case "transfer-encoding" -> c.chunked = value.contains("chunked");
-            case "connection" -> {
-                if (value.contains("close")) {
-                    c.keepAlive = false;
-                } else if (value.contains("keep-alive")) {
-                    c.keepAlive = true;
-                }
-            }
-            default -> {
-                // not needed to frame the response
-            }
-        }
-    }
-
-    private void endOfHead(Conn c) {
-        if (c.status < 200) {
-            c.state = Read.STATUS;
-            c.chunked = false;
-            c.contentLength = -1;
-        } else if (c.status == 204 || c.status == 304) {
-            c.state = Read.DONE;
-            finished(c, c.keepAlive);
-        } else if (c.chunked) {
-            c.state = Read.CHUNK_SIZE;
-        } else if (c.contentLength >= 0) {
-            c.remaining = c.contentLength;
-            c.state = Read.BODY;
-            if (c.remaining == 0) {
-                c.state = Read.DONE;
-                finished(c, c.keepAlive);
-            }
-        } else {
-            c.keepAlive = false;
-            c.state = Read.TO_EOF;
+            fail(p, latency, ProbeResult.unexpectedStatus(status, http.expectStatus()));
         }
     }
 

@@ -34,6 +34,11 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  *
  * <p>Every state change is reported to the parent as a {@link StateChanged}; the parent logs it and
  * keeps the instance's view for status queries, so nothing has to ask this actor.
+ *
+ * <p>About 500 lines: the actor's protocol and one behavior per state of a life (launching,
+ * running, probed, stopping, ended) with their handlers beside them, as in Pekko's one class per
+ * actor; its pure decisions live apart ({@link HealthTracker} for the probes' verdict,
+ * {@link #coalesced} is a pure function tested on its own).
  */
 public final class InstanceActor {
 

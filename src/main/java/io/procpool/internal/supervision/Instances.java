@@ -219,6 +219,7 @@ final class Instances {
     private List<Slot> assigned() {
         return slots.values().stream().filter(s -> s.assigned).toList();
     }
+
     /**
      * Spawns a fresh instance on {@code slot}.
      *
@@ -377,18 +378,7 @@ final class Instances {
     /** The one place where a slot changes state: the slot's view, then the log line, event and status. */
     private void transition(Slot slot, InstanceState to, OptionalLong pid, String detail, int restartsShown) {
         InstanceState from = slot.state;
-        if (pid.isPresent()) {
-            slot.pid = pid;
-        }
-        if ((to == InstanceState.RUNNING || to == InstanceState.HEALTHY || to == InstanceState.STARTING && pid.isPresent())
-                && slot.startedNanos == 0) {
-            slot.startedNanos = env.clock().getAsLong();
-        }
-        if (!to.live() || to == InstanceState.STARTING && pid.isEmpty()) {
-            slot.clearProcess();
-        }
-        slot.state = to;
-        slot.reason = detail;
+        slot.enter(to, pid, detail, env.clock().getAsLong());
         announcer.transition(service.name(), slot.port, restartsShown, from, to, pid, detail);
     }
 

@@ -116,10 +116,24 @@ final class Slot {
         }
     }
 
-    /** Forgets the process: nothing runs on this port now. */
-    void clearProcess() {
-        pid = OptionalLong.empty();
-        startedNanos = 0;
+    /**
+     * Takes state {@code to}: a process that has started is timed from its first word; one that
+     * is gone (or not yet started) is forgotten.
+     */
+    void enter(InstanceState to, OptionalLong newPid, String detail, long nowNanos) {
+        if (newPid.isPresent()) {
+            pid = newPid;
+        }
+        boolean started = to == InstanceState.RUNNING || to == InstanceState.HEALTHY || to == InstanceState.STARTING && newPid.isPresent();
+        if (started && startedNanos == 0) {
+            startedNanos = nowNanos;
+        }
+        if (!to.live() || to == InstanceState.STARTING && newPid.isEmpty()) {
+            pid = OptionalLong.empty();
+            startedNanos = 0;
+        }
+        state = to;
+        reason = detail;
     }
 
     /** The command line and log file shown in the status, computed once per settings (statuses are frequent). */

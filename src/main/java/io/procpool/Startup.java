@@ -1,0 +1,129 @@
+package io.procpool;
+
+import com.typesafe.config.Config;
+import io.procpool.api.Pool;
+import io.procpool.config.PoolSettings;
+import io.procpool.internal.Dispatchers;
+import io.procpool.internal.admin.AdminServer;
+import io.procpool.internal.health.ProbeRouter;
+import io.procpool.internal.metrics.PoolMetrics;
+import io.procpool.internal.process.PlatformLauncher;
+import io.procpool.internal.supervision.PoolEnvironment;
+import io.procpool.internal.supervision.PoolSupervisor;
+import io.procpool.internal.tuning.RestartWarmup;
+import io.procpool.internal.tuning.SystemTuning;
+import io.procpool.spi.HealthProbe;
+import io.procpool.spi.Platform;
+import io.procpool.spi.ProcessLauncher;
+import io.procpool.spi.ResourceSampler;
+import java.io.IOException;
+import java.net.BindException;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.http.javadsl.ServerBinding;
+
+/**
+ * The steps of {@link ProcessPool.Builder#start}, each named: take the state dir, make the
+ * environment the tree runs against, start the tree, bind the admin API, warm the restart path
+ * up; and undo a start that failed half way.
+ */
+final class Startup {
+
+    private static final AtomicLong POOLS = new AtomicLong();
+
+    /** The actor system the tree runs in, its root, and whether the pool owns the system. */
+    record Runtime(ActorSystem<?> system, ActorRef<PoolSupervisor.Command> root, boolean owned) {
+    }
+
+    private Startup() {
+    }
+
+    /** Takes the state dir (stopping what a killed earlier run left there), with a message that names the key. */
+    static PlatformLauncher takeStateDir(PoolSettings settings, Platform platform) throws IOException {
+        try {
+            return PlatformLauncher.open(settings.stateDir(), platform, settings.longestStop(), PoolSupervisor.stopBudget(settings));
+        } catch (PlatformLauncher.StateDirLockedException e) {
+            platform.close();
+            throw e;
+        } catch (IOException e) {
+            platform.close();
+            String why = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                    : e.getClass().getSimpleName().replace("Exception", "").replaceAll("([a-z])([A-Z])", "$1 $2")
+                    .toLowerCase(java.util.Locale.ROOT) + (e.getMessage() == null ? "" : ": " + e.getMessage());
+            throw new IOException("cannot use the state dir " + settings.stateDir() + " (pool.state-dir in "
+                    + settings.source() + "): " + why, e);
+        }
+    }
+
+    /** The seams the tree runs against, for the actor system it runs in. */
+    static Function<ActorSystem<?>, PoolEnvironment> environment(PoolSettings settings, ProcessLauncher launcher,
+                                                              PlatformLauncher os, Function<ActorSystem<?>, HealthProbe> probe,
+                                                              ProbeRouter prober, ResourceSampler resources, LongSupplier clock,
+                                                              PoolMetrics metrics) {
+        ProcessLauncher processes = launcher != null ? launcher : os;
+        return sys -> new PoolEnvironment(processes, probe != null ? probe.apply(sys) : prober, settings.logDir(), metrics,
+                resources != null ? resources : os == null ? ResourceSampler.NONE
+                        : ResourceSampler.of(os.platform(), sys.dispatchers().lookup(
+                                Dispatchers.blocking())),
+                clock);
+    }
+
+    /** The supervision tree, idle: in an actor system of the pool's own, or as a system actor of the application's. */
+    static Runtime startTree(ActorSystem<?> system, Config config, PoolSettings settings,
+                             Function<ActorSystem<?>, PoolEnvironment> env) {
+        if (system != null) {
+            ActorRef<PoolSupervisor.Command> root = system.systemActorOf(PoolSupervisor.create(settings, env.apply(system)),
+                    "procpool-" + POOLS.incrementAndGet(), Props.empty());
+            return new Runtime(system, root, false);
+        }
+        ActorSystem<PoolSupervisor.Command> own = ActorSystem.create(
+                Behaviors.setup(ctx -> PoolSupervisor.create(settings, env.apply(ctx.getSystem()))), "procpool",
+                SystemTuning.ownSystem(PoolSupervisor.stopBudget(settings), config));
+        return new Runtime(own, own, true);
+    }
+
+    /** The admin API, when enabled; a port that cannot be had is an error that names the key. */
+    static Optional<ServerBinding> bindAdmin(Runtime runtime, PoolSettings settings, Pool pool, PoolMetrics metrics)
+            throws BindException {
+        if (!settings.admin().enabled()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(AdminServer.bind(runtime.system(), settings.admin(), pool, metrics)
+                    .toCompletableFuture().get(10, TimeUnit.SECONDS));
+        } catch (ExecutionException | TimeoutException | InterruptedException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            BindException b = new BindException("cannot bind the admin API on " + settings.admin().host() + ":"
+                    + settings.admin().port() + " (pool.admin in " + settings.source() + "): " + cause.getMessage());
+            b.initCause(cause);
+            throw b;
+        }
+    }
+
+    /** Real processes: compile the restart path before the first crash (see {@link RestartWarmup}). */
+    static void warmUp(ActorSystem<?> system) {
+        system.systemActorOf(RestartWarmup.create(), "procpool-warmup-" + POOLS.incrementAndGet(),
+                Props.empty().withDispatcherFromConfig(Dispatchers.INSTANCES));
+    }
+
+    static void stopUnstarted(Runtime runtime) {
+        if (runtime.owned()) {
+            runtime.system().terminate();
+            runtime.system().getWhenTerminated().toCompletableFuture().join();
+        } else {
+            runtime.root().tell(PoolSupervisor.Terminate.INSTANCE);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package io.procpool.internal.admin;
+
+import io.procpool.api.Event;
+import io.procpool.api.LogTail;
+import io.procpool.api.NotFoundException;
+import io.procpool.api.OpResult;
+import io.procpool.api.Pool;
+import io.procpool.api.PoolEvent;
+import io.procpool.api.PoolStatus;
+import io.procpool.api.Subscription;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
+import org.apache.pekko.stream.OverflowStrategy;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.typed.javadsl.ActorSource;
+
+/**
+ * A pool that answers status with {@link Statuses#pool()} and its events from the actor
+ * system's event stream; scale answers INVALID above 3, service "hung" answers that its
+ * operation goes on (as the real front door does when its wait runs out), everything else OK.
+ */
+final class FakePool implements Pool {
+    private final ActorSystem<?> system;
+    private final List<String> operations;
+
+    /** @param operations where each operation asked for is recorded: "restart search", "scale search", ... */
+    FakePool(ActorSystem<?> system, List<String> operations) {
+        this.system = system;
+        this.operations = operations;
+    }
+
+    @Override
+    public CompletionStage<PoolStatus> status() {
+        return CompletableFuture.completedFuture(Statuses.pool());
+    }
+
+    @Override
+    public CompletionStage<List<String>> backends(String service) {
+        return CompletableFuture.completedFuture(List.of());
+    }
+
+    @Override
+    public CompletionStage<LogTail> log(String service, int port, int lines) {
+        if (!service.equals("search") || port != 8000) {
+            return CompletableFuture.failedFuture(new NotFoundException("service '" + service + "' has no port " + port));
+        }
+        return CompletableFuture.completedFuture(new LogTail(service, port, Path.of("logs/search-8000.log"),
+                List.of("line 1", "line 2").subList(0, Math.min(lines, 2))));
+    }
+
+    private CompletionStage<OpResult> asked(String what, String service, OpResult answer) {
+        operations.add(what + " " + service);
+        return CompletableFuture.completedFuture(service.equals("hung")
+                ? OpResult.unavailable(what + " of hung still under way after 10m; it goes on (GET /status/hung follows it)")
+                : service.equals("nope") ? OpResult.notFound("no service 'nope'") : answer);
+    }
+
+    @Override
+    public CompletionStage<OpResult> scale(String service, int instances) {
+        return asked("scale", service, instances > 3 ? OpResult.invalid("instances must be between 1 and 3") : OpResult.ok("done"));
+    }
+
+    @Override
+    public CompletionStage<OpResult> restart(String service) {
+        return asked("restart", service, OpResult.ok("done"));
+    }
+
+    @Override
+    public CompletionStage<OpResult> beginRestart(String service) {
+        return asked("beginRestart", service, OpResult.ok("done"));
+    }
+
+    @Override
+    public CompletionStage<OpResult> stopService(String service) {
+        return asked("stop", service, OpResult.ok("done"));
+    }
+
+    @Override
+    public CompletionStage<OpResult> startService(String service) {
+        return asked("start", service, OpResult.ok("done"));
+    }
+
+    @Override
+    public CompletionStage<OpResult> reload() {
+        return CompletableFuture.completedFuture(OpResult.conflict("this pool was not started from a configuration file"));
+    }
+
+    @Override
+    public CompletionStage<OpResult> reload(com.typesafe.config.Config config) {
+        return reload();
+    }
+
+    @Override
+    public Subscription subscribe(java.util.function.Consumer<PoolEvent> listener) {
+        throw new UnsupportedOperationException("not used by the admin API");
+    }
+
+    @Override
+    public Source<PoolEvent, NotUsed> events() {
+        throw new UnsupportedOperationException("not used by the admin API");
+    }
+
+    @Override
+    public Source<Event, NotUsed> allEvents() {
+        return ActorSource.<Event>actorRef(e -> false, e -> Optional.empty(), 64, OverflowStrategy.dropHead())
+                .mapMaterializedValue(ref -> {
+                    system.eventStream().tell(new EventStream.Subscribe<>(Event.class, ref));
+                    return NotUsed.notUsed();
+                });
+    }
+
+    @Override
+    public Duration longestAnswer() {
+        return Duration.ofSeconds(5);
+    }
+}
