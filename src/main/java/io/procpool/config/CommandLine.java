@@ -111,6 +111,19 @@ public final class CommandLine {
         return word.replace("{port}", Integer.toString(port));
     }
 
+    /** The words of a command for the instance on {@code port}: every {@code {port}} substituted. */
+    public static List<String> forPort(List<String> words, int port) {
+        return words.stream().map(w -> substitutePort(w, port)).toList();
+    }
+
+    /** The variables added for the instance on {@code port}: {@code {port}} substituted, and {@code PORT}. */
+    public static java.util.Map<String, String> envForPort(java.util.Map<String, String> env, int port) {
+        java.util.Map<String, String> out = new java.util.HashMap<>();
+        env.forEach((k, v) -> out.put(k, substitutePort(v, port)));
+        out.put("PORT", Integer.toString(port));
+        return java.util.Map.copyOf(out);
+    }
+
     /** Renders words back as one string a shell would split into the same words (for logs). */
     public static String render(List<String> words) {
         StringBuilder out = new StringBuilder();

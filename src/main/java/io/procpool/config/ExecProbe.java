@@ -39,14 +39,11 @@ public record ExecProbe(List<String> command, Path workingDir, Map<String, Strin
 
     /** The command for the instance on {@code port}. */
     public List<String> commandFor(int port) {
-        return command.stream().map(w -> CommandLine.substitutePort(w, port)).toList();
+        return CommandLine.forPort(command, port);
     }
 
     /** The variables added for the instance on {@code port}, {@code PORT} included. */
     public Map<String, String> envFor(int port) {
-        Map<String, String> out = new java.util.HashMap<>();
-        env.forEach((k, v) -> out.put(k, CommandLine.substitutePort(v, port)));
-        out.put("PORT", Integer.toString(port));
-        return Map.copyOf(out);
+        return CommandLine.envForPort(env, port);
     }
 }

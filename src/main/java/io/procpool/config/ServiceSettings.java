@@ -46,14 +46,11 @@ public record ServiceSettings(String name, boolean enabled, List<String> command
 
     /** The command line of the instance on {@code port}, with {@code {port}} substituted. */
     public List<String> commandFor(int port) {
-        return command.stream().map(w -> CommandLine.substitutePort(w, port)).toList();
+        return CommandLine.forPort(command, port);
     }
 
     /** The extra environment of the instance on {@code port}, including {@code PORT}. */
     public Map<String, String> envFor(int port) {
-        Map<String, String> out = new java.util.HashMap<>();
-        env.forEach((k, v) -> out.put(k, CommandLine.substitutePort(v, port)));
-        out.put("PORT", Integer.toString(port));
-        return Map.copyOf(out);
+        return CommandLine.envForPort(env, port);
     }
 }

@@ -37,7 +37,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * <p>Not an actor: it runs inside its {@link PoolActor}'s message handlers, spawns and watches
  * instances as that actor's children and arms that actor's timers; the PoolActor decides what the
  * service wants (how many instances, which operation), this class carries it out. It never calls
- * back into the PoolActor.
+ * back into the PoolActor. About 400 lines, because a port's whole life cycle (spawn, end,
+ * restart decision, wake-up, vacating) must be read in one place to be checked; the decisions
+ * themselves are the pure {@link RestartBudget} and {@link Roll}.
  */
 final class Instances {
 

@@ -96,7 +96,11 @@ public final class RestartWarmup {
         }
     }
 
-    /** Starts processes that exit at once, {@code crashes} of them; then one that runs until signalled. */
+    /**
+     * Starts processes that exit at once, {@code crashes} of them; then one that runs until signalled.
+     * Not the testkit's {@code SimulatedLauncher}: the testkit is a jar of its own that the main jar
+     * must not need, and this needs only "exit at once, n times" (50 lines).
+     */
     private static final class InMemoryLauncher implements ProcessLauncher {
         final AtomicLong launches = new AtomicLong();
         private final int crashes;
