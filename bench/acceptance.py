@@ -8,6 +8,9 @@ Runs target/procpool.jar (make build first) with the samples in build/, on loopb
 21000 up, in a scratch directory that it removes. Prints one line per check: the figure measured,
 the target, and PASS or FAIL; exits 1 if any check fails. Only processes it started are signalled,
 by pid; everything is stopped at the end, also when a check fails.
+
+One file of about 800 lines: one function per issue's checks, each read top to bottom against
+the issue it checks; the process tools shared with the other scripts are in scripts/proctools.py.
 """
 import json
 import os

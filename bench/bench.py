@@ -11,6 +11,9 @@ docs/benchmarks.md and the charts.
 
 Only processes this script starts are signalled, by pid; every run is torn down in a finally
 block, also when a measurement fails.
+
+One file of about 750 lines: each scenario is one function to be read top to bottom beside the
+table it fills, and the process tools it shares with the other scripts are in scripts/proctools.py.
 """
 import argparse
 import json

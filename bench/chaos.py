@@ -19,6 +19,10 @@ Five parts, each a pass/fail list of figures:
 --short is the form CI runs (about a fifth of each). --report writes docs/reliability.md.
 Needs `make build`. Only processes this script starts are signalled, by pid; everything it
 started is found by a tag on its command line and killed at the end, also on failure.
+
+One file of about 830 lines: one function per part, each read top to bottom against the table
+it fills in docs/reliability.md; the process tools shared with the other scripts are in
+scripts/proctools.py.
 """
 import argparse
 import json
