@@ -21,7 +21,7 @@ CDS_OPTS    = $$(test -f $(CDS) && echo "-XX:SharedArchiveFile=$(CDS) -Xlog:cds=
 SOURCES    := pom.xml $(shell find src/main -type f 2>/dev/null)
 SAMPLES    := build/search.cgi build/auth.cgi
 
-.PHONY: help build run run-pool test smoke-test bench chaos chaos-short clean samples
+.PHONY: help build run run-pool test smoke-test bench bench-gateway chaos chaos-short clean samples
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -49,6 +49,7 @@ run: build ## Run the default pool (conf/pool.conf) in the foreground; Ctrl-C st
 run-pool: run ## The same as `make run` (the name the original pool manager used)
 
 test: samples ## Unit tests, the integration suite over real processes, then the examples
+	@scripts/need-packages.sh nginx haproxy
 	$(MVN) $(MVN_FLAGS) install
 	$(MVN) $(MVN_FLAGS) -f examples/embedding/pom.xml verify
 	$(MVN) $(MVN_FLAGS) -f examples/simulation/pom.xml verify
@@ -61,6 +62,12 @@ bench: build ## Benchmarks beside supervisord, PM2 and a C floor (installs them;
 	@/usr/bin/python3 -c "import matplotlib" 2>/dev/null || apt-get install -y -q --no-install-recommends \
 		python3-matplotlib >/dev/null || echo "make bench: no python3-matplotlib, the report has no charts" >&2
 	/usr/bin/python3 bench/report.py
+
+bench-gateway: build ## The gateway beside nginx and HAProxy under wrk, and failures during events (~6 min) -> docs/benchmarks.md
+	@scripts/need-packages.sh wrk nginx haproxy
+	@/usr/bin/python3 -c "import matplotlib" 2>/dev/null || scripts/need-packages.sh python3-matplotlib=python3-matplotlib \
+		|| echo "make bench-gateway: no python3-matplotlib, the report has no charts" >&2
+	JAVA_OPTS="$(JAVA_OPTS)" /usr/bin/python3 bench/gateway.py $(BENCH_ARGS)
 
 chaos: build ## Fault injection over real processes (~5 min) -> docs/reliability.md
 	JAVA_OPTS="$(JAVA_OPTS)" python3 bench/chaos.py --report

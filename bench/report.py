@@ -295,7 +295,13 @@ def main():
         with open(analysis) as f:
             out.append(f.read())
 
-    with open(os.path.join(DOCS, "benchmarks.md"), "w") as f:
+    # The gateway's section is written by `make bench-gateway` (bench/gateway.py): kept as it is.
+    path = os.path.join(DOCS, "benchmarks.md")
+    old = open(path).read() if os.path.exists(path) else ""
+    begin, end = "<!-- bench-gateway: begin -->", "<!-- bench-gateway: end -->"
+    if begin in old and end in old:
+        out.append(old[old.index(begin):old.index(end) + len(end)])
+    with open(path, "w") as f:
         f.write("\n".join(out).rstrip() + "\n")
     print("wrote docs/benchmarks.md" + (" and %d charts in docs/bench/" % len(made) if made else
                                        " (no charts: matplotlib is missing)"))

@@ -116,6 +116,16 @@ def main():
                     except (ValueError, KeyError, TypeError):
                         ok = False
                     report(ok, "%s:%d GET %s" % (name, inst["port"], req), "got %s %s" % (code, body[:80].replace("\n", " ").strip()))
+            gateway = gateway_url(check.stdout)
+            if gateway and name in REAL_REQUESTS:
+                req, valid = REAL_REQUESTS[name]
+                url = "%s/%s%s" % (gateway, name, req)
+                code, body = get(url)
+                try:
+                    ok = code == 200 and valid(body)
+                except (ValueError, KeyError, TypeError):
+                    ok = False
+                report(ok, "gateway GET /%s%s" % (name, req), "got %s %s" % (code, body[:80].replace("\n", " ").strip()))
     finally:
         if manager.poll() is None:
             manager.send_signal(signal.SIGTERM)
@@ -135,6 +145,15 @@ def main():
             print("manager log: " + tail(log_path, 8))
         shutil.rmtree(state, ignore_errors=True)
     return 1 if failures else 0
+
+
+def gateway_url(check_output):
+    """The gateway's base URL when `check` says it is enabled ("gateway: http://HOST:PORT"), else None."""
+    for line in check_output.splitlines():
+        line = line.strip()
+        if line.startswith("gateway: http://"):
+            return line.split(": ", 1)[1].rstrip("/")
+    return None
 
 
 def admin_url(check_output):

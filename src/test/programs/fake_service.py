@@ -23,7 +23,11 @@ Serves HTTP on 127.0.0.1:PORT (argument --port, else $PORT) and misbehaves on re
                       process behind while it is being stopped)
   --daemonize         fork such a sleeper that leaves this process group and session with setsid
                       (a service that daemonizes a helper: no signal to the group reaches it)
+  --deliveries FILE   append a line "PID METHOD PATH" to FILE for every POST or PUT it receives
   --tag TEXT          ignored: a mark to find the process by its command line
+HTTP: GET /slow?ms=N answers after N ms; GET /bytes?n=N answers N bytes (streamed); POST and PUT
+read the whole body and answer {"pid", "bytes"}; POST /die records the delivery and exits (code 9)
+without answering, as a service that crashes mid-request.
 Standard library only; it stops on SIGTERM unless told otherwise.
 """
 import argparse
@@ -55,6 +59,7 @@ def main():
     ap.add_argument("--fork-on-term", action="store_true")
     ap.add_argument("--fork-grandchild", action="store_true")
     ap.add_argument("--daemonize", action="store_true")
+    ap.add_argument("--deliveries", default=None)
     ap.add_argument("--tag", default="")
     args = ap.parse_args()
 
@@ -89,12 +94,69 @@ def main():
         protocol_version = "HTTP/1.1"
 
         def do_GET(self):
-            body = ('{"pid": %d, "path": "%s"}' % (os.getpid(), self.path)).encode()
+            path, _, query = self.path.partition("?")
+            params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
+            if path == "/slow":
+                time.sleep(int(params.get("ms", "1000")) / 1000.0)
+            if path == "/bytes":
+                n = int(params.get("n", "0"))
+                self.send_response(status)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(n))
+                self.end_headers()
+                block = b"x" * 65536
+                while n > 0:
+                    k = min(n, len(block))
+                    self.wfile.write(block[:k])
+                    n -= k
+                return
+            self.answer('{"pid": %d, "path": "%s", "forwarded_for": "%s", "forwarded_host": "%s"}' % (
+                os.getpid(), self.path, self.headers.get("X-Forwarded-For", ""), self.headers.get("X-Forwarded-Host", "")))
+
+        def answer(self, text):
+            body = text.encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        def read_body(self):
+            n = 0
+            if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                while True:
+                    size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+                    if size == 0:
+                        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                            pass
+                        return n
+                    left = size
+                    while left > 0:
+                        chunk = self.rfile.read(min(left, 1 << 20))
+                        if not chunk:
+                            return n
+                        left -= len(chunk)
+                        n += len(chunk)
+                    self.rfile.readline()
+            left = int(self.headers.get("Content-Length", "0"))
+            while left > 0:
+                chunk = self.rfile.read(min(left, 1 << 20))
+                if not chunk:
+                    break
+                left -= len(chunk)
+                n += len(chunk)
+            return n
+
+        def do_POST(self):
+            if args.deliveries:
+                with open(args.deliveries, "a") as f:
+                    f.write("%d %s %s\n" % (os.getpid(), self.command, self.path))
+            if self.path.startswith("/die"):
+                os._exit(9)
+            n = self.read_body()
+            self.answer('{"pid": %d, "bytes": %d}' % (os.getpid(), n))
+
+        do_PUT = do_POST
 
         def log_message(self, fmt, *a):
             pass

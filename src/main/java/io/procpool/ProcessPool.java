@@ -14,6 +14,7 @@ import io.procpool.internal.health.ProbeRouter;
 import io.procpool.internal.metrics.PoolMetrics;
 import io.procpool.internal.linux.LinuxPlatform;
 import io.procpool.internal.process.PlatformLauncher;
+import io.procpool.internal.feeds.Feeds;
 import io.procpool.internal.supervision.PoolClient;
 import io.procpool.internal.supervision.PoolSupervisor;
 import io.procpool.spi.HealthProbe;
@@ -78,18 +79,22 @@ public final class ProcessPool implements Pool, AutoCloseable {
     private final ProbeRouter prober;
     private final PlatformLauncher launcher;
     private final Optional<ServerBinding> admin;
+    private final Optional<ServerBinding> gateway;
+    private final Feeds feeds;
     private final Duration stopBudget;
     private final CompletableFuture<Done> closed = new CompletableFuture<>();
     /** Set by the first close; later ones wait for the same outcome. */
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
 
     private ProcessPool(Startup.Runtime runtime, PoolClient client, ProbeRouter prober, PlatformLauncher launcher,
-                        Optional<ServerBinding> admin, PoolSettings settings) {
+                        Optional<ServerBinding> admin, Optional<ServerBinding> gateway, Feeds feeds, PoolSettings settings) {
         this.runtime = runtime;
         this.client = client;
         this.prober = prober;
         this.launcher = launcher;
         this.admin = admin;
+        this.gateway = gateway;
+        this.feeds = feeds;
         this.stopBudget = PoolSupervisor.stopBudget(settings);
     }
 
@@ -214,15 +219,24 @@ public final class ProcessPool implements Pool, AutoCloseable {
             try {
                 prober = probe == null ? new ProbeRouter() : null;
                 PoolMetrics metrics = new PoolMetrics(clock, os != null ? os.platform()::usage : groups -> java.util.Map.of());
+                var traffic = Startup.traffic(settings);
                 runtime = Startup.startTree(system, config, settings, Startup.environment(settings, launcher, os, probe, prober,
-                        resources, clock, metrics));
+                        resources, clock, metrics, traffic));
                 PoolClient client = new PoolClient(runtime.system(), runtime.root(), settings, baseDir, PoolClient.Timeouts.DEFAULT);
-                Optional<ServerBinding> admin = Startup.bindAdmin(runtime, settings, client, metrics);
+                Optional<ServerBinding> admin = Startup.bindAdmin(runtime, settings, client, metrics, traffic);
+                Optional<ServerBinding> gateway;
+                try {
+                    gateway = Startup.bindGateway(runtime, settings, client, traffic, metrics);
+                } catch (IOException e) {
+                    admin.ifPresent(ServerBinding::unbind);
+                    throw e;
+                }
+                Feeds feeds = Startup.startFeeds(runtime, client);
                 runtime.root().tell(PoolSupervisor.Start.INSTANCE);
                 if (os != null) {
                     Startup.warmUp(runtime.system());
                 }
-                return new ProcessPool(runtime, client, prober, os, admin, settings);
+                return new ProcessPool(runtime, client, prober, os, admin, gateway, feeds, settings);
             } catch (IOException | RuntimeException e) {
                 if (runtime != null) {
                     Startup.stopUnstarted(runtime);
@@ -267,6 +281,11 @@ public final class ProcessPool implements Pool, AutoCloseable {
     }
 
     @Override
+    public void probeNow(String service, int port) {
+        client.probeNow(service, port);
+    }
+
+    @Override
     public CompletionStage<OpResult> beginRestart(String service) {
         return client.beginRestart(service);
     }
@@ -300,6 +319,7 @@ public final class ProcessPool implements Pool, AutoCloseable {
     }
 
     /** The settings the pool runs with now (those of the latest successful reload). */
+    @Override
     public PoolSettings settings() {
         return client.settings();
     }
@@ -330,6 +350,11 @@ public final class ProcessPool implements Pool, AutoCloseable {
     }
 
     // ---- the pool's own life ------------------------------------------------------------------------
+
+    /** Where the gateway listens, when it is enabled. */
+    public Optional<InetSocketAddress> gatewayAddress() {
+        return gateway.map(ServerBinding::localAddress);
+    }
 
     /** Where the admin API listens, when it is enabled. */
     public Optional<InetSocketAddress> adminAddress() {
@@ -372,8 +397,11 @@ public final class ProcessPool implements Pool, AutoCloseable {
                     .thenCompose(d -> system.getWhenTerminated()).thenApply(t -> Done.getInstance());
         } else {
             ActorRef<PoolSupervisor.Command> root = runtime.root();
-            stopped = AskPattern.<PoolSupervisor.Command, Done>ask(root, PoolSupervisor.StopAll::new, stopBudget,
-                            runtime.system().scheduler())
+            // The gateway first: no new connection, and the requests in flight finish before the instances stop.
+            CompletionStage<Done> doorsClosed = gateway.map(b -> b.terminate(java.time.Duration.ofSeconds(10)).thenApply(t -> Done.getInstance()))
+                    .orElse(CompletableFuture.completedFuture(Done.getInstance()));
+            stopped = doorsClosed.thenCompose(x -> AskPattern.<PoolSupervisor.Command, Done>ask(root, PoolSupervisor.StopAll::new, stopBudget,
+                            runtime.system().scheduler()))
                     .thenCompose(d -> admin.map(b -> b.unbind().thenApply(x -> d)).orElse(CompletableFuture.completedFuture(d)))
                     .thenApply(d -> {
                         root.tell(PoolSupervisor.Terminate.INSTANCE);
@@ -385,6 +413,7 @@ public final class ProcessPool implements Pool, AutoCloseable {
         // the thread that completed the stop, which in an embedding application is one of its own
         // actor system's dispatcher threads. Not a daemon: the JVM waits for the close to finish.
         stopped.whenCompleteAsync((d, e) -> {
+            feeds.close();
             if (prober != null) {
                 prober.close();
             }

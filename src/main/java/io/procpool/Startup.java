@@ -5,6 +5,9 @@ import io.procpool.api.Pool;
 import io.procpool.config.PoolSettings;
 import io.procpool.internal.Dispatchers;
 import io.procpool.internal.admin.AdminServer;
+import io.procpool.internal.feeds.Feeds;
+import io.procpool.internal.gateway.GatewayServer;
+import io.procpool.internal.gateway.Traffic;
 import io.procpool.internal.health.ProbeRouter;
 import io.procpool.internal.metrics.PoolMetrics;
 import io.procpool.internal.process.PlatformLauncher;
@@ -16,6 +19,7 @@ import io.procpool.spi.HealthProbe;
 import io.procpool.spi.Platform;
 import io.procpool.spi.ProcessLauncher;
 import io.procpool.spi.ResourceSampler;
+import io.procpool.spi.TrafficDoor;
 import java.io.IOException;
 import java.net.BindException;
 import java.util.Optional;
@@ -33,8 +37,9 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 
 /**
  * The steps of {@link ProcessPool.Builder#start}, each named: take the state dir, make the
- * environment the tree runs against, start the tree, bind the admin API, warm the restart path
- * up; and undo a start that failed half way.
+ * environment the tree runs against (with the gateway's traffic view when it is enabled), start
+ * the tree, bind the admin API and the gateway, warm the restart path up; and undo a start that
+ * failed half way.
  */
 final class Startup {
 
@@ -68,13 +73,43 @@ final class Startup {
     static Function<ActorSystem<?>, PoolEnvironment> environment(PoolSettings settings, ProcessLauncher launcher,
                                                               PlatformLauncher os, Function<ActorSystem<?>, HealthProbe> probe,
                                                               ProbeRouter prober, ResourceSampler resources, LongSupplier clock,
-                                                              PoolMetrics metrics) {
+                                                              PoolMetrics metrics, Optional<Traffic> gateway) {
         ProcessLauncher processes = launcher != null ? launcher : os;
         return sys -> new PoolEnvironment(processes, probe != null ? probe.apply(sys) : prober, settings.logDir(), metrics,
                 resources != null ? resources : os == null ? ResourceSampler.NONE
                         : ResourceSampler.of(os.platform(), sys.dispatchers().lookup(
                                 Dispatchers.blocking())),
-                clock);
+                clock).withDoor(gateway.<TrafficDoor>map(t -> t).orElse(TrafficDoor.NONE));
+    }
+
+    /** The gateway's view of the traffic, when it is enabled: made before the tree, which drains through it. */
+    static Optional<Traffic> traffic(PoolSettings settings) {
+        return settings.gateway().enabled() ? Optional.of(GatewayServer.traffic(settings)) : Optional.empty();
+    }
+
+    /** The gateway, when enabled; a port that cannot be had is an error that names the key. */
+    static Optional<ServerBinding> bindGateway(Runtime runtime, PoolSettings settings, Pool pool, Optional<Traffic> traffic,
+                                               PoolMetrics metrics) throws BindException {
+        if (traffic.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(bound(GatewayServer.bind(runtime.system(), settings.gateway(), pool, traffic.get(), metrics),
+                "the gateway on " + settings.gateway().host() + ":" + settings.gateway().port() + " (pool.gateway in "
+                        + settings.source() + ")"));
+    }
+
+    private static ServerBinding bound(java.util.concurrent.CompletionStage<ServerBinding> binding, String what) throws BindException {
+        try {
+            return binding.toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException | InterruptedException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            BindException b = new BindException("cannot bind " + what + ": " + cause.getMessage());
+            b.initCause(cause);
+            throw b;
+        }
     }
 
     /** The supervision tree, idle: in an actor system of the pool's own, or as a system actor of the application's. */
@@ -92,24 +127,20 @@ final class Startup {
     }
 
     /** The admin API, when enabled; a port that cannot be had is an error that names the key. */
-    static Optional<ServerBinding> bindAdmin(Runtime runtime, PoolSettings settings, Pool pool, PoolMetrics metrics)
-            throws BindException {
+    static Optional<ServerBinding> bindAdmin(Runtime runtime, PoolSettings settings, Pool pool, PoolMetrics metrics,
+                                             Optional<Traffic> gateway) throws BindException {
         if (!settings.admin().enabled()) {
             return Optional.empty();
         }
-        try {
-            return Optional.of(AdminServer.bind(runtime.system(), settings.admin(), pool, metrics)
-                    .toCompletableFuture().get(10, TimeUnit.SECONDS));
-        } catch (ExecutionException | TimeoutException | InterruptedException e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            BindException b = new BindException("cannot bind the admin API on " + settings.admin().host() + ":"
-                    + settings.admin().port() + " (pool.admin in " + settings.source() + "): " + cause.getMessage());
-            b.initCause(cause);
-            throw b;
-        }
+        return Optional.of(bound(AdminServer.bind(runtime.system(), settings.admin(), pool, metrics,
+                gateway.map(t -> (java.util.function.ToIntBiFunction<String, Integer>) t::inFlight)),
+                "the admin API on " + settings.admin().host() + ":" + settings.admin().port() + " (pool.admin in "
+                        + settings.source() + ")"));
+    }
+
+    /** The proxy feeds: written now and on every change of the ready set. */
+    static Feeds startFeeds(Runtime runtime, Pool pool) {
+        return Feeds.start(pool, runtime.system().dispatchers().lookup(Dispatchers.blocking()));
     }
 
     /** Real processes: compile the restart path before the first crash (see {@link RestartWarmup}). */

@@ -71,6 +71,15 @@ class ArchitectureTest {
     }
 
     @Test
+    void theGatewayAndTheFeedsAreClientsOfThePoolApiNotOfTheActors() {
+        noClasses().that().resideInAnyPackage("io.procpool.internal.gateway..", "io.procpool.internal.feeds..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.procpool.internal.supervision..",
+                        "io.procpool.internal.process..", "io.procpool.internal.linux..", "io.procpool.internal.health..",
+                        "io.procpool.internal.admin..")
+                .check(MAIN);
+    }
+
+    @Test
     void linuxIsReachedOnlyThroughThePlatformSeam() {
         noClasses().that().resideOutsideOfPackages("io.procpool.internal.linux..", "io.procpool")
                 .should().dependOnClassesThat().resideInAPackage("io.procpool.internal.linux..")

@@ -21,6 +21,9 @@ import org.apache.pekko.stream.javadsl.Source;
  */
 public interface Pool {
 
+    /** The configuration in force: the one the pool was started with, or that of its latest successful reload. */
+    io.procpool.config.PoolSettings settings();
+
     /** Every service and its instances, now. */
     CompletionStage<PoolStatus> status();
 
@@ -29,6 +32,13 @@ public interface Pool {
 
     /** The last {@code lines} lines of the output of the instance of {@code service} on {@code port}. */
     CompletionStage<LogTail> log(String service, int port, int lines);
+
+    /**
+     * A door saw the instance of {@code service} on {@code port} fail (a refused connection): probe
+     * it now rather than at its next interval. The probe decides its state, as always; nothing
+     * happens for an instance that is not being probed, or a service or port the pool does not have.
+     */
+    void probeNow(String service, int port);
 
     /** Runs {@code instances} instances of {@code service} (within its min and max). */
     CompletionStage<OpResult> scale(String service, int instances);

@@ -43,12 +43,18 @@ final class CheckCommand implements Callable<Integer> {
             }
             enabled++;
             out.println("  " + s.name() + ": " + s.minProcesses() + ".." + s.maxProcesses() + " instance(s) on "
-                    + s.ports() + ", health " + s.health().probe().summary());
+                    + s.ports() + ", health " + s.health().probe().summary()
+                    + (settings.gateway().enabled() ? ", route " + s.route().host().map(h -> h + " ").orElse("") + s.route().pathPrefix() : ""));
             warnIfNotRunnable(s, out);
         }
         if (settings.admin().enabled()) {
             out.println("admin API: http://" + settings.admin().host() + ":" + settings.admin().port());
         }
+        if (settings.gateway().enabled()) {
+            out.println("gateway: http://" + settings.gateway().host() + ":" + settings.gateway().port());
+        }
+        settings.feeds().forEach(f -> out.println(f.name() + " feed: " + f.file()
+                + (f.reloadCommand().isEmpty() ? "" : ", then " + String.join(" ", f.reloadCommand()))));
         out.println(config + ": OK (" + enabled + " of " + settings.services().size() + " service(s) enabled)");
         out.flush();
         return ExitCodes.OK;

@@ -35,11 +35,16 @@ public final class PoolConfigLoader {
     /** Set on a configuration translated from the manifest shape: its errors then use its snake_case names. */
     private static final String MANIFEST_MARK = "procpool-manifest-shape";
     static final Set<String> POOL_KEYS = Set.of("admin", "state-dir", "defaults", "services", "watch-config",
-            "children-die-with-manager");
+            "children-die-with-manager", "gateway", "feeds");
+    static final Set<String> FEED_KEYS = Set.of("file", "reload-command", "keepalive");
+    static final Set<String> GATEWAY_KEYS = Set.of("enabled", "host", "port", "balance", "queue-timeout", "max-queued");
     static final Set<String> ADMIN_KEYS = Set.of("enabled", "host", "port", "token");
     static final Set<String> SERVICE_KEYS = Set.of("enabled", "command", "ports", "min-processes",
-            "max-processes", "working-dir", "env", "health-check", "restart", "stop", "log", "scaling", "limits");
-    static final Set<String> SCALING_KEYS = Set.of("enabled", "metric", "target", "target-latency", "up-after",
+            "max-processes", "working-dir", "env", "health-check", "restart", "stop", "log", "scaling", "limits",
+            "route", "drain");
+    static final Set<String> ROUTE_KEYS = Set.of("path-prefix", "strip-prefix", "host", "request-timeout", "max-body");
+    static final Set<String> DRAIN_KEYS = Set.of("delay", "timeout");
+    static final Set<String> SCALING_KEYS = Set.of("enabled", "metric", "target", "target-latency", "target-in-flight", "up-after",
             "down-after", "interval", "tolerance");
     static final Set<String> LIMIT_KEYS = Set.of("max-rss", "max-cpu", "for");
     static final Set<String> HEALTH_KEYS = HealthReader.allKeys();
@@ -165,6 +170,8 @@ public final class PoolConfigLoader {
         pool = new FieldReader(pool.config(), source, null, "pool.", errors);
         pool.rejectUnknownKeys(POOL_KEYS);
         AdminSettings admin = readAdmin(pool.child("admin"));
+        GatewaySettings gateway = readGateway(pool.child("gateway"));
+        List<FeedSettings> feeds = readFeeds(pool.child("feeds"), baseDir);
         Path stateDir = baseDir.resolve(pool.string("state-dir")).normalize();
         boolean watchConfig = pool.bool("watch-config");
         boolean dieWithManager = pool.bool("children-die-with-manager");
@@ -189,7 +196,8 @@ public final class PoolConfigLoader {
                         .ifPresent(s -> services.put(s.name(), s));
             }
         }
-        checkPorts(portsByService, admin, source, pool, errors);
+        checkPorts(portsByService, admin, gateway, source, pool, errors);
+        ServiceReader.checkRoutes(services.values(), source, errors);
         if (Files.exists(stateDir) && !Files.isDirectory(stateDir)) {
             pool.fail("state-dir", stateDir + " exists and is not a directory");
         }
@@ -197,7 +205,7 @@ public final class PoolConfigLoader {
             throw new InvalidConfigException(config.hasPath(MANIFEST_MARK) ? errors.stream().map(PoolConfigLoader::inManifestNames).toList()
                     : errors);
         }
-        return new PoolSettings(source, admin, stateDir, services, watchConfig, dieWithManager);
+        return new PoolSettings(source, admin, stateDir, services, watchConfig, dieWithManager, gateway, feeds);
     }
 
     /** An error about a manifest, with the keys named as the manifest writes them (min_processes, not min-processes). */
@@ -243,12 +251,68 @@ public final class PoolConfigLoader {
         return new AdminSettings(enabled, host, port, tokenOpt);
     }
 
+    private static GatewaySettings readGateway(FieldReader g) {
+        if (g == null) {
+            return GatewaySettings.DISABLED;
+        }
+        g.rejectUnknownKeys(GATEWAY_KEYS);
+        boolean enabled = g.bool("enabled");
+        String host = g.string("host").trim();
+        int port = g.integer("port", 0, 65535);
+        String balanceName = g.string("balance").trim();
+        GatewaySettings.Balance balance = GatewaySettings.Balance.named(balanceName);
+        if (balance == null) {
+            g.fail("balance", "must be p2c, round-robin or least-requests, got \"" + balanceName + "\"");
+            balance = GatewaySettings.Balance.P2C;
+        }
+        var queueTimeout = g.duration("queue-timeout", true, "no waiting: 503 at once");
+        int maxQueued = g.integer("max-queued", 0, 1_000_000);
+        if (host.isEmpty()) {
+            g.fail("host", "must not be empty; use \"127.0.0.1\" for loopback or \"0.0.0.0\" for every address");
+        }
+        return new GatewaySettings(enabled, host, port, balance, queueTimeout, maxQueued);
+    }
+
+    private static List<FeedSettings> readFeeds(FieldReader feeds, Path baseDir) {
+        List<FeedSettings> out = new ArrayList<>();
+        if (feeds == null) {
+            return out;
+        }
+        feeds.rejectUnknownKeys(Set.copyOf(FeedSettings.NAMES));
+        for (String name : FeedSettings.NAMES) {
+            FieldReader f = feeds.child(name);
+            if (f == null) {
+                continue;
+            }
+            f.rejectUnknownKeys(FEED_KEYS);
+            String file = f.string("file").trim();
+            String reload = f.string("reload-command").trim();
+            int keepalive = f.integer("keepalive", 0, 100_000);
+            if (file.isEmpty()) {
+                if (!reload.isEmpty()) {
+                    f.fail("reload-command", "is set but file is not: say where the " + name + " feed is written");
+                }
+                continue;
+            }
+            List<String> words = List.of();
+            if (!reload.isEmpty()) {
+                try {
+                    words = CommandLine.split(reload);
+                } catch (CommandLine.SyntaxException e) {
+                    f.fail("reload-command", e.getMessage());
+                }
+            }
+            out.add(new FeedSettings(name, baseDir.resolve(file).normalize(), words, keepalive));
+        }
+        return out;
+    }
+
     static boolean isLoopback(String host) {
         return host.equals("localhost") || host.equals("::1") || host.equals("[::1]") || host.startsWith("127.");
     }
 
-    private static void checkPorts(Map<String, ServiceReader.PortsAt> portsByService, AdminSettings admin, String source,
-                                   FieldReader pool, List<ConfigError> errors) {
+    private static void checkPorts(Map<String, ServiceReader.PortsAt> portsByService, AdminSettings admin,
+                                   GatewaySettings gateway, String source, FieldReader pool, List<ConfigError> errors) {
         Map<Integer, String> owner = new HashMap<>();
         for (Map.Entry<String, ServiceReader.PortsAt> s : portsByService.entrySet()) {
             for (int port : s.getValue().ports()) {
@@ -262,6 +326,13 @@ public final class PoolConfigLoader {
         if (admin.enabled() && admin.port() != 0 && owner.containsKey(admin.port())) {
             pool.fail("admin.port", "(" + admin.port() + ") is also a port of service '" + owner.get(admin.port())
                     + "'; the admin API needs a port of its own");
+        }
+        if (gateway.enabled() && gateway.port() != 0 && owner.containsKey(gateway.port())) {
+            pool.fail("gateway.port", "(" + gateway.port() + ") is also a port of service '" + owner.get(gateway.port())
+                    + "'; the gateway needs a port of its own");
+        }
+        if (gateway.enabled() && admin.enabled() && gateway.port() != 0 && gateway.port() == admin.port()) {
+            pool.fail("gateway.port", "(" + gateway.port() + ") is also pool.admin.port; the gateway needs a port of its own");
         }
     }
 

@@ -15,12 +15,16 @@ import java.util.Map;
  * @param services every configured service, enabled or not, in the order of the file
  * @param watchConfig re-read the configuration file when it changes on disk
  * @param childrenDieWithManager the kernel sends SIGTERM to the children when the manager dies
+ * @param gateway procpool's own reverse proxy
+ * @param feeds the proxy feeds written on every change of the ready set
  */
 public record PoolSettings(String source, AdminSettings admin, Path stateDir, Map<String, ServiceSettings> services,
-                           boolean watchConfig, boolean childrenDieWithManager) {
+                           boolean watchConfig, boolean childrenDieWithManager, GatewaySettings gateway,
+                           java.util.List<FeedSettings> feeds) {
 
     public PoolSettings {
         services = Collections.unmodifiableMap(new LinkedHashMap<>(services));
+        feeds = java.util.List.copyOf(feeds);
     }
 
     /** The directory captured output goes to. */
@@ -28,8 +32,13 @@ public record PoolSettings(String source, AdminSettings admin, Path stateDir, Ma
         return stateDir.resolve("logs");
     }
 
-    /** The longest time a graceful stop of any service may take, kill included. */
+    /** The longest time a graceful stop of any service may take, kill included (its drain not). */
     public Duration longestStop() {
         return services.values().stream().map(s -> s.stop().timeout()).max(Duration::compareTo).orElse(Duration.ZERO);
+    }
+
+    /** The longest drain of any service before its stop signal. */
+    public Duration longestDrain() {
+        return services.values().stream().map(s -> s.drain().longest()).max(Duration::compareTo).orElse(Duration.ZERO);
     }
 }

@@ -5,6 +5,8 @@ import static io.procpool.config.PoolConfigLoader.LOG_KEYS;
 import static io.procpool.config.PoolConfigLoader.RESTART_KEYS;
 import static io.procpool.config.PoolConfigLoader.SCALING_KEYS;
 import static io.procpool.config.PoolConfigLoader.SERVICE_KEYS;
+import static io.procpool.config.PoolConfigLoader.DRAIN_KEYS;
+import static io.procpool.config.PoolConfigLoader.ROUTE_KEYS;
 import static io.procpool.config.PoolConfigLoader.STOP_KEYS;
 
 import com.typesafe.config.Config;
@@ -83,6 +85,8 @@ final class ServiceReader {
         LogSettings log = readLog(svc.child("log"));
         ScalingSettings scaling = readScaling(svc.child("scaling"));
         LimitSettings limits = readLimits(svc.child("limits"));
+        RouteSettings route = readRoute(name, svc.child("route"));
+        DrainSettings drain = readDrain(svc.child("drain"));
         if (scaling != null && scaling.enabled() && min == max && svc.valid("min-processes", "max-processes", "ports")) {
             svc.fail("scaling.enabled", "scales nothing: min-processes and max-processes are both " + min);
         }
@@ -90,7 +94,7 @@ final class ServiceReader {
             return Optional.empty();
         }
         return Optional.of(new ServiceSettings(name, enabled, command, ports, min, max, workingDir, env,
-                health, restart, stop, log, scaling, limits));
+                health, restart, stop, log, scaling, limits, route, drain));
     }
 
     private static List<String> readCommand(FieldReader svc) {
@@ -255,18 +259,21 @@ final class ServiceReader {
         ScalingSettings.Metric metric = switch (metricName) {
             case "CPU" -> ScalingSettings.Metric.CPU;
             case "LATENCY" -> ScalingSettings.Metric.LATENCY;
+            case "IN-FLIGHT" -> ScalingSettings.Metric.IN_FLIGHT;
             default -> {
-                s.fail("metric", "must be cpu or latency, got \"" + s.string("metric") + "\"");
+                s.fail("metric", "must be cpu, latency or in-flight, got \"" + s.string("metric") + "\"");
                 yield ScalingSettings.Metric.CPU;
             }
         };
         double target = s.decimal("target", 0.01, 64.0);
         var targetLatency = s.duration("target-latency", false, null);
+        double targetInFlight = s.decimal("target-in-flight", 0.01, 1_000_000.0);
         var upAfter = s.duration("up-after", true, "at once");
         var downAfter = s.duration("down-after", true, "at once");
         var interval = s.duration("interval", false, null);
         double tolerance = s.decimal("tolerance", 0.0, 0.9);
-        return new ScalingSettings(enabled, metric, target, targetLatency, upAfter, downAfter, interval, tolerance);
+        return new ScalingSettings(enabled, metric, target, targetLatency, targetInFlight, upAfter, downAfter, interval,
+                tolerance);
     }
 
     private static LimitSettings readLimits(FieldReader l) {
@@ -278,6 +285,57 @@ final class ServiceReader {
         double maxCpu = l.decimal("max-cpu", 0.0, 1024.0);
         var sustained = l.duration("for", true, "at once");
         return new LimitSettings(maxRss, maxCpu, sustained);
+    }
+
+    private static RouteSettings readRoute(String name, FieldReader r) {
+        if (r == null) {
+            return null;
+        }
+        r.rejectUnknownKeys(ROUTE_KEYS);
+        String prefix = r.string("path-prefix").trim();
+        if (prefix.isEmpty()) {
+            prefix = "/" + name;
+        } else if (!prefix.startsWith("/") || prefix.contains("?") || prefix.contains("#") || prefix.contains("//")) {
+            r.fail("path-prefix", "must be a path such as \"/api\" (starting with '/', no '?', '#' or '//'), got \"" + prefix + "\"");
+        }
+        if (prefix.length() > 1 && prefix.endsWith("/")) {
+            prefix = prefix.substring(0, prefix.length() - 1);
+        }
+        boolean strip = r.bool("strip-prefix");
+        String host = r.string("host").trim().toLowerCase(java.util.Locale.ROOT);
+        if (host.contains("/") || host.contains(" ")) {
+            r.fail("host", "must be a host name such as \"search.example\", got \"" + host + "\"");
+        }
+        var timeout = r.duration("request-timeout", false, null);
+        long maxBody = r.has("max-body") && !r.string("max-body").isBlank() && !r.string("max-body").equals("unlimited")
+                ? r.bytes("max-body", 0, Long.MAX_VALUE) : -1;
+        return new RouteSettings(prefix, strip, host.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(host), timeout,
+                maxBody < 0 ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(maxBody));
+    }
+
+    private static DrainSettings readDrain(FieldReader d) {
+        if (d == null) {
+            return null;
+        }
+        d.rejectUnknownKeys(DRAIN_KEYS);
+        return new DrainSettings(d.duration("delay", true, "none"), d.duration("timeout", true, "do not wait for in-flight requests"));
+    }
+
+    /** Two enabled services on the same route (host and prefix) would take each other's traffic: an error. */
+    static void checkRoutes(java.util.Collection<ServiceSettings> services, String source, List<ConfigError> errors) {
+        Map<String, String> owner = new java.util.HashMap<>();
+        for (ServiceSettings s : services) {
+            if (!s.enabled()) {
+                continue;
+            }
+            String key = s.route().host().orElse("") + " " + s.route().pathPrefix();
+            String other = owner.putIfAbsent(key, s.name());
+            if (other != null) {
+                errors.add(new ConfigError(source, 0, s.name(), "route.path-prefix", "\"" + s.route().pathPrefix() + "\""
+                        + s.route().host().map(h -> " for host " + h).orElse("") + " is also the route of service '" + other
+                        + "'; each service needs a route of its own"));
+            }
+        }
     }
 
     /** A service's ports and the line they are written on, for the checks across services. */

@@ -22,11 +22,14 @@ import java.util.Map;
  * @param log how captured output is rotated
  * @param scaling automatic scaling between min and max
  * @param limits resource limits per instance
+ * @param route how the gateway reaches the service
+ * @param drain what a planned stop waits for before its signal
  */
 public record ServiceSettings(String name, boolean enabled, List<String> command, List<Integer> ports,
                               int minProcesses, int maxProcesses, Path workingDir, Map<String, String> env,
                               HealthSettings health, RestartSettings restart, StopSettings stop,
-                              LogSettings log, ScalingSettings scaling, LimitSettings limits) {
+                              LogSettings log, ScalingSettings scaling, LimitSettings limits,
+                              RouteSettings route, DrainSettings drain) {
 
     public ServiceSettings {
         command = List.copyOf(command);

@@ -10,6 +10,8 @@ public final class Dispatchers {
 
     /** The services' actors and their instances: one thread, so that a restart never waits for a hop. */
     public static final String INSTANCES = "procpool.instance-dispatcher";
+    /** Pekko Streams in procpool's own system (gateway, admin API): a thread per core, apart from the actors. */
+    public static final String STREAMS = "procpool.stream-dispatcher";
     /** File I/O (state file, log tails) and waiting for orphans: off every actor's thread. */
     public static final String BLOCKING = "procpool.blocking-dispatcher";
 

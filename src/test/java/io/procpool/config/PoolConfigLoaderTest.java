@@ -366,7 +366,7 @@ class PoolConfigLoaderTest {
         assertEquals(List.of("fixed:scaling.enabled", "limit:limits.for", "limit:limits.max-rss", "metric:scaling.metric"),
                 errs.stream().map(e -> e.service() + ":" + e.key()).sorted().toList(), errs.toString());
         assertTrue(errs.stream().anyMatch(e -> e.message().startsWith("scales nothing")), errs.toString());
-        assertTrue(errs.stream().anyMatch(e -> e.message().contains("must be cpu or latency, got \"memory\"")), errs.toString());
+        assertTrue(errs.stream().anyMatch(e -> e.message().contains("must be cpu, latency or in-flight, got \"memory\"")), errs.toString());
     }
 
     @Test

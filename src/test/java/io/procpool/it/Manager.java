@@ -106,7 +106,7 @@ final class Manager implements AutoCloseable {
     Process start(String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(javaBin(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
         int i = 0;
-        while (i < args.length && args[i].startsWith("-D")) {
+        while (i < args.length && (args[i].startsWith("-D") || args[i].startsWith("-X"))) {
             cmd.add(args[i++]);
         }
         cmd.addAll(List.of("-jar", JAR.toString()));

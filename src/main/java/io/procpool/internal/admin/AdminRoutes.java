@@ -15,6 +15,7 @@ import io.procpool.api.PoolStatus;
 import io.procpool.api.ScalingEvent;
 import io.procpool.api.ServiceStatus;
 import io.procpool.api.UnavailableException;
+import io.procpool.internal.feeds.BackendFormats;
 import io.procpool.internal.metrics.PoolMetrics;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -67,11 +68,15 @@ public final class AdminRoutes extends AllDirectives {
     private final Optional<String> token;
     private final PoolMetrics metrics;
     private final Executor blocking;
+    /** Requests the gateway has in flight to an instance (service, port), when there is a gateway. */
+    private final Optional<java.util.function.ToIntBiFunction<String, Integer>> inFlight;
     /** Ends every event stream cleanly at shutdown instead of cutting it. */
     private final SharedKillSwitch eventStreams = KillSwitches.shared("procpool-events");
 
-    AdminRoutes(ActorSystem<?> system, Pool pool, Optional<String> token, PoolMetrics metrics, Executor blocking) {
+    AdminRoutes(ActorSystem<?> system, Pool pool, Optional<String> token, PoolMetrics metrics, Executor blocking,
+                Optional<java.util.function.ToIntBiFunction<String, Integer>> inFlight) {
         this.system = system;
+        this.inFlight = inFlight;
         this.pool = pool;
         this.token = token;
         this.metrics = metrics;
@@ -91,7 +96,7 @@ public final class AdminRoutes extends AllDirectives {
         return List.of(
                 new Endpoint("GET /status", path("status", () -> get(() -> withStatus(this::pool)))),
                 new Endpoint("GET /status/SERVICE", path(segment("status").slash(segment()), this::serviceStatus)),
-                new Endpoint("GET /backends?format=json|yarp|traefik|nginx", path("backends", this::backends)),
+                new Endpoint("GET /backends?format=json|yarp|traefik|nginx|haproxy|envoy", path("backends", this::backends)),
                 new Endpoint("GET /metrics", path("metrics", () -> get(this::metrics))),
                 new Endpoint("GET /events", path("events", () -> get(this::events))),
                 new Endpoint("GET /services/SERVICE/instances/PORT/log?lines=N", service(this::log)),
@@ -113,7 +118,16 @@ public final class AdminRoutes extends AllDirectives {
     }
 
     private Route pool(PoolStatus s) {
-        return json(StatusCodes.OK, StatusJson.pool(s));
+        var node = StatusJson.pool(s);
+        node.path("services").fields().forEachRemaining(e -> withInFlight(e.getKey(), e.getValue()));
+        return json(StatusCodes.OK, node);
+    }
+
+    /** With a gateway, each instance's {@code in_flight}: the requests it has through the gateway now. */
+    private com.fasterxml.jackson.databind.JsonNode withInFlight(String service, com.fasterxml.jackson.databind.JsonNode node) {
+        inFlight.ifPresent(f -> node.path("instances").forEach(i ->
+                ((com.fasterxml.jackson.databind.node.ObjectNode) i).put("in_flight", f.applyAsInt(service, i.path("port").asInt()))));
+        return node;
     }
 
     /** Every route, with JSON errors. */
@@ -154,7 +168,7 @@ public final class AdminRoutes extends AllDirectives {
     }
 
     private Route serviceStatus(String name) {
-        return get(() -> withService(name, (all, s) -> json(StatusCodes.OK, StatusJson.service(s, true, all.atNanos()))));
+        return get(() -> withService(name, (all, s) -> json(StatusCodes.OK, withInFlight(name, StatusJson.service(s, true, all.atNanos())))));
     }
 
     private Route backends() {
@@ -164,14 +178,17 @@ public final class AdminRoutes extends AllDirectives {
     private Route backends(Optional<String> format) {
         BackendFormats.Format f = BackendFormats.Format.named(format.orElse("json"));
         if (f == null) {
-            return error(StatusCodes.BAD_REQUEST, "unknown format '" + format.get() + "'", "formats: json, yarp, traefik, nginx");
+            return error(StatusCodes.BAD_REQUEST, "unknown format '" + format.get() + "'", "formats: " + BackendFormats.names());
         }
         return withStatus(s -> switch (f) {
             case JSON -> json(StatusCodes.OK, BackendFormats.json(s));
             case YARP -> json(StatusCodes.OK, BackendFormats.yarp(s));
             case TRAEFIK -> json(StatusCodes.OK, BackendFormats.traefik(s));
+            case ENVOY -> json(StatusCodes.OK, BackendFormats.envoy(s, s.atNanos()));
             case NGINX -> complete(HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8,
                     BackendFormats.nginx(s))));
+            case HAPROXY -> complete(HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8,
+                    BackendFormats.haproxy(s))));
         });
     }
 

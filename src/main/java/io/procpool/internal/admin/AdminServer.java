@@ -31,8 +31,18 @@ public final class AdminServer {
      * @param metrics the pool's metrics
      */
     public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, AdminSettings admin, Pool pool, PoolMetrics metrics) {
+        return bind(system, admin, pool, metrics, java.util.Optional.empty());
+    }
+
+    /**
+     * Binds the API, with each instance's requests in flight through the gateway in the status.
+     *
+     * @param inFlight requests in flight to the instance of a service on a port
+     */
+    public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, AdminSettings admin, Pool pool, PoolMetrics metrics,
+                                                      java.util.Optional<java.util.function.ToIntBiFunction<String, Integer>> inFlight) {
         Executor blocking = system.dispatchers().lookup(Dispatchers.blocking());
-        AdminRoutes routes = new AdminRoutes(system, pool, admin.token(), metrics, blocking);
+        AdminRoutes routes = new AdminRoutes(system, pool, admin.token(), metrics, blocking, inFlight);
         // The idle timeout outlasts the longest answer: Pekko HTTP counts a connection that waits
         // for its answer as idle, and a shorter one cut poolctl off with no answer at all.
         ServerSettings settings = ServerSettings.create(ConfigFactory.empty()

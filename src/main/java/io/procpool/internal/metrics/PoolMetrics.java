@@ -97,6 +97,11 @@ public final class PoolMetrics {
         JvmMetrics.builder().register(registry);
     }
 
+    /** The registry, for the metrics of the pool's doors (the gateway's). */
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
     /** Counts one restart of an instance of {@code service}. */
     public void restarted(String service, RestartReason reason) {
         restarts.labelValues(service, reason.label()).inc();

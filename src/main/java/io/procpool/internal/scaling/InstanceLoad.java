@@ -10,6 +10,14 @@ import java.util.OptionalDouble;
  *     one core busy); empty until two samples exist
  * @param rssBytes resident memory of its process tree
  * @param probeLatencyMs its last health probe's latency; empty when it has not been probed
+ * @param inFlight requests in flight to it through the gateway, averaged over the last sampling
+ *     interval; empty without a gateway, or at its first sample
  */
-public record InstanceLoad(int port, OptionalDouble cpuCores, long rssBytes, OptionalDouble probeLatencyMs) {
+public record InstanceLoad(int port, OptionalDouble cpuCores, long rssBytes, OptionalDouble probeLatencyMs,
+                           OptionalDouble inFlight) {
+
+    /** A load without a gateway's figure. */
+    public InstanceLoad(int port, OptionalDouble cpuCores, long rssBytes, OptionalDouble probeLatencyMs) {
+        this(port, cpuCores, rssBytes, probeLatencyMs, OptionalDouble.empty());
+    }
 }

@@ -6,8 +6,7 @@ import java.util.OptionalDouble;
 
 /**
  * What autoscaling measures: turns the instances' loads into one observed value to compare
- * with a target. procpool ships {@link #CPU} and {@link #LATENCY}; another signal (a gateway's
- * in-flight requests, say) is one more implementation.
+ * with a target. procpool ships {@link #CPU}, {@link #LATENCY} and {@link #IN_FLIGHT}.
  */
 public interface ScalingMetric {
 
@@ -51,8 +50,30 @@ public interface ScalingMetric {
         }
     };
 
+    /**
+     * Requests in flight through the gateway, averaged over the interval and the instances,
+     * against {@code target-in-flight}: the policy then asks for ceil(total in flight / target).
+     */
+    ScalingMetric IN_FLIGHT = new ScalingMetric() {
+        public String name() {
+            return "in-flight";
+        }
+
+        public OptionalDouble observe(List<InstanceLoad> loads) {
+            return loads.stream().filter(l -> l.inFlight().isPresent()).mapToDouble(l -> l.inFlight().getAsDouble()).average();
+        }
+
+        public double target(ScalingSettings settings) {
+            return settings.targetInFlight();
+        }
+    };
+
     /** The metric a service's settings name. */
     static ScalingMetric of(ScalingSettings settings) {
-        return settings.metric() == ScalingSettings.Metric.LATENCY ? LATENCY : CPU;
+        return switch (settings.metric()) {
+            case LATENCY -> LATENCY;
+            case IN_FLIGHT -> IN_FLIGHT;
+            case CPU -> CPU;
+        };
     }
 }

@@ -5,6 +5,7 @@ import io.procpool.api.InstanceState;
 import io.procpool.config.ServiceSettings;
 import io.procpool.spi.HealthProbe;
 import io.procpool.spi.ProbeResult;
+import io.procpool.spi.TrafficDoor;
 import io.procpool.spi.ChildProcess;
 import io.procpool.api.ExitStatus;
 import io.procpool.spi.LaunchException;
@@ -88,7 +89,21 @@ public final class InstanceActor {
         /** The probe in flight has not answered within its timeout (plus slack). */
         PROBE_DEADLINE,
         /** {@code health-check.start-period} has passed since spawn. */
-        START_PERIOD
+        START_PERIOD,
+        /** {@code drain.delay} has passed since the instance left the ready set. */
+        DRAIN_DELAY,
+        /** {@code drain.timeout} has passed: stop whatever is still in flight. */
+        DRAIN_DEADLINE
+    }
+
+    /** Probe now, not at the next interval: a door saw the instance fail. Ignored unless probing. */
+    public enum ProbeNow implements Command {
+        INSTANCE
+    }
+
+    /** The door has nothing in flight to this instance any more. */
+    private enum Drained implements Command {
+        INSTANCE
     }
 
     /** What an instance tells its parent. */
@@ -159,6 +174,7 @@ public final class InstanceActor {
     private final HealthProbe probe;
     private final java.util.function.LongSupplier clock;
     private final Duration probeGrid;
+    private final TrafficDoor door;
     private CompletionStage<ChildProcess> launch;
     private long startedNanos;
     /** How this life's process ended, once it has. */
@@ -193,6 +209,7 @@ public final class InstanceActor {
         this.probe = env.probe();
         this.clock = env.clock();
         this.probeGrid = env.probeGrid();
+        this.door = env.door();
         this.spec = spec;
     }
 
@@ -257,7 +274,7 @@ public final class InstanceActor {
     private Behavior<Command> running(ChildProcess child) {
         return Behaviors.receive(Command.class)
                 .onMessage(Exited.class, m -> onExitedWhileRunning(child, m))
-                .onMessage(Stop.class, m -> stopGracefully(child, new Purpose(End.STOPPED, m.reason())))
+                .onMessage(Stop.class, m -> drainThenStop(child, new Purpose(End.STOPPED, m.reason()), true))
                 .onMessage(UpdateSettings.class, this::onUpdateSettings)
                 .onMessageEquals(Tick.STABLE, this::onStable)
                 .onSignal(PostStop.class, s -> kill(child))
@@ -295,10 +312,12 @@ public final class InstanceActor {
         return Behaviors.receive(Command.class)
                 .onMessage(Exited.class, m -> onExitedWhileRunning(child, m))
                 .onMessageEquals(Tick.PROBE, () -> p.inFlight() ? probed(child, withDue(p)) : startProbe(child, p))
+                .onMessageEquals(ProbeNow.INSTANCE, () -> p.inFlight() ? Behaviors.same() : startProbe(child, p))
                 .onMessage(ProbeDone.class, m -> m.seq() == p.seq() && p.inFlight() ? onProbeDone(child, p, m.result()) : Behaviors.same())
                 .onMessageEquals(Tick.PROBE_DEADLINE, () -> p.inFlight() ? onProbeDone(child, p, probeTimedOut()) : Behaviors.same())
                 .onMessageEquals(Tick.START_PERIOD, () -> onStartPeriodOver(child, p))
-                .onMessage(Stop.class, m -> stopGracefully(child, new Purpose(End.STOPPED, m.reason())))
+                .onMessage(Stop.class, m -> drainThenStop(child, new Purpose(End.STOPPED, m.reason()),
+                        p.tracker().verdict() == HealthTracker.Verdict.HEALTHY))
                 .onMessage(UpdateSettings.class, m -> onUpdateSettingsWhileProbed(child, p, m))
                 .onMessageEquals(Tick.STABLE, this::onStable)
                 .onSignal(PostStop.class, s -> kill(child))
@@ -417,16 +436,78 @@ public final class InstanceActor {
         return stopping(child, new Purpose(End.EXITED, reason), true);
     }
 
+    // RUNNING/HEALTHY/STARTING -> STOPPING (draining): out of the door's choice and the ready set
+    // at once; the signal once the door has nothing in flight here (or drain.timeout has passed),
+    // after drain.delay for an instance that was ready. Nothing to wait for: the signal at once,
+    // on this thread (the restart path of a roll without a gateway is unchanged).
+    private Behavior<Command> drainThenStop(ChildProcess child, Purpose purpose, boolean wasReady) {
+        for (Tick probing : new Tick[] {Tick.PROBE, Tick.PROBE_DEADLINE, Tick.START_PERIOD}) {
+            timers.cancel(probing);
+        }
+        CompletionStage<Void> idle = door.drain(service.name(), spec.port());
+        Duration delay = wasReady ? service.drain().delay() : Duration.ZERO;
+        Duration timeout = service.drain().timeout();
+        boolean idleNow = idle.toCompletableFuture().isDone();
+        if (delay.isZero() && (idleNow || timeout.isZero())) {
+            return stopGracefully(child, purpose);
+        }
+        report(InstanceState.STOPPING, OptionalLong.of(child.pid()), purpose.reason() + "; draining");
+        if (delay.isZero()) {
+            awaitIdle(idle, timeout);
+        } else {
+            timers.startSingleTimer(Tick.DRAIN_DELAY, delay);
+        }
+        return draining(child, purpose, idle);
+    }
+
+    private void awaitIdle(CompletionStage<Void> idle, Duration timeout) {
+        timers.startSingleTimer(Tick.DRAIN_DEADLINE, timeout);
+        ctx.pipeToSelf(idle, (v, e) -> Drained.INSTANCE);
+    }
+
+    // STOPPING (draining): waiting for drain.delay, then for the door's last request.
+    private Behavior<Command> draining(ChildProcess child, Purpose purpose, CompletionStage<Void> idle) {
+        return Behaviors.receive(Command.class)
+                .onMessageEquals(Tick.DRAIN_DELAY, () -> {
+                    awaitIdle(idle, service.drain().timeout());
+                    return Behaviors.same();
+                })
+                .onMessageEquals(Drained.INSTANCE, () -> drained(child, purpose))
+                .onMessageEquals(Tick.DRAIN_DEADLINE, () -> {
+                    ctx.getLog().info("{} pid {}: requests still in flight after drain.timeout ({}); stopping it",
+                            spec.label(), child.pid(), Backoff.format(service.drain().timeout()));
+                    return drained(child, purpose);
+                })
+                .onMessage(Exited.class, m -> m.child() != child ? Behaviors.same() : onExitedWhileDraining(child, purpose, m))
+                .onMessage(Stop.class, m -> draining(child, new Purpose(End.STOPPED, m.reason()), idle))
+                .onMessage(UpdateSettings.class, this::onUpdateSettings)
+                .onMessageEquals(Tick.STABLE, this::onStable)
+                .onMessage(ProbeDone.class, m -> Behaviors.same())
+                .onSignal(PostStop.class, s -> kill(child))
+                .build();
+    }
+
+    private Behavior<Command> drained(ChildProcess child, Purpose purpose) {
+        timers.cancel(Tick.DRAIN_DELAY);
+        timers.cancel(Tick.DRAIN_DEADLINE);
+        return signalStop(child, purpose);
+    }
+
     // -> STOPPING: polite signal to the whole group now, SIGKILL at the deadline.
     private Behavior<Command> stopGracefully(ChildProcess child, Purpose purpose) {
         for (Tick probing : new Tick[] {Tick.PROBE, Tick.PROBE_DEADLINE, Tick.START_PERIOD}) {
             timers.cancel(probing);
         }
+        Behavior<Command> next = signalStop(child, purpose);
+        report(InstanceState.STOPPING, OptionalLong.of(child.pid()), purpose.reason());
+        return next;
+    }
+
+    private Behavior<Command> signalStop(ChildProcess child, Purpose purpose) {
         child.signal(service.stop().signal());
         // A frozen (SIGSTOPped) process cannot act on the signal until it runs again.
         child.signal(Signal.CONT);
         timers.startSingleTimer(Tick.STOP_DEADLINE, service.stop().timeout());
-        report(InstanceState.STOPPING, OptionalLong.of(child.pid()), purpose.reason());
         return stopping(child, purpose, false);
     }
 
@@ -441,8 +522,23 @@ public final class InstanceActor {
                 .onMessage(UpdateSettings.class, this::onUpdateSettings)
                 .onMessageEquals(Tick.STABLE, this::onStable)
                 .onMessage(ProbeDone.class, m -> Behaviors.same())
+                .onMessageEquals(Drained.INSTANCE, Behaviors::same)
                 .onSignal(PostStop.class, s -> kill(child))
                 .build();
+    }
+
+    // Gone by itself while draining: its life ends the way the stop would have ended it.
+    private Behavior<Command> onExitedWhileDraining(ChildProcess child, Purpose purpose, Exited m) {
+        timers.cancel(Tick.DRAIN_DELAY);
+        timers.cancel(Tick.DRAIN_DEADLINE);
+        exitStatus = Optional.of(m.status());
+        if (!child.groupAlive()) {
+            return finish(child, purpose);
+        }
+        // Its children outlived it: they get the stop signal, and SIGKILL at the deadline.
+        signalStop(child, purpose);
+        timers.startTimerWithFixedDelay(Tick.REAP_POLL, REAP_INTERVAL);
+        return stopping(child, purpose, true);
     }
 
     private Behavior<Command> onExitedWhileStopping(ChildProcess child, Purpose purpose, Exited m) {

@@ -347,6 +347,14 @@ final class Instances {
         return "wake-" + port;
     }
 
+    /** A door saw the instance on {@code port} fail: its actor probes it now, if it is probing. */
+    void probeNow(int port) {
+        Slot slot = slots.get(port);
+        if (slot != null && slot.ref != null) {
+            slot.ref.tell(InstanceActor.ProbeNow.INSTANCE);
+        }
+    }
+
     /** A restart delay or a cooldown is over (a stale one is ignored). */
     void onWake(int port, long token) {
         Slot slot = slots.get(port);

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
+import io.procpool.spi.TrafficDoor;
 
 /**
  * What a {@link PoolActor} knows of its instances' load: CPU rates computed from consecutive
@@ -31,6 +32,12 @@ final class LoadWatch {
     private final Map<Integer, Long> rss = new HashMap<>();
     private ResourceGuard guard = ResourceGuard.EMPTY;
     private ScalingPolicy.State scaling = ScalingPolicy.State.INITIAL;
+    /** The gateway, for the requests in flight to each instance (the {@code in-flight} metric). */
+    private final TrafficDoor door;
+
+    LoadWatch(TrafficDoor door) {
+        this.door = door;
+    }
 
     /** Takes in one sample; returns the instances that have now been over a limit for long enough. */
     List<ResourceGuard.Breach> onSample(ResourceSampler.Sample sample, Duration interval, List<Slot> ready,
@@ -77,7 +84,12 @@ final class LoadWatch {
      */
     java.util.Optional<Map.Entry<ScalingPolicy.Outcome, Double>> scalingSample(ServiceSettings service, int current,
                                                                                List<Slot> ready) {
-        OptionalDouble observed = ScalingMetric.of(service.scaling()).observe(loads(ready));
+        List<InstanceLoad> loads = loads(ready);
+        if (service.scaling().metric() == io.procpool.config.ScalingSettings.Metric.IN_FLIGHT) {
+            loads = loads.stream().map(l -> new InstanceLoad(l.port(), l.cpuCores(), l.rssBytes(), l.probeLatencyMs(),
+                    door.averageInFlight(service.name(), l.port()))).toList();
+        }
+        OptionalDouble observed = ScalingMetric.of(service.scaling()).observe(loads);
         if (observed.isEmpty()) {
             return java.util.Optional.empty();
         }

@@ -19,16 +19,16 @@ final class OperationDeadlines {
     }
 
     /**
-     * One step of a rolling restart: the old instance's stop ({@code stop.timeout}, then SIGKILL
+     * One step of a rolling restart: the old instance's drain, its stop ({@code stop.timeout}, then SIGKILL
      * and its wait), the replacement's start until it is ready or declared UNHEALTHY
      * ({@code health-check.start-period}), and the margin.
      */
     static Duration rollStep(ServiceSettings s) {
-        return s.stop().timeout().plus(InstanceActor.KILL_TIMEOUT).plus(s.health().startPeriod()).plus(MARGIN);
+        return s.drain().longest().plus(s.stop().timeout()).plus(InstanceActor.KILL_TIMEOUT).plus(s.health().startPeriod()).plus(MARGIN);
     }
 
-    /** A stop of every instance: {@code stop.timeout}, then SIGKILL and its wait, and 10 s. */
+    /** A stop of every instance: its drain, {@code stop.timeout}, then SIGKILL and its wait, and 10 s. */
     static Duration stop(ServiceSettings s) {
-        return s.stop().timeout().plus(InstanceActor.KILL_TIMEOUT).plus(Duration.ofSeconds(10));
+        return s.drain().longest().plus(s.stop().timeout()).plus(InstanceActor.KILL_TIMEOUT).plus(Duration.ofSeconds(10));
     }
 }

@@ -72,6 +72,10 @@ public final class PoolActor {
     public record Stop(String reason) implements Command {
     }
 
+    /** Probe the instance on {@code port} now: a door saw it fail. */
+    public record ProbeNow(int port) implements Command {
+    }
+
     /** Run {@code instances} instances (between min-processes and max-processes). */
     public record Scale(int instances, ActorRef<OpResult> replyTo) implements Operation {
     }
@@ -149,7 +153,7 @@ public final class PoolActor {
 
     private final ActorContext<Command> ctx;
     private final TimerScheduler<Command> timers;
-    private final LoadWatch load = new LoadWatch();
+    private final LoadWatch load;
     private final Announcer announcer;
     private final Instances instances;
     private int desired;
@@ -179,6 +183,7 @@ public final class PoolActor {
         this.ctx = ctx;
         ctx.setLoggerName(PoolActor.class);
         this.timers = timers;
+        this.load = new LoadWatch(env.door());
         this.announcer = new Announcer(heard ? ctx.getLog() : org.slf4j.helpers.NOPLogger.NOP_LOGGER,
                 heard ? ctx.getSystem() : null, listener, () -> instances().status(desired, underWay, announcer().lastOperation()),
                 () -> ctx.getSelf().tell(Flush.INSTANCE));
@@ -215,6 +220,7 @@ public final class PoolActor {
         return Behaviors.receive(Command.class)
                 .onMessage(InstanceEvent.class, m -> { onInstanceEvent(m); return Behaviors.same(); })
                 .onMessage(Wake.class, m -> { instances.onWake(m.port(), m.token()); return Behaviors.same(); })
+                .onMessage(ProbeNow.class, m -> { instances.probeNow(m.port()); return Behaviors.same(); })
                 .onMessageEquals(PublishFigures.INSTANCE, this::onPublishFigures)
                 .onMessageEquals(Flush.INSTANCE, this::onFlush)
                 .onMessage(Scale.class, this::onScale)
@@ -238,6 +244,7 @@ public final class PoolActor {
         return Behaviors.receive(Command.class)
                 .onMessage(InstanceEvent.class, m -> { onInstanceEvent(m); return advance(r); })
                 .onMessage(Wake.class, m -> { instances.onWake(m.port(), m.token()); return advance(r); })
+                .onMessage(ProbeNow.class, m -> { instances.probeNow(m.port()); return Behaviors.same(); })
                 .onMessage(RollDeadline.class, m -> apply(r, r.roll().onDeadline(m.step(), m.after(), instances.view)))
                 .onMessageEquals(PublishFigures.INSTANCE, this::onPublishFigures)
                 .onMessageEquals(Flush.INSTANCE, this::onFlush)
@@ -268,6 +275,7 @@ public final class PoolActor {
         return Behaviors.receive(Command.class)
                 .onMessage(InstanceEvent.class, m -> { onInstanceEvent(m); return afterStop(waiters); })
                 .onMessage(Wake.class, m -> Behaviors.same())
+                .onMessage(ProbeNow.class, m -> { instances.probeNow(m.port()); return Behaviors.same(); })
                 .onMessage(StopDeadline.class, m -> onStopDeadline(waiters, m))
                 .onMessageEquals(PublishFigures.INSTANCE, this::onPublishFigures)
                 .onMessageEquals(Flush.INSTANCE, this::onFlush)
@@ -443,7 +451,7 @@ public final class PoolActor {
             return Behaviors.same();
         }
         OpResult late = OpResult.failed(name() + ": not every instance stopped within " + Backoff.format(m.after())
-                + " (stop.timeout + 5s after SIGKILL + 10s): " + instances.alive() + "; they are still being stopped");
+                + " (drain.delay + drain.timeout + stop.timeout + 5s after SIGKILL + 10s): " + instances.alive() + "; they are still being stopped");
         waiters.forEach(w -> w.tell(late));
         announcer.operationEnded(name(), "service stop", late);
         return stopped(List.of());

@@ -88,6 +88,7 @@ public final class PoolClient implements Pool {
     }
 
     /** The settings the pool runs with now (those of the latest successful reload). */
+    @Override
     public PoolSettings settings() {
         return settings;
     }
@@ -108,6 +109,11 @@ public final class PoolClient implements Pool {
     @Override
     public CompletionStage<List<String>> backends(String service) {
         return service(service).thenApply(s -> s.ready().stream().map(i -> "127.0.0.1:" + i.port()).toList());
+    }
+
+    @Override
+    public void probeNow(String service, int port) {
+        root.tell(new PoolSupervisor.ProbeNow(service, port));
     }
 
     @Override

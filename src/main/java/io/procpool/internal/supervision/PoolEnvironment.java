@@ -4,6 +4,7 @@ import io.procpool.spi.HealthProbe;
 import io.procpool.internal.metrics.PoolMetrics;
 import io.procpool.spi.ProcessLauncher;
 import io.procpool.spi.ResourceSampler;
+import io.procpool.spi.TrafficDoor;
 import java.nio.file.Path;
 import java.util.function.LongSupplier;
 
@@ -21,10 +22,23 @@ import java.util.function.LongSupplier;
  * @param probeGrid the coarsest grid probe timers are coalesced on (see
  *     {@link InstanceActor#coalesced}); zero: every probe exactly on its interval
  * @param random numbers in [0, 1) that place each restart delay within its jitter
+ * @param door the door traffic comes through (the gateway), drained before each planned stop
  */
 public record PoolEnvironment(ProcessLauncher launcher, HealthProbe probe, Path logDir, PoolMetrics metrics,
                               ResourceSampler resources, LongSupplier clock, java.time.Duration probeGrid,
-                              java.util.function.DoubleSupplier random) {
+                              java.util.function.DoubleSupplier random, TrafficDoor door) {
+
+    /** No door: planned stops wait only their {@code drain.delay}. */
+    public PoolEnvironment(ProcessLauncher launcher, HealthProbe probe, Path logDir, PoolMetrics metrics,
+                           ResourceSampler resources, LongSupplier clock, java.time.Duration probeGrid,
+                           java.util.function.DoubleSupplier random) {
+        this(launcher, probe, logDir, metrics, resources, clock, probeGrid, random, TrafficDoor.NONE);
+    }
+
+    /** This environment with traffic coming through {@code door}. */
+    public PoolEnvironment withDoor(TrafficDoor door) {
+        return new PoolEnvironment(launcher, probe, logDir, metrics, resources, clock, probeGrid, random, door);
+    }
 
     /** Probe timers coalesced on a grid of at most 100 ms, on {@code clock}; jitter from a random source. */
     public PoolEnvironment(ProcessLauncher launcher, HealthProbe probe, Path logDir, PoolMetrics metrics,

@@ -58,6 +58,10 @@ public final class PoolSupervisor {
     public record StopAll(ActorRef<Done> replyTo) implements Command {
     }
 
+    /** Probe the instance of {@code service} on {@code port} now (a door saw it fail); nothing when there is none. */
+    public record ProbeNow(String service, int port) implements Command {
+    }
+
     /** An operation on one service, by name (an unknown or disabled one gets its answer from here). */
     public record ForService(String service, PoolActor.Operation operation) implements Command {
     }
@@ -122,9 +126,9 @@ public final class PoolSupervisor {
                 : ServiceStatus.disabled(s);
     }
 
-    /** The time a graceful stop of everything may take: the longest stop timeout, SIGKILL, margin. */
+    /** The time a graceful stop of everything may take: the longest drain, the longest stop timeout, SIGKILL, margin. */
     public static Duration stopBudget(PoolSettings settings) {
-        return settings.longestStop().plus(Duration.ofSeconds(10));
+        return settings.longestDrain().plus(settings.longestStop()).plus(Duration.ofSeconds(10));
     }
 
     private void registerCoordinatedShutdown() {
@@ -143,6 +147,7 @@ public final class PoolSupervisor {
                 .onMessageEquals(Start.INSTANCE, this::onStart)
                 .onMessage(GetStatus.class, this::onGetStatus)
                 .onMessage(ForService.class, m -> reject(m, "procpool is starting"))
+                .onMessage(ProbeNow.class, m -> Behaviors.same())
                 .onMessage(Reload.class, m -> rejectReload(m, "procpool is starting"))
                 .onMessage(StopAll.class, this::replyDone)
                 .onMessageEquals(Terminate.INSTANCE, Behaviors::stopped)
@@ -156,6 +161,7 @@ public final class PoolSupervisor {
                 .onMessage(GetStatus.class, this::onGetStatus)
                 .onMessage(ServiceChanged.class, this::onServiceChanged)
                 .onMessage(ForService.class, this::onForService)
+                .onMessage(ProbeNow.class, this::onProbeNow)
                 .onMessage(Reload.class, this::onReload)
                 .onMessageEquals(SampleTick.INSTANCE, this::onSampleTick)
                 .onMessage(Sampled.class, this::onSampled)
@@ -176,6 +182,7 @@ public final class PoolSupervisor {
                 .onMessage(GetStatus.class, this::onGetStatus)
                 .onMessage(ServiceChanged.class, this::onServiceChanged)
                 .onMessage(ForService.class, m -> reject(m, "procpool is shutting down"))
+                .onMessage(ProbeNow.class, m -> Behaviors.same())
                 .onMessage(Reload.class, m -> rejectReload(m, "procpool is shutting down"))
                 .onMessage(SampleTick.class, m -> Behaviors.same())
                 .onMessage(Sampled.class, m -> Behaviors.same())
@@ -191,6 +198,7 @@ public final class PoolSupervisor {
                 .onMessage(GetStatus.class, this::onGetStatus)
                 .onMessage(ServiceChanged.class, this::onServiceChanged)
                 .onMessage(ForService.class, m -> reject(m, "procpool has stopped"))
+                .onMessage(ProbeNow.class, m -> Behaviors.same())
                 .onMessage(Reload.class, m -> rejectReload(m, "procpool has stopped"))
                 .onMessage(SampleTick.class, m -> Behaviors.same())
                 .onMessage(Sampled.class, m -> Behaviors.same())
@@ -270,6 +278,14 @@ public final class PoolSupervisor {
         if (pools.containsKey(m.status().name())) {
             statuses.put(m.status().name(), m.status());
             env.metrics().publish(new PoolStatus(new ArrayList<>(statuses.values()), env.clock().getAsLong()));
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onProbeNow(ProbeNow m) {
+        ActorRef<PoolActor.Command> pool = pools.get(m.service());
+        if (pool != null) {
+            pool.tell(new PoolActor.ProbeNow(m.port()));
         }
         return Behaviors.same();
     }

@@ -205,7 +205,7 @@ record Roll(String service, String why, RestartReason reason, List<Integer> rema
                     ? ":" + s.old() + " is still " + slots.get(s.old()).map(SlotView::state).orElse(InstanceState.STOPPED) + " (being retired)"
                     : ":" + s.replacement() + " is still " + slots.get(s.replacement()).map(SlotView::state).orElse(InstanceState.STOPPED);
         }
-        return fail("no progress within " + Backoff.format(waited) + " (stop.timeout + 5s + health-check.start-period + "
+        return fail("no progress within " + Backoff.format(waited) + " (drain.delay + drain.timeout + stop.timeout + 5s + health-check.start-period + "
                 + Backoff.format(OperationDeadlines.MARGIN) + "): " + waitingFor);
     }
 

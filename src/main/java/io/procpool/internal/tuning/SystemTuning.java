@@ -1,5 +1,7 @@
 package io.procpool.internal.tuning;
 
+import io.procpool.internal.Dispatchers;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
@@ -17,8 +19,12 @@ import java.time.Duration;
  *       least 8 fork-join workers, most of the CPU of probing 500 instances every second was futex
  *       calls (a worker woken for one message, parked again), and 2 workers still cost half again
  *       as much as one.</li>
+ *   <li>Streams (the gateway's and the admin API's connections) on a dispatcher of their own with
+ *       a thread per core ({@code procpool.stream-dispatcher}): the gateway carries traffic on
+ *       every core while the actors keep their one thread.</li>
  *   <li>The coordinated shutdown's service-stop phase lasts as long as a graceful stop of every
- *       instance may take.</li>
+ *       instance may take, and the phase in which the gateway's requests in flight finish lasts
+ *       as long as the gateway gives them (10 s).</li>
  * </ul>
  */
 public final class SystemTuning {
@@ -31,6 +37,8 @@ public final class SystemTuning {
         return ConfigFactory.empty()
                 .withValue("pekko.coordinated-shutdown.phases.service-stop.timeout",
                         ConfigValueFactory.fromAnyRef(stopBudget.toMillis() + "ms"))
+                .withValue("pekko.coordinated-shutdown.phases.service-requests-done.timeout", ConfigValueFactory.fromAnyRef("12s"))
+                .withValue("pekko.stream.materializer.dispatcher", ConfigValueFactory.fromAnyRef(Dispatchers.STREAMS))
                 .withValue("pekko.scheduler.implementation", ConfigValueFactory.fromAnyRef(DeadlineScheduler.class.getName()))
                 .withValue("pekko.actor.default-dispatcher.fork-join-executor.parallelism-min", ConfigValueFactory.fromAnyRef(1))
                 .withValue("pekko.actor.default-dispatcher.fork-join-executor.parallelism-factor", ConfigValueFactory.fromAnyRef(1.0))

@@ -129,9 +129,12 @@ class AdminRoutesTest {
         assertTrue(json(get("backends?format=traefik")).path("http").has("services"));
         HttpResponse<String> nginx = get("backends?format=nginx");
         assertTrue(nginx.body().contains("upstream search {"), nginx.body());
-        HttpResponse<String> bad = get("backends?format=haproxy");
+        assertTrue(nginx.body().contains("max_fails=0"), nginx.body());
+        assertTrue(get("backends?format=haproxy").body().contains("backend search\n"));
+        assertTrue(json(get("backends?format=envoy")).path("resources").isArray());
+        HttpResponse<String> bad = get("backends?format=squid");
         assertEquals(400, bad.statusCode());
-        assertTrue(json(bad).path("detail").asText().contains("yarp"));
+        assertTrue(json(bad).path("detail").asText().contains("haproxy, envoy"), bad.body());
     }
 
     @Test

@@ -37,6 +37,16 @@ final class FakePool implements Pool {
     }
 
     @Override
+    public io.procpool.config.PoolSettings settings() {
+        return Statuses.SETTINGS;
+    }
+
+    @Override
+    public void probeNow(String service, int port) {
+        operations.add("probe " + service + ":" + port);
+    }
+
+    @Override
     public CompletionStage<PoolStatus> status() {
         return CompletableFuture.completedFuture(Statuses.pool());
     }

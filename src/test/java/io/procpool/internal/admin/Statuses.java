@@ -14,9 +14,9 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /** A fixed pool status for tests of what the admin API makes of it. */
-final class Statuses {
+public final class Statuses {
 
-    static final PoolSettings SETTINGS = TestConfigs.pool("""
+    public static final PoolSettings SETTINGS = TestConfigs.pool("""
             services {
               search { command = "./build/search.cgi {port}", ports = [8000, 8001, 8002], min-processes = 1,
                        max-processes = 3, health-check { path = "/?q=health", interval = 2500ms, timeout = 1s } }
@@ -29,13 +29,13 @@ final class Statuses {
     private Statuses() {
     }
 
-    static InstanceStatus instance(int port, InstanceState state) {
+    public static InstanceStatus instance(int port, InstanceState state) {
         return new InstanceStatus(port, OptionalLong.of(1000 + port), state, 0, 0, Optional.empty(), "reason",
                 Optional.of(new HealthFigures(1.5, 0, null)), List.of("./build/search.cgi", Integer.toString(port)),
                 Path.of("var/procpool/logs/search-" + port + ".log"), List.of());
     }
 
-    static PoolStatus pool() {
+    public static PoolStatus pool() {
         return new PoolStatus(List.of(
                 new ServiceStatus("search", ServiceState.DEGRADED, 2,
                         List.of(instance(8000, InstanceState.HEALTHY), instance(8001, InstanceState.STARTING)),

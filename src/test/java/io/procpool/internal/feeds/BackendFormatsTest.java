@@ -1,10 +1,11 @@
-package io.procpool.internal.admin;
+package io.procpool.internal.feeds;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.procpool.internal.admin.Statuses;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -45,9 +46,39 @@ class BackendFormatsTest {
     @Test
     void nginxUpstreamsNeverComeOutEmpty() {
         String nginx = BackendFormats.nginx(Statuses.pool());
-        assertTrue(nginx.contains("upstream search {\n    server 127.0.0.1:8000;\n}\n"), nginx);
         assertTrue(nginx.contains("upstream auth {\n    server 127.0.0.1:8010 down;"), nginx);
         assertFalse(nginx.contains("upstream off"), nginx);
+    }
+
+    @Test
+    void nginxLeavesReadinessToProcpoolAndKeepsConnectionsOpen() {
+        assertTrue(BackendFormats.nginx(Statuses.pool()).contains(
+                "upstream search {\n    server 127.0.0.1:8000 max_fails=0;\n    keepalive 32;\n}\n"), BackendFormats.nginx(Statuses.pool()));
+        assertTrue(BackendFormats.nginx(Statuses.pool(), 0).contains("upstream search {\n    server 127.0.0.1:8000 max_fails=0;\n}\n"));
+    }
+
+    @Test
+    void haproxyGetsABackendPerServiceWithoutChecks() {
+        String haproxy = BackendFormats.haproxy(Statuses.pool());
+        assertTrue(haproxy.contains("\nbackend search\n"), haproxy);
+        assertTrue(haproxy.contains("    server search-8000 127.0.0.1:8000\n"), haproxy);
+        assertFalse(haproxy.contains("8001"), "STARTING is not ready: " + haproxy);
+        assertFalse(haproxy.contains(" check"), haproxy);
+        assertTrue(haproxy.contains("\nbackend auth\n"), "a backend with no server stays (503): " + haproxy);
+        assertFalse(haproxy.contains("backend off"), haproxy);
+    }
+
+    @Test
+    void envoyGetsAClusterLoadAssignmentPerService() {
+        JsonNode eds = BackendFormats.envoy(Statuses.pool(), 7);
+        assertEquals("7", eds.path("version_info").asText());
+        JsonNode search = eds.path("resources").get(0);
+        assertEquals("type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment", search.path("@type").asText());
+        assertEquals("search", search.path("cluster_name").asText());
+        JsonNode address = search.path("endpoints").get(0).path("lb_endpoints").get(0).path("endpoint").path("address").path("socket_address");
+        assertEquals("127.0.0.1", address.path("address").asText());
+        assertEquals(8000, address.path("port_value").asInt());
+        assertEquals(1, search.path("endpoints").get(0).path("lb_endpoints").size());
     }
 
     @Test

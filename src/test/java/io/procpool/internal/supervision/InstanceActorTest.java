@@ -50,11 +50,118 @@ class InstanceActorTest {
     /** One life of an instance, as its pool spawns it; {@code watchStable}: it has restarts to forget. */
     private ActorRef<InstanceActor.Command> spawnLife(int port, String body, TestProbe<InstanceActor.Event> parent,
                                                       boolean watchStable) {
+        return spawnLife(port, body, parent, watchStable, io.procpool.spi.TrafficDoor.NONE);
+    }
+
+    private ActorRef<InstanceActor.Command> spawnLife(int port, String body, TestProbe<InstanceActor.Event> parent,
+                                                      boolean watchStable, io.procpool.spi.TrafficDoor door) {
         var service = TestConfigs.service("command = \"srv {port}\", ports = [" + port + "], " + body);
         var spec = new io.procpool.spi.LaunchSpec("svc", port, service.commandFor(port), service.workingDir(),
                 service.envFor(port), io.procpool.internal.process.LogFiles.of(Path.of("logs"), "svc", port), service.log());
         return testKit.spawn(InstanceActor.create(service, spec, "starting srv " + port,
-                new PoolEnvironment(launcher, probe, Path.of("logs")), parent.getRef(), watchStable));
+                new PoolEnvironment(launcher, probe, Path.of("logs")).withDoor(door), parent.getRef(), watchStable));
+    }
+
+    /** A door with requests in flight to every instance until the test says they are over. */
+    private static final class BusyDoor implements io.procpool.spi.TrafficDoor {
+        final java.util.concurrent.CompletableFuture<Void> idle = new java.util.concurrent.CompletableFuture<>();
+        final List<Integer> drained = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public java.util.concurrent.CompletionStage<Void> drain(String service, int port) {
+            drained.add(port);
+            return idle;
+        }
+    }
+
+    @Test
+    void aPlannedStopLeavesTheReadySetWaitsTheDelayAndTheLastRequestThenSignals() {
+        BusyDoor door = new BusyDoor();
+        TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
+        ActorRef<InstanceActor.Command> instance = spawnLife(9451, "health-check.type = none, drain { delay = 1s, timeout = 10s }",
+                parent, false, door);
+        expectState(parent, InstanceState.STARTING);
+        expectState(parent, InstanceState.RUNNING);
+        SimulatedProcess p = launcher.startedOn(9451).get(0);
+        instance.tell(new InstanceActor.Stop("test"));
+        assertEquals("test; draining", expectState(parent, InstanceState.STOPPING).reason());
+        assertEquals(List.of(9451), door.drained, "out of the door's choice at once");
+        time.timePasses(Duration.ofMillis(1000));
+        time.timePasses(Duration.ofMillis(3000));
+        time.expectNoMessageFor(Duration.ofMillis(10), parent);
+        assertEquals(List.of(), p.signals(), "requests in flight: no signal yet");
+        door.idle.complete(null);
+        assertEquals("test", expectEnd(parent, InstanceActor.End.STOPPED).reason(), "STOPPING is not reported twice");
+        assertEquals(List.of(Signal.TERM), p.signals());
+        testKit.stop(instance);
+    }
+
+    @Test
+    void aDrainThatOutlastsItsTimeoutEndsInTheSignal() {
+        BusyDoor door = new BusyDoor();
+        TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
+        ActorRef<InstanceActor.Command> instance = spawnLife(9452, "health-check.type = none, drain { delay = 0s, timeout = 5s }",
+                parent, false, door);
+        expectState(parent, InstanceState.STARTING);
+        expectState(parent, InstanceState.RUNNING);
+        SimulatedProcess p = launcher.startedOn(9452).get(0);
+        instance.tell(new InstanceActor.Stop("test"));
+        expectState(parent, InstanceState.STOPPING);
+        time.timePasses(Duration.ofMillis(4900));
+        assertEquals(List.of(), p.signals());
+        time.timePasses(Duration.ofMillis(100));
+        expectEnd(parent, InstanceActor.End.STOPPED);
+        assertEquals(List.of(Signal.TERM), p.signals());
+        testKit.stop(instance);
+    }
+
+    @Test
+    void withNothingInFlightAndNoDelayTheSignalGoesAtOnce() {
+        TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
+        ActorRef<InstanceActor.Command> instance = spawnLife(9453, "health-check.type = none", parent, false,
+                (service, port) -> java.util.concurrent.CompletableFuture.completedFuture(null));
+        expectState(parent, InstanceState.STARTING);
+        expectState(parent, InstanceState.RUNNING);
+        SimulatedProcess p = launcher.startedOn(9453).get(0);
+        instance.tell(new InstanceActor.Stop("test"));
+        assertEquals("test", expectState(parent, InstanceState.STOPPING).reason());
+        assertEquals(List.of(Signal.TERM), p.signals());
+        expectEnd(parent, InstanceActor.End.STOPPED);
+        testKit.stop(instance);
+    }
+
+    @Test
+    void anInstanceThatWasNeverReadySkipsTheDelay() {
+        probe.always(9454, SimulatedHealthProbe.fail("connection refused"));
+        BusyDoor door = new BusyDoor();
+        door.idle.complete(null);
+        TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
+        ActorRef<InstanceActor.Command> instance = spawnLife(9454, PROBED + ", drain { delay = 30s }", parent, false, door);
+        expectState(parent, InstanceState.STARTING);
+        expectState(parent, InstanceState.STARTING);
+        SimulatedProcess p = launcher.startedOn(9454).get(0);
+        instance.tell(new InstanceActor.Stop("test"));
+        expectState(parent, InstanceState.STOPPING);
+        assertEquals(List.of(Signal.TERM), p.signals());
+        testKit.stop(instance);
+    }
+
+    @Test
+    void anInstanceThatExitsWhileDrainingEndsAsStopped() {
+        BusyDoor door = new BusyDoor();
+        TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
+        ActorRef<InstanceActor.Command> instance = spawnLife(9455, "health-check.type = none, drain { delay = 5s }", parent, false, door);
+        expectState(parent, InstanceState.STARTING);
+        expectState(parent, InstanceState.RUNNING);
+        SimulatedProcess p = launcher.startedOn(9455).get(0);
+        instance.tell(new InstanceActor.Stop("test"));
+        expectState(parent, InstanceState.STOPPING);
+        p.exit(0);
+        assertEquals(0, expectEnd(parent, InstanceActor.End.STOPPED).exit().orElseThrow().code());
+        assertEquals(List.of(), p.signals());
+        time.timePasses(Duration.ofSeconds(20));
+        time.expectNoMessageFor(Duration.ofMillis(10), parent);
+        testKit.stop(instance);
     }
 
     /** The report that ends the life. */
@@ -102,6 +209,25 @@ class InstanceActorTest {
         time.timePasses(Duration.ofMillis(100));
         assertEquals(0, expectProbe(parent).consecutiveFailures());
         assertEquals(4, probe.probes(9601), "once healthy, probed every interval");
+        testKit.stop(instance);
+    }
+
+    @Test
+    void aProbeNowRunsAProbeAtOnceAndTheProbeDecides() {
+        probe.always(9602, SimulatedHealthProbe.ok());
+        TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
+        ActorRef<InstanceActor.Command> instance = spawnProbed(9602, PROBED, parent);
+        expectState(parent, InstanceState.STARTING);
+        expectState(parent, InstanceState.STARTING);
+        time.timePasses(Duration.ofMillis(100));
+        expectProbe(parent);
+        expectState(parent, InstanceState.HEALTHY);
+        instance.tell(InstanceActor.ProbeNow.INSTANCE);
+        assertEquals(0, expectProbe(parent).consecutiveFailures(), "probed without waiting for the interval");
+        assertEquals(2, probe.probes(9602));
+        time.expectNoMessageFor(Duration.ofMillis(900), parent);
+        time.timePasses(Duration.ofMillis(100));
+        expectProbe(parent);
         testKit.stop(instance);
     }
 

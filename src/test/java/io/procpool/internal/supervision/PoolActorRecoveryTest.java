@@ -200,14 +200,14 @@ class PoolActorRecoveryTest {
         awaitInstance(status, 9401, i -> i.state() == InstanceState.STARTING && i.pid().isEmpty());
         assertTrue(operations.receiveMessage().result().isEmpty(), "the roll's start is an event");
 
-        // stop.timeout 10s + 5s + start-period 30s + 60s
-        time.timePasses(Duration.ofSeconds(104));
+        // drain.timeout 10s + stop.timeout 10s + 5s + start-period 30s + 60s
+        time.timePasses(Duration.ofSeconds(114));
         reply.expectNoMessage(Duration.ofMillis(50));
         time.timePasses(Duration.ofSeconds(1));
         OpResult result = reply.receiveMessage();
 
         assertEquals(OpResult.Outcome.FAILED, result.outcome());
-        assertEquals("rolling restart of svc stopped after 0 of 1: no progress within 1m45s (stop.timeout + 5s + "
+        assertEquals("rolling restart of svc stopped after 0 of 1: no progress within 1m55s (drain.delay + drain.timeout + stop.timeout + 5s + "
                 + "health-check.start-period + 1m): :9401 is still STARTING", result.message());
         ServiceStatus after = StatusProbe.await(status, s -> s.operation().isEmpty() && s.lastOperation().isPresent());
         assertEquals(result, after.lastOperation().orElseThrow().result().orElseThrow());

@@ -113,6 +113,43 @@ class PoolActorScalingTest {
     }
 
     @Test
+    void requestsInFlightThroughTheGatewayScaleTheServiceAgainstTargetInFlight() {
+        TestProbe<ScalingEvent> decisions = testKit.createTestProbe();
+        testKit.system().eventStream().tell(new EventStream.Subscribe<>(ScalingEvent.class, decisions.getRef()));
+        // A door whose instances average 25 requests in flight over each interval.
+        java.util.concurrent.atomic.AtomicReference<Double> average = new java.util.concurrent.atomic.AtomicReference<>(25.0);
+        io.procpool.spi.TrafficDoor door = new io.procpool.spi.TrafficDoor() {
+            public java.util.concurrent.CompletionStage<Void> drain(String service, int port) {
+                return java.util.concurrent.CompletableFuture.completedFuture(null);
+            }
+
+            public java.util.OptionalDouble averageInFlight(String service, int port) {
+                return java.util.OptionalDouble.of(average.get());
+            }
+        };
+        TestProbe<ServiceStatus> status = testKit.createTestProbe();
+        pool = testKit.spawn(PoolActor.create(TestConfigs.service("health-check.type = none\n"
+                        + "command = srv, ports = [4151, 4152, 4153, 4154], min-processes = 1, max-processes = 4, "
+                        + "scaling { enabled = true, metric = in-flight, target-in-flight = 10, up-after = 2s, down-after = 2s, interval = 1s }"),
+                new PoolEnvironment(launcher, probe, Path.of("logs"), metrics, ResourceSampler.NONE).withDoor(door), status.getRef()));
+        StatusProbe.await(status, s -> s.ready().size() == 1);
+        time.timePasses(Duration.ofSeconds(1));
+        decisions.expectNoMessage(Duration.ofMillis(50));
+        time.timePasses(Duration.ofSeconds(1));
+        ScalingEvent up = decisions.receiveMessage();
+        assertEquals("in-flight", up.metric());
+        assertEquals(3, up.to(), "25 in flight against 10 per instance asks for ceil(2.5) = 3");
+        assertEquals(25.0, up.observed(), 1e-9);
+        assertEquals(10.0, up.target(), 1e-9);
+        StatusProbe.await(status, s -> s.ready().size() == 3);
+        average.set(3.0);
+        time.timePasses(Duration.ofSeconds(1));
+        time.timePasses(Duration.ofSeconds(1));
+        ScalingEvent down = decisions.receiveMessage();
+        assertEquals(1, down.to(), "3 instances at 3 in flight: 9 in all, one instance holds it");
+    }
+
+    @Test
     void anInstanceOverItsMemoryLimitIsReplacedOnASparePortFirst() {
         TestProbe<ServiceStatus> status = start("command = srv, ports = [4201, 4202], min-processes = 1, "
                 + "limits { max-rss = 50MiB, for = 2s }");

@@ -106,8 +106,8 @@ class RollTest {
         assertEquals(List.of(), roll.onDeadline(roll.stepNo() - 1, Duration.ofSeconds(100), ports).actions(),
                 "the deadline of an earlier step is ignored");
         OpResult result = end(roll.onDeadline(roll.stepNo(), Duration.ofSeconds(105), ports));
-        assertEquals(OpResult.failed("rolling restart of svc stopped after 0 of 1: no progress within 1m45s (stop.timeout + "
-                + "5s + health-check.start-period + 1m): :1 is still STARTING"), result);
+        assertEquals(OpResult.failed("rolling restart of svc stopped after 0 of 1: no progress within 1m45s (drain.delay + "
+                + "drain.timeout + stop.timeout + 5s + health-check.start-period + 1m): :1 is still STARTING"), result);
     }
 
     @Test

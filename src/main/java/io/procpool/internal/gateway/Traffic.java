@@ -1,0 +1,205 @@
+package io.procpool.internal.gateway;
+
+import io.procpool.api.InstanceStatus;
+import io.procpool.api.Pool;
+import io.procpool.api.PoolEvent;
+import io.procpool.api.PoolStatus;
+import io.procpool.api.ServiceStatus;
+import io.procpool.api.Subscription;
+import io.procpool.config.GatewaySettings;
+import io.procpool.config.PoolSettings;
+import io.procpool.config.ServiceSettings;
+import io.procpool.spi.TrafficDoor;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+
+/**
+ * What the gateway knows of the pool: the routes, and per service the backends that may be
+ * chosen. It learns every transition as it happens from the pool's event subscription (never by
+ * polling the status), and takes a status snapshot once at the start and when the pool's settings
+ * change (a reload), for the ports it has heard nothing of since it subscribed. The routes follow
+ * {@link Pool#settings()}: one volatile read per request tells whether a reload replaced them. It is also the supervision tree's
+ * {@link TrafficDoor}: a planned stop takes the instance out of the choice at once and waits here
+ * for its last request.
+ */
+public final class Traffic implements TrafficDoor, AutoCloseable {
+
+    /** A refused connection keeps an instance out of the choice this long, unless the pool reports it sooner. */
+    static final Duration EJECTION = Duration.ofSeconds(1);
+
+    private final GatewaySettings settings;
+    private final ServiceTraffic.Timers timers = (delay, task) -> timers().schedule(delay, task);
+    /** Set when the gateway binds: the actor system's scheduler. */
+    private volatile ServiceTraffic.Timers scheduler;
+    private final LongSupplier nanos;
+    private final AtomicInteger queued = new AtomicInteger();
+    private final Map<String, ServiceTraffic> services = new ConcurrentHashMap<>();
+    private volatile RouteTable routes = RouteTable.of(java.util.List.of());
+    /** Ports the pool has reported since the subscription began ("service:port"): a snapshot does not overwrite them. */
+    private final Set<String> heard = ConcurrentHashMap.newKeySet();
+    private volatile Subscription subscription;
+    private volatile Pool pool;
+    private volatile PoolSettings seen;
+
+    /**
+     * A view that knows the routes of {@code initial} and no instance yet; the supervision tree
+     * may drain through it from the start.
+     *
+     * @param nanos the monotonic clock
+     */
+    public Traffic(GatewaySettings settings, Collection<ServiceSettings> initial, LongSupplier nanos) {
+        this.settings = settings;
+        this.nanos = nanos;
+        routes(initial);
+    }
+
+    private ServiceTraffic.Timers timers() {
+        ServiceTraffic.Timers t = scheduler;
+        if (t == null) {
+            throw new IllegalStateException("the gateway's traffic view is used before it follows a pool");
+        }
+        return t;
+    }
+
+    /**
+     * Follows {@code pool}: its transitions from now on, and a snapshot for what it has not reported.
+     *
+     * @param timers schedules queue timeouts and the ends of ejections
+     */
+    void follow(Pool pool, ServiceTraffic.Timers timers) {
+        this.scheduler = timers;
+        this.pool = pool;
+        subscription = pool.subscribe(this::onEvent);
+        routeTable();
+    }
+
+    /** Takes the routes of {@code services}; services no longer there are closed. */
+    void routes(Collection<ServiceSettings> now) {
+        Set<String> names = new HashSet<>();
+        for (ServiceSettings s : now) {
+            if (s.enabled()) {
+                names.add(s.name());
+                traffic(s.name());
+            }
+        }
+        routes = RouteTable.of(now);
+        services.entrySet().removeIf(e -> {
+            if (!names.contains(e.getKey())) {
+                e.getValue().close();
+                return true;
+            }
+            return false;
+        });
+    }
+
+    /** The routes in force, taken anew when a reload replaced the pool's settings. */
+    RouteTable routeTable() {
+        Pool p = pool;
+        if (p != null) {
+            PoolSettings now = p.settings();
+            if (now != seen) {
+                seen = now;
+                routes(now.services().values());
+                snapshot();
+            }
+        }
+        return routes;
+    }
+
+    /** The traffic of {@code service}; null when it has no route. */
+    ServiceTraffic of(String service) {
+        return services.get(service);
+    }
+
+    private ServiceTraffic traffic(String service) {
+        return services.computeIfAbsent(service, s -> new ServiceTraffic(s,
+                new Balancer(settings.balance(), bound -> ThreadLocalRandom.current().nextInt(bound)),
+                queued, settings.maxQueued(), timers, nanos));
+    }
+
+    void onEvent(PoolEvent e) {
+        heard.add(e.service() + ":" + e.port());
+        // A service a reload has just added may be heard of before its routes are taken.
+        traffic(e.service()).onState(e.port(), e.to());
+    }
+
+    private void snapshot() {
+        Pool p = pool;
+        if (p == null) {
+            return;
+        }
+        p.status().thenAccept(this::apply);
+    }
+
+    void apply(PoolStatus status) {
+        for (ServiceStatus s : status.services()) {
+            ServiceTraffic t = services.get(s.name());
+            if (t == null) {
+                continue;
+            }
+            for (InstanceStatus i : s.instances()) {
+                if (!heard.contains(s.name() + ":" + i.port())) {
+                    t.onState(i.port(), i.state());
+                }
+            }
+        }
+    }
+
+    @Override
+    public CompletionStage<Void> drain(String service, int port) {
+        ServiceTraffic t = services.get(service);
+        return t == null ? CompletableFuture.completedFuture(null) : t.drain(port);
+    }
+
+    @Override
+    public java.util.OptionalDouble averageInFlight(String service, int port) {
+        ServiceTraffic t = services.get(service);
+        Backend b = t == null ? null : t.backends().get(port);
+        return b == null ? java.util.OptionalDouble.empty() : b.averageSinceAsked();
+    }
+
+    /** Requests in flight through the gateway to {@code service} on {@code port}. */
+    public int inFlight(String service, int port) {
+        ServiceTraffic t = services.get(service);
+        return t == null ? 0 : t.inFlight(port);
+    }
+
+    /** Requests waiting for a ready instance, over every service. */
+    int queued() {
+        return queued.get();
+    }
+
+    Map<String, ServiceTraffic> services() {
+        return services;
+    }
+
+    /**
+     * A refused connection keeps an instance out for {@link #EJECTION} (or until the pool reports
+     * it again), and asks the pool to probe it now: the probe decides its state.
+     */
+    void refused(ServiceTraffic t, Backend b) {
+        t.eject(b, EJECTION);
+        Pool p = pool;
+        if (p != null) {
+            p.probeNow(b.service(), b.port());
+        }
+    }
+
+    @Override
+    public void close() {
+        Subscription s = subscription;
+        if (s != null) {
+            s.close();
+        }
+        services.values().forEach(ServiceTraffic::close);
+    }
+}

@@ -1,0 +1,164 @@
+package io.procpool.internal.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.procpool.api.InstanceState;
+import io.procpool.config.GatewaySettings.Balance;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** The choice, the queue and the drain of one service, on a manual clock and manual timers. */
+class ServiceTrafficTest {
+
+    private final AtomicLong now = new AtomicLong(1_000_000_000L);
+    private final List<Scheduled> timers = new ArrayList<>();
+    private final AtomicInteger queued = new AtomicInteger();
+
+    private record Scheduled(long at, Runnable task, boolean[] cancelled) {
+    }
+
+    private final ServiceTraffic traffic = new ServiceTraffic("svc", new Balancer(Balance.ROUND_ROBIN, b -> 0), queued, 2,
+            (delay, task) -> {
+                boolean[] cancelled = {false};
+                timers.add(new Scheduled(now.get() + delay.toNanos(), task, cancelled));
+                return () -> cancelled[0] = true;
+            }, now::get);
+
+    /** Moves the clock on by {@code d} and runs the timers that came due. */
+    private void advance(Duration d) {
+        now.addAndGet(d.toNanos());
+        List<Scheduled> due = timers.stream().filter(t -> t.at() <= now.get() && !t.cancelled()[0]).toList();
+        timers.removeAll(due);
+        due.forEach(t -> t.task().run());
+    }
+
+    private static <T> T done(CompletionStage<T> stage) {
+        CompletableFuture<T> f = stage.toCompletableFuture();
+        assertTrue(f.isDone(), "answered");
+        return f.join();
+    }
+
+    @Test
+    void onlyReadyInstancesAreChosen() {
+        traffic.onState(8000, InstanceState.STARTING);
+        traffic.onState(8001, InstanceState.STARTING);
+        assertNull(traffic.tryAcquire(new Tried()));
+        traffic.onState(8001, InstanceState.HEALTHY);
+        assertEquals(8001, traffic.tryAcquire(new Tried()).port());
+        traffic.onState(8000, InstanceState.RUNNING);
+        assertEquals(2, traffic.choosable().length);
+        traffic.onState(8001, InstanceState.UNHEALTHY);
+        assertEquals(8000, traffic.tryAcquire(new Tried()).port());
+    }
+
+    @Test
+    void aRequestWaitsForAReadyInstanceAndIsServedWhenOneIs() {
+        CompletionStage<ServiceTraffic.Acquired> waiting = traffic.acquire(new Tried(), Duration.ofSeconds(10));
+        assertFalse(waiting.toCompletableFuture().isDone());
+        assertEquals(1, traffic.waiting());
+        assertEquals(1, queued.get());
+        traffic.onState(8000, InstanceState.STARTING);
+        assertFalse(waiting.toCompletableFuture().isDone(), "STARTING is not ready");
+        traffic.onState(8000, InstanceState.HEALTHY);
+        assertEquals(8000, done(waiting).backend().port());
+        assertEquals(0, queued.get());
+        assertEquals(1, traffic.inFlight(8000));
+    }
+
+    @Test
+    void aRequestThatWaitsPastTheQueueTimeoutIsToldSo() {
+        CompletionStage<ServiceTraffic.Acquired> waiting = traffic.acquire(new Tried(), Duration.ofSeconds(10));
+        advance(Duration.ofSeconds(9));
+        assertFalse(waiting.toCompletableFuture().isDone());
+        advance(Duration.ofSeconds(1));
+        assertEquals(ServiceTraffic.NoBackend.TIMED_OUT, done(waiting).none());
+        assertEquals(0, queued.get());
+        assertEquals(0, traffic.waiting());
+    }
+
+    @Test
+    void theQueueIsBounded() {
+        traffic.acquire(new Tried(), Duration.ofSeconds(10));
+        traffic.acquire(new Tried(), Duration.ofSeconds(10));
+        assertEquals(ServiceTraffic.NoBackend.QUEUE_FULL, done(traffic.acquire(new Tried(), Duration.ofSeconds(10))).none());
+        assertEquals(2, queued.get());
+    }
+
+    @Test
+    void aDrainedInstanceIsNeverChosenAndTheDrainEndsWithItsLastRequest() {
+        traffic.onState(8000, InstanceState.HEALTHY);
+        traffic.onState(8001, InstanceState.HEALTHY);
+        Backend first = traffic.tryAcquire(new Tried());
+        assertEquals(8000, first.port());
+        CompletionStage<Void> drained = traffic.drain(8000);
+        assertFalse(drained.toCompletableFuture().isDone(), "one request in flight");
+        for (int i = 0; i < 4; i++) {
+            Backend b = traffic.tryAcquire(new Tried());
+            assertEquals(8001, b.port());
+            traffic.release(b);
+        }
+        traffic.release(first);
+        assertTrue(drained.toCompletableFuture().isDone());
+        assertTrue(traffic.drain(8001).toCompletableFuture().isDone(), "nothing in flight: drained at once");
+    }
+
+    @Test
+    void aLateHealthyReportDoesNotUndoADrainButANewLifeDoes() {
+        traffic.onState(8000, InstanceState.HEALTHY);
+        traffic.drain(8000);
+        traffic.onState(8000, InstanceState.HEALTHY);
+        assertNull(traffic.tryAcquire(new Tried()));
+        traffic.onState(8000, InstanceState.STOPPING);
+        traffic.onState(8000, InstanceState.STARTING);
+        traffic.onState(8000, InstanceState.HEALTHY);
+        assertEquals(8000, traffic.tryAcquire(new Tried()).port());
+    }
+
+    @Test
+    void anEjectedInstanceIsLeftOutForItsPeriodOrUntilItIsReportedAgain() {
+        traffic.onState(8000, InstanceState.HEALTHY);
+        traffic.onState(8001, InstanceState.HEALTHY);
+        Backend b = traffic.backends().get(8000);
+        traffic.eject(b, Duration.ofSeconds(1));
+        for (int i = 0; i < 3; i++) {
+            Backend chosen = traffic.tryAcquire(new Tried());
+            assertEquals(8001, chosen.port());
+            traffic.release(chosen);
+        }
+        advance(Duration.ofSeconds(1));
+        assertEquals(2, traffic.choosable().length);
+        traffic.eject(b, Duration.ofSeconds(1));
+        traffic.onState(8000, InstanceState.STARTING);
+        traffic.onState(8000, InstanceState.HEALTHY);
+        assertEquals(2, traffic.choosable().length, "a new life is not ejected");
+    }
+
+    @Test
+    void aRetryGoesElsewhereButTheSameInstanceInANewLifeIsACandidate() {
+        traffic.onState(8000, InstanceState.HEALTHY);
+        Tried tried = new Tried();
+        tried.add(traffic.backends().get(8000));
+        CompletionStage<ServiceTraffic.Acquired> waiting = traffic.acquire(tried, Duration.ofSeconds(10));
+        assertFalse(waiting.toCompletableFuture().isDone(), "the only instance was tried in this life");
+        traffic.onState(8000, InstanceState.STARTING);
+        traffic.onState(8000, InstanceState.HEALTHY);
+        assertEquals(8000, done(waiting).backend().port());
+    }
+
+    @Test
+    void aServiceThatIsGoneAnswersItsWaitingRequests() {
+        CompletionStage<ServiceTraffic.Acquired> waiting = traffic.acquire(new Tried(), Duration.ofSeconds(10));
+        traffic.close();
+        assertEquals(ServiceTraffic.NoBackend.GONE, done(waiting).none());
+        assertEquals(0, queued.get());
+    }
+}
