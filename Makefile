@@ -67,7 +67,7 @@ bench-gateway: build ## The gateway beside nginx and HAProxy under wrk, and fail
 	@scripts/need-packages.sh wrk nginx haproxy
 	@/usr/bin/python3 -c "import matplotlib" 2>/dev/null || scripts/need-packages.sh python3-matplotlib=python3-matplotlib \
 		|| echo "make bench-gateway: no python3-matplotlib, the report has no charts" >&2
-	JAVA_OPTS="$(JAVA_OPTS)" /usr/bin/python3 bench/gateway.py $(BENCH_ARGS)
+	JAVA_OPTS="$(strip $(shell sed 's/\#.*//' conf/jvm-gateway.options))" /usr/bin/python3 bench/gateway.py $(BENCH_ARGS)
 
 chaos: build ## Fault injection over real processes (~5 min) -> docs/reliability.md
 	JAVA_OPTS="$(JAVA_OPTS)" python3 bench/chaos.py --report

@@ -147,6 +147,8 @@ def parse_wrk(out):
     m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     r["non2xx"] = int(m.group(1)) if m else 0
     r["failed"] = r["socket_errors"] + r["non2xx"]
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    r["socket_detail"] = "connect %s, read %s, write %s, timeout %s" % m.groups() if m else ""
     return r
 
 
@@ -169,6 +171,7 @@ class Setup:
   }
   services.search {
     command = "%(sample)s"
+    min-processes = 1
     ports = [%(ports)s]
     health-check { path = "/?q=health", interval = 1s }
     env { BENCH_MARK = "%(mark)s" }
@@ -213,7 +216,7 @@ http {
         with open(os.path.join(WORK, "haproxy.cfg"), "w") as f:
             f.write("""global
   nbthread %(cores)d
-  maxconn 20000
+  maxconn 4096
 defaults
   mode http
   timeout connect 2s
@@ -226,6 +229,9 @@ frontend search_in
         cmd = ["java"] + java_opts() + cds_opts() + ["-jar", JAR, "run", "--config", os.path.join(WORK, "pool.conf")]
         self.procs["gateway"] = subprocess.Popen(cmd, cwd=ROOT, stdout=open(os.path.join(WORK, "procpool.log"), "w"),
                                                  stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        # min-processes = 1 starts one instance (and lets the scale-down row go to 3): scale to 4.
+        wait_healthy(1)
+        admin("POST", "/services/search/scale?instances=4")
         wait_healthy(4)
         wait_feed(os.path.join(WORK, "upstreams.conf"), 4)
         wait_feed(os.path.join(WORK, "haproxy-backends.cfg"), 4)
@@ -310,8 +316,10 @@ def failures(setup, duration, connections):
             act()
             out, _ = proc.communicate(timeout=duration + 120)
             res = parse_wrk(out)
-            table[event][name] = {"failed": res["failed"], "requests": res["requests"]}
-            log("%-32s %-8s failed %d of %d" % (event, name, res["failed"], res["requests"]))
+            table[event][name] = {"failed": res["failed"], "requests": res["requests"], "non2xx": res["non2xx"],
+                                  "socket_errors": res["socket_errors"], "socket_detail": res["socket_detail"]}
+            log("%-32s %-8s failed %d of %d (non-2xx %d; socket errors: %s)" % (event, name, res["failed"], res["requests"],
+                                                                           res["non2xx"], res["socket_detail"] or "none"))
             if event.startswith("scale-down"):
                 admin("POST", "/services/search/scale?instances=4")
     return table
@@ -362,7 +370,7 @@ def report(s, table, args, made):
              "`make bench-gateway` (%s): wrk `-t2 -c%d -d%ds` against each proxy in front of the same 4 instances of the C "
              "search sample, %d interleaved rounds, medians; the proxy's CPU time during a run and its RSS (master and "
              "workers). nginx with %d workers and HAProxy with %d threads, both with connections to the instances kept "
-             "alive and fed by procpool's `pool.feeds`; the gateway in procpool's own JVM with conf/jvm.options. Machine: "
+             "alive and fed by procpool's `pool.feeds`; the gateway in procpool's own JVM with conf/jvm-gateway.options (C2, a 64 MB young generation). Machine: "
              "%d cores." % (time.strftime("%Y-%m-%d"), args.connections, args.duration, args.rounds, CORES, CORES, CORES), ""]
     lines.append("| proxy | requests/s | p50 | p99 | max | CPU s per run | RSS |")
     lines.append("|---|---|---|---|---|---|---|")
@@ -374,8 +382,12 @@ def report(s, table, args, made):
     lines += ["", "Failed requests (non-2xx answers and socket errors) through each proxy while wrk runs `-c%d -d%ds` and "
               "the event happens 2 s in:" % (args.connections, args.failure_duration), "",
               "| event | gateway | nginx (pool.feeds) | HAProxy (pool.feeds) |", "|---|---|---|---|"]
+    def cell(x):
+        if x["failed"] == 0:
+            return "0 of %d" % x["requests"]
+        return "%d of %d (%d non-2xx, %d socket errors)" % (x["failed"], x["requests"], x["non2xx"], x["socket_errors"])
     for e in table:
-        lines.append("| %s | %s | %s | %s |" % (e, *("%d of %d" % (table[e][p]["failed"], table[e][p]["requests"]) for p in PROXIES)))
+        lines.append("| %s | %s | %s | %s |" % (e, *(cell(table[e][p]) for p in PROXIES)))
     lines += ["", "Targets, in this run:", "",
               "| target | measured | met |", "|---|---|---|",
               "| 0 failed requests through the gateway in every event | %d | %s |" % (gateway_failed, "yes" if gateway_failed == 0 else "**no**"),
@@ -406,14 +418,24 @@ def main():
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--failure-duration", type=int, default=14)
     ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--throughput-only", action="store_true", help="no failure table, no report (for profiling)")
+    ap.add_argument("--report-only", action="store_true", help="write the report from the last results.json")
     args = ap.parse_args()
     for tool in ("wrk", "nginx", "haproxy"):
         if not (shutil.which(tool) or os.path.exists("/usr/sbin/" + tool)):
             sys.exit("bench-gateway: %s is not installed (make bench-gateway installs it)" % tool)
+    if args.report_only:
+        with open(os.path.join(WORK, "results.json")) as f:
+            saved = json.load(f)
+        met = report(saved["summary"], saved["failures"], args, charts(saved["summary"]))
+        log("targets %s; docs/benchmarks.md updated" % ("met" if met else "NOT met"))
+        return
     setup = Setup()
     try:
         setup.start()
         results = throughput(setup, args.rounds, args.duration, args.connections)
+        if args.throughput_only:
+            return
         table = failures(setup, args.failure_duration, args.connections)
     finally:
         setup.teardown()
