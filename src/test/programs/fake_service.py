@@ -25,7 +25,10 @@ Serves HTTP on 127.0.0.1:PORT (argument --port, else $PORT) and misbehaves on re
                       (a service that daemonizes a helper: no signal to the group reaches it)
   --deliveries FILE   append a line "PID METHOD PATH" to FILE for every POST or PUT it receives
   --tag TEXT          ignored: a mark to find the process by its command line
-HTTP: GET /slow?ms=N answers after N ms; GET /bytes?n=N answers N bytes (streamed); POST and PUT
+HTTP: GET /slow?ms=N answers after N ms; GET /bytes?n=N answers N bytes (streamed); GET
+/sse?gate=FILE sends one server-sent event, then a second one only once FILE exists, then ends (a
+proxy that buffered would hold the first until the end); GET /ws upgrades to a WebSocket that
+echoes text messages; POST and PUT
 read the whole body and answer {"pid", "bytes"}; POST /die records the delivery and exits (code 9)
 without answering, as a service that crashes mid-request.
 Standard library only; it stops on SIGTERM unless told otherwise.
@@ -98,6 +101,24 @@ def main():
             params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
             if path == "/slow":
                 time.sleep(int(params.get("ms", "1000")) / 1000.0)
+            if path == "/sse":
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                self.chunk(b"data: first\n\n")
+                gate = params.get("gate", "")
+                for _ in range(600):
+                    if os.path.exists(gate):
+                        break
+                    time.sleep(0.05)
+                self.chunk(b"data: second\n\n")
+                self.chunk(b"")
+                return
+            if path == "/ws":
+                self.close_connection = True
+                self.websocket()
+                return
             if path == "/bytes":
                 n = int(params.get("n", "0"))
                 self.send_response(status)
@@ -112,6 +133,42 @@ def main():
                 return
             self.answer('{"pid": %d, "path": "%s", "forwarded_for": "%s", "forwarded_host": "%s"}' % (
                 os.getpid(), self.path, self.headers.get("X-Forwarded-For", ""), self.headers.get("X-Forwarded-Host", "")))
+
+        def chunk(self, data):
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            self.wfile.flush()
+
+        def websocket(self):
+            import base64
+            import hashlib
+            import struct
+            key = self.headers.get("Sec-WebSocket-Key", "")
+            accept = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()).decode()
+            self.send_response(101)
+            self.send_header("Upgrade", "websocket")
+            self.send_header("Connection", "Upgrade")
+            self.send_header("Sec-WebSocket-Accept", accept)
+            self.end_headers()
+            self.wfile.flush()
+            while True:
+                head = self.rfile.read(2)
+                if len(head) < 2:
+                    return
+                opcode, n = head[0] & 0x0F, head[1] & 0x7F
+                if n == 126:
+                    n = struct.unpack(">H", self.rfile.read(2))[0]
+                elif n == 127:
+                    n = struct.unpack(">Q", self.rfile.read(8))[0]
+                mask = self.rfile.read(4) if head[1] & 0x80 else b"\0\0\0\0"
+                data = bytes(b ^ mask[i % 4] for i, b in enumerate(self.rfile.read(n)))
+                if opcode == 8:
+                    self.wfile.write(b"\x88\x00")
+                    self.wfile.flush()
+                    return
+                if opcode == 1:
+                    frame = bytes([0x81]) + (bytes([len(data)]) if len(data) < 126 else b"\x7e" + struct.pack(">H", len(data)))
+                    self.wfile.write(frame + data)
+                    self.wfile.flush()
 
         def answer(self, text):
             body = text.encode()

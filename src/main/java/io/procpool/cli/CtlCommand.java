@@ -268,7 +268,7 @@ final class CtlCommand implements Callable<Integer> {
 
     @Command(name = "backends", mixinStandardHelpOptions = true, description = "The ready instances, as a proxy wants them.")
     static final class Backends extends Subcommand {
-        @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "json", description = "json, yarp, traefik or nginx.")
+        @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "json", description = "json, yarp, traefik, nginx, haproxy or envoy.")
         String format;
 
         @Override

@@ -263,7 +263,7 @@ class AdminIT {
 
         Process nginx = manager.start("ctl", "backends", "--format", "nginx", "--admin", "http://127.0.0.1:" + manager.adminPort);
         assertEquals(0, Manager.awaitExit(nginx, Duration.ofSeconds(30)));
-        assertTrue(manager.output().contains("server 127.0.0.1:" + a + ";"), manager.output());
+        assertTrue(manager.output().contains("server 127.0.0.1:" + a + " max_fails=0;"), manager.output());
         for (String format : List.of("yarp", "traefik")) {
             JsonNode doc = Manager.JSON.readTree(get("backends?format=" + format).body());
             assertTrue(doc.toString().contains("127.0.0.1:" + a), doc.toString());

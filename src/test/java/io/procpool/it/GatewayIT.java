@@ -226,6 +226,37 @@ class GatewayIT {
         assertTrue(manager.runs().get(0).isAlive(), "the manager lives");
     }
 
+    @Test
+    void serverSentEventsPassAsTheyComeAndWebSocketsAreProxied() throws Exception {
+        startPool("");
+        Path gate = dir.resolve("gate");
+        HttpResponse<java.util.stream.Stream<String>> sse = http.send(HttpRequest.newBuilder(gateway("/web/sse?gate=" + gate))
+                .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofLines());
+        assertEquals(200, sse.statusCode());
+        assertEquals("text/event-stream", sse.headers().firstValue("Content-Type").orElse(""));
+        java.util.Iterator<String> lines = sse.body().iterator();
+        // The instance sends the second event only once the first has arrived here: a gateway that
+        // held the stream back would never let it.
+        assertEquals("data: first", lines.next());
+        Files.writeString(gate, "go");
+        List<String> rest = new java.util.ArrayList<>();
+        lines.forEachRemaining(rest::add);
+        assertTrue(rest.contains("data: second"), rest.toString());
+
+        java.util.concurrent.CompletableFuture<String> echoed = new java.util.concurrent.CompletableFuture<>();
+        java.net.http.WebSocket ws = http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + gatewayPort + "/web/ws"),
+                new java.net.http.WebSocket.Listener() {
+                    @Override
+                    public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w, CharSequence data, boolean last) {
+                        echoed.complete(data.toString());
+                        return null;
+                    }
+                }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        ws.sendText("hello through the gateway", true);
+        assertEquals("hello through the gateway", echoed.get(10, java.util.concurrent.TimeUnit.SECONDS));
+        ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "done").get(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
     /** {@code size} zero bytes, made as they are read. */
     private static final class Zeros extends InputStream {
         private long left;
