@@ -53,6 +53,10 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
         if (!Objects.equals(before.admin(), after.admin())) {
             ignored.add("pool.admin changed: it takes effect when procpool is restarted");
         }
+        if (!Objects.equals(before.gateway(), after.gateway())) {
+            ignored.add("pool.gateway changed: it takes effect when procpool is restarted (the routes, a service's "
+                    + "route { }, are taken at once)");
+        }
         if (!before.stateDir().equals(after.stateDir())) {
             ignored.add("pool.state-dir changed: it takes effect when procpool is restarted");
         }

@@ -53,9 +53,11 @@ class ConfigDiffTest {
     @Test
     void poolLevelChangesAreReportedAsNeedingARestart() {
         PoolSettings before = TestConfigs.pool(BASE);
-        PoolSettings after = TestConfigs.pool("admin.port = 9911\nwatch-config = true\nchildren-die-with-manager = false\n" + BASE);
+        PoolSettings after = TestConfigs.pool("admin.port = 9911\nwatch-config = true\nchildren-die-with-manager = false\n"
+                + "gateway.port = 9081\n" + BASE);
         ConfigDiff d = ConfigDiff.between(before, after);
-        assertEquals(3, d.ignored().size(), d.ignored().toString());
+        assertEquals(4, d.ignored().size(), d.ignored().toString());
+        assertTrue(d.ignored().stream().anyMatch(w -> w.startsWith("pool.gateway changed")), d.ignored().toString());
         assertTrue(d.ignored().stream().anyMatch(w -> w.startsWith("pool.watch-config changed")), d.ignored().toString());
         assertEquals(List.of("keep", "scale", "cmd", "env", "gone"), d.unchanged());
     }
