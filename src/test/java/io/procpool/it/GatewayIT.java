@@ -257,6 +257,17 @@ class GatewayIT {
         ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "done").get(10, java.util.concurrent.TimeUnit.SECONDS);
     }
 
+    @Test
+    void anInstanceThatDoesNotAnswerInTimeGives504AndTheNextRequestIsServed() throws Exception {
+        startPool("route.request-timeout = 1s");
+        HttpResponse<String> slow = get("/web/slow?ms=4000");
+        assertEquals(504, slow.statusCode(), slow.body());
+        assertTrue(slow.body().contains("route.request-timeout"), slow.body());
+        for (int i = 0; i < 4; i++) {
+            assertEquals(200, get("/web/").statusCode(), "served after the timeout");
+        }
+    }
+
     /** {@code size} zero bytes, made as they are read. */
     private static final class Zeros extends InputStream {
         private long left;
