@@ -28,7 +28,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
-from proctools import ROOT, JAR, accepts, alive, cds_opts, java_opts, stat_fields, status_field  # noqa: E402
+from proctools import ROOT, JAR, accepts, alive, cds_opts, descendants, java_opts, stat_fields, status_field  # noqa: E402
 WORK = os.path.join(ROOT, "bench", ".work")
 PEERS = os.path.join(ROOT, "bench", ".peers")
 SAMPLE = os.path.join(ROOT, "build", "search.cgi")
@@ -65,25 +65,6 @@ def threads_of(pid):
         return None
 
 
-def all_pids():
-    return [int(p) for p in os.listdir("/proc") if p.isdigit()]
-
-
-def descendants(root):
-    """Every live process below root (by parent links), found in one pass over /proc."""
-    children = {}
-    for pid in all_pids():
-        st = proc_stat(pid)
-        if st is not None:
-            children.setdefault(st[1], []).append(pid)
-    out, todo = [], [root]
-    while todo:
-        for c in children.get(todo.pop(), []):
-            out.append(c)
-            todo.append(c)
-    return out
-
-
 def listeners(ports):
     """{port: pid} of the processes listening on the given 127.0.0.1 ports."""
     wanted = set(ports)
@@ -104,7 +85,7 @@ def listeners(ports):
     found = {}
     if not inodes:
         return found
-    for pid in all_pids():
+    for pid in (int(p) for p in os.listdir("/proc") if p.isdigit()):
         try:
             fds = os.listdir("/proc/%d/fd" % pid)
         except (FileNotFoundError, PermissionError):

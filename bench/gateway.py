@@ -28,7 +28,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
-from proctools import ROOT, JAR, accepts, alive, cds_opts, java_opts, stat_fields, status_field  # noqa: E402
+from proctools import ROOT, JAR, accepts, cds_opts, descendants, java_opts, stat_fields, status_field  # noqa: E402
 
 WORK = os.path.join(ROOT, "bench", ".work", "gateway")
 SAMPLE = os.path.join(ROOT, "build", "search.cgi")
@@ -82,22 +82,8 @@ def wait_feed(path, n, deadline_s=30):
 
 
 def tree(root):
-    """root and every live process below it."""
-    parents = {}
-    for p in os.listdir("/proc"):
-        if p.isdigit():
-            try:
-                with open("/proc/%s/stat" % p) as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-                parents[int(p)] = int(fields[1])
-            except OSError:
-                continue
-    out, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        out.append(pid)
-        todo.extend(c for c, pp in parents.items() if pp == pid)
-    return out
+    """root and every live process below it (a proxy's master and workers)."""
+    return [root] + descendants(root)
 
 
 def cpu_s(root):

@@ -52,6 +52,22 @@ def status_field(pid, name):
     return None
 
 
+def descendants(root):
+    """Every live process below root (by parent links), found in one pass over /proc."""
+    children = {}
+    for p in os.listdir("/proc"):
+        if p.isdigit():
+            st = stat_fields(int(p))
+            if st is not None:
+                children.setdefault(int(st[1]), []).append(int(p))
+    out, todo = [], [root]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
 def accepts(port, timeout=0.2):
     """True when a TCP connection to 127.0.0.1:port is accepted."""
     try:

@@ -109,23 +109,10 @@ def main():
                     code, body = get("http://127.0.0.1:%d%s" % (inst["port"], path))
                     report(code == 200, "%s:%d health %s -> 200" % (name, inst["port"], path), "got %s %s" % (code, body[:80].replace("\n", " ").strip()))
                 if name in REAL_REQUESTS:
-                    req, valid = REAL_REQUESTS[name]
-                    code, body = get("http://127.0.0.1:%d%s" % (inst["port"], req))
-                    try:
-                        ok = code == 200 and valid(body)
-                    except (ValueError, KeyError, TypeError):
-                        ok = False
-                    report(ok, "%s:%d GET %s" % (name, inst["port"], req), "got %s %s" % (code, body[:80].replace("\n", " ").strip()))
+                    real_request(name, "http://127.0.0.1:%d" % inst["port"], "%s:%d" % (name, inst["port"]))
             gateway = gateway_url(check.stdout)
             if gateway and name in REAL_REQUESTS:
-                req, valid = REAL_REQUESTS[name]
-                url = "%s/%s%s" % (gateway, name, req)
-                code, body = get(url)
-                try:
-                    ok = code == 200 and valid(body)
-                except (ValueError, KeyError, TypeError):
-                    ok = False
-                report(ok, "gateway GET /%s%s" % (name, req), "got %s %s" % (code, body[:80].replace("\n", " ").strip()))
+                real_request(name, "%s/%s" % (gateway, name), "gateway /" + name)
     finally:
         if manager.poll() is None:
             manager.send_signal(signal.SIGTERM)
@@ -145,6 +132,17 @@ def main():
             print("manager log: " + tail(log_path, 8))
         shutil.rmtree(state, ignore_errors=True)
     return 1 if failures else 0
+
+
+def real_request(name, base, label):
+    """The service's real request (REAL_REQUESTS) at base: 200 and a body its check accepts."""
+    req, valid = REAL_REQUESTS[name]
+    code, body = get(base + req)
+    try:
+        ok = code == 200 and valid(body)
+    except (ValueError, KeyError, TypeError):
+        ok = False
+    report(ok, "%s GET %s" % (label, req), "got %s %s" % (code, body[:80].replace("\n", " ").strip()))
 
 
 def gateway_url(check_output):

@@ -29,7 +29,7 @@ HTTP: GET /slow?ms=N answers after N ms; GET /bytes?n=N answers N bytes (streame
 /sse?gate=FILE sends one server-sent event, then a second one only once FILE exists, then ends (a
 proxy that buffered would hold the first until the end); GET /ws upgrades to a WebSocket that
 echoes text messages; POST and PUT
-read the whole body and answer {"pid", "bytes"}; POST /die records the delivery and exits (code 9)
+read the whole body and answer {"pid", "bytes"} (POST /slow?ms=N after N ms); POST /die records the delivery and exits (code 9)
 without answering, as a service that crashes mid-request.
 Standard library only; it stops on SIGTERM unless told otherwise.
 """
@@ -211,6 +211,8 @@ def main():
             if self.path.startswith("/die"):
                 os._exit(9)
             n = self.read_body()
+            if self.path.startswith("/slow"):
+                time.sleep(int(self.path.partition("ms=")[2] or "1000") / 1000.0)
             self.answer('{"pid": %d, "bytes": %d}' % (os.getpid(), n))
 
         do_PUT = do_POST

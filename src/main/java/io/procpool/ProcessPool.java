@@ -398,7 +398,7 @@ public final class ProcessPool implements Pool, AutoCloseable {
         } else {
             ActorRef<PoolSupervisor.Command> root = runtime.root();
             // The gateway first: no new connection, and the requests in flight finish before the instances stop.
-            CompletionStage<Done> doorsClosed = gateway.map(b -> b.terminate(java.time.Duration.ofSeconds(10)).thenApply(t -> Done.getInstance()))
+            CompletionStage<Done> doorsClosed = gateway.map(b -> b.terminate(client.settings().shutdownDrain()).thenApply(t -> Done.getInstance()))
                     .orElse(CompletableFuture.completedFuture(Done.getInstance()));
             stopped = doorsClosed.thenCompose(x -> AskPattern.<PoolSupervisor.Command, Done>ask(root, PoolSupervisor.StopAll::new, stopBudget,
                             runtime.system().scheduler()))

@@ -93,7 +93,7 @@ final class Startup {
         if (traffic.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(bound(GatewayServer.bind(runtime.system(), settings.gateway(), pool, traffic.get(), metrics),
+        return Optional.of(bound(GatewayServer.bind(runtime.system(), settings, pool, traffic.get(), metrics),
                 "the gateway on " + settings.gateway().host() + ":" + settings.gateway().port() + " (pool.gateway in "
                         + settings.source() + ")"));
     }
@@ -122,7 +122,7 @@ final class Startup {
         }
         ActorSystem<PoolSupervisor.Command> own = ActorSystem.create(
                 Behaviors.setup(ctx -> PoolSupervisor.create(settings, env.apply(ctx.getSystem()))), "procpool",
-                SystemTuning.ownSystem(PoolSupervisor.stopBudget(settings), config));
+                SystemTuning.ownSystem(PoolSupervisor.stopBudget(settings), settings.shutdownDrain(), config));
         return new Runtime(own, own, true);
     }
 

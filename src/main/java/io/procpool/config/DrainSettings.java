@@ -13,9 +13,6 @@ import java.time.Duration;
  */
 public record DrainSettings(Duration delay, Duration timeout) {
 
-    /** No wait at all (tests, and a service no door sends traffic to). */
-    public static final DrainSettings NONE = new DrainSettings(Duration.ZERO, Duration.ZERO);
-
     /** The longest a planned stop may wait before its signal. */
     public Duration longest() {
         return delay.plus(timeout);

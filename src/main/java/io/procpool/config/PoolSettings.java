@@ -37,6 +37,15 @@ public record PoolSettings(String source, AdminSettings admin, Path stateDir, Ma
         return services.values().stream().map(s -> s.stop().timeout()).max(Duration::compareTo).orElse(Duration.ZERO);
     }
 
+    /**
+     * How long the gateway's requests in flight get at shutdown, when every instance is drained at
+     * once: the longest {@code drain.timeout} of the enabled services (10 s by default).
+     */
+    public Duration shutdownDrain() {
+        return services.values().stream().filter(ServiceSettings::enabled).map(s -> s.drain().timeout())
+                .max(Duration::compareTo).orElse(Duration.ZERO);
+    }
+
     /** The longest drain of any service before its stop signal. */
     public Duration longestDrain() {
         return services.values().stream().map(s -> s.drain().longest()).max(Duration::compareTo).orElse(Duration.ZERO);

@@ -193,6 +193,26 @@ class GatewayIT {
     }
 
     @Test
+    void aRollingRestartWaitsForTheRequestInFlightBeforeItStopsTheInstance() throws Exception {
+        // One instance, rolled in place: without the drain its SIGTERM would cut the POST in flight
+        // (a 502: a POST that may have been written is never sent again).
+        ports = new int[] {ports[0]};
+        running = 1;
+        startPool("");
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> slow = http.sendAsync(HttpRequest.newBuilder(
+                gateway("/web/slow?ms=3000")).timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString("x")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        Await.until(Duration.ofSeconds(10), "the POST is in flight to the instance", () -> manager.instance("web", ports[0])
+                .map(i -> i.path("in_flight").asInt()).orElse(0) == 1);
+        HttpResponse<String> roll = admin("POST", "/services/web/restart");
+        assertEquals(200, roll.statusCode(), roll.body());
+        HttpResponse<String> answer = slow.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(200, answer.statusCode(), answer.body());
+        assertTrue(manager.output().contains("; draining"), "the instance was drained before its stop");
+        assertEquals(1, Files.readAllLines(deliveries()).size(), "delivered once");
+    }
+
+    @Test
     void aPostToAnInstanceThatDiesMidRequestIsAnswered502AndDeliveredOnce() throws Exception {
         startPool("");
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(gateway("/web/die")).timeout(Duration.ofSeconds(30))

@@ -55,11 +55,6 @@ public final class BackendFormats {
                 .collect(java.util.stream.Collectors.joining(", "));
     }
 
-    /** True for the formats that are JSON documents. */
-    public static boolean isJson(Format f) {
-        return f == Format.JSON || f == Format.YARP || f == Format.TRAEFIK || f == Format.ENVOY;
-    }
-
     /**
      * {@code status} in {@code format}, as text.
      *

@@ -76,11 +76,6 @@ final class Backend {
         return ready && !draining && now - ejectedUntil >= 0;
     }
 
-    /** Ejected now and not yet past its ejection. */
-    boolean ejected(long now) {
-        return now - ejectedUntil < 0;
-    }
-
     void ready(boolean ready) {
         this.ready = ready;
     }

@@ -41,9 +41,14 @@ public final class GatewayServer {
         return new Traffic(settings.gateway(), settings.services().values(), System::nanoTime);
     }
 
-    /** Binds the gateway in front of {@code pool}; the stage fails when the address cannot be bound. */
-    public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, GatewaySettings settings, Pool pool, Traffic traffic,
+    /**
+     * Binds the gateway in front of {@code pool}; the stage fails when the address cannot be bound.
+     * At the actor system's shutdown it stops accepting, and its requests in flight get
+     * {@link io.procpool.config.PoolSettings#shutdownDrain()} before the instances are stopped.
+     */
+    public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, io.procpool.config.PoolSettings poolSettings, Pool pool, Traffic traffic,
                                                       PoolMetrics metrics) {
+        GatewaySettings settings = poolSettings.gateway();
         traffic.follow(pool, timers(system));
         Gateway gateway = new Gateway(system, traffic, settings, new GatewayMetrics(metrics.registry(), traffic), timers(system));
         Config c = ConfigFactory.parseString("""
@@ -60,7 +65,7 @@ public final class GatewayServer {
                 .bind(gateway::handle)
                 // Unbind in coordinated shutdown's first service phase, and give the requests in
                 // flight time to finish before the children are stopped (a later phase).
-                .thenApply(binding -> binding.addToCoordinatedShutdown(Duration.ofSeconds(10), system));
+                .thenApply(binding -> binding.addToCoordinatedShutdown(poolSettings.shutdownDrain(), system));
     }
 
     /** The client connection pool to instances of a route whose answers may take {@code requestTimeout} to begin. */

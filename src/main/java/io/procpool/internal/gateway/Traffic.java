@@ -173,11 +173,6 @@ public final class Traffic implements TrafficDoor, AutoCloseable {
         return t == null ? 0 : t.inFlight(port);
     }
 
-    /** Requests waiting for a ready instance, over every service. */
-    int queued() {
-        return queued.get();
-    }
-
     Map<String, ServiceTraffic> services() {
         return services;
     }

@@ -24,7 +24,7 @@ import java.time.Duration;
  *       every core while the actors keep their one thread.</li>
  *   <li>The coordinated shutdown's service-stop phase lasts as long as a graceful stop of every
  *       instance may take, and the phase in which the gateway's requests in flight finish lasts
- *       as long as the gateway gives them (10 s).</li>
+ *       as long as the gateway gives them (the longest {@code drain.timeout}), and 2 s.</li>
  * </ul>
  */
 public final class SystemTuning {
@@ -33,11 +33,11 @@ public final class SystemTuning {
     }
 
     /** The settings, with {@code application} behind them. */
-    public static Config ownSystem(Duration stopBudget, Config application) {
+    public static Config ownSystem(Duration stopBudget, Duration requestsDone, Config application) {
         return ConfigFactory.empty()
                 .withValue("pekko.coordinated-shutdown.phases.service-stop.timeout",
                         ConfigValueFactory.fromAnyRef(stopBudget.toMillis() + "ms"))
-                .withValue("pekko.coordinated-shutdown.phases.service-requests-done.timeout", ConfigValueFactory.fromAnyRef("12s"))
+                .withValue("pekko.coordinated-shutdown.phases.service-requests-done.timeout", ConfigValueFactory.fromAnyRef(requestsDone.plusSeconds(2).toMillis() + "ms"))
                 .withValue("pekko.stream.materializer.dispatcher", ConfigValueFactory.fromAnyRef(Dispatchers.STREAMS))
                 .withValue("pekko.scheduler.implementation", ConfigValueFactory.fromAnyRef(DeadlineScheduler.class.getName()))
                 .withValue("pekko.actor.default-dispatcher.fork-join-executor.parallelism-min", ConfigValueFactory.fromAnyRef(1))

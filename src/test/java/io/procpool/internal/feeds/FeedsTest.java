@@ -4,25 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.procpool.api.InstanceState;
-import io.procpool.api.Pool;
 import io.procpool.api.PoolEvent;
 import io.procpool.api.PoolStatus;
 import io.procpool.api.ServiceState;
+import io.procpool.api.ScriptedPool;
 import io.procpool.api.ServiceStatus;
-import io.procpool.api.Subscription;
 import io.procpool.config.PoolSettings;
 import io.procpool.config.TestConfigs;
 import io.procpool.internal.admin.Statuses;
-import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,28 +29,12 @@ class FeedsTest {
     Path dir;
 
     private final AtomicReference<PoolStatus> status = new AtomicReference<>();
-    private final AtomicReference<Consumer<PoolEvent>> listener = new AtomicReference<>();
 
     private PoolSettings settings() {
         return TestConfigs.pool("""
                 feeds.nginx { file = "%1$s/upstreams.conf", reload-command = "sh -c 'echo reloaded >> %1$s/reloads'", keepalive = 8 }
                 services.search { command = "./s {port}", ports = [8000, 8001] }
                 """.formatted(dir));
-    }
-
-    private Pool pool(PoolSettings settings) {
-        return (Pool) Proxy.newProxyInstance(Pool.class.getClassLoader(), new Class<?>[] {Pool.class}, (proxy, method, args) ->
-                switch (method.getName()) {
-                    case "settings" -> settings;
-                    case "status" -> CompletableFuture.completedFuture(status.get());
-                    case "subscribe" -> {
-                        @SuppressWarnings("unchecked")
-                        Consumer<PoolEvent> l = (Consumer<PoolEvent>) args[0];
-                        listener.set(l);
-                        yield (Subscription) () -> listener.set(null);
-                    }
-                    default -> throw new UnsupportedOperationException(method.getName());
-                });
     }
 
     private static PoolStatus ready(PoolSettings settings, int... ports) {
@@ -79,19 +59,20 @@ class FeedsTest {
     void theFeedIsWrittenAtStartAndOnEachChangeOfTheReadySetThenReloaded() throws Exception {
         PoolSettings settings = settings();
         status.set(ready(settings, 8000));
-        Feeds feeds = Feeds.start(pool(settings), Runnable::run);
+        ScriptedPool pool = new ScriptedPool(settings, status::get);
+        Feeds feeds = Feeds.start(pool.pool(), Runnable::run);
         Path file = dir.resolve("upstreams.conf");
         assertEquals(BackendFormats.nginx(status.get(), 8), Files.readString(file));
         assertEquals(1, reloads().size());
 
         status.set(ready(settings, 8000, 8001));
-        listener.get().accept(event(InstanceState.STARTING, InstanceState.HEALTHY));
+        pool.listener().accept(event(InstanceState.STARTING, InstanceState.HEALTHY));
         assertTrue(Files.readString(file).contains("server 127.0.0.1:8001 max_fails=0;"), Files.readString(file));
         assertEquals(2, reloads().size());
 
-        listener.get().accept(event(InstanceState.STOPPING, InstanceState.STOPPED));
+        pool.listener().accept(event(InstanceState.STOPPING, InstanceState.STOPPED));
         assertEquals(2, feeds.writes(), "no change of readiness: nothing written");
-        listener.get().accept(event(InstanceState.HEALTHY, InstanceState.UNHEALTHY));
+        pool.listener().accept(event(InstanceState.HEALTHY, InstanceState.UNHEALTHY));
         assertEquals(2, feeds.writes(), "the same text (the status has not changed yet): not written again");
         assertEquals(2, reloads().size(), "and not reloaded");
 
@@ -100,6 +81,6 @@ class FeedsTest {
                     "no temporary file left behind");
         }
         feeds.close();
-        assertEquals(null, listener.get(), "closing ends the subscription");
+        assertEquals(null, pool.listener(), "closing ends the subscription");
     }
 }

@@ -5,17 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.procpool.api.Pool;
 import io.procpool.api.PoolStatus;
-import io.procpool.api.Subscription;
+import io.procpool.api.ScriptedPool;
 import io.procpool.config.PoolSettings;
 import io.procpool.config.TestConfigs;
 import io.procpool.internal.metrics.PoolMetrics;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.reflect.Proxy;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
@@ -47,16 +45,9 @@ class GatewayServerTest {
                 gateway { enabled = true, port = 0, queue-timeout = 0s }
                 services.web { command = "./w {port}", ports = [18000], route.max-body = 1KiB }
                 """);
-        Pool pool = (Pool) Proxy.newProxyInstance(Pool.class.getClassLoader(), new Class<?>[] {Pool.class}, (proxy, method, args) ->
-                switch (method.getName()) {
-                    case "settings" -> settings;
-                    case "status" -> CompletableFuture.completedFuture(new PoolStatus(List.of(), 0));
-                    case "subscribe" -> (Subscription) () -> { };
-                    case "probeNow" -> null;
-                    default -> throw new UnsupportedOperationException(method.getName());
-                });
+        Pool pool = new ScriptedPool(settings, () -> new PoolStatus(List.of(), 0)).pool();
         Traffic traffic = GatewayServer.traffic(settings);
-        ServerBinding binding = GatewayServer.bind(testKit.system(), settings.gateway(), pool, traffic, new PoolMetrics())
+        ServerBinding binding = GatewayServer.bind(testKit.system(), settings, pool, traffic, new PoolMetrics())
                 .toCompletableFuture().get();
         port = binding.localAddress().getPort();
     }
