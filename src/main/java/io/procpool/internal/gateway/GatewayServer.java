@@ -90,10 +90,21 @@ public final class GatewayServer {
         return ConnectionPoolSettings.create(c);
     }
 
+    /** Timers and tasks of the gateway on the streams' dispatcher, never on the pool's actors' threads. */
     private static ServiceTraffic.Timers timers(ActorSystem<?> system) {
-        return (delay, task) -> {
-            Cancellable c = system.scheduler().scheduleOnce(delay, task, system.executionContext());
-            return c::cancel;
+        scala.concurrent.ExecutionContextExecutor streams = system.dispatchers().lookup(
+                org.apache.pekko.actor.typed.DispatcherSelector.fromConfig(io.procpool.internal.Dispatchers.STREAMS));
+        return new ServiceTraffic.Timers() {
+            @Override
+            public Runnable schedule(Duration delay, Runnable task) {
+                Cancellable c = system.scheduler().scheduleOnce(delay, task, streams);
+                return c::cancel;
+            }
+
+            @Override
+            public void execute(Runnable task) {
+                streams.execute(task);
+            }
         };
     }
 }

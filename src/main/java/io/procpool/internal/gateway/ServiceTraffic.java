@@ -21,9 +21,14 @@ import java.util.function.LongSupplier;
  */
 final class ServiceTraffic {
 
-    /** Schedules {@code task} after {@code delay}; the answer cancels it. */
+    /** Schedules {@code task} after {@code delay} (the answer cancels it), and runs tasks now, off the caller's thread. */
     interface Timers {
         Runnable schedule(Duration delay, Runnable task);
+
+        /** Runs {@code task} on the gateway's threads (on the caller's, in tests). */
+        default void execute(Runnable task) {
+            task.run();
+        }
     }
 
     /** Why a request got no backend. */
@@ -240,7 +245,12 @@ final class ServiceTraffic {
                 waiting.clear();
             }
         }
-        wake.forEach(w -> w.complete(true));
+        if (!wake.isEmpty()) {
+            // The waiting requests go on where the gateway's work runs, not on the thread that
+            // reported the change (an actor of the pool's, delivering its events).
+            List<CompletableFuture<Boolean>> woken = wake;
+            timers.execute(() -> woken.forEach(w -> w.complete(true)));
+        }
     }
 
     /** The backends that may be chosen now (for tests and the status). */

@@ -37,7 +37,17 @@ public final class Traffic implements TrafficDoor, AutoCloseable {
     static final Duration EJECTION = Duration.ofSeconds(1);
 
     private final GatewaySettings settings;
-    private final ServiceTraffic.Timers timers = (delay, task) -> timers().schedule(delay, task);
+    private final ServiceTraffic.Timers timers = new ServiceTraffic.Timers() {
+        @Override
+        public Runnable schedule(Duration delay, Runnable task) {
+            return timers().schedule(delay, task);
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            timers().execute(task);
+        }
+    };
     /** Set when the gateway binds: the actor system's scheduler. */
     private volatile ServiceTraffic.Timers scheduler;
     private final LongSupplier nanos;
