@@ -213,7 +213,8 @@ def main():
             n = self.read_body()
             if self.path.startswith("/slow"):
                 time.sleep(int(self.path.partition("ms=")[2] or "1000") / 1000.0)
-            self.answer('{"pid": %d, "bytes": %d}' % (os.getpid(), n))
+            chunked = self.headers.get("Transfer-Encoding", "").lower() == "chunked"
+            self.answer('{"pid": %d, "bytes": %d, "chunked": %s}' % (os.getpid(), n, "true" if chunked else "false"))
 
         do_PUT = do_POST
 

@@ -127,6 +127,7 @@ class GatewayIT {
         assertEquals(200, r.statusCode(), r.body());
         JsonNode body = Manager.JSON.readTree(r.body());
         assertEquals("/some/path?q=1", body.path("path").asText());
+        assertEquals(String.valueOf(r.body().length()), r.headers().firstValue("Content-Length").orElse("none"));
         assertEquals("127.0.0.1", body.path("forwarded_for").asText());
         assertEquals("127.0.0.1:" + gatewayPort, body.path("forwarded_host").asText());
         String metrics = admin("GET", "/metrics").body();
@@ -232,9 +233,11 @@ class GatewayIT {
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, up.statusCode(), up.body());
         assertEquals(size, Manager.JSON.readTree(up.body()).path("bytes").asLong());
+        assertEquals(false, Manager.JSON.readTree(up.body()).path("chunked").asBoolean(true), "sent with its Content-Length, as it came");
         HttpResponse<InputStream> down = http.send(HttpRequest.newBuilder(gateway("/web/bytes?n=" + size)).timeout(Duration.ofMinutes(3))
                 .build(), HttpResponse.BodyHandlers.ofInputStream());
         assertEquals(200, down.statusCode());
+        assertEquals(String.valueOf(size), down.headers().firstValue("Content-Length").orElse("none"), "passed back as it came");
         long read = 0;
         try (InputStream in = down.body()) {
             byte[] buffer = new byte[1 << 16];

@@ -56,6 +56,12 @@ final class Gateway {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /**
+     * Answers up to this size with a Content-Length are read whole before they are passed on (a
+     * web page or an API answer; bigger ones, and chunked ones, stream as they come).
+     */
+    static final long SMALL_BODY = 64 * 1024;
+
     private final ActorSystem<?> system;
     private final Http http;
     private final Traffic traffic;
@@ -64,6 +70,7 @@ final class Gateway {
     private final ServiceTraffic.Timers timers;
     private final HttpsConnectionContext tls;
     private final LoggingAdapter log;
+    private final org.apache.pekko.stream.Materializer materializer;
     /** Client pool settings by request timeout: each route's timeout closes its own idle connections. */
     private final Map<Duration, ConnectionPoolSettings> pools = new ConcurrentHashMap<>();
 
@@ -76,6 +83,7 @@ final class Gateway {
         this.timers = timers;
         this.tls = http.defaultClientHttpsContext();
         this.log = org.apache.pekko.event.Logging.getLogger(system.classicSystem(), Gateway.class);
+        this.materializer = org.apache.pekko.stream.Materializer.matFromSystem(system);
     }
 
     /** Answers one request. Never fails: every failure is an answer. */
@@ -158,7 +166,7 @@ final class Gateway {
                 read.set(true);
                 return x;
             });
-            entity = ((org.apache.pekko.http.scaladsl.model.RequestEntity) entity).transformDataBytes(mark.asScala());
+            entity = (RequestEntity) sameFraming(entity, mark);
         }
         // HTTP/1.1 to the instances whatever the client spoke: their connections stay open in the pool.
         HttpRequest out = HttpRequest.create().withMethod(in.method()).withHeaders(headers).withEntity(entity);
@@ -211,14 +219,47 @@ final class Gateway {
         // through the gateway instead of 10k+ (bench/gateway-analysis.md). An explicit executor
         // that runs the callback where the answer arrived avoids both.
         sent.whenCompleteAsync((response, error) -> {
-            cancel.run();
             if (error != null) {
+                cancel.run();
                 timed.completeExceptionally(error);
-            } else if (!timed.complete(response)) {
-                response.discardEntityBytes(system);
+                return;
             }
+            var length = response.entity().getContentLengthOption();
+            if (response.entity().isStrict() || length.isEmpty() || length.getAsLong() > SMALL_BODY) {
+                cancel.run();
+                if (!timed.complete(response)) {
+                    response.discardEntityBytes(system);
+                }
+                return;
+            }
+            // A small body is read whole before the answer is passed on: an instance that dies
+            // between its head and its body is then a failed attempt, tried again by the rules of
+            // Retry, not a truncated answer the client already has the head of.
+            response.entity().toStrict(route.requestTimeout().toMillis(), materializer).whenCompleteAsync((strict, failed) -> {
+                cancel.run();
+                if (failed != null) {
+                    timed.completeExceptionally(failed);
+                } else {
+                    timed.complete(response.withEntity(strict));
+                }
+            }, Runnable::run);
         }, Runnable::run);
         return timed;
+    }
+
+    /**
+     * {@code entity} with {@code flow} on its bytes, framed as it came: a body with a
+     * Content-Length keeps it (Pekko's plain transform would turn it into a chunked one, which
+     * changes what the instance, or the client, is sent).
+     */
+    private static Object sameFraming(Object entity, Flow<ByteString, ByteString, Object> flow) {
+        if (entity instanceof org.apache.pekko.http.scaladsl.model.HttpEntity.Default d) {
+            return d.transformDataBytes(d.contentLength(), flow.asScala());
+        }
+        if (entity instanceof org.apache.pekko.http.scaladsl.model.RequestEntity r) {
+            return r.transformDataBytes(flow.asScala());
+        }
+        return ((org.apache.pekko.http.scaladsl.model.ResponseEntity) entity).transformDataBytes(flow.asScala());
     }
 
     private ConnectionPoolSettings pool(Duration requestTimeout) {
@@ -253,7 +294,7 @@ final class Gateway {
             done.whenComplete((d, e) -> t.release(b));
             return (Object) mat;
         });
-        return out.withEntity(((org.apache.pekko.http.scaladsl.model.ResponseEntity) entity).transformDataBytes(release.asScala()));
+        return out.withEntity((ResponseEntity) sameFraming(entity, release));
     }
 
     private CompletionStage<HttpResponse> webSocket(ServiceTraffic t, HttpRequest request, WebSocketUpgrade upgrade, String target) {
