@@ -1,5 +1,6 @@
 package io.procpool.cli;
 
+import io.procpool.internal.BuildInfo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -84,8 +85,7 @@ public final class Main implements Callable<Integer> {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"procpool " + (v == null ? "(development build)" : v)};
+            return new String[] {BuildInfo.current().describe()};
         }
     }
 }

@@ -77,4 +77,12 @@ class MainTest {
         assertTrue(unknown.err().startsWith("Unmatched argument at index 0: 'frobnicate'"), unknown.err());
         assertEquals(2, procpool("run", "--config").exit());
     }
+
+    @Test
+    void versionNamesTheVersionTheCommitAndTheBuildTime() {
+        Run run = procpool("--version");
+        assertEquals(0, run.exit());
+        assertEquals(io.procpool.internal.BuildInfo.current().describe() + "\n", run.out());
+        assertTrue(run.out().startsWith("procpool 0.") || run.out().startsWith("procpool 1."), run.out());
+    }
 }

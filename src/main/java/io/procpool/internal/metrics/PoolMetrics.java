@@ -1,5 +1,6 @@
 package io.procpool.internal.metrics;
 
+import io.procpool.internal.BuildInfo;
 import io.procpool.spi.ProcessUsage;
 import io.procpool.api.InstanceState;
 import io.procpool.api.InstanceStatus;
@@ -9,6 +10,7 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.core.metrics.Info;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -94,6 +96,12 @@ public final class PoolMetrics {
                 .labelNames("service", "port")
                 .callback(cb -> eachUsage((s, i, u) -> cb.call(u.rssBytes(), s.name(), Integer.toString(i.port()))))
                 .register(registry);
+        BuildInfo build = BuildInfo.current();
+        Info.builder().name("procpool_build_info")
+                .help("The procpool build that runs: its version and the commit it was built from")
+                .labelNames("version", "commit")
+                .register(registry)
+                .setLabelValues(build.version(), build.commit());
         JvmMetrics.builder().register(registry);
     }
 
