@@ -20,16 +20,42 @@ CDS        := target/procpool.jsa
 CDS_OPTS    = $$(test -f $(CDS) && echo "-XX:SharedArchiveFile=$(CDS) -Xlog:cds=off -Xlog:cds+dynamic=off")
 SOURCES    := pom.xml $(shell find src/main -type f 2>/dev/null)
 SAMPLES    := build/search.cgi build/auth.cgi
+# The project's version, the first <version> of pom.xml (it has no parent).
+VERSION    := $(shell sed -n 's:^  <version>\(.*\)</version>:\1:p' pom.xml | head -1)
+DIST       := target/procpool-$(VERSION).tar.gz
+PREFIX     ?= /usr/local
 
-.PHONY: help build run run-pool test smoke-test bench bench-gateway chaos chaos-short clean samples
+.PHONY: help build run run-pool test smoke-test bench bench-gateway chaos chaos-short clean samples dist install uninstall
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-build: $(JAR) samples $(CDS) ## Build the runnable jar (target/procpool.jar) and the sample services
+build: samples $(JAR) $(CDS) ## Build the runnable jar (target/procpool.jar) and the sample services
 
-$(JAR): $(SOURCES)
+# The samples come first: package puts them into the distribution archive beside the jar.
+$(JAR) $(DIST): $(SOURCES) $(SAMPLES) $(wildcard bin/* conf/* packaging/*/*) src/assembly/dist.xml
 	$(MVN) $(MVN_FLAGS) -q -DskipTests package
+
+dist: $(DIST) ## The distribution archive, target/procpool-VERSION.tar.gz: runs where Java 17 is
+	@echo "$(DIST)"
+
+# Everything under PREFIX/lib/procpool (the archive's tree), commands and completion linked into it.
+install: $(DIST) ## Install the archive under PREFIX (default /usr/local; DESTDIR for staging)
+	rm -rf "$(DESTDIR)$(PREFIX)/lib/procpool"
+	mkdir -p "$(DESTDIR)$(PREFIX)/lib/procpool" "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/bash-completion/completions"
+	tar xzf $(DIST) -C "$(DESTDIR)$(PREFIX)/lib/procpool" --strip-components=1
+	ln -sfn ../lib/procpool/bin/procpool "$(DESTDIR)$(PREFIX)/bin/procpool"
+	ln -sfn ../lib/procpool/bin/poolctl "$(DESTDIR)$(PREFIX)/bin/poolctl"
+	ln -sfn ../../../lib/procpool/share/bash-completion/completions/procpool \
+		"$(DESTDIR)$(PREFIX)/share/bash-completion/completions/procpool"
+	ln -sfn ../../../lib/procpool/share/bash-completion/completions/poolctl \
+		"$(DESTDIR)$(PREFIX)/share/bash-completion/completions/poolctl"
+
+uninstall: ## Remove what make install put under PREFIX
+	rm -rf "$(DESTDIR)$(PREFIX)/lib/procpool"
+	rm -f "$(DESTDIR)$(PREFIX)/bin/procpool" "$(DESTDIR)$(PREFIX)/bin/poolctl" \
+		"$(DESTDIR)$(PREFIX)/share/bash-completion/completions/procpool" \
+		"$(DESTDIR)$(PREFIX)/share/bash-completion/completions/poolctl"
 
 $(CDS): $(JAR) $(SAMPLES) conf/cds-training.conf
 	@rm -f $@

@@ -115,9 +115,20 @@ final class Manager implements AutoCloseable {
     }
 
     private Process launch(List<String> cmd) throws IOException {
+        return launchIn(dir, java.util.Map.of(), cmd);
+    }
+
+    /**
+     * Starts any command (a script of the distribution archive, say) in {@code cwd} with
+     * {@code env} added to the environment, output to {@code manager-N.log}; {@link #close}
+     * ends it and its descendants like a manager started by {@link #start}.
+     */
+    Process launchIn(Path cwd, java.util.Map<String, String> env, List<String> cmd) throws IOException {
         Path out = dir.resolve("manager-" + runs.size() + ".log");
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        ProcessBuilder builder = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true)
+                .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        builder.environment().putAll(env);
+        Process p = builder.start();
         runs.add(p);
         return p;
     }
