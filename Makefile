@@ -18,7 +18,8 @@ JAR        := target/procpool.jar
 # it starts about a second sooner. A stale archive (after a rebuild by hand) is silently ignored.
 CDS        := target/procpool.jsa
 CDS_OPTS    = $$(test -f $(CDS) && echo "-XX:SharedArchiveFile=$(CDS) -Xlog:cds=off -Xlog:cds+dynamic=off")
-SOURCES    := pom.xml $(shell find src/main -type f 2>/dev/null)
+MODULES    := procpool procpool-testkit procpool-cli
+SOURCES    := pom.xml $(MODULES:%=%/pom.xml) $(shell find $(MODULES:%=%/src/main) -type f 2>/dev/null)
 SAMPLES    := build/search.cgi build/auth.cgi
 # The project's version, the first <version> of pom.xml (it has no parent).
 VERSION    := $(shell sed -n 's:^  <version>\(.*\)</version>:\1:p' pom.xml | head -1)

@@ -25,7 +25,7 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
 from proctools import ROOT, JAR, accepts, alive, java_opts, stat_fields, status_field  # noqa: E402
 SEARCH = os.path.join(ROOT, "build", "search.cgi")
-FAKE = os.path.join(ROOT, "src", "test", "programs", "fake_service.py")
+FAKE = os.path.join(ROOT, "procpool-cli", "src", "test", "programs", "fake_service.py")
 JAVA_OPTS = java_opts()
 
 results = []

@@ -41,7 +41,7 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
 from proctools import ROOT, JAR, alive, cds_opts, java_opts, stat_fields, status_field  # noqa: E402
 SAMPLE = os.path.join(ROOT, "build", "search.cgi")
-FAKE = os.path.join(ROOT, "src", "test", "programs", "fake_service.py")
+FAKE = os.path.join(ROOT, "procpool-cli", "src", "test", "programs", "fake_service.py")
 WORK = os.path.join(ROOT, "bench", ".work", "chaos")
 JAVA_OPTS = java_opts()
 TAG = "chaos-%d" % os.getpid()
@@ -763,7 +763,7 @@ def write_report(short, took):
               "the first run's children (the state file's snapshot and journal, and the run id every child carries "
               "in `PROCPOOL_RUN`), once with the default `true`, where the kernel also sends them SIGTERM."),
              ("hostile", "3. Hostile children",
-              "Six services of `src/test/programs/fake_service.py`: one forks a long-lived grandchild, one forks one that "
+              "Six services of `procpool-cli/src/test/programs/fake_service.py`: one forks a long-lived grandchild, one forks one that "
               "leaves its process group and session with `setsid` (a daemonized helper), one ignores "
               "SIGTERM (stop.timeout 2s, then SIGKILL to the group), one closes stdout and stderr, one writes its "
               "output as fast as it can (log max-size 1 MiB, keep 2), and one forks a grandchild and exits the "

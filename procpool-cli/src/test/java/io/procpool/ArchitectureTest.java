@@ -6,6 +6,8 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.core.importer.Location;
+import com.tngtech.archunit.core.importer.Locations;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,9 +21,25 @@ import org.junit.jupiter.api.Test;
  */
 class ArchitectureTest {
 
+    /**
+     * The simulation kit's classes, from its module's build output: procpool-cli does not depend
+     * on procpool-testkit (a test dependency on it would put the kit's own test dependencies in
+     * the way of {@code mvn -pl procpool-cli -am compile exec:java}); the reactor builds it first.
+     */
+    private static final java.nio.file.Path TESTKIT = java.nio.file.Path.of("..", "procpool-testkit", "target", "classes");
+
     private static final JavaClasses MAIN = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-            .importPackages("io.procpool");
+            .importLocations(theModules());
+
+    private static java.util.Set<Location> theModules() {
+        if (!java.nio.file.Files.isDirectory(TESTKIT.resolve("io/procpool/testkit"))) {
+            throw new IllegalStateException(TESTKIT + " is missing: build procpool-testkit first (mvn test from the top)");
+        }
+        java.util.Set<Location> all = new java.util.HashSet<>(Locations.ofPackage("io.procpool"));
+        all.add(Location.of(TESTKIT));
+        return all;
+    }
 
     @Test
     void noPackageDependsOnItselfThroughAnother() {

@@ -45,9 +45,11 @@ class DeadlineSchedulerTest {
     void runsTasksInTheOrderTheyFallDueNotTheOrderTheyWereScheduled() throws InterruptedException {
         List<Integer> order = new CopyOnWriteArrayList<>();
         CountDownLatch all = new CountDownLatch(3);
-        scheduler.scheduleOnce(ms(30), () -> { order.add(30); all.countDown(); }, direct);
-        scheduler.scheduleOnce(ms(10), () -> { order.add(10); all.countDown(); }, direct);
-        scheduler.scheduleOnce(ms(20), () -> { order.add(20); all.countDown(); }, direct);
+        // Delays far apart: the three calls must all be made before the first falls due, and a
+        // loaded 2-core machine has been seen to hold this thread for more than 30 ms between them.
+        scheduler.scheduleOnce(ms(900), () -> { order.add(30); all.countDown(); }, direct);
+        scheduler.scheduleOnce(ms(300), () -> { order.add(10); all.countDown(); }, direct);
+        scheduler.scheduleOnce(ms(600), () -> { order.add(20); all.countDown(); }, direct);
         assertTrue(all.await(10, TimeUnit.SECONDS));
         assertEquals(List.of(10, 20, 30), order);
     }
@@ -64,12 +66,13 @@ class DeadlineSchedulerTest {
     void aCancelledTaskNeverRuns() throws InterruptedException {
         AtomicInteger cancelledRan = new AtomicInteger();
         CountDownLatch later = new CountDownLatch(1);
-        Cancellable c = scheduler.scheduleOnce(ms(5), cancelledRan::incrementAndGet, direct);
+        // Cancelled long before it falls due, however slowly this thread is scheduled.
+        Cancellable c = scheduler.scheduleOnce(ms(500), cancelledRan::incrementAndGet, direct);
         assertTrue(c.cancel());
         assertTrue(c.isCancelled());
         assertFalse(c.cancel(), "a second cancel reports that nothing was cancelled");
         // A task due after the cancelled one has run: the cancelled one would have run before it.
-        scheduler.scheduleOnce(ms(20), later::countDown, direct);
+        scheduler.scheduleOnce(ms(1000), later::countDown, direct);
         assertTrue(later.await(10, TimeUnit.SECONDS));
         assertEquals(0, cancelledRan.get());
     }
