@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
@@ -104,13 +105,31 @@ class PoolSupervisorDependsOnTest {
         return reply.receiveMessage();
     }
 
-    /** Lets db's probes pass and moves time on, a probe interval at a time, until db is ready. */
+    /** The root's status now. */
+    private PoolStatus now() {
+        TestProbe<PoolStatus> reply = testKit.createTestProbe();
+        root.tell(new PoolSupervisor.GetStatus(reply.getRef()));
+        return reply.receiveMessage();
+    }
+
+    /**
+     * Moves time on a probe interval at a time until {@code condition} holds: a timer set just after
+     * the moment the test saw (a probe, a stop deadline) is then reached all the same.
+     */
+    private void advanceUntil(String what, BooleanSupplier condition) {
+        testKit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+            if (!condition.getAsBoolean()) {
+                time.timePasses(Duration.ofMillis(100));
+            }
+            assertTrue(condition.getAsBoolean(), what);
+            return null;
+        });
+    }
+
+    /** Lets db's probes pass and waits until it is ready. */
     private void dbBecomesReady() {
         dbUp.set(true);
-        for (int i = 0; i < 50 && !is("db", ServiceState.RUNNING).test(awaitStatus(s -> true)); i++) {
-            time.timePasses(Duration.ofMillis(100));
-        }
-        awaitStatus(is("db", ServiceState.RUNNING));
+        advanceUntil("db ready", () -> is("db", ServiceState.RUNNING).test(now()));
     }
 
     @Test
@@ -120,11 +139,10 @@ class PoolSupervisorDependsOnTest {
                 web { command = web, ports = [6603], depends-on = [api] }
                 solo { command = solo, ports = [6604] }
                 """);
-        PoolStatus waiting = awaitStatus(is("solo", ServiceState.RUNNING).and(s -> launcher.startedOn(6601).size() == 1));
+        awaitStatus(is("solo", ServiceState.RUNNING).and(s -> launcher.startedOn(6601).size() == 1));
         // db runs, but its probe fails: it is not ready, so api and (through api) web wait.
-        time.timePasses(Duration.ofMillis(100));
-        awaitStatus(s -> probe.probes(6601) >= 1);
-        waiting = awaitStatus(is("api", ServiceState.WAITING).and(is("db", ServiceState.DEGRADED)));
+        advanceUntil("db probed twice", () -> probe.probes(6601) >= 2);
+        PoolStatus waiting = awaitStatus(is("api", ServiceState.WAITING).and(is("db", ServiceState.DEGRADED)));
         assertEquals(Optional.of("waiting for db to have an instance ready (depends-on)"), service(waiting, "api").operation());
         assertEquals(Optional.of("waiting for api to have an instance ready (depends-on)"), service(waiting, "web").operation());
         assertEquals(ServiceState.WAITING, service(waiting, "web").state());
@@ -149,8 +167,8 @@ class PoolSupervisorDependsOnTest {
         long apiPid = launcher.latestOn(6612).pid();
         launcher.latestOn(6611).exit(1);
         awaitStatus(is("db", ServiceState.DEGRADED));
-        time.timePasses(Duration.ofSeconds(1));
-        awaitStatus(is("db", ServiceState.RUNNING).and(s -> launcher.startedOn(6611).size() == 2));
+        advanceUntil("db restarted after its backoff", () -> launcher.startedOn(6611).size() == 2);
+        awaitStatus(is("db", ServiceState.RUNNING));
         assertEquals(List.of(), launcher.latestOn(6612).signals());
         assertEquals(apiPid, service(awaitStatus(is("api", ServiceState.RUNNING)), "api").instances().get(0).pid().getAsLong());
     }
@@ -179,7 +197,8 @@ class PoolSupervisorDependsOnTest {
         assertEquals(List.of(), db.signals());
         time.expectNoMessageFor(Duration.ofMillis(4900), done);
         assertEquals(List.of(), db.signals());
-        time.timePasses(Duration.ofMillis(100));
+        assertTrue(api.alive());
+        advanceUntil("api killed at its stop timeout", () -> api.signals().contains(Signal.KILL));
         done.expectMessage(Done.getInstance());
         assertEquals(List.of(Signal.TERM, Signal.KILL), api.signals());
         assertEquals(List.of(Signal.TERM), db.signals(), "db stopped politely once api was gone");
