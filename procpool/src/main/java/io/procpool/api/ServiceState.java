@@ -12,6 +12,11 @@ public enum ServiceState {
     FAILED,
     /** No instance is desired. */
     STOPPED,
+    /**
+     * Not started yet: it waits for a service of its {@code depends-on} to have an instance ready
+     * (the status's operation names which). Set by the root, never derived by {@link #of}.
+     */
+    WAITING,
     /** Configured with {@code enabled = false}. */
     DISABLED;
 

@@ -41,7 +41,7 @@ public final class PoolConfigLoader {
     static final Set<String> ADMIN_KEYS = Set.of("enabled", "host", "port", "token");
     static final Set<String> SERVICE_KEYS = Set.of("enabled", "command", "ports", "min-processes",
             "max-processes", "working-dir", "env", "health-check", "restart", "stop", "log", "scaling", "limits",
-            "route", "drain");
+            "route", "drain", DependsOn.KEY);
     static final Set<String> ROUTE_KEYS = Set.of("path-prefix", "strip-prefix", "host", "request-timeout", "max-body");
     static final Set<String> DRAIN_KEYS = Set.of("delay", "timeout");
     static final Set<String> SCALING_KEYS = Set.of("enabled", "metric", "target", "target-latency", "target-in-flight", "up-after",
@@ -179,7 +179,7 @@ public final class PoolConfigLoader {
         FieldReader defaults = pool.child("defaults");
         if (defaults != null) {
             defaults.rejectUnknownKeys(SERVICE_KEYS);
-            for (String noDefault : List.of("command", "ports")) {
+            for (String noDefault : List.of("command", "ports", DependsOn.KEY)) {
                 if (defaults.has(noDefault)) {
                     defaults.fail(noDefault, "cannot have a default: every service sets its own");
                 }
@@ -187,17 +187,19 @@ public final class PoolConfigLoader {
         }
         Map<String, ServiceSettings> services = new LinkedHashMap<>();
         Map<String, ServiceReader.PortsAt> portsByService = new LinkedHashMap<>();
+        Map<String, DependsOn.Declared> dependsOn = new LinkedHashMap<>();
         ConfigValue servicesValue = pool.value("services");
         if (servicesValue.valueType() != ConfigValueType.OBJECT) {
             pool.fail("services", servicesValue, "must be an object { NAME { command = ..., ports = [...] } }");
         } else if (defaults != null) {
             for (Map.Entry<String, ConfigValue> e : inFileOrder((ConfigObject) servicesValue)) {
-                ServiceReader.readService(e.getKey(), e.getValue(), defaults.config(), source, baseDir, errors, portsByService)
-                        .ifPresent(s -> services.put(s.name(), s));
+                ServiceReader.readService(e.getKey(), e.getValue(), defaults.config(), source, baseDir, errors, portsByService,
+                        dependsOn).ifPresent(s -> services.put(s.name(), s));
             }
         }
         checkPorts(portsByService, admin, gateway, source, pool, errors);
         ServiceReader.checkRoutes(services.values(), source, errors);
+        DependsOn.check(dependsOn, services, source, errors);
         if (Files.exists(stateDir) && !Files.isDirectory(stateDir)) {
             pool.fail("state-dir", stateDir + " exists and is not a directory");
         }

@@ -35,7 +35,8 @@ final class ServiceReader {
 
     static Optional<ServiceSettings> readService(String name, ConfigValue value, Config defaults,
                                                          String source, Path baseDir, List<ConfigError> errors,
-                                                         Map<String, PortsAt> portsByService) {
+                                                         Map<String, PortsAt> portsByService,
+                                                         Map<String, DependsOn.Declared> dependsOnByService) {
         int before = errors.size();
         if (!name.matches("[A-Za-z0-9_-]{1,64}")) {
             errors.add(new ConfigError(source, value.origin().lineNumber(), name, null,
@@ -44,6 +45,8 @@ final class ServiceReader {
         if (value.valueType() != ConfigValueType.OBJECT) {
             errors.add(new ConfigError(source, value.origin().lineNumber(), name, null,
                     "must be an object { command = ..., ports = [...] }, got " + FieldReader.describe(value)));
+            // Still a service: a depends-on naming it is not also "no service".
+            dependsOnByService.put(name, new DependsOn.Declared(List.of(), value.origin().lineNumber(), true));
             return Optional.empty();
         }
         Config own = ((ConfigObject) value).toConfig();
@@ -56,6 +59,10 @@ final class ServiceReader {
         // Checked across services even when this one has other errors: report them all at once.
         portsByService.put(name, new PortsAt(ports, svc.has("ports") ? svc.value("ports").origin().lineNumber()
                 : value.origin().lineNumber()));
+        List<String> dependsOn = DependsOn.read(svc, own);
+        int dependsOnLine = own.hasPath(DependsOn.KEY) ? own.getValue(DependsOn.KEY).origin().lineNumber()
+                : value.origin().lineNumber();
+        dependsOnByService.put(name, new DependsOn.Declared(dependsOn, dependsOnLine, enabled || svc.failed("enabled")));
         int maxPorts = Math.max(ports.size(), 0);
         int min = svc.has("min-processes") ? svc.integer("min-processes", 0, 65535) : maxPorts;
         int max = svc.has("max-processes") ? svc.integer("max-processes", 1, 65535) : Math.max(1, maxPorts);
@@ -94,7 +101,7 @@ final class ServiceReader {
             return Optional.empty();
         }
         return Optional.of(new ServiceSettings(name, enabled, command, ports, min, max, workingDir, env,
-                health, restart, stop, log, scaling, limits, route, drain));
+                health, restart, stop, log, scaling, limits, route, drain, dependsOn));
     }
 
     private static List<String> readCommand(FieldReader svc) {

@@ -24,15 +24,18 @@ import java.util.Map;
  * @param limits resource limits per instance
  * @param route how the gateway reaches the service
  * @param drain what a planned stop waits for before its signal
+ * @param dependsOn the services this one starts after (each must have an instance ready first) and
+ *     stops before, in the order written; empty for most services
  */
 public record ServiceSettings(String name, boolean enabled, List<String> command, List<Integer> ports,
                               int minProcesses, int maxProcesses, Path workingDir, Map<String, String> env,
                               HealthSettings health, RestartSettings restart, StopSettings stop,
                               LogSettings log, ScalingSettings scaling, LimitSettings limits,
-                              RouteSettings route, DrainSettings drain) {
+                              RouteSettings route, DrainSettings drain, List<String> dependsOn) {
 
     public ServiceSettings {
         command = List.copyOf(command);
+        dependsOn = List.copyOf(dependsOn);
         ports = List.copyOf(ports);
         env = Map.copyOf(env);
     }

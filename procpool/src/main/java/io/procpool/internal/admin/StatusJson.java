@@ -55,6 +55,8 @@ public final class StatusJson {
             s.settings().ports().forEach(ports::add);
             node.put("working_dir", s.settings().workingDir().toString());
             node.put("health_check", s.settings().health().probe().summary());
+            ArrayNode dependsOn = node.putArray("depends_on");
+            s.settings().dependsOn().forEach(dependsOn::add);
         }
         ArrayNode instances = node.putArray("instances");
         for (InstanceStatus i : s.instances()) {

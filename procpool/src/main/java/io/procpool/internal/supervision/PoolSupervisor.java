@@ -11,10 +11,13 @@ import io.procpool.config.ServiceSettings;
 import io.procpool.spi.ResourceSampler;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -35,9 +38,15 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * service needs it, it samples the instances' CPU and memory and hands each pool its share.
  * {@link Reload} applies a new configuration, touching only the services that changed.
  *
- * <p>{@link StopAll} stops every service in parallel and replies when every process is gone. The
- * same happens in Pekko's coordinated shutdown (phase {@code service-stop}), so terminating the
- * actor system, in any way, stops the children gracefully first.
+ * <p><b>Start order.</b> It alone decides when a service's pool is spawned: a service with
+ * {@code depends-on} stays WAITING, with no pool, until each service it depends on has an instance
+ * ready in the statuses pushed here ({@link DependencyOrder}). Later changes of a dependency (a
+ * crash, a stop) do not touch a service that has started, as in docker-compose.
+ *
+ * <p>{@link StopAll} stops every service and replies when every process is gone: services without
+ * relations in parallel, a service only once the services that depend on it are gone. The same
+ * happens in Pekko's coordinated shutdown (phase {@code service-stop}), so terminating the actor
+ * system, in any way, stops the children gracefully first.
  */
 public final class PoolSupervisor {
 
@@ -86,6 +95,9 @@ public final class PoolSupervisor {
     }
 
     private static final Duration LIMITS_SAMPLE_INTERVAL = Duration.ofSeconds(1);
+    /** Beyond a service's drain and stop timeout: SIGKILL's wait for the group, and margin. */
+    private static final Duration STOP_MARGIN = Duration.ofSeconds(10);
+    private static final String SHUTDOWN = "procpool is shutting down";
 
     private final ActorContext<Command> ctx;
     private final TimerScheduler<Command> timers;
@@ -95,6 +107,12 @@ public final class PoolSupervisor {
     private final Map<String, ActorRef<PoolActor.Command>> pools = new LinkedHashMap<>();
     /** Pools told to stop by a reload, until they are gone. */
     private final Map<ActorRef<Void>, String> retiring = new LinkedHashMap<>();
+    /** Enabled services with no pool yet: a service they depend on has no instance ready. */
+    private final Set<String> waiting = new LinkedHashSet<>();
+    /** Services stopped by an operator while they were waiting: they wait again when started. */
+    private final Set<String> held = new LinkedHashSet<>();
+    /** Pools told to stop by {@link StopAll}. */
+    private final Set<String> toldToStop = new HashSet<>();
     private PoolSettings settings;
     private long generation;
     private boolean sampling;
@@ -126,9 +144,15 @@ public final class PoolSupervisor {
                 : ServiceStatus.disabled(s);
     }
 
-    /** The time a graceful stop of everything may take: the longest drain, the longest stop timeout, SIGKILL, margin. */
+    /**
+     * The time a graceful stop of everything may take: the longest drain, the longest stop timeout,
+     * SIGKILL, margin; with {@code depends-on}, that of each service of the longest chain in turn.
+     */
     public static Duration stopBudget(PoolSettings settings) {
-        return settings.longestDrain().plus(settings.longestStop()).plus(Duration.ofSeconds(10));
+        Duration parallel = settings.longestDrain().plus(settings.longestStop()).plus(STOP_MARGIN);
+        Duration chain = DependencyOrder.longestChain(settings.services(),
+                s -> s.drain().longest().plus(s.stop().timeout()).plus(STOP_MARGIN));
+        return chain.compareTo(parallel) > 0 ? chain : parallel;
     }
 
     private void registerCoordinatedShutdown() {
@@ -159,7 +183,7 @@ public final class PoolSupervisor {
         return Behaviors.receive(Command.class)
                 .onMessageEquals(Start.INSTANCE, Behaviors::same)
                 .onMessage(GetStatus.class, this::onGetStatus)
-                .onMessage(ServiceChanged.class, this::onServiceChanged)
+                .onMessage(ServiceChanged.class, this::onServiceChangedStartReady)
                 .onMessage(ForService.class, this::onForService)
                 .onMessage(ProbeNow.class, this::onProbeNow)
                 .onMessage(Reload.class, this::onReload)
@@ -181,9 +205,9 @@ public final class PoolSupervisor {
                 .onMessageEquals(Start.INSTANCE, Behaviors::same)
                 .onMessage(GetStatus.class, this::onGetStatus)
                 .onMessage(ServiceChanged.class, this::onServiceChanged)
-                .onMessage(ForService.class, m -> reject(m, "procpool is shutting down"))
+                .onMessage(ForService.class, m -> reject(m, SHUTDOWN))
                 .onMessage(ProbeNow.class, m -> Behaviors.same())
-                .onMessage(Reload.class, m -> rejectReload(m, "procpool is shutting down"))
+                .onMessage(Reload.class, m -> rejectReload(m, SHUTDOWN))
                 .onMessage(SampleTick.class, m -> Behaviors.same())
                 .onMessage(Sampled.class, m -> Behaviors.same())
                 .onMessage(StopAll.class, m -> stopping(append(waiters, m.replyTo())))
@@ -208,11 +232,51 @@ public final class PoolSupervisor {
     }
 
     private Behavior<Command> onStart() {
-        settings.services().values().stream().filter(ServiceSettings::enabled).forEach(this::spawnPool);
+        settings.services().values().stream().filter(ServiceSettings::enabled).forEach(s -> waiting.add(s.name()));
+        startReady();
         settings.services().values().stream().filter(s -> !s.enabled()).forEach(s -> ctx.getLog().info("{}: disabled", s.name()));
-        ctx.getLog().info("started {} service(s) from {}", pools.size(), settings.source());
+        ctx.getLog().info("started {} service(s) from {}{}", pools.size(), settings.source(),
+                waiting.isEmpty() ? "" : "; waiting for what they depend on: " + String.join(", ", waiting));
         updateSampling();
         return running();
+    }
+
+    /**
+     * Spawns the pool of every waiting service whose dependencies each have an instance ready; the
+     * others show what they still wait for.
+     */
+    private void startReady() {
+        boolean changed = false;
+        for (String name : List.copyOf(waiting)) {
+            ServiceSettings s = settings.services().get(name);
+            List<String> unready = DependencyOrder.unready(s, this::hasReadyInstance);
+            if (unready.isEmpty()) {
+                waiting.remove(name);
+                if (!s.dependsOn().isEmpty()) {
+                    ctx.getLog().info("{}: starting: {} ready (depends-on)", name, String.join(", ", s.dependsOn()));
+                }
+                statuses.put(name, initialStatus(s));
+                spawnPool(s);
+                changed = true;
+            } else {
+                ServiceStatus shown = waitingStatus(s, unready);
+                changed |= !shown.equals(statuses.put(name, shown));
+            }
+        }
+        if (changed) {
+            env.metrics().publish(new PoolStatus(new ArrayList<>(statuses.values()), env.clock().getAsLong()));
+        }
+    }
+
+    /** True when {@code service} has a pool, and that pool reported an instance ready. */
+    private boolean hasReadyInstance(String service) {
+        ServiceStatus status = statuses.get(service);
+        return pools.containsKey(service) && status != null && !status.ready().isEmpty();
+    }
+
+    private static ServiceStatus waitingStatus(ServiceSettings s, List<String> unready) {
+        return new ServiceStatus(s.name(), ServiceState.WAITING, s.minProcesses(), List.of(), s,
+                Optional.of("waiting for " + String.join(", ", unready) + " to have an instance ready (depends-on)"));
     }
 
     private void spawnPool(ServiceSettings s) {
@@ -282,6 +346,15 @@ public final class PoolSupervisor {
         return Behaviors.same();
     }
 
+    /** While RUNNING: a dependency may have its first ready instance now. */
+    private Behavior<Command> onServiceChangedStartReady(ServiceChanged m) {
+        onServiceChanged(m);
+        if (!waiting.isEmpty()) {
+            startReady();
+        }
+        return Behaviors.same();
+    }
+
     private Behavior<Command> onProbeNow(ProbeNow m) {
         ActorRef<PoolActor.Command> pool = pools.get(m.service());
         if (pool != null) {
@@ -294,6 +367,10 @@ public final class PoolSupervisor {
         ActorRef<PoolActor.Command> pool = pools.get(m.service());
         if (pool != null) {
             pool.tell(m.operation());
+        } else if (waiting.contains(m.service())) {
+            onWaitingOperation(m.service(), m.operation());
+        } else if (held.contains(m.service())) {
+            onHeldOperation(m.service(), m.operation());
         } else if (settings.services().containsKey(m.service()) && !settings.services().get(m.service()).enabled()) {
             m.operation().replyTo().tell(OpResult.conflict("service '" + m.service() + "' is disabled (enabled = false)"));
         } else {
@@ -303,24 +380,62 @@ public final class PoolSupervisor {
         return Behaviors.same();
     }
 
+    /**
+     * An operation on a service that has no pool yet: a stop holds it (it will not start by
+     * itself), a start is answered with what it waits for; nothing else has anything to act on.
+     */
+    private void onWaitingOperation(String name, PoolActor.Operation op) {
+        String waitsFor = statuses.get(name).operation().orElse("waiting (depends-on)");
+        if (op instanceof PoolActor.StopService) {
+            waiting.remove(name);
+            held.add(name);
+            statuses.put(name, initialStatus(settings.services().get(name)));
+            ctx.getLog().info("{}: stopped while {}; it starts when told to", name, waitsFor);
+            op.replyTo().tell(OpResult.ok(name + " stopped (it was " + waitsFor + " and had not started)"));
+        } else if (op instanceof PoolActor.StartService) {
+            op.replyTo().tell(OpResult.ok(name + " is " + waitsFor + "; it starts then"));
+        } else {
+            op.replyTo().tell(OpResult.conflict(name + " has not started: it is " + waitsFor));
+        }
+    }
+
+    /** An operation on a service stopped while it was waiting: a start makes it wait (or start) again. */
+    private void onHeldOperation(String name, PoolActor.Operation op) {
+        if (op instanceof PoolActor.StartService) {
+            held.remove(name);
+            waiting.add(name);
+            startReady();
+            op.replyTo().tell(OpResult.ok(pools.containsKey(name) ? name + " started"
+                    : name + " is " + statuses.get(name).operation().orElse("waiting") + "; it starts then"));
+        } else if (op instanceof PoolActor.StopService) {
+            op.replyTo().tell(OpResult.ok(name + " stopped"));
+        } else {
+            op.replyTo().tell(OpResult.conflict(name + " is stopped; start it first"));
+        }
+    }
+
     private Behavior<Command> onReload(Reload m) {
         PoolSettings next = m.settings();
         ConfigDiff diff = ConfigDiff.between(settings, next);
         ctx.getLog().info("reloading {}: {}", next.source(), diff.summary());
         diff.ignored().forEach(w -> ctx.getLog().warn("reload: {}", w));
         for (String name : diff.removed()) {
+            waiting.remove(name);
+            held.remove(name);
             ActorRef<PoolActor.Command> pool = pools.remove(name);
             if (pool != null) {
                 retiring.put(pool.unsafeUpcast(), name);
                 pool.tell(new PoolActor.Stop("removed by reload of " + next.source()));
             }
         }
-        for (String name : diff.added()) {
-            spawnPool(next.services().get(name));
-        }
+        // Added services start as at procpool's start: once what they depend on is ready.
+        waiting.addAll(diff.added());
         ActorRef<OpResult> ignore = ctx.getSystem().ignoreRef();
         for (String name : concat(diff.rolled(), diff.adjusted())) {
-            pools.get(name).tell(new PoolActor.Reconfigure(next.services().get(name), ignore));
+            ActorRef<PoolActor.Command> pool = pools.get(name);
+            if (pool != null) { // a waiting or held service has no pool: it starts with the new settings
+                pool.tell(new PoolActor.Reconfigure(next.services().get(name), ignore));
+            }
         }
         Map<String, ServiceStatus> previous = new LinkedHashMap<>(statuses);
         statuses.clear();
@@ -330,6 +445,7 @@ public final class PoolSupervisor {
                     ? old : initialStatus(s));
         }
         settings = next;
+        startReady();
         updateSampling();
         m.replyTo().tell(new OpResult(OpResult.Outcome.OK, "reloaded " + next.source() + ": " + diff.summary(), diff.ignored()));
         return Behaviors.same();
@@ -338,8 +454,28 @@ public final class PoolSupervisor {
     private Behavior<Command> onStopAll(StopAll m) {
         ctx.getLog().info("stopping every service");
         timers.cancel(SampleTick.INSTANCE);
-        pools.values().forEach(p -> p.tell(new PoolActor.Stop("procpool is shutting down")));
+        for (String name : concat(List.copyOf(waiting), List.copyOf(held))) {
+            statuses.put(name, initialStatus(settings.services().get(name)));
+        }
+        waiting.clear();
+        held.clear();
+        for (String name : pools.keySet()) {
+            List<String> dependents = DependencyOrder.dependents(settings.services(), pools.keySet(), name);
+            if (!dependents.isEmpty()) {
+                ctx.getLog().info("{}: stops after {} (depends-on)", name, String.join(", ", dependents));
+            }
+        }
+        stopNext();
         return stopping(List.of(m.replyTo()));
+    }
+
+    /** Tells every pool that no running service depends on any more to stop (once). */
+    private void stopNext() {
+        for (String name : DependencyOrder.stoppable(settings.services(), List.copyOf(pools.keySet()))) {
+            if (toldToStop.add(name)) {
+                pools.get(name).tell(new PoolActor.Stop(SHUTDOWN));
+            }
+        }
     }
 
     private Behavior<Command> onPoolTerminated(Terminated s) {
@@ -361,6 +497,7 @@ public final class PoolSupervisor {
             String name = nameOf(s.getRef());
             if (name != null) {
                 pools.remove(name);
+                stopNext(); // what it depended on may stop now
             }
         }
         return stopping(waiters);

@@ -113,6 +113,7 @@ class AdminRoutesTest {
         assertTrue(search.path("instances").get(0).path("log_file").asText().endsWith("search-8000.log"));
         assertEquals(3, search.path("max_processes").asInt());
         assertTrue(search.path("instances").get(0).path("last_exits").isArray());
+        assertEquals("[]", search.path("depends_on").toString());
     }
 
     @Test
