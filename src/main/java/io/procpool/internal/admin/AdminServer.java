@@ -14,7 +14,7 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
 
 /**
- * Binds the admin API ({@link AdminRoutes}) on {@code pool.admin}. Its own server settings keep
+ * Binds the admin API ({@link AdminRoutes}) on {@code procpool.admin}. Its own server settings keep
  * it modest whatever the rest of an embedding application configures: small request bodies (the
  * API takes none), and every request answered in time (30 s; an operation up to the pool's
  * longest answer) with JSON.
