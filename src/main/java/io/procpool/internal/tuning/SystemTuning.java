@@ -29,9 +29,10 @@ import java.time.Duration;
  *       dead-letter lines, and the JVM is not exited by the system's shutdown. These were in
  *       procpool's {@code reference.conf}, where they leaked into every actor system of an
  *       application that embeds procpool, and where, in the command-line jar, Pekko's own
- *       {@code reference.conf} came later and undid them. Here they apply to procpool's system
- *       alone, each unless the application's configuration (or the pool file's {@code pekko})
- *       sets it itself.</li>
+ *       {@code reference.conf} came later and undid them (the old jar logged dead letters; its
+ *       log still went through SLF4J only because Pekko Typed's {@code pekko.use-slf4j} switches
+ *       to it by itself). Here they apply to procpool's system alone, each unless the
+ *       application's configuration (or the pool file's {@code pekko}) sets it itself.</li>
  * </ul>
  */
 public final class SystemTuning {
