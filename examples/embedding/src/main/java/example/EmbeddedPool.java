@@ -21,7 +21,7 @@ public final class EmbeddedPool {
     /** The pool: two small HTTP servers, one per port, probed over TCP. */
     static Config config(int firstPort, int secondPort) {
         return ConfigFactory.parseString("""
-                pool {
+                procpool {
                   admin.enabled = false              # no HTTP API inside this application
                   state-dir = "target/procpool-state"
                   services.web {

@@ -9,7 +9,7 @@ public final class Workers {
 
     public static void main(String[] args) throws Exception {
         Config config = ConfigFactory.parseString("""
-                pool {
+                procpool {
                   admin.enabled = false                 # no HTTP API inside this application
                   state-dir = "target/procpool-state"   # child logs and the state file
                   services.web {

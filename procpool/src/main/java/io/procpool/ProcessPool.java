@@ -47,8 +47,8 @@ import org.apache.pekko.stream.javadsl.Source;
  *
  * <pre>{@code
  * Config config = ConfigFactory.parseString("""
- *     pool.admin.enabled = false
- *     pool.services.web { command = "python3 -m http.server {port} --bind 127.0.0.1", ports = [8080, 8081] }
+ *     procpool.admin.enabled = false
+ *     procpool.services.web { command = "python3 -m http.server {port} --bind 127.0.0.1", ports = [8080, 8081] }
  *     """).withFallback(ConfigFactory.load());
  * try (ProcessPool pool = ProcessPool.start(config)) {
  *     PoolStatus status = pool.status().toCompletableFuture().join();
@@ -56,9 +56,13 @@ import org.apache.pekko.stream.javadsl.Source;
  * }   // close(): every instance is stopped gracefully, and gone when close returns
  * }</pre>
  *
- * <p>The {@code pool} section of the {@link Config} is the same as in a pool file (see
- * {@code docs/configuration.md}). Starting takes the state dir (stopping what a killed earlier run
- * left there), binds the admin API if {@code pool.admin.enabled}, and starts every enabled
+ * <p>The {@code procpool} section of the {@link Config} is the same as in a pool file (see
+ * {@code docs/configuration.md}; {@code pool}, its older name, is read when nothing is set under
+ * {@code procpool}). The environment is not read here ({@code PoolConfigLoader.parseFile} and
+ * the command line read it; {@link io.procpool.config.EnvironmentOverrides} gives it to an
+ * application that wants it). An actor system the pool makes gets procpool's Pekko settings
+ * (logging through SLF4J, no dead-letter lines); one the application hands in keeps its own. Starting takes the state dir (stopping what a killed earlier run
+ * left there), binds the admin API if {@code procpool.admin.enabled}, and starts every enabled
  * service; it blocks until that is done. Everything else is the pool's front door ({@link Pool}):
  * non-blocking, answered with a {@link CompletionStage}.
  *
@@ -101,7 +105,7 @@ public final class ProcessPool implements Pool, AutoCloseable {
     /**
      * Starts a pool in an actor system of its own.
      *
-     * @param config a configuration with a {@code pool} section (procpool's defaults are added)
+     * @param config a configuration with a {@code procpool} section (procpool's defaults are added)
      * @throws InvalidConfigException when the configuration is invalid; nothing is started
      * @throws IOException when the state dir is in use or not writable, or the admin API cannot
      *     be bound; nothing is started
@@ -166,7 +170,7 @@ public final class ProcessPool implements Pool, AutoCloseable {
          * Run real processes on this platform instead of Linux's: another operating system, or a
          * container with other rules. It gets the state dir, orphan reaping and log rotation like
          * procpool's own; the function is told whether children should die with the manager
-         * ({@code pool.children-die-with-manager}).
+         * ({@code procpool.children-die-with-manager}).
          */
         public Builder platform(Function<Boolean, Platform> platform) {
             this.platform = platform;

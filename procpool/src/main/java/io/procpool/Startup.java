@@ -64,7 +64,7 @@ final class Startup {
             String why = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
                     : e.getClass().getSimpleName().replace("Exception", "").replaceAll("([a-z])([A-Z])", "$1 $2")
                     .toLowerCase(java.util.Locale.ROOT) + (e.getMessage() == null ? "" : ": " + e.getMessage());
-            throw new IOException("cannot use the state dir " + settings.stateDir() + " (pool.state-dir in "
+            throw new IOException("cannot use the state dir " + settings.stateDir() + " (" + settings.named("state-dir") + " in "
                     + settings.source() + "): " + why, e);
         }
     }
@@ -94,7 +94,7 @@ final class Startup {
             return Optional.empty();
         }
         return Optional.of(bound(GatewayServer.bind(runtime.system(), settings, pool, traffic.get(), metrics),
-                "the gateway on " + settings.gateway().host() + ":" + settings.gateway().port() + " (pool.gateway in "
+                "the gateway on " + settings.gateway().host() + ":" + settings.gateway().port() + " (" + settings.named("gateway") + " in "
                         + settings.source() + ")"));
     }
 
@@ -132,9 +132,10 @@ final class Startup {
         if (!settings.admin().enabled()) {
             return Optional.empty();
         }
-        return Optional.of(bound(AdminServer.bind(runtime.system(), settings.admin(), pool, metrics,
+        // The token is the latest reload's: a rotated token file applies at once.
+        return Optional.of(bound(AdminServer.bind(runtime.system(), settings.admin(), () -> pool.settings().admin().token(), pool, metrics,
                 gateway.map(t -> (java.util.function.ToIntBiFunction<String, Integer>) t::inFlight)),
-                "the admin API on " + settings.admin().host() + ":" + settings.admin().port() + " (pool.admin in "
+                "the admin API on " + settings.admin().host() + ":" + settings.admin().port() + " (" + settings.named("admin") + " in "
                         + settings.source() + ")"));
     }
 

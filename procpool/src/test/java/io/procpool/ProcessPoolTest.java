@@ -1,9 +1,11 @@
 package io.procpool;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.procpool.api.InstanceState;
 import io.procpool.internal.process.FakePlatform;
@@ -17,7 +19,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The facade's own life: another platform gets the state dir too, and a close from two threads closes once. */
+/**
+ * The facade's own life: another platform gets the state dir too, a close from two threads closes
+ * once, and its own actor system logs through SLF4J while the library's defaults leave Pekko alone.
+ */
 class ProcessPoolTest {
 
     @TempDir
@@ -49,6 +54,39 @@ class ProcessPoolTest {
                     "the child is on record, as on Linux");
         }
         assertEquals(1, platform.closes.get());
+    }
+
+    @Test
+    void itsOwnActorSystemLogsThroughSlf4jWhileABareLoadKeepsPekkosDefaults() throws Exception {
+        try (ProcessPool pool = start(new FakePlatform())) {
+            Config own = pool.actorSystem().settings().config();
+            assertEquals(List.of("org.apache.pekko.event.slf4j.Slf4jLogger"), own.getStringList("pekko.loggers"));
+            assertEquals("org.apache.pekko.event.slf4j.Slf4jLoggingFilter", own.getString("pekko.logging-filter"));
+            assertEquals("OFF", own.getString("pekko.stdout-loglevel"));
+            assertEquals(0, own.getInt("pekko.log-dead-letters"));
+            assertFalse(own.getBoolean("pekko.coordinated-shutdown.exit-jvm"));
+        }
+        // What an application that embeds procpool gets in its own actor systems: Pekko's defaults, not procpool's.
+        Config bare = ConfigFactory.load();
+        assertEquals(List.of("org.apache.pekko.event.Logging$DefaultLogger"), bare.getStringList("pekko.loggers"));
+        assertEquals("org.apache.pekko.event.DefaultLoggingFilter", bare.getString("pekko.logging-filter"));
+        assertEquals("WARNING", bare.getString("pekko.stdout-loglevel"));
+        assertEquals(10, bare.getInt("pekko.log-dead-letters"));
+    }
+
+    @Test
+    void whatTheApplicationSetsForPekkoWinsOverProcpoolsSettingsForItsOwnSystem() throws Exception {
+        try (ProcessPool pool = ProcessPool.builder(ConfigFactory.parseString("""
+                        pekko.log-dead-letters = 5
+                        procpool {
+                          admin.enabled = false
+                          state-dir = state
+                          services.web { command = "true", ports = [7402], health-check.type = none }
+                        }""")).baseDir(dir).platform(dieWithManager -> new FakePlatform()).start()) {
+            Config own = pool.actorSystem().settings().config();
+            assertEquals(5, own.getInt("pekko.log-dead-letters"));
+            assertEquals(List.of("org.apache.pekko.event.slf4j.Slf4jLogger"), own.getStringList("pekko.loggers"));
+        }
     }
 
     @Test

@@ -11,7 +11,7 @@ import java.net.URISyntaxException;
  */
 final class AdminAddress {
 
-    /** The admin API's default port ({@code pool.admin.port}). */
+    /** The admin API's default port ({@code procpool.admin.port}). */
     static final int DEFAULT_PORT = 9900;
 
     /** A text that is no admin address; the message says why and what would be valid. */

@@ -70,7 +70,7 @@ final class CtlCommand implements Callable<Integer> {
                 base = AdminAddress.parse(admin, "--admin");
             } else if (config != null) {
                 PoolSettings s = PoolConfigLoader.loadFile(config, Path.of("").toAbsolutePath());
-                base = AdminAddress.parse(s.admin().host() + ":" + s.admin().port(), "pool.admin in " + config);
+                base = AdminAddress.parse(s.admin().host() + ":" + s.admin().port(), s.named("admin") + " in " + config);
                 if (tok.isEmpty()) {
                     tok = s.admin().token();
                 }

@@ -3,6 +3,8 @@ package io.procpool.cli;
 import io.procpool.internal.BuildInfo;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -34,7 +36,14 @@ public final class Main implements Callable<Integer> {
 
     /** Runs the command line and returns its exit code (without exiting, for tests and wrappers). */
     public static int execute(String... args) {
-        configureLogging();
+        Optional<LogFormat> format;
+        try {
+            format = LogFormat.chosen(List.of(args), System::getProperty, System.getenv());
+        } catch (LogFormat.Invalid e) {
+            System.err.println("procpool: " + e.getMessage());
+            return ExitCodes.CONFIG;
+        }
+        configureLogging(format);
         return commandLine().execute(args);
     }
 
@@ -45,6 +54,7 @@ public final class Main implements Callable<Integer> {
      */
     static CommandLine commandLine() {
         CommandLine cmd = new CommandLine(new Main());
+        cmd.setCaseInsensitiveEnumValuesAllowed(true);
         cmd.setExecutionExceptionHandler((e, commandLine, parsed) -> {
             commandLine.getErr().println(commandLine.getCommandName() + ": " + describe(e));
             if (System.getenv("PROCPOOL_DEBUG") != null) {
@@ -69,15 +79,17 @@ public final class Main implements Callable<Integer> {
     }
 
     /**
-     * Uses {@code conf/logback.xml} of the working directory when there is one, else procpool's
-     * packaged default; an explicit {@code -Dlogback.configurationFile} wins. Done before any
-     * logger exists, which also keeps SLF4J from replaying early Pekko messages.
+     * An explicit {@code -Dlogback.configurationFile} wins; else JSON lines when asked for
+     * ({@link LogFormat}); else {@code conf/logback.xml} of the working directory when there is
+     * one; else procpool's packaged text format. Done before any logger exists, which also keeps
+     * SLF4J from replaying early Pekko messages.
      */
-    private static void configureLogging() {
+    private static void configureLogging(Optional<LogFormat> format) {
         if (System.getProperty("logback.configurationFile") == null) {
             Path local = Path.of("conf", "logback.xml");
-            System.setProperty("logback.configurationFile",
-                    Files.isRegularFile(local) ? local.toString() : "io/procpool/logback-default.xml");
+            String chosen = format.filter(f -> f == LogFormat.JSON).map(f -> f.resource)
+                    .orElse(Files.isRegularFile(local) ? local.toString() : LogFormat.TEXT.resource);
+            System.setProperty("logback.configurationFile", chosen);
         }
         LoggerFactory.getLogger(Main.class);
     }

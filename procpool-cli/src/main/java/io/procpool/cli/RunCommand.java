@@ -36,6 +36,12 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             description = "The pool configuration (HOCON, or JSON by its .json name). Default: ${DEFAULT-VALUE}.")
     Path config;
 
+    /** Read by {@link Main} before any logger exists (see {@link LogFormat}); here for --help and validation. */
+    @Option(names = LogFormat.OPTION, paramLabel = "FORMAT",
+            description = {"procpool's own log on stderr: text (a line per event) or json (a JSON object per line,",
+                "for log shippers). Default: $PROCPOOL_LOG_FORMAT, else text. Case-insensitive."})
+    LogFormat logFormat;
+
     /** For {@code make build}: see {@link io.procpool.internal.tuning.CdsTraining}. */
     @Option(names = "--cds-training", hidden = true)
     boolean training;
@@ -63,7 +69,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         if (Signals.ignoredAtStart(Signals.SIGHUP)) {
             log.warn("SIGHUP is ignored by this process (started under nohup, or by a script that ignores it), so "
                     + "'kill -HUP' will not reload the configuration; reload with 'poolctl reload', POST /reload, "
-                    + "or pool.watch-config = true");
+                    + "or {} = true", pool.settings().named("watch-config"));
         }
         ConfigWatcher watcher = watch ? watch(pool) : null;
         if (training) {

@@ -76,6 +76,9 @@ class MainTest {
         assertEquals(2, unknown.exit());
         assertTrue(unknown.err().startsWith("Unmatched argument at index 0: 'frobnicate'"), unknown.err());
         assertEquals(2, procpool("run", "--config").exit());
+        Run format = procpool("run", "--log-format", "yaml");
+        assertEquals(2, format.exit());
+        assertTrue(format.err().contains("Invalid value for option '--log-format'") && format.err().contains("TEXT, JSON"), format.err());
     }
 
     @Test

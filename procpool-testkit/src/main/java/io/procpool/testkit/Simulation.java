@@ -74,8 +74,8 @@ public final class Simulation implements AutoCloseable {
                 pekko.actor.default-dispatcher.executor = "io.procpool.testkit.SettledExecutor"
                 pekko.actor.internal-dispatcher.executor = "io.procpool.testkit.SettledExecutor"
                 pekko.actor.default-blocking-io-dispatcher.executor = "io.procpool.testkit.SettledExecutor"
-                procpool.blocking-dispatcher.executor = "io.procpool.testkit.SettledExecutor"
-                procpool.instance-dispatcher.executor = "io.procpool.testkit.SettledExecutor"
+                procpool.dispatchers.blocking.executor = "io.procpool.testkit.SettledExecutor"
+                procpool.dispatchers.instance.executor = "io.procpool.testkit.SettledExecutor"
                 pekko.log-dead-letters = 0
                 """);
     }
@@ -84,14 +84,14 @@ public final class Simulation implements AutoCloseable {
      * A simulated pool in {@code testKit}'s actor system (which must use {@link #config()}), not
      * started yet: script its processes, then {@link #start()} it.
      *
-     * @param poolBody the body of the {@code pool { ... }} section, as in a pool file; the admin
+     * @param poolBody the body of the {@code procpool { ... }} section, as in a pool file; the admin
      *     API is off unless it says otherwise
      */
     public static Simulation create(ActorTestKit testKit, String poolBody) {
-        return create(testKit.system(), ConfigFactory.parseString("pool.admin.enabled = false\npool {\n" + poolBody + "\n}"));
+        return create(testKit.system(), ConfigFactory.parseString("procpool.admin.enabled = false\nprocpool {\n" + poolBody + "\n}"));
     }
 
-    /** A simulated pool from {@code config} (with a {@code pool} section) in {@code system}, not started yet. */
+    /** A simulated pool from {@code config} (with a {@code procpool} section) in {@code system}, not started yet. */
     public static Simulation create(ActorSystem<?> system, Config config) {
         return new Simulation(system, config);
     }

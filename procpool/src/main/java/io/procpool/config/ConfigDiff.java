@@ -50,24 +50,29 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
             }
         }
         List<String> ignored = new ArrayList<>();
-        if (!Objects.equals(before.admin(), after.admin())) {
-            ignored.add("pool.admin changed: it takes effect when procpool is restarted");
+        // The admin token is applied at once (the API checks the latest settings); the rest needs a restart.
+        if (!Objects.equals(withoutToken(before.admin()), withoutToken(after.admin()))) {
+            ignored.add(after.named("admin") + " changed: it takes effect when procpool is restarted (a new token is applied at once)");
         }
         if (!Objects.equals(before.gateway(), after.gateway())) {
-            ignored.add("pool.gateway changed: it takes effect when procpool is restarted (the routes, a service's "
+            ignored.add(after.named("gateway") + " changed: it takes effect when procpool is restarted (the routes, a service's "
                     + "route { }, are taken at once)");
         }
         if (!before.stateDir().equals(after.stateDir())) {
-            ignored.add("pool.state-dir changed: it takes effect when procpool is restarted");
+            ignored.add(after.named("state-dir") + " changed: it takes effect when procpool is restarted");
         }
         if (before.childrenDieWithManager() != after.childrenDieWithManager()) {
-            ignored.add("pool.children-die-with-manager changed: it takes effect when procpool is restarted");
+            ignored.add(after.named("children-die-with-manager") + " changed: it takes effect when procpool is restarted");
         }
         if (before.watchConfig() != after.watchConfig()) {
-            ignored.add("pool.watch-config changed: it takes effect when procpool is restarted");
+            ignored.add(after.named("watch-config") + " changed: it takes effect when procpool is restarted");
         }
         return new ConfigDiff(List.copyOf(added), List.copyOf(removed), List.copyOf(rolled), List.copyOf(adjusted),
                 List.copyOf(unchanged), List.copyOf(ignored));
+    }
+
+    private static AdminSettings withoutToken(AdminSettings admin) {
+        return new AdminSettings(admin.enabled(), admin.host(), admin.port(), java.util.Optional.empty());
     }
 
     /** {@code "added: a; removed: b; rolled: c; adjusted: d; unchanged: e"}. */

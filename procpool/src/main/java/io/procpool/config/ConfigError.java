@@ -7,7 +7,7 @@ package io.procpool.config;
  * @param file the configuration file, or a description of where the config came from
  * @param line the line in {@code file}, or -1 when unknown
  * @param service the service the key belongs to, or null for pool-level keys
- * @param key the key as written under the service (or under {@code pool}), or null for the file
+ * @param key the key as written under the service (or under the pool section, {@code procpool.admin.port}), or null for the file
  * @param message what is wrong and what would be right
  */
 public record ConfigError(String file, int line, String service, String key, String message) {

@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * One proxy feed ({@code pool.feeds.NAME}): a file procpool rewrites, atomically, whenever the
+ * One proxy feed ({@code procpool.feeds.NAME}): a file procpool rewrites, atomically, whenever the
  * ready set of any service changes, and a command it runs after each write.
  *
  * @param name the format: nginx, haproxy, yarp, traefik or envoy

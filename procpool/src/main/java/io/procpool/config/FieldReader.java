@@ -96,6 +96,11 @@ final class FieldReader {
     /** Records an error about {@code key}, with the line where {@code value} was written. */
     void fail(String key, ConfigValue value, String message) {
         failed.add(key);
+        // A value from the environment is the variable's fault, not the file's: name the variable.
+        if (value != null && EnvironmentOverrides.isEnvironment(value.origin().description())) {
+            errors.add(new ConfigError(value.origin().description() + " (over " + file + ")", -1, service, prefix + key, message));
+            return;
+        }
         int line = lineOf(value);
         errors.add(new ConfigError(file, line > 0 ? line : fallbackLine, service, prefix + key, message));
     }

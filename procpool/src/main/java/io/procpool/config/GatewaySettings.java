@@ -3,7 +3,7 @@ package io.procpool.config;
 import java.time.Duration;
 
 /**
- * procpool's own reverse proxy ({@code pool.gateway}).
+ * procpool's own reverse proxy ({@code procpool.gateway}).
  *
  * @param enabled false: no gateway
  * @param host the address to bind

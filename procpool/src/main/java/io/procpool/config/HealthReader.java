@@ -37,7 +37,7 @@ final class HealthReader {
      */
     static HealthSettings read(FieldReader svc, Config written, Config defaults, ProbeKinds.Service service, String source,
                                List<ConfigError> errors) {
-        Config reference = ConfigFactory.defaultReference(PoolConfigLoader.class.getClassLoader()).getConfig("pool.defaults.health-check");
+        Config reference = ConfigFactory.defaultReference(PoolConfigLoader.class.getClassLoader()).getConfig(PoolSection.KEY + ".defaults.health-check");
         Config inherited = defaults.hasPath("health-check") && defaults.getValue("health-check").valueType() == ConfigValueType.OBJECT
                 ? defaults.getConfig("health-check").withFallback(reference) : reference;
         ConfigValue v = svc.value("health-check");
@@ -54,7 +54,7 @@ final class HealthReader {
         h.rejectUnknownKeys(allKeys());
         ProbeKinds.Kind kind = kind(h);
         // A key of another kind, written in this service's own block, would be silently ignored: say so.
-        // (One from pool.defaults is not: a default path does not concern the service that chose exec.)
+        // (One from the section's defaults is not: a default path does not concern the service that chose exec.)
         ConfigValue mine = written.hasPath("health-check") ? written.getValue("health-check") : null;
         if (mine != null && mine.valueType() == ConfigValueType.OBJECT && kind != null) {
             Config block = ((ConfigObject) mine).toConfig();

@@ -25,20 +25,27 @@ import java.util.Set;
  * has) into validated, immutable {@link PoolSettings}. Every problem is collected and reported
  * together as an {@link InvalidConfigException}; nothing is half-read.
  *
- * <p>Two shapes are accepted: procpool's own ({@code pool { services { NAME {...} } }}) and the
- * manifest of the Python pool manager procpool replaces ({@code {"pools": {NAME: {...}}}} with
- * snake_case keys), which is translated key by key so its errors still point at its lines.
+ * <p>Two shapes are accepted: procpool's own ({@code procpool { services { NAME {...} } }}, or
+ * {@code pool { ... }}, the older name of the same section) and the manifest of the Python pool
+ * manager procpool replaces ({@code {"pools": {NAME: {...}}}} with snake_case keys), which is
+ * translated key by key so its errors still point at its lines.
+ *
+ * <p>A pool file is overridden by {@code -D} system properties, and those by the environment
+ * ({@link EnvironmentOverrides}); messages name the section by the key the file wrote.
  */
 public final class PoolConfigLoader {
 
-    static final Set<String> TOP_LEVEL_KEYS = Set.of("pool", "pekko");
+    static final Set<String> TOP_LEVEL_KEYS = Set.of(PoolSection.KEY, PoolSection.OLD_KEY, "pekko");
     /** Set on a configuration translated from the manifest shape: its errors then use its snake_case names. */
     private static final String MANIFEST_MARK = "procpool-manifest-shape";
-    static final Set<String> POOL_KEYS = Set.of("admin", "state-dir", "defaults", "services", "watch-config",
+    /** The keys of the section under its old name, {@code pool}. */
+    static final Set<String> OLD_POOL_KEYS = Set.of("admin", "state-dir", "defaults", "services", "watch-config",
             "children-die-with-manager", "gateway", "feeds");
+    /** The keys of the section: the old ones and, only under {@code procpool}, the dispatchers of its threads. */
+    static final Set<String> POOL_KEYS = union(OLD_POOL_KEYS, Set.of("dispatchers"));
     static final Set<String> FEED_KEYS = Set.of("file", "reload-command", "keepalive");
     static final Set<String> GATEWAY_KEYS = Set.of("enabled", "host", "port", "balance", "queue-timeout", "max-queued");
-    static final Set<String> ADMIN_KEYS = Set.of("enabled", "host", "port", "token");
+    static final Set<String> ADMIN_KEYS = Set.of("enabled", "host", "port", "token", "token-file");
     static final Set<String> SERVICE_KEYS = Set.of("enabled", "command", "ports", "min-processes",
             "max-processes", "working-dir", "env", "health-check", "restart", "stop", "log", "scaling", "limits",
             "route", "drain", DependsOn.KEY);
@@ -62,14 +69,25 @@ public final class PoolConfigLoader {
      * @throws InvalidConfigException with every problem found, each naming the file
      */
     public static PoolSettings loadFile(Path file, Path baseDir) throws InvalidConfigException {
-        return fromConfig(parseFile(file), file.toString(), baseDir);
+        return loadFile(file, baseDir, System.getenv());
+    }
+
+    /** {@link #loadFile(Path, Path)} with {@code env} as the environment. */
+    public static PoolSettings loadFile(Path file, Path baseDir, Map<String, String> env) throws InvalidConfigException {
+        return fromConfig(parseFile(file, env), file.toString(), baseDir);
+    }
+
+    /** {@link #parseFile(Path, Map)} with the process's environment. */
+    public static Config parseFile(Path file) throws InvalidConfigException {
+        return parseFile(file, System.getenv());
     }
 
     /**
      * Parses a pool file into a {@code Config} with procpool's and Pekko's defaults under it,
-     * translated from the manifest shape if needed, and resolved. Does not validate services.
+     * translated from the manifest shape if needed, overridden by {@code -D} system properties and
+     * by {@code env} (in that order: the environment wins), and resolved. Does not validate services.
      */
-    public static Config parseFile(Path file) throws InvalidConfigException {
+    public static Config parseFile(Path file, Map<String, String> env) throws InvalidConfigException {
         String name = file.toString();
         if (!Files.isRegularFile(file)) {
             throw single(name, Files.exists(file) ? "is not a regular file" : "no such file");
@@ -87,10 +105,18 @@ public final class PoolConfigLoader {
             throw single(name, lineOf(e), "cannot be parsed: " + stripOrigin(e));
         }
         List<ConfigError> errors = new ArrayList<>();
-        if (!parsed.hasPath("pool") && !parsed.hasPath("pools") && TOP_LEVEL_KEYS.containsAll(parsed.root().keySet())) {
+        boolean hasSection = parsed.hasPath(PoolSection.KEY) || parsed.hasPath(PoolSection.OLD_KEY);
+        if (!hasSection && !parsed.hasPath("pools") && TOP_LEVEL_KEYS.containsAll(parsed.root().keySet())) {
             // (An unknown key instead, such as 'pol', gets its own error with a suggestion below.)
-            errors.add(new ConfigError(name, -1, null, "pool", "is missing: the file has no 'pool' section; a pool is "
-                    + "pool { services { NAME { command = \"...\", ports = [...] } } } (see conf/pool.conf)"));
+            errors.add(new ConfigError(name, -1, null, PoolSection.KEY, "is missing: the file has no 'procpool' section; a pool is "
+                    + "procpool { services { NAME { command = \"...\", ports = [...] } } } (see conf/pool.conf)"));
+        }
+        if (parsed.hasPath(PoolSection.KEY) && parsed.hasPath(PoolSection.OLD_KEY)) {
+            int lineNew = parsed.root().get(PoolSection.KEY).origin().lineNumber();
+            int lineOld = parsed.root().get(PoolSection.OLD_KEY).origin().lineNumber();
+            errors.add(new ConfigError(name, Math.max(lineNew, lineOld), null, null, "has both 'procpool' (line " + lineNew
+                    + ") and 'pool' (line " + lineOld + "): 'pool' is the older name of 'procpool', and a file holds one of them; "
+                    + "move what is under 'pool' into 'procpool'"));
         }
         Config own = translateManifest(parsed, name, errors);
         for (String key : own.root().keySet()) {
@@ -100,21 +126,39 @@ public final class PoolConfigLoader {
             if (!TOP_LEVEL_KEYS.contains(key)) {
                 String hint = Suggest.closest(key, TOP_LEVEL_KEYS).map(k -> " (did you mean '" + k + "'?)").orElse("");
                 errors.add(new ConfigError(name, own.root().get(key).origin().lineNumber(), null, key,
-                        "unknown top-level key" + hint + "; procpool reads 'pool' (and 'pekko' to tune its actor system)"));
+                        "unknown top-level key" + hint + "; procpool reads 'procpool' (or 'pool', its older name), and 'pekko' "
+                        + "to tune its actor system"));
             }
         }
         if (!errors.isEmpty()) {
             throw new InvalidConfigException(errors);
         }
+        // Overrides go under the key the file wrote, whichever of the two names they use.
+        String key = own.hasPath(PoolSection.OLD_KEY) ? PoolSection.OLD_KEY : PoolSection.KEY;
+        Config environment = EnvironmentOverrides.of(env, key);
         try {
-            // -Dpool.admin.port=9901 and the like override the file, as Typesafe Config users expect.
+            // -Dprocpool.admin.port=9901 and the like override the file, as Typesafe Config users expect.
             // (The class loader is explicit: this also runs on signal threads, which have none.)
-            Config overrides = ConfigFactory.systemProperties().withOnlyPath("pool")
-                    .withFallback(ConfigFactory.systemProperties().withOnlyPath("pekko"));
+            Config properties = ConfigFactory.systemProperties();
+            Config overrides = environment
+                    .withFallback(movedTo(properties, PoolSection.KEY, key))
+                    .withFallback(movedTo(properties, PoolSection.OLD_KEY, key))
+                    .withFallback(properties.withOnlyPath("pekko"));
             return overrides.withFallback(own).withFallback(ConfigFactory.defaultReference(PoolConfigLoader.class.getClassLoader())).resolve();
         } catch (ConfigException e) {
             throw single(name, lineOf(e), "cannot be resolved: " + stripOrigin(e));
         }
+    }
+
+    /** What {@code config} has under {@code from}, under {@code to}; empty when it has nothing there. */
+    private static Config movedTo(Config config, String from, String to) {
+        return config.hasPath(from) ? ConfigFactory.empty().withValue(to, config.getValue(from)) : ConfigFactory.empty();
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new java.util.HashSet<>(a);
+        all.addAll(b);
+        return Set.copyOf(all);
     }
 
     /**
@@ -153,8 +197,9 @@ public final class PoolConfigLoader {
     }
 
     /**
-     * Validates the {@code pool} section of {@code config} (which must already carry procpool's
-     * reference defaults, as {@code ConfigFactory.load()} or {@link #parseFile} give).
+     * Validates the pool section of {@code config}: {@code procpool}, or {@code pool} (its older
+     * name) when nothing under {@code procpool} was set outside procpool's own defaults. An
+     * application's {@code pool} beside a {@code procpool} is its own and left alone.
      *
      * @param source how to name the configuration in messages (a file name)
      * @param baseDir what relative paths resolve against
@@ -162,14 +207,22 @@ public final class PoolConfigLoader {
     public static PoolSettings fromConfig(Config config, String source, Path baseDir) throws InvalidConfigException {
         List<ConfigError> errors = new ArrayList<>();
         // Harmless when the defaults are already there; needed when an application hands in a bare Config.
-        config = config.withFallback(ConfigFactory.defaultReference(PoolConfigLoader.class.getClassLoader()));
-        FieldReader pool = new FieldReader(config, source, null, "", errors).child("pool");
+        config = PoolSection.withoutJvmFlags(config.withFallback(ConfigFactory.defaultReference(PoolConfigLoader.class.getClassLoader())),
+                POOL_KEYS);
+        String key = PoolSection.keyOf(config);
+        FieldReader pool = new FieldReader(config, source, null, "", errors).child(key);
         if (pool == null) {
             throw new InvalidConfigException(errors);
         }
-        pool = new FieldReader(pool.config(), source, null, "pool.", errors);
-        pool.rejectUnknownKeys(POOL_KEYS);
-        AdminSettings admin = readAdmin(pool.child("admin"));
+        boolean oldKey = key.equals(PoolSection.OLD_KEY);
+        // Under the old name, procpool's defaults still come from 'procpool'; the dispatchers stay there.
+        Config section = oldKey ? pool.config().withFallback(config.getConfig(PoolSection.KEY).withoutPath("dispatchers")) : pool.config();
+        pool = new FieldReader(section, source, null, key + ".", errors);
+        pool.rejectUnknownKeys(oldKey ? OLD_POOL_KEYS : POOL_KEYS);
+        if (!oldKey) {
+            pool.child("dispatchers");
+        }
+        AdminSettings admin = readAdmin(pool.child("admin"), key, baseDir);
         GatewaySettings gateway = readGateway(pool.child("gateway"));
         List<FeedSettings> feeds = readFeeds(pool.child("feeds"), baseDir);
         Path stateDir = baseDir.resolve(pool.string("state-dir")).normalize();
@@ -197,7 +250,7 @@ public final class PoolConfigLoader {
                         dependsOn).ifPresent(s -> services.put(s.name(), s));
             }
         }
-        checkPorts(portsByService, admin, gateway, source, pool, errors);
+        checkPorts(portsByService, admin, gateway, source, pool, errors, key);
         ServiceReader.checkRoutes(services.values(), source, errors);
         DependsOn.check(dependsOn, services, source, errors);
         if (Files.exists(stateDir) && !Files.isDirectory(stateDir)) {
@@ -207,7 +260,7 @@ public final class PoolConfigLoader {
             throw new InvalidConfigException(config.hasPath(MANIFEST_MARK) ? errors.stream().map(PoolConfigLoader::inManifestNames).toList()
                     : errors);
         }
-        return new PoolSettings(source, admin, stateDir, services, watchConfig, dieWithManager, gateway, feeds);
+        return new PoolSettings(source, admin, stateDir, services, watchConfig, dieWithManager, gateway, feeds, key);
     }
 
     /** An error about a manifest, with the keys named as the manifest writes them (min_processes, not min-processes). */
@@ -233,7 +286,7 @@ public final class PoolConfigLoader {
         return entries;
     }
 
-    private static AdminSettings readAdmin(FieldReader admin) {
+    private static AdminSettings readAdmin(FieldReader admin, String key, Path baseDir) {
         if (admin == null) {
             return new AdminSettings(false, "127.0.0.1", 0, Optional.empty());
         }
@@ -242,13 +295,25 @@ public final class PoolConfigLoader {
         String host = admin.string("host").trim();
         int port = admin.integer("port", 0, 65535);
         String token = admin.string("token");
+        String tokenFile = admin.string("token-file").trim();
         if (host.isEmpty()) {
             admin.fail("host", "must not be empty; use \"127.0.0.1\" for loopback");
         }
+        if (!token.isBlank() && !tokenFile.isEmpty()) {
+            admin.fail("token-file", "is set and so is token: give the admin token one way (token-file keeps it out of the "
+                    + "file and out of ps)");
+        } else if (!tokenFile.isEmpty()) {
+            Path file = baseDir.resolve(tokenFile).normalize();
+            try {
+                token = TokenFile.read(file);
+            } catch (TokenFile.Refused e) {
+                admin.fail("token-file", e.getMessage());
+            }
+        }
         Optional<String> tokenOpt = token.isBlank() ? Optional.empty() : Optional.of(token);
-        if (enabled && tokenOpt.isEmpty() && !isLoopback(host)) {
+        if (enabled && tokenOpt.isEmpty() && !isLoopback(host) && !admin.failed("token-file")) {
             admin.fail("host", "binds the admin API to a non-loopback address (" + host
-                    + ") without a token; set pool.admin.token or bind to 127.0.0.1");
+                    + ") without a token; set " + key + ".admin.token-file (or token) or bind to 127.0.0.1");
         }
         return new AdminSettings(enabled, host, port, tokenOpt);
     }
@@ -314,7 +379,7 @@ public final class PoolConfigLoader {
     }
 
     private static void checkPorts(Map<String, ServiceReader.PortsAt> portsByService, AdminSettings admin,
-                                   GatewaySettings gateway, String source, FieldReader pool, List<ConfigError> errors) {
+                                   GatewaySettings gateway, String source, FieldReader pool, List<ConfigError> errors, String key) {
         Map<Integer, String> owner = new HashMap<>();
         for (Map.Entry<String, ServiceReader.PortsAt> s : portsByService.entrySet()) {
             for (int port : s.getValue().ports()) {
@@ -334,22 +399,23 @@ public final class PoolConfigLoader {
                     + "'; the gateway needs a port of its own");
         }
         if (gateway.enabled() && admin.enabled() && gateway.port() != 0 && gateway.port() == admin.port()) {
-            pool.fail("gateway.port", "(" + gateway.port() + ") is also pool.admin.port; the gateway needs a port of its own");
+            pool.fail("gateway.port", "(" + gateway.port() + ") is also " + key + ".admin.port; the gateway needs a port of its own");
         }
     }
 
     /**
      * The manifest of the Python pool manager: {@code {"pools": {NAME: {"min_processes": 1, ...}}}}.
-     * Keys are moved under {@code pool.services} with snake_case turned into procpool's kebab-case;
+     * Keys are moved under {@code procpool.services} with snake_case turned into procpool's kebab-case;
      * the values keep their origins, so errors still name the manifest's lines.
      */
     private static Config translateManifest(Config parsed, String source, List<ConfigError> errors) {
         if (!parsed.hasPath("pools")) {
             return parsed;
         }
-        if (parsed.hasPath("pool")) {
+        if (parsed.hasPath(PoolSection.KEY) || parsed.hasPath(PoolSection.OLD_KEY)) {
+            String own = parsed.hasPath(PoolSection.KEY) ? PoolSection.KEY : PoolSection.OLD_KEY;
             errors.add(new ConfigError(source, parsed.root().get("pools").origin().lineNumber(), null, "pools",
-                    "a file holds either 'pool' (procpool's shape) or 'pools' (the manifest shape), not both"));
+                    "a file holds either '" + own + "' (procpool's shape) or 'pools' (the manifest shape), not both"));
             return ConfigFactory.empty();
         }
         ConfigValue pools = parsed.root().get("pools");
@@ -360,7 +426,7 @@ public final class PoolConfigLoader {
         }
         Config out = ConfigFactory.empty();
         for (Map.Entry<String, ConfigValue> svc : ((ConfigObject) pools).entrySet()) {
-            String base = ConfigUtil.joinPath("pool", "services", svc.getKey());
+            String base = ConfigUtil.joinPath(PoolSection.KEY, "services", svc.getKey());
             if (svc.getValue().valueType() != ConfigValueType.OBJECT) {
                 out = out.withValue(base, svc.getValue());
                 continue;
@@ -368,7 +434,7 @@ public final class PoolConfigLoader {
             out = out.withValue(base, ConfigFactory.empty().root().withOrigin(svc.getValue().origin()));
             for (Map.Entry<String, ConfigValue> field : ((ConfigObject) svc.getValue()).entrySet()) {
                 String key = field.getKey().replace('_', '-');
-                out = out.withValue(ConfigUtil.joinPath("pool", "services", svc.getKey(), key), field.getValue());
+                out = out.withValue(ConfigUtil.joinPath(PoolSection.KEY, "services", svc.getKey(), key), field.getValue());
             }
         }
         for (String key : parsed.root().keySet()) {

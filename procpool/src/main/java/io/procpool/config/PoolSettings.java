@@ -17,14 +17,28 @@ import java.util.Map;
  * @param childrenDieWithManager the kernel sends SIGTERM to the children when the manager dies
  * @param gateway procpool's own reverse proxy
  * @param feeds the proxy feeds written on every change of the ready set
+ * @param key the top key the section was written under ({@code procpool}, or {@code pool}, its
+ *     older name), so that messages name keys as the file wrote them
  */
 public record PoolSettings(String source, AdminSettings admin, Path stateDir, Map<String, ServiceSettings> services,
                            boolean watchConfig, boolean childrenDieWithManager, GatewaySettings gateway,
-                           java.util.List<FeedSettings> feeds) {
+                           java.util.List<FeedSettings> feeds, String key) {
 
     public PoolSettings {
         services = Collections.unmodifiableMap(new LinkedHashMap<>(services));
         feeds = java.util.List.copyOf(feeds);
+    }
+
+    /** Settings of a section written under {@code procpool}. */
+    public PoolSettings(String source, AdminSettings admin, Path stateDir, Map<String, ServiceSettings> services,
+                        boolean watchConfig, boolean childrenDieWithManager, GatewaySettings gateway,
+                        java.util.List<FeedSettings> feeds) {
+        this(source, admin, stateDir, services, watchConfig, childrenDieWithManager, gateway, feeds, "procpool");
+    }
+
+    /** {@code key} with the section's name in front, as the file wrote it: {@code procpool.admin.port}. */
+    public String named(String key) {
+        return this.key + "." + key;
     }
 
     /** The directory captured output goes to. */

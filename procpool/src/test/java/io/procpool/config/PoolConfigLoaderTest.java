@@ -325,8 +325,8 @@ class PoolConfigLoaderTest {
     @Test
     void aFileWithoutAPoolSectionIsAnError() throws Exception {
         ConfigError e = only(errors("empty.conf", "# nothing yet\n"));
-        assertEquals("pool", e.key());
-        assertTrue(e.render().contains("empty.conf") && e.render().contains("no 'pool' section"), e.render());
+        assertEquals("procpool", e.key());
+        assertTrue(e.render().contains("empty.conf") && e.render().contains("no 'procpool' section"), e.render());
     }
 
     @Test

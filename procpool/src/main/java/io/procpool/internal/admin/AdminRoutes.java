@@ -65,7 +65,8 @@ public final class AdminRoutes extends AllDirectives {
 
     private final ActorSystem<?> system;
     private final Pool pool;
-    private final Optional<String> token;
+    /** The token mutating calls need now (empty: none); asked on each call, so a reload's new token applies at once. */
+    private final Supplier<Optional<String>> token;
     private final PoolMetrics metrics;
     private final Executor blocking;
     /** Requests the gateway has in flight to an instance (service, port), when there is a gateway. */
@@ -73,7 +74,7 @@ public final class AdminRoutes extends AllDirectives {
     /** Ends every event stream cleanly at shutdown instead of cutting it. */
     private final SharedKillSwitch eventStreams = KillSwitches.shared("procpool-events");
 
-    AdminRoutes(ActorSystem<?> system, Pool pool, Optional<String> token, PoolMetrics metrics, Executor blocking,
+    AdminRoutes(ActorSystem<?> system, Pool pool, Supplier<Optional<String>> token, PoolMetrics metrics, Executor blocking,
                 Optional<java.util.function.ToIntBiFunction<String, Integer>> inFlight) {
         this.system = system;
         this.inFlight = inFlight;
@@ -305,11 +306,12 @@ public final class AdminRoutes extends AllDirectives {
 
     /** Mutating calls need {@code Authorization: Bearer TOKEN} when a token is configured. */
     private Route authorized(Supplier<Route> inner) {
-        if (token.isEmpty()) {
-            return inner.get();
-        }
         return optionalHeaderValueByName("Authorization", header -> {
-            byte[] expected = ("Bearer " + token.get()).getBytes(StandardCharsets.UTF_8);
+            Optional<String> now = token.get();
+            if (now.isEmpty()) {
+                return inner.get();
+            }
+            byte[] expected = ("Bearer " + now.get()).getBytes(StandardCharsets.UTF_8);
             byte[] given = header.orElse("").getBytes(StandardCharsets.UTF_8);
             if (MessageDigest.isEqual(expected, given)) {
                 return inner.get();
@@ -318,7 +320,7 @@ public final class AdminRoutes extends AllDirectives {
                     .addHeader(WWWAuthenticate.create(HttpChallenge.create("Bearer", "procpool")))
                     .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, StatusJson.error(
                             header.isEmpty() ? "authorization required" : "wrong token",
-                            "send Authorization: Bearer TOKEN (pool.admin.token)").toString())));
+                            "send Authorization: Bearer TOKEN (procpool.admin.token)").toString())));
         });
     }
 

@@ -14,7 +14,7 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
 
 /**
- * Binds the admin API ({@link AdminRoutes}) on {@code pool.admin}. Its own server settings keep
+ * Binds the admin API ({@link AdminRoutes}) on {@code procpool.admin}. Its own server settings keep
  * it modest whatever the rest of an embedding application configures: small request bodies (the
  * API takes none), and every request answered in time (30 s; an operation up to the pool's
  * longest answer) with JSON.
@@ -31,7 +31,7 @@ public final class AdminServer {
      * @param metrics the pool's metrics
      */
     public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, AdminSettings admin, Pool pool, PoolMetrics metrics) {
-        return bind(system, admin, pool, metrics, java.util.Optional.empty());
+        return bind(system, admin, admin::token, pool, metrics, java.util.Optional.empty());
     }
 
     /**
@@ -41,8 +41,21 @@ public final class AdminServer {
      */
     public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, AdminSettings admin, Pool pool, PoolMetrics metrics,
                                                       java.util.Optional<java.util.function.ToIntBiFunction<String, Integer>> inFlight) {
+        return bind(system, admin, admin::token, pool, metrics, inFlight);
+    }
+
+    /**
+     * Binds the API, with the token mutating calls need asked for on each call (the latest
+     * reload's, so that a rotated token applies at once).
+     *
+     * @param token the token now; empty: no token is needed
+     */
+    public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, AdminSettings admin,
+                                                      java.util.function.Supplier<java.util.Optional<String>> token, Pool pool,
+                                                      PoolMetrics metrics,
+                                                      java.util.Optional<java.util.function.ToIntBiFunction<String, Integer>> inFlight) {
         Executor blocking = system.dispatchers().lookup(Dispatchers.blocking());
-        AdminRoutes routes = new AdminRoutes(system, pool, admin.token(), metrics, blocking, inFlight);
+        AdminRoutes routes = new AdminRoutes(system, pool, token, metrics, blocking, inFlight);
         // The idle timeout outlasts the longest answer: Pekko HTTP counts a connection that waits
         // for its answer as idle, and a shorter one cut poolctl off with no answer at all.
         ServerSettings settings = ServerSettings.create(ConfigFactory.empty()

@@ -22,7 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes the proxy feeds ({@code pool.feeds}) whenever the ready set changes, so that nginx,
+ * Writes the proxy feeds ({@code procpool.feeds}) whenever the ready set changes, so that nginx,
  * HAProxy, YARP, Traefik or Envoy follow procpool with no shell loop around {@code /backends}.
  *
  * <p>It listens to the pool's transitions (a subscription, never a timer); a transition into or
@@ -127,7 +127,7 @@ public final class Feeds implements AutoCloseable {
                 Files.deleteIfExists(temp);
             }
         } catch (IOException e) {
-            LOG.error("feeds: cannot write the {} feed {} (pool.feeds.{}.file): {}", f.name(), f.file(), f.name(), e.toString());
+            LOG.error("feeds: cannot write the {} feed {} (procpool.feeds.{}.file): {}", f.name(), f.file(), f.name(), e.toString());
             return;
         }
         written.put(f.file(), envoyFree);
@@ -148,15 +148,15 @@ public final class Feeds implements AutoCloseable {
                     .redirectOutput(output.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
             if (!p.waitFor(RELOAD_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                LOG.error("feeds: the {} reload command did not finish within {} s; killed (pool.feeds.{}.reload-command)",
+                LOG.error("feeds: the {} reload command did not finish within {} s; killed (procpool.feeds.{}.reload-command)",
                         f.name(), RELOAD_TIMEOUT_SECONDS, f.name());
             } else if (p.exitValue() != 0) {
                 String said = Files.readString(output, StandardCharsets.UTF_8);
-                LOG.error("feeds: the {} reload command exited {} (pool.feeds.{}.reload-command): {}", f.name(), p.exitValue(),
+                LOG.error("feeds: the {} reload command exited {} (procpool.feeds.{}.reload-command): {}", f.name(), p.exitValue(),
                         f.name(), said.length() > 4000 ? said.substring(0, 4000) : said.strip());
             }
         } catch (IOException e) {
-            LOG.error("feeds: cannot run the {} reload command {} (pool.feeds.{}.reload-command): {}", f.name(),
+            LOG.error("feeds: cannot run the {} reload command {} (procpool.feeds.{}.reload-command): {}", f.name(),
                     f.reloadCommand(), f.name(), e.toString());
         } finally {
             if (output != null) {

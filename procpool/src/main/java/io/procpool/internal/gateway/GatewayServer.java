@@ -15,7 +15,7 @@ import org.apache.pekko.http.javadsl.settings.ConnectionPoolSettings;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
 
 /**
- * Binds the gateway on {@code pool.gateway}, with server and client settings of its own whatever
+ * Binds the gateway on {@code procpool.gateway}, with server and client settings of its own whatever
  * an embedding application configures for Pekko HTTP: bodies of any size, streamed (a route's
  * {@code max-body} is the limit); no server-wide request timeout (each route has its own); no
  * {@code Server} or {@code User-Agent} header of Pekko's added to what passes through; the

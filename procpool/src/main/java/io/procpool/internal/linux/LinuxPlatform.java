@@ -68,7 +68,7 @@ public final class LinuxPlatform implements Platform {
      * The Linux platform.
      *
      * @param dieWithManager children get SIGTERM from the kernel when the manager dies
-     *     ({@code pool.children-die-with-manager})
+     *     ({@code procpool.children-die-with-manager})
      */
     public static LinuxPlatform open(boolean dieWithManager) {
         PidReaper reaper = nativeSpawn() ? PidReaper.open().orElse(null) : null;

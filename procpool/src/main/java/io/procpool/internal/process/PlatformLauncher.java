@@ -131,7 +131,7 @@ public final class PlatformLauncher implements ProcessLauncher, AutoCloseable {
             ch.close();
             throw new StateDirLockedException("the state dir " + stateDir + " is in use by another procpool"
                     + (holder.isEmpty() ? "" : " (pid " + holder + ")")
-                    + "; stop it first, or give this pool its own pool.state-dir");
+                    + "; stop it first, or give this pool its own procpool.state-dir");
         }
         ch.truncate(0);
         ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)));

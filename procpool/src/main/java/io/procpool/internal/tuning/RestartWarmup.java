@@ -85,7 +85,7 @@ public final class RestartWarmup {
     static ServiceSettings service() {
         try {
             return PoolConfigLoader.fromConfig(ConfigFactory.parseString("""
-                    pool.services.warmup {
+                    procpool.services.warmup {
                       command = "true"
                       ports = [1]
                       health-check.type = none

@@ -20,11 +20,19 @@ import java.time.Duration;
  *       calls (a worker woken for one message, parked again), and 2 workers still cost half again
  *       as much as one.</li>
  *   <li>Streams (the gateway's and the admin API's connections) on a dispatcher of their own with
- *       a thread per core ({@code procpool.stream-dispatcher}): the gateway carries traffic on
+ *       a thread per core ({@code procpool.dispatchers.stream}): the gateway carries traffic on
  *       every core while the actors keep their one thread.</li>
  *   <li>The coordinated shutdown's service-stop phase lasts as long as a graceful stop of every
  *       instance may take, and the phase in which the gateway's requests in flight finish lasts
  *       as long as the gateway gives them (the longest {@code drain.timeout}), and 2 s.</li>
+ *   <li>{@link #LOGGING}: Pekko logs through SLF4J (so through the command line's logback), no
+ *       dead-letter lines, and the JVM is not exited by the system's shutdown. These were in
+ *       procpool's {@code reference.conf}, where they leaked into every actor system of an
+ *       application that embeds procpool, and where, in the command-line jar, Pekko's own
+ *       {@code reference.conf} came later and undid them (the old jar logged dead letters; its
+ *       log still went through SLF4J only because Pekko Typed's {@code pekko.use-slf4j} switches
+ *       to it by itself). Here they apply to procpool's system alone, each unless the
+ *       application's configuration (or the pool file's {@code pekko}) sets it itself.</li>
  * </ul>
  */
 public final class SystemTuning {
@@ -32,8 +40,50 @@ public final class SystemTuning {
     private SystemTuning() {
     }
 
+    /** procpool's Pekko settings for a system of its own, each one under what the application sets itself. */
+    public static final Config LOGGING = ConfigFactory.parseString("""
+            pekko {
+              loggers = ["org.apache.pekko.event.slf4j.Slf4jLogger"]
+              logging-filter = "org.apache.pekko.event.slf4j.Slf4jLoggingFilter"
+              loglevel = "INFO"
+              stdout-loglevel = "OFF"
+              log-dead-letters = 0
+              log-dead-letters-during-shutdown = off
+              coordinated-shutdown.exit-jvm = off
+            }
+            """, com.typesafe.config.ConfigParseOptions.defaults().setOriginDescription("procpool's own actor system"));
+
     /** The settings, with {@code application} behind them. */
     public static Config ownSystem(Duration stopBudget, Duration requestsDone, Config application) {
+        return tuning(stopBudget, requestsDone)
+                .withFallback(unlessSet(LOGGING, application))
+                .withFallback(application)
+                .withFallback(ConfigFactory.defaultReference(SystemTuning.class.getClassLoader()));
+    }
+
+    /**
+     * The values of {@code defaults} whose key {@code application} does not set itself: a value
+     * from a library's {@code reference.conf} (Pekko's defaults) is not the application's.
+     */
+    static Config unlessSet(Config defaults, Config application) {
+        Config out = ConfigFactory.empty();
+        for (var e : defaults.entrySet()) {
+            boolean own = application.hasPathOrNull(e.getKey()) && !fromReference(application.getValue(e.getKey()).origin());
+            if (!own) {
+                out = out.withValue(e.getKey(), e.getValue());
+            }
+        }
+        return out;
+    }
+
+    private static boolean fromReference(com.typesafe.config.ConfigOrigin origin) {
+        if (origin.resource() != null) {
+            return origin.resource().endsWith("reference.conf");
+        }
+        return origin.description() != null && origin.description().contains("reference.conf");
+    }
+
+    private static Config tuning(Duration stopBudget, Duration requestsDone) {
         return ConfigFactory.empty()
                 .withValue("pekko.coordinated-shutdown.phases.service-stop.timeout",
                         ConfigValueFactory.fromAnyRef(stopBudget.toMillis() + "ms"))
@@ -42,8 +92,6 @@ public final class SystemTuning {
                 .withValue("pekko.scheduler.implementation", ConfigValueFactory.fromAnyRef(DeadlineScheduler.class.getName()))
                 .withValue("pekko.actor.default-dispatcher.fork-join-executor.parallelism-min", ConfigValueFactory.fromAnyRef(1))
                 .withValue("pekko.actor.default-dispatcher.fork-join-executor.parallelism-factor", ConfigValueFactory.fromAnyRef(1.0))
-                .withValue("pekko.actor.default-dispatcher.fork-join-executor.parallelism-max", ConfigValueFactory.fromAnyRef(1))
-                .withFallback(application)
-                .withFallback(ConfigFactory.defaultReference(SystemTuning.class.getClassLoader()));
+                .withValue("pekko.actor.default-dispatcher.fork-join-executor.parallelism-max", ConfigValueFactory.fromAnyRef(1));
     }
 }

@@ -139,6 +139,31 @@ class AdminRoutesTest {
     }
 
     @Test
+    void aTokenChangedByAReloadAppliesToTheNextCall() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<Optional<String>> token = new java.util.concurrent.atomic.AtomicReference<>(
+                Optional.of("first"));
+        ServerBinding binding = AdminServer.bind(testKit.system(), new AdminSettings(true, "127.0.0.1", 0, Optional.of("first")),
+                token::get, new FakePool(testKit.system(), operations), metrics, Optional.empty()).toCompletableFuture().get();
+        try {
+            URI own = URI.create("http://127.0.0.1:" + binding.localAddress().getPort() + "/services/search/restart");
+            java.util.function.Function<String, Integer> restartWith = t -> {
+                try {
+                    return http.send(HttpRequest.newBuilder(own).POST(HttpRequest.BodyPublishers.noBody())
+                            .header("Authorization", "Bearer " + t).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            assertEquals(200, restartWith.apply("first"));
+            token.set(Optional.of("second")); // what a reload that re-read the token file leaves in the settings
+            assertEquals(401, restartWith.apply("first"));
+            assertEquals(200, restartWith.apply("second"));
+        } finally {
+            binding.unbind().toCompletableFuture().get();
+        }
+    }
+
+    @Test
     void mutatingCallsNeedTheToken() throws Exception {
         int before = operations.size();
         HttpResponse<String> none = post("services/search/restart", null);
