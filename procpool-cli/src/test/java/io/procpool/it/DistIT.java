@@ -48,10 +48,10 @@ class DistIT {
 
         try (Manager manager = new Manager(dir)) {
             int gateway = Manager.freePort();
-            // The default pool as shipped; only the admin and gateway ports moved off 9900 and 8080,
-            // which a pool the developer runs may hold.
-            Process procpool = manager.launchIn(home, Map.of("JAVA_OPTS",
-                    "-Dpool.admin.port=" + manager.adminPort + " -Dpool.gateway.port=" + gateway),
+            // The default pool as shipped; only the admin and gateway ports moved off 9900 and 8080
+            // (which a pool the developer runs may hold), the way a deployment overrides the file.
+            Process procpool = manager.launchIn(home, Map.of("PROCPOOL_ADMIN_PORT", Integer.toString(manager.adminPort),
+                    "CONFIG_FORCE_procpool_gateway_port", Integer.toString(gateway)),
                     List.of("bin/procpool", "run", "--config", "conf/pool.conf"));
             List<Long> pids = new ArrayList<>();
             for (String[] instance : new String[][] {{"search", "8000"}, {"auth", "8002"}, {"python_cgi", "8003"}}) {
