@@ -11,6 +11,7 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -35,7 +36,7 @@ public final class PoolConfigLoader {
     /** Set on a configuration translated from the manifest shape: its errors then use its snake_case names. */
     private static final String MANIFEST_MARK = "procpool-manifest-shape";
     static final Set<String> POOL_KEYS = Set.of("admin", "state-dir", "defaults", "services", "watch-config",
-            "children-die-with-manager", "gateway", "feeds");
+            "children-die-with-manager", "gateway", "feeds", "startup-timeout");
     static final Set<String> FEED_KEYS = Set.of("file", "reload-command", "keepalive");
     static final Set<String> GATEWAY_KEYS = Set.of("enabled", "host", "port", "balance", "queue-timeout", "max-queued");
     static final Set<String> ADMIN_KEYS = Set.of("enabled", "host", "port", "token");
@@ -175,6 +176,7 @@ public final class PoolConfigLoader {
         Path stateDir = baseDir.resolve(pool.string("state-dir")).normalize();
         boolean watchConfig = pool.bool("watch-config");
         boolean dieWithManager = pool.bool("children-die-with-manager");
+        Duration startupTimeout = pool.duration("startup-timeout", false, null);
 
         FieldReader defaults = pool.child("defaults");
         if (defaults != null) {
@@ -205,7 +207,8 @@ public final class PoolConfigLoader {
             throw new InvalidConfigException(config.hasPath(MANIFEST_MARK) ? errors.stream().map(PoolConfigLoader::inManifestNames).toList()
                     : errors);
         }
-        return new PoolSettings(source, admin, stateDir, services, watchConfig, dieWithManager, gateway, feeds);
+        return new PoolSettings(source, admin, stateDir, services, watchConfig, dieWithManager, gateway, feeds,
+                startupTimeout);
     }
 
     /** An error about a manifest, with the keys named as the manifest writes them (min_processes, not min-processes). */

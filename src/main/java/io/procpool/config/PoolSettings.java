@@ -17,10 +17,12 @@ import java.util.Map;
  * @param childrenDieWithManager the kernel sends SIGTERM to the children when the manager dies
  * @param gateway procpool's own reverse proxy
  * @param feeds the proxy feeds written on every change of the ready set
+ * @param startupTimeout how long the command line waits for every enabled service to have
+ *     min-processes ready before it tells systemd it is ready anyway ({@code pool.startup-timeout})
  */
 public record PoolSettings(String source, AdminSettings admin, Path stateDir, Map<String, ServiceSettings> services,
                            boolean watchConfig, boolean childrenDieWithManager, GatewaySettings gateway,
-                           java.util.List<FeedSettings> feeds) {
+                           java.util.List<FeedSettings> feeds, Duration startupTimeout) {
 
     public PoolSettings {
         services = Collections.unmodifiableMap(new LinkedHashMap<>(services));
