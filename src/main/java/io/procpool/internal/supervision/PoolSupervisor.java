@@ -118,12 +118,22 @@ public final class PoolSupervisor {
         for (ServiceSettings s : settings.services().values()) {
             statuses.put(s.name(), initialStatus(s));
         }
+        publish();
         registerCoordinatedShutdown();
     }
 
     private static ServiceStatus initialStatus(ServiceSettings s) {
         return s.enabled() ? new ServiceStatus(s.name(), ServiceState.STOPPED, 0, List.of(), s, Optional.empty())
                 : ServiceStatus.disabled(s);
+    }
+
+    /**
+     * A service whose pool was just spawned and has not reported yet: it wants its min-processes
+     * and has none ready, so readiness (/readyz, systemd's READY=1) waits for it.
+     */
+    private static ServiceStatus starting(ServiceSettings s) {
+        return new ServiceStatus(s.name(), ServiceState.of(s.minProcesses(), List.of()), s.minProcesses(), List.of(), s,
+                Optional.empty());
     }
 
     /** The time a graceful stop of everything may take: the longest drain, the longest stop timeout, SIGKILL, margin. */
@@ -208,7 +218,10 @@ public final class PoolSupervisor {
     }
 
     private Behavior<Command> onStart() {
-        settings.services().values().stream().filter(ServiceSettings::enabled).forEach(this::spawnPool);
+        settings.services().values().stream().filter(ServiceSettings::enabled).forEach(s -> {
+            spawnPool(s);
+            statuses.put(s.name(), starting(s));
+        });
         settings.services().values().stream().filter(s -> !s.enabled()).forEach(s -> ctx.getLog().info("{}: disabled", s.name()));
         ctx.getLog().info("started {} service(s) from {}", pools.size(), settings.source());
         updateSampling();
@@ -277,9 +290,14 @@ public final class PoolSupervisor {
     private Behavior<Command> onServiceChanged(ServiceChanged m) {
         if (pools.containsKey(m.status().name())) {
             statuses.put(m.status().name(), m.status());
-            env.metrics().publish(new PoolStatus(new ArrayList<>(statuses.values()), env.clock().getAsLong()));
+            publish();
         }
         return Behaviors.same();
+    }
+
+    /** Hands the metrics the latest view of the pool (read at scrape time). */
+    private void publish() {
+        env.metrics().publish(new PoolStatus(new ArrayList<>(statuses.values()), env.clock().getAsLong()));
     }
 
     private Behavior<Command> onProbeNow(ProbeNow m) {
@@ -326,10 +344,11 @@ public final class PoolSupervisor {
         statuses.clear();
         for (ServiceSettings s : next.services().values()) {
             ServiceStatus old = previous.get(s.name());
-            statuses.put(s.name(), pools.containsKey(s.name()) && old != null && old.state() != ServiceState.DISABLED
-                    ? old : initialStatus(s));
+            statuses.put(s.name(), !pools.containsKey(s.name()) ? initialStatus(s)
+                    : old != null && old.state() != ServiceState.DISABLED ? old : starting(s));
         }
         settings = next;
+        publish(); // a service the reload added has its zeros in the metrics from now on
         updateSampling();
         m.replyTo().tell(new OpResult(OpResult.Outcome.OK, "reloaded " + next.source() + ": " + diff.summary(), diff.ignored()));
         return Behaviors.same();
