@@ -114,9 +114,22 @@ final class Manager implements AutoCloseable {
         return launch(cmd);
     }
 
+    /** {@link #start}, with {@code env} added to the manager's environment. */
+    Process startWith(java.util.Map<String, String> env, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(javaBin(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", JAR.toString()));
+        cmd.addAll(List.of(args));
+        return launch(cmd, env);
+    }
+
     private Process launch(List<String> cmd) throws IOException {
+        return launch(cmd, java.util.Map.of());
+    }
+
+    private Process launch(List<String> cmd, java.util.Map<String, String> env) throws IOException {
         Path out = dir.resolve("manager-" + runs.size() + ".log");
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+        ProcessBuilder builder = new ProcessBuilder(cmd);
+        builder.environment().putAll(env);
+        Process p = builder.directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         runs.add(p);
         return p;
