@@ -38,7 +38,7 @@ final class GatewayMetrics {
                 .labelNames("service", "reason").register(registry);
         // Every routed service starts at 0 for every reason; the codes of requests are not known before they are answered.
         traffic.onRouted(service -> {
-            for (Retry.Failure f : Retry.Failure.values()) {
+            for (Retry.Failure f : Retry.RETRIED) {
                 retries.initLabelValues(service, f.label());
             }
         });

@@ -1,5 +1,6 @@
 package io.procpool.internal.gateway;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.procpool.config.PoolSettings;
@@ -23,10 +24,18 @@ class GatewayMetricsTest {
         traffic.routes(after.services().values());
         String text = new String(metrics.scrape(), StandardCharsets.UTF_8);
         for (String service : new String[] {"web", "api"}) {
-            for (Retry.Failure f : Retry.Failure.values()) {
+            for (Retry.Failure f : Retry.RETRIED) {
                 assertTrue(text.contains("procpool_gateway_retries_total{reason=\"" + f.label() + "\",service=\"" + service + "\"} 0.0"),
                         service + " " + f + ":\n" + text);
             }
+        }
+        assertTrue(!text.contains("reason=\"timeout\""), "a timeout is never retried: " + text);
+    }
+
+    @Test
+    void theReasonsThatStartAtZeroAreThoseARetryMayFollow() {
+        for (Retry.Failure f : Retry.Failure.values()) {
+            assertEquals(Retry.RETRIED.contains(f), Retry.again(f, "GET", true, 1, 0), f.toString());
         }
     }
 }
