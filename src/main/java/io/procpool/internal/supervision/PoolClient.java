@@ -211,8 +211,14 @@ public final class PoolClient implements Pool {
             return reload.get();
         }
         listener.reloading();
-        return reload.get().whenComplete((r, e) -> listener.reloaded(r != null ? r
-                : OpResult.failed("reload failed: " + unwrap(e))));
+        CompletionStage<OpResult> outcome;
+        try {
+            outcome = reload.get();
+        } catch (RuntimeException e) {
+            listener.reloaded(OpResult.failed("reload failed: " + e));
+            throw e;
+        }
+        return outcome.whenComplete((r, e) -> listener.reloaded(r != null ? r : OpResult.failed("reload failed: " + unwrap(e))));
     }
 
     private CompletionStage<OpResult> reloadFile() {

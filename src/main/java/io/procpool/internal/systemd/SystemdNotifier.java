@@ -137,7 +137,7 @@ public final class SystemdNotifier {
                 .onMessageEquals(Tick.LOOK, this::look)
                 .onMessage(Looked.class, m -> onLookedRunning(m, shown))
                 .onMessageEquals(Tick.STARTUP_TIMEOUT, Behaviors::same)
-                .onMessage(Reloading.class, m -> onReloading(shown))
+                .onMessage(Reloading.class, m -> onReloading())
                 .onMessage(Reloaded.class, this::onReloaded)
                 .build();
     }
@@ -203,7 +203,7 @@ public final class SystemdNotifier {
         return m.status() == null ? Behaviors.same() : running(show(StatusText.of(m.status()), shown));
     }
 
-    private Behavior<Command> onReloading(String shown) {
+    private Behavior<Command> onReloading() {
         send("RELOADING=1\nMONOTONIC_USEC=" + monotonicMicros.getAsLong() + "\nSTATUS=reloading the configuration");
         return running("reloading the configuration");
     }
