@@ -85,13 +85,16 @@ public final class ProcessPool implements Pool, AutoCloseable {
     private final Optional<ServerBinding> admin;
     private final Optional<ServerBinding> gateway;
     private final Feeds feeds;
+    /** What tells systemd how the pool is doing, when asked for and running under it. */
+    private final Optional<Startup.Systemd> systemd;
     private final Duration stopBudget;
     private final CompletableFuture<Done> closed = new CompletableFuture<>();
     /** Set by the first close; later ones wait for the same outcome. */
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
 
     private ProcessPool(Startup.Runtime runtime, PoolClient client, ProbeRouter prober, PlatformLauncher launcher,
-                        Optional<ServerBinding> admin, Optional<ServerBinding> gateway, Feeds feeds, PoolSettings settings) {
+                        Optional<ServerBinding> admin, Optional<ServerBinding> gateway, Feeds feeds, PoolSettings settings,
+                        Optional<Startup.Systemd> systemd) {
         this.runtime = runtime;
         this.client = client;
         this.prober = prober;
@@ -99,6 +102,7 @@ public final class ProcessPool implements Pool, AutoCloseable {
         this.admin = admin;
         this.gateway = gateway;
         this.feeds = feeds;
+        this.systemd = systemd;
         this.stopBudget = PoolSupervisor.stopBudget(settings);
     }
 
@@ -143,6 +147,7 @@ public final class ProcessPool implements Pool, AutoCloseable {
         private Function<ActorSystem<?>, HealthProbe> probe;
         private ResourceSampler resources;
         private LongSupplier clock = System::nanoTime;
+        private boolean notifySystemd;
 
         private Builder(Config config) {
             this.config = config;
@@ -209,6 +214,20 @@ public final class ProcessPool implements Pool, AutoCloseable {
         }
 
         /**
+         * Report to systemd, when procpool is the main process of a {@code Type=notify} unit
+         * ({@code NOTIFY_SOCKET} is set; without it this does nothing): {@code READY=1} once every
+         * enabled service has min-processes instances ready, or after {@code pool.startup-timeout};
+         * {@code STATUS=} lines with the counts; {@code RELOADING=1} and {@code READY=1} around every
+         * reload; {@code STOPPING=1} when the pool closes; and {@code WATCHDOG=1} while the pool's
+         * actors answer, when {@code WATCHDOG_USEC} asks for it. The command line's {@code run} does
+         * this; an application that embeds procpool asks for it only if the unit is its own.
+         */
+        public Builder notifySystemd() {
+            this.notifySystemd = true;
+            return this;
+        }
+
+        /**
          * Validates the configuration, takes the state dir, binds the admin API (if enabled) and
          * starts every enabled service. Blocks until that is done.
          *
@@ -240,7 +259,8 @@ public final class ProcessPool implements Pool, AutoCloseable {
                 if (os != null) {
                     Startup.warmUp(runtime.system());
                 }
-                return new ProcessPool(runtime, client, prober, os, admin, gateway, feeds, settings);
+                Optional<Startup.Systemd> systemd = notifySystemd ? Startup.notifySystemd(runtime, client, settings) : Optional.empty();
+                return new ProcessPool(runtime, client, prober, os, admin, gateway, feeds, settings, systemd);
             } catch (IOException | RuntimeException e) {
                 if (runtime != null) {
                     Startup.stopUnstarted(runtime);
@@ -394,6 +414,7 @@ public final class ProcessPool implements Pool, AutoCloseable {
         if (!closing.compareAndSet(false, true)) {
             return closed;
         }
+        systemd.ifPresent(s -> s.notifier().tell(io.procpool.internal.systemd.SystemdNotifier.Stopping.INSTANCE));
         CompletionStage<Done> stopped;
         if (runtime.owned()) {
             ActorSystem<?> system = runtime.system();
@@ -418,6 +439,7 @@ public final class ProcessPool implements Pool, AutoCloseable {
         // actor system's dispatcher threads. Not a daemon: the JVM waits for the close to finish.
         stopped.whenCompleteAsync((d, e) -> {
             feeds.close();
+            systemd.ifPresent(s -> s.close(runtime));
             if (prober != null) {
                 prober.close();
             }

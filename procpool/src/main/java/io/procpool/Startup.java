@@ -11,7 +11,12 @@ import io.procpool.internal.gateway.Traffic;
 import io.procpool.internal.health.ProbeRouter;
 import io.procpool.internal.metrics.PoolMetrics;
 import io.procpool.internal.process.PlatformLauncher;
+import io.procpool.internal.linux.NotifySocket;
+import io.procpool.internal.supervision.PoolClient;
 import io.procpool.internal.supervision.PoolEnvironment;
+import io.procpool.internal.systemd.Notifications;
+import io.procpool.internal.systemd.SystemdEnvironment;
+import io.procpool.internal.systemd.SystemdNotifier;
 import io.procpool.internal.supervision.PoolSupervisor;
 import io.procpool.internal.tuning.RestartWarmup;
 import io.procpool.internal.tuning.SystemTuning;
@@ -34,6 +39,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.slf4j.LoggerFactory;
 
 /**
  * The steps of {@link ProcessPool.Builder#start}, each named: take the state dir, make the
@@ -142,6 +148,52 @@ final class Startup {
     /** The proxy feeds: written now and on every change of the ready set. */
     static Feeds startFeeds(Runtime runtime, Pool pool) {
         return Feeds.start(pool, runtime.system().dispatchers().lookup(Dispatchers.blocking()));
+    }
+
+    /** The systemd notifier and the socket it sends on. */
+    record Systemd(ActorRef<SystemdNotifier.Command> notifier, Notifications socket) {
+        /** After the pool's close: the notifier goes with a system of the pool's own, else it is stopped. */
+        void close(Runtime runtime) {
+            if (!runtime.owned()) {
+                notifier.tell(SystemdNotifier.Stop.INSTANCE);
+            }
+            socket.close();
+        }
+    }
+
+    /**
+     * Tells systemd how the pool is doing, when procpool runs under it ({@code NOTIFY_SOCKET}); every
+     * reload, whichever door asked for it, is bracketed by {@code RELOADING=1} and {@code READY=1}.
+     * A socket that cannot be made is a warning: the pool runs without it.
+     */
+    static Optional<Systemd> notifySystemd(Runtime runtime, PoolClient client, PoolSettings settings) {
+        SystemdEnvironment env = SystemdEnvironment.of(System.getenv(), ProcessHandle.current().pid());
+        if (env.socket().isEmpty()) {
+            return Optional.empty();
+        }
+        Notifications socket;
+        try {
+            socket = NotifySocket.open(env.socket().get());
+        } catch (RuntimeException e) {
+            LoggerFactory.getLogger(Startup.class).warn("not reporting to systemd: {}", e.getMessage());
+            return Optional.empty();
+        }
+        // System.nanoTime is CLOCK_MONOTONIC on Linux, the clock of systemd's MONOTONIC_USEC.
+        ActorRef<SystemdNotifier.Command> notifier = runtime.system().systemActorOf(SystemdNotifier.create(client,
+                settings.startupTimeout(), env.watchdog(), socket, () -> System.nanoTime() / 1000),
+                "procpool-systemd-" + POOLS.incrementAndGet(), Props.empty());
+        client.listenToReloads(new PoolClient.ReloadListener() {
+            @Override
+            public void reloading() {
+                notifier.tell(SystemdNotifier.Reloading.INSTANCE);
+            }
+
+            @Override
+            public void reloaded(io.procpool.api.OpResult result) {
+                notifier.tell(new SystemdNotifier.Reloaded(result));
+            }
+        });
+        return Optional.of(new Systemd(notifier, socket));
     }
 
     /** Real processes: compile the restart path before the first crash (see {@link RestartWarmup}). */

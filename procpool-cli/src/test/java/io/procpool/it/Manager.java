@@ -114,6 +114,13 @@ final class Manager implements AutoCloseable {
         return launch(cmd);
     }
 
+    /** {@link #start}, with {@code env} added to the manager's environment. */
+    Process startWith(java.util.Map<String, String> env, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(javaBin(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", JAR.toString()));
+        cmd.addAll(List.of(args));
+        return launchIn(dir, env, cmd);
+    }
+
     private Process launch(List<String> cmd) throws IOException {
         return launchIn(dir, java.util.Map.of(), cmd);
     }

@@ -14,4 +14,9 @@ public record PoolStatus(List<ServiceStatus> services, long atNanos) {
     public PoolStatus {
         services = List.copyOf(services);
     }
+
+    /** The services with fewer ready instances than they need ({@link ServiceStatus#required()}), in order. */
+    public List<ServiceStatus> notReady() {
+        return services.stream().filter(s -> !s.readyEnough()).toList();
+    }
 }

@@ -38,4 +38,21 @@ public record ServiceStatus(String name, ServiceState state, int desired, List<I
     public List<InstanceStatus> ready() {
         return instances.stream().filter(InstanceStatus::ready).toList();
     }
+
+    /**
+     * How many ready instances this service needs to count as up (the readiness of
+     * {@code GET /readyz} and of systemd's {@code READY=1}): its {@code min-processes}, and none
+     * when it is disabled or stopped by an operator (it wants no instance then).
+     */
+    public int required() {
+        if (state == ServiceState.DISABLED || settings == null || !settings.enabled()) {
+            return 0;
+        }
+        return Math.min(settings.minProcesses(), desired);
+    }
+
+    /** True when at least {@link #required()} instances are ready. */
+    public boolean readyEnough() {
+        return ready().size() >= required();
+    }
 }

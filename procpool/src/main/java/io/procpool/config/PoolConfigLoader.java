@@ -11,6 +11,7 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -40,7 +41,7 @@ public final class PoolConfigLoader {
     private static final String MANIFEST_MARK = "procpool-manifest-shape";
     /** The keys of the section under its old name, {@code pool}. */
     static final Set<String> OLD_POOL_KEYS = Set.of("admin", "state-dir", "defaults", "services", "watch-config",
-            "children-die-with-manager", "gateway", "feeds");
+            "children-die-with-manager", "gateway", "feeds", "startup-timeout");
     /** The keys of the section: the old ones and, only under {@code procpool}, the dispatchers of its threads. */
     static final Set<String> POOL_KEYS = union(OLD_POOL_KEYS, Set.of("dispatchers"));
     static final Set<String> FEED_KEYS = Set.of("file", "reload-command", "keepalive");
@@ -228,6 +229,7 @@ public final class PoolConfigLoader {
         Path stateDir = baseDir.resolve(pool.string("state-dir")).normalize();
         boolean watchConfig = pool.bool("watch-config");
         boolean dieWithManager = pool.bool("children-die-with-manager");
+        Duration startupTimeout = pool.duration("startup-timeout", false, null);
 
         FieldReader defaults = pool.child("defaults");
         if (defaults != null) {
@@ -260,7 +262,8 @@ public final class PoolConfigLoader {
             throw new InvalidConfigException(config.hasPath(MANIFEST_MARK) ? errors.stream().map(PoolConfigLoader::inManifestNames).toList()
                     : errors);
         }
-        return new PoolSettings(source, admin, stateDir, services, watchConfig, dieWithManager, gateway, feeds, key);
+        return new PoolSettings(source, admin, stateDir, services, watchConfig, dieWithManager, gateway, feeds,
+                startupTimeout, key);
     }
 
     /** An error about a manifest, with the keys named as the manifest writes them (min_processes, not min-processes). */

@@ -17,23 +17,44 @@ import java.util.Map;
  * @param childrenDieWithManager the kernel sends SIGTERM to the children when the manager dies
  * @param gateway procpool's own reverse proxy
  * @param feeds the proxy feeds written on every change of the ready set
+ * @param startupTimeout how long the command line waits for every enabled service to have
+ *     min-processes ready before it tells systemd it is ready anyway ({@code startup-timeout})
  * @param key the top key the section was written under ({@code procpool}, or {@code pool}, its
  *     older name), so that messages name keys as the file wrote them
  */
 public record PoolSettings(String source, AdminSettings admin, Path stateDir, Map<String, ServiceSettings> services,
                            boolean watchConfig, boolean childrenDieWithManager, GatewaySettings gateway,
-                           java.util.List<FeedSettings> feeds, String key) {
+                           java.util.List<FeedSettings> feeds, Duration startupTimeout, String key) {
+
+    /** {@code startup-timeout}'s default (reference.conf has the same). */
+    public static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofSeconds(60);
 
     public PoolSettings {
         services = Collections.unmodifiableMap(new LinkedHashMap<>(services));
         feeds = java.util.List.copyOf(feeds);
     }
 
-    /** Settings of a section written under {@code procpool}. */
+    /** Settings of a section written under {@code procpool}, with the default startup timeout. */
     public PoolSettings(String source, AdminSettings admin, Path stateDir, Map<String, ServiceSettings> services,
                         boolean watchConfig, boolean childrenDieWithManager, GatewaySettings gateway,
                         java.util.List<FeedSettings> feeds) {
-        this(source, admin, stateDir, services, watchConfig, childrenDieWithManager, gateway, feeds, "procpool");
+        this(source, admin, stateDir, services, watchConfig, childrenDieWithManager, gateway, feeds,
+                DEFAULT_STARTUP_TIMEOUT, "procpool");
+    }
+
+    /** Settings of a section written under {@code procpool}. */
+    public PoolSettings(String source, AdminSettings admin, Path stateDir, Map<String, ServiceSettings> services,
+                        boolean watchConfig, boolean childrenDieWithManager, GatewaySettings gateway,
+                        java.util.List<FeedSettings> feeds, Duration startupTimeout) {
+        this(source, admin, stateDir, services, watchConfig, childrenDieWithManager, gateway, feeds, startupTimeout, "procpool");
+    }
+
+    /** Settings of a section written under {@code key}, with the default startup timeout. */
+    public PoolSettings(String source, AdminSettings admin, Path stateDir, Map<String, ServiceSettings> services,
+                        boolean watchConfig, boolean childrenDieWithManager, GatewaySettings gateway,
+                        java.util.List<FeedSettings> feeds, String key) {
+        this(source, admin, stateDir, services, watchConfig, childrenDieWithManager, gateway, feeds,
+                DEFAULT_STARTUP_TIMEOUT, key);
     }
 
     /** {@code key} with the section's name in front, as the file wrote it: {@code procpool.admin.port}. */

@@ -18,10 +18,19 @@ public final class ScriptedPool {
     private final Pool pool;
 
     public ScriptedPool(PoolSettings settings, Supplier<PoolStatus> status) {
+        this(() -> CompletableFuture.completedFuture(status.get()), settings);
+    }
+
+    /** A pool whose status questions {@code status} answers, as it likes: late, never, or failed; it has no settings. */
+    public static ScriptedPool answering(Supplier<java.util.concurrent.CompletionStage<PoolStatus>> status) {
+        return new ScriptedPool(status, null);
+    }
+
+    private ScriptedPool(Supplier<java.util.concurrent.CompletionStage<PoolStatus>> status, PoolSettings settings) {
         pool = (Pool) Proxy.newProxyInstance(Pool.class.getClassLoader(), new Class<?>[] {Pool.class}, (proxy, method, args) ->
                 switch (method.getName()) {
                     case "settings" -> settings;
-                    case "status" -> CompletableFuture.completedFuture(status.get());
+                    case "status" -> status.get();
                     case "subscribe" -> {
                         @SuppressWarnings("unchecked")
                         Consumer<PoolEvent> l = (Consumer<PoolEvent>) args[0];

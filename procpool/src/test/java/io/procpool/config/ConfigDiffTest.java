@@ -54,9 +54,10 @@ class ConfigDiffTest {
     void poolLevelChangesAreReportedAsNeedingARestart() {
         PoolSettings before = TestConfigs.pool(BASE);
         PoolSettings after = TestConfigs.pool("admin.port = 9911\nwatch-config = true\nchildren-die-with-manager = false\n"
-                + "gateway.port = 9081\n" + BASE);
+                + "gateway.port = 9081\nstartup-timeout = 2m\n" + BASE);
         ConfigDiff d = ConfigDiff.between(before, after);
-        assertEquals(4, d.ignored().size(), d.ignored().toString());
+        assertEquals(5, d.ignored().size(), d.ignored().toString());
+        assertTrue(d.ignored().contains("pool.startup-timeout changed: it counts at procpool's next start"), d.ignored().toString());
         assertTrue(d.ignored().stream().anyMatch(w -> w.startsWith("pool.gateway changed")), d.ignored().toString());
         assertTrue(d.ignored().stream().anyMatch(w -> w.startsWith("pool.watch-config changed")), d.ignored().toString());
         assertEquals(List.of("keep", "scale", "cmd", "env", "gone"), d.unchanged());

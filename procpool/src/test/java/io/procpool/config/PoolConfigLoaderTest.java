@@ -249,6 +249,17 @@ class PoolConfigLoaderTest {
     }
 
     @Test
+    void startupTimeoutIsAMinuteByDefaultAndMustBeAPositiveDuration() throws Exception {
+        assertEquals(Duration.ofSeconds(60), load("p.conf", "pool.services.a { command = a, ports = [1] }").startupTimeout());
+        assertEquals(Duration.ofMinutes(5), load("p.conf", "pool { startup-timeout = 5m, services.a { command = a, ports = [1] } }")
+                .startupTimeout());
+        ConfigError e = only(errors("p.conf", "pool { startup-timeout = soon, services.a { command = a, ports = [1] } }"));
+        assertEquals("pool.startup-timeout", e.key());
+        assertTrue(e.message().contains("must be a duration such as 500ms, 10s or 5m"), e.message());
+        assertEquals("pool.startup-timeout", only(errors("p.conf", "pool { startup-timeout = 0s, services.a { command = a, ports = [1] } }")).key());
+    }
+
+    @Test
     void zeroMinBackoffAndZeroCooldownAreAllowed() throws Exception {
         ServiceSettings s = load("p.conf", "pool.services.a { command = a, ports = [1], restart { min-backoff = 0, cooldown = 0 } }")
                 .services().get("a");

@@ -60,6 +60,11 @@ public final class AdminRoutes extends AllDirectives {
 
     /** Every other request is answered within this, or gets a JSON 503. */
     static final Duration REQUEST = Duration.ofSeconds(30);
+    /**
+     * {@code GET /healthz} fails when the pool's actors do not answer within this: shorter than
+     * any liveness probe's period, longer than any pause a healthy JVM takes.
+     */
+    static final Duration LIVENESS = Duration.ofSeconds(2);
     private static final int MAX_LOG_LINES = 10_000;
     private static final long MAX_BODY = 64 * 1024;
 
@@ -98,6 +103,8 @@ public final class AdminRoutes extends AllDirectives {
                 new Endpoint("GET /status", path("status", () -> get(() -> withStatus(this::pool)))),
                 new Endpoint("GET /status/SERVICE", path(segment("status").slash(segment()), this::serviceStatus)),
                 new Endpoint("GET /backends?format=json|yarp|traefik|nginx|haproxy|envoy", path("backends", this::backends)),
+                new Endpoint("GET /healthz", path("healthz", () -> get(this::healthz))),
+                new Endpoint("GET /readyz", path("readyz", () -> get(this::readyz))),
                 new Endpoint("GET /metrics", path("metrics", () -> get(this::metrics))),
                 new Endpoint("GET /events", path("events", () -> get(this::events))),
                 new Endpoint("GET /services/SERVICE/instances/PORT/log?lines=N", service(this::log)),
@@ -190,6 +197,42 @@ public final class AdminRoutes extends AllDirectives {
                     BackendFormats.nginx(s))));
             case HAPROXY -> complete(HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8,
                     BackendFormats.haproxy(s))));
+        });
+    }
+
+    /**
+     * Liveness (a Kubernetes {@code livenessProbe}): 200 when the supervision tree answers a
+     * status question within {@link #LIVENESS}, 503 when it does not. Says nothing of the
+     * services: a crashing service is the pool's to restart, not a reason to restart procpool.
+     */
+    private Route healthz() {
+        return withRequestTimeout(LIVENESS, AdminRoutes::notAlive, () -> withStatus(s -> json(StatusCodes.OK,
+                StatusJson.JSON.createObjectNode().put("status", "ok").put("services", s.services().size()))));
+    }
+
+    private static HttpResponse notAlive(HttpRequest request) {
+        return HttpResponse.create().withStatus(StatusCodes.SERVICE_UNAVAILABLE).withEntity(HttpEntities.create(
+                ContentTypes.APPLICATION_JSON, StatusJson.error("the pool did not answer within " + LIVENESS.toSeconds() + "s",
+                        "its actors are stuck or starved; restarting procpool is the remedy").toString()));
+    }
+
+    /**
+     * Readiness (a Kubernetes {@code readinessProbe}): 200 when every enabled service has at least
+     * min-processes instances ready, else 503 naming those that have not, with their counts. A
+     * service stopped by an operator wants no instance and does not count.
+     */
+    private Route readyz() {
+        return withStatus(s -> {
+            List<ServiceStatus> missing = s.notReady();
+            var node = StatusJson.JSON.createObjectNode().put("ready", missing.isEmpty());
+            if (!missing.isEmpty()) {
+                node.put("error", "not ready: " + String.join(", ", missing.stream()
+                        .map(x -> x.name() + " " + x.ready().size() + "/" + x.required()).toList()));
+            }
+            var list = node.putArray("not_ready");
+            missing.forEach(x -> list.addObject().put("service", x.name()).put("state", x.state().name())
+                    .put("ready", x.ready().size()).put("min", x.required()));
+            return json(missing.isEmpty() ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE, node);
         });
     }
 

@@ -36,6 +36,12 @@ final class GatewayMetrics {
         retries = Counter.builder().name("procpool_gateway_retries_total")
                 .help("Requests tried again on another instance, by the failure that caused it (connect, after-write)")
                 .labelNames("service", "reason").register(registry);
+        // Every routed service starts at 0 for every reason; the codes of requests are not known before they are answered.
+        traffic.onRouted(service -> {
+            for (Retry.Failure f : Retry.RETRIED) {
+                retries.initLabelValues(service, f.label());
+            }
+        });
         GaugeWithCallback.builder().name("procpool_gateway_in_flight")
                 .help("Requests the gateway has in flight to each instance")
                 .labelNames("service", "port")

@@ -55,6 +55,9 @@ final class Retry {
         };
     }
 
+    /** The failures {@link #again} may try again after: the reasons of procpool_gateway_retries_total. */
+    static final java.util.Set<Failure> RETRIED = java.util.EnumSet.of(Failure.CONNECT, Failure.AFTER_WRITE);
+
     /** How {@code error}, the failure of an attempt, failed. */
     static Failure classify(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {

@@ -59,6 +59,7 @@ public final class Traffic implements TrafficDoor, AutoCloseable {
     private volatile Subscription subscription;
     private volatile Pool pool;
     private volatile PoolSettings seen;
+    private volatile java.util.function.Consumer<String> routed = name -> { };
 
     /**
      * A view that knows the routes of {@code initial} and no instance yet; the supervision tree
@@ -131,9 +132,20 @@ public final class Traffic implements TrafficDoor, AutoCloseable {
     }
 
     private ServiceTraffic traffic(String service) {
-        return services.computeIfAbsent(service, s -> new ServiceTraffic(s,
-                new Balancer(settings.balance(), bound -> ThreadLocalRandom.current().nextInt(bound)),
-                queued, settings.maxQueued(), timers, nanos));
+        return services.computeIfAbsent(service, s -> {
+            routed.accept(s);
+            return new ServiceTraffic(s, new Balancer(settings.balance(), bound -> ThreadLocalRandom.current().nextInt(bound)),
+                    queued, settings.maxQueued(), timers, nanos);
+        });
+    }
+
+    /**
+     * Tells {@code listener} every service that has a route, now and whenever one gets one (a
+     * reload's new services): the gateway's metrics give each its zeros. It may hear a name twice.
+     */
+    void onRouted(java.util.function.Consumer<String> listener) {
+        routed = listener;
+        services.keySet().forEach(listener);
     }
 
     void onEvent(PoolEvent e) {

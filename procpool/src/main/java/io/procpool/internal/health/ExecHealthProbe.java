@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -62,7 +61,7 @@ public final class ExecHealthProbe implements HealthProbe, AutoCloseable {
 
     private static Run start(ExecProbe exec, int port) {
         List<String> command = exec.commandFor(port);
-        Map<String, String> env = new HashMap<>(System.getenv());
+        Map<String, String> env = Executables.inheritedEnvironment();
         env.putAll(exec.envFor(port));
         Path program = Executables.resolve(command.get(0), exec.workingDir(), env);
         try {

@@ -29,6 +29,11 @@ import java.util.function.LongSupplier;
  * the CPU and memory figures from the platform's reading of the process table, one pass for all
  * instances.
  *
+ * <p>Every counter whose label values are known starts at 0 (restarts by service and reason,
+ * probe failures by service and cause) as soon as a status names the service, a reload's new
+ * services included: {@code rate()} and {@code increase()} then see the first event as a rise
+ * from 0 instead of a series that appears.
+ *
  * <p>Thread-safe: pools write from their actors, scrapes read from HTTP threads.
  */
 public final class PoolMetrics {
@@ -44,8 +49,63 @@ public final class PoolMetrics {
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final AtomicReference<PoolStatus> latest = new AtomicReference<>(new PoolStatus(List.of(), 0));
+    /** Why a probe failed, the {@code cause} label of {@code procpool_health_check_failures_total}. */
+    public enum ProbeFailure {
+        /** No answer within the probe's timeout (or an exec probe still running at its timeout). */
+        TIMEOUT,
+        /** Nothing listens on the port. */
+        REFUSED,
+        /** The connection broke: reset, or closed without a whole response. */
+        CONNECTION,
+        /** An HTTP answer with a status outside {@code expect-status}. */
+        STATUS,
+        /** An answer that is not valid HTTP. */
+        RESPONSE,
+        /** An exec probe exited non-zero. */
+        EXIT,
+        /** Anything else (procpool shutting down, a probe that could not run). */
+        OTHER;
+
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /**
+         * The cause of a failure, from its reason as procpool's probers word it (see
+         * {@link io.procpool.spi.ProbeResult}); a prober of another wording lands in OTHER.
+         */
+        public static ProbeFailure of(String error) {
+            String e = error == null ? "" : error.toLowerCase(java.util.Locale.ROOT);
+            if (e.contains("timed out") || e.contains("no answer within") || e.contains("still running after")) {
+                return TIMEOUT;
+            }
+            if (e.contains("connection refused")) {
+                return REFUSED;
+            }
+            if (e.startsWith("http ")) {
+                return STATUS;
+            }
+            if (e.startsWith("exited with")) {
+                return EXIT;
+            }
+            if (e.contains("connection") || e.contains("incomplete response") || e.contains("broken pipe")) {
+                return CONNECTION;
+            }
+            if (e.contains("not an http response") || e.startsWith("bad ") || e.contains("body too long")
+                    || e.contains("bytes after the end") || e.contains("response line too long")) {
+                return RESPONSE;
+            }
+            return OTHER;
+        }
+    }
+
     private final Counter restarts;
+    private final Counter probeFailures;
     private final Histogram probeDuration;
+    /** Services whose counters have their zeros. */
+    private final java.util.Set<String> declared = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Unix time in nanoseconds minus the pool's clock, taken once: start times stay put between scrapes. */
+    private final long wallMinusClock;
 
     /** The clock of the pool's uptimes (monotonic nanoseconds): an instance's uptime is read off it at scrape time. */
     private final LongSupplier clock;
@@ -64,10 +124,14 @@ public final class PoolMetrics {
     public PoolMetrics(LongSupplier clock, java.util.function.Function<java.util.Collection<Long>, Map<Long, ProcessUsage>> usage) {
         this.clock = clock;
         this.usage = usage;
+        this.wallMinusClock = System.currentTimeMillis() * 1_000_000L - clock.getAsLong();
         restarts = Counter.builder().name("procpool_restarts_total")
                 .help("Restarts of instances, by cause: exit (unexpected exit), unhealthy (failed probes), "
                         + "manual (rolling restart), resource (over a limit)")
                 .labelNames("service", "reason").register(registry);
+        probeFailures = Counter.builder().name("procpool_health_check_failures_total")
+                .help("Failed health probes, by cause: timeout, refused, connection, status, response, exit, other")
+                .labelNames("service", "cause").register(registry);
         probeDuration = Histogram.builder().name("procpool_health_check_duration_seconds")
                 .help("Duration of health probes, failed ones included")
                 .labelNames("service")
@@ -85,6 +149,11 @@ public final class PoolMetrics {
                 .labelNames("service", "port")
                 .callback(cb -> eachLiveInstance((s, i) -> cb.call(i.uptimeMillis(clock.getAsLong()) / 1000.0, s.name(),
                         Integer.toString(i.port()))))
+                .register(registry);
+        GaugeWithCallback.builder().name("procpool_instance_start_time_seconds")
+                .help("Unix time at which each instance's current process started (time() minus it is its uptime)")
+                .labelNames("service", "port")
+                .callback(cb -> eachLiveInstance((s, i) -> cb.call(startTimeSeconds(i), s.name(), Integer.toString(i.port()))))
                 .register(registry);
         CounterWithCallback.builder().name("procpool_instance_cpu_seconds_total")
                 .help("CPU time (user + system) of each instance's live process tree")
@@ -120,9 +189,38 @@ public final class PoolMetrics {
         probeDuration.labelValues(service).observe(duration.toNanos() / 1e9);
     }
 
-    /** The root's latest view of the pool, read at scrape time. */
+    /** Records one probe: its duration, and its failure when {@code error} is not null. */
+    public void probed(String service, Duration duration, String error) {
+        probed(service, duration);
+        if (error != null) {
+            probeFailures.labelValues(service, ProbeFailure.of(error).label()).inc();
+        }
+    }
+
+    /** The root's latest view of the pool, read at scrape time; a service it names for the first time gets its zeros. */
     public void publish(PoolStatus status) {
         latest.set(status);
+        for (ServiceStatus s : status.services()) {
+            if (!declared.contains(s.name())) {
+                declare(s);
+            }
+        }
+    }
+
+    private void declare(ServiceStatus s) {
+        for (RestartReason r : RestartReason.values()) {
+            restarts.initLabelValues(s.name(), r.label());
+        }
+        if (s.settings() != null && !(s.settings().health().probe() instanceof io.procpool.config.NoProbe)) {
+            for (ProbeFailure f : ProbeFailure.values()) {
+                probeFailures.initLabelValues(s.name(), f.label());
+            }
+        }
+        declared.add(s.name());
+    }
+
+    private double startTimeSeconds(InstanceStatus i) {
+        return Math.round((i.startedNanos() + wallMinusClock) / 1_000_000.0) / 1000.0;
     }
 
     /** The Prometheus text exposition of every metric. */

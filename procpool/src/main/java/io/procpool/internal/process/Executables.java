@@ -19,6 +19,18 @@ public final class Executables {
     }
 
     /**
+     * The environment children start from: procpool's own, without what systemd gave procpool
+     * alone ({@code NOTIFY_SOCKET}, {@code WATCHDOG_USEC}, {@code WATCHDOG_PID}): a service that
+     * speaks sd_notify would otherwise report to procpool's unit as if it were procpool. A
+     * service's own {@code env} may still set them.
+     */
+    public static Map<String, String> inheritedEnvironment() {
+        Map<String, String> env = new java.util.HashMap<>(System.getenv());
+        env.keySet().removeAll(io.procpool.internal.systemd.SystemdEnvironment.VARIABLES);
+        return env;
+    }
+
+    /**
      * Resolves {@code program}: a name with a slash is taken relative to {@code workingDir}, a bare
      * name is looked up on the {@code PATH} of {@code env}.
      *

@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -217,7 +216,7 @@ public final class PlatformLauncher implements ProcessLauncher, AutoCloseable {
     private Prepared prepare(LaunchSpec spec) {
         Prepared p = prepared.get(spec);
         if (p == null) {
-            Map<String, String> env = new HashMap<>(System.getenv());
+            Map<String, String> env = Executables.inheritedEnvironment();
             env.putAll(spec.env());
             env.put(RUN_ENV, run);
             Path program = Executables.resolve(spec.command().get(0), spec.workingDir(), env);

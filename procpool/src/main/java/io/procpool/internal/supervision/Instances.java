@@ -253,7 +253,8 @@ final class Instances {
         }
         if (event instanceof InstanceActor.ProbeCompleted p) {
             slot.health = Optional.of(p.figures());
-            env.metrics().probed(service.name(), Duration.ofNanos((long) (p.figures().lastLatencyMs() * 1_000_000)));
+            env.metrics().probed(service.name(), Duration.ofNanos((long) (p.figures().lastLatencyMs() * 1_000_000)),
+                    p.figures().lastError());
             return true;
         }
         if (event instanceof InstanceActor.StateChanged e) {

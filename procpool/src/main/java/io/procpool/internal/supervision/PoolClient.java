@@ -71,6 +71,7 @@ public final class PoolClient implements Pool {
     private volatile PoolSettings settings;
     /** The file {@link #reload()} reads, when the pool was started from one. */
     private volatile Path source;
+    private volatile ReloadListener reloads;
 
     /**
      * @param root the supervision tree's root
@@ -180,8 +181,47 @@ public final class PoolClient implements Pool {
                 });
     }
 
+    /** Told of every reload, whichever door asked for it (the systemd notifier). */
+    public interface ReloadListener {
+        /** A reload begins (before the file is read). */
+        void reloading();
+
+        /** That reload has ended; {@code result} says how. */
+        void reloaded(OpResult result);
+    }
+
+    /** Tells {@code listener} of every reload from now on (the latest listener replaces an earlier one). */
+    public void listenToReloads(ReloadListener listener) {
+        this.reloads = listener;
+    }
+
     @Override
     public CompletionStage<OpResult> reload() {
+        return told(this::reloadFile);
+    }
+
+    @Override
+    public CompletionStage<OpResult> reload(Config config) {
+        return told(() -> reload(config, settings.source()));
+    }
+
+    private CompletionStage<OpResult> told(java.util.function.Supplier<CompletionStage<OpResult>> reload) {
+        ReloadListener listener = reloads;
+        if (listener == null) {
+            return reload.get();
+        }
+        listener.reloading();
+        CompletionStage<OpResult> outcome;
+        try {
+            outcome = reload.get();
+        } catch (RuntimeException e) {
+            listener.reloaded(OpResult.failed("reload failed: " + e));
+            throw e;
+        }
+        return outcome.whenComplete((r, e) -> listener.reloaded(r != null ? r : OpResult.failed("reload failed: " + unwrap(e))));
+    }
+
+    private CompletionStage<OpResult> reloadFile() {
         Path file = source;
         if (file == null) {
             return CompletableFuture.completedFuture(OpResult.conflict(
@@ -194,10 +234,6 @@ public final class PoolClient implements Pool {
         }
     }
 
-    @Override
-    public CompletionStage<OpResult> reload(Config config) {
-        return reload(config, settings.source());
-    }
 
     private CompletionStage<OpResult> reload(Config config, String name) {
         PoolSettings next;

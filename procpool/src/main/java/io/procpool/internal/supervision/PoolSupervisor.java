@@ -136,12 +136,22 @@ public final class PoolSupervisor {
         for (ServiceSettings s : settings.services().values()) {
             statuses.put(s.name(), initialStatus(s));
         }
+        publish();
         registerCoordinatedShutdown();
     }
 
     private static ServiceStatus initialStatus(ServiceSettings s) {
         return s.enabled() ? new ServiceStatus(s.name(), ServiceState.STOPPED, 0, List.of(), s, Optional.empty())
                 : ServiceStatus.disabled(s);
+    }
+
+    /**
+     * A service whose pool was just spawned and has not reported yet: it wants its min-processes
+     * and has none ready, so readiness (/readyz, systemd's READY=1) waits for it.
+     */
+    private static ServiceStatus starting(ServiceSettings s) {
+        return new ServiceStatus(s.name(), ServiceState.of(s.minProcesses(), List.of()), s.minProcesses(), List.of(), s,
+                Optional.empty());
     }
 
     /**
@@ -255,8 +265,8 @@ public final class PoolSupervisor {
                 if (!s.dependsOn().isEmpty()) {
                     ctx.getLog().info("{}: starting: {} ready (depends-on)", name, String.join(", ", s.dependsOn()));
                 }
-                statuses.put(name, initialStatus(s));
                 spawnPool(s);
+                statuses.put(name, starting(s));
                 changed = true;
             } else {
                 ServiceStatus shown = waitingStatus(s, unready);
@@ -264,7 +274,7 @@ public final class PoolSupervisor {
             }
         }
         if (changed) {
-            env.metrics().publish(new PoolStatus(new ArrayList<>(statuses.values()), env.clock().getAsLong()));
+            publish();
         }
     }
 
@@ -341,7 +351,7 @@ public final class PoolSupervisor {
     private Behavior<Command> onServiceChanged(ServiceChanged m) {
         if (pools.containsKey(m.status().name())) {
             statuses.put(m.status().name(), m.status());
-            env.metrics().publish(new PoolStatus(new ArrayList<>(statuses.values()), env.clock().getAsLong()));
+            publish();
         }
         return Behaviors.same();
     }
@@ -353,6 +363,11 @@ public final class PoolSupervisor {
             startReady();
         }
         return Behaviors.same();
+    }
+
+    /** Hands the metrics the latest view of the pool (read at scrape time). */
+    private void publish() {
+        env.metrics().publish(new PoolStatus(new ArrayList<>(statuses.values()), env.clock().getAsLong()));
     }
 
     private Behavior<Command> onProbeNow(ProbeNow m) {
@@ -441,11 +456,12 @@ public final class PoolSupervisor {
         statuses.clear();
         for (ServiceSettings s : next.services().values()) {
             ServiceStatus old = previous.get(s.name());
-            statuses.put(s.name(), pools.containsKey(s.name()) && old != null && old.state() != ServiceState.DISABLED
-                    ? old : initialStatus(s));
+            statuses.put(s.name(), !pools.containsKey(s.name()) ? initialStatus(s)
+                    : old != null && old.state() != ServiceState.DISABLED ? old : starting(s));
         }
         settings = next;
         startReady();
+        publish(); // a service the reload added has its zeros in the metrics from now on
         updateSampling();
         m.replyTo().tell(new OpResult(OpResult.Outcome.OK, "reloaded " + next.source() + ": " + diff.summary(), diff.ignored()));
         return Behaviors.same();

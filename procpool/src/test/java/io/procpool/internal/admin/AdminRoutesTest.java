@@ -353,7 +353,7 @@ class AdminRoutesTest {
     @Test
     void theIndexListsTheEndpointsAndEachIsServed() throws Exception {
         JsonNode endpoints = json(get("")).path("endpoints");
-        assertEquals(11, endpoints.size(), endpoints.toString());
+        assertEquals(13, endpoints.size(), endpoints.toString());
         for (JsonNode e : endpoints) {
             String shown = e.asText();
             String path = shown.substring(shown.indexOf(' ') + 2).replaceAll("\\?.*|\\[.*", "")

@@ -29,11 +29,18 @@ import org.apache.pekko.stream.typed.javadsl.ActorSource;
 final class FakePool implements Pool {
     private final ActorSystem<?> system;
     private final List<String> operations;
+    private final java.util.function.Supplier<CompletionStage<PoolStatus>> status;
 
     /** @param operations where each operation asked for is recorded: "restart search", "scale search", ... */
     FakePool(ActorSystem<?> system, List<String> operations) {
+        this(system, operations, () -> CompletableFuture.completedFuture(Statuses.pool()));
+    }
+
+    /** @param status what each status question is answered with */
+    FakePool(ActorSystem<?> system, List<String> operations, java.util.function.Supplier<CompletionStage<PoolStatus>> status) {
         this.system = system;
         this.operations = operations;
+        this.status = status;
     }
 
     @Override
@@ -48,7 +55,7 @@ final class FakePool implements Pool {
 
     @Override
     public CompletionStage<PoolStatus> status() {
-        return CompletableFuture.completedFuture(Statuses.pool());
+        return status.get();
     }
 
     @Override

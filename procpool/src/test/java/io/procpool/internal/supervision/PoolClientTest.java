@@ -109,4 +109,36 @@ class PoolClientTest {
         assertEquals(OpResult.Outcome.INVALID, invalid.outcome());
         assertEquals("invalid configuration in test.conf; nothing changed", invalid.message());
     }
+
+    @Test
+    void everyReloadIsToldBeforeItBeginsAndAfterItEndsWhateverItsOutcome() {
+        TestProbe<PoolSupervisor.Command> root = testKit.createTestProbe();
+        PoolClient client = client(root);
+        java.util.List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+        client.listenToReloads(new PoolClient.ReloadListener() {
+            @Override
+            public void reloading() {
+                told.add("reloading");
+            }
+
+            @Override
+            public void reloaded(OpResult result) {
+                told.add("reloaded " + result.outcome());
+            }
+        });
+
+        CompletableFuture<OpResult> applied = client.reload(com.typesafe.config.ConfigFactory.parseString(
+                "pool.services.svc { command = y, ports = [1] }")).toCompletableFuture();
+        assertEquals(java.util.List.of("reloading"), told, "told before the root is asked");
+        PoolSupervisor.Reload asked = root.expectMessageClass(PoolSupervisor.Reload.class);
+        asked.replyTo().tell(OpResult.ok("reloaded"));
+        join(applied);
+        assertEquals(java.util.List.of("reloading", "reloaded OK"), told);
+
+        join(client.reload(com.typesafe.config.ConfigFactory.parseString("pool.services.svc { command = y, ports = [] }")));
+        assertEquals(java.util.List.of("reloading", "reloaded OK", "reloading", "reloaded INVALID"), told);
+
+        join(client.reload()); // not started from a file
+        assertEquals("reloaded CONFLICT", told.get(told.size() - 1));
+    }
 }
