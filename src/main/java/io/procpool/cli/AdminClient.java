@@ -156,6 +156,11 @@ final class AdminClient {
             int status = c.getResponseCode();
             InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
             String body = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            if (status == 401 && body.isBlank()) {
+                // A 401 with a challenge to a streamed POST leaves HttpURLConnection without the body.
+                body = JSON.createObjectNode().put("error", token.isPresent() ? "wrong token" : "authorization required")
+                        .put("detail", "give the manager's pool.admin.token with --token or $PROCPOOL_TOKEN").toString();
+            }
             return new Answer(status, body);
         } catch (ConnectException e) {
             throw new Unreachable("no procpool manager answers at " + base + " (is it running? see --admin)");
