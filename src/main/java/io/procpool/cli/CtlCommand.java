@@ -38,8 +38,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "ctl", mixinStandardHelpOptions = true,
         description = {"Talks to a running procpool manager through its admin API.",
             "The options below are global: they go before or after the command (poolctl --admin :9901 status).",
-            "Exit codes: 0 success; 1 manager unreachable, or the operation refused or failed, or the",
-            "connection lost while following; 2 usage error."},
+            "Exit codes: 0 success; 1 manager unreachable, the operation refused or failed, or the connection lost while following; 2 usage error."},
         subcommands = {CtlCommand.Status.class, TopCommand.class, EventsCommand.class, LogsCommand.class,
             CtlCommand.Restart.class, CtlCommand.Stop.class, CtlCommand.Start.class, CtlCommand.Scale.class,
             CtlCommand.Signal.class, CtlCommand.Backends.class, CtlCommand.Reload.class})
@@ -235,8 +234,9 @@ final class CtlCommand implements Callable<Integer> {
     }
 
     @Command(name = "signal", mixinStandardHelpOptions = true,
-            description = {"Send a signal to every running instance of a service (to its process group, as the stop",
-                "signal is sent): HUP, INT, QUIT, KILL, USR1, USR2, ALRM, TERM, CONT, TTIN, TTOU, WINCH, or its number."})
+            description = {"Send a signal to every running instance of a service.",
+                "It goes to each instance's process group, as the stop signal does. SIGNAL: HUP, INT, QUIT, KILL, USR1, USR2, "
+                + "ALRM, TERM, CONT, TTIN, TTOU, WINCH (with or without SIG), or its number."})
     static final class Signal extends Subcommand {
         @Parameters(index = "0", paramLabel = "SERVICE")
         String service;

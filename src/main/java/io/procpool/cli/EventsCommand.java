@@ -18,9 +18,9 @@ import picocli.CommandLine.Parameters;
  * and exits 1, as for a manager it cannot reach.
  */
 @Command(name = "events", mixinStandardHelpOptions = true,
-        description = {"Follow what happens in the pool: instance transitions, scaling decisions, operations;",
-            "one line each (--json: the API's JSON, one event a line). Runs until Ctrl-C; exit 1 when the",
-            "manager goes away."})
+        description = {"Follow what happens in the pool, until Ctrl-C.",
+            "Instance transitions, scaling decisions and operations, one line each (--json: each event's JSON on a line). "
+            + "Exit 1 when the manager goes away."})
 final class EventsCommand extends CtlCommand.Subcommand {
 
     /** Three missed keep-alives: the manager is gone (or the network between). */
@@ -70,7 +70,7 @@ final class EventsCommand extends CtlCommand.Subcommand {
      * </pre>
      */
     static String describe(String kind, JsonNode e) {
-        String time = e.path("time").asText();
+        String time = millis(e.path("time").asText());
         String service = e.path("service").asText();
         return switch (kind) {
             case "transition" -> time + "  " + service + ":" + e.path("port").asText() + "  " + e.path("from").asText()
@@ -84,7 +84,19 @@ final class EventsCommand extends CtlCommand.Subcommand {
         };
     }
 
-    /** Server-Sent Events, line by line: {@code event:} and {@code data:} fields, dispatched at a blank line. */
+    /** An ISO instant to the millisecond (the API gives nanoseconds); anything else as it is. */
+    private static String millis(String time) {
+        try {
+            return java.time.Instant.parse(time).truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString();
+        } catch (java.time.format.DateTimeParseException e) {
+            return time;
+        }
+    }
+
+    /**
+     * Server-Sent Events, line by line: {@code event:} and {@code data:} fields, dispatched at a
+     * blank line; an event without data (the keep-alive, {@code data:} alone) is none.
+     */
     static final class SseParser {
         /** Takes one complete event. */
         interface Handler {
@@ -101,7 +113,8 @@ final class EventsCommand extends CtlCommand.Subcommand {
 
         void line(String line) throws IOException {
             if (line.isEmpty()) {
-                if (data != null) {
+                // An empty data field is the API's keep-alive: no event, as in a browser's EventSource.
+                if (data != null && data.length() > 0) {
                     handler.event(kind, data.toString());
                 }
                 kind = "message";

@@ -25,8 +25,9 @@ import picocli.CommandLine.Parameters;
  * followed instance cost the manager nothing it would notice.
  */
 @Command(name = "logs", mixinStandardHelpOptions = true,
-        description = {"The tail of an instance's captured output; without PORT, of every instance of the service,",
-            "each line prefixed with its port (like pm2 logs). -f follows it until Ctrl-C."})
+        description = {"The tail of an instance's captured output (-f: then follow it).",
+            "Without PORT, of every instance of the service, each line prefixed with its port (like pm2 logs). "
+            + "-f prints new lines as they are written, until Ctrl-C; exit 1 when the manager goes away."})
 final class LogsCommand extends CtlCommand.Subcommand {
 
     /** How often a followed log is asked for what is new. */

@@ -34,8 +34,8 @@ import picocli.CommandLine.Option;
  * no {@code stty}, only Ctrl-C quits. The terminal is behind {@link Screen} so tests can drive it.
  */
 @Command(name = "top", mixinStandardHelpOptions = true,
-        description = {"The pool as a table refreshed in place (state, pid, CPU%, RSS, restarts, uptime of every",
-            "instance) until q or Ctrl-C. When stdout is not a terminal: one table, then exit."})
+        description = {"Every instance in a table refreshed in place, until q or Ctrl-C.",
+            "State, pid, CPU%%, RSS, restarts and uptime, like pm2 monit. When stdout is not a terminal: one table, then exit."})
 final class TopCommand extends CtlCommand.Subcommand {
 
     /** The terminal; tests replace it. */
@@ -66,6 +66,9 @@ final class TopCommand extends CtlCommand.Subcommand {
         if (every == null) {
             err().println("poolctl: --interval '" + interval + "' is not a duration of at least 100ms; use 1s, 500ms or 2.5s");
             return ExitCodes.CONFIG;
+        }
+        if (json()) {
+            return report(client.get("status"), out); // one answer: what a script would poll
         }
         Map<String, TopTable.Sample> samples = new HashMap<>();
         if (!screen.isTerminal()) {
