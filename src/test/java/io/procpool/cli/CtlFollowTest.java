@@ -148,12 +148,22 @@ class CtlFollowTest {
         // termination does not run it).
         org.apache.pekko.actor.CoordinatedShutdown.get(own.system()).runAll(org.apache.pekko.actor.CoordinatedShutdown.unknownReason())
                 .toCompletableFuture().get(20, TimeUnit.SECONDS);
-        own.shutdownTestKit();
-        assertEquals(1, text.awaitExit(), "the manager went away: exit 1 as for one that cannot be reached");
-        assertEquals(1, json.awaitExit());
-        String ended = "poolctl: the manager at http://127.0.0.1:" + at + "/ ended the event stream (it is shutting down)\n";
-        assertEquals(ended, text.err().toString());
-        assertEquals(ended, json.err().toString());
+        try {
+            assertEquals(1, text.awaitExit(), "the manager went away: exit 1 as for one that cannot be reached");
+            assertEquals(1, json.awaitExit());
+        } finally {
+            own.shutdownTestKit(); // only now: the kit's stop aborts connections, where a manager's exit closes them
+        }
+        // The shutdown ends the streams; in about one run of five (when other tests load the JVM)
+        // the server's termination of its connections still overtakes an end, and the client reads
+        // a reset instead. Either way it is exit 1 and one line that says why.
+        String manager = "http://127.0.0.1:" + at + "/";
+        for (Running r : List.of(text, json)) {
+            String said = r.err().toString();
+            assertTrue(said.equals("poolctl: the manager at " + manager + " ended the event stream (it is shutting down)\n")
+                    || said.startsWith("poolctl: lost the connection to the manager at " + manager + ": ") && said.lines().count() == 1,
+                    said);
+        }
 
         List<String> lines = List.of(text.out().toString().split("\n"));
         assertEquals("2026-12-05T10:00:00Z  search:8000  HEALTHY -> BACKOFF  pid 42  exited unexpectedly with exit 3 after 2s",
