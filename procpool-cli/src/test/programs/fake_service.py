@@ -24,6 +24,8 @@ Serves HTTP on 127.0.0.1:PORT (argument --port, else $PORT) and misbehaves on re
   --daemonize         fork such a sleeper that leaves this process group and session with setsid
                       (a service that daemonizes a helper: no signal to the group reaches it)
   --deliveries FILE   append a line "PID METHOD PATH" to FILE for every POST or PUT it receives
+  --signals FILE      append a line "PID SIGNAME" to FILE for every SIGHUP, SIGUSR1 or SIGUSR2
+                      it gets (and keep running: a service that reopens its logs on them)
   --tag TEXT          ignored: a mark to find the process by its command line
 HTTP: GET /slow?ms=N answers after N ms; GET /bytes?n=N answers N bytes (streamed); GET
 /sse?gate=FILE sends one server-sent event, then a second one only once FILE exists, then ends (a
@@ -63,6 +65,7 @@ def main():
     ap.add_argument("--fork-grandchild", action="store_true")
     ap.add_argument("--daemonize", action="store_true")
     ap.add_argument("--deliveries", default=None)
+    ap.add_argument("--signals", default=None)
     ap.add_argument("--tag", default="")
     args = ap.parse_args()
 
@@ -71,6 +74,12 @@ def main():
     for i in range(args.chatty):
         print("line %d of chatter from pid %d" % (i, os.getpid()))
     sys.stdout.flush()
+    if args.signals:
+        def record(signum, frame):
+            with open(args.signals, "a") as f:
+                f.write("%d %s\n" % (os.getpid(), signal.Signals(signum).name))
+        for s in (signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
+            signal.signal(s, record)
     if args.ignore_term:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -23,8 +23,7 @@ class ArchitectureTest {
 
     /**
      * The simulation kit's classes, from its module's build output: procpool-cli does not depend
-     * on procpool-testkit (a test dependency on it would put the kit's own test dependencies in
-     * the way of {@code mvn -pl procpool-cli -am compile exec:java}); the reactor builds it first.
+     * on procpool-testkit (nothing in it runs the kit), and the reactor builds the kit first.
      */
     private static final java.nio.file.Path TESTKIT = java.nio.file.Path.of("..", "procpool-testkit", "target", "classes");
 

@@ -295,6 +295,16 @@ public final class ProcessPool implements Pool, AutoCloseable {
     }
 
     @Override
+    public CompletionStage<LogTail> logAfter(String service, int port, long offset) {
+        return client.logAfter(service, port, offset);
+    }
+
+    @Override
+    public CompletionStage<OpResult> signal(String service, io.procpool.config.Signal signal) {
+        return client.signal(service, signal);
+    }
+
+    @Override
     public CompletionStage<OpResult> scale(String service, int instances) {
         return client.scale(service, instances);
     }

@@ -88,6 +88,56 @@ final class AdminClient {
         return send("POST", path, timeout);
     }
 
+    /** Takes the lines of a stream as they come; returning false ends the stream. */
+    interface LineSink {
+        boolean line(String line) throws IOException;
+    }
+
+    /**
+     * Follows a streamed answer ({@code GET /events}): each line goes to {@code sink} as it
+     * arrives, until the server ends the stream (empty answer) or refuses it (its answer).
+     *
+     * @param idle how long the stream may stay silent (the server's keep-alives included) before
+     *     the manager counts as gone
+     * @throws Unreachable when the manager cannot be reached, or the connection breaks or falls silent
+     */
+    Optional<Answer> stream(String path, Duration idle, LineSink sink) throws Unreachable {
+        HttpURLConnection c = null;
+        try {
+            c = (HttpURLConnection) base.resolve(path).toURL().openConnection();
+            c.setConnectTimeout((int) CONNECT.toMillis());
+            c.setReadTimeout((int) idle.toMillis());
+            c.setUseCaches(false);
+            c.setRequestProperty("Accept", "text/event-stream");
+            int status = c.getResponseCode();
+            if (status / 100 != 2) {
+                InputStream err = c.getErrorStream();
+                return Optional.of(new Answer(status, err == null ? "" : new String(err.readAllBytes(), StandardCharsets.UTF_8)));
+            }
+            try (java.io.BufferedReader in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    if (!sink.line(line)) {
+                        break;
+                    }
+                }
+            }
+            return Optional.empty();
+        } catch (ConnectException e) {
+            throw new Unreachable("no procpool manager answers at " + base + " (is it running? see --admin)");
+        } catch (SocketTimeoutException e) {
+            throw new Unreachable(String.valueOf(e.getMessage()).contains("connect")
+                    ? "no procpool manager answers at " + base + " within " + CONNECT.toSeconds() + " s (is it running? see --admin)"
+                    : "the manager at " + base + " fell silent for " + idle.toSeconds() + " s; connection given up");
+        } catch (IOException e) {
+            throw new Unreachable("lost the connection to the manager at " + base + ": " + e.getMessage());
+        } finally {
+            if (c != null) {
+                c.disconnect();
+            }
+        }
+    }
+
     private Answer send(String method, String path, Duration timeout) throws Unreachable {
         HttpURLConnection c = null;
         try {
@@ -106,6 +156,11 @@ final class AdminClient {
             int status = c.getResponseCode();
             InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
             String body = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            if (status == 401 && body.isBlank()) {
+                // A 401 with a challenge to a streamed POST leaves HttpURLConnection without the body.
+                body = JSON.createObjectNode().put("error", token.isPresent() ? "wrong token" : "authorization required")
+                        .put("detail", "give the manager's pool.admin.token with --token or $PROCPOOL_TOKEN").toString();
+            }
             return new Answer(status, body);
         } catch (ConnectException e) {
             throw new Unreachable("no procpool manager answers at " + base + " (is it running? see --admin)");

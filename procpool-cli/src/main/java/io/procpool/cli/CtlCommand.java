@@ -19,19 +19,29 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
  * {@code procpool ctl ...} (also {@code bin/poolctl}): drives a running manager through its admin
  * API, the way supervisorctl drives supervisord. Exit codes: 0 on success, 1 when the manager is
- * unreachable or refuses or fails the operation, 2 on a usage error (a bad address included).
- * Everything is printed through picocli's writers, so tests see exactly what a user sees.
+ * unreachable or refuses or fails the operation (or goes away while followed), 2 on a usage error
+ * (a bad address included). Everything is printed through picocli's writers, so tests see exactly
+ * what a user sees.
+ *
+ * <p>The connection options ({@link Connection}) are global, as kubectl's and git's are: declared
+ * once here with {@code scope = INHERIT}, so that {@code poolctl --admin :9901 status} and
+ * {@code poolctl status --admin :9901} mean the same; wherever they are given, picocli stores them
+ * in this command's {@link #connection}, which every subcommand reads through its parent.
  */
 @Command(name = "ctl", mixinStandardHelpOptions = true,
         description = {"Talks to a running procpool manager through its admin API.",
-            "Exit codes: 0 success; 1 manager unreachable, or the operation refused or failed; 2 usage error."},
-        subcommands = {CtlCommand.Status.class, CtlCommand.Restart.class, CtlCommand.Stop.class, CtlCommand.Start.class,
-            CtlCommand.Scale.class, CtlCommand.Logs.class, CtlCommand.Backends.class, CtlCommand.Reload.class})
+            "The options below are global: they go before or after the command (poolctl --admin :9901 status).",
+            "Exit codes: 0 success; 1 manager unreachable, the operation refused or failed, or the connection lost while following; 2 usage error."},
+        subcommands = {CtlCommand.Status.class, TopCommand.class, EventsCommand.class, LogsCommand.class,
+            CtlCommand.Restart.class, CtlCommand.Stop.class, CtlCommand.Start.class, CtlCommand.Scale.class,
+            CtlCommand.Signal.class, CtlCommand.Backends.class, CtlCommand.Reload.class})
 final class CtlCommand implements Callable<Integer> {
 
     /** The environment poolctl reads ({@code PROCPOOL_ADMIN}, {@code PROCPOOL_TOKEN}); tests replace it. */
@@ -40,26 +50,30 @@ final class CtlCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** The global options, wherever on the command line they were given. */
+    @Mixin
+    Connection connection;
+
     @Override
     public Integer call() {
         spec.commandLine().usage(spec.commandLine().getErr());
         return ExitCodes.CONFIG;
     }
 
-    /** Where the manager is and how to talk to it; shared by every subcommand. */
+    /** Where the manager is and how to talk to it; global options, shared by every subcommand. */
     static final class Connection {
-        @Option(names = "--admin", paramLabel = "ADDRESS",
+        @Option(names = "--admin", paramLabel = "ADDRESS", scope = ScopeType.INHERIT,
                 description = {"The manager's admin API: host:port, :port or http://host:port.",
                     "Default: the address in --config, else $PROCPOOL_ADMIN, else 127.0.0.1:9900."})
         String admin;
 
-        @Option(names = "--config", paramLabel = "FILE", description = "Take the admin address and token from this pool file.")
+        @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT, description = "Take the admin address and token from this pool file.")
         Path config;
 
-        @Option(names = "--token", paramLabel = "TOKEN", description = "Bearer token for mutating calls. Default: $PROCPOOL_TOKEN.")
+        @Option(names = "--token", paramLabel = "TOKEN", scope = ScopeType.INHERIT, description = "Bearer token for mutating calls. Default: $PROCPOOL_TOKEN.")
         String token;
 
-        @Option(names = "--json", description = "Print the API's JSON instead of a table.")
+        @Option(names = "--json", scope = ScopeType.INHERIT, description = "Print the API's JSON instead of a table or text.")
         boolean json;
 
         /** Explicit options first, then the environment, then the default address. */
@@ -85,8 +99,8 @@ final class CtlCommand implements Callable<Integer> {
 
     /** Runs one exchange with the manager and turns its outcome into an exit code. */
     abstract static class Subcommand implements Callable<Integer> {
-        @Mixin
-        Connection connection;
+        @ParentCommand
+        CtlCommand parent;
 
         @Spec
         CommandSpec spec;
@@ -97,7 +111,7 @@ final class CtlCommand implements Callable<Integer> {
         public Integer call() {
             PrintWriter err = err();
             try {
-                return run(connection.client(), spec.commandLine().getOut());
+                return run(parent.connection.client(), spec.commandLine().getOut());
             } catch (AdminAddress.Invalid e) {
                 err.println("poolctl: " + e.getMessage());
                 return ExitCodes.CONFIG;
@@ -119,9 +133,14 @@ final class CtlCommand implements Callable<Integer> {
             return spec.commandLine().getErr();
         }
 
+        /** {@code --json} was given. */
+        boolean json() {
+            return parent.connection.json;
+        }
+
         /** Prints an operation's answer; 0 when it succeeded. */
         int report(AdminClient.Answer a, PrintWriter out) throws IOException {
-            if (connection.json) {
+            if (json()) {
                 out.println(a.body());
             } else if (a.ok()) {
                 out.println(a.json().path("message").asText());
@@ -144,7 +163,7 @@ final class CtlCommand implements Callable<Integer> {
         @Override
         int run(AdminClient client, PrintWriter out) throws AdminClient.Unreachable, IOException {
             AdminClient.Answer a = client.get(service == null ? "status" : "status/" + enc(service));
-            if (connection.json || !a.ok()) {
+            if (json() || !a.ok()) {
                 return report(a, out);
             }
             JsonNode root = a.json();
@@ -214,55 +233,20 @@ final class CtlCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "logs", mixinStandardHelpOptions = true,
-            description = {"The tail of an instance's captured output; without PORT, of every instance of the service,",
-                "each line prefixed with its port (like pm2 logs)."})
-    static final class Logs extends Subcommand {
+    @Command(name = "signal", mixinStandardHelpOptions = true,
+            description = {"Send a signal to every running instance of a service.",
+                "It goes to each instance's process group, as the stop signal does. SIGNAL: HUP, INT, QUIT, KILL, USR1, USR2, "
+                + "ALRM, TERM, CONT, TTIN, TTOU, WINCH (with or without SIG), or its number."})
+    static final class Signal extends Subcommand {
         @Parameters(index = "0", paramLabel = "SERVICE")
         String service;
 
-        @Parameters(index = "1", arity = "0..1", paramLabel = "PORT")
-        Integer port;
-
-        @Option(names = {"-n", "--lines"}, paramLabel = "N", defaultValue = "100", description = "How many lines (default ${DEFAULT-VALUE}).")
-        int lines;
+        @Parameters(index = "1", paramLabel = "SIGNAL")
+        String signal;
 
         @Override
         int run(AdminClient client, PrintWriter out) throws AdminClient.Unreachable, IOException {
-            if (port != null) {
-                AdminClient.Answer a = tail(client, port);
-                if (connection.json || !a.ok()) {
-                    return report(a, out);
-                }
-                a.json().path("lines").forEach(l -> out.println(l.asText()));
-                return ExitCodes.OK;
-            }
-            AdminClient.Answer status = client.get("status/" + enc(service));
-            if (!status.ok()) {
-                return report(status, out);
-            }
-            JsonNode ports = status.json().path("ports");
-            int width = 0;
-            for (JsonNode p : ports) {
-                width = Math.max(width, p.asText().length());
-            }
-            for (JsonNode p : ports) {
-                AdminClient.Answer a = tail(client, p.asInt());
-                if (!a.ok()) {
-                    return report(a, out);
-                }
-                if (connection.json) {
-                    out.println(a.body());
-                    continue;
-                }
-                String prefix = String.format(java.util.Locale.ROOT, "%-" + width + "s | ", p.asText());
-                a.json().path("lines").forEach(l -> out.println(prefix + l.asText()));
-            }
-            return ExitCodes.OK;
-        }
-
-        private AdminClient.Answer tail(AdminClient client, int port) throws AdminClient.Unreachable {
-            return client.get("services/" + enc(service) + "/instances/" + port + "/log?lines=" + lines);
+            return report(client.post("services/" + enc(service) + "/signal?sig=" + enc(signal), Duration.ofSeconds(20)), out);
         }
     }
 

@@ -206,6 +206,45 @@ class CtlCommandTest {
     }
 
     @Test
+    void globalOptionsAreTakenBeforeTheCommandAsWellAsAfterIt() {
+        CommandLine before = Main.commandLine();
+        CommandLine.ParseResult b = before.parseArgs("ctl", "--admin", ":9901", "--token=t0k", "--json", "--config", "a.conf",
+                "restart", "search");
+        CtlCommand.Connection c1 = ((CtlCommand) b.subcommand().commandSpec().userObject()).connection;
+        CommandLine after = Main.commandLine();
+        CommandLine.ParseResult a = after.parseArgs("ctl", "restart", "search", "--admin", ":9901", "--token=t0k", "--json",
+                "--config", "a.conf");
+        CtlCommand.Connection c2 = ((CtlCommand) a.subcommand().commandSpec().userObject()).connection;
+        for (CtlCommand.Connection c : List.of(c1, c2)) {
+            assertEquals(":9901", c.admin);
+            assertEquals("t0k", c.token);
+            assertTrue(c.json);
+            assertEquals(java.nio.file.Path.of("a.conf"), c.config);
+        }
+        CommandLine mixed = Main.commandLine();
+        CommandLine.ParseResult m = mixed.parseArgs("ctl", "--admin", ":9901", "logs", "search", "--json", "-f");
+        CtlCommand.Connection c3 = ((CtlCommand) m.subcommand().commandSpec().userObject()).connection;
+        assertEquals(":9901", c3.admin);
+        assertTrue(c3.json);
+    }
+
+    @Test
+    void theAdminAddressBeforeTheCommandIsTheOneUsed() {
+        answers.put("/status", new String[] {"200", STATUS});
+        answers.put("/services/search/restart", new String[] {"200", "{\"result\": \"ok\", \"message\": \"restarted\"}"});
+        Run status = poolctl("--admin", ":" + port, "status");
+        assertEquals(0, status.exit(), status.err());
+        assertTrue(status.out().contains("search   RUNNING 1/1  8000  41   HEALTHY"), status.out());
+        Run restart = poolctl("--admin=:" + port, "--token", "t0k", "restart", "search");
+        assertEquals(0, restart.exit(), restart.err());
+        assertEquals("restarted\n", restart.out());
+        assertEquals(List.of("GET /status", "POST /services/search/restart Bearer t0k"), requests);
+        Run bad = poolctl("--admin=127.0.0.1:abc", "status");
+        assertEquals(2, bad.exit(), "a bad global option is a usage error like any other");
+        assertTrue(bad.err().startsWith("poolctl: --admin '127.0.0.1:abc'"), bad.err());
+    }
+
+    @Test
     void aConfigFileThatIsNotThereIsAConfigurationError() {
         Run run = poolctl("status", "--config", "no/such/pool.conf");
         assertEquals(2, run.exit());

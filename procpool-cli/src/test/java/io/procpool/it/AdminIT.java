@@ -172,6 +172,47 @@ class AdminIT {
     }
 
     @Test
+    void poolctlSignalReachesEveryRunningInstanceWhichKeepsRunning() throws Exception {
+        int a = Manager.freePort();
+        int b = Manager.freePort();
+        Path signals = dir.resolve("signals.txt");
+        manager.writeConfig("services.web { command = " + Manager.fake("--signals " + signals) + ", ports = [" + a + ", "
+                + b + "], " + PROBE + " }");
+        manager.run();
+        long pidA = manager.awaitInstance("web", a, "HEALTHY", Duration.ofSeconds(15));
+        long pidB = manager.awaitInstance("web", b, "HEALTHY", Duration.ofSeconds(15));
+
+        // The global option before the command, as supervisorctl and kubectl take it (issue 14).
+        Process hup = manager.start("ctl", "--admin", ":" + manager.adminPort, "signal", "web", "HUP");
+        assertEquals(0, Manager.awaitExit(hup, Duration.ofSeconds(30)), manager.output());
+        assertTrue(manager.output().contains("web: SIGHUP sent to :" + a + " pid " + pidA + ", :" + b + " pid " + pidB),
+                manager.output());
+        Process usr1 = manager.start("ctl", "signal", "web", "10", "--admin", ":" + manager.adminPort);
+        assertEquals(0, Manager.awaitExit(usr1, Duration.ofSeconds(30)), manager.output());
+        Await.until(Duration.ofSeconds(10), "both processes recorded SIGHUP and SIGUSR1", () -> {
+            try {
+                List<String> got = Files.exists(signals) ? Files.readAllLines(signals) : List.of();
+                return got.containsAll(List.of(pidA + " SIGHUP", pidB + " SIGHUP", pidA + " SIGUSR1", pidB + " SIGUSR1"));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertEquals(List.of(pidA, pidB), pids("web"), "they handled it and run on");
+        assertEquals(2, healthy("web"));
+
+        Process bogus = manager.start("ctl", "--admin", ":" + manager.adminPort, "signal", "web", "RELOAD");
+        assertEquals(1, Manager.awaitExit(bogus, Duration.ofSeconds(30)));
+        assertTrue(manager.output().startsWith("poolctl: unknown signal 'RELOAD': accepted: HUP (1), "), manager.output());
+
+        Process top = manager.start("ctl", "--admin", ":" + manager.adminPort, "top");
+        assertEquals(0, Manager.awaitExit(top, Duration.ofSeconds(30)), manager.output());
+        List<String> table = manager.output().lines().toList();
+        assertTrue(table.get(0).startsWith("SERVICE  STATE"), table.toString());
+        assertTrue(table.get(1).matches("web\\s+RUNNING 2/2\\s+" + a + "\\s+" + pidA + "\\s+HEALTHY\\s+\\d+\\.\\d\\s+\\d+\\.\\dM.*"),
+                "CPU% and RSS of a real process: " + table);
+    }
+
+    @Test
     void scalingFollowsTheRequestAndOutOfRangeIsRefused() throws Exception {
         int a = Manager.freePort();
         int b = Manager.freePort();

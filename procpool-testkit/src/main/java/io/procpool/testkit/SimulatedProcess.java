@@ -15,7 +15,8 @@ import java.util.function.BiFunction;
 
 /**
  * A child process that exists only in memory. By default it behaves like a well-mannered server:
- * it exits 0 on any polite stop signal and with 137 on SIGKILL, and its probes succeed. A test
+ * it exits 0 on any polite stop signal and with 137 on SIGKILL, keeps running on any other signal
+ * (USR1, WINCH, ...: recorded, as by a process that handles them), and its probes succeed. A test
  * scripts the rest: crash it, make it ignore polite signals, leave "children" behind that outlive
  * it, script its probe answers, give it a CPU and memory load.
  *
@@ -129,7 +130,7 @@ public final class SimulatedProcess implements ChildProcess {
         if (signal == Signal.KILL) {
             remnants = false;
             exit.complete(new ExitStatus(128 + 9));
-        } else if (!ignorePoliteSignals) {
+        } else if (!ignorePoliteSignals && Signal.STOP_SIGNALS.contains(signal)) {
             exit.complete(new ExitStatus(0));
         }
     }

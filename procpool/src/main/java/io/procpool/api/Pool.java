@@ -34,6 +34,22 @@ public interface Pool {
     CompletionStage<LogTail> log(String service, int port, int lines);
 
     /**
+     * The complete lines written to the output of the instance of {@code service} on {@code port}
+     * after byte {@code offset} (the {@link LogTail#end} of an earlier answer), at most a few MiB
+     * at a time. A file shorter than {@code offset} was rotated (cut to zero): it is read from its
+     * start. What was written between the earlier answer and a rotation is in the rotated file, not
+     * in this answer.
+     */
+    CompletionStage<LogTail> logAfter(String service, int port, long offset);
+
+    /**
+     * Sends {@code signal} to the process group of every running instance of {@code service}
+     * (supervisorctl's {@code signal}); answers at once with the instances it was sent to.
+     * {@link OpResult.Outcome#CONFLICT} when none runs, NOT_FOUND for a service the pool does not have.
+     */
+    CompletionStage<OpResult> signal(String service, io.procpool.config.Signal signal);
+
+    /**
      * A door saw the instance of {@code service} on {@code port} fail (a refused connection): probe
      * it now rather than at its next interval. The probe decides its state, as always; nothing
      * happens for an instance that is not being probed, or a service or port the pool does not have.

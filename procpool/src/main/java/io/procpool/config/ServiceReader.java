@@ -238,7 +238,7 @@ final class ServiceReader {
         s.rejectUnknownKeys(STOP_KEYS);
         String signalName = s.string("signal");
         var signal = io.procpool.config.Signal.parse(signalName)
-                .filter(sig -> sig != io.procpool.config.Signal.KILL && sig != io.procpool.config.Signal.CONT);
+                .filter(io.procpool.config.Signal.STOP_SIGNALS::contains);
         if (signal.isEmpty()) {
             s.fail("signal", "must be TERM, INT, QUIT or HUP, got \"" + signalName + "\"");
         }

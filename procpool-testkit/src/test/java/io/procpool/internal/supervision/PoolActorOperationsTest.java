@@ -87,6 +87,37 @@ class PoolActorOperationsTest {
     }
 
     @Test
+    void aSignalGoesToEveryRunningInstanceWhichKeepsRunning() {
+        TestProbe<ServiceStatus> status = start("command = srv, ports = [5151, 5152, 5153], min-processes = 2");
+        awaitRunning(status, List.of(5151, 5152));
+        long a = launcher.latestOn(5151).pid();
+        long b = launcher.latestOn(5152).pid();
+        OpResult sent = ask(r -> new PoolActor.SignalInstances(Signal.USR1, r));
+        assertTrue(sent.ok(), sent.message());
+        assertEquals("svc: SIGUSR1 sent to :5151 pid " + a + ", :5152 pid " + b, sent.message());
+        testKit.createTestProbe().awaitAssert(java.time.Duration.ofSeconds(5), () -> {
+            assertEquals(List.of(Signal.USR1), launcher.latestOn(5151).signals());
+            assertEquals(List.of(Signal.USR1), launcher.latestOn(5152).signals());
+            return null;
+        });
+        assertTrue(launcher.startedOn(5153).isEmpty(), "a port without an instance gets nothing");
+        ServiceStatus after = StatusProbe.await(status, s -> s.lastOperation().isPresent());
+        assertEquals("signal SIGUSR1", after.lastOperation().get().operation());
+        assertEquals(List.of(a, b), after.instances().stream().map(i -> i.pid().getAsLong()).toList(), "no restart");
+    }
+
+    @Test
+    void aSignalToAServiceWithoutARunningInstanceIsAConflict() {
+        TestProbe<ServiceStatus> status = start("command = srv, ports = [5161]");
+        awaitRunning(status, List.of(5161));
+        assertTrue(ask(PoolActor.StopService::new).ok());
+        OpResult none = ask(r -> new PoolActor.SignalInstances(Signal.HUP, r));
+        assertEquals(OpResult.Outcome.CONFLICT, none.outcome());
+        assertEquals("svc has no running instance; SIGHUP was not sent", none.message());
+        assertEquals(List.of(Signal.TERM), launcher.latestOn(5161).signals(), "only the stop's signal");
+    }
+
+    @Test
     void scalingOutsideMinAndMaxIsRejectedAndChangesNothing() {
         TestProbe<ServiceStatus> status = start("command = srv, ports = [5201, 5202], min-processes = 1, max-processes = 2");
         awaitRunning(status, List.of(5201));

@@ -107,11 +107,12 @@ public final class AdminRoutes extends AllDirectives {
                 new Endpoint("GET /readyz", path("readyz", () -> get(this::readyz))),
                 new Endpoint("GET /metrics", path("metrics", () -> get(this::metrics))),
                 new Endpoint("GET /events", path("events", () -> get(this::events))),
-                new Endpoint("GET /services/SERVICE/instances/PORT/log?lines=N", service(this::log)),
+                new Endpoint("GET /services/SERVICE/instances/PORT/log?lines=N|after=OFFSET", service(this::log)),
                 new Endpoint("POST /services/SERVICE/restart[?wait=false]", service(this::restart)),
                 new Endpoint("POST /services/SERVICE/stop", service(name -> operation("stop", () -> pool.stopService(name)))),
                 new Endpoint("POST /services/SERVICE/start", service(name -> operation("start", () -> pool.startService(name)))),
                 new Endpoint("POST /services/SERVICE/scale?instances=N", service(this::scale)),
+                new Endpoint("POST /services/SERVICE/signal?sig=HUP|USR1|...|NUMBER", service(this::signal)),
                 new Endpoint("POST /reload", operation("reload", pool::reload)));
     }
 
@@ -273,22 +274,56 @@ public final class AdminRoutes extends AllDirectives {
 
     private Route log(String service) {
         return path(segment("instances").slash(integerSegment()).slash("log"),
-                port -> get(() -> parameterOptional("lines", lines -> log(service, port, lines))));
+                port -> get(() -> parameterOptional("lines", lines -> parameterOptional("after",
+                        after -> log(service, port, lines, after)))));
     }
 
-    private Route log(String service, int port, Optional<String> linesParam) {
+    /** The last lines ({@code lines}), or those written after an offset ({@code after}: following a log). */
+    private Route log(String service, int port, Optional<String> linesParam, Optional<String> afterParam) {
+        if (linesParam.isPresent() && afterParam.isPresent()) {
+            return error(StatusCodes.BAD_REQUEST, "give lines or after, not both",
+                    "lines=N: the last N lines; after=OFFSET: the lines after the \"end\" of an earlier answer");
+        }
+        if (afterParam.isPresent()) {
+            Optional<Long> after = parseLong(afterParam.get());
+            if (after.isEmpty()) {
+                return error(StatusCodes.BAD_REQUEST, "after must be a byte offset (a whole number from 0)",
+                        "got '" + afterParam.get() + "'; use the \"end\" of an earlier answer");
+            }
+            return onSuccess(pool.logAfter(service, port, after.get()), this::logJson);
+        }
         Optional<Integer> lines = linesParam.isEmpty() ? Optional.of(100) : parseInt(linesParam.get(), 1, MAX_LOG_LINES);
         if (lines.isEmpty()) {
             return error(StatusCodes.BAD_REQUEST, "lines must be a whole number from 1 to " + MAX_LOG_LINES,
                     "got '" + linesParam.get() + "'");
         }
-        return onSuccess(pool.log(service, port, lines.get()), tail -> {
-            var node = StatusJson.JSON.createObjectNode().put("service", service).put("port", port)
-                    .put("file", tail.file().toString());
-            var arr = node.putArray("lines");
-            tail.lines().forEach(arr::add);
-            return json(StatusCodes.OK, node);
-        });
+        return onSuccess(pool.log(service, port, lines.get()), this::logJson);
+    }
+
+    private Route logJson(io.procpool.api.LogTail tail) {
+        var node = StatusJson.JSON.createObjectNode().put("service", tail.service()).put("port", tail.port())
+                .put("file", tail.file().toString());
+        var arr = node.putArray("lines");
+        tail.lines().forEach(arr::add);
+        node.put("end", tail.end());
+        return json(StatusCodes.OK, node);
+    }
+
+    private Route signal(String service) {
+        return path("signal", () -> post(() -> authorized(() -> parameterOptional("sig", sig -> signal(service, sig)))));
+    }
+
+    private Route signal(String service, Optional<String> sig) {
+        String accepted = "accepted: " + java.util.Arrays.stream(io.procpool.config.Signal.values())
+                .map(s -> s.name() + " (" + s.number() + ")").collect(java.util.stream.Collectors.joining(", "));
+        if (sig.isEmpty()) {
+            return error(StatusCodes.BAD_REQUEST, "sig is required", "use POST /services/" + service + "/signal?sig=HUP; " + accepted);
+        }
+        Optional<io.procpool.config.Signal> signal = io.procpool.config.Signal.parseNameOrNumber(sig.get());
+        if (signal.isEmpty()) {
+            return error(StatusCodes.BAD_REQUEST, "unknown signal '" + sig.get() + "'", accepted);
+        }
+        return answer(pool.signal(service, signal.get()));
     }
 
     private Route restart(String service) {
@@ -378,6 +413,15 @@ public final class AdminRoutes extends AllDirectives {
 
     private Route error(StatusCode code, String error, String detail) {
         return json(code, StatusJson.error(error, detail));
+    }
+
+    private static Optional<Long> parseLong(String text) {
+        try {
+            long n = Long.parseLong(text.trim());
+            return n < 0 ? Optional.empty() : Optional.of(n);
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 
     private static Optional<Integer> parseInt(String text, int min, int max) {

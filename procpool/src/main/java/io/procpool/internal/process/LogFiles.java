@@ -90,15 +90,35 @@ public final class LogFiles {
     }
 
     /**
+     * Lines read from a log, and where the next read should begin.
+     *
+     * @param lines the lines, oldest first
+     * @param end the byte offset after what was read
+     */
+    public record Read(List<String> lines, long end) {
+    }
+
+    /**
      * The last {@code lines} lines of {@code log} (reading at most {@code maxBytes} from its end);
      * empty when the file does not exist.
      */
     public static List<String> tail(Path log, int lines, long maxBytes) throws IOException {
-        if (!Files.exists(log) || lines <= 0) {
-            return List.of();
+        return readTail(log, lines, maxBytes).lines();
+    }
+
+    /**
+     * The last {@code lines} lines of {@code log} (reading at most {@code maxBytes} from its end)
+     * and its size then; nothing and 0 when the file does not exist.
+     */
+    public static Read readTail(Path log, int lines, long maxBytes) throws IOException {
+        if (!Files.exists(log)) {
+            return new Read(List.of(), 0);
         }
         try (FileChannel ch = FileChannel.open(log, StandardOpenOption.READ)) {
             long size = ch.size();
+            if (lines <= 0) {
+                return new Read(List.of(), size);
+            }
             int len = (int) Math.min(size, maxBytes);
             ByteBuffer buf = ByteBuffer.allocate(len);
             ch.read(buf, size - len);
@@ -114,7 +134,44 @@ public final class LogFiles {
             for (int i = last; i >= first && out.size() < lines; i--) {
                 out.addFirst(all[i]);
             }
-            return new ArrayList<>(out);
+            return new Read(new ArrayList<>(out), size - len + buf.position());
+        }
+    }
+
+    /**
+     * The complete lines of {@code log} after byte {@code offset}, at most {@code maxBytes} of
+     * them, and the offset after the last one (a line still being written waits for its newline).
+     * A file shorter than {@code offset} was cut by a rotation: it is read from its start. Nothing
+     * (and offset 0) when the file does not exist.
+     */
+    public static Read readAfter(Path log, long offset, long maxBytes) throws IOException {
+        if (!Files.exists(log)) {
+            return new Read(List.of(), 0);
+        }
+        try (FileChannel ch = FileChannel.open(log, StandardOpenOption.READ)) {
+            long size = ch.size();
+            long from = offset > size || offset < 0 ? 0 : offset;
+            int len = (int) Math.min(size - from, maxBytes);
+            ByteBuffer buf = ByteBuffer.allocate(len);
+            while (buf.hasRemaining() && ch.read(buf, from + buf.position()) > 0) {
+                // read until the buffer is full or the file ends
+            }
+            byte[] bytes = buf.array();
+            int complete = buf.position();
+            while (complete > 0 && bytes[complete - 1] != '\n') {
+                complete--;
+            }
+            if (complete == 0 && len == maxBytes && len > 0) {
+                complete = len; // a single line longer than maxBytes: hand it out in pieces
+            }
+            List<String> lines = new ArrayList<>();
+            String text = new String(bytes, 0, complete, java.nio.charset.StandardCharsets.UTF_8);
+            if (!text.isEmpty()) {
+                String[] all = text.split("\n", -1);
+                int last = text.endsWith("\n") ? all.length - 1 : all.length;
+                lines.addAll(List.of(all).subList(0, last));
+            }
+            return new Read(lines, from + complete);
         }
     }
 }

@@ -56,6 +56,15 @@ public final class InstanceActor {
     }
 
     /**
+     * An operator's signal ({@code poolctl signal}): sent to the process group, as the stop signal
+     * is, while the process runs (RUNNING, STARTING with a pid, HEALTHY); ignored while it is being
+     * launched or stopped. What the process does with it is its own business: the instance does
+     * not watch for an effect, and an exit it causes is an exit like any other.
+     */
+    public record SendSignal(Signal signal) implements Command {
+    }
+
+    /**
      * The service's settings changed in a way that does not touch what runs (probe, stop,
      * limits): use them from now on. The process keeps running.
      */
@@ -230,6 +239,7 @@ public final class InstanceActor {
                 .onMessage(Launched.class, m -> onLaunched(m, stopRequested))
                 .onMessage(LaunchFailed.class, m -> onLaunchFailed(m, stopRequested))
                 .onMessage(Stop.class, this::launching)
+                .onMessage(SendSignal.class, m -> Behaviors.same())
                 .onMessage(UpdateSettings.class, this::onUpdateSettings)
                 .onMessageEquals(Tick.STABLE, this::onStable)
                 .onSignal(PostStop.class, s -> killWhenLaunched())
@@ -275,10 +285,16 @@ public final class InstanceActor {
         return Behaviors.receive(Command.class)
                 .onMessage(Exited.class, m -> onExitedWhileRunning(child, m))
                 .onMessage(Stop.class, m -> drainThenStop(child, new Purpose(End.STOPPED, m.reason()), true))
+                .onMessage(SendSignal.class, m -> onSendSignal(child, m))
                 .onMessage(UpdateSettings.class, this::onUpdateSettings)
                 .onMessageEquals(Tick.STABLE, this::onStable)
                 .onSignal(PostStop.class, s -> kill(child))
                 .build();
+    }
+
+    private Behavior<Command> onSendSignal(ChildProcess child, SendSignal m) {
+        child.signal(m.signal());
+        return Behaviors.same();
     }
 
     private Behavior<Command> onUpdateSettings(UpdateSettings m) {
@@ -318,6 +334,7 @@ public final class InstanceActor {
                 .onMessageEquals(Tick.START_PERIOD, () -> onStartPeriodOver(child, p))
                 .onMessage(Stop.class, m -> drainThenStop(child, new Purpose(End.STOPPED, m.reason()),
                         p.tracker().verdict() == HealthTracker.Verdict.HEALTHY))
+                .onMessage(SendSignal.class, m -> onSendSignal(child, m))
                 .onMessage(UpdateSettings.class, m -> onUpdateSettingsWhileProbed(child, p, m))
                 .onMessageEquals(Tick.STABLE, this::onStable)
                 .onSignal(PostStop.class, s -> kill(child))
@@ -480,6 +497,7 @@ public final class InstanceActor {
                 })
                 .onMessage(Exited.class, m -> m.child() != child ? Behaviors.same() : onExitedWhileDraining(child, purpose, m))
                 .onMessage(Stop.class, m -> draining(child, new Purpose(End.STOPPED, m.reason()), idle))
+                .onMessage(SendSignal.class, m -> Behaviors.same())
                 .onMessage(UpdateSettings.class, this::onUpdateSettings)
                 .onMessageEquals(Tick.STABLE, this::onStable)
                 .onMessage(ProbeDone.class, m -> Behaviors.same())
@@ -519,6 +537,7 @@ public final class InstanceActor {
                 .onMessageEquals(Tick.STOP_DEADLINE, () -> onStopDeadline(child, purpose, exited))
                 .onMessageEquals(Tick.KILL_DEADLINE, () -> onKillDeadline(child, purpose))
                 .onMessage(Stop.class, m -> stopping(child, new Purpose(End.STOPPED, m.reason()), exited))
+                .onMessage(SendSignal.class, m -> Behaviors.same())
                 .onMessage(UpdateSettings.class, this::onUpdateSettings)
                 .onMessageEquals(Tick.STABLE, this::onStable)
                 .onMessage(ProbeDone.class, m -> Behaviors.same())

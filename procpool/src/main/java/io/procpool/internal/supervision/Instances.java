@@ -356,6 +356,23 @@ final class Instances {
         }
     }
 
+    /**
+     * Sends {@code signal} to the process of every instance that runs one (STARTING with a pid,
+     * RUNNING, HEALTHY): ":8000 pid 41" for each, empty when none does.
+     */
+    List<String> signal(io.procpool.config.Signal signal) {
+        List<String> sent = new ArrayList<>();
+        for (Slot s : slots.values()) {
+            boolean runs = s.state == InstanceState.RUNNING || s.state == InstanceState.HEALTHY
+                    || s.state == InstanceState.STARTING && s.pid.isPresent();
+            if (s.ref != null && runs) {
+                s.ref.tell(new InstanceActor.SendSignal(signal));
+                sent.add(":" + s.port + " pid " + s.pid.getAsLong());
+            }
+        }
+        return sent;
+    }
+
     /** A restart delay or a cooldown is over (a stale one is ignored). */
     void onWake(int port, long token) {
         Slot slot = slots.get(port);

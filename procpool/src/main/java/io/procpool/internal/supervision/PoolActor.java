@@ -105,6 +105,14 @@ public final class PoolActor {
     }
 
     /**
+     * Send {@code signal} to the process group of every running instance (STARTING with a pid,
+     * RUNNING, HEALTHY): supervisorctl's {@code signal}. Answers at once, with the instances it was
+     * sent to; CONFLICT when none runs.
+     */
+    public record SignalInstances(io.procpool.config.Signal signal, ActorRef<OpResult> replyTo) implements Operation {
+    }
+
+    /**
      * Take new settings: a changed command, environment or working dir rolls every instance
      * over to them; anything else (counts, ports, probe, stop, limits, scaling) is adjusted in
      * place, running processes untouched.
@@ -227,6 +235,7 @@ public final class PoolActor {
                 .onMessage(Restart.class, this::onRestart)
                 .onMessage(StopService.class, this::onStopService)
                 .onMessage(StartService.class, this::onStartFailed)
+                .onMessage(SignalInstances.class, this::onSignal)
                 .onMessage(Reconfigure.class, m -> onReconfigure(m, null))
                 .onMessage(Usage.class, this::onUsage)
                 .onMessageEquals(ScalingTick.INSTANCE, this::onScalingTick)
@@ -251,6 +260,7 @@ public final class PoolActor {
                 .onMessage(Scale.class, m -> refuse(m, r.roll().busy()))
                 .onMessage(Restart.class, m -> refuse(m, r.roll().busy()))
                 .onMessage(StartService.class, m -> refuse(m, r.roll().busy()))
+                .onMessage(SignalInstances.class, this::onSignal)
                 .onMessage(StopService.class, m -> onStopService(endRoll(r, r.roll().abort(name() + " was stopped"), m)))
                 .onMessage(Reconfigure.class, m -> onReconfigure(m, r))
                 .onMessage(Usage.class, m -> Behaviors.same())
@@ -284,6 +294,7 @@ public final class PoolActor {
                 .onMessage(StopService.class, m -> refuse(m, instances.none() ? OpResult.ok(name() + " stopped")
                         : OpResult.conflict(stopBusy())))
                 .onMessage(StartService.class, m -> instances.none() ? onStartService(m) : refuse(m, stopBusy()))
+                .onMessage(SignalInstances.class, this::onSignal)
                 .onMessage(Reconfigure.class, m -> { onReconfigureStopped(m); return afterStop(waiters); })
                 .onMessage(Usage.class, m -> Behaviors.same())
                 .onMessageEquals(ScalingTick.INSTANCE, Behaviors::same)
@@ -493,6 +504,19 @@ public final class PoolActor {
                 .collect(Collectors.joining(", ")) + " again (FAILED), with a fresh restart budget");
         announcer.operationEnded(name(), "service start", result);
         return refuse(m, result);
+    }
+
+    /** A signal goes to what runs now, in any mode but shutdown; it changes no mode and no count. */
+    private Behavior<Command> onSignal(SignalInstances m) {
+        List<String> sent = instances.signal(m.signal());
+        if (sent.isEmpty()) {
+            return refuse(m, OpResult.conflict(name() + " has no running instance; SIG" + m.signal() + " was not sent"));
+        }
+        ctx.getLog().info("{}: SIG{} sent to {} (requested)", name(), m.signal(), String.join(", ", sent));
+        OpResult result = OpResult.ok(name() + ": SIG" + m.signal() + " sent to " + String.join(", ", sent));
+        announcer.operationEnded(name(), "signal SIG" + m.signal(), result);
+        m.replyTo().tell(result);
+        return Behaviors.same();
     }
 
     private Behavior<Command> onUsage(Usage m) {

@@ -119,6 +119,21 @@ public final class PoolClient implements Pool {
 
     @Override
     public CompletionStage<LogTail> log(String service, int port, int lines) {
+        return readLog(service, port, file -> LogFiles.readTail(file, lines, TAIL_BYTES));
+    }
+
+    @Override
+    public CompletionStage<LogTail> logAfter(String service, int port, long offset) {
+        return readLog(service, port, file -> LogFiles.readAfter(file, offset, TAIL_BYTES));
+    }
+
+    /** What the log reading returns; it reads files. */
+    private interface LogRead {
+        LogFiles.Read read(Path file) throws IOException;
+    }
+
+    /** Reads the log of the instance on {@code port}, off the actors' threads; NOT_FOUND for a port that is not the service's. */
+    private CompletionStage<LogTail> readLog(String service, int port, LogRead how) {
         return service(service).thenCompose(s -> {
             if (!s.settings().ports().contains(port)) {
                 throw new NotFoundException("service '" + service + "' has no port " + port + "; ports: " + s.settings().ports());
@@ -128,7 +143,8 @@ public final class PoolClient implements Pool {
                     .orElse(LogFiles.of(settings.logDir(), service, port));
             return CompletableFuture.supplyAsync(() -> {
                 try {
-                    return new LogTail(service, port, file, LogFiles.tail(file, lines, TAIL_BYTES));
+                    LogFiles.Read r = how.read(file);
+                    return new LogTail(service, port, file, r.lines(), r.end());
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -166,6 +182,11 @@ public final class PoolClient implements Pool {
     @Override
     public CompletionStage<OpResult> startService(String service) {
         return operate(service, "start", PoolActor.StartService::new, timeouts.operation());
+    }
+
+    @Override
+    public CompletionStage<OpResult> signal(String service, io.procpool.config.Signal signal) {
+        return operate(service, "signal", r -> new PoolActor.SignalInstances(signal, r), timeouts.begin());
     }
 
     /** Asks for an operation; no answer in time is an answer that says the operation goes on. */

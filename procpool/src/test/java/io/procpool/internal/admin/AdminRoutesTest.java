@@ -346,6 +346,47 @@ class AdminRoutesTest {
     }
 
     @Test
+    void aLogIsFollowedFromTheEndOfTheLastAnswer() throws Exception {
+        JsonNode tail = json(get("services/search/instances/8000/log?lines=2"));
+        assertEquals(14, tail.path("end").asLong());
+        JsonNode next = json(get("services/search/instances/8000/log?after=" + tail.path("end").asLong()));
+        assertEquals("[\"line 3\"]", next.path("lines").toString());
+        assertEquals(21, next.path("end").asLong());
+        HttpResponse<String> both = get("services/search/instances/8000/log?lines=2&after=14");
+        assertEquals(400, both.statusCode());
+        assertEquals("give lines or after, not both", json(both).path("error").asText());
+        HttpResponse<String> negative = get("services/search/instances/8000/log?after=-1");
+        assertEquals(400, negative.statusCode());
+        assertEquals("after must be a byte offset (a whole number from 0)", json(negative).path("error").asText());
+        assertEquals(404, get("services/search/instances/9999/log?after=0").statusCode());
+    }
+
+    @Test
+    void signalTakesANameOrANumberAndNamesTheAcceptedOnesWhenItIsNeither() throws Exception {
+        operations.clear();
+        HttpResponse<String> hup = post("services/search/signal?sig=SIGHUP", TOKEN);
+        assertEquals(200, hup.statusCode(), hup.body());
+        assertEquals("search: SIGHUP sent to :8000 pid 9000", json(hup).path("message").asText());
+        assertEquals(200, post("services/search/signal?sig=12", TOKEN).statusCode());
+        assertEquals(List.of("signal HUP search", "signal USR2 search"), operations);
+
+        HttpResponse<String> unknown = post("services/search/signal?sig=RELOAD", TOKEN);
+        assertEquals(400, unknown.statusCode());
+        assertEquals("unknown signal 'RELOAD'", json(unknown).path("error").asText());
+        assertEquals("accepted: HUP (1), INT (2), QUIT (3), KILL (9), USR1 (10), USR2 (12), ALRM (14), TERM (15), CONT (18), "
+                + "TTIN (21), TTOU (22), WINCH (28)", json(unknown).path("detail").asText());
+        assertEquals(400, post("services/search/signal?sig=99", TOKEN).statusCode(), "a number without a name");
+        HttpResponse<String> missing = post("services/search/signal", TOKEN);
+        assertEquals(400, missing.statusCode());
+        assertEquals("sig is required", json(missing).path("error").asText());
+        assertEquals(401, post("services/search/signal?sig=HUP", null).statusCode());
+        HttpResponse<String> nope = post("services/nope/signal?sig=HUP", TOKEN);
+        assertEquals(404, nope.statusCode());
+        assertEquals("no service 'nope'", json(nope).path("error").asText());
+        assertEquals(List.of("signal HUP search", "signal USR2 search", "signal HUP nope"), operations);
+    }
+
+    @Test
     void reloadWithoutAFileIsAConflict() throws Exception {
         assertEquals(409, post("reload", TOKEN).statusCode());
     }
@@ -353,7 +394,7 @@ class AdminRoutesTest {
     @Test
     void theIndexListsTheEndpointsAndEachIsServed() throws Exception {
         JsonNode endpoints = json(get("")).path("endpoints");
-        assertEquals(13, endpoints.size(), endpoints.toString());
+        assertEquals(14, endpoints.size(), endpoints.toString());
         for (JsonNode e : endpoints) {
             String shown = e.asText();
             String path = shown.substring(shown.indexOf(' ') + 2).replaceAll("\\?.*|\\[.*", "")

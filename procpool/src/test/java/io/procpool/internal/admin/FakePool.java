@@ -26,18 +26,18 @@ import org.apache.pekko.stream.typed.javadsl.ActorSource;
  * system's event stream; scale answers INVALID above 3, service "hung" answers that its
  * operation goes on (as the real front door does when its wait runs out), everything else OK.
  */
-final class FakePool implements Pool {
+public final class FakePool implements Pool {
     private final ActorSystem<?> system;
     private final List<String> operations;
     private final java.util.function.Supplier<CompletionStage<PoolStatus>> status;
 
     /** @param operations where each operation asked for is recorded: "restart search", "scale search", ... */
-    FakePool(ActorSystem<?> system, List<String> operations) {
+    public FakePool(ActorSystem<?> system, List<String> operations) {
         this(system, operations, () -> CompletableFuture.completedFuture(Statuses.pool()));
     }
 
     /** @param status what each status question is answered with */
-    FakePool(ActorSystem<?> system, List<String> operations, java.util.function.Supplier<CompletionStage<PoolStatus>> status) {
+    public FakePool(ActorSystem<?> system, List<String> operations, java.util.function.Supplier<CompletionStage<PoolStatus>> status) {
         this.system = system;
         this.operations = operations;
         this.status = status;
@@ -69,7 +69,23 @@ final class FakePool implements Pool {
             return CompletableFuture.failedFuture(new NotFoundException("service '" + service + "' has no port " + port));
         }
         return CompletableFuture.completedFuture(new LogTail(service, port, Path.of("logs/search-8000.log"),
-                List.of("line 1", "line 2").subList(0, Math.min(lines, 2))));
+                List.of("line 1", "line 2").subList(0, Math.min(lines, 2)), 14));
+    }
+
+    /** The log of search:8000 grows by "line N" (7 bytes each) with every read after its end. */
+    @Override
+    public CompletionStage<LogTail> logAfter(String service, int port, long offset) {
+        if (!service.equals("search") || port != 8000) {
+            return CompletableFuture.failedFuture(new NotFoundException("service '" + service + "' has no port " + port));
+        }
+        long n = offset / 7 + 1;
+        return CompletableFuture.completedFuture(new LogTail(service, port, Path.of("logs/search-8000.log"),
+                List.of("line " + n), n * 7));
+    }
+
+    @Override
+    public CompletionStage<OpResult> signal(String service, io.procpool.config.Signal signal) {
+        return asked("signal " + signal, service, OpResult.ok(service + ": SIG" + signal + " sent to :8000 pid 9000"));
     }
 
     private CompletionStage<OpResult> asked(String what, String service, OpResult answer) {

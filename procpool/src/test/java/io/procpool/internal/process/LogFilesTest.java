@@ -56,4 +56,41 @@ class LogFilesTest {
         assertEquals(List.of("four"), LogFiles.tail(log, 10, 8), "a partial first line is dropped");
         assertEquals(List.of(), LogFiles.tail(dir.resolve("none.log"), 5, 100));
     }
+
+    @Test
+    void readAfterGivesTheCompleteLinesAfterAnOffsetAndWhereToGoOn() throws Exception {
+        Path log = dir.resolve("a.log");
+        Files.writeString(log, "one\ntwo\nthr");
+        LogFiles.Read tail = LogFiles.readTail(log, 1, 1 << 20);
+        assertEquals(List.of("thr"), tail.lines());
+        assertEquals(11, tail.end(), "the tail ends at the file's end");
+        LogFiles.Read first = LogFiles.readAfter(log, 4, 1 << 20);
+        assertEquals(List.of("two"), first.lines(), "a line still being written waits for its newline");
+        assertEquals(8, first.end());
+        Files.writeString(log, "ee\nfour\n", java.nio.file.StandardOpenOption.APPEND);
+        LogFiles.Read next = LogFiles.readAfter(log, first.end(), 1 << 20);
+        assertEquals(List.of("three", "four"), next.lines());
+        assertEquals(Files.size(log), next.end());
+        assertEquals(new LogFiles.Read(List.of(), next.end()), LogFiles.readAfter(log, next.end(), 1 << 20), "nothing new");
+    }
+
+    @Test
+    void readAfterStartsOverInAFileThatARotationCut() throws Exception {
+        Path log = dir.resolve("a.log");
+        Files.writeString(log, "x".repeat(40) + "\n");
+        assertTrue(LogFiles.rotateIfOver(log, new LogSettings(10, 1)));
+        Files.writeString(log, "after\n", java.nio.file.StandardOpenOption.APPEND);
+        assertEquals(new LogFiles.Read(List.of("after"), 6), LogFiles.readAfter(log, 41, 1 << 20));
+        assertEquals(new LogFiles.Read(List.of(), 0), LogFiles.readAfter(dir.resolve("none.log"), 41, 1 << 20));
+    }
+
+    @Test
+    void readAfterHandsOutAtMostMaxBytesOfWholeLines() throws Exception {
+        Path log = dir.resolve("a.log");
+        Files.writeString(log, "aaa\nbbb\nccc\n");
+        LogFiles.Read part = LogFiles.readAfter(log, 0, 10);
+        assertEquals(List.of("aaa", "bbb"), part.lines());
+        assertEquals(List.of("ccc"), LogFiles.readAfter(log, part.end(), 10).lines());
+        assertEquals(List.of("aaa"), LogFiles.readAfter(log, 0, 3).lines(), "a line longer than maxBytes comes in pieces");
+    }
 }
