@@ -46,7 +46,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         boolean watch;
         try {
             Config raw = PoolConfigLoader.parseFile(config);
-            pool = ProcessPool.builder(raw).source(config.toString()).baseDir(Path.of("").toAbsolutePath()).start();
+            pool = ProcessPool.builder(raw).source(config.toString()).baseDir(Path.of("").toAbsolutePath()).subreaper(true).start();
             watch = pool.settings().watchConfig();
         } catch (InvalidConfigException e) {
             return printConfigErrors(e, spec.commandLine().getErr());

@@ -57,10 +57,13 @@ public final class LinuxPlatform implements Platform {
     private final List<String> wrapper;
     /** Starts children under ProcessBuilder (it blocks for milliseconds) or setpriv (its thread must live on). */
     private final ExecutorService starter;
+    /** What this JVM adopts, as a child subreaper or PID 1; null when it adopts nothing. */
+    private final Orphans orphans;
 
-    private LinuxPlatform(PidReaper reaper, List<String> wrapper) {
+    private LinuxPlatform(PidReaper reaper, List<String> wrapper, Orphans orphans) {
         this.reaper = reaper;
         this.wrapper = wrapper;
+        this.orphans = orphans;
         this.starter = Executors.newSingleThreadExecutor(r -> daemon(r, "procpool-launcher"));
     }
 
@@ -71,11 +74,26 @@ public final class LinuxPlatform implements Platform {
      *     ({@code pool.children-die-with-manager})
      */
     public static LinuxPlatform open(boolean dieWithManager) {
+        return open(dieWithManager, false);
+    }
+
+    /**
+     * The Linux platform.
+     *
+     * @param dieWithManager children get SIGTERM from the kernel when the manager dies
+     *     ({@code pool.children-die-with-manager})
+     * @param subreaper make this JVM a child subreaper ({@code PR_SET_CHILD_SUBREAPER}): the
+     *     services' orphaned descendants come to it instead of to init, and are reaped and stopped
+     *     with their instance (see {@link Orphans}). The command line sets it; an embedding
+     *     application asks for it ({@code ProcessPool.Builder.subreaper}). A JVM that is PID 1
+     *     adopts orphans either way, and reaps them as a subreaper does.
+     */
+    public static LinuxPlatform open(boolean dieWithManager, boolean subreaper) {
         PidReaper reaper = nativeSpawn() ? PidReaper.open().orElse(null) : null;
         if (reaper == null) {
             log.info("starting children through the JDK's ProcessBuilder (posix_spawn with pidfds is not available here)");
         }
-        return new LinuxPlatform(reaper, wrapperCommand(reaper == null, dieWithManager));
+        return new LinuxPlatform(reaper, wrapperCommand(reaper == null, dieWithManager), Orphans.open(subreaper).orElse(null));
     }
 
     /**
@@ -118,7 +136,7 @@ public final class LinuxPlatform implements Platform {
     @Override
     public String mechanism() {
         return (reaper != null ? "posix_spawn + pidfd" : "ProcessBuilder") + (wrapper.stream().anyMatch(w -> w.endsWith("setpriv"))
-                ? " + setpriv --pdeathsig" : "");
+                ? " + setpriv --pdeathsig" : "") + (orphans != null ? " + " + orphans.mechanism() : "");
     }
 
     /**
@@ -172,12 +190,30 @@ public final class LinuxPlatform implements Platform {
 
     /** posix_spawn; the start time is read before the reaper watches, so before the child can be reaped. */
     private Started spawn(Command command) {
+        if (orphans == null) {
+            return spawnNow(command);
+        }
+        Started s = orphans.spawning(() -> spawnNow(command), Started::pid);
+        s.exit().thenRun(() -> orphans.instanceReaped(s.pid()));
+        return s;
+    }
+
+    private Started spawnNow(Command command) {
         int pid = PosixSpawn.spawn(command.spawn());
         Optional<Instant> started = ProcessTable.startInstant(pid);
         return new Started(pid, started, reaper.watch(pid));
     }
 
     private Started startWithProcessBuilder(Command command) {
+        if (orphans == null) {
+            return startWithProcessBuilderNow(command);
+        }
+        Started s = orphans.spawning(() -> startWithProcessBuilderNow(command), Started::pid);
+        s.exit().thenRun(() -> orphans.instanceReaped(s.pid()));
+        return s;
+    }
+
+    private Started startWithProcessBuilderNow(Command command) {
         ProcessBuilder pb = new ProcessBuilder(command.argv())
                 .directory(command.workingDir().toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
@@ -198,7 +234,11 @@ public final class LinuxPlatform implements Platform {
 
     @Override
     public boolean signalGroup(long pgid, Signal signal) {
-        return Posix.killGroup(pgid, signal.number());
+        boolean group = Posix.killGroup(pgid, signal.number());
+        if (orphans != null) {
+            orphans.signalSession(pgid, signal.number()); // adopted descendants that left the group but not the session
+        }
+        return group;
     }
 
     @Override
@@ -208,7 +248,7 @@ public final class LinuxPlatform implements Platform {
 
     @Override
     public boolean groupAlive(long pgid) {
-        return Posix.groupExists(pgid);
+        return Posix.groupExists(pgid) || orphans != null && orphans.aliveInSession(pgid);
     }
 
     @Override
@@ -237,6 +277,9 @@ public final class LinuxPlatform implements Platform {
     @Override
     public void close() {
         starter.shutdown();
+        if (orphans != null) {
+            orphans.close();
+        }
         if (reaper != null) {
             reaper.close();
         }
