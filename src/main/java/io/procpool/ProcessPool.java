@@ -286,6 +286,11 @@ public final class ProcessPool implements Pool, AutoCloseable {
     }
 
     @Override
+    public CompletionStage<LogTail> log(String service, int port, int lines, boolean stderr) {
+        return client.log(service, port, lines, stderr);
+    }
+
+    @Override
     public CompletionStage<OpResult> scale(String service, int instances) {
         return client.scale(service, instances);
     }

@@ -24,12 +24,13 @@ import java.util.Map;
  * @param limits resource limits per instance
  * @param route how the gateway reaches the service
  * @param drain what a planned stop waits for before its signal
+ * @param runAs the user, group and umask its processes run with
  */
 public record ServiceSettings(String name, boolean enabled, List<String> command, List<Integer> ports,
                               int minProcesses, int maxProcesses, Path workingDir, Map<String, String> env,
                               HealthSettings health, RestartSettings restart, StopSettings stop,
                               LogSettings log, ScalingSettings scaling, LimitSettings limits,
-                              RouteSettings route, DrainSettings drain) {
+                              RouteSettings route, DrainSettings drain, RunAs runAs) {
 
     public ServiceSettings {
         command = List.copyOf(command);
@@ -42,9 +43,10 @@ public record ServiceSettings(String name, boolean enabled, List<String> command
         return enabled && (scaling.enabled() && scaling.metric() == ScalingSettings.Metric.CPU || limits.any());
     }
 
-    /** True when a running instance must be replaced to take {@code other}: what it runs changed. */
+    /** True when a running instance must be replaced to take {@code other}: what it runs, or how, changed. */
     public boolean runsDifferently(ServiceSettings other) {
-        return !command.equals(other.command) || !env.equals(other.env) || !workingDir.equals(other.workingDir);
+        return !command.equals(other.command) || !env.equals(other.env) || !workingDir.equals(other.workingDir)
+                || !runAs.equals(other.runAs) || log.stderr() != other.log.stderr() || log.timestamps() != other.log.timestamps();
     }
 
     /** The command line of the instance on {@code port}, with {@code {port}} substituted. */

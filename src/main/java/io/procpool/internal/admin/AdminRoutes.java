@@ -99,7 +99,7 @@ public final class AdminRoutes extends AllDirectives {
                 new Endpoint("GET /backends?format=json|yarp|traefik|nginx|haproxy|envoy", path("backends", this::backends)),
                 new Endpoint("GET /metrics", path("metrics", () -> get(this::metrics))),
                 new Endpoint("GET /events", path("events", () -> get(this::events))),
-                new Endpoint("GET /services/SERVICE/instances/PORT/log?lines=N", service(this::log)),
+                new Endpoint("GET /services/SERVICE/instances/PORT/log?lines=N[&stream=stderr]", service(this::log)),
                 new Endpoint("POST /services/SERVICE/restart[?wait=false]", service(this::restart)),
                 new Endpoint("POST /services/SERVICE/stop", service(name -> operation("stop", () -> pool.stopService(name)))),
                 new Endpoint("POST /services/SERVICE/start", service(name -> operation("start", () -> pool.startService(name)))),
@@ -229,16 +229,20 @@ public final class AdminRoutes extends AllDirectives {
 
     private Route log(String service) {
         return path(segment("instances").slash(integerSegment()).slash("log"),
-                port -> get(() -> parameterOptional("lines", lines -> log(service, port, lines))));
+                port -> get(() -> parameterOptional("lines", lines -> parameterOptional("stream",
+                        stream -> log(service, port, lines, stream)))));
     }
 
-    private Route log(String service, int port, Optional<String> linesParam) {
+    private Route log(String service, int port, Optional<String> linesParam, Optional<String> stream) {
         Optional<Integer> lines = linesParam.isEmpty() ? Optional.of(100) : parseInt(linesParam.get(), 1, MAX_LOG_LINES);
         if (lines.isEmpty()) {
             return error(StatusCodes.BAD_REQUEST, "lines must be a whole number from 1 to " + MAX_LOG_LINES,
                     "got '" + linesParam.get() + "'");
         }
-        return onSuccess(pool.log(service, port, lines.get()), tail -> {
+        if (stream.isPresent() && !stream.get().equals("stdout") && !stream.get().equals("stderr")) {
+            return error(StatusCodes.BAD_REQUEST, "stream must be stdout or stderr", "got '" + stream.get() + "'");
+        }
+        return onSuccess(pool.log(service, port, lines.get(), stream.filter("stderr"::equals).isPresent()), tail -> {
             var node = StatusJson.JSON.createObjectNode().put("service", service).put("port", port)
                     .put("file", tail.file().toString());
             var arr = node.putArray("lines");

@@ -21,6 +21,13 @@ interface LibC extends Library {
 
     int getsid(int pid);
 
+    int pipe2(int[] fds, int flags);
+
+    /** struct passwd of {@code name}, or null; glibc's static buffer: callers serialize. */
+    Pointer getpwnam(String name);
+
+    Pointer getpwuid(int uid);
+
     long sysconf(int name);
 
     long syscall(long number, Object... args);

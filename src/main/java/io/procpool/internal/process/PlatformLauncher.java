@@ -221,7 +221,7 @@ public final class PlatformLauncher implements ProcessLauncher, AutoCloseable {
             env.putAll(spec.env());
             env.put(RUN_ENV, run);
             Path program = Executables.resolve(spec.command().get(0), spec.workingDir(), env);
-            p = new Prepared(platform.prepare(program, spec.command(), env, spec.workingDir(), spec.logFile()),
+            p = new Prepared(platform.prepare(program, spec.command(), env, spec.workingDir(), output(spec), spec.runAs()),
                     ": starting " + spec.label() + ": " + CommandLine.render(spec.command()) + " -----\n");
             if (prepared.size() >= PREPARED_BOUND) {
                 prepared.clear();
@@ -238,16 +238,32 @@ public final class PlatformLauncher implements ProcessLauncher, AutoCloseable {
             }
         }
         rotator.watch(spec.logFile(), spec.log());
+        if (spec.log().separateStderr()) {
+            rotator.watch(LogFiles.errorLog(spec.logFile()), spec.log());
+        }
         return p;
     }
 
-    /** A line in the log that says where one run's output starts. */
+    /** Where the output of {@code spec}'s process goes. */
+    private static Platform.Output output(LaunchSpec spec) {
+        return new Platform.Output(spec.logFile(), spec.log().separateStderr()
+                ? java.util.Optional.of(LogFiles.errorLog(spec.logFile())) : java.util.Optional.empty(), spec.log().timestamps());
+    }
+
+    /** A line in the log (and in the stderr log when there is one) that says where one run's output starts. */
     private static void marker(LaunchSpec spec, Prepared prep) {
         byte[] line = ("----- procpool " + Instant.now() + prep.marker()).getBytes(StandardCharsets.UTF_8);
-        try (FileOutputStream out = new FileOutputStream(spec.logFile().toFile(), true)) {
+        append(spec.logFile(), line);
+        if (spec.log().separateStderr()) {
+            append(LogFiles.errorLog(spec.logFile()), line);
+        }
+    }
+
+    private static void append(Path file, byte[] line) {
+        try (FileOutputStream out = new FileOutputStream(file.toFile(), true)) {
             out.write(line);
         } catch (IOException e) {
-            log.debug("cannot write to {}: {}", spec.logFile(), e.toString());
+            log.debug("cannot write to {}: {}", file, e.toString());
         }
     }
 

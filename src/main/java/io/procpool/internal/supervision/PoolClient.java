@@ -118,13 +118,23 @@ public final class PoolClient implements Pool {
 
     @Override
     public CompletionStage<LogTail> log(String service, int port, int lines) {
+        return log(service, port, lines, false);
+    }
+
+    @Override
+    public CompletionStage<LogTail> log(String service, int port, int lines, boolean stderr) {
         return service(service).thenCompose(s -> {
             if (!s.settings().ports().contains(port)) {
                 throw new NotFoundException("service '" + service + "' has no port " + port + "; ports: " + s.settings().ports());
             }
-            Path file = s.instances().stream().filter(i -> i.port() == port).findFirst()
+            if (stderr && !s.settings().log().separateStderr()) {
+                throw new NotFoundException("service '" + service + "' writes stderr into its log with stdout (log.stderr = "
+                        + "merged): read the log without stream=stderr");
+            }
+            Path log = s.instances().stream().filter(i -> i.port() == port).findFirst()
                     .map(io.procpool.api.InstanceStatus::logFile)
                     .orElse(LogFiles.of(settings.logDir(), service, port));
+            Path file = stderr ? LogFiles.errorLog(log) : log;
             return CompletableFuture.supplyAsync(() -> {
                 try {
                     return new LogTail(service, port, file, LogFiles.tail(file, lines, TAIL_BYTES));

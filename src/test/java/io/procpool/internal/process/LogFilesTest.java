@@ -56,4 +56,9 @@ class LogFilesTest {
         assertEquals(List.of("four"), LogFiles.tail(log, 10, 8), "a partial first line is dropped");
         assertEquals(List.of(), LogFiles.tail(dir.resolve("none.log"), 5, 100));
     }
+
+    @Test
+    void stderrHasAFileBesideTheLog() {
+        assertEquals(Path.of("logs/search-8000.err.log"), LogFiles.errorLog(Path.of("logs/search-8000.log")));
+    }
 }
