@@ -175,6 +175,7 @@ class AdminRoutesTest {
         assertEquals("no such endpoint", json(unknown).path("error").asText());
         assertEquals(404, get("services/search/instances/abc/log").statusCode());
         assertEquals(400, get("services/search/instances/8000/log?lines=0").statusCode());
+        assertEquals(400, get("services/search/instances/8000/log?stream=both").statusCode());
     }
 
     @Test
@@ -317,6 +318,14 @@ class AdminRoutesTest {
         HttpResponse<String> unknown = get("services/search/instances/9999/log");
         assertEquals(404, unknown.statusCode());
         assertEquals("service 'search' has no port 9999", json(unknown).path("error").asText());
+    }
+
+    @Test
+    void stderrIsAskedForWithStreamAndIs404WhereThereIsNoSuchFile() throws Exception {
+        assertEquals(200, get("services/search/instances/8000/log?stream=stdout").statusCode());
+        HttpResponse<String> stderr = get("services/search/instances/8000/log?stream=stderr");
+        assertEquals(404, stderr.statusCode());
+        assertEquals("no separate stderr log for search:8000", json(stderr).path("error").asText());
     }
 
     @Test
