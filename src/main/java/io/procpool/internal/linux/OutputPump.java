@@ -3,6 +3,7 @@ package io.procpool.internal.linux;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
+import com.sun.jna.Pointer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -46,6 +47,21 @@ final class OutputPump implements AutoCloseable {
     private static final long WAKE = 0;
 
     private static final LibC C = LibC.C;
+
+    /**
+     * The two calls made for every chunk a child writes, bound by JNA's direct mapping: a call
+     * through a {@link LibC} proxy cost several microseconds (reflection, boxing) on procpool's
+     * C1-only JIT, more than the system call.
+     */
+    private static final class Hot {
+        static {
+            Native.register(Platform.C_LIBRARY_NAME);
+        }
+
+        static native int epoll_wait(int epfd, Pointer events, int maxEvents, int timeout);
+
+        static native long read(int fd, Pointer buf, long count);
+    }
 
     private final int epfd;
     private final int wakeFd;
@@ -142,7 +158,7 @@ final class OutputPump implements AutoCloseable {
         Memory buf = new Memory(CHUNK);
         byte[] bytes = new byte[CHUNK];
         while (!closed) {
-            int n = C.epoll_wait(epfd, events, MAX_EVENTS, -1);
+            int n = Hot.epoll_wait(epfd, events, MAX_EVENTS, -1);
             if (n < 0) {
                 if (Native.getLastError() == EINTR) {
                     continue;
@@ -165,7 +181,7 @@ final class OutputPump implements AutoCloseable {
         if (sink == null) {
             return;
         }
-        long n = C.read(sink.fd(), buf, CHUNK);
+        long n = Hot.read(sink.fd(), buf, CHUNK);
         if (n < 0 && Native.getLastError() == EINTR) {
             return;
         }

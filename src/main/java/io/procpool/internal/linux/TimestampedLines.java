@@ -19,17 +19,17 @@ final class TimestampedLines {
 
     /** The prefix of the current line has been written and its newline not yet. */
     private boolean midLine;
+    /** The last prefix made, and the millisecond it is for: lines come many to a millisecond. */
+    private long prefixMillis = Long.MIN_VALUE;
+    private byte[] prefix;
 
     /** What to write for {@code n} bytes of {@code data} read at {@code now}. */
     byte[] feed(byte[] data, int n, Instant now) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(n + 64);
-        byte[] prefix = null;
         int start = 0;
         while (start < n) {
             if (!midLine) {
-                if (prefix == null) {
-                    prefix = (FORMAT.format(now) + " ").getBytes(StandardCharsets.US_ASCII);
-                }
+                byte[] prefix = prefix(now);
                 out.write(prefix, 0, prefix.length);
                 midLine = true;
             }
@@ -45,5 +45,14 @@ final class TimestampedLines {
             start = end;
         }
         return out.toByteArray();
+    }
+
+    private byte[] prefix(Instant now) {
+        long millis = now.toEpochMilli();
+        if (millis != prefixMillis) {
+            prefix = (FORMAT.format(now) + " ").getBytes(StandardCharsets.US_ASCII);
+            prefixMillis = millis;
+        }
+        return prefix;
     }
 }
