@@ -320,6 +320,11 @@ public final class LinuxPlatform implements Platform {
         }
     }
 
+    /** What this JVM adopts; null when it adopts nothing (tests sweep it themselves). */
+    Orphans orphans() {
+        return orphans;
+    }
+
     static Thread daemon(Runnable r, String name) {
         Thread t = new Thread(r, name);
         t.setDaemon(true);
