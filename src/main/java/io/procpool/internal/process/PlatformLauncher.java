@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Starts real child processes on a {@link Platform}, each the leader of a new session and process
- * group, with stdout and stderr appended to its log file and stdin on {@code /dev/null}; and owns
+ * group, with stdout and stderr appended to its log file (stderr to a file of its own with
+ * {@code log.stderr = separate}; through the platform's pipe with {@code log.timestamps}), as its
+ * service's user, group and umask, and stdin on {@code /dev/null}; and owns
  * the state dir: a lock keeps a second manager off it, the {@link StateFile} records every live
  * child, {@link #open} first stops whatever an earlier, killed manager left there, and a
  * {@link LogRotator} keeps the logs under their caps. All of that is the same on every platform.
@@ -39,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>What {@link #launch} does on its caller's thread</b> (an instance actor's, when the platform
  * starts on the caller's thread, as Linux's posix_spawn does): the first time for a spec, resolving
  * the program and preparing the call; then, every time, one {@code stat} of the log directory, one
- * {@code inotify_add_watch}, one append of a marker line to the log file, the start itself, one
+ * {@code inotify_add_watch}, one append of a marker line to the log file (and one to the stderr
+ * file when it has its own), the start itself, one
  * read of {@code /proc/PID/stat} for the start time, and one append to the state journal. Measured
  * with {@code bench/LaunchCost.java} on the benchmark machine: the stat 2 µs, each append 12 µs,
  * the {@code /proc} read 52 µs, about 80 µs in all against about 1 ms for the whole launch (p50
