@@ -143,7 +143,8 @@ public final class ProcessPool implements Pool, AutoCloseable {
         private Path baseDir = Path.of("").toAbsolutePath();
         private ActorSystem<?> system;
         private ProcessLauncher launcher;
-        private Function<Boolean, Platform> platform = LinuxPlatform::open;
+        private Function<Boolean, Platform> platform;
+        private boolean subreaper;
         private Function<ActorSystem<?>, HealthProbe> probe;
         private ResourceSampler resources;
         private LongSupplier clock = System::nanoTime;
@@ -179,6 +180,19 @@ public final class ProcessPool implements Pool, AutoCloseable {
          */
         public Builder platform(Function<Boolean, Platform> platform) {
             this.platform = platform;
+            return this;
+        }
+
+        /**
+         * Make this JVM a child subreaper ({@code PR_SET_CHILD_SUBREAPER}) on Linux's platform: a
+         * service's orphaned descendants then come to procpool instead of to init, are reaped by it,
+         * and are stopped with their instance. {@code procpool run} does this; off by default when
+         * embedded, because the orphans of your application's own child processes would come to
+         * this JVM too, and procpool reaps only its services' (those outside the JVM's session):
+         * the others would stay zombies. No effect with {@link #platform}.
+         */
+        public Builder subreaper(boolean subreaper) {
+            this.subreaper = subreaper;
             return this;
         }
 
@@ -236,7 +250,8 @@ public final class ProcessPool implements Pool, AutoCloseable {
          */
         public ProcessPool start() throws InvalidConfigException, IOException {
             PoolSettings settings = PoolConfigLoader.fromConfig(config, source, baseDir);
-            PlatformLauncher os = launcher == null ? Startup.takeStateDir(settings, platform.apply(settings.childrenDieWithManager())) : null;
+            Function<Boolean, Platform> opener = platform != null ? platform : die -> LinuxPlatform.open(die, subreaper);
+            PlatformLauncher os = launcher == null ? Startup.takeStateDir(settings, opener.apply(settings.childrenDieWithManager())) : null;
             ProbeRouter prober = null;
             Startup.Runtime runtime = null;
             try {
@@ -302,6 +317,11 @@ public final class ProcessPool implements Pool, AutoCloseable {
     @Override
     public CompletionStage<OpResult> signal(String service, io.procpool.config.Signal signal) {
         return client.signal(service, signal);
+    }
+
+    @Override
+    public CompletionStage<LogTail> log(String service, int port, int lines, boolean stderr) {
+        return client.log(service, port, lines, stderr);
     }
 
     @Override

@@ -52,7 +52,8 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         boolean watch;
         try {
             Config raw = PoolConfigLoader.parseFile(config);
-            pool = ProcessPool.builder(raw).source(config.toString()).baseDir(Path.of("").toAbsolutePath()).notifySystemd().start();
+            pool = ProcessPool.builder(raw).source(config.toString()).baseDir(Path.of("").toAbsolutePath()).notifySystemd()
+                    .subreaper(true).start();
             watch = pool.settings().watchConfig();
         } catch (InvalidConfigException e) {
             return printConfigErrors(e, spec.commandLine().getErr());

@@ -151,6 +151,17 @@ final class Manager implements AutoCloseable {
         return launch(cmd);
     }
 
+    /**
+     * {@code run --config pool.conf} with {@code wrapper} in front of the JVM, such as
+     * {@code unshare --pid --fork --mount-proc}, which must exec it (or fork it and wait).
+     */
+    Process runUnder(List<String> wrapper) throws IOException {
+        List<String> cmd = new ArrayList<>(wrapper);
+        cmd.addAll(List.of(javaBin(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", JAR.toString(),
+                "run", "--config", "pool.conf"));
+        return launch(cmd);
+    }
+
     /** Every process {@link #start} started, oldest first. */
     List<Process> runs() {
         return List.copyOf(runs);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.procpool.config.LogSettings;
+import io.procpool.config.RunAs;
 import io.procpool.spi.ChildProcess;
 import io.procpool.api.ExitStatus;
 import io.procpool.spi.LaunchException;
@@ -21,9 +22,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -194,6 +198,97 @@ class PlatformLauncherIT {
     }
 
     @Test
+    void aChildRunsAsItsServicesUserGroupAndUmask() throws Exception {
+        Assumptions.assumeTrue(statusField(ProcessHandle.current().pid(), "Uid").startsWith("0\t"), "needs root");
+        ChildProcess p = launcher.launch(new LaunchSpec("svc", 1, List.of("sleep", "30"), dir, Map.of(),
+                dir.resolve("state/logs/svc-1.log"), new LogSettings(1 << 20, 1),
+                new RunAs(Optional.of("nobody"), Optional.empty(), OptionalInt.of(027)))).toCompletableFuture().join();
+        started.add(p.pid());
+        // setpriv, then sh for the umask, exec the command in turn: the same pid all along.
+        Await.until(Duration.ofSeconds(5), "the command itself running", () -> cmdline(p.pid()).matches("/\\S*/sleep 30"));
+        String nobodyGroup = new String(new ProcessBuilder("id", "-g", "nobody").start().getInputStream().readAllBytes()).trim();
+        assertEquals("65534\t65534\t65534\t65534", statusField(p.pid(), "Uid"), "real, effective, saved and fs uid");
+        assertEquals(String.join("\t", nobodyGroup, nobodyGroup, nobodyGroup, nobodyGroup), statusField(p.pid(), "Gid"));
+        assertEquals("0027", statusField(p.pid(), "Umask"));
+        assertFalse((" " + statusField(p.pid(), "Groups") + " ").contains(" 0 "), "root's group is dropped");
+        p.signal(Signal.TERM);
+        p.onExit().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aGroupAloneSwitchesOnlyTheGroup() throws Exception {
+        Assumptions.assumeTrue(statusField(ProcessHandle.current().pid(), "Uid").startsWith("0\t"), "needs root");
+        ChildProcess p = launcher.launch(new LaunchSpec("svc", 1, List.of("sleep", "30"), dir, Map.of(),
+                dir.resolve("state/logs/svc-1.log"), new LogSettings(1 << 20, 1),
+                new RunAs(Optional.empty(), Optional.of("65534"), OptionalInt.empty()))).toCompletableFuture().join();
+        started.add(p.pid());
+        Await.until(Duration.ofSeconds(5), "the command itself running", () -> cmdline(p.pid()).matches("/\\S*/sleep 30"));
+        assertTrue(statusField(p.pid(), "Uid").startsWith("0\t"));
+        assertEquals("65534\t65534\t65534\t65534", statusField(p.pid(), "Gid"));
+        assertEquals("", statusField(p.pid(), "Groups"));
+        p.signal(Signal.TERM);
+        p.onExit().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void separateStderrHasAFileOfItsOwnThatIsRotatedToo() throws Exception {
+        Path log = dir.resolve("state/logs/split-3.log");
+        Path err = dir.resolve("state/logs/split-3.err.log");
+        ChildProcess p = launcher.launch(new LaunchSpec("split", 3,
+                List.of("sh", "-c", "echo out; echo err >&2; i=0; while [ $i -lt 3000 ]; do echo \"error line $i\" >&2; i=$((i+1)); done; "
+                        + "echo done >&2; exec sleep 30"),
+                dir, Map.of(), log, new LogSettings(4096, 1, LogSettings.Stderr.SEPARATE, false))).toCompletableFuture().join();
+        started.add(p.pid());
+        Await.until(Duration.ofSeconds(10), "stderr's last line", () -> read(err).contains("done"));
+        Await.until(Duration.ofSeconds(10), "stderr's file rotated", () -> Files.exists(Path.of(err + ".1")));
+        assertTrue(read(log).contains("\nout\n"), read(log));
+        assertFalse(read(log).lines().anyMatch(l -> l.equals("err")), read(log));
+        assertTrue(read(log).contains("----- procpool"), "the marker in the log");
+        assertTrue(Files.size(Path.of(err + ".1")) <= 4096, "rotated at max-size");
+        p.signal(Signal.TERM);
+        p.onExit().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void timestampedOutputHasTheTimeAtTheStartOfEveryLine() throws Exception {
+        Path log = dir.resolve("state/logs/stamped-4.log");
+        Path err = dir.resolve("state/logs/stamped-4.err.log");
+        ChildProcess p = launcher.launch(new LaunchSpec("stamped", 4,
+                List.of("sh", "-c", "echo one; echo two >&2; printf three; sleep 0.2; echo ' four'; echo end; exec sleep 30"),
+                dir, Map.of(), log, new LogSettings(1 << 20, 1, LogSettings.Stderr.SEPARATE, true))).toCompletableFuture().join();
+        started.add(p.pid());
+        Await.until(Duration.ofSeconds(10), "the last line", () -> read(log).contains("end\n"));
+        String stamp = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z ";
+        List<String> out = read(log).lines().filter(l -> !l.startsWith("----- procpool")).toList();
+        assertEquals(3, out.size(), read(log));
+        assertTrue(out.get(0).matches(stamp + "one"), out.get(0));
+        assertTrue(out.get(1).matches(stamp + "three four"), "a line written in two pieces has one time: " + out.get(1));
+        assertTrue(out.get(2).matches(stamp + "end"), out.get(2));
+        Await.until(Duration.ofSeconds(5), "stderr's line", () -> read(err).contains("two"));
+        assertTrue(read(err).lines().filter(l -> !l.startsWith("----- procpool")).allMatch(l -> l.matches(stamp + "two")), read(err));
+        p.signal(Signal.TERM);
+        p.onExit().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    /** A field of {@code /proc/PID/status}, its value trimmed ("" when missing). */
+    private static String statusField(long pid, String name) {
+        try {
+            return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith(name + ":"))
+                    .map(l -> l.substring(name.length() + 1).trim()).findFirst().orElse("");
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
+    private static String cmdline(long pid) {
+        try {
+            return Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ').trim();
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
+    @Test
     void aMissingProgramFailsTheLaunchWithCommandNotFound() {
         CompletionException e = assertThrows(CompletionException.class,
                 () -> launcher.launch(new LaunchSpec("svc", 1, List.of("no-such-runtime-xyz", "x"), dir, Map.of(),
@@ -343,6 +438,11 @@ class PlatformLauncherIT {
         Await.until(Duration.ofSeconds(5), "the escaped pid written", () -> Files.exists(pidFile) && read(pidFile).endsWith("\n"));
         long escaped = Long.parseLong(read(pidFile).trim());
         started.add(escaped);
+        // $! is known at the fork, before the child has run setsid: until then it is in the group.
+        Await.until(Duration.ofSeconds(5), "the escapee in its own session", () -> {
+            String stat = read(Path.of("/proc/" + escaped + "/stat"));
+            return !stat.isEmpty() && stat.substring(stat.lastIndexOf(')') + 2).split(" ")[3].equals(Long.toString(escaped));
+        });
         return new Escapee(parent, escaped);
     }
 

@@ -50,6 +50,16 @@ public interface Pool {
     CompletionStage<OpResult> signal(String service, io.procpool.config.Signal signal);
 
     /**
+     * The last {@code lines} lines of the instance's stderr when {@code stderr} is set: its file of
+     * its own ({@code log.stderr = separate}); fails with {@link NotFoundException} for a service
+     * whose stderr is merged into its log. Otherwise as {@link #log(String, int, int)}.
+     */
+    default CompletionStage<LogTail> log(String service, int port, int lines, boolean stderr) {
+        return stderr ? java.util.concurrent.CompletableFuture.failedFuture(new NotFoundException(
+                "no separate stderr log for " + service + ":" + port)) : log(service, port, lines);
+    }
+
+    /**
      * A door saw the instance of {@code service} on {@code port} fail (a refused connection): probe
      * it now rather than at its next interval. The probe decides its state, as always; nothing
      * happens for an instance that is not being probed, or a service or port the pool does not have.

@@ -49,7 +49,7 @@ public final class PoolConfigLoader {
     static final Set<String> ADMIN_KEYS = Set.of("enabled", "host", "port", "token", "token-file");
     static final Set<String> SERVICE_KEYS = Set.of("enabled", "command", "ports", "min-processes",
             "max-processes", "working-dir", "env", "health-check", "restart", "stop", "log", "scaling", "limits",
-            "route", "drain", DependsOn.KEY);
+            "route", "drain", DependsOn.KEY, "user", "group", "umask");
     static final Set<String> ROUTE_KEYS = Set.of("path-prefix", "strip-prefix", "host", "request-timeout", "max-body");
     static final Set<String> DRAIN_KEYS = Set.of("delay", "timeout");
     static final Set<String> SCALING_KEYS = Set.of("enabled", "metric", "target", "target-latency", "target-in-flight", "up-after",
@@ -59,7 +59,7 @@ public final class PoolConfigLoader {
     static final Set<String> RESTART_KEYS = Set.of("min-backoff", "max-backoff", "random-factor", "reset-after",
             "max-restarts", "cooldown");
     static final Set<String> STOP_KEYS = Set.of("signal", "timeout");
-    static final Set<String> LOG_KEYS = Set.of("max-size", "keep");
+    static final Set<String> LOG_KEYS = Set.of("max-size", "keep", "stderr", "timestamps");
 
     private PoolConfigLoader() {
     }

@@ -94,6 +94,7 @@ final class ServiceReader {
         LimitSettings limits = readLimits(svc.child("limits"));
         RouteSettings route = readRoute(name, svc.child("route"));
         DrainSettings drain = readDrain(svc.child("drain"));
+        RunAs runAs = RunAs.read(svc, enabled);
         if (scaling != null && scaling.enabled() && min == max && svc.valid("min-processes", "max-processes", "ports")) {
             svc.fail("scaling.enabled", "scales nothing: min-processes and max-processes are both " + min);
         }
@@ -101,7 +102,7 @@ final class ServiceReader {
             return Optional.empty();
         }
         return Optional.of(new ServiceSettings(name, enabled, command, ports, min, max, workingDir, env,
-                health, restart, stop, log, scaling, limits, route, drain, dependsOn));
+                health, restart, stop, log, scaling, limits, route, drain, dependsOn, runAs));
     }
 
     private static List<String> readCommand(FieldReader svc) {
@@ -253,7 +254,13 @@ final class ServiceReader {
         l.rejectUnknownKeys(LOG_KEYS);
         long maxSize = l.bytes("max-size", 1024, 1L << 40);
         int keep = l.integer("keep", 0, 100);
-        return new LogSettings(maxSize, keep);
+        String stderr = l.string("stderr").trim().toLowerCase(Locale.ROOT);
+        if (!stderr.equals("merged") && !stderr.equals("separate")) {
+            l.fail("stderr", "must be merged (stderr into the same file as stdout) or separate (SERVICE-PORT.err.log), got \""
+                    + l.string("stderr") + "\"");
+        }
+        return new LogSettings(maxSize, keep, stderr.equals("separate") ? LogSettings.Stderr.SEPARATE : LogSettings.Stderr.MERGED,
+                l.bool("timestamps"));
     }
 
     private static ScalingSettings readScaling(FieldReader s) {

@@ -26,12 +26,13 @@ import java.util.Map;
  * @param drain what a planned stop waits for before its signal
  * @param dependsOn the services this one starts after (each must have an instance ready first) and
  *     stops before, in the order written; empty for most services
+ * @param runAs the user, group and umask its processes run with
  */
 public record ServiceSettings(String name, boolean enabled, List<String> command, List<Integer> ports,
                               int minProcesses, int maxProcesses, Path workingDir, Map<String, String> env,
                               HealthSettings health, RestartSettings restart, StopSettings stop,
                               LogSettings log, ScalingSettings scaling, LimitSettings limits,
-                              RouteSettings route, DrainSettings drain, List<String> dependsOn) {
+                              RouteSettings route, DrainSettings drain, List<String> dependsOn, RunAs runAs) {
 
     public ServiceSettings {
         command = List.copyOf(command);
@@ -45,9 +46,10 @@ public record ServiceSettings(String name, boolean enabled, List<String> command
         return enabled && (scaling.enabled() && scaling.metric() == ScalingSettings.Metric.CPU || limits.any());
     }
 
-    /** True when a running instance must be replaced to take {@code other}: what it runs changed. */
+    /** True when a running instance must be replaced to take {@code other}: what it runs, or how, changed. */
     public boolean runsDifferently(ServiceSettings other) {
-        return !command.equals(other.command) || !env.equals(other.env) || !workingDir.equals(other.workingDir);
+        return !command.equals(other.command) || !env.equals(other.env) || !workingDir.equals(other.workingDir)
+                || !runAs.equals(other.runAs) || log.stderr() != other.log.stderr() || log.timestamps() != other.log.timestamps();
     }
 
     /** The command line of the instance on {@code port}, with {@code {port}} substituted. */

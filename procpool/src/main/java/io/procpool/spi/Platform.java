@@ -1,6 +1,7 @@
 package io.procpool.spi;
 
 import io.procpool.api.ExitStatus;
+import io.procpool.config.RunAs;
 import io.procpool.config.Signal;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -49,6 +50,38 @@ public interface Platform extends AutoCloseable {
      * @throws LaunchException when it cannot be started at all (permanent)
      */
     Prepared prepare(Path program, List<String> argv, Map<String, String> env, Path workingDir, Path logFile);
+
+    /**
+     * Where a child's output goes.
+     *
+     * @param stdout the file stdout is appended to, and stderr too when {@code stderr} is empty
+     * @param stderr the file stderr is appended to, when it has one of its own
+     * @param timestamps each line is prefixed with the time it was read (ISO-8601, UTC): the child
+     *     then writes into a pipe that the platform reads and copies to the file
+     */
+    record Output(Path stdout, Optional<Path> stderr, boolean timestamps) {
+
+        /** Both streams straight into {@code file}, as {@link #prepare(Path, List, Map, Path, Path)} does. */
+        public static Output merged(Path file) {
+            return new Output(file, Optional.empty(), false);
+        }
+    }
+
+    /**
+     * Prepares the start of {@code program} with its output as {@code output} says, as the user,
+     * group and umask of {@code runAs} (switched in the child, before the program runs). A
+     * platform that cannot do all of that throws; this default does only the plain case.
+     *
+     * @throws LaunchException when it cannot be started at all, or not this way (permanent)
+     */
+    default Prepared prepare(Path program, List<String> argv, Map<String, String> env, Path workingDir, Output output,
+                             RunAs runAs) {
+        if (output.stderr().isPresent() || output.timestamps() || !runAs.inherits()) {
+            throw new LaunchException(mechanism() + " cannot switch user, group or umask, nor give stderr a file of its own "
+                    + "or timestamp the output", true);
+        }
+        return prepare(program, argv, env, workingDir, output.stdout());
+    }
 
     /**
      * A started child.

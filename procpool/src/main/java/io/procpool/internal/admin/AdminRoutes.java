@@ -107,7 +107,7 @@ public final class AdminRoutes extends AllDirectives {
                 new Endpoint("GET /readyz", path("readyz", () -> get(this::readyz))),
                 new Endpoint("GET /metrics", path("metrics", () -> get(this::metrics))),
                 new Endpoint("GET /events", path("events", () -> get(this::events))),
-                new Endpoint("GET /services/SERVICE/instances/PORT/log?lines=N|after=OFFSET", service(this::log)),
+                new Endpoint("GET /services/SERVICE/instances/PORT/log?lines=N|after=OFFSET[&stream=stderr]", service(this::log)),
                 new Endpoint("POST /services/SERVICE/restart[?wait=false]", service(this::restart)),
                 new Endpoint("POST /services/SERVICE/stop", service(name -> operation("stop", () -> pool.stopService(name)))),
                 new Endpoint("POST /services/SERVICE/start", service(name -> operation("start", () -> pool.startService(name)))),
@@ -275,16 +275,28 @@ public final class AdminRoutes extends AllDirectives {
     private Route log(String service) {
         return path(segment("instances").slash(integerSegment()).slash("log"),
                 port -> get(() -> parameterOptional("lines", lines -> parameterOptional("after",
-                        after -> log(service, port, lines, after)))));
+                        after -> parameterOptional("stream", stream -> log(service, port, lines, after, stream))))));
     }
 
-    /** The last lines ({@code lines}), or those written after an offset ({@code after}: following a log). */
-    private Route log(String service, int port, Optional<String> linesParam, Optional<String> afterParam) {
+    /**
+     * The last lines ({@code lines}), or those written after an offset ({@code after}: following a
+     * log); of the separate stderr log with {@code stream=stderr}.
+     */
+    private Route log(String service, int port, Optional<String> linesParam, Optional<String> afterParam,
+                      Optional<String> stream) {
+        if (stream.isPresent() && !stream.get().equals("stdout") && !stream.get().equals("stderr")) {
+            return error(StatusCodes.BAD_REQUEST, "stream must be stdout or stderr", "got '" + stream.get() + "'");
+        }
+        boolean stderr = stream.filter("stderr"::equals).isPresent();
         if (linesParam.isPresent() && afterParam.isPresent()) {
             return error(StatusCodes.BAD_REQUEST, "give lines or after, not both",
                     "lines=N: the last N lines; after=OFFSET: the lines after the \"end\" of an earlier answer");
         }
         if (afterParam.isPresent()) {
+            if (stderr) {
+                return error(StatusCodes.BAD_REQUEST, "after follows the log, not stream=stderr",
+                        "read the stderr log's last lines with lines=N&stream=stderr");
+            }
             Optional<Long> after = parseLong(afterParam.get());
             if (after.isEmpty()) {
                 return error(StatusCodes.BAD_REQUEST, "after must be a byte offset (a whole number from 0)",
@@ -297,7 +309,7 @@ public final class AdminRoutes extends AllDirectives {
             return error(StatusCodes.BAD_REQUEST, "lines must be a whole number from 1 to " + MAX_LOG_LINES,
                     "got '" + linesParam.get() + "'");
         }
-        return onSuccess(pool.log(service, port, lines.get()), this::logJson);
+        return onSuccess(pool.log(service, port, lines.get(), stderr), this::logJson);
     }
 
     private Route logJson(io.procpool.api.LogTail tail) {

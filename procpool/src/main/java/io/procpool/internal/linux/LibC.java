@@ -5,7 +5,7 @@ import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 
 /**
- * The libc calls procpool makes itself (signals, pidfds, epoll), bound once for the package.
+ * The libc calls procpool makes itself (signals, pidfds, epoll, reaping), bound once for the package.
  * {@link PosixSpawn} binds its own: posix_spawn's newer functions may be missing, and then only
  * starting by posix_spawn is unavailable, not everything here.
  */
@@ -14,6 +14,19 @@ interface LibC extends Library {
     LibC C = Native.load("c", LibC.class);
 
     int kill(int pid, int sig);
+
+    int prctl(int option, long arg2, long arg3, long arg4, long arg5);
+
+    int waitpid(int pid, int[] status, int options);
+
+    int getsid(int pid);
+
+    int pipe2(int[] fds, int flags);
+
+    /** struct passwd of {@code name}, or null; glibc's static buffer: callers serialize. */
+    Pointer getpwnam(String name);
+
+    Pointer getpwuid(int uid);
 
     long sysconf(int name);
 

@@ -1,8 +1,8 @@
 package io.procpool.internal.linux;
 
 import io.procpool.api.ExitStatus;
+import io.procpool.config.RunAs;
 import io.procpool.config.Signal;
-import io.procpool.internal.process.Executables;
 import io.procpool.spi.LaunchException;
 import io.procpool.spi.Platform;
 import io.procpool.spi.ProcessUsage;
@@ -53,14 +53,19 @@ public final class LinuxPlatform implements Platform {
 
     /** Set when children are started with posix_spawn and reaped through pidfds. */
     private final PidReaper reaper;
-    /** What goes in front of every command: setsid (ProcessBuilder only) and setpriv (die-with-manager). */
-    private final List<String> wrapper;
+    /** What goes in front of commands: setsid (ProcessBuilder only), setpriv, a umask. */
+    private final Wrapper wrapper;
     /** Starts children under ProcessBuilder (it blocks for milliseconds) or setpriv (its thread must live on). */
     private final ExecutorService starter;
+    /** What this JVM adopts, as a child subreaper or PID 1; null when it adopts nothing. */
+    private final Orphans orphans;
+    /** Copies timestamped output; made at the first start that asks for it. Guarded by this. */
+    private OutputPump pump;
 
-    private LinuxPlatform(PidReaper reaper, List<String> wrapper) {
+    private LinuxPlatform(PidReaper reaper, Wrapper wrapper, Orphans orphans) {
         this.reaper = reaper;
         this.wrapper = wrapper;
+        this.orphans = orphans;
         this.starter = Executors.newSingleThreadExecutor(r -> daemon(r, "procpool-launcher"));
     }
 
@@ -71,11 +76,26 @@ public final class LinuxPlatform implements Platform {
      *     ({@code procpool.children-die-with-manager})
      */
     public static LinuxPlatform open(boolean dieWithManager) {
+        return open(dieWithManager, false);
+    }
+
+    /**
+     * The Linux platform.
+     *
+     * @param dieWithManager children get SIGTERM from the kernel when the manager dies
+     *     ({@code pool.children-die-with-manager})
+     * @param subreaper make this JVM a child subreaper ({@code PR_SET_CHILD_SUBREAPER}): the
+     *     services' orphaned descendants come to it instead of to init, and are reaped and stopped
+     *     with their instance (see {@link Orphans}). The command line sets it; an embedding
+     *     application asks for it ({@code ProcessPool.Builder.subreaper}). A JVM that is PID 1
+     *     adopts orphans either way, and reaps them as a subreaper does.
+     */
+    public static LinuxPlatform open(boolean dieWithManager, boolean subreaper) {
         PidReaper reaper = nativeSpawn() ? PidReaper.open().orElse(null) : null;
         if (reaper == null) {
             log.info("starting children through the JDK's ProcessBuilder (posix_spawn with pidfds is not available here)");
         }
-        return new LinuxPlatform(reaper, wrapperCommand(reaper == null, dieWithManager));
+        return new LinuxPlatform(reaper, Wrapper.find(reaper == null, dieWithManager), Orphans.open(subreaper).orElse(null));
     }
 
     /**
@@ -86,73 +106,56 @@ public final class LinuxPlatform implements Platform {
         return !"process-builder".equals(System.getProperty("procpool.launcher")) && PosixSpawn.available();
     }
 
-    /**
-     * {@code setsid} (with ProcessBuilder only; posix_spawn does it itself) makes the child a
-     * session and group leader, so its whole tree can be signalled, and a terminal's Ctrl-C
-     * reaches only procpool, which then stops the children in order; {@code setpriv --pdeathsig}
-     * ties the child's life to the manager's.
-     */
-    private static List<String> wrapperCommand(boolean setsid, boolean dieWithManager) {
-        String path = Optional.ofNullable(System.getenv("PATH")).orElse("/usr/bin:/bin");
-        Path cwd = Path.of("").toAbsolutePath();
-        List<String> wrapper = new ArrayList<>();
-        if (setsid) {
-            Optional<Path> found = Executables.onPath("setsid", path + ":/usr/bin:/bin", cwd);
-            if (found.isEmpty()) {
-                throw new IllegalStateException("setsid (util-linux) is not installed: procpool needs it to give "
-                        + "each child its own process group");
-            }
-            wrapper.add(found.get().toString());
-        }
-        if (dieWithManager) {
-            Executables.onPath("setpriv", path + ":/usr/bin:/bin", cwd).ifPresentOrElse(p -> {
-                wrapper.add(p.toString());
-                wrapper.add("--pdeathsig");
-                wrapper.add("TERM");
-                wrapper.add("--");
-            }, () -> log.warn("setpriv not found: children of a manager that is SIGKILLed live on until the next start"));
-        }
-        return List.copyOf(wrapper);
-    }
-
     @Override
     public String mechanism() {
-        return (reaper != null ? "posix_spawn + pidfd" : "ProcessBuilder") + (wrapper.stream().anyMatch(w -> w.endsWith("setpriv"))
-                ? " + setpriv --pdeathsig" : "");
+        return (reaper != null ? "posix_spawn + pidfd" : "ProcessBuilder") + wrapper.describe()
+                + (orphans != null ? " + " + orphans.mechanism() : "");
     }
 
     /**
-     * @param argv the words run: the wrapper and the resolved program, or (posix_spawn without a
-     *     wrapper) the command as written, whose first word a shell would pass too
-     * @param spawn the posix_spawn call, ready to go; null with ProcessBuilder
+     * @param argv the words run: the wrapper and the resolved program
+     * @param program what posix_spawn execs: the first program in front, or the command's own
+     * @param nativeArgv the words posix_spawn passes: {@code argv}, or (without a wrapper) the
+     *     command as written, whose first word a shell would pass too
+     * @param deathSignal setpriv sets the parent-death signal: started on the launcher thread
+     * @param target the command's own program, resolved
+     * @param spawn the posix_spawn call, ready to go; null with ProcessBuilder, and with
+     *     timestamps (the pipes are new at every start)
      */
-    private record Command(List<String> argv, Map<String, String> env, Path workingDir, Path logFile,
-                           PosixSpawn.Template spawn) implements Prepared {
+    private record Command(List<String> argv, Path program, List<String> nativeArgv, Map<String, String> env,
+                           Path workingDir, Output output, boolean deathSignal, Path target, PosixSpawn.Template spawn)
+            implements Prepared {
     }
 
     @Override
     public Prepared prepare(Path program, List<String> argv, Map<String, String> env, Path workingDir, Path logFile) {
-        List<String> words = new ArrayList<>(wrapper);
+        return prepare(program, argv, env, workingDir, Output.merged(logFile), RunAs.INHERIT);
+    }
+
+    @Override
+    public Prepared prepare(Path program, List<String> argv, Map<String, String> env, Path workingDir, Output output,
+                            RunAs runAs) {
+        List<String> front = wrapper.words(runAs);
+        List<String> words = new ArrayList<>(front);
         words.add(program.toString());
         words.addAll(argv.subList(1, argv.size()));
-        PosixSpawn.Template template = null;
-        if (reaper != null) {
-            // Without a wrapper, argv[0] is the command as written, as a shell would pass it; with
-            // one (setpriv ... -- /resolved/program args), setpriv execs the resolved path.
-            List<String> nativeArgv = new ArrayList<>(words);
-            if (wrapper.isEmpty()) {
-                nativeArgv.set(0, argv.get(0));
-            }
-            template = PosixSpawn.template(wrapper.isEmpty() ? program : Path.of(wrapper.get(0)), nativeArgv, env,
-                    workingDir, logFile);
+        // Without a wrapper, argv[0] is the command as written, as a shell would pass it; with
+        // one (setpriv ... -- /resolved/program args), the wrapper execs the resolved path.
+        List<String> nativeArgv = new ArrayList<>(words);
+        if (front.isEmpty()) {
+            nativeArgv.set(0, argv.get(0));
         }
-        return new Command(List.copyOf(words), Map.copyOf(env), workingDir, logFile, template);
+        Path exe = front.isEmpty() ? program : Path.of(front.get(0));
+        PosixSpawn.Template template = reaper != null && !output.timestamps()
+                ? PosixSpawn.template(exe, nativeArgv, env, workingDir, output.stdout(), output.stderr().orElse(null)) : null;
+        return new Command(List.copyOf(words), exe, List.copyOf(nativeArgv), Map.copyOf(env), workingDir, output,
+                wrapper.deathSignal(), program, template);
     }
 
     @Override
     public CompletionStage<Started> start(Prepared prepared) {
         Command command = (Command) prepared;
-        if (reaper != null && wrapper.isEmpty()) {
+        if (reaper != null && !command.deathSignal()) {
             // posix_spawn returns as soon as the child exists (a few hundred microseconds), so it
             // runs on the caller's thread: a hop to the launcher thread cost more than the call on
             // the path from a crash to serving again. Not with setpriv --pdeathsig: the kernel
@@ -172,24 +175,87 @@ public final class LinuxPlatform implements Platform {
 
     /** posix_spawn; the start time is read before the reaper watches, so before the child can be reaped. */
     private Started spawn(Command command) {
-        int pid = PosixSpawn.spawn(command.spawn());
+        if (orphans == null) {
+            return spawnNow(command);
+        }
+        Started s = orphans.spawning(() -> spawnNow(command), Started::pid);
+        s.exit().thenRun(() -> orphans.instanceReaped(s.pid()));
+        return s;
+    }
+
+    private Started spawnNow(Command command) {
+        int pid = command.spawn() != null ? PosixSpawn.spawn(command.spawn()) : spawnPiped(command);
         Optional<Instant> started = ProcessTable.startInstant(pid);
         return new Started(pid, started, reaper.watch(pid));
     }
 
+    /** posix_spawn with stdout and stderr on pipes to the output pump. */
+    private int spawnPiped(Command command) {
+        OutputPump pump = pump();
+        Output output = command.output();
+        OutputPump.Pipe out = pump.pipe(output.stdout());
+        OutputPump.Pipe err = null;
+        try {
+            err = output.stderr().map(pump::pipe).orElse(null);
+            int pid = PosixSpawn.spawn(PosixSpawn.template(command.program(), command.nativeArgv(), command.env(),
+                    command.workingDir(), out.writeFd(), err != null ? err.writeFd() : out.writeFd()));
+            out.started();
+            if (err != null) {
+                err.started();
+            }
+            return pid;
+        } catch (RuntimeException e) {
+            out.cancel();
+            if (err != null) {
+                err.cancel();
+            }
+            throw e;
+        }
+    }
+
+    private synchronized OutputPump pump() {
+        if (pump == null) {
+            pump = OutputPump.open();
+        }
+        return pump;
+    }
+
     private Started startWithProcessBuilder(Command command) {
+        if (orphans == null) {
+            return startWithProcessBuilderNow(command);
+        }
+        Started s = orphans.spawning(() -> startWithProcessBuilderNow(command), Started::pid);
+        s.exit().thenRun(() -> orphans.instanceReaped(s.pid()));
+        return s;
+    }
+
+    private Started startWithProcessBuilderNow(Command command) {
+        Output output = command.output();
         ProcessBuilder pb = new ProcessBuilder(command.argv())
                 .directory(command.workingDir().toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(command.logFile().toFile()))
-                .redirectErrorStream(true);
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        if (output.timestamps()) {
+            pb.redirectOutput(ProcessBuilder.Redirect.PIPE);
+        } else {
+            pb.redirectOutput(ProcessBuilder.Redirect.appendTo(output.stdout().toFile()));
+        }
+        if (output.stderr().isEmpty()) {
+            pb.redirectErrorStream(true);
+        } else if (!output.timestamps()) {
+            pb.redirectError(ProcessBuilder.Redirect.appendTo(output.stderr().get().toFile()));
+        }
         pb.environment().clear();
         pb.environment().putAll(command.env());
         Process process;
         try {
             process = pb.start();
         } catch (IOException e) {
-            throw new LaunchException("cannot start " + command.argv().get(wrapper.size()) + ": " + e.getMessage(), false, e);
+            throw new LaunchException("cannot start " + command.target() + ": " + e.getMessage(), false, e);
+        }
+        if (output.timestamps()) {
+            // The fallback's way: a thread per stream (the JDK hands out streams, not descriptors).
+            StreamCopier.start(process.getInputStream(), output.stdout(), process.pid());
+            output.stderr().ifPresent(err -> StreamCopier.start(process.getErrorStream(), err, process.pid()));
         }
         // The JDK reaps it: its start time can be read from /proc until the exit future completes.
         Optional<Instant> started = ProcessTable.startInstant(process.pid());
@@ -198,7 +264,11 @@ public final class LinuxPlatform implements Platform {
 
     @Override
     public boolean signalGroup(long pgid, Signal signal) {
-        return Posix.killGroup(pgid, signal.number());
+        boolean group = Posix.killGroup(pgid, signal.number());
+        if (orphans != null) {
+            orphans.signalSession(pgid, signal.number()); // adopted descendants that left the group but not the session
+        }
+        return group;
     }
 
     @Override
@@ -208,7 +278,7 @@ public final class LinuxPlatform implements Platform {
 
     @Override
     public boolean groupAlive(long pgid) {
-        return Posix.groupExists(pgid);
+        return Posix.groupExists(pgid) || orphans != null && orphans.aliveInSession(pgid);
     }
 
     @Override
@@ -237,9 +307,22 @@ public final class LinuxPlatform implements Platform {
     @Override
     public void close() {
         starter.shutdown();
+        if (orphans != null) {
+            orphans.close();
+        }
+        synchronized (this) {
+            if (pump != null) {
+                pump.close();
+            }
+        }
         if (reaper != null) {
             reaper.close();
         }
+    }
+
+    /** What this JVM adopts; null when it adopts nothing (tests sweep it themselves). */
+    Orphans orphans() {
+        return orphans;
     }
 
     static Thread daemon(Runnable r, String name) {

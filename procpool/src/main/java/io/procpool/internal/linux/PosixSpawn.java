@@ -121,9 +121,37 @@ final class PosixSpawn {
 
     /**
      * Prepares starts of {@code program} (an absolute path) with {@code argv} and {@code env} in
-     * {@code workingDir}, output appended to {@code logFile}.
+     * {@code workingDir}, stdout appended to {@code logFile}, stderr to {@code errFile} or, when
+     * that is null, to {@code logFile} too.
      */
-    static Template template(Path program, List<String> argv, Map<String, String> env, Path workingDir, Path logFile) {
+    static Template template(Path program, List<String> argv, Map<String, String> env, Path workingDir, Path logFile,
+                             Path errFile) {
+        return template(program, argv, env, workingDir, actions -> {
+            check(C.posix_spawn_file_actions_addopen(actions, 1, logFile.toString(), O_WRONLY | O_CREAT | O_APPEND, 0644),
+                    "addopen stdout");
+            if (errFile == null) {
+                check(C.posix_spawn_file_actions_adddup2(actions, 1, 2), "adddup2 stderr");
+            } else {
+                check(C.posix_spawn_file_actions_addopen(actions, 2, errFile.toString(), O_WRONLY | O_CREAT | O_APPEND, 0644),
+                        "addopen stderr");
+            }
+        });
+    }
+
+    /**
+     * Prepares one start with stdout on descriptor {@code outFd} and stderr on {@code errFd} (the
+     * write ends of pipes; they may be the same). The descriptors must be close-on-exec: every
+     * other process started meanwhile would otherwise hold them open.
+     */
+    static Template template(Path program, List<String> argv, Map<String, String> env, Path workingDir, int outFd, int errFd) {
+        return template(program, argv, env, workingDir, actions -> {
+            check(C.posix_spawn_file_actions_adddup2(actions, outFd, 1), "adddup2 stdout");
+            check(C.posix_spawn_file_actions_adddup2(actions, errFd, 2), "adddup2 stderr");
+        });
+    }
+
+    private static Template template(Path program, List<String> argv, Map<String, String> env, Path workingDir,
+                                     java.util.function.Consumer<Pointer> output) {
         Memory actions = new Memory(ACTIONS_SIZE);
         Memory attr = new Memory(ATTR_SIZE);
         Memory sigset = new Memory(SIGSET_SIZE);
@@ -134,9 +162,7 @@ final class PosixSpawn {
             try {
                 // Paths are opened before the chdir, relative to procpool's own directory, as the JDK does.
                 check(C.posix_spawn_file_actions_addopen(actions, 0, "/dev/null", O_RDONLY, 0), "addopen stdin");
-                check(C.posix_spawn_file_actions_addopen(actions, 1, logFile.toString(), O_WRONLY | O_CREAT | O_APPEND, 0644),
-                        "addopen stdout");
-                check(C.posix_spawn_file_actions_adddup2(actions, 1, 2), "adddup2 stderr");
+                output.accept(actions);
                 check(C.posix_spawn_file_actions_addchdir_np(actions, workingDir.toString()), "addchdir");
                 check(C.posix_spawn_file_actions_addclosefrom_np(actions, 3), "addclosefrom");
                 check(C.posix_spawnattr_setflags(attr, (short) (POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK

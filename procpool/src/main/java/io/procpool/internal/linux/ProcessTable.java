@@ -24,12 +24,14 @@ final class ProcessTable {
      * One reading of {@code /proc/PID/stat}: the fields procpool uses.
      *
      * @param state R, S, D, Z (zombie), X (dead) ...
+     * @param ppid its parent
      * @param pgrp the process group
+     * @param session its session
      * @param cpuTicks user + system CPU time, in clock ticks
      * @param startTicks when it started, in clock ticks after boot
      * @param rssPages resident memory, in pages
      */
-    record Stat(char state, long pgrp, long cpuTicks, long startTicks, long rssPages) {
+    record Stat(char state, long ppid, long pgrp, long session, long cpuTicks, long startTicks, long rssPages) {
 
         /** Not a zombie: it holds its ports and files. */
         boolean live() {
@@ -61,7 +63,8 @@ final class ProcessTable {
             // stime cutime cstime priority nice threads itrealvalue starttime vsize rss ...;
             // comm may hold spaces and parentheses, so the fields are counted from its last ')'.
             String[] f = text.substring(text.lastIndexOf(')') + 2).split(" ", 23);
-            return Optional.of(new Stat(f[0].charAt(0), Long.parseLong(f[2]), Long.parseLong(f[11]) + Long.parseLong(f[12]),
+            return Optional.of(new Stat(f[0].charAt(0), Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
+                    Long.parseLong(f[11]) + Long.parseLong(f[12]),
                     Long.parseLong(f[19]), Long.parseLong(f[21])));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
@@ -163,6 +166,39 @@ final class ProcessTable {
         }
     }
 
+
+    /**
+     * The children of this process, from {@code /proc/self/task/TID/children} (a child belongs to
+     * the thread that started it, or to one of ours when it was adopted). Where the kernel lacks
+     * those files (built without {@code CONFIG_PROC_CHILDREN}), every process's parent is read
+     * instead, one {@code /proc} pass.
+     */
+    static java.util.Set<Long> children() throws IOException {
+        java.util.Set<Long> out = new java.util.HashSet<>();
+        Path tasks = PROC.resolve("self/task");
+        boolean listed = false;
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(tasks)) {
+            for (Path task : dirs) {
+                try {
+                    String text = Files.readString(task.resolve("children"));
+                    listed = true;
+                    for (String pid : text.trim().split(" ")) {
+                        if (!pid.isEmpty()) {
+                            out.add(Long.parseLong(pid));
+                        }
+                    }
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // a thread that ended meanwhile, or no such files on this kernel
+                }
+            }
+        }
+        if (!listed) {
+            long self = ProcessHandle.current().pid();
+            forEachDir(dir -> stat(dir).filter(st -> st.ppid() == self)
+                    .ifPresent(st -> out.add(Long.parseLong(dir.getFileName().toString()))));
+        }
+        return out;
+    }
 
     /** True when process {@code pid} exists and is not a zombie. */
     static boolean alive(long pid) {

@@ -17,7 +17,8 @@ import java.util.List;
 /**
  * Size-based rotation of captured output, and reading its tail.
  *
- * <p>A child writes its log file directly (opened in append mode when it was started), so the
+ * <p>A child writes its log file directly (unless its lines are timestamped: then procpool copies
+ * them from a pipe, and appends the same way) (opened in append mode when it was started), so the
  * manager is never in the data path and a child never blocks on an undrained pipe, even when the
  * manager is busy or gone. The price is that rotation has to copy and truncate
  * ("copytruncate"): the current content is copied to {@code .1} and the live file is cut to zero,
@@ -32,6 +33,16 @@ public final class LogFiles {
     /** The log file of the instance of {@code service} on {@code port}: {@code logDir/SERVICE-PORT.log}, the one naming rule. */
     public static Path of(Path logDir, String service, int port) {
         return logDir.resolve(service + "-" + port + ".log");
+    }
+
+    /**
+     * The file of stderr beside the log file {@code log}, when it has one of its own
+     * ({@code log.stderr = separate}): {@code search-8000.log} has {@code search-8000.err.log}.
+     */
+    public static Path errorLog(Path log) {
+        String name = log.getFileName().toString();
+        String base = name.endsWith(".log") ? name.substring(0, name.length() - 4) : name;
+        return log.resolveSibling(base + ".err.log");
     }
 
     /** The rotated file number {@code n} of {@code log}: {@code search-8000.log.1}. */

@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Starts real child processes on a {@link Platform}, each the leader of a new session and process
- * group, with stdout and stderr appended to its log file and stdin on {@code /dev/null}; and owns
+ * group, with stdout and stderr appended to its log file (stderr to a file of its own with
+ * {@code log.stderr = separate}; through the platform's pipe with {@code log.timestamps}), as its
+ * service's user, group and umask, and stdin on {@code /dev/null}; and owns
  * the state dir: a lock keeps a second manager off it, the {@link StateFile} records every live
  * child, {@link #open} first stops whatever an earlier, killed manager left there, and a
  * {@link LogRotator} keeps the logs under their caps. All of that is the same on every platform.
@@ -38,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>What {@link #launch} does on its caller's thread</b> (an instance actor's, when the platform
  * starts on the caller's thread, as Linux's posix_spawn does): the first time for a spec, resolving
  * the program and preparing the call; then, every time, one {@code stat} of the log directory, one
- * {@code inotify_add_watch}, one append of a marker line to the log file, the start itself, one
+ * {@code inotify_add_watch}, one append of a marker line to the log file (and one to the stderr
+ * file when it has its own), the start itself, one
  * read of {@code /proc/PID/stat} for the start time, and one append to the state journal. Measured
  * with {@code bench/LaunchCost.java} on the benchmark machine: the stat 2 µs, each append 12 µs,
  * the {@code /proc} read 52 µs, about 80 µs in all against about 1 ms for the whole launch (p50
@@ -220,7 +223,7 @@ public final class PlatformLauncher implements ProcessLauncher, AutoCloseable {
             env.putAll(spec.env());
             env.put(RUN_ENV, run);
             Path program = Executables.resolve(spec.command().get(0), spec.workingDir(), env);
-            p = new Prepared(platform.prepare(program, spec.command(), env, spec.workingDir(), spec.logFile()),
+            p = new Prepared(platform.prepare(program, spec.command(), env, spec.workingDir(), output(spec), spec.runAs()),
                     ": starting " + spec.label() + ": " + CommandLine.render(spec.command()) + " -----\n");
             if (prepared.size() >= PREPARED_BOUND) {
                 prepared.clear();
@@ -237,16 +240,32 @@ public final class PlatformLauncher implements ProcessLauncher, AutoCloseable {
             }
         }
         rotator.watch(spec.logFile(), spec.log());
+        if (spec.log().separateStderr()) {
+            rotator.watch(LogFiles.errorLog(spec.logFile()), spec.log());
+        }
         return p;
     }
 
-    /** A line in the log that says where one run's output starts. */
+    /** Where the output of {@code spec}'s process goes. */
+    private static Platform.Output output(LaunchSpec spec) {
+        return new Platform.Output(spec.logFile(), spec.log().separateStderr()
+                ? java.util.Optional.of(LogFiles.errorLog(spec.logFile())) : java.util.Optional.empty(), spec.log().timestamps());
+    }
+
+    /** A line in the log (and in the stderr log when there is one) that says where one run's output starts. */
     private static void marker(LaunchSpec spec, Prepared prep) {
         byte[] line = ("----- procpool " + Instant.now() + prep.marker()).getBytes(StandardCharsets.UTF_8);
-        try (FileOutputStream out = new FileOutputStream(spec.logFile().toFile(), true)) {
+        append(spec.logFile(), line);
+        if (spec.log().separateStderr()) {
+            append(LogFiles.errorLog(spec.logFile()), line);
+        }
+    }
+
+    private static void append(Path file, byte[] line) {
+        try (FileOutputStream out = new FileOutputStream(file.toFile(), true)) {
             out.write(line);
         } catch (IOException e) {
-            log.debug("cannot write to {}: {}", spec.logFile(), e.toString());
+            log.debug("cannot write to {}: {}", file, e.toString());
         }
     }
 

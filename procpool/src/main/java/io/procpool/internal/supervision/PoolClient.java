@@ -119,12 +119,17 @@ public final class PoolClient implements Pool {
 
     @Override
     public CompletionStage<LogTail> log(String service, int port, int lines) {
-        return readLog(service, port, file -> LogFiles.readTail(file, lines, TAIL_BYTES));
+        return log(service, port, lines, false);
+    }
+
+    @Override
+    public CompletionStage<LogTail> log(String service, int port, int lines, boolean stderr) {
+        return readLog(service, port, stderr, file -> LogFiles.readTail(file, lines, TAIL_BYTES));
     }
 
     @Override
     public CompletionStage<LogTail> logAfter(String service, int port, long offset) {
-        return readLog(service, port, file -> LogFiles.readAfter(file, offset, TAIL_BYTES));
+        return readLog(service, port, false, file -> LogFiles.readAfter(file, offset, TAIL_BYTES));
     }
 
     /** What the log reading returns; it reads files. */
@@ -132,15 +137,23 @@ public final class PoolClient implements Pool {
         LogFiles.Read read(Path file) throws IOException;
     }
 
-    /** Reads the log of the instance on {@code port}, off the actors' threads; NOT_FOUND for a port that is not the service's. */
-    private CompletionStage<LogTail> readLog(String service, int port, LogRead how) {
+    /**
+     * Reads the log (or the separate stderr log) of the instance on {@code port}, off the actors'
+     * threads; NOT_FOUND for a port that is not the service's, or a stderr that has no file of its own.
+     */
+    private CompletionStage<LogTail> readLog(String service, int port, boolean stderr, LogRead how) {
         return service(service).thenCompose(s -> {
             if (!s.settings().ports().contains(port)) {
                 throw new NotFoundException("service '" + service + "' has no port " + port + "; ports: " + s.settings().ports());
             }
-            Path file = s.instances().stream().filter(i -> i.port() == port).findFirst()
+            if (stderr && !s.settings().log().separateStderr()) {
+                throw new NotFoundException("service '" + service + "' writes stderr into its log with stdout (log.stderr = "
+                        + "merged): read the log without stream=stderr");
+            }
+            Path log = s.instances().stream().filter(i -> i.port() == port).findFirst()
                     .map(io.procpool.api.InstanceStatus::logFile)
                     .orElse(LogFiles.of(settings.logDir(), service, port));
+            Path file = stderr ? LogFiles.errorLog(log) : log;
             return CompletableFuture.supplyAsync(() -> {
                 try {
                     LogFiles.Read r = how.read(file);

@@ -90,7 +90,7 @@ final class Slot {
         if (specFor != settings) {
             specFor = settings;
             spec = new LaunchSpec(settings.name(), port, settings.commandFor(port), settings.workingDir(),
-                    settings.envFor(port), LogFiles.of(logDir, settings.name(), port), settings.log());
+                    settings.envFor(port), LogFiles.of(logDir, settings.name(), port), settings.log(), settings.runAs());
             starting = "starting " + CommandLine.render(spec.command());
         }
     }

@@ -201,6 +201,7 @@ class AdminRoutesTest {
         assertEquals("no such endpoint", json(unknown).path("error").asText());
         assertEquals(404, get("services/search/instances/abc/log").statusCode());
         assertEquals(400, get("services/search/instances/8000/log?lines=0").statusCode());
+        assertEquals(400, get("services/search/instances/8000/log?stream=both").statusCode());
     }
 
     @Test
@@ -384,6 +385,14 @@ class AdminRoutesTest {
         assertEquals(404, nope.statusCode());
         assertEquals("no service 'nope'", json(nope).path("error").asText());
         assertEquals(List.of("signal HUP search", "signal USR2 search", "signal HUP nope"), operations);
+    }
+
+    @Test
+    void stderrIsAskedForWithStreamAndIs404WhereThereIsNoSuchFile() throws Exception {
+        assertEquals(200, get("services/search/instances/8000/log?stream=stdout").statusCode());
+        HttpResponse<String> stderr = get("services/search/instances/8000/log?stream=stderr");
+        assertEquals(404, stderr.statusCode());
+        assertEquals("no separate stderr log for search:8000", json(stderr).path("error").asText());
     }
 
     @Test

@@ -48,7 +48,7 @@ class PidReaperIT {
         reaper = PidReaper.open().orElse(null);
         Assumptions.assumeTrue(reaper != null, "this kernel gives no pidfds");
         sleeper = PosixSpawn.template(Path.of("/bin/sleep"), List.of("sleep", "30"), Map.of("PATH", "/usr/bin:/bin"),
-                dir, dir.resolve("sleep.log"));
+                dir, dir.resolve("sleep.log"), null);
     }
 
     @AfterEach

@@ -93,4 +93,9 @@ class LogFilesTest {
         assertEquals(List.of("ccc"), LogFiles.readAfter(log, part.end(), 10).lines());
         assertEquals(List.of("aaa"), LogFiles.readAfter(log, 0, 3).lines(), "a line longer than maxBytes comes in pieces");
     }
+
+    @Test
+    void stderrHasAFileBesideTheLog() {
+        assertEquals(Path.of("logs/search-8000.err.log"), LogFiles.errorLog(Path.of("logs/search-8000.log")));
+    }
 }

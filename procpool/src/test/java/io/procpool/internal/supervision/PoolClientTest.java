@@ -3,6 +3,7 @@ package io.procpool.internal.supervision;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.procpool.api.NotFoundException;
 import io.procpool.api.OpResult;
@@ -98,6 +99,19 @@ class PoolClientTest {
         e = assertThrows(CompletionException.class, log::join);
         assertInstanceOf(NotFoundException.class, e.getCause());
         assertEquals("service 'svc' has no port 9; ports: [1]", e.getCause().getMessage());
+    }
+
+    @Test
+    void stderrOfAServiceThatMergesItIsNotFound() {
+        TestProbe<PoolSupervisor.Command> root = testKit.createTestProbe();
+        PoolClient client = client(root);
+        var settings = TestConfigs.pool("services.svc { command = x, ports = [1] }").services().get("svc");
+        CompletableFuture<io.procpool.api.LogTail> log = client.log("svc", 1, 10, true).toCompletableFuture();
+        root.expectMessageClass(PoolSupervisor.GetStatus.class).replyTo().tell(new PoolStatus(
+                List.of(io.procpool.api.ServiceStatus.disabled(settings)), 0));
+        CompletionException e = assertThrows(CompletionException.class, log::join);
+        assertInstanceOf(NotFoundException.class, e.getCause());
+        assertTrue(e.getCause().getMessage().contains("log.stderr = merged"), e.getCause().getMessage());
     }
 
     @Test

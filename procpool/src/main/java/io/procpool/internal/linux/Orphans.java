@@ -1,0 +1,190 @@
+package io.procpool.internal.linux;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The processes this JVM adopted: descendants of its instances whose parent died, handed to
+ * procpool by the kernel because it is a child subreaper ({@code PR_SET_CHILD_SUBREAPER}) or the
+ * PID 1 of a PID namespace. It reaps them when they exit, and knows which instance's session each
+ * came from, so that a stop reaches them with their instance's process group.
+ *
+ * <p><b>Whose exit it collects.</b> A zombie child of this JVM is reaped here only when it is in
+ * another session than the JVM's own and is not an instance procpool started (those are the
+ * {@link PidReaper}'s, or the JDK's under ProcessBuilder). Every instance leads a session of its
+ * own, so its descendants are never in the JVM's session; the JDK's children (exec health checks,
+ * an embedding application's processes) are, and the JDK collects their exits by pid: they are
+ * never touched, nor are their orphans. An instance's pid is registered inside {@link #spawning},
+ * which a reaping decision excludes, so a child that exits before its start has returned is never
+ * mistaken for an orphan. Reaping is {@code waitpid(pid, WNOHANG)} on a pid read as a zombie child
+ * of ours: nobody else reaps it, so it cannot have been reused.
+ *
+ * <p><b>When.</b> One thread sweeps the JVM's children (listed by {@code /proc/self/task/}*{@code
+ * /children}) every {@link #PERIOD_MS} ms, and {@link #SWEEP_SOON_MS} ms after an instance's exit,
+ * when its descendants have just become ours. What it does NOT promise: that a zombie is gone
+ * before the next sweep, or that an orphan that left its instance's session before its parent
+ * died ({@code setsid}, a daemon's double fork) is tied to any instance (the run id finds those at
+ * the manager's stop: see {@code OrphanReaper}).
+ */
+final class Orphans implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Orphans.class);
+
+    private static final int PR_SET_CHILD_SUBREAPER = 36;
+    private static final int WNOHANG = 1;
+    static final long PERIOD_MS = 1_000;
+    static final long SWEEP_SOON_MS = 20;
+
+    /** Held (shared) by every start until its pid is registered; held alone by a reaping decision. */
+    private final ReadWriteLock starts = new ReentrantReadWriteLock();
+    /** Instance pids, counted: a pid reused by a new instance before the old one's exit was told stays registered. */
+    private final Map<Long, Integer> instances = new ConcurrentHashMap<>();
+    /** The adopted processes alive at the last sweep, by pid, with the session they were found in. Guarded by itself. */
+    private final Map<Long, Long> adopted = new HashMap<>();
+    private final long ownSession;
+    private final ScheduledExecutorService sweeper;
+    private final AtomicBoolean sweepQueued = new AtomicBoolean();
+
+    private Orphans(long ownSession) {
+        this.ownSession = ownSession;
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> LinuxPlatform.daemon(r, "procpool-orphans"));
+        sweeper.scheduleWithFixedDelay(this::sweep, PERIOD_MS, PERIOD_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Makes this JVM a child subreaper when {@code subreaper} is set, and returns the tracker of
+     * what it adopts; also when it is PID 1 (of a container's PID namespace), which adopts every
+     * orphan anyway. Empty otherwise: no orphan ever comes to this JVM, and there is nothing to do.
+     */
+    static java.util.Optional<Orphans> open(boolean subreaper) {
+        boolean init = ProcessHandle.current().pid() == 1;
+        if (subreaper && !init && LibC.C.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
+            log.warn("cannot become a child subreaper (errno {}): orphaned descendants of the services go to init",
+                    com.sun.jna.Native.getLastError());
+            return java.util.Optional.empty();
+        }
+        if (!subreaper && !init) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new Orphans(LibC.C.getsid(0)));
+    }
+
+    /** How it came to adopt orphans, for the log. */
+    String mechanism() {
+        return ProcessHandle.current().pid() == 1 ? "PID 1" : "child subreaper";
+    }
+
+    /**
+     * Runs {@code start} (which starts one instance and returns it) and registers the pid
+     * {@code pidOf} gives, before any sweep can look at it.
+     */
+    <T> T spawning(Supplier<T> start, java.util.function.ToLongFunction<T> pidOf) {
+        starts.readLock().lock();
+        try {
+            T started = start.get();
+            instances.merge(pidOf.applyAsLong(started), 1, Integer::sum);
+            return started;
+        } finally {
+            starts.readLock().unlock();
+        }
+    }
+
+    /** Instance {@code pid} has been reaped: its descendants are ours now, and its number is free. */
+    void instanceReaped(long pid) {
+        instances.computeIfPresent(pid, (p, n) -> n == 1 ? null : n - 1);
+        sweepSoon();
+    }
+
+    /** Sends {@code signal} to every adopted process found in session {@code session} that is not in group {@code session}. */
+    void signalSession(long session, int signal) {
+        synchronized (adopted) {
+            adopted.forEach((pid, sid) -> {
+                if (sid == session && ProcessTable.stat(pid).map(st -> st.pgrp() != session).orElse(false)) {
+                    LibC.C.kill(pid.intValue(), signal); // unreaped, so still ours: the number cannot have been reused
+                }
+            });
+        }
+    }
+
+    /** True while an adopted process found in session {@code session} is alive (not a zombie). */
+    boolean aliveInSession(long session) {
+        synchronized (adopted) {
+            return adopted.entrySet().stream().anyMatch(e -> e.getValue() == session && ProcessTable.alive(e.getKey()));
+        }
+    }
+
+    private void sweepSoon() {
+        if (sweepQueued.compareAndSet(false, true)) {
+            try {
+                sweeper.schedule(() -> {
+                    sweepQueued.set(false);
+                    sweep();
+                }, SWEEP_SOON_MS, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                sweepQueued.set(false);
+            }
+        }
+    }
+
+    /** Reaps the adopted zombies and records the adopted living, on the sweeper's thread. */
+    void sweep() {
+        java.util.Set<Long> children;
+        try {
+            children = ProcessTable.children();
+        } catch (IOException | RuntimeException e) {
+            log.debug("cannot list this process's children: {}", e.toString());
+            return;
+        }
+        synchronized (adopted) {
+            adopted.keySet().retainAll(children);
+        }
+        for (long pid : children) {
+            if (!instances.containsKey(pid)) {
+                look(pid);
+            }
+        }
+    }
+
+    private void look(long pid) {
+        starts.writeLock().lock();
+        try {
+            if (instances.containsKey(pid)) {
+                return; // started while the sweep listed the children
+            }
+            ProcessTable.Stat st = ProcessTable.stat(pid).orElse(null);
+            if (st == null || st.session() == ownSession) {
+                return; // gone, or the JDK's child (or its descendant): the JDK collects those
+            }
+            synchronized (adopted) {
+                if (st.live()) {
+                    adopted.putIfAbsent(pid, st.session());
+                    return;
+                }
+                int rc = LibC.C.waitpid((int) pid, new int[1], WNOHANG);
+                adopted.remove(pid);
+                if (rc == pid) {
+                    log.debug("reaped pid {}, an orphan of session {}", pid, st.session());
+                }
+            }
+        } finally {
+            starts.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        sweeper.shutdownNow();
+    }
+}
