@@ -34,7 +34,7 @@ help: ## List the targets
 build: samples $(JAR) $(CDS) ## Build the runnable jar (target/procpool.jar) and the sample services
 
 # The samples come first: package puts them into the distribution archive beside the jar.
-$(JAR) $(DIST): $(SOURCES) $(SAMPLES) $(wildcard bin/* conf/* packaging/*/*) src/assembly/dist.xml
+$(JAR) $(DIST): $(SOURCES) $(SAMPLES) $(wildcard bin/* conf/* packaging/*/*) procpool-cli/src/assembly/dist.xml
 	$(MVN) $(MVN_FLAGS) -q -DskipTests package
 
 dist: $(DIST) ## The distribution archive, target/procpool-VERSION.tar.gz: runs where Java 17 is
