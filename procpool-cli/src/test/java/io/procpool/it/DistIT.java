@@ -39,7 +39,7 @@ class DistIT {
         run(dir, List.of("tar", "xzf", archive.toString()));
         Path home = dir.resolve("procpool-" + BuildInfo.current().version());
         for (String file : List.of("bin/procpool", "bin/poolctl", "lib/procpool.jar", "conf/pool.conf", "conf/jvm.options",
-                "build/search.cgi", "build/auth.cgi", "samples/python/sample_python_cgi.py",
+                "build/search.cgi", "build/auth.cgi", "samples/python/sample_python_cgi.py", "packaging/systemd/procpool.service",
                 "share/bash-completion/completions/procpool", "share/bash-completion/completions/poolctl")) {
             assertTrue(Files.exists(home.resolve(file)), file + " is not in the archive");
         }
