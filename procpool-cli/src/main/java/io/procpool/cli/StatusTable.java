@@ -21,7 +21,7 @@ final class StatusTable {
         for (Iterator<Map.Entry<String, JsonNode>> it = services.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             JsonNode s = e.getValue();
-            String serviceState = s.path("state").asText() + " " + ready(s) + "/" + s.path("desired").asInt();
+            String serviceState = serviceState(s);
             if (s.path("instances").isEmpty()) {
                 rows.add(List.of(e.getKey(), serviceState, "-", "-", "-", "-", "-", "-"));
             }
@@ -63,6 +63,11 @@ final class StatusTable {
             }
         }
         return out.toString();
+    }
+
+    /** A service's state with its ready and desired counts, as both tables show it: {@code RUNNING 2/2}. */
+    static String serviceState(JsonNode s) {
+        return s.path("state").asText() + " " + ready(s) + "/" + s.path("desired").asInt();
     }
 
     private static long ready(JsonNode s) {

@@ -78,7 +78,7 @@ final class TopTable {
         for (Iterator<Map.Entry<String, JsonNode>> it = services.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             JsonNode s = e.getValue();
-            String serviceState = s.path("state").asText() + " " + ready(s) + "/" + s.path("desired").asInt();
+            String serviceState = StatusTable.serviceState(s);
             if (s.path("instances").isEmpty()) {
                 rows.add(List.of(e.getKey(), serviceState, "-", "-", "-", "-", "-", "-", "-"));
             }
@@ -126,14 +126,5 @@ final class TopTable {
             return String.format(Locale.ROOT, "%.1fM", b / (1024 * 1024));
         }
         return String.format(Locale.ROOT, "%.1fG", b / (1024.0 * 1024 * 1024));
-    }
-
-    private static long ready(JsonNode s) {
-        long n = 0;
-        for (JsonNode i : s.path("instances")) {
-            String st = i.path("state").asText();
-            n += st.equals("HEALTHY") || st.equals("RUNNING") ? 1 : 0;
-        }
-        return n;
     }
 }
