@@ -38,6 +38,16 @@ public final class EnvironmentOverrides {
     private EnvironmentOverrides() {
     }
 
+    /**
+     * True for a variable that configures procpool itself ({@code PROCPOOL_...}, {@code
+     * CONFIG_FORCE_...}): such a variable may carry the admin token, so procpool never passes it on
+     * to what it starts (services, exec probes, feed reload commands). A service that needs one
+     * sets it in its own {@code env}.
+     */
+    public static boolean isProcpoolsOwn(String variable) {
+        return variable.startsWith("PROCPOOL_") || variable.startsWith(FORCE_PREFIX);
+    }
+
     private static Map<String, String> variables() {
         Map<String, String> v = new LinkedHashMap<>();
         v.put("PROCPOOL_ADMIN_TOKEN", "admin.token");

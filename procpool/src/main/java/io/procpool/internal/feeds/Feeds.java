@@ -144,8 +144,11 @@ public final class Feeds implements AutoCloseable {
             // Its output goes to a file, not a pipe: a command that leaves a daemon behind holding
             // the pipe open would otherwise keep this writer waiting for ever.
             output = Files.createTempFile("procpool-feed-reload", ".log");
-            Process p = new ProcessBuilder(f.reloadCommand()).redirectErrorStream(true)
-                    .redirectOutput(output.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            ProcessBuilder reload = new ProcessBuilder(f.reloadCommand()).redirectErrorStream(true)
+                    .redirectOutput(output.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            // Never procpool's own configuration (it may hold the admin token), as for every child.
+            reload.environment().keySet().removeIf(io.procpool.config.EnvironmentOverrides::isProcpoolsOwn);
+            Process p = reload.start();
             if (!p.waitFor(RELOAD_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 LOG.error("feeds: the {} reload command did not finish within {} s; killed (procpool.feeds.{}.reload-command)",

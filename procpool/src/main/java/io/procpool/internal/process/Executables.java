@@ -20,13 +20,21 @@ public final class Executables {
 
     /**
      * The environment children start from: procpool's own, without what systemd gave procpool
-     * alone ({@code NOTIFY_SOCKET}, {@code WATCHDOG_USEC}, {@code WATCHDOG_PID}): a service that
-     * speaks sd_notify would otherwise report to procpool's unit as if it were procpool. A
-     * service's own {@code env} may still set them.
+     * alone ({@code NOTIFY_SOCKET}, {@code WATCHDOG_USEC}, {@code WATCHDOG_PID}: a service that
+     * speaks sd_notify would otherwise report to procpool's unit as if it were procpool), and
+     * without procpool's own configuration ({@code PROCPOOL_...}, {@code CONFIG_FORCE_...}), which
+     * may hold the admin token: a service, run as another user or not, must not be able to read
+     * it from its own environment. A service's own {@code env} may still set any of them.
      */
     public static Map<String, String> inheritedEnvironment() {
-        Map<String, String> env = new java.util.HashMap<>(System.getenv());
+        return inheritedEnvironment(System.getenv());
+    }
+
+    /** {@link #inheritedEnvironment()} of a given environment (tests). */
+    public static Map<String, String> inheritedEnvironment(Map<String, String> procpools) {
+        Map<String, String> env = new java.util.HashMap<>(procpools);
         env.keySet().removeAll(io.procpool.internal.systemd.SystemdEnvironment.VARIABLES);
+        env.keySet().removeIf(io.procpool.config.EnvironmentOverrides::isProcpoolsOwn);
         return env;
     }
 

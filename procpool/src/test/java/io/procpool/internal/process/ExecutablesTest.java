@@ -45,4 +45,13 @@ class ExecutablesTest {
         LaunchException e = assertThrows(LaunchException.class, () -> Executables.resolve("./script.sh", dir, Map.of()));
         assertTrue(e.getMessage().startsWith("command not executable: ./script.sh"), e.getMessage());
     }
+
+    @Test
+    void childrenGetNeitherProcpoolsConfigurationNorSystemdsSocket() {
+        Map<String, String> env = Executables.inheritedEnvironment(Map.of(
+                "PATH", "/usr/bin", "HOME", "/home/p", "LANG", "C.UTF-8",
+                "PROCPOOL_ADMIN_TOKEN", "secret", "PROCPOOL_ADMIN_TOKEN_FILE", "/etc/procpool/token", "PROCPOOL_TOKEN", "secret",
+                "CONFIG_FORCE_procpool_admin_token", "secret", "NOTIFY_SOCKET", "/run/systemd/notify", "WATCHDOG_USEC", "30000000"));
+        assertEquals(Map.of("PATH", "/usr/bin", "HOME", "/home/p", "LANG", "C.UTF-8"), env);
+    }
 }
