@@ -68,7 +68,7 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
             ignored.add(after.named("watch-config") + " changed: it takes effect when procpool is restarted");
         }
         if (!before.startupTimeout().equals(after.startupTimeout())) {
-            ignored.add("pool.startup-timeout changed: it counts at procpool's next start");
+            ignored.add(after.named("startup-timeout") + " changed: it counts at procpool's next start");
         }
         return new ConfigDiff(List.copyOf(added), List.copyOf(removed), List.copyOf(rolled), List.copyOf(adjusted),
                 List.copyOf(unchanged), List.copyOf(ignored));

@@ -410,7 +410,7 @@ public final class AdminRoutes extends AllDirectives {
                     .addHeader(WWWAuthenticate.create(HttpChallenge.create("Bearer", "procpool")))
                     .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, StatusJson.error(
                             header.isEmpty() ? "authorization required" : "wrong token",
-                            "send Authorization: Bearer TOKEN (procpool.admin.token)").toString())));
+                            "send Authorization: Bearer TOKEN (the manager's admin token: admin.token or admin.token-file in its pool file, or $PROCPOOL_ADMIN_TOKEN)").toString())));
         });
     }
 

@@ -133,19 +133,22 @@ public final class LogFiles {
             int len = (int) Math.min(size, maxBytes);
             ByteBuffer buf = ByteBuffer.allocate(len);
             ch.read(buf, size - len);
-            String text = new String(buf.array(), 0, buf.position(), java.nio.charset.StandardCharsets.UTF_8);
+            // Complete lines only, as readAfter hands out: a line still being written is left for
+            // the next read, so that a follower that goes on from `end` never prints it in two pieces.
+            int complete = buf.position();
+            while (complete > 0 && buf.array()[complete - 1] != '\n') {
+                complete--;
+            }
+            String text = new String(buf.array(), 0, complete, java.nio.charset.StandardCharsets.UTF_8);
             Deque<String> out = new ArrayDeque<>();
             String[] all = text.split("\n", -1);
-            int last = all.length - 1;
-            if (last >= 0 && all[last].isEmpty()) {
-                last--;
-            }
+            int last = all.length - 2; // the piece after the last newline is empty
             // The first piece may be a partial line when we started reading mid-file.
             int first = len < size ? 1 : 0;
             for (int i = last; i >= first && out.size() < lines; i--) {
                 out.addFirst(all[i]);
             }
-            return new Read(new ArrayList<>(out), size - len + buf.position());
+            return new Read(new ArrayList<>(out), size - len + complete);
         }
     }
 
