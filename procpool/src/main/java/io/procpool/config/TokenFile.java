@@ -52,8 +52,16 @@ final class TokenFile {
                         + "): a token file must not be readable or writable by group or others; chmod 600 " + file
                         + " (in Kubernetes: defaultMode 0400 on the secret's volume)");
             }
-        } catch (UnsupportedOperationException e) {
-            // No POSIX modes on this file system: nothing to check.
+            // As ssh: a file another user owns is that user's to write, whatever its mode, and so
+            // would be the token; only procpool's own user or root may own it.
+            int owner = (Integer) Files.getAttribute(file, "unix:uid");
+            int self = ownUid();
+            if (owner != self && owner != 0) {
+                throw new Refused(file + " is owned by uid " + owner + ", not by procpool's user (uid " + self
+                        + ") or root: whoever owns a token file chooses the token; chown it to uid " + self);
+            }
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            // No POSIX modes or owners on this file system: nothing to check.
         } catch (IOException e) {
             throw new Refused(file + " cannot be read: " + e.getMessage());
         }
@@ -71,6 +79,11 @@ final class TokenFile {
             throw new Refused(file + " holds more than one line: the token is its only line");
         }
         return token;
+    }
+
+    /** The effective uid procpool runs as: the owner of its own /proc entry. */
+    private static int ownUid() throws IOException {
+        return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
     }
 
     static String octal(Set<PosixFilePermission> mode) {

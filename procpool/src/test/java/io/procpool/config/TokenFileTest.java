@@ -69,6 +69,17 @@ class TokenFileTest {
     }
 
     @Test
+    void aFileAnotherUserOwnsIsRefusedNamingItsOwner() throws Exception {
+        int self = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        org.junit.jupiter.api.Assumptions.assumeTrue(self == 0, "only root can give a file to another user");
+        Path file = token("s3cret\n", "rw-------");
+        Files.setAttribute(file, "unix:uid", 65534);
+        ConfigError e = ConfigFiles.only(files.errors("pool.conf", POOL));
+        assertEquals("procpool.admin.token-file", e.key());
+        assertTrue(e.message().startsWith(file + " is owned by uid 65534, not by procpool's user (uid 0) or root"), e.message());
+    }
+
+    @Test
     void aMissingOrEmptyFileIsRefusedNamingIt() throws Exception {
         ConfigError missing = ConfigFiles.only(files.errors("pool.conf", POOL));
         assertEquals(dir.resolve("admin.token") + " does not exist", missing.message());
