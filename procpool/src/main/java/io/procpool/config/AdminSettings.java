@@ -11,4 +11,9 @@ import java.util.Optional;
  * @param token when present, mutating calls need {@code Authorization: Bearer TOKEN}
  */
 public record AdminSettings(boolean enabled, String host, int port, Optional<String> token) {
+
+    /** True when the API listens beyond loopback: then it must have a token. */
+    public boolean reachableFromOutside() {
+        return enabled && !PoolConfigLoader.isLoopback(host);
+    }
 }

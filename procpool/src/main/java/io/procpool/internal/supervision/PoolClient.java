@@ -83,10 +83,17 @@ public final class PoolClient implements Pool {
         this.system = system;
         this.root = root;
         this.settings = settings;
+        this.bound = settings.admin();
         this.baseDir = baseDir;
         this.timeouts = timeouts;
         this.blocking = system.dispatchers().lookup(Dispatchers.blocking());
     }
+
+    /**
+     * The admin API as it was bound at the start: a reload changes its token at once but its
+     * address only at the next start, so the address a reload's token must fit is this one.
+     */
+    private final io.procpool.config.AdminSettings bound;
 
     /** The settings the pool runs with now (those of the latest successful reload). */
     @Override
@@ -275,6 +282,14 @@ public final class PoolClient implements Pool {
             next = PoolConfigLoader.fromConfig(config, name, baseDir);
         } catch (InvalidConfigException e) {
             return CompletableFuture.completedFuture(invalid(name, e));
+        }
+        if (bound.reachableFromOutside() && next.admin().token().isEmpty()) {
+            // The new file may bind to loopback, valid on its own; but that address applies at the
+            // next start, and its empty token would apply now, to the API still listening outside.
+            return CompletableFuture.completedFuture(new OpResult(OpResult.Outcome.INVALID,
+                    "invalid configuration in " + name + "; nothing changed", List.of(name + ": key '" + next.named("admin.token")
+                    + "': is empty, but the admin API listens on " + bound.host() + ":" + bound.port()
+                    + " until procpool is restarted, and there it needs a token; keep admin.token or admin.token-file")));
         }
         return AskPattern.<PoolSupervisor.Command, OpResult>ask(root, r -> new PoolSupervisor.Reload(next, r), timeouts.query(),
                 system.scheduler()).handle((r, e) -> {

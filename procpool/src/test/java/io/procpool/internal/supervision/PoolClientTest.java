@@ -125,6 +125,23 @@ class PoolClientTest {
     }
 
     @Test
+    void aReloadCannotTakeTheTokenAwayFromAnApiListeningBeyondLoopback() {
+        TestProbe<PoolSupervisor.Command> root = testKit.createTestProbe();
+        PoolClient client = new PoolClient(testKit.system(), root.getRef(), TestConfigs.pool(
+                "admin { host = \"0.0.0.0\", token = s3cret }\nservices.svc { command = x, ports = [1] }"),
+                Path.of("").toAbsolutePath(), SHORT);
+        // Valid on its own (loopback needs no token), but the address moves only at a restart.
+        OpResult refused = join(client.reload(com.typesafe.config.ConfigFactory.parseString(
+                "pool { admin.host = \"127.0.0.1\", services.svc { command = x, ports = [1] } }")));
+        assertEquals(OpResult.Outcome.INVALID, refused.outcome());
+        assertEquals("invalid configuration in test.conf; nothing changed", refused.message());
+        assertTrue(refused.details().get(0).contains("key 'pool.admin.token': is empty, but the admin API listens on 0.0.0.0:"),
+                refused.details().toString());
+        root.expectNoMessage();
+        assertEquals(java.util.Optional.of("s3cret"), client.settings().admin().token());
+    }
+
+    @Test
     void everyReloadIsToldBeforeItBeginsAndAfterItEndsWhateverItsOutcome() {
         TestProbe<PoolSupervisor.Command> root = testKit.createTestProbe();
         PoolClient client = client(root);
