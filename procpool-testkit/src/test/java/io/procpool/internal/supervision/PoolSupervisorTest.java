@@ -72,6 +72,8 @@ class PoolSupervisorTest {
         PoolStatus idle = awaitStatus(root, s -> true);
         assertEquals(List.of(ServiceState.STOPPED, ServiceState.STOPPED, ServiceState.DISABLED),
                 idle.services().stream().map(ServiceStatus::state).toList());
+        // Not started is not ready: /readyz answers before the start.
+        assertEquals(List.of("a", "b"), idle.notReady().stream().map(ServiceStatus::name).toList(), idle.toString());
         assertTrue(launcher.started().stream().noneMatch(p -> p.spec().port() < 6400 && p.spec().port() > 6100));
 
         root.tell(PoolSupervisor.Start.INSTANCE);

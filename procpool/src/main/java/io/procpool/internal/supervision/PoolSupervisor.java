@@ -134,10 +134,20 @@ public final class PoolSupervisor {
         this.env = env;
         this.statusAdapter = ctx.messageAdapter(ServiceStatus.class, ServiceChanged::new);
         for (ServiceSettings s : settings.services().values()) {
-            statuses.put(s.name(), initialStatus(s));
+            statuses.put(s.name(), notStartedYet(s));
         }
         publish();
         registerCoordinatedShutdown();
+    }
+
+    /**
+     * Before {@link Start}: nothing runs yet, but each enabled service wants its min-processes, so
+     * that readiness (/readyz, which answers as soon as the admin API is bound, before the gateway
+     * and the start) is not reported while nothing has started.
+     */
+    private static ServiceStatus notStartedYet(ServiceSettings s) {
+        return s.enabled() ? new ServiceStatus(s.name(), ServiceState.STOPPED, s.minProcesses(), List.of(), s, Optional.empty())
+                : ServiceStatus.disabled(s);
     }
 
     private static ServiceStatus initialStatus(ServiceSettings s) {
