@@ -67,6 +67,34 @@ class PoolSupervisorTest {
     }
 
     @Test
+    void aReloadThatNeedsALongerStopThanTheShutdownWasGivenSaysSo() {
+        ActorRef<PoolSupervisor.Command> root = spawn();
+        root.tell(PoolSupervisor.Start.INSTANCE);
+        awaitStatus(root, s -> s.services().get(0).state() == ServiceState.RUNNING
+                && s.services().get(1).state() == ServiceState.RUNNING);
+        // b after a: a stop of everything is now two stops in turn, longer than the start's budget.
+        PoolSettings chained = TestConfigs.pool(POOL.replace("b { command = b, ports = [6201], stop.timeout = 5s }",
+                "b { command = b, ports = [6201], stop.timeout = 5s, depends-on = [a] }"));
+        TestProbe<OpResult> reply = testKit.createTestProbe();
+        root.tell(new PoolSupervisor.Reload(chained, reply.getRef()));
+        OpResult result = reply.receiveMessage();
+        assertEquals(OpResult.Outcome.OK, result.outcome(), result.toString());
+        String given = io.procpool.config.Durations.format(PoolSupervisor.stopBudget(TestConfigs.pool(POOL)));
+        String needed = io.procpool.config.Durations.format(PoolSupervisor.stopBudget(chained));
+        assertTrue(result.details().contains("stopping everything may now take up to " + needed + " (stop.timeout, drain, "
+                + "depends-on), more than the " + given + " procpool's shutdown was given at its start: until procpool is "
+                + "restarted, a stop that runs over is cut short with SIGKILL"), result.details().toString());
+        TestProbe<Done> done = testKit.createTestProbe();
+        root.tell(new PoolSupervisor.StopAll(done.getRef()));
+        // Past b's stop.timeout in case it ignores SIGTERM (the launcher is shared by this class's tests).
+        done.awaitAssert(Duration.ofSeconds(10), () -> {
+            time.timePasses(Duration.ofSeconds(1));
+            done.expectMessage(Duration.ofMillis(100), Done.getInstance());
+            return null;
+        });
+    }
+
+    @Test
     void startsNothingUntilToldAndReportsDisabledServices() {
         ActorRef<PoolSupervisor.Command> root = spawn();
         PoolStatus idle = awaitStatus(root, s -> true);

@@ -5,6 +5,7 @@ import io.procpool.api.ServiceStatus;
 import io.procpool.api.PoolStatus;
 import io.procpool.api.OpResult;
 import io.procpool.config.ConfigDiff;
+import io.procpool.config.Durations;
 import io.procpool.config.PoolSettings;
 import io.procpool.config.ScalingSettings;
 import io.procpool.config.ServiceSettings;
@@ -114,6 +115,8 @@ public final class PoolSupervisor {
     /** Pools told to stop by {@link StopAll}. */
     private final Set<String> toldToStop = new HashSet<>();
     private PoolSettings settings;
+    /** The time the shutdown task was given at the start; a reload cannot lengthen it. */
+    private Duration shutdownBudget = Duration.ZERO;
     private long generation;
     private boolean sampling;
     private Duration sampleInterval = LIMITS_SAMPLE_INTERVAL;
@@ -179,6 +182,7 @@ public final class PoolSupervisor {
         ActorRef<Command> self = ctx.getSelf();
         var system = ctx.getSystem();
         Duration budget = stopBudget(settings);
+        shutdownBudget = budget;
         CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(),
                 "procpool-stop-children-" + self.path().name(),
                 () -> AskPattern.<Command, Done>ask(self, StopAll::new, budget, system.scheduler())
@@ -473,7 +477,18 @@ public final class PoolSupervisor {
         startReady();
         publish(); // a service the reload added has its zeros in the metrics from now on
         updateSampling();
-        m.replyTo().tell(new OpResult(OpResult.Outcome.OK, "reloaded " + next.source() + ": " + diff.summary(), diff.ignored()));
+        List<String> notes = new ArrayList<>(diff.ignored());
+        Duration needed = stopBudget(next);
+        if (needed.compareTo(shutdownBudget) > 0) {
+            // The shutdown's phase was sized at the start; what a stop of this configuration may
+            // take (longer stop.timeout or drain, a depends-on chain) counts from the next start.
+            String note = "stopping everything may now take up to " + Durations.format(needed) + " (stop.timeout, drain, "
+                    + "depends-on), more than the " + Durations.format(shutdownBudget) + " procpool's shutdown was given at its "
+                    + "start: until procpool is restarted, a stop that runs over is cut short with SIGKILL";
+            ctx.getLog().warn("reload: {}", note);
+            notes.add(note);
+        }
+        m.replyTo().tell(new OpResult(OpResult.Outcome.OK, "reloaded " + next.source() + ": " + diff.summary(), notes));
         return Behaviors.same();
     }
 
