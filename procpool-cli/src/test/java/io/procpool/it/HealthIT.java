@@ -40,12 +40,14 @@ class HealthIT {
     @Test
     void anInstanceAnswering500IsReplacedAndNeverListedAsABackend() throws Exception {
         int port = Manager.freePort();
+        // A start period the fake service's start fits in on a loaded machine (python3 has taken
+        // over 2 s there): an instance replaced before it ever served would prove nothing.
         manager.writeConfig("services.bad { command = " + Manager.fake("--status 500") + ", ports = [" + port + "], "
-                + PROBE.formatted("1s") + " }");
+                + PROBE.formatted("5s") + " }");
         manager.run();
         long first = manager.awaitInstance("bad", port, "STARTING", Duration.ofSeconds(15));
-        Await.value(Duration.ofSeconds(5), "it serves (500s)", () -> Manager.servingPid(port));
-        long second = Await.value(Duration.ofSeconds(10), "a new pid", () -> manager.instance("bad", port)
+        Await.value(Duration.ofSeconds(15), "it serves (500s)", () -> Manager.servingPid(port));
+        long second = Await.value(Duration.ofSeconds(20), "a new pid", () -> manager.instance("bad", port)
                 .map(i -> i.path("pid").asLong()).filter(p -> p != 0 && p != first).orElse(null));
         assertNotEquals(first, second);
         JsonNode instance = manager.instance("bad", port).orElseThrow();
