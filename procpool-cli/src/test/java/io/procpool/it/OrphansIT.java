@@ -27,7 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The real command line as a child subreaper and as the PID 1 of a PID namespace (as in a
  * container): a service whose shell leaves orphans behind, one that exits (it must be reaped, not
  * left a zombie), one that leaves its process group but not its session (it must stop with its
- * instance), and one that leaves the session too (it must stop with the manager). Processes are
+ * instance), and one that leaves the session too (it must stop with the manager); and a service
+ * whose own child leaves the group while the leader lives (a stop must reach it at once, and the
+ * instance count as stopped only once it is gone). Processes are
  * read from outside, through {@code /proc}: a namespace's processes are the manager's descendants.
  */
 class OrphansIT {
@@ -38,6 +40,16 @@ class OrphansIT {
             (exec python3 -c 'import os; os.setpgid(0, 0); os.execvp("sleep", ["sleep", "301"])' &)
             (setsid sleep 302 &)
             exec sleep 300
+            """;
+
+    /**
+     * The service: its own child leaves the group (as GNU {@code timeout} or a shell with job
+     * control does) and ignores SIGTERM, and the shell becomes a long sleep; no sweep adopts that
+     * child while its parent, the leader, lives.
+     */
+    private static final String LEAVES_GROUP = """
+            python3 -c 'import os, signal; os.setpgid(0, 0); signal.signal(signal.SIGTERM, signal.SIG_IGN); os.execvp("sleep", ["sleep", "304"])' &
+            exec sleep 303
             """;
 
     @TempDir
@@ -83,6 +95,38 @@ class OrphansIT {
         Manager.signal(jvm, "TERM");
         assertEquals(0, Manager.awaitExit(run, Duration.ofSeconds(15)), "exit code after SIGTERM: " + manager.output());
         assertFalse(Manager.alive(leftSession), "the orphan that left its session outlived the manager");
+    }
+
+    @Test
+    void aLiveInstancesChildThatLeftItsGroupStopsWithItAndTheInstanceEndsOnlyOnceItIsGone() throws Exception {
+        Files.writeString(dir.resolve("pgrp.sh"), LEAVES_GROUP);
+        manager.writeConfig("services.leaky { command = [sh, pgrp.sh], ports = [" + port + "],"
+                + " health-check.type = none, stop.timeout = 2s }");
+        Process run = manager.run();
+        long leader = awaitStarted();
+        long leftGroup = awaitDescendant(run.pid(), "sleep 304");
+        manager.track(leftGroup);
+        assertEquals(leader, stat(leftGroup).ppid(), "the leader's own child, not adopted: no sweep has seen it");
+        assertNotEquals(leader, stat(leftGroup).pgrp());
+        assertEquals(leader, stat(leftGroup).session());
+
+        post("services/leaky/stop");
+        String stopped = "leaky:" + port + " STOPPING -> STOPPED";
+        Await.until(Duration.ofSeconds(15), "the instance stopped", () -> output().contains(stopped));
+        assertFalse(Manager.alive(leftGroup), "the instance counted as stopped while its child that left the group runs");
+        assertFalse(Manager.alive(leader));
+        assertTrue(output().contains("sending SIGKILL"), "it ignores SIGTERM: only the deadline's SIGKILL stops it\n" + output());
+
+        Manager.signal(run.pid(), "TERM");
+        assertEquals(0, Manager.awaitExit(run, Duration.ofSeconds(15)), "exit code after SIGTERM: " + manager.output());
+    }
+
+    private String output() {
+        try {
+            return manager.output();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test

@@ -1,7 +1,6 @@
 package io.procpool.internal.linux;
 
 import java.io.IOException;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -18,8 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The processes this JVM adopted: descendants of its instances whose parent died, handed to
  * procpool by the kernel because it is a child subreaper ({@code PR_SET_CHILD_SUBREAPER}) or the
- * PID 1 of a PID namespace. It reaps them when they exit, and knows which instance's session each
- * came from, so that a stop reaches them with their instance's process group.
+ * PID 1 of a PID namespace. It reaps them when they exit. (A stop reaches the living among them
+ * through their instance's session, read from {@code /proc} at the time: see
+ * {@code LinuxPlatform.signalGroup}.)
  *
  * <p><b>Whose exit it collects.</b> A zombie child of this JVM is reaped here only when it is in
  * another session than the JVM's own and is not an instance procpool started (those are the
@@ -51,8 +51,6 @@ final class Orphans implements AutoCloseable {
     private final ReadWriteLock starts = new ReentrantReadWriteLock();
     /** Instance pids, counted: a pid reused by a new instance before the old one's exit was told stays registered. */
     private final Map<Long, Integer> instances = new ConcurrentHashMap<>();
-    /** The adopted processes alive at the last sweep, by pid, with the session they were found in. Guarded by itself. */
-    private final Map<Long, Long> adopted = new HashMap<>();
     private final long ownSession;
     private final ScheduledExecutorService sweeper;
     private final AtomicBoolean sweepQueued = new AtomicBoolean();
@@ -107,24 +105,6 @@ final class Orphans implements AutoCloseable {
         sweepSoon();
     }
 
-    /** Sends {@code signal} to every adopted process found in session {@code session} that is not in group {@code session}. */
-    void signalSession(long session, int signal) {
-        synchronized (adopted) {
-            adopted.forEach((pid, sid) -> {
-                if (sid == session && ProcessTable.stat(pid).map(st -> st.pgrp() != session).orElse(false)) {
-                    LibC.C.kill(pid.intValue(), signal); // unreaped, so still ours: the number cannot have been reused
-                }
-            });
-        }
-    }
-
-    /** True while an adopted process found in session {@code session} is alive (not a zombie). */
-    boolean aliveInSession(long session) {
-        synchronized (adopted) {
-            return adopted.entrySet().stream().anyMatch(e -> e.getValue() == session && ProcessTable.alive(e.getKey()));
-        }
-    }
-
     private void sweepSoon() {
         if (sweepQueued.compareAndSet(false, true)) {
             try {
@@ -138,7 +118,7 @@ final class Orphans implements AutoCloseable {
         }
     }
 
-    /** Reaps the adopted zombies and records the adopted living, on the sweeper's thread. */
+    /** Reaps the adopted zombies, on the sweeper's thread. */
     void sweep() {
         java.util.Set<Long> children;
         try {
@@ -146,9 +126,6 @@ final class Orphans implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             log.debug("cannot list this process's children: {}", e.toString());
             return;
-        }
-        synchronized (adopted) {
-            adopted.keySet().retainAll(children);
         }
         for (long pid : children) {
             if (!instances.containsKey(pid)) {
@@ -164,19 +141,12 @@ final class Orphans implements AutoCloseable {
                 return; // started while the sweep listed the children
             }
             ProcessTable.Stat st = ProcessTable.stat(pid).orElse(null);
-            if (st == null || st.session() == ownSession) {
-                return; // gone, or the JDK's child (or its descendant): the JDK collects those
+            if (st == null || st.live() || st.session() == ownSession) {
+                return; // gone, alive, or the JDK's child (or its descendant): the JDK collects those
             }
-            synchronized (adopted) {
-                if (st.live()) {
-                    adopted.putIfAbsent(pid, st.session());
-                    return;
-                }
-                int rc = LibC.C.waitpid((int) pid, new int[1], WNOHANG);
-                adopted.remove(pid);
-                if (rc == pid) {
-                    log.debug("reaped pid {}, an orphan of session {}", pid, st.session());
-                }
+            int rc = LibC.C.waitpid((int) pid, new int[1], WNOHANG);
+            if (rc == pid) {
+                log.debug("reaped pid {}, an orphan of session {}", pid, st.session());
             }
         } finally {
             starts.writeLock().unlock();
