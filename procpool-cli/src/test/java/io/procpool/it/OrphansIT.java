@@ -29,7 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
  * left a zombie), one that leaves its process group but not its session (it must stop with its
  * instance), and one that leaves the session too (it must stop with the manager); and a service
  * whose own child leaves the group while the leader lives (a stop must reach it at once, and the
- * instance count as stopped only once it is gone). Processes are
+ * instance count as stopped only once it is gone); and an exec health check that leaves a job in
+ * the background (in procpool's own session: it must be reaped, and the checks' exits still
+ * count). Processes are
  * read from outside, through {@code /proc}: a namespace's processes are the manager's descendants.
  */
 class OrphansIT {
@@ -119,6 +121,35 @@ class OrphansIT {
 
         Manager.signal(run.pid(), "TERM");
         assertEquals(0, Manager.awaitExit(run, Duration.ofSeconds(15)), "exit code after SIGTERM: " + manager.output());
+    }
+
+    @Test
+    void whatAnExecProbeLeavesInTheBackgroundIsReapedAndTheProbesExitStillCounts() throws Exception {
+        Path pids = dir.resolve("probe.pids");
+        manager.writeConfig("services.leaky { command = [sleep, \"305\"], ports = [" + port + "], stop.timeout = 2s,"
+                + " health-check { type = exec, command = [sh, -c, \"sleep 0.2 >/dev/null 2>&1 & echo $! >> '" + pids
+                + "'\"], interval = 1s, start-interval = 200ms } }");
+        Process run = manager.run();
+        manager.awaitInstance("leaky", port, "HEALTHY", Duration.ofSeconds(15));
+        long background = Await.value(Duration.ofSeconds(10), "a probe's background pid", () -> firstLine(pids));
+        Await.until(Duration.ofSeconds(10), "pid " + background + " adopted by procpool and exited",
+                () -> stat(background) == null || stat(background).state() == 'Z' && stat(background).ppid() == run.pid());
+        Await.until(Duration.ofSeconds(20), "pid " + background + ", a zombie in procpool's session, reaped",
+                () -> stat(background) == null);
+        assertEquals("HEALTHY", manager.instance("leaky", port).orElseThrow().path("state").asText(),
+                "the probes' exit 0 still comes through");
+
+        Manager.signal(run.pid(), "TERM");
+        assertEquals(0, Manager.awaitExit(run, Duration.ofSeconds(15)), "exit code after SIGTERM: " + manager.output());
+    }
+
+    private static Long firstLine(Path file) {
+        try {
+            List<String> lines = Files.readAllLines(file);
+            return lines.isEmpty() || lines.get(0).isBlank() ? null : Long.parseLong(lines.get(0).trim());
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private String output() {
