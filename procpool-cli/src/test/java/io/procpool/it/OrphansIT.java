@@ -31,8 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * whose own child leaves the group while the leader lives (a stop must reach it at once, and the
  * instance count as stopped only once it is gone); and an exec health check that leaves a job in
  * the background (in procpool's own session: it must be reaped, and the checks' exits still
- * count). Processes are
- * read from outside, through {@code /proc}: a namespace's processes are the manager's descendants.
+ * count). Processes are read from outside, through {@code /proc}: a namespace's processes are the
+ * manager's descendants.
  */
 class OrphansIT {
 
