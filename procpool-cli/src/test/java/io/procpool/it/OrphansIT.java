@@ -27,8 +27,12 @@ import org.junit.jupiter.api.io.TempDir;
  * The real command line as a child subreaper and as the PID 1 of a PID namespace (as in a
  * container): a service whose shell leaves orphans behind, one that exits (it must be reaped, not
  * left a zombie), one that leaves its process group but not its session (it must stop with its
- * instance), and one that leaves the session too (it must stop with the manager). Processes are
- * read from outside, through {@code /proc}: a namespace's processes are the manager's descendants.
+ * instance), and one that leaves the session too (it must stop with the manager); and a service
+ * whose own child leaves the group while the leader lives (a stop must reach it at once, and the
+ * instance count as stopped only once it is gone); and an exec health check that leaves a job in
+ * the background (in procpool's own session: it must be reaped, and the checks' exits still
+ * count). Processes are read from outside, through {@code /proc}: a namespace's processes are the
+ * manager's descendants.
  */
 class OrphansIT {
 
@@ -38,6 +42,16 @@ class OrphansIT {
             (exec python3 -c 'import os; os.setpgid(0, 0); os.execvp("sleep", ["sleep", "301"])' &)
             (setsid sleep 302 &)
             exec sleep 300
+            """;
+
+    /**
+     * The service: its own child leaves the group (as GNU {@code timeout} or a shell with job
+     * control does) and ignores SIGTERM, and the shell becomes a long sleep; no sweep adopts that
+     * child while its parent, the leader, lives.
+     */
+    private static final String LEAVES_GROUP = """
+            python3 -c 'import os, signal; os.setpgid(0, 0); signal.signal(signal.SIGTERM, signal.SIG_IGN); os.execvp("sleep", ["sleep", "304"])' &
+            exec sleep 303
             """;
 
     @TempDir
@@ -83,6 +97,67 @@ class OrphansIT {
         Manager.signal(jvm, "TERM");
         assertEquals(0, Manager.awaitExit(run, Duration.ofSeconds(15)), "exit code after SIGTERM: " + manager.output());
         assertFalse(Manager.alive(leftSession), "the orphan that left its session outlived the manager");
+    }
+
+    @Test
+    void aLiveInstancesChildThatLeftItsGroupStopsWithItAndTheInstanceEndsOnlyOnceItIsGone() throws Exception {
+        Files.writeString(dir.resolve("pgrp.sh"), LEAVES_GROUP);
+        manager.writeConfig("services.leaky { command = [sh, pgrp.sh], ports = [" + port + "],"
+                + " health-check.type = none, stop.timeout = 2s }");
+        Process run = manager.run();
+        long leader = awaitStarted();
+        long leftGroup = awaitDescendant(run.pid(), "sleep 304");
+        manager.track(leftGroup);
+        assertEquals(leader, stat(leftGroup).ppid(), "the leader's own child, not adopted: no sweep has seen it");
+        assertNotEquals(leader, stat(leftGroup).pgrp());
+        assertEquals(leader, stat(leftGroup).session());
+
+        post("services/leaky/stop");
+        String stopped = "leaky:" + port + " STOPPING -> STOPPED";
+        Await.until(Duration.ofSeconds(15), "the instance stopped", () -> output().contains(stopped));
+        assertFalse(Manager.alive(leftGroup), "the instance counted as stopped while its child that left the group runs");
+        assertFalse(Manager.alive(leader));
+        assertTrue(output().contains("sending SIGKILL"), "it ignores SIGTERM: only the deadline's SIGKILL stops it\n" + output());
+
+        Manager.signal(run.pid(), "TERM");
+        assertEquals(0, Manager.awaitExit(run, Duration.ofSeconds(15)), "exit code after SIGTERM: " + manager.output());
+    }
+
+    @Test
+    void whatAnExecProbeLeavesInTheBackgroundIsReapedAndTheProbesExitStillCounts() throws Exception {
+        Path pids = dir.resolve("probe.pids");
+        manager.writeConfig("services.leaky { command = [sleep, \"305\"], ports = [" + port + "], stop.timeout = 2s,"
+                + " health-check { type = exec, command = [sh, -c, \"sleep 0.2 >/dev/null 2>&1 & echo $! >> '" + pids
+                + "'\"], interval = 1s, start-interval = 200ms } }");
+        Process run = manager.run();
+        manager.awaitInstance("leaky", port, "HEALTHY", Duration.ofSeconds(15));
+        long background = Await.value(Duration.ofSeconds(10), "a probe's background pid", () -> firstLine(pids));
+        Await.until(Duration.ofSeconds(10), "pid " + background + " adopted by procpool and exited",
+                () -> stat(background) == null || stat(background).state() == 'Z' && stat(background).ppid() == run.pid());
+        Await.until(Duration.ofSeconds(20), "pid " + background + ", a zombie in procpool's session, reaped",
+                () -> stat(background) == null);
+        assertEquals("HEALTHY", manager.instance("leaky", port).orElseThrow().path("state").asText(),
+                "the probes' exit 0 still comes through");
+
+        Manager.signal(run.pid(), "TERM");
+        assertEquals(0, Manager.awaitExit(run, Duration.ofSeconds(15)), "exit code after SIGTERM: " + manager.output());
+    }
+
+    private static Long firstLine(Path file) {
+        try {
+            List<String> lines = Files.readAllLines(file);
+            return lines.isEmpty() || lines.get(0).isBlank() ? null : Long.parseLong(lines.get(0).trim());
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private String output() {
+        try {
+            return manager.output();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test

@@ -102,13 +102,20 @@ public interface Platform extends AutoCloseable {
      */
     CompletionStage<Started> start(Prepared command);
 
-    /** Sends {@code signal} to every process in group {@code pgid}; false when the group does not exist. */
+    /**
+     * Sends {@code signal} to every process in group {@code pgid}; false when the group does not
+     * exist. A platform that adopts orphans may reach more: the Linux one, as a subreaper, also
+     * every process of the session {@code pgid} leads.
+     */
     boolean signalGroup(long pgid, Signal signal);
 
     /** Sends {@code signal} to the single process {@code pid}; false when it does not exist. */
     boolean signal(long pid, Signal signal);
 
-    /** True while group {@code pgid} has a member that is not a zombie. */
+    /**
+     * True while group {@code pgid} has a member that is not a zombie (or, where
+     * {@link #signalGroup} reaches the session {@code pgid} leads, that session).
+     */
     boolean groupAlive(long pgid);
 
     /**

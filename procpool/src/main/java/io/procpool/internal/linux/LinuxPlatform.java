@@ -266,9 +266,28 @@ public final class LinuxPlatform implements Platform {
     public boolean signalGroup(long pgid, Signal signal) {
         boolean group = Posix.killGroup(pgid, signal.number());
         if (orphans != null) {
-            orphans.signalSession(pgid, signal.number()); // adopted descendants that left the group but not the session
+            signalOutsideGroup(pgid, signal.number());
         }
         return group;
+    }
+
+    /**
+     * Under a subreaper, an instance's processes are its session, not only its group: those that
+     * left the group with {@code setpgid} (GNU {@code timeout}, a shell with job control) get the
+     * signal too, whether its leader still runs or not. Read from {@code /proc} at the moment of
+     * the signal, not from a sweep's memory, so that a stop reaches one that left a moment ago.
+     * What it does NOT rule out: a process that exits and is reaped, and whose pid the kernel
+     * hands to a stranger, between the reading and the {@code kill} (microseconds, and only when
+     * the pid numbers wrap around meanwhile).
+     */
+    private static void signalOutsideGroup(long session, int signal) {
+        try {
+            for (long pid : ProcessTable.outsideGroupInSession(session)) {
+                LibC.C.kill((int) pid, signal);
+            }
+        } catch (IOException e) {
+            log.warn("cannot read the processes of session {} to signal them: {}", session, e.toString());
+        }
     }
 
     @Override
@@ -278,7 +297,12 @@ public final class LinuxPlatform implements Platform {
 
     @Override
     public boolean groupAlive(long pgid) {
-        return Posix.groupExists(pgid) || orphans != null && orphans.aliveInSession(pgid);
+        if (orphans == null) {
+            return Posix.groupExists(pgid);
+        }
+        // The session, as for the signal: one /proc pass per call, so never on a per-probe path
+        // (the callers are the stop's and the exit's, and the registry's recheck after an exit).
+        return pgid > 1 && ProcessTable.hasLiveMemberOfGroupOrSession(pgid);
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.procpool.internal.linux;
 
 import java.io.IOException;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -16,27 +15,33 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The processes this JVM adopted: descendants of its instances whose parent died, handed to
- * procpool by the kernel because it is a child subreaper ({@code PR_SET_CHILD_SUBREAPER}) or the
- * PID 1 of a PID namespace. It reaps them when they exit, and knows which instance's session each
- * came from, so that a stop reaches them with their instance's process group.
+ * The processes this JVM adopted: descendants of its instances (and of the JDK's children) whose
+ * parent died, handed to procpool by the kernel because it is a child subreaper
+ * ({@code PR_SET_CHILD_SUBREAPER}) or the PID 1 of a PID namespace. It reaps them when they exit.
+ * (A stop reaches the living among them through their instance's session, read from
+ * {@code /proc} at the time: see {@code LinuxPlatform.signalGroup}.)
  *
- * <p><b>Whose exit it collects.</b> A zombie child of this JVM is reaped here only when it is in
- * another session than the JVM's own and is not an instance procpool started (those are the
- * {@link PidReaper}'s, or the JDK's under ProcessBuilder). Every instance leads a session of its
- * own, so its descendants are never in the JVM's session; the JDK's children (exec health checks,
- * an embedding application's processes) are, and the JDK collects their exits by pid: they are
- * never touched, nor are their orphans. An instance's pid is registered inside {@link #spawning},
- * which a reaping decision excludes, so a child that exits before its start has returned is never
+ * <p><b>Whose exit it collects.</b> A zombie child of this JVM that is an instance procpool
+ * started is never reaped here (those are the {@link PidReaper}'s, or the JDK's under
+ * ProcessBuilder). Every instance leads a session of its own, so its descendants are never in the
+ * JVM's session: a zombie in another session is reaped at once. The JDK's children (exec health
+ * checks, reload commands, an embedding application's processes) are in the JVM's session, and
+ * the JDK collects their exits by pid. Their own orphans are in it too (a probe's descendants
+ * killed at its timeout, what a command left in the background), and nobody collects those. A
+ * zombie of the JVM's session is therefore reaped only once it has stayed one for
+ * {@link #UNCLAIMED_NANOS} across sweeps (see there for why that is never one the JDK waits for,
+ * and the residual risk). An instance's pid is registered inside {@link #spawning}, which a
+ * reaping decision excludes, so a child that exits before its start has returned is never
  * mistaken for an orphan. Reaping is {@code waitpid(pid, WNOHANG)} on a pid read as a zombie child
  * of ours: nobody else reaps it, so it cannot have been reused.
  *
  * <p><b>When.</b> One thread sweeps the JVM's children (listed by {@code /proc/self/task/}*{@code
  * /children}) every {@link #PERIOD_MS} ms, and {@link #SWEEP_SOON_MS} ms after an instance's exit,
  * when its descendants have just become ours. What it does NOT promise: that a zombie is gone
- * before the next sweep, or that an orphan that left its instance's session before its parent
- * died ({@code setsid}, a daemon's double fork) is tied to any instance (the run id finds those at
- * the manager's stop: see {@code OrphanReaper}).
+ * before the next sweep (one of the JVM's session stays {@link #UNCLAIMED_NANOS} and a sweep), or
+ * that an orphan that left its instance's session before its parent died ({@code setsid}, a
+ * daemon's double fork) is tied to any instance (the run id finds those at the manager's stop:
+ * see {@code OrphanReaper}).
  */
 final class Orphans implements AutoCloseable {
 
@@ -46,14 +51,26 @@ final class Orphans implements AutoCloseable {
     private static final int WNOHANG = 1;
     static final long PERIOD_MS = 1_000;
     static final long SWEEP_SOON_MS = 20;
+    /**
+     * How long a zombie of the JVM's own session must have stayed one, across sweeps, before it
+     * is taken for nobody's and reaped. The JDK's reaper thread waits in a blocking
+     * {@code waitpid(pid)} on each child it started from the moment of its start, so the kernel
+     * hands it the exit at once: a zombie the JDK will collect is gone within microseconds, one
+     * still there after 5 s is not the JDK's (an exec probe's descendant killed at its timeout,
+     * or left in the background by a probe or a reload command, re-parented to the subreaper).
+     * The residual risk: a JDK child whose reaper thread has not reached its {@code waitpid} 5 s
+     * after the child exited (a JVM stopped or starved for that long, a thread that cannot be
+     * created); its {@code Process} would then report exit 0, the JDK's answer to ECHILD.
+     */
+    static final long UNCLAIMED_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     /** Held (shared) by every start until its pid is registered; held alone by a reaping decision. */
     private final ReadWriteLock starts = new ReentrantReadWriteLock();
     /** Instance pids, counted: a pid reused by a new instance before the old one's exit was told stays registered. */
     private final Map<Long, Integer> instances = new ConcurrentHashMap<>();
-    /** The adopted processes alive at the last sweep, by pid, with the session they were found in. Guarded by itself. */
-    private final Map<Long, Long> adopted = new HashMap<>();
     private final long ownSession;
+    /** The zombies of the JVM's session seen by a sweep, by pid: when a sweep first saw them, and their start (the pid's identity). */
+    private final Map<Long, Seen> zombies = new ConcurrentHashMap<>();
     private final ScheduledExecutorService sweeper;
     private final AtomicBoolean sweepQueued = new AtomicBoolean();
 
@@ -107,24 +124,6 @@ final class Orphans implements AutoCloseable {
         sweepSoon();
     }
 
-    /** Sends {@code signal} to every adopted process found in session {@code session} that is not in group {@code session}. */
-    void signalSession(long session, int signal) {
-        synchronized (adopted) {
-            adopted.forEach((pid, sid) -> {
-                if (sid == session && ProcessTable.stat(pid).map(st -> st.pgrp() != session).orElse(false)) {
-                    LibC.C.kill(pid.intValue(), signal); // unreaped, so still ours: the number cannot have been reused
-                }
-            });
-        }
-    }
-
-    /** True while an adopted process found in session {@code session} is alive (not a zombie). */
-    boolean aliveInSession(long session) {
-        synchronized (adopted) {
-            return adopted.entrySet().stream().anyMatch(e -> e.getValue() == session && ProcessTable.alive(e.getKey()));
-        }
-    }
-
     private void sweepSoon() {
         if (sweepQueued.compareAndSet(false, true)) {
             try {
@@ -138,7 +137,7 @@ final class Orphans implements AutoCloseable {
         }
     }
 
-    /** Reaps the adopted zombies and records the adopted living, on the sweeper's thread. */
+    /** Reaps the adopted zombies, on the sweeper's thread. */
     void sweep() {
         java.util.Set<Long> children;
         try {
@@ -147,9 +146,7 @@ final class Orphans implements AutoCloseable {
             log.debug("cannot list this process's children: {}", e.toString());
             return;
         }
-        synchronized (adopted) {
-            adopted.keySet().retainAll(children);
-        }
+        zombies.keySet().retainAll(children);
         for (long pid : children) {
             if (!instances.containsKey(pid)) {
                 look(pid);
@@ -164,23 +161,32 @@ final class Orphans implements AutoCloseable {
                 return; // started while the sweep listed the children
             }
             ProcessTable.Stat st = ProcessTable.stat(pid).orElse(null);
-            if (st == null || st.session() == ownSession) {
-                return; // gone, or the JDK's child (or its descendant): the JDK collects those
+            if (st == null || st.live()) {
+                return;
             }
-            synchronized (adopted) {
-                if (st.live()) {
-                    adopted.putIfAbsent(pid, st.session());
-                    return;
-                }
-                int rc = LibC.C.waitpid((int) pid, new int[1], WNOHANG);
-                adopted.remove(pid);
-                if (rc == pid) {
-                    log.debug("reaped pid {}, an orphan of session {}", pid, st.session());
-                }
+            if (st.session() == ownSession && !unclaimed(pid, st)) {
+                return; // a zombie of the JVM's session, maybe the JDK's child: only an unclaimed one is reaped
+            }
+            int rc = LibC.C.waitpid((int) pid, new int[1], WNOHANG);
+            if (rc == pid) {
+                log.debug("reaped pid {}, an orphan of session {}", pid, st.session());
             }
         } finally {
             starts.writeLock().unlock();
         }
+    }
+
+    /**
+     * True when the zombie {@code pid} of the JVM's session has been one for {@link
+     * #UNCLAIMED_NANOS} across sweeps; remembers it when it is new.
+     */
+    private boolean unclaimed(long pid, ProcessTable.Stat st) {
+        long now = System.nanoTime();
+        Seen seen = zombies.merge(pid, new Seen(st.startTicks(), now), (old, fresh) -> old.start() == fresh.start() ? old : fresh);
+        return now - seen.firstNanos() >= UNCLAIMED_NANOS;
+    }
+
+    private record Seen(long start, long firstNanos) {
     }
 
     @Override

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import io.procpool.config.RunAs;
 import io.procpool.spi.Platform;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,8 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The orphan sweep never takes an exit status that is not an orphan's: children that exit at once,
- * started while another thread sweeps without pause, and the JDK's own children. Makes this test
- * JVM a child subreaper, as {@code procpool run} makes itself.
+ * started while another thread sweeps without pause, and the JDK's own children; and it does reap
+ * what the JDK's children leave behind in the JVM's session, once nobody has claimed it. Makes
+ * this test JVM a child subreaper, as {@code procpool run} makes itself.
  */
 class OrphanSweepIT {
 
@@ -60,6 +62,32 @@ class OrphanSweepIT {
         }
         for (Platform.Started s : started) {
             assertEquals(3, s.exit().toCompletableFuture().get(10, TimeUnit.SECONDS).code(), "pid " + s.pid());
+        }
+    }
+
+    @Test
+    void descendantsOfAJdkChildKilledAtATimeoutAreReapedOnceUnclaimed() throws Exception {
+        // What an exec health probe does at its timeout: SIGKILL to the descendants, then the shell.
+        Process probe = new ProcessBuilder("sh", "-c", "sleep 60 >/dev/null 2>&1 & echo $!; exec sleep 61").start();
+        long background = Long.parseLong(new java.io.BufferedReader(new java.io.InputStreamReader(probe.getInputStream()))
+                .readLine().trim());
+        probe.descendants().forEach(ProcessHandle::destroyForcibly);
+        probe.destroyForcibly();
+        assertEquals(137, probe.onExit().get(10, TimeUnit.SECONDS).exitValue(), "the JDK keeps its child's status");
+        long self = ProcessHandle.current().pid();
+        awaitTrue(Duration.ofSeconds(10), "pid " + background + " a zombie child of this JVM",
+                () -> ProcessTable.stat(background).map(st -> !st.live() && st.ppid() == self).orElse(false));
+        awaitTrue(Duration.ofSeconds(20), "pid " + background + " reaped",
+                () -> ProcessTable.stat(background).isEmpty());
+    }
+
+    private static void awaitTrue(Duration deadline, String what, java.util.function.BooleanSupplier condition) {
+        long end = System.nanoTime() + deadline.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - end > 0) {
+                throw new AssertionError("not within " + deadline.toMillis() + " ms: " + what);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(25));
         }
     }
 
