@@ -394,8 +394,23 @@ public final class AdminRoutes extends AllDirectives {
         return node;
     }
 
-    /** Mutating calls need {@code Authorization: Bearer TOKEN} when a token is configured. */
+    /**
+     * Mutating calls: refused (403) when a browser sent them from another site or without a
+     * non-simple header ({@link CrossSiteGuard}), and need {@code Authorization: Bearer TOKEN}
+     * when a token is configured.
+     */
     private Route authorized(Supplier<Route> inner) {
+        return optionalHeaderValueByName("Host", host -> optionalHeaderValueByName("Origin", origin ->
+                optionalHeaderValueByName("Sec-Fetch-Site", site -> optionalHeaderValueByName("Authorization", auth ->
+                        optionalHeaderValueByName(CrossSiteGuard.REQUEST_HEADER, marked ->
+                                CrossSiteGuard.refusal(host, origin, site, auth.isPresent() || marked.isPresent())
+                                        .map(why -> error(StatusCodes.FORBIDDEN, why, "the admin API changes nothing for "
+                                                + "another site's page; see docs/api.md#security"))
+                                        .orElseGet(() -> tokenChecked(inner)))))));
+    }
+
+    /** {@code inner} when no token is configured or the request carries it, else a 401. */
+    private Route tokenChecked(Supplier<Route> inner) {
         return optionalHeaderValueByName("Authorization", header -> {
             Optional<String> now = token.get();
             if (now.isEmpty()) {

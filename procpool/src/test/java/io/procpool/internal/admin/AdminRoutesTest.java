@@ -179,6 +179,41 @@ class AdminRoutesTest {
     }
 
     @Test
+    void aCrossSitePostChangesNothingWithOrWithoutAToken() throws Exception {
+        ServerBinding open = AdminServer.bind(testKit.system(), new AdminSettings(true, "127.0.0.1", 0, Optional.empty()),
+                new FakePool(testKit.system(), operations), metrics).toCompletableFuture().get();
+        try {
+            int before = operations.size();
+            URI restart = URI.create("http://127.0.0.1:" + open.localAddress().getPort() + "/services/search/restart");
+            String self = "http://127.0.0.1:" + open.localAddress().getPort();
+            // What a form on another site sends: Origin and Sec-Fetch-Site, no custom header.
+            assertEquals(403, send(restart, "Origin", "http://evil.example", "Sec-Fetch-Site", "cross-site").statusCode());
+            assertEquals(403, send(restart, "Origin", "http://evil.example", "X-Procpool-Request", "1").statusCode());
+            // The admin host's own page without the header (a form on a page served from it).
+            HttpResponse<String> bare = send(restart, "Origin", self, "Sec-Fetch-Site", "same-origin");
+            assertEquals(403, bare.statusCode());
+            assertTrue(json(bare).path("error").asText().contains("X-Procpool-Request"), bare.body());
+            assertEquals(403, send(base.resolve("services/search/restart"), "Origin", "http://evil.example",
+                    "Authorization", "Bearer " + TOKEN).statusCode());
+            assertEquals(before, operations.size(), "nothing reached the pool");
+            assertEquals(200, send(restart, "Origin", self, "Sec-Fetch-Site", "same-origin", "X-Procpool-Request", "1").statusCode());
+            assertEquals(200, send(restart).statusCode(), "a program's request (no Origin, no Sec-Fetch-Site) is as before");
+            assertEquals(200, send(base.resolve("services/search/restart"), "Origin", base.toString().replaceAll("/$", ""),
+                    "Authorization", "Bearer " + TOKEN).statusCode());
+        } finally {
+            open.unbind().toCompletableFuture().get();
+        }
+    }
+
+    private HttpResponse<String> send(URI uri, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.noBody());
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
     void scaleValidatesItsNumber() throws Exception {
         HttpResponse<String> notANumber = post("services/search/scale?instances=two", TOKEN);
         assertEquals(400, notANumber.statusCode());
