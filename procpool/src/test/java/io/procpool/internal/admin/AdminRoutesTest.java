@@ -438,7 +438,7 @@ class AdminRoutesTest {
     @Test
     void theIndexListsTheEndpointsAndEachIsServed() throws Exception {
         JsonNode endpoints = json(get("")).path("endpoints");
-        assertEquals(14, endpoints.size(), endpoints.toString());
+        assertEquals(16, endpoints.size(), endpoints.toString());
         for (JsonNode e : endpoints) {
             String shown = e.asText();
             String path = shown.substring(shown.indexOf(' ') + 2).replaceAll("\\?.*|\\[.*", "")
@@ -449,6 +449,52 @@ class AdminRoutesTest {
                 assertEquals(401, post(path, null).statusCode(), shown + " is listed and served (and guarded)");
             }
         }
+    }
+
+    @Test
+    void aBrowserAtTheRootGetsTheDashboardAndEveryOtherClientTheEndpointList() throws Exception {
+        HttpResponse<String> page = http.send(HttpRequest.newBuilder(base).header("Accept",
+                "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, page.statusCode());
+        assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
+        assertTrue(page.body().contains("<script src=\"/ui/app.js\""), page.body());
+        assertTrue(page.headers().firstValue("Content-Security-Policy").orElse("").contains("default-src 'self'"));
+        assertEquals("DENY", page.headers().firstValue("X-Frame-Options").orElse(""));
+        for (String accept : new String[] {"*/*", "application/json"}) {
+            HttpResponse<String> list = http.send(HttpRequest.newBuilder(base).header("Accept", accept).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertTrue(json(list).path("endpoints").isArray(), accept);
+        }
+        assertEquals(page.body(), get("ui/").body());
+        assertTrue(get("ui/app.js").headers().firstValue("Content-Type").orElse("").contains("javascript"));
+        assertTrue(get("ui/app.css").headers().firstValue("Content-Type").orElse("").startsWith("text/css"));
+        assertEquals(404, get("ui/reference.conf").statusCode());
+        HttpResponse<String> bare = get("ui");
+        assertEquals(301, bare.statusCode());
+        assertEquals("/ui/", bare.headers().firstValue("Location").orElse(""));
+    }
+
+    @Test
+    void theDashboardWeighsLessThan150KB() throws Exception {
+        long total = 0;
+        for (String f : new String[] {"ui/", "ui/app.js", "ui/app.css"}) {
+            total += get(f).body().getBytes(StandardCharsets.UTF_8).length;
+        }
+        assertTrue(total < 150 * 1024, total + " bytes");
+    }
+
+    @Test
+    void historyHoldsTheSampledStatusAndTheEvents() throws Exception {
+        testKit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+            try {
+                JsonNode h = json(get("history"));
+                assertEquals(5_000, h.path("interval_ms").asLong());
+                assertEquals(2, h.path("services").path("search").get(0).path("desired").asInt());
+                return null;
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
     }
 
     /** Sends raw bytes (a request the JDK's client would refuse to write); the status line and the body. */
