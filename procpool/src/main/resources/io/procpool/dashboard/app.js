@@ -171,14 +171,16 @@ async function loadUsage() {
     const r = await fetch('/metrics', { cache: 'no-store' });
     const text = await r.text();
     const now = performance.now();
-    const re = /^(procpool_instance_cpu_seconds_total|procpool_instance_rss_bytes)\{service="([^"]*)",port="(\d+)"\} (\S+)/;
+    const re = /^(procpool_instance_cpu_seconds_total|procpool_instance_rss_bytes)\{([^}]*)\}\s+(\S+)/;
     const fresh = {};
     for (const line of text.split('\n')) {
       const m = re.exec(line);
       if (!m) continue;
-      const key = m[2] + ':' + m[3];
+      const labels = {};
+      for (const l of m[2].matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2];
+      const key = labels.service + ':' + labels.port;
       const u = fresh[key] || (fresh[key] = {});
-      if (m[1].endsWith('rss_bytes')) u.rss = Number(m[4]); else u.cpuSeconds = Number(m[4]);
+      if (m[1].endsWith('rss_bytes')) u.rss = Number(m[3]); else u.cpuSeconds = Number(m[3]);
     }
     for (const [key, u] of Object.entries(fresh)) {
       const [svc, port] = key.split(':');
@@ -190,6 +192,7 @@ async function loadUsage() {
       if (inst) state.cpuPrev[key] = { pid: inst.pid, cpu: u.cpuSeconds, at: now };
     }
     state.usage = fresh;
+    render();
   } catch (e) { /* CPU and RSS stay blank */ }
   setTimeout(loadUsage, POLL_MS);
 }
