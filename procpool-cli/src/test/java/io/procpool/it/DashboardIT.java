@@ -57,10 +57,12 @@ class DashboardIT {
     /** Starts a pool of "web" (2 instances, 2..3) and "api" (1), with {@code extra} in the pool block, and the page on it. */
     private void start(String extra) throws Exception {
         int api = Manager.freePort();
+        // Run from the programs' directory: the page (and its screenshots) show a short command line.
+        String fake = "working-dir = \"" + Manager.FAKE_SERVICE.getParent() + "\", command = \"python3 fake_service.py --port {port}";
         manager.writeConfig(extra + "\nservices {\n"
-                + "  web { command = " + Manager.fake("--chatty 3") + ", ports = [" + ports[0] + ", " + ports[1] + ", " + ports[2]
+                + "  web { " + fake + " --chatty 3\", ports = [" + ports[0] + ", " + ports[1] + ", " + ports[2]
                 + "], min-processes = 2, max-processes = 3, " + PROBE + " }\n"
-                + "  api { command = " + Manager.fake("") + ", ports = [" + api + "], " + PROBE + " }\n}");
+                + "  api { " + fake + "\", ports = [" + api + "], " + PROBE + " }\n}");
         manager.run();
         manager.awaitInstance("web", ports[0], "HEALTHY", UP);
         manager.awaitInstance("web", ports[1], "HEALTHY", UP);
@@ -149,6 +151,9 @@ class DashboardIT {
 
         String shots = System.getProperty("procpool.screenshots");
         if (shots != null) {
+            browser.await(Duration.ofSeconds(15), "web RUNNING, with CPU and RSS", d -> d.findElement(
+                    By.cssSelector("section[data-service='web'] header")).getText().contains("RUNNING")
+                    && !d.findElements(By.xpath("//td[contains(., '%')]")).isEmpty());
             browser.screenshot(Path.of(shots, "dashboard-desktop.png"), 1280, 800);
             browser.screenshot(Path.of(shots, "dashboard-phone.png"), 390, 844);
         }
