@@ -13,6 +13,7 @@ const state = {
   details: {},      // name -> GET /status/NAME (min, max, route), read once per service and after a reload
   samples: {},      // name -> [{t, ready, desired, latency_ms, restarts}], the last 15 minutes
   usage: {},        // "service:port" -> {cpu, rss, at}
+  gateway: {},      // service -> {requests, errors}: the gateway's counts so far (5xx as errors)
   cpuPrev: {},      // "service:port" -> {pid, cpu, at}, for a CPU rate
   busy: new Set(),  // services with an action under way
   events: [],
@@ -127,7 +128,7 @@ async function refresh() {
     await Promise.all(Object.keys(s.services).filter((n) => !state.details[n])
       .map((n) => getJson('/status/' + encodeURIComponent(n)).then((d) => { state.details[n] = d; }).catch(() => {})));
     const now = Date.now();
-    for (const [name, svc] of Object.entries(s.services)) addSample(name, sampleOf(now, svc));
+    for (const [name, svc] of Object.entries(s.services)) addSample(name, sampleOf(now, svc, name));
     connected(true);
     render();
   } catch (e) {
@@ -141,13 +142,16 @@ function refreshSoon() {
   state.refreshTimer = setTimeout(refresh, 100);
 }
 
-function sampleOf(t, svc) {
+function sampleOf(t, svc, name) {
+  const routed = state.details[name] && state.details[name].route;
+  const g = state.gateway[name] || { requests: 0, errors: 0 };
   const lat = svc.instances.map((i) => i.health && i.health.last_latency_ms).filter((x) => typeof x === 'number');
   return {
     t, desired: svc.desired,
     ready: svc.instances.filter((i) => i.state === 'HEALTHY' || i.state === 'RUNNING').length,
     latency_ms: lat.length ? Math.max(...lat) : null,
     restarts: svc.instances.reduce((a, i) => a + i.restarts, 0),
+    requests: routed ? g.requests : null, errors: routed ? g.errors : null,
   };
 }
 
@@ -173,7 +177,16 @@ async function loadUsage() {
     const now = performance.now();
     const re = /^(procpool_instance_cpu_seconds_total|procpool_instance_rss_bytes)\{([^}]*)\}\s+(\S+)/;
     const fresh = {};
+    const gateway = {};
     for (const line of text.split('\n')) {
+      const g = /^procpool_gateway_requests_total\{([^}]*)\}\s+(\S+)/.exec(line);
+      if (g) {
+        const labels = {};
+        for (const l of g[1].matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2];
+        const c = gateway[labels.service] || (gateway[labels.service] = { requests: 0, errors: 0 });
+        c.requests += Number(g[2]);
+        if ((labels.code || '').startsWith('5')) c.errors += Number(g[2]);
+      }
       const m = re.exec(line);
       if (!m) continue;
       const labels = {};
@@ -192,6 +205,7 @@ async function loadUsage() {
       if (inst) state.cpuPrev[key] = { pid: inst.pid, cpu: u.cpuSeconds, at: now };
     }
     state.usage = fresh;
+    state.gateway = gateway;
     render();
   } catch (e) { /* CPU and RSS stay blank */ }
   setTimeout(loadUsage, POLL_MS);
@@ -337,39 +351,54 @@ function instances(name, svc) {
     }))));
 }
 
-/** The slowest probe over 15 minutes as a line, a restart as a red tick: hand-drawn SVG (no chart library fits the page's weight). */
+/**
+ * The last 15 minutes: the slowest probe as a line, requests/s through the gateway as a second
+ * line on its own scale, a restart as a red tick, a span with 5xx answers as a dot. Hand-drawn
+ * SVG: no chart library fits the page's weight budget, and this is all it draws.
+ */
 function chart(name) {
   const list = (state.samples[name] || []).filter((s) => s.t >= Date.now() - WINDOW_MS);
   const NS = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(NS, 'svg');
   const W = 600, H = 48;
-  svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
-  svg.setAttribute('preserveAspectRatio', 'none');
-  svg.setAttribute('class', 'chart');
-  svg.setAttribute('role', 'img');
-  const lats = list.map((s) => s.latency_ms).filter((x) => x !== null);
-  const max = Math.max(1, ...lats);
+  const add = (tag, attrs) => {
+    const e = document.createElementNS(NS, tag);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+    svg.append(e);
+  };
+  for (const [k, v] of Object.entries({ viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none', class: 'chart', role: 'img' })) svg.setAttribute(k, v);
   const t0 = Date.now() - WINDOW_MS;
-  const x = (t) => ((t - t0) / WINDOW_MS) * W;
-  let dpath = '';
-  let restarts = 0;
+  const x = (t) => (((t - t0) / WINDOW_MS) * W).toFixed(1);
+  const y = (v, max) => (H - 2 - (v / max) * (H - 4)).toFixed(1);
+  const lats = list.map((s) => s.latency_ms).filter((v) => v !== null);
+  const maxLat = Math.max(1, ...lats);
+  const rates = [];
+  let restarts = 0, errors = 0, lat = '';
   list.forEach((s, k) => {
-    if (s.latency_ms !== null) dpath += (dpath ? 'L' : 'M') + x(s.t).toFixed(1) + ' ' + (H - 2 - (s.latency_ms / max) * (H - 4)).toFixed(1);
-    if (k > 0 && s.restarts > list[k - 1].restarts) {
-      restarts += s.restarts - list[k - 1].restarts;
-      const m = document.createElementNS(NS, 'line');
-      m.setAttribute('class', 'mark');
-      m.setAttribute('x1', x(s.t)); m.setAttribute('x2', x(s.t)); m.setAttribute('y1', 0); m.setAttribute('y2', H);
-      svg.append(m);
+    if (s.latency_ms !== null) lat += (lat ? 'L' : 'M') + x(s.t) + ' ' + y(s.latency_ms, maxLat);
+    const p = list[k - 1];
+    if (!p) return;
+    if (s.restarts > p.restarts) {
+      restarts += s.restarts - p.restarts;
+      add('line', { class: 'mark', x1: x(s.t), x2: x(s.t), y1: 0, y2: H });
+    }
+    if (s.requests !== null && p.requests !== null && s.requests >= p.requests && s.t > p.t) {
+      rates.push([s.t, (s.requests - p.requests) / ((s.t - p.t) / 1000)]);
+      if (s.errors > p.errors) {
+        errors += s.errors - p.errors;
+        add('circle', { class: 'error', cx: x(s.t), cy: H - 4, r: 3 });
+      }
     }
   });
-  const p = document.createElementNS(NS, 'path');
-  p.setAttribute('class', 'line');
-  p.setAttribute('d', dpath || 'M0 0');
-  svg.append(p);
-  const summary = `last 15 min: slowest probe up to ${lats.length ? max.toFixed(1) + ' ms' : 'n/a'}, ${restarts} restart(s)`;
+  const maxRate = Math.max(1, ...rates.map((r) => r[1]));
+  if (rates.length) add('path', { class: 'rate', d: rates.map((r, k) => (k ? 'L' : 'M') + x(r[0]) + ' ' + y(r[1], maxRate)).join('') });
+  add('path', { class: 'line', d: lat || 'M0 0' });
+  const routed = list.some((s) => s.requests !== null);
+  const summary = `last 15 min: slowest probe up to ${lats.length ? maxLat.toFixed(1) + ' ms' : 'n/a'}, ${restarts} restart(s)`
+    + (routed ? `, up to ${Math.max(0, ...rates.map((r) => r[1])).toFixed(1)} requests/s through the gateway, ${errors} 5xx` : '');
   svg.setAttribute('aria-label', name + ' ' + summary);
-  return el('figure', { class: 'history' }, svg, el('figcaption', { class: 'chart-legend' }, summary + ' (line: probe latency; red: restarts)'));
+  return el('figure', { class: 'history' }, svg, el('figcaption', { class: 'chart-legend' },
+    summary + (routed ? ' (blue: probe latency; grey: requests/s; red: restarts; dots: 5xx)' : ' (line: probe latency; red: restarts)')));
 }
 
 function renderEvents() {

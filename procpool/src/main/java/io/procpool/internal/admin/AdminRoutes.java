@@ -105,7 +105,8 @@ public final class AdminRoutes extends AllDirectives {
         Source.tick(Duration.ZERO, History.INTERVAL, NotUsed.notUsed())
                 .via(eventStreams.flow())
                 .mapAsync(1, tick -> pool.status().handle((s, failed) -> Optional.ofNullable(s)))
-                .runForeach(s -> s.ifPresent(status -> history.record(System.currentTimeMillis(), status)), system);
+                .runForeach(s -> s.ifPresent(status -> history.record(System.currentTimeMillis(), status,
+                        inFlight.map(gateway -> History.gatewayCounts(metrics.registry())))), system);
         pool.allEvents().via(eventStreams.flow()).runForeach(e -> history.event(type(e), eventJson(e)), system);
     }
 

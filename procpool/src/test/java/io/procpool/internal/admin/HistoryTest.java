@@ -13,7 +13,7 @@ class HistoryTest {
     @Test
     void eachSampleHoldsReadyDesiredSlowestProbeAndRestartsPerService() {
         History h = new History();
-        h.record(1_000, Statuses.pool());
+        h.record(1_000, Statuses.pool(), java.util.Optional.empty());
         JsonNode search = h.json().path("services").path("search").get(0);
         assertEquals(1_000, search.path("t").asLong());
         assertEquals(1, search.path("ready").asInt());
@@ -23,13 +23,31 @@ class HistoryTest {
         assertTrue(h.json().path("services").path("off").isArray(), "a disabled service has samples too");
         assertTrue(h.json().path("services").path("off").get(0).path("latency_ms").isNull());
         assertEquals(5_000, h.json().path("interval_ms").asLong());
+        assertTrue(search.path("requests").isNull(), "no gateway, no request counts");
+    }
+
+    @Test
+    void theGatewaysRequestsAndServerErrorsAreCountedPerService() {
+        var registry = new io.prometheus.metrics.model.registry.PrometheusRegistry();
+        var requests = io.prometheus.metrics.core.metrics.Counter.builder().name("procpool_gateway_requests_total")
+                .labelNames("service", "code").register(registry);
+        requests.labelValues("search", "200").inc(7);
+        requests.labelValues("search", "502").inc(2);
+        requests.labelValues("search", "404").inc();
+        History h = new History();
+        h.record(1, Statuses.pool(), java.util.Optional.of(History.gatewayCounts(registry)));
+        JsonNode search = h.json().path("services").path("search").get(0);
+        assertEquals(10, search.path("requests").asLong());
+        assertEquals(2, search.path("errors").asLong());
+        assertEquals(0, h.json().path("services").path("auth").get(0).path("requests").asLong(), "auth has had none");
+        assertEquals(0, h.json().path("services").path("auth").get(0).path("errors").asLong());
     }
 
     @Test
     void keepsFifteenMinutesOfSamplesAndDropsTheOldest() {
         History h = new History();
         for (int i = 0; i < History.SAMPLES + 10; i++) {
-            h.record(i, Statuses.pool());
+            h.record(i, Statuses.pool(), java.util.Optional.empty());
         }
         JsonNode search = h.json().path("services").path("search");
         assertEquals(180, History.SAMPLES);
@@ -41,9 +59,9 @@ class HistoryTest {
     @Test
     void aServiceGoneFromTheStatusIsDropped() {
         History h = new History();
-        h.record(1, Statuses.pool());
+        h.record(1, Statuses.pool(), java.util.Optional.empty());
         PoolStatus fewer = new PoolStatus(List.of(Statuses.pool().services().get(0)), 0);
-        h.record(2, fewer);
+        h.record(2, fewer, java.util.Optional.empty());
         assertEquals(List.of("search"), iterable(h.json().path("services").fieldNames()));
     }
 
