@@ -252,6 +252,41 @@ class DashboardIT {
     }
 
     @Test
+    void showsAnInstancesLogAndFiltersTheEventLog() throws Exception {
+        start("");
+        browser.await(Duration.ofSeconds(5), "web's log button", d -> {
+            d.findElement(By.cssSelector("section[data-service='web'] tr[data-port='" + ports[0] + "'] button")).click();
+            return true;
+        });
+        browser.await(Duration.ofSeconds(5), "the log of web:" + ports[0], d -> d.findElement(By.id("log")).isDisplayed()
+                && d.findElement(By.id("log-lines")).getText().contains("line 2"));
+        assertTrue(browser.driver.findElement(By.id("log-title")).getText().contains("web:" + ports[0]));
+
+        new org.openqa.selenium.support.ui.Select(browser.driver.findElement(By.id("event-filter"))).selectByValue("api");
+        List<WebElement> shown = browser.driver.findElements(By.cssSelector("#events li"));
+        assertTrue(!shown.isEmpty() && shown.stream().allMatch(li -> "api".equals(li.getAttribute("data-service"))));
+        click("log-close");
+        assertTrue(!browser.driver.findElement(By.id("log")).isDisplayed());
+    }
+
+    @Test
+    void saysPlainlyWhenTheManagerIsGoneAndReconnectsByItself() throws Exception {
+        start("");
+        Process first = manager.runs().get(0);
+        Manager.signal(first.pid(), "TERM");
+        Manager.awaitExit(first, Duration.ofSeconds(30));
+        browser.await(Duration.ofSeconds(10), "the page says the connection is lost", d -> d.findElement(By.id("banner")).isDisplayed()
+                && d.findElement(By.id("banner")).getText().startsWith("Lost the connection to the manager"));
+        browser.script("window.stillTheSamePage = true");
+
+        manager.run();
+        browser.await(Duration.ofSeconds(30), "the page is live again, with the new manager's instances", d ->
+                !d.findElement(By.id("banner")).isDisplayed() && d.findElement(By.id("conn")).getText().equals("live")
+                        && rows("HEALTHY").size() == 3);
+        assertEquals(Boolean.TRUE, browser.script("return window.stillTheSamePage === true"));
+    }
+
+    @Test
     void aCrossOriginPostChangesNothing() throws Exception {
         start("");
         String before = rowPid("web", ports[0]);

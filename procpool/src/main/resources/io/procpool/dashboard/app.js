@@ -225,7 +225,12 @@ function connected(up) {
 function listen() {
   const es = new EventSource('/events');
   es.onopen = () => { connected(true); refresh(); };
-  es.onerror = () => connected(false);   // EventSource reconnects by itself
+  // EventSource reconnects by itself after a dropped connection, but gives up for good on an
+  // answer that is not a stream (a manager shutting down): then start a new one.
+  es.onerror = () => {
+    connected(false);
+    if (es.readyState === EventSource.CLOSED) setTimeout(listen, 2000);
+  };
   es.addEventListener('transition', (m) => onTransition(JSON.parse(m.data)));
   es.addEventListener('operation', (m) => { addEvent('operation', JSON.parse(m.data)); renderEvents(); refreshSoon(); });
   es.addEventListener('scaling', (m) => { addEvent('scaling', JSON.parse(m.data)); renderEvents(); refreshSoon(); });
