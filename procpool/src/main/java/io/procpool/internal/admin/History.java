@@ -51,7 +51,9 @@ final class History {
         samples.keySet().retainAll(status.services().stream().map(ServiceStatus::name).toList());
         for (ServiceStatus s : status.services()) {
             Deque<Sample> ring = samples.computeIfAbsent(s.name(), n -> new ArrayDeque<>());
-            ring.addLast(sample(epochMillis, s, gateway.map(g -> g.getOrDefault(s.name(), new long[2])).orElse(null)));
+            // A disabled service has no route, hence no requests to count.
+            ring.addLast(sample(epochMillis, s, gateway.filter(g -> s.settings().enabled())
+                    .map(g -> g.getOrDefault(s.name(), new long[2])).orElse(null)));
             if (ring.size() > SAMPLES) {
                 ring.removeFirst();
             }

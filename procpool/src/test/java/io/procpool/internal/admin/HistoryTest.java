@@ -41,6 +41,7 @@ class HistoryTest {
         assertEquals(2, search.path("errors").asLong());
         assertEquals(0, h.json().path("services").path("auth").get(0).path("requests").asLong(), "auth has had none");
         assertEquals(0, h.json().path("services").path("auth").get(0).path("errors").asLong());
+        assertTrue(h.json().path("services").path("off").get(0).path("requests").isNull(), "a disabled service has no route");
     }
 
     @Test
