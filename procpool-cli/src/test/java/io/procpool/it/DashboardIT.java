@@ -157,8 +157,11 @@ class DashboardIT {
         @SuppressWarnings("unchecked")
         List<String> seen = (List<String>) browser.script("return window.seen");
         assertTrue(seen.contains("BACKOFF") || seen.contains("STARTING"), seen.toString());
-        browser.await(Duration.ofSeconds(2), "the event log shows the exit", d -> d.findElement(By.id("events")).getText()
-                .contains("web:" + ports[0] + " HEALTHY → BACKOFF"));
+        // The exit's transition: HEALTHY -> BACKOFF, or UNHEALTHY -> BACKOFF when a probe failed first.
+        browser.await(Duration.ofSeconds(2), "the event log shows the exit", d -> ((List<?>) browser.script(
+                "return [...document.querySelectorAll('#events li')].map(li => li.textContent)")).stream()
+                .anyMatch(line -> line.toString().contains("web:" + ports[0] + " ") && line.toString().contains("→ BACKOFF")
+                        && line.toString().contains("SIGKILL")));
 
         @SuppressWarnings("unchecked")
         List<String> requested = (List<String>) browser.script(
