@@ -92,10 +92,17 @@ class DashboardIT {
         return pid == null ? "" : pid.toString();
     }
 
-    /** Clicks the element with {@code id}, again if the page redrew it in between. */
+    /**
+     * Clicks the element with {@code id} once it is enabled (a click on a disabled button does
+     * nothing), again if the page redrew it in between.
+     */
     private void click(String id) {
-        browser.await(Duration.ofSeconds(5), "click " + id, d -> {
-            d.findElement(By.id(id)).click();
+        browser.await(Duration.ofSeconds(5), "click " + id + " (enabled)", d -> {
+            WebElement e = d.findElement(By.id(id));
+            if (!e.isEnabled()) {
+                return false;
+            }
+            e.click();
             return true;
         });
     }

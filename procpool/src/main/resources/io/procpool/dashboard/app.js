@@ -104,6 +104,7 @@ async function act(service, what, path) {
     show(resultOf(), 'no answer from the manager: ' + e.message, 'error');
   } finally {
     state.busy.delete(key);
+    render();
     refresh();
   }
 }
