@@ -26,7 +26,7 @@ VERSION    := $(shell sed -n 's:^  <version>\(.*\)</version>:\1:p' pom.xml | hea
 DIST       := target/procpool-$(VERSION).tar.gz
 PREFIX     ?= /usr/local
 
-.PHONY: help build run run-pool test smoke-test bench bench-gateway chaos chaos-short clean samples dist install uninstall
+.PHONY: help build run run-pool test smoke-test bench bench-gateway chaos chaos-short dashboard-screenshots clean samples dist install uninstall
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -76,7 +76,7 @@ run: build ## Run the default pool (conf/pool.conf) in the foreground; Ctrl-C st
 run-pool: run ## The same as `make run` (the name the original pool manager used)
 
 test: samples ## Unit tests, the integration suite over real processes, then the examples
-	@scripts/need-packages.sh nginx haproxy
+	@scripts/need-packages.sh nginx haproxy chromium chromedriver=chromium-driver
 	$(MVN) $(MVN_FLAGS) install
 	$(MVN) $(MVN_FLAGS) -f examples/embedding/pom.xml verify
 	$(MVN) $(MVN_FLAGS) -f examples/simulation/pom.xml verify
@@ -98,6 +98,11 @@ bench-gateway: build ## The gateway beside nginx and HAProxy under wrk, and fail
 
 chaos: build ## Fault injection over real processes (~5 min) -> docs/reliability.md
 	JAVA_OPTS="$(JAVA_OPTS)" python3 bench/chaos.py --report
+
+dashboard-screenshots: samples ## The dashboard's screenshots in docs/images (DashboardIT in headless Chromium)
+	@scripts/need-packages.sh chromium chromedriver=chromium-driver
+	$(MVN) $(MVN_FLAGS) verify -pl procpool-cli -am -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dit.test=DashboardIT -Dfailsafe.failIfNoSpecifiedTests=false -Dprocpool.screenshots=$(CURDIR)/docs/images
 
 chaos-short: build ## The short form of make chaos, which CI runs (~2 min)
 	JAVA_OPTS="$(JAVA_OPTS)" python3 bench/chaos.py --short

@@ -149,6 +149,9 @@ final class AdminClient {
             if (method.equals("POST")) {
                 HttpURLConnection post = c;
                 token.ifPresent(t -> post.setRequestProperty("Authorization", "Bearer " + t));
+                // The header a browser's cross-site request cannot carry: the API does not need it
+                // from a program, but poolctl says what it is (docs/api.md, Security).
+                post.setRequestProperty("X-Procpool-Request", "1");
                 c.setDoOutput(true);
                 c.setFixedLengthStreamingMode(0);
                 c.getOutputStream().close();

@@ -78,6 +78,9 @@ public final class AdminRoutes extends AllDirectives {
     private final Optional<java.util.function.ToIntBiFunction<String, Integer>> inFlight;
     /** Ends every event stream cleanly at shutdown instead of cutting it. */
     private final SharedKillSwitch eventStreams = KillSwitches.shared("procpool-events");
+    /** The recent past for the dashboard, fed here alone (see {@link #keepHistory}). */
+    private final History history = new History();
+    private final Dashboard dashboard = new Dashboard();
 
     AdminRoutes(ActorSystem<?> system, Pool pool, Supplier<Optional<String>> token, PoolMetrics metrics, Executor blocking,
                 Optional<java.util.function.ToIntBiFunction<String, Integer>> inFlight) {
@@ -91,6 +94,20 @@ public final class AdminRoutes extends AllDirectives {
             eventStreams.shutdown();
             return CompletableFuture.completedFuture(org.apache.pekko.Done.getInstance());
         });
+        keepHistory();
+    }
+
+    /**
+     * Feeds {@link #history}: a status sample every {@link History#INTERVAL} (one that fails or
+     * comes late is skipped, never queued) and every event, until shutdown ends the streams.
+     */
+    private void keepHistory() {
+        Source.tick(Duration.ZERO, History.INTERVAL, NotUsed.notUsed())
+                .via(eventStreams.flow())
+                .mapAsync(1, tick -> pool.status().handle((s, failed) -> Optional.ofNullable(s)))
+                .runForeach(s -> s.ifPresent(status -> history.record(System.currentTimeMillis(), status,
+                        inFlight.map(gateway -> History.gatewayCounts(metrics.registry())))), system);
+        pool.allEvents().via(eventStreams.flow()).runForeach(e -> history.event(type(e), eventJson(e)), system);
     }
 
     /** One endpoint: how the index shows it, and its route. */
@@ -107,13 +124,15 @@ public final class AdminRoutes extends AllDirectives {
                 new Endpoint("GET /readyz", path("readyz", () -> get(this::readyz))),
                 new Endpoint("GET /metrics", path("metrics", () -> get(this::metrics))),
                 new Endpoint("GET /events", path("events", () -> get(this::events))),
+                new Endpoint("GET /history", path("history", () -> get(() -> json(StatusCodes.OK, history.json())))),
                 new Endpoint("GET /services/SERVICE/instances/PORT/log?lines=N|after=OFFSET[&stream=stderr]", service(this::log)),
                 new Endpoint("POST /services/SERVICE/restart[?wait=false]", service(this::restart)),
                 new Endpoint("POST /services/SERVICE/stop", service(name -> operation("stop", () -> pool.stopService(name)))),
                 new Endpoint("POST /services/SERVICE/start", service(name -> operation("start", () -> pool.startService(name)))),
                 new Endpoint("POST /services/SERVICE/scale?instances=N", service(this::scale)),
                 new Endpoint("POST /services/SERVICE/signal?sig=HUP|USR1|...|NUMBER", service(this::signal)),
-                new Endpoint("POST /reload", operation("reload", pool::reload)));
+                new Endpoint("POST /reload", operation("reload", pool::reload)),
+                new Endpoint("GET /ui/", pathPrefix("ui", this::ui)));
     }
 
     /** A route under {@code /services/SERVICE/}, for the service named there. */
@@ -142,12 +161,25 @@ public final class AdminRoutes extends AllDirectives {
     /** Every route, with JSON errors. */
     public Route routes() {
         List<Endpoint> endpoints = endpoints();
-        Route index = pathEndOrSingleSlash(() -> get(() -> index(endpoints)));
+        Route index = pathEndOrSingleSlash(() -> get(() -> optionalHeaderValueByName("Accept",
+                accept -> Dashboard.wantsPage(accept) ? page(Dashboard.PAGE) : index(endpoints))));
         Route[] all = endpoints.stream().map(Endpoint::route).toArray(Route[]::new);
         // The API takes no request bodies: read at most a small one, refuse anything larger (413).
         return withRequestTimeoutResponse(AdminRoutes::timedOut, () -> handleExceptions(jsonExceptions(),
                 () -> handleRejections(jsonRejections(), () -> toStrictEntity(Duration.ofSeconds(5), MAX_BODY,
                         () -> concat(index, all)))));
+    }
+
+    /** {@code /ui} goes to {@code /ui/}, the page; {@code /ui/FILE} is one of its files. */
+    private Route ui() {
+        return concat(pathEnd(() -> redirect(org.apache.pekko.http.javadsl.model.Uri.create("/ui/"), StatusCodes.MOVED_PERMANENTLY)),
+                pathSingleSlash(() -> get(() -> page(Dashboard.PAGE))),
+                path(segment(), name -> get(() -> page(name))));
+    }
+
+    private Route page(String name) {
+        return dashboard.file(name).map(this::complete)
+                .orElseGet(() -> error(StatusCodes.NOT_FOUND, "no such file of the dashboard", "/ui/" + name));
     }
 
     /** What a request that ran out of time gets instead of Pekko HTTP's plain-text 503. */
@@ -177,7 +209,18 @@ public final class AdminRoutes extends AllDirectives {
     }
 
     private Route serviceStatus(String name) {
-        return get(() -> withService(name, (all, s) -> json(StatusCodes.OK, withInFlight(name, StatusJson.service(s, true, all.atNanos())))));
+        return get(() -> withService(name, (all, s) -> json(StatusCodes.OK, withRoute(s, withInFlight(name,
+                StatusJson.service(s, true, all.atNanos()))))));
+    }
+
+    /** With a gateway, how it reaches the service: {@code "route": {"path_prefix", "host"}}. */
+    private JsonNode withRoute(ServiceStatus s, JsonNode node) {
+        if (inFlight.isPresent() && s.settings().enabled()) {
+            var route = ((com.fasterxml.jackson.databind.node.ObjectNode) node).putObject("route")
+                    .put("path_prefix", s.settings().route().pathPrefix());
+            s.settings().route().host().ifPresentOrElse(h -> route.put("host", h), () -> route.putNull("host"));
+        }
+        return node;
     }
 
     private Route backends() {
@@ -263,13 +306,22 @@ public final class AdminRoutes extends AllDirectives {
     }
 
     private static ServerSentEvent sse(Event e) {
+        return ServerSentEvent.create(eventJson(e).toString(), type(e));
+    }
+
+    /** The event's name on the stream: {@code scaling}, {@code operation} or {@code transition}. */
+    private static String type(Event e) {
+        return e instanceof ScalingEvent ? "scaling" : e instanceof OperationEvent ? "operation" : "transition";
+    }
+
+    private static com.fasterxml.jackson.databind.node.ObjectNode eventJson(Event e) {
         if (e instanceof ScalingEvent s) {
-            return ServerSentEvent.create(StatusJson.scaling(s).toString(), "scaling");
+            return StatusJson.scaling(s);
         }
         if (e instanceof OperationEvent o) {
-            return ServerSentEvent.create(StatusJson.operation(o).toString(), "operation");
+            return StatusJson.operation(o);
         }
-        return ServerSentEvent.create(StatusJson.event((PoolEvent) e).toString(), "transition");
+        return StatusJson.event((PoolEvent) e);
     }
 
     private Route log(String service) {
@@ -394,8 +446,23 @@ public final class AdminRoutes extends AllDirectives {
         return node;
     }
 
-    /** Mutating calls need {@code Authorization: Bearer TOKEN} when a token is configured. */
+    /**
+     * Mutating calls: refused (403) when a browser sent them from another site or without a
+     * non-simple header ({@link CrossSiteGuard}), and need {@code Authorization: Bearer TOKEN}
+     * when a token is configured.
+     */
     private Route authorized(Supplier<Route> inner) {
+        return optionalHeaderValueByName("Host", host -> optionalHeaderValueByName("Origin", origin ->
+                optionalHeaderValueByName("Sec-Fetch-Site", site -> optionalHeaderValueByName("Authorization", auth ->
+                        optionalHeaderValueByName(CrossSiteGuard.REQUEST_HEADER, marked ->
+                                CrossSiteGuard.refusal(host, origin, site, auth.isPresent() || marked.isPresent())
+                                        .map(why -> error(StatusCodes.FORBIDDEN, why, "the admin API changes nothing for "
+                                                + "another site's page; see docs/api.md#security"))
+                                        .orElseGet(() -> tokenChecked(inner)))))));
+    }
+
+    /** {@code inner} when no token is configured or the request carries it, else a 401. */
+    private Route tokenChecked(Supplier<Route> inner) {
         return optionalHeaderValueByName("Authorization", header -> {
             Optional<String> now = token.get();
             if (now.isEmpty()) {

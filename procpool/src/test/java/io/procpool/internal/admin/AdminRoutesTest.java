@@ -179,6 +179,41 @@ class AdminRoutesTest {
     }
 
     @Test
+    void aCrossSitePostChangesNothingWithOrWithoutAToken() throws Exception {
+        ServerBinding open = AdminServer.bind(testKit.system(), new AdminSettings(true, "127.0.0.1", 0, Optional.empty()),
+                new FakePool(testKit.system(), operations), metrics).toCompletableFuture().get();
+        try {
+            int before = operations.size();
+            URI restart = URI.create("http://127.0.0.1:" + open.localAddress().getPort() + "/services/search/restart");
+            String self = "http://127.0.0.1:" + open.localAddress().getPort();
+            // What a form on another site sends: Origin and Sec-Fetch-Site, no custom header.
+            assertEquals(403, send(restart, "Origin", "http://evil.example", "Sec-Fetch-Site", "cross-site").statusCode());
+            assertEquals(403, send(restart, "Origin", "http://evil.example", "X-Procpool-Request", "1").statusCode());
+            // The admin host's own page without the header (a form on a page served from it).
+            HttpResponse<String> bare = send(restart, "Origin", self, "Sec-Fetch-Site", "same-origin");
+            assertEquals(403, bare.statusCode());
+            assertTrue(json(bare).path("error").asText().contains("X-Procpool-Request"), bare.body());
+            assertEquals(403, send(base.resolve("services/search/restart"), "Origin", "http://evil.example",
+                    "Authorization", "Bearer " + TOKEN).statusCode());
+            assertEquals(before, operations.size(), "nothing reached the pool");
+            assertEquals(200, send(restart, "Origin", self, "Sec-Fetch-Site", "same-origin", "X-Procpool-Request", "1").statusCode());
+            assertEquals(200, send(restart).statusCode(), "a program's request (no Origin, no Sec-Fetch-Site) is as before");
+            assertEquals(200, send(base.resolve("services/search/restart"), "Origin", base.toString().replaceAll("/$", ""),
+                    "Authorization", "Bearer " + TOKEN).statusCode());
+        } finally {
+            open.unbind().toCompletableFuture().get();
+        }
+    }
+
+    private HttpResponse<String> send(URI uri, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.noBody());
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
     void scaleValidatesItsNumber() throws Exception {
         HttpResponse<String> notANumber = post("services/search/scale?instances=two", TOKEN);
         assertEquals(400, notANumber.statusCode());
@@ -403,7 +438,7 @@ class AdminRoutesTest {
     @Test
     void theIndexListsTheEndpointsAndEachIsServed() throws Exception {
         JsonNode endpoints = json(get("")).path("endpoints");
-        assertEquals(14, endpoints.size(), endpoints.toString());
+        assertEquals(16, endpoints.size(), endpoints.toString());
         for (JsonNode e : endpoints) {
             String shown = e.asText();
             String path = shown.substring(shown.indexOf(' ') + 2).replaceAll("\\?.*|\\[.*", "")
@@ -414,6 +449,52 @@ class AdminRoutesTest {
                 assertEquals(401, post(path, null).statusCode(), shown + " is listed and served (and guarded)");
             }
         }
+    }
+
+    @Test
+    void aBrowserAtTheRootGetsTheDashboardAndEveryOtherClientTheEndpointList() throws Exception {
+        HttpResponse<String> page = http.send(HttpRequest.newBuilder(base).header("Accept",
+                "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, page.statusCode());
+        assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
+        assertTrue(page.body().contains("<script src=\"/ui/app.js\""), page.body());
+        assertTrue(page.headers().firstValue("Content-Security-Policy").orElse("").contains("default-src 'self'"));
+        assertEquals("DENY", page.headers().firstValue("X-Frame-Options").orElse(""));
+        for (String accept : new String[] {"*/*", "application/json"}) {
+            HttpResponse<String> list = http.send(HttpRequest.newBuilder(base).header("Accept", accept).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertTrue(json(list).path("endpoints").isArray(), accept);
+        }
+        assertEquals(page.body(), get("ui/").body());
+        assertTrue(get("ui/app.js").headers().firstValue("Content-Type").orElse("").contains("javascript"));
+        assertTrue(get("ui/app.css").headers().firstValue("Content-Type").orElse("").startsWith("text/css"));
+        assertEquals(404, get("ui/reference.conf").statusCode());
+        HttpResponse<String> bare = get("ui");
+        assertEquals(301, bare.statusCode());
+        assertEquals("/ui/", bare.headers().firstValue("Location").orElse(""));
+    }
+
+    @Test
+    void theDashboardWeighsLessThan150KB() throws Exception {
+        long total = 0;
+        for (String f : new String[] {"ui/", "ui/app.js", "ui/app.css"}) {
+            total += get(f).body().getBytes(StandardCharsets.UTF_8).length;
+        }
+        assertTrue(total < 150 * 1024, total + " bytes");
+    }
+
+    @Test
+    void historyHoldsTheSampledStatusAndTheEvents() throws Exception {
+        testKit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
+            try {
+                JsonNode h = json(get("history"));
+                assertEquals(5_000, h.path("interval_ms").asLong());
+                assertEquals(2, h.path("services").path("search").get(0).path("desired").asInt());
+                return null;
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
     }
 
     /** Sends raw bytes (a request the JDK's client would refuse to write); the status line and the body. */

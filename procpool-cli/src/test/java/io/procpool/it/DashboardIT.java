@@ -1,0 +1,312 @@
+package io.procpool.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+
+/**
+ * The dashboard in a real headless Chromium over a real manager and real processes: what it lists,
+ * that it follows the pool live, and that its buttons work (and need the token when one is set).
+ * {@code -Dprocpool.screenshots=DIR} also writes the screenshots of docs/dashboard.md there.
+ */
+class DashboardIT {
+
+    private static final String PROBE = "health-check { path = \"/health\", interval = 200ms, timeout = 300ms }";
+    private static final Duration UP = Duration.ofSeconds(20);
+
+    @TempDir
+    Path dir;
+
+    private Manager manager;
+    private Browser browser;
+    private final int[] ports = new int[3];
+    private int gatewayPort;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        manager = new Manager(dir);
+        for (int i = 0; i < ports.length; i++) {
+            ports[i] = Manager.freePort();
+        }
+        gatewayPort = Manager.freePort();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        try {
+            if (browser != null) {
+                browser.close();
+            }
+        } finally {
+            manager.close();
+        }
+    }
+
+    /**
+     * Starts a pool of "web" (2 instances, 2..3) and "api" (1), with {@code extra} in the pool
+     * block, and the page on it.
+     */
+    private void start(String extra) throws Exception {
+        int api = Manager.freePort();
+        // Run from the programs' directory: the page (and its screenshots) show a short command line.
+        String fake = "working-dir = \"" + Manager.FAKE_SERVICE.getParent() + "\", command = \"python3 fake_service.py --port {port}";
+        manager.writeConfig(extra + "\nservices {\n"
+                + "  web { " + fake + " --chatty 3\", ports = [" + ports[0] + ", " + ports[1] + ", " + ports[2]
+                + "], min-processes = 2, max-processes = 3, " + PROBE + " }\n"
+                + "  api { " + fake + "\", ports = [" + api + "], " + PROBE + " }\n}");
+        manager.run();
+        manager.awaitInstance("web", ports[0], "HEALTHY", UP);
+        manager.awaitInstance("web", ports[1], "HEALTHY", UP);
+        manager.awaitInstance("api", api, "HEALTHY", UP);
+        browser = new Browser(dir);
+        browser.driver.get("http://127.0.0.1:" + manager.adminPort + "/");
+        browser.await(UP, "the page lists 3 healthy instances", d -> rows("HEALTHY").size() == 3);
+    }
+
+    private List<WebElement> rows(String state) {
+        return browser.driver.findElements(By.cssSelector("section[data-service] tbody tr[data-state='" + state + "']"));
+    }
+
+    private List<WebElement> rowsOf(String service) {
+        return browser.driver.findElements(By.cssSelector("section[data-service='" + service + "'] tbody tr"));
+    }
+
+    /** The pid a row shows ("" for none), read in one step: the page redraws its rows as the pool changes. */
+    private String rowPid(String service, int port) {
+        Object pid = browser.script("const r = document.querySelector(`section[data-service='${arguments[0]}'] tr[data-port='${arguments[1]}']`);"
+                + " return r ? r.dataset.pid : null;", service, port);
+        return pid == null ? "" : pid.toString();
+    }
+
+    /**
+     * Clicks the element with {@code id} once it is enabled (a click on a disabled button does
+     * nothing), again if the page redrew it in between.
+     */
+    private void click(String id) {
+        browser.await(Duration.ofSeconds(5), "click " + id + " (enabled)", d -> {
+            WebElement e = d.findElement(By.id(id));
+            if (!e.isEnabled()) {
+                return false;
+            }
+            e.click();
+            return true;
+        });
+    }
+
+    /** Replaces what a field holds by typing, as a user does (select all, type). */
+    private void typeInto(String id, String text) {
+        browser.await(Duration.ofSeconds(5), "type into " + id, d -> {
+            d.findElement(By.id(id)).sendKeys(org.openqa.selenium.Keys.chord(org.openqa.selenium.Keys.CONTROL, "a"), text);
+            return true;
+        });
+    }
+
+    /** Clicks a service's button, confirms, and waits for the answer the page shows. */
+    private String act(String service, String button) {
+        click(button + "-" + service);
+        confirm();
+        return awaitResult(service);
+    }
+
+    private void confirm() {
+        browser.await(Duration.ofSeconds(5), "the confirmation", d -> d.findElement(By.id("confirm")).isDisplayed());
+        click("confirm-ok");
+    }
+
+    private String awaitResult(String service) {
+        By result = By.cssSelector("[data-result='" + service + "']");
+        return browser.await(Duration.ofSeconds(60), service + "'s result", d -> {
+            WebElement r = d.findElement(result);
+            String cls = r.getAttribute("class");
+            return cls.contains("ok") || cls.contains("error") ? cls.replace("result", "").trim() + ": " + r.getText() : null;
+        });
+    }
+
+    @Test
+    void listsEveryInstanceAndShowsAKilledOneComeBackWithoutAReload() throws Exception {
+        start("");
+        assertEquals(2, rowsOf("web").size());
+        assertEquals(1, rowsOf("api").size());
+        browser.await(Duration.ofSeconds(5), "web's range", d -> d.findElement(By.cssSelector("section[data-service='web'] header"))
+                .getText().contains("min..max 2..3"));
+        // A reload would lose this mark; the observer records every state the row is drawn in.
+        browser.script("window.stillTheSamePage = true; window.seen = [];"
+                + "new MutationObserver(() => { const r = document.querySelector(\"section[data-service='web'] tr[data-port='"
+                + ports[0] + "']\"); if (r) window.seen.push(r.dataset.state); })"
+                + ".observe(document.getElementById('services'), {childList: true, subtree: true, attributes: true});");
+        long pid = Long.parseLong(rowPid("web", ports[0]));
+
+        Manager.signal(pid, "KILL");
+        // How long the manager takes to bring it back is its own business (about 1 s here on an idle
+        // machine, several under load); the page must show each step as it comes, within a second.
+        browser.await(Duration.ofSeconds(1), "the page shows web:" + ports[0] + " down within 1 s", d ->
+                !rowPid("web", ports[0]).equals(Long.toString(pid)) || !rows("HEALTHY").isEmpty() && rows("HEALTHY").size() < 3);
+        long fresh = Await.value(UP, "web:" + ports[0] + " HEALTHY again with a new pid", () -> manager.instance("web", ports[0])
+                .filter(i -> i.path("state").asText().equals("HEALTHY") && i.path("pid").asLong() != pid)
+                .map(i -> i.path("pid").asLong()).orElse(null));
+        browser.await(Duration.ofSeconds(1), "the page shows web:" + ports[0] + " HEALTHY with pid " + fresh + " within 1 s, no reload",
+                d -> rowPid("web", ports[0]).equals(Long.toString(fresh)) && rows("HEALTHY").size() == 3);
+        assertEquals(Boolean.TRUE, browser.script("return window.stillTheSamePage === true"));
+        @SuppressWarnings("unchecked")
+        List<String> seen = (List<String>) browser.script("return window.seen");
+        assertTrue(seen.contains("BACKOFF") || seen.contains("STARTING"), seen.toString());
+        // The exit's transition: HEALTHY -> BACKOFF, or UNHEALTHY -> BACKOFF when a probe failed first.
+        browser.await(Duration.ofSeconds(2), "the event log shows the exit", d -> ((List<?>) browser.script(
+                "return [...document.querySelectorAll('#events li')].map(li => li.textContent)")).stream()
+                .anyMatch(line -> line.toString().contains("web:" + ports[0] + " ") && line.toString().contains("→ BACKOFF")
+                        && line.toString().contains("SIGKILL")));
+
+        @SuppressWarnings("unchecked")
+        List<String> requested = (List<String>) browser.script(
+                "return performance.getEntriesByType('resource').map(e => e.name)");
+        String self = "http://127.0.0.1:" + manager.adminPort + "/";
+        assertTrue(requested.stream().allMatch(u -> u.startsWith(self)), "only the admin host: " + requested);
+        assertEquals(List.of(), browser.consoleErrors());
+
+        String shots = System.getProperty("procpool.screenshots");
+        if (shots != null) {
+            browser.await(Duration.ofSeconds(15), "web RUNNING, with CPU and RSS", d -> d.findElement(
+                    By.cssSelector("section[data-service='web'] header")).getText().contains("RUNNING")
+                    && !d.findElements(By.xpath("//td[contains(., '%')]")).isEmpty());
+            browser.screenshot(Path.of(shots, "dashboard-desktop.png"), 1280, 800);
+            browser.screenshot(Path.of(shots, "dashboard-phone.png"), 390, 844);
+        }
+    }
+
+    @Test
+    void withTheGatewayEachServiceShowsItsRouteAndChartsItsRequests() throws Exception {
+        start("gateway { enabled = true, port = " + gatewayPort + " }");
+        browser.await(Duration.ofSeconds(5), "web's route", d -> d.findElement(By.cssSelector("section[data-service='web'] header"))
+                .getText().contains("gateway /web"));
+        HttpClient http = HttpClient.newHttpClient();
+        browser.await(Duration.ofSeconds(30), "requests/s through the gateway in web's chart", d -> {
+            try {
+                http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + "/web/")).build(),
+                        HttpResponse.BodyHandlers.discarding());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            String caption = d.findElement(By.cssSelector("section[data-service='web'] figcaption")).getText();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("up to ([0-9.]+) requests/s through the gateway").matcher(caption);
+            return m.find() && Double.parseDouble(m.group(1)) > 0;
+        });
+
+        assertEquals(List.of(), browser.consoleErrors());
+    }
+
+    @Test
+    void theRestartButtonRollsTheServiceAndScaleChangesTheRows() throws Exception {
+        start("");
+        String before0 = rowPid("web", ports[0]);
+        String before1 = rowPid("web", ports[1]);
+
+        assertTrue(act("web", "restart").startsWith("ok: "), "the restart's answer is shown");
+        browser.await(Duration.ofSeconds(10), "new pids on both rows", d -> !rowPid("web", ports[0]).equals(before0)
+                && !rowPid("web", ports[1]).equals(before1) && rows("HEALTHY").size() == 3);
+
+        typeInto("scale-n-web", "3");
+        assertTrue(act("web", "scale").startsWith("ok: "));
+        browser.await(UP, "three rows of web, all HEALTHY", d -> rowsOf("web").size() == 3 && rows("HEALTHY").size() == 4);
+
+        typeInto("scale-n-web", "9");
+        String refused = act("web", "scale");
+        assertTrue(refused.startsWith("error: "), refused);
+        assertEquals(3, rowsOf("web").size());
+        browser.await(Duration.ofSeconds(5), "enabled again once the answer is in", d -> d.findElement(By.id("restart-web")).isEnabled());
+    }
+
+    @Test
+    void withATokenActionsFailWithoutItAndSucceedWithIt() throws Exception {
+        start("admin.token = \"s3cret\"");
+        int apiPort = Integer.parseInt(browser.script("return document.querySelector(\"section[data-service='api'] tbody tr\").dataset.port").toString());
+        String before = rowPid("api", apiPort);
+
+        // Asked for the token; declined: the action fails and says why.
+        click("restart-api");
+        confirm();
+        browser.await(Duration.ofSeconds(5), "the token is asked for", d -> d.findElement(By.id("token-dialog")).isDisplayed());
+        browser.driver.findElement(By.cssSelector("#token-dialog button[value='cancel']")).click(); // not redrawn: a dialog
+        assertEquals("error: authorization required: send Authorization: Bearer TOKEN (procpool.admin.token)", awaitResult("api"));
+
+        // A wrong token is said to be wrong, and asked for again; the right one works.
+        click("restart-api");
+        confirm();
+        browser.await(Duration.ofSeconds(5), "the token is asked for", d -> d.findElement(By.id("token-dialog")).isDisplayed());
+        browser.driver.findElement(By.id("token-input")).sendKeys("wrong");
+        click("token-ok");
+        browser.await(Duration.ofSeconds(5), "asked again, saying the token is wrong", d -> d.findElement(By.id("token-dialog"))
+                .isDisplayed() && d.findElement(By.id("token-text")).getText().startsWith("Wrong token"));
+        browser.driver.findElement(By.id("token-input")).sendKeys("s3cret");
+        click("token-ok");
+        assertTrue(awaitResult("api").startsWith("ok: "));
+        assertEquals("s3cret", browser.script("return sessionStorage.getItem('procpool.token')"));
+        browser.await(Duration.ofSeconds(10), "api restarted", d -> !rowPid("api", apiPort).isEmpty()
+                && !rowPid("api", apiPort).equals(before));
+
+        // The token is kept for the tab: the next action asks for nothing.
+        assertTrue(act("api", "restart").startsWith("ok: "));
+    }
+
+    @Test
+    void showsAnInstancesLogAndFiltersTheEventLog() throws Exception {
+        start("");
+        browser.await(Duration.ofSeconds(5), "web's log button", d -> {
+            d.findElement(By.cssSelector("section[data-service='web'] tr[data-port='" + ports[0] + "'] button")).click();
+            return true;
+        });
+        browser.await(Duration.ofSeconds(5), "the log of web:" + ports[0], d -> d.findElement(By.id("log")).isDisplayed()
+                && d.findElement(By.id("log-lines")).getText().contains("line 2"));
+        assertTrue(browser.driver.findElement(By.id("log-title")).getText().contains("web:" + ports[0]));
+
+        new org.openqa.selenium.support.ui.Select(browser.driver.findElement(By.id("event-filter"))).selectByValue("api");
+        List<WebElement> shown = browser.driver.findElements(By.cssSelector("#events li"));
+        assertTrue(!shown.isEmpty() && shown.stream().allMatch(li -> "api".equals(li.getAttribute("data-service"))));
+        click("log-close");
+        assertTrue(!browser.driver.findElement(By.id("log")).isDisplayed());
+    }
+
+    @Test
+    void saysPlainlyWhenTheManagerIsGoneAndReconnectsByItself() throws Exception {
+        start("");
+        Process first = manager.runs().get(0);
+        Manager.signal(first.pid(), "TERM");
+        Manager.awaitExit(first, Duration.ofSeconds(30));
+        browser.await(Duration.ofSeconds(10), "the page says the connection is lost", d -> d.findElement(By.id("banner")).isDisplayed()
+                && d.findElement(By.id("banner")).getText().startsWith("Lost the connection to the manager"));
+        browser.script("window.stillTheSamePage = true");
+
+        manager.run();
+        browser.await(Duration.ofSeconds(30), "the page is live again, with the new manager's instances", d ->
+                !d.findElement(By.id("banner")).isDisplayed() && d.findElement(By.id("conn")).getText().equals("live")
+                        && rows("HEALTHY").size() == 3);
+        assertEquals(Boolean.TRUE, browser.script("return window.stillTheSamePage === true"));
+    }
+
+    @Test
+    void aCrossOriginPostChangesNothing() throws Exception {
+        start("");
+        String before = rowPid("web", ports[0]);
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + manager.adminPort + "/services/web/restart"))
+                .header("Origin", "http://evil.example").header("Sec-Fetch-Site", "cross-site")
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, r.statusCode(), r.body());
+        assertEquals(before, manager.instance("web", ports[0]).orElseThrow().path("pid").asText());
+        assertNotEquals("", before);
+    }
+}
