@@ -240,7 +240,8 @@ class DashboardIT {
         confirm();
         browser.await(Duration.ofSeconds(5), "the token is asked for", d -> d.findElement(By.id("token-dialog")).isDisplayed());
         browser.driver.findElement(By.cssSelector("#token-dialog button[value='cancel']")).click(); // not redrawn: a dialog
-        assertEquals("error: authorization required: send Authorization: Bearer TOKEN (procpool.admin.token)", awaitResult("api"));
+        assertEquals("error: authorization required: send Authorization: Bearer TOKEN (the manager's admin token: admin.token or "
+                + "admin.token-file in its pool file, or $PROCPOOL_ADMIN_TOKEN)", awaitResult("api"));
 
         // A wrong token is said to be wrong, and asked for again; the right one works.
         click("restart-api");
