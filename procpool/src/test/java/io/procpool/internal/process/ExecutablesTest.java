@@ -49,9 +49,9 @@ class ExecutablesTest {
     @Test
     void childrenGetNeitherProcpoolsConfigurationNorSystemdsSocket() {
         Map<String, String> env = Executables.inheritedEnvironment(Map.of(
-                "PATH", "/usr/bin", "HOME", "/home/p", "LANG", "C.UTF-8",
-                "PROCPOOL_ADMIN_TOKEN", "secret", "PROCPOOL_ADMIN_TOKEN_FILE", "/etc/procpool/token", "PROCPOOL_TOKEN", "secret",
-                "CONFIG_FORCE_procpool_admin_token", "secret", "NOTIFY_SOCKET", "/run/systemd/notify", "WATCHDOG_USEC", "30000000"));
-        assertEquals(Map.of("PATH", "/usr/bin", "HOME", "/home/p", "LANG", "C.UTF-8"), env);
+                "PATH", "bin", "HOME", "home", "LANG", "C.UTF-8",
+                "PROCPOOL_ADMIN_TOKEN", "secret", "PROCPOOL_ADMIN_TOKEN_FILE", "token", "PROCPOOL_TOKEN", "secret",
+                "CONFIG_FORCE_procpool_admin_token", "secret", "NOTIFY_SOCKET", "@notify", "WATCHDOG_USEC", "30000000"));
+        assertEquals(Map.of("PATH", "bin", "HOME", "home", "LANG", "C.UTF-8"), env);
     }
 }
