@@ -25,6 +25,8 @@ it fills in docs/reliability.md; the process tools shared with the other scripts
 scripts/proctools.py.
 """
 import argparse
+import collections
+import functools
 import json
 import os
 import random
@@ -122,7 +124,8 @@ def footprint(pid):
         time.sleep(0.1)
     fewest = min(threads, key=len)
     fewest_fds = min(fds, key=len)
-    return {"threads": len(fewest), "thread_names": fewest, "fds": len(fewest_fds), "fd_kinds": fewest_fds,
+    return {"threads": len(fewest), "thread_names": fewest, "java_threads": java_thread_pools(pid),
+            "fds": len(fewest_fds), "fd_kinds": fewest_fds,
             "heap_kb": heap_after_gc_kb(pid),
             "rss_mb": int(status_field(pid, "VmRSS").split()[0]) / 1024}
 
@@ -137,6 +140,21 @@ def fd_kinds(pid):
             continue  # closed meanwhile
         kinds.append(target.split(":[")[0] if target.startswith(("socket:", "pipe:")) else target)
     return sorted(kinds)
+
+
+def java_thread_pools(pid):
+    """How many threads of each name the JVM reports (numbers stripped, so a pool's workers share
+    one name), the least of 3 readings of `jcmd Thread.print`: the kernel's names stop at 15
+    characters, where every one of procpool's dispatchers reads "procpool-procpo"."""
+    readings = []
+    for _ in range(3):
+        out = subprocess.run(["jcmd", str(pid), "Thread.print"], capture_output=True, text=True, timeout=60).stdout
+        pools = collections.Counter(line[1:].split('"')[0].rstrip("0123456789-")
+                                    for line in out.split("\n") if line.startswith('"'))
+        if pools:
+            readings.append(pools)
+        time.sleep(0.1)
+    return functools.reduce(lambda a, b: a & b, readings) if readings else collections.Counter()
 
 
 def thread_names(pid):
@@ -290,9 +308,17 @@ def storm(short):
         for n in before["thread_names"]:
             if n in grown:
                 grown.remove(n)
-        # A fork-join dispatcher of Pekko's starts and retires workers with load, so one more worker
-        # of a pool that was already there can come and go; a leak grows with the crashes (1,000).
-        churn = len(grown) <= 1 and all(n in before["thread_names"] for n in grown)
+        # A dispatcher starts workers with load (a fork-join pool also retires them; a fixed
+        # thread pool creates its threads on demand, up to its size), so one more worker of each
+        # pool that was already there can come; a leak grows with the crashes (200, or 1,000). The
+        # kernel's names stop at 15 characters, so pools are told apart by the JVM's names.
+        grown_pools = after["java_threads"] - before["java_threads"]
+        if grown_pools:
+            grown = ["%s +%d" % (n, k) for n, k in sorted(grown_pools.items())]
+        if grown_pools:
+            churn = all(before["java_threads"][n] > 0 and k <= 1 for n, k in grown_pools.items())
+        else:
+            churn = len(grown) <= 1 and all(n in before["thread_names"] for n in grown)
         check("storm", "manager threads (least of 20 readings): before -> after",
               "%d -> %d%s" % (before["threads"], after["threads"], " (new: %s)" % ", ".join(grown) if grown else ""),
               "no growth (but a pool's worker)", after["threads"] <= before["threads"] or churn)
