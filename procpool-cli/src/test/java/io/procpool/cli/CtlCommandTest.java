@@ -35,6 +35,8 @@ class CtlCommandTest {
     /** Path (with query) -> status and body the fake API answers. */
     private final Map<String, String[]> answers = new ConcurrentHashMap<>();
     private final List<String> requests = new CopyOnWriteArrayList<>();
+    /** Method and path of each request that carried X-Procpool-Request: 1. */
+    private final List<String> marked = new CopyOnWriteArrayList<>();
 
     private static final String STATUS = """
             {"services": {"search": {"state": "RUNNING", "desired": 1, "operation": null, "last_operation": null,
@@ -59,6 +61,7 @@ class CtlCommandTest {
     void forget() {
         answers.clear();
         requests.clear();
+        marked.clear();
         CtlCommand.environment = System::getenv;
     }
 
@@ -66,6 +69,9 @@ class CtlCommandTest {
         String path = x.getRequestURI().toString();
         requests.add(x.getRequestMethod() + " " + path + (x.getRequestHeaders().containsKey("Authorization")
                 ? " " + x.getRequestHeaders().getFirst("Authorization") : ""));
+        if ("1".equals(x.getRequestHeaders().getFirst("X-Procpool-Request"))) {
+            marked.add(x.getRequestMethod() + " " + path);
+        }
         String[] a = answers.getOrDefault(path, new String[] {"404", "{\"error\": \"no such endpoint\", \"detail\": null}"});
         byte[] body = a[1].getBytes(StandardCharsets.UTF_8);
         x.getResponseHeaders().add("Content-Type", "application/json");
@@ -119,6 +125,16 @@ class CtlCommandTest {
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("last operation: rolling restart, failed at 2026-12-05T10:00:00Z: no progress within 1m45s"),
                 run.out());
+    }
+
+    @Test
+    void aChangeCarriesTheHeaderThatNoBrowserFormCanSetWithOrWithoutAToken() {
+        // The admin API refuses a browser's mutating request without it (CrossSiteGuard); poolctl
+        // is no browser, but a reverse proxy in front of the admin port may add browser headers.
+        answers.put("/services/search/restart", new String[] {"200", "{\"result\": \"done\", \"message\": \"replaced 1\"}"});
+        assertEquals(0, poolctl("restart", "search", "--admin", ":" + port).exit());
+        assertEquals(0, poolctl("restart", "search", "--admin", ":" + port, "--token=t0k").exit());
+        assertEquals(List.of("POST /services/search/restart", "POST /services/search/restart"), marked);
     }
 
     @Test

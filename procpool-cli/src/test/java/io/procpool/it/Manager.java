@@ -178,8 +178,13 @@ final class Manager implements AutoCloseable {
 
     /** GET /status, or empty while the admin API does not answer. */
     Optional<JsonNode> status() {
+        return json("/status");
+    }
+
+    /** GET {@code path} of the admin API as JSON, or empty while it does not answer 200. */
+    Optional<JsonNode> json(String path) {
         try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/status"))
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
                     .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 ? Optional.of(JSON.readTree(r.body())) : Optional.empty();
         } catch (IOException e) {

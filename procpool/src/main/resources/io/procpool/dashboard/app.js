@@ -353,7 +353,9 @@ function instances(name, svc) {
         el('td', {}, u.cpu === undefined ? '-' : (u.cpu * 100).toFixed(1) + '%'), el('td', {}, bytes(u.rss)),
         clustered ? el('td', {}, i.node || '-') : null,
         el('td', { class: 'reason' }, i.reason || ''),
-        el('td', {}, el('button', { type: 'button', 'aria-label': `log of ${name}:${i.port}`, onclick: () => openLog(name, i.port) }, 'Log')));
+        // An id, so a redraw keeps the keyboard's focus on it (render() restores focus by id).
+        el('td', {}, el('button', { type: 'button', id: `log-${name}-${i.port}`, 'aria-label': `log of ${name}:${i.port}`,
+          onclick: () => openLog(name, i.port) }, 'Log')));
     }))));
 }
 
@@ -417,13 +419,15 @@ function renderEvents() {
 // ---- an instance's log, followed ----
 
 async function openLog(service, port) {
+  // Where the keyboard was, to go back there when the panel closes.
+  const opener = document.activeElement && document.activeElement.id;
   closeLog();
   $('log').hidden = false;
   $('log-title').textContent = `Log of ${service}:${port}`;
   const pre = $('log-lines');
   pre.textContent = '';
   const base = `/services/${encodeURIComponent(service)}/instances/${port}/log`;
-  const cur = { service, port, end: 0, timer: null };
+  const cur = { service, port, end: 0, timer: null, opener };
   state.log = cur;
   try {
     const first = await getJson(base + '?lines=100');
@@ -448,12 +452,15 @@ async function openLog(service, port) {
   };
   cur.timer = setTimeout(follow, 1000);
   $('log').scrollIntoView({ block: 'nearest' });
+  pre.focus();
 }
 
 function closeLog() {
-  if (state.log) clearTimeout(state.log.timer);
+  const was = state.log;
+  if (was) clearTimeout(was.timer);
   state.log = null;
   $('log').hidden = true;
+  if (was && was.opener && $(was.opener)) $(was.opener).focus();
 }
 
 // ---- start ----
@@ -462,6 +469,7 @@ document.addEventListener('DOMContentLoaded', async () => {
   $('reload').addEventListener('click', () => act(null, 'Reload the configuration file', '/reload'));
   $('token').addEventListener('click', () => askToken(null));
   $('log-close').addEventListener('click', closeLog);
+  $('log').addEventListener('keydown', (e) => { if (e.key === 'Escape') closeLog(); });
   $('event-filter').addEventListener('change', renderEvents);
   await loadHistory();
   renderEvents();
