@@ -147,7 +147,7 @@ class DashboardIT {
         // A reload would lose this mark; the observer records every state the row is drawn in.
         browser.script("window.stillTheSamePage = true; window.seen = [];"
                 + "new MutationObserver(() => { const r = document.querySelector(\"section[data-service='web'] tr[data-port='"
-                + ports[0] + "']\"); if (r) window.seen.push(r.dataset.state); })"
+                + ports[0] + "']\"); if (r) window.seen.push(r.dataset.state + ' ' + r.dataset.pid); })"
                 + ".observe(document.getElementById('services'), {childList: true, subtree: true, attributes: true});");
         long pid = Long.parseLong(rowPid("web", ports[0]));
 
@@ -169,7 +169,10 @@ class DashboardIT {
         assertEquals(Boolean.TRUE, browser.script("return window.stillTheSamePage === true"));
         @SuppressWarnings("unchecked")
         List<String> seen = (List<String>) browser.script("return window.seen");
-        assertTrue(seen.contains("BACKOFF") || seen.contains("STARTING"), seen.toString());
+        assertTrue(seen.stream().anyMatch(x -> x.startsWith("BACKOFF ") || x.startsWith("STARTING ")), seen.toString());
+        // Once it is down, the row never shows the pid that exited as if it were alive.
+        assertTrue(seen.stream().noneMatch(x -> (x.startsWith("BACKOFF ") || x.startsWith("STARTING ")) && x.endsWith(" " + pid)),
+                seen.toString());
         // The exit's transition: HEALTHY -> BACKOFF, or UNHEALTHY -> BACKOFF when a probe failed first.
         browser.await(Duration.ofSeconds(2), "the event log shows the exit", d -> ((List<?>) browser.script(
                 "return [...document.querySelectorAll('#events li')].map(li => li.textContent)")).stream()

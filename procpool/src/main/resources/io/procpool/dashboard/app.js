@@ -246,7 +246,10 @@ function onTransition(e) {
   if (inst) {
     inst.state = e.to;
     inst.reason = e.reason;
-    if (e.pid !== null) inst.pid = e.pid;
+    // No live process after these (their events name the pid that exited), and none yet when
+    // STARTING's event has none: a blank pid, never the dead one.
+    if (['BACKOFF', 'FAILED', 'STOPPED'].includes(e.to)) inst.pid = null;
+    else if (e.to === 'STARTING' || e.pid !== null) inst.pid = e.pid;
     render();
   }
   refreshSoon();
