@@ -193,6 +193,9 @@ class DashboardIT {
                     && !d.findElements(By.xpath("//td[contains(., '%')]")).isEmpty());
             browser.screenshot(Path.of(shots, "dashboard-desktop.png"), 1280, 800);
             browser.screenshot(Path.of(shots, "dashboard-phone.png"), 390, 844);
+            browser.driver.executeCdpCommand("Emulation.setEmulatedMedia", java.util.Map.of("features",
+                    List.of(java.util.Map.of("name", "prefers-color-scheme", "value", "dark"))));
+            browser.screenshot(Path.of(shots, "dashboard-dark.png"), 1280, 800);
         }
     }
 
