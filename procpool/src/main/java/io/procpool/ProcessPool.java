@@ -89,13 +89,20 @@ public final class ProcessPool implements Pool, AutoCloseable {
     private final Optional<Startup.Systemd> systemd;
     private final Duration stopBudget;
     private final CompletableFuture<Done> closed = new CompletableFuture<>();
+    /** This pool as a node of its cluster, when {@code cluster.enabled} is on. */
+    private final Optional<io.procpool.internal.ClusterSupport.Node> cluster;
+    /** Why the cluster told this node to exit ({@code cluster.on-downed = exit}), once it did. */
+    private final CompletableFuture<String> clusterExit;
     /** Set by the first close; later ones wait for the same outcome. */
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
 
     private ProcessPool(Startup.Runtime runtime, PoolClient client, ProbeRouter prober, PlatformLauncher launcher,
                         Optional<ServerBinding> admin, Optional<ServerBinding> gateway, Feeds feeds, PoolSettings settings,
-                        Optional<Startup.Systemd> systemd) {
+                        Optional<Startup.Systemd> systemd, Optional<io.procpool.internal.ClusterSupport.Node> cluster,
+                        CompletableFuture<String> clusterExit) {
         this.runtime = runtime;
+        this.cluster = cluster;
+        this.clusterExit = clusterExit;
         this.client = client;
         this.prober = prober;
         this.launcher = launcher;
@@ -104,6 +111,7 @@ public final class ProcessPool implements Pool, AutoCloseable {
         this.feeds = feeds;
         this.systemd = systemd;
         this.stopBudget = PoolSupervisor.stopBudget(settings);
+        clusterExit.thenRun(this::closeAsync);
     }
 
     /**
@@ -275,7 +283,11 @@ public final class ProcessPool implements Pool, AutoCloseable {
                     Startup.warmUp(runtime.system());
                 }
                 Optional<Startup.Systemd> systemd = notifySystemd ? Startup.notifySystemd(runtime, client, settings) : Optional.empty();
-                return new ProcessPool(runtime, client, prober, os, admin, gateway, feeds, settings, systemd);
+                CompletableFuture<String> clusterExit = new CompletableFuture<>();
+                Optional<io.procpool.internal.ClusterSupport.Node> cluster = settings.cluster().enabled()
+                        ? Optional.of(io.procpool.internal.ClusterSupport.load().join(settings, client, clusterExit::complete))
+                        : Optional.empty();
+                return new ProcessPool(runtime, client, prober, os, admin, gateway, feeds, settings, systemd, cluster, clusterExit);
             } catch (IOException | RuntimeException e) {
                 if (runtime != null) {
                     Startup.stopUnstarted(runtime);
@@ -445,24 +457,11 @@ public final class ProcessPool implements Pool, AutoCloseable {
             return closed;
         }
         systemd.ifPresent(s -> s.notifier().tell(io.procpool.internal.systemd.SystemdNotifier.Stopping.INSTANCE));
-        CompletionStage<Done> stopped;
-        if (runtime.owned()) {
-            ActorSystem<?> system = runtime.system();
-            stopped = CoordinatedShutdown.get(system).runAll(PoolClosed.INSTANCE)
-                    .thenCompose(d -> system.getWhenTerminated()).thenApply(t -> Done.getInstance());
-        } else {
-            ActorRef<PoolSupervisor.Command> root = runtime.root();
-            // The gateway first: no new connection, and the requests in flight finish before the instances stop.
-            CompletionStage<Done> doorsClosed = gateway.map(b -> b.terminate(client.settings().shutdownDrain()).thenApply(t -> Done.getInstance()))
-                    .orElse(CompletableFuture.completedFuture(Done.getInstance()));
-            stopped = doorsClosed.thenCompose(x -> AskPattern.<PoolSupervisor.Command, Done>ask(root, PoolSupervisor.StopAll::new, stopBudget,
-                            runtime.system().scheduler()))
-                    .thenCompose(d -> admin.map(b -> b.unbind().thenApply(x -> d)).orElse(CompletableFuture.completedFuture(d)))
-                    .thenApply(d -> {
-                        root.tell(PoolSupervisor.Terminate.INSTANCE);
-                        return d;
-                    });
-        }
+        // A cluster node leaves first, so that the cluster places its instances on the other nodes
+        // while they stop here (blocking: on a thread of its own).
+        CompletableFuture<Void> left = cluster.map(n -> CompletableFuture.runAsync(n::close,
+                work -> new Thread(work, "procpool-cluster-leave").start())).orElseGet(() -> CompletableFuture.completedFuture(null));
+        CompletionStage<Done> stopped = left.handle((x, e) -> x).thenCompose(x -> stopTree());
         // Closing the launcher blocks (the state file's last write, the native threads' ends, and
         // the stop of any descendant that left its group, up to the longest stop.timeout): never on
         // the thread that completed the stop, which in an embedding application is one of its own
@@ -483,6 +482,31 @@ public final class ProcessPool implements Pool, AutoCloseable {
             }
         }, work -> new Thread(work, "procpool-close").start());
         return closed;
+    }
+
+    /** The graceful stop of the supervision tree (and the system, when the pool owns it). */
+    private CompletionStage<Done> stopTree() {
+        if (runtime.owned()) {
+            ActorSystem<?> system = runtime.system();
+            return CoordinatedShutdown.get(system).runAll(PoolClosed.INSTANCE)
+                    .thenCompose(d -> system.getWhenTerminated()).thenApply(t -> Done.getInstance());
+        }
+        ActorRef<PoolSupervisor.Command> root = runtime.root();
+        // The gateway first: no new connection, and the requests in flight finish before the instances stop.
+        CompletionStage<Done> doorsClosed = gateway.map(b -> b.terminate(client.settings().shutdownDrain()).thenApply(t -> Done.getInstance()))
+                .orElse(CompletableFuture.completedFuture(Done.getInstance()));
+        return doorsClosed.thenCompose(x -> AskPattern.<PoolSupervisor.Command, Done>ask(root, PoolSupervisor.StopAll::new, stopBudget,
+                        runtime.system().scheduler()))
+                .thenCompose(d -> admin.map(b -> b.unbind().thenApply(x -> d)).orElse(CompletableFuture.completedFuture(d)))
+                .thenApply(d -> {
+                    root.tell(PoolSupervisor.Terminate.INSTANCE);
+                    return d;
+                });
+    }
+
+    /** Why the cluster told this node to exit ({@code cluster.on-downed = exit}), once it did; the pool then closes itself. */
+    public Optional<String> clusterExit() {
+        return Optional.ofNullable(clusterExit.getNow(null));
     }
 
     /** Stops every instance gracefully and returns once they are all gone. */

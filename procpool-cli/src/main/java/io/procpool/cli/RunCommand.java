@@ -80,6 +80,11 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         pool.actorSystem().getWhenTerminated().toCompletableFuture().join();
         pool.close();
         closeQuietly(watcher);
+        if (pool.clusterExit().isPresent()) {
+            spec.commandLine().getErr().println("procpool: " + pool.clusterExit().get());
+            spec.commandLine().getErr().flush();
+            return ExitCodes.FATAL;
+        }
         if (signals.get() == 0 && !training) {
             log.error("the actor system stopped on its own; see the errors above");
             return ExitCodes.FATAL;

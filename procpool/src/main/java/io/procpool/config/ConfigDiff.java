@@ -64,6 +64,9 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
         if (before.childrenDieWithManager() != after.childrenDieWithManager()) {
             ignored.add(after.named("children-die-with-manager") + " changed: it takes effect when procpool is restarted");
         }
+        if (!before.cluster().equals(after.cluster())) {
+            ignored.add(after.named("cluster") + " changed: it takes effect when procpool is restarted");
+        }
         if (before.watchConfig() != after.watchConfig()) {
             ignored.add(after.named("watch-config") + " changed: it takes effect when procpool is restarted");
         }

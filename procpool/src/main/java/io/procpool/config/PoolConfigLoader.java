@@ -41,10 +41,11 @@ public final class PoolConfigLoader {
     private static final String MANIFEST_MARK = "procpool-manifest-shape";
     /** The keys of the section under its old name, {@code pool}. */
     static final Set<String> OLD_POOL_KEYS = Set.of("admin", "state-dir", "defaults", "services", "watch-config",
-            "children-die-with-manager", "gateway", "feeds", "startup-timeout");
+            "children-die-with-manager", "gateway", "feeds", "startup-timeout", "cluster");
     /** The keys of the section: the old ones and, only under {@code procpool}, the dispatchers of its threads. */
     static final Set<String> POOL_KEYS = union(OLD_POOL_KEYS, Set.of("dispatchers"));
     static final Set<String> FEED_KEYS = Set.of("file", "reload-command", "keepalive");
+    static final Set<String> CLUSTER_KEYS = Set.of("enabled", "bind", "seed-nodes", "roles", "advertise-host", "on-downed");
     static final Set<String> GATEWAY_KEYS = Set.of("enabled", "host", "port", "balance", "queue-timeout", "max-queued");
     static final Set<String> ADMIN_KEYS = Set.of("enabled", "host", "port", "token", "token-file");
     static final Set<String> SERVICE_KEYS = Set.of("enabled", "command", "ports", "min-processes",
@@ -225,6 +226,7 @@ public final class PoolConfigLoader {
         }
         AdminSettings admin = readAdmin(pool.child("admin"), key, baseDir);
         GatewaySettings gateway = readGateway(pool.child("gateway"));
+        ClusterSettings cluster = readCluster(pool.child("cluster"));
         List<FeedSettings> feeds = readFeeds(pool.child("feeds"), baseDir);
         Path stateDir = baseDir.resolve(pool.string("state-dir")).normalize();
         boolean watchConfig = pool.bool("watch-config");
@@ -249,10 +251,11 @@ public final class PoolConfigLoader {
         } else if (defaults != null) {
             for (Map.Entry<String, ConfigValue> e : inFileOrder((ConfigObject) servicesValue)) {
                 ServiceReader.readService(e.getKey(), e.getValue(), defaults.config(), source, baseDir, errors, portsByService,
-                        dependsOn).ifPresent(s -> services.put(s.name(), s));
+                        dependsOn, cluster.enabled()).ifPresent(s -> services.put(s.name(), s));
             }
         }
         checkPorts(portsByService, admin, gateway, source, pool, errors, key);
+        checkCluster(cluster, portsByService, admin, gateway, dieWithManager, services, pool, key);
         ServiceReader.checkRoutes(services.values(), source, errors);
         DependsOn.check(dependsOn, services, source, errors);
         if (Files.exists(stateDir) && !Files.isDirectory(stateDir)) {
@@ -263,7 +266,7 @@ public final class PoolConfigLoader {
                     : errors);
         }
         return new PoolSettings(source, admin, stateDir, services, watchConfig, dieWithManager, gateway, feeds,
-                startupTimeout, key);
+                startupTimeout, key, cluster);
     }
 
     /** An error about a manifest, with the keys named as the manifest writes them (min_processes, not min-processes). */
@@ -341,6 +344,123 @@ public final class PoolConfigLoader {
             g.fail("host", "must not be empty; use \"127.0.0.1\" for loopback or \"0.0.0.0\" for every address");
         }
         return new GatewaySettings(enabled, host, port, balance, queueTimeout, maxQueued);
+    }
+
+    private static ClusterSettings readCluster(FieldReader c) {
+        if (c == null) {
+            return ClusterSettings.DISABLED;
+        }
+        c.rejectUnknownKeys(CLUSTER_KEYS);
+        boolean enabled = c.bool("enabled");
+        ClusterSettings.HostPort bind = hostPort(c, "bind", c.string("bind").trim(), false);
+        List<ClusterSettings.HostPort> seeds = new ArrayList<>();
+        List<String> roles = new ArrayList<>();
+        ConfigValue seedValue = c.value("seed-nodes");
+        if (seedValue.valueType() != ConfigValueType.LIST) {
+            c.fail("seed-nodes", seedValue, "must be a list of \"host:port\", the same on every node");
+        } else {
+            for (ConfigValue v : (com.typesafe.config.ConfigList) seedValue) {
+                String text = String.valueOf(v.unwrapped()).trim();
+                ClusterSettings.HostPort seed = hostPort(c, "seed-nodes", text, true);
+                if (seed != null && seeds.contains(seed)) {
+                    c.fail("seed-nodes", v, "names " + seed + " twice");
+                } else if (seed != null) {
+                    seeds.add(seed);
+                }
+            }
+        }
+        ConfigValue roleValue = c.value("roles");
+        if (roleValue.valueType() != ConfigValueType.LIST) {
+            c.fail("roles", roleValue, "must be a list of names, such as [\"web\", \"gpu\"]");
+        } else {
+            for (ConfigValue v : (com.typesafe.config.ConfigList) roleValue) {
+                String role = String.valueOf(v.unwrapped()).trim();
+                if (!role.matches("[A-Za-z0-9_][A-Za-z0-9_.-]*") || role.startsWith("dc-")) {
+                    c.fail("roles", v, "'" + role + "' is not a role name: letters, digits, '_', '-' and '.', not starting with "
+                            + "'dc-' (Pekko's data-center roles)");
+                } else {
+                    roles.add(role);
+                }
+            }
+        }
+        String advertise = c.string("advertise-host").trim();
+        String onDownedName = c.string("on-downed").trim();
+        ClusterSettings.OnDowned onDowned = switch (onDownedName) {
+            case "rejoin" -> ClusterSettings.OnDowned.REJOIN;
+            case "exit" -> ClusterSettings.OnDowned.EXIT;
+            default -> {
+                c.fail("on-downed", "must be rejoin or exit, got \"" + onDownedName + "\"");
+                yield ClusterSettings.OnDowned.REJOIN;
+            }
+        };
+        if (bind == null) {
+            return ClusterSettings.DISABLED;
+        }
+        boolean wildcard = bind.host().equals("0.0.0.0") || bind.host().equals("::") || bind.host().equals("[::]");
+        if (enabled && advertise.isEmpty() && wildcard) {
+            c.fail("advertise-host", "must be set when bind listens on every address (" + bind.host()
+                    + "): the other nodes need an address to reach this one at");
+        }
+        if (enabled && seeds.isEmpty() && seedValue.valueType() == ConfigValueType.LIST) {
+            c.fail("seed-nodes", seedValue, "must name at least one node (\"host:port\"), the same list on every node; "
+                    + "the first one starts the cluster");
+        }
+        return new ClusterSettings(enabled, bind.host(), bind.port(), seeds, roles, advertise.isEmpty() ? bind.host() : advertise,
+                onDowned);
+    }
+
+    /** {@code host:port} with a fixed port, or null (and an error naming {@code key}). */
+    private static ClusterSettings.HostPort hostPort(FieldReader c, String key, String text, boolean inList) {
+        int colon = text.lastIndexOf(':');
+        String what = inList ? "each seed node" : "bind";
+        if (colon <= 0 || colon == text.length() - 1) {
+            c.fail(key, "(" + text + "): " + what + " must be \"host:port\", such as \"127.0.0.1:25520\"");
+            return null;
+        }
+        String host = text.substring(0, colon);
+        int port;
+        try {
+            port = Integer.parseInt(text.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 1 || port > 65535) {
+            c.fail(key, "(" + text + "): the port must be a number from 1 to 65535 (a fixed port: the seed nodes name it)");
+            return null;
+        }
+        return new ClusterSettings.HostPort(host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host,
+                port);
+    }
+
+    /** What a cluster node needs beyond the cluster block itself. */
+    private static void checkCluster(ClusterSettings cluster, Map<String, ServiceReader.PortsAt> portsByService, AdminSettings admin,
+                                     GatewaySettings gateway, boolean dieWithManager, Map<String, ServiceSettings> services,
+                                     FieldReader pool, String key) {
+        if (!cluster.enabled()) {
+            return;
+        }
+        int port = cluster.bindPort();
+        portsByService.forEach((name, at) -> {
+            if (at.ports().contains(port)) {
+                pool.fail("cluster.bind", "(" + port + ") is also a port of service '" + name + "'; the cluster needs a port of its own");
+            }
+        });
+        if (admin.enabled() && admin.port() == port) {
+            pool.fail("cluster.bind", "(" + port + ") is also " + key + ".admin.port; the cluster needs a port of its own");
+        }
+        if (gateway.enabled() && gateway.port() == port) {
+            pool.fail("cluster.bind", "(" + port + ") is also " + key + ".gateway.port; the cluster needs a port of its own");
+        }
+        if (!dieWithManager) {
+            pool.fail("children-die-with-manager", "must be true on a cluster node: the instances of a node that dies are "
+                    + "started on the others, and its own must not keep serving beside them");
+        }
+        for (ServiceSettings s : services.values()) {
+            if (s.enabled() && s.scaling().enabled()) {
+                pool.fail("cluster.enabled", "is on, and service '" + s.name() + "' autoscales (scaling.enabled): autoscaling "
+                        + "across a cluster is not there yet; turn one of them off");
+            }
+        }
     }
 
     private static List<FeedSettings> readFeeds(FieldReader feeds, Path baseDir) {

@@ -21,10 +21,11 @@ import java.util.Map;
  *     min-processes ready before it tells systemd it is ready anyway ({@code startup-timeout})
  * @param key the top key the section was written under ({@code procpool}, or {@code pool}, its
  *     older name), so that messages name keys as the file wrote them
+ * @param cluster this procpool as a node of a cluster ({@link ClusterSettings#DISABLED}: alone)
  */
 public record PoolSettings(String source, AdminSettings admin, Path stateDir, Map<String, ServiceSettings> services,
                            boolean watchConfig, boolean childrenDieWithManager, GatewaySettings gateway,
-                           java.util.List<FeedSettings> feeds, Duration startupTimeout, String key) {
+                           java.util.List<FeedSettings> feeds, Duration startupTimeout, String key, ClusterSettings cluster) {
 
     /** {@code startup-timeout}'s default (reference.conf has the same). */
     public static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofSeconds(60);
@@ -32,6 +33,14 @@ public record PoolSettings(String source, AdminSettings admin, Path stateDir, Ma
     public PoolSettings {
         services = Collections.unmodifiableMap(new LinkedHashMap<>(services));
         feeds = java.util.List.copyOf(feeds);
+    }
+
+    /** Settings of a pool that runs alone (no cluster). */
+    public PoolSettings(String source, AdminSettings admin, Path stateDir, Map<String, ServiceSettings> services,
+                        boolean watchConfig, boolean childrenDieWithManager, GatewaySettings gateway,
+                        java.util.List<FeedSettings> feeds, Duration startupTimeout, String key) {
+        this(source, admin, stateDir, services, watchConfig, childrenDieWithManager, gateway, feeds, startupTimeout, key,
+                ClusterSettings.DISABLED);
     }
 
     /** Settings of a section written under {@code procpool}, with the default startup timeout. */

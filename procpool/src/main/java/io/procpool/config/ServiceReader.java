@@ -36,7 +36,7 @@ final class ServiceReader {
     static Optional<ServiceSettings> readService(String name, ConfigValue value, Config defaults,
                                                          String source, Path baseDir, List<ConfigError> errors,
                                                          Map<String, PortsAt> portsByService,
-                                                         Map<String, DependsOn.Declared> dependsOnByService) {
+                                                         Map<String, DependsOn.Declared> dependsOnByService, boolean clustered) {
         int before = errors.size();
         if (!name.matches("[A-Za-z0-9_-]{1,64}")) {
             errors.add(new ConfigError(source, value.origin().lineNumber(), name, null,
@@ -77,7 +77,8 @@ final class ServiceReader {
                         + ", every port by default): set min-processes too");
             }
         }
-        if (!ports.isEmpty() && max > ports.size() && svc.valid("max-processes", "ports")) {
+        // On a cluster node the counts are the cluster's, and this node's ports only its share.
+        if (!clustered && !ports.isEmpty() && max > ports.size() && svc.valid("max-processes", "ports")) {
             svc.fail("max-processes", "(" + max + ") must not exceed the number of ports (" + ports.size()
                     + "): each instance needs a port of its own");
         }

@@ -51,8 +51,15 @@ public final class InstanceActor {
      * Stop the process (signal, deadline, SIGKILL, whole group), then report {@link Ended}.
      *
      * @param reason why, for logs and events ("scaled down", "rolling restart", ...)
+     * @param now SIGKILL to the group at once: no drain, no polite signal. For a node the cluster
+     *            has downed, whose instances already run elsewhere: every second this one keeps
+     *            running is a second the instance runs twice.
      */
-    public record Stop(String reason) implements Command {
+    public record Stop(String reason, boolean now) implements Command {
+        /** A graceful stop: drain, the stop signal, SIGKILL at the deadline. */
+        public Stop(String reason) {
+            this(reason, false);
+        }
     }
 
     /**
@@ -238,7 +245,7 @@ public final class InstanceActor {
         return Behaviors.receive(Command.class)
                 .onMessage(Launched.class, m -> onLaunched(m, stopRequested))
                 .onMessage(LaunchFailed.class, m -> onLaunchFailed(m, stopRequested))
-                .onMessage(Stop.class, this::launching)
+                .onMessage(Stop.class, m -> launching(stopRequested != null && stopRequested.now() ? stopRequested : m))
                 .onMessage(SendSignal.class, m -> Behaviors.same())
                 .onMessage(UpdateSettings.class, this::onUpdateSettings)
                 .onMessageEquals(Tick.STABLE, this::onStable)
@@ -251,7 +258,8 @@ public final class InstanceActor {
         startedNanos = clock.getAsLong();
         ctx.pipeToSelf(child.onExit(), (status, error) -> new Exited(child, status == null ? new ExitStatus(-1) : status));
         if (stopRequested != null) {
-            return stopGracefully(child, new Purpose(End.STOPPED, stopRequested.reason()));
+            return stopRequested.now() ? killNow(child, stopRequested.reason(), false)
+                    : stopGracefully(child, new Purpose(End.STOPPED, stopRequested.reason()));
         }
         OptionalLong pid = OptionalLong.of(child.pid());
         if (!service.health().probes()) {
@@ -284,7 +292,7 @@ public final class InstanceActor {
     private Behavior<Command> running(ChildProcess child) {
         return Behaviors.receive(Command.class)
                 .onMessage(Exited.class, m -> onExitedWhileRunning(child, m))
-                .onMessage(Stop.class, m -> drainThenStop(child, new Purpose(End.STOPPED, m.reason()), true))
+                .onMessage(Stop.class, m -> m.now() ? killNow(child, m.reason(), false) : drainThenStop(child, new Purpose(End.STOPPED, m.reason()), true))
                 .onMessage(SendSignal.class, m -> onSendSignal(child, m))
                 .onMessage(UpdateSettings.class, this::onUpdateSettings)
                 .onMessageEquals(Tick.STABLE, this::onStable)
@@ -332,7 +340,7 @@ public final class InstanceActor {
                 .onMessage(ProbeDone.class, m -> m.seq() == p.seq() && p.inFlight() ? onProbeDone(child, p, m.result()) : Behaviors.same())
                 .onMessageEquals(Tick.PROBE_DEADLINE, () -> p.inFlight() ? onProbeDone(child, p, probeTimedOut()) : Behaviors.same())
                 .onMessageEquals(Tick.START_PERIOD, () -> onStartPeriodOver(child, p))
-                .onMessage(Stop.class, m -> drainThenStop(child, new Purpose(End.STOPPED, m.reason()),
+                .onMessage(Stop.class, m -> m.now() ? killNow(child, m.reason(), false) : drainThenStop(child, new Purpose(End.STOPPED, m.reason()),
                         p.tracker().verdict() == HealthTracker.Verdict.HEALTHY))
                 .onMessage(SendSignal.class, m -> onSendSignal(child, m))
                 .onMessage(UpdateSettings.class, m -> onUpdateSettingsWhileProbed(child, p, m))
@@ -496,7 +504,7 @@ public final class InstanceActor {
                     return drained(child, purpose);
                 })
                 .onMessage(Exited.class, m -> m.child() != child ? Behaviors.same() : onExitedWhileDraining(child, purpose, m))
-                .onMessage(Stop.class, m -> draining(child, new Purpose(End.STOPPED, m.reason()), idle))
+                .onMessage(Stop.class, m -> m.now() ? killNow(child, m.reason(), false) : draining(child, new Purpose(End.STOPPED, m.reason()), idle))
                 .onMessage(SendSignal.class, m -> Behaviors.same())
                 .onMessage(UpdateSettings.class, this::onUpdateSettings)
                 .onMessageEquals(Tick.STABLE, this::onStable)
@@ -521,6 +529,19 @@ public final class InstanceActor {
         return next;
     }
 
+    // -> STOPPING at once: SIGKILL to the whole group now (see Stop#now), then the wait for the
+    // group to be gone that every stop ends with.
+    private Behavior<Command> killNow(ChildProcess child, String reason, boolean exited) {
+        for (Tick pending : new Tick[] {Tick.PROBE, Tick.PROBE_DEADLINE, Tick.START_PERIOD, Tick.DRAIN_DELAY, Tick.DRAIN_DEADLINE,
+                Tick.STOP_DEADLINE}) {
+            timers.cancel(pending);
+        }
+        child.signal(Signal.KILL);
+        report(InstanceState.STOPPING, OptionalLong.of(child.pid()), reason + "; SIGKILL to its process group");
+        timers.startSingleTimer(Tick.KILL_DEADLINE, KILL_TIMEOUT);
+        return stopping(child, new Purpose(End.STOPPED, reason), exited);
+    }
+
     private Behavior<Command> signalStop(ChildProcess child, Purpose purpose) {
         child.signal(service.stop().signal());
         // A frozen (SIGSTOPped) process cannot act on the signal until it runs again.
@@ -536,7 +557,8 @@ public final class InstanceActor {
                 .onMessageEquals(Tick.REAP_POLL, () -> exited && !child.groupAlive() ? finish(child, purpose) : Behaviors.same())
                 .onMessageEquals(Tick.STOP_DEADLINE, () -> onStopDeadline(child, purpose, exited))
                 .onMessageEquals(Tick.KILL_DEADLINE, () -> onKillDeadline(child, purpose))
-                .onMessage(Stop.class, m -> stopping(child, new Purpose(End.STOPPED, m.reason()), exited))
+                .onMessage(Stop.class, m -> m.now() ? killNow(child, m.reason(), exited)
+                        : stopping(child, new Purpose(End.STOPPED, m.reason()), exited))
                 .onMessage(SendSignal.class, m -> Behaviors.same())
                 .onMessage(UpdateSettings.class, this::onUpdateSettings)
                 .onMessageEquals(Tick.STABLE, this::onStable)

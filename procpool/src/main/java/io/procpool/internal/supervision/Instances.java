@@ -197,6 +197,19 @@ final class Instances {
         }
     }
 
+    /**
+     * This node was downed by its cluster: every instance is killed at once (SIGKILL to its group,
+     * no drain; see {@link InstanceActor.Stop#now}), nothing is restarted, and none runs again
+     * until the pool is told how many to run.
+     */
+    void killAll(String reason) {
+        target = 0;
+        for (Slot slot : List.copyOf(slots.values())) {
+            slot.assigned = false;
+            stopInstance(slot, reason, true);
+        }
+    }
+
     private void unassignAndStop(Slot slot, String why) {
         if (slot != null) {
             slot.assigned = false;
@@ -206,6 +219,10 @@ final class Instances {
 
     /** Stops the instance on {@code slot}, whatever it is doing; its end follows. */
     private void stopInstance(Slot slot, String reason) {
+        stopInstance(slot, reason, false);
+    }
+
+    private void stopInstance(Slot slot, String reason, boolean now) {
         timers.cancel(wakeKey(slot.port));
         if (slot.ref == null) {
             if (slot.state != InstanceState.STOPPED) {
@@ -214,7 +231,7 @@ final class Instances {
             vacated(slot);
         } else {
             slot.intent = Slot.Intent.STOP;
-            slot.ref.tell(new InstanceActor.Stop(reason));
+            slot.ref.tell(new InstanceActor.Stop(reason, now));
         }
     }
 

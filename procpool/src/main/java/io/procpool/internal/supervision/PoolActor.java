@@ -120,6 +120,20 @@ public final class PoolActor {
     public record Reconfigure(ServiceSettings settings, ActorRef<OpResult> replyTo) implements Operation {
     }
 
+    /**
+     * With the cluster on: run {@code count} instances on this node, the cluster's share for it
+     * (at most one per port of this node). A placed pool starts with none.
+     */
+    public record Place(int count, String reason) implements Command {
+    }
+
+    /**
+     * This node was downed by its cluster: every instance is killed at once (SIGKILL to its
+     * group, no drain) and none runs until the pool is placed again.
+     */
+    public record KillAll(String reason) implements Command {
+    }
+
     /** A sample of what the instances' process trees cost (sent by the root while it samples). */
     public record Usage(ResourceSampler.Sample sample, Duration interval) implements Command {
     }
@@ -166,6 +180,8 @@ public final class PoolActor {
     private final Instances instances;
     private int desired;
     private int desiredBeforeStop;
+    /** The cluster decides how many run here ({@link Place}); min-processes and scaling are the cluster's. */
+    private final boolean placed;
     /** What is under way, for the status: set by each mode as it is entered. */
     private Optional<String> underWay = Optional.empty();
 
@@ -175,7 +191,15 @@ public final class PoolActor {
      * @param listener receives the service's status after every change
      */
     public static Behavior<Command> create(ServiceSettings service, PoolEnvironment env, ActorRef<ServiceStatus> listener) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new PoolActor(ctx, timers, service, env, listener, true).start()));
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new PoolActor(ctx, timers, service, env, listener, true, false).start()));
+    }
+
+    /**
+     * A pool on a cluster node: it starts with no instance and runs as many as the cluster
+     * places on this node ({@link Place}).
+     */
+    public static Behavior<Command> placed(ServiceSettings service, PoolEnvironment env, ActorRef<ServiceStatus> listener) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new PoolActor(ctx, timers, service, env, listener, true, true).start()));
     }
 
     /**
@@ -183,12 +207,13 @@ public final class PoolActor {
      * {@link RestartWarmup}, whose instance must run the real restart path without being seen.
      */
     public static Behavior<Command> silent(ServiceSettings service, PoolEnvironment env, ActorRef<ServiceStatus> listener) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new PoolActor(ctx, timers, service, env, listener, false).start()));
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new PoolActor(ctx, timers, service, env, listener, false, false).start()));
     }
 
     private PoolActor(ActorContext<Command> ctx, TimerScheduler<Command> timers, ServiceSettings service,
-                      PoolEnvironment env, ActorRef<ServiceStatus> listener, boolean heard) {
+                      PoolEnvironment env, ActorRef<ServiceStatus> listener, boolean heard, boolean placed) {
         this.ctx = ctx;
+        this.placed = placed;
         ctx.setLoggerName(PoolActor.class);
         this.timers = timers;
         this.load = new LoadWatch(env.door());
@@ -212,7 +237,7 @@ public final class PoolActor {
     }
 
     private Behavior<Command> start() {
-        desired = instances.settings().minProcesses();
+        desired = placed ? 0 : instances.settings().minProcesses();
         desiredBeforeStop = desired;
         instances.want(desired, "scaled down");
         startScalingTimer();
@@ -232,6 +257,8 @@ public final class PoolActor {
                 .onMessageEquals(PublishFigures.INSTANCE, this::onPublishFigures)
                 .onMessageEquals(Flush.INSTANCE, this::onFlush)
                 .onMessage(Scale.class, this::onScale)
+                .onMessage(Place.class, m -> { onPlace(m); return Behaviors.same(); })
+                .onMessage(KillAll.class, m -> { onKillAll(m); return Behaviors.same(); })
                 .onMessage(Restart.class, this::onRestart)
                 .onMessage(StopService.class, this::onStopService)
                 .onMessage(StartService.class, this::onStartFailed)
@@ -258,6 +285,10 @@ public final class PoolActor {
                 .onMessageEquals(PublishFigures.INSTANCE, this::onPublishFigures)
                 .onMessageEquals(Flush.INSTANCE, this::onFlush)
                 .onMessage(Scale.class, m -> refuse(m, r.roll().busy()))
+                // Taken at the roll's end (it wants the desired count then).
+                .onMessage(Place.class, m -> { desired = placeable(m); desiredBeforeStop = desired; return Behaviors.same(); })
+                .onMessage(KillAll.class, m -> { Behavior<Command> next = endRoll(r, r.roll().abort(m.reason()), running()); onKillAll(m);
+                    return next; })
                 .onMessage(Restart.class, m -> refuse(m, r.roll().busy()))
                 .onMessage(StartService.class, m -> refuse(m, r.roll().busy()))
                 .onMessage(SignalInstances.class, this::onSignal)
@@ -290,6 +321,8 @@ public final class PoolActor {
                 .onMessageEquals(PublishFigures.INSTANCE, this::onPublishFigures)
                 .onMessageEquals(Flush.INSTANCE, this::onFlush)
                 .onMessage(Scale.class, m -> instances.none() ? onScale(m) : refuse(m, stopBusy()))
+                .onMessage(Place.class, m -> { desiredBeforeStop = placeable(m); return Behaviors.same(); })
+                .onMessage(KillAll.class, m -> { instances.killAll(m.reason()); return afterStop(waiters); })
                 .onMessage(Restart.class, m -> refuse(m, instances.none() ? name() + " is stopped; start it instead" : stopBusy()))
                 .onMessage(StopService.class, m -> refuse(m, instances.none() ? OpResult.ok(name() + " stopped")
                         : OpResult.conflict(stopBusy())))
@@ -316,6 +349,7 @@ public final class PoolActor {
                 .onMessageEquals(PublishFigures.INSTANCE, this::onPublishFigures)
                 .onMessageEquals(Flush.INSTANCE, this::onFlush)
                 .onMessage(Operation.class, m -> refuse(m, name() + " is shutting down"))
+                .onMessage(KillAll.class, m -> { instances.killAll(m.reason()); return stopping(); })
                 .onMessage(Command.class, m -> Behaviors.same())
                 .onSignal(Terminated.class, s -> { instances.onGone(s); return stopping(); })
                 .build();
@@ -411,8 +445,37 @@ public final class PoolActor {
 
     // ---- operations ---------------------------------------------------------------------------
 
+    /** The cluster's share for this node, within its ports. */
+    private int placeable(Place m) {
+        return Math.max(0, Math.min(m.count(), instances.settings().ports().size()));
+    }
+
+    private void onPlace(Place m) {
+        int n = placeable(m);
+        if (n == desired) {
+            return;
+        }
+        ctx.getLog().info("{}: the cluster places {} instance(s) on this node (was {}): {}", name(), n, desired, m.reason());
+        desired = n;
+        desiredBeforeStop = n;
+        instances.want(desired, "the cluster placed it elsewhere: " + m.reason());
+    }
+
+    private void onKillAll(KillAll m) {
+        if (instances.aliveCount() > 0) {
+            ctx.getLog().error("{}: killing {} instance(s) at once: {}", name(), instances.aliveCount(), m.reason());
+        }
+        desired = 0;
+        instances.killAll(m.reason());
+    }
+
     private Behavior<Command> onScale(Scale m) {
         ServiceSettings service = instances.settings();
+        if (placed) {
+            return refuse(m, OpResult.invalid(name() + " runs on a cluster, where min-processes..max-processes count across the "
+                    + "nodes; scaling a clustered service is not there yet: change its min-processes in every node's file and "
+                    + "restart them (docs/cluster.md)"));
+        }
         if (m.instances() < service.minProcesses() || m.instances() > service.maxProcesses()) {
             return refuse(m, OpResult.invalid("instances must be between " + service.minProcesses() + " and "
                     + service.maxProcesses() + " (min-processes..max-processes of " + name() + "), got " + m.instances()));
@@ -480,7 +543,7 @@ public final class PoolActor {
     }
 
     private Behavior<Command> onStartService(StartService m) {
-        desired = Math.max(1, Math.max(instances.settings().minProcesses(), desiredBeforeStop));
+        desired = placed ? desiredBeforeStop : Math.max(1, Math.max(instances.settings().minProcesses(), desiredBeforeStop));
         ctx.getLog().info("{}: starting {} instance(s) (service start requested)", name(), desired);
         instances.want(desired, "scaled down");
         OpResult result = OpResult.ok(name() + " started with " + desired + " instance(s)");
@@ -588,7 +651,10 @@ public final class PoolActor {
     /** Takes {@code next} as the service's settings, the desired count within its new bounds; the ports removed. */
     private Set<Integer> adopt(ServiceSettings next) {
         Set<Integer> removed = instances.adopt(next);
-        if (desired > 0) {
+        if (placed) {
+            desired = Math.min(desired, next.ports().size());
+            desiredBeforeStop = desired;
+        } else if (desired > 0) {
             desired = Math.max(next.minProcesses(), Math.min(next.maxProcesses(), desired));
             desiredBeforeStop = desired;
         }

@@ -129,6 +129,19 @@ public final class PoolClient implements Pool {
         return log(service, port, lines, false);
     }
 
+    /**
+     * The cluster's door (not part of {@link Pool}): run {@code count} instances of {@code service}
+     * on this node, its share of the cluster-wide count.
+     */
+    public void place(String service, int count, String reason) {
+        root.tell(new PoolSupervisor.Place(service, count, reason));
+    }
+
+    /** The cluster's door: this node was downed; every instance is killed at once, none runs until placed again. */
+    public void killAll(String reason) {
+        root.tell(new PoolSupervisor.KillAll(reason));
+    }
+
     @Override
     public CompletionStage<LogTail> log(String service, int port, int lines, boolean stderr) {
         return readLog(service, port, stderr, file -> LogFiles.readTail(file, lines, TAIL_BYTES));

@@ -80,6 +80,17 @@ public final class PoolSupervisor {
     public record Reload(PoolSettings settings, ActorRef<OpResult> replyTo) implements Command {
     }
 
+    /**
+     * With the cluster on: run {@code count} instances of {@code service} on this node, the
+     * cluster's share for it; nothing for a service this node does not run.
+     */
+    public record Place(String service, int count, String reason) implements Command {
+    }
+
+    /** This node was downed by its cluster: kill every instance of every service at once; none runs until placed again. */
+    public record KillAll(String reason) implements Command {
+    }
+
     /** Stop this actor (after {@link StopAll}), when it runs inside an application's actor system. */
     public enum Terminate implements Command {
         INSTANCE
@@ -148,9 +159,14 @@ public final class PoolSupervisor {
      * that readiness (/readyz, which answers as soon as the admin API is bound, before the gateway
      * and the start) is not reported while nothing has started.
      */
-    private static ServiceStatus notStartedYet(ServiceSettings s) {
-        return s.enabled() ? new ServiceStatus(s.name(), ServiceState.STOPPED, s.minProcesses(), List.of(), s, Optional.empty())
+    private ServiceStatus notStartedYet(ServiceSettings s) {
+        return s.enabled() ? new ServiceStatus(s.name(), ServiceState.STOPPED, firstDesired(s), List.of(), s, Optional.empty())
                 : ServiceStatus.disabled(s);
+    }
+
+    /** What a pool wants when it starts: min-processes, or none on a cluster node until the cluster places some here. */
+    private int firstDesired(ServiceSettings s) {
+        return settings.cluster().enabled() ? 0 : s.minProcesses();
     }
 
     private static ServiceStatus initialStatus(ServiceSettings s) {
@@ -162,8 +178,8 @@ public final class PoolSupervisor {
      * A service whose pool was just spawned and has not reported yet: it wants its min-processes
      * and has none ready, so readiness (/readyz, systemd's READY=1) waits for it.
      */
-    private static ServiceStatus starting(ServiceSettings s) {
-        return new ServiceStatus(s.name(), ServiceState.of(s.minProcesses(), List.of()), s.minProcesses(), List.of(), s,
+    private ServiceStatus starting(ServiceSettings s) {
+        return new ServiceStatus(s.name(), ServiceState.of(firstDesired(s), List.of()), firstDesired(s), List.of(), s,
                 Optional.empty());
     }
 
@@ -196,6 +212,8 @@ public final class PoolSupervisor {
                 .onMessage(GetStatus.class, this::onGetStatus)
                 .onMessage(ForService.class, m -> reject(m, "procpool is starting"))
                 .onMessage(ProbeNow.class, m -> Behaviors.same())
+                .onMessage(Place.class, m -> Behaviors.same())
+                .onMessage(KillAll.class, m -> Behaviors.same())
                 .onMessage(Reload.class, m -> rejectReload(m, "procpool is starting"))
                 .onMessage(StopAll.class, this::replyDone)
                 .onMessageEquals(Terminate.INSTANCE, Behaviors::stopped)
@@ -210,6 +228,8 @@ public final class PoolSupervisor {
                 .onMessage(ServiceChanged.class, this::onServiceChangedStartReady)
                 .onMessage(ForService.class, this::onForService)
                 .onMessage(ProbeNow.class, this::onProbeNow)
+                .onMessage(Place.class, this::onPlace)
+                .onMessage(KillAll.class, this::onKillAll)
                 .onMessage(Reload.class, this::onReload)
                 .onMessageEquals(SampleTick.INSTANCE, this::onSampleTick)
                 .onMessage(Sampled.class, this::onSampled)
@@ -231,6 +251,8 @@ public final class PoolSupervisor {
                 .onMessage(ServiceChanged.class, this::onServiceChanged)
                 .onMessage(ForService.class, m -> reject(m, SHUTDOWN))
                 .onMessage(ProbeNow.class, m -> Behaviors.same())
+                .onMessage(Place.class, m -> Behaviors.same())
+                .onMessage(KillAll.class, this::onKillAll)
                 .onMessage(Reload.class, m -> rejectReload(m, SHUTDOWN))
                 .onMessage(SampleTick.class, m -> Behaviors.same())
                 .onMessage(Sampled.class, m -> Behaviors.same())
@@ -247,6 +269,8 @@ public final class PoolSupervisor {
                 .onMessage(ServiceChanged.class, this::onServiceChanged)
                 .onMessage(ForService.class, m -> reject(m, "procpool has stopped"))
                 .onMessage(ProbeNow.class, m -> Behaviors.same())
+                .onMessage(Place.class, m -> Behaviors.same())
+                .onMessage(KillAll.class, m -> Behaviors.same())
                 .onMessage(Reload.class, m -> rejectReload(m, "procpool has stopped"))
                 .onMessage(SampleTick.class, m -> Behaviors.same())
                 .onMessage(Sampled.class, m -> Behaviors.same())
@@ -309,10 +333,24 @@ public final class PoolSupervisor {
         // On the instances' thread: a restart is the pool's decision, and deciding it on the thread
         // that saw the exit and will start the replacement costs no hop between threads.
         ActorRef<PoolActor.Command> pool = ctx.spawn(
-                Behaviors.supervise(PoolActor.create(s, env, statusAdapter)).onFailure(SupervisorStrategy.restart()),
+                Behaviors.supervise(settings.cluster().enabled() ? PoolActor.placed(s, env, statusAdapter)
+                        : PoolActor.create(s, env, statusAdapter)).onFailure(SupervisorStrategy.restart()),
                 "service-" + s.name() + "-" + (++generation), PoolActor.INSTANCE_DISPATCHER);
         ctx.watch(pool);
         pools.put(s.name(), pool);
+    }
+
+    private Behavior<Command> onPlace(Place m) {
+        ActorRef<PoolActor.Command> pool = pools.get(m.service());
+        if (pool != null) {
+            pool.tell(new PoolActor.Place(m.count(), m.reason()));
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onKillAll(KillAll m) {
+        pools.values().forEach(p -> p.tell(new PoolActor.KillAll(m.reason())));
+        return Behaviors.same();
     }
 
     /** Samples while any service autoscales on CPU or has limits; at the shortest interval asked for. */

@@ -1,0 +1,171 @@
+package io.procpool.internal.cluster;
+
+import io.procpool.api.PoolStatus;
+import io.procpool.api.ServiceStatus;
+import io.procpool.api.Subscription;
+import io.procpool.config.PoolSettings;
+import io.procpool.config.ServiceSettings;
+import io.procpool.internal.supervision.PoolClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.typed.Cluster;
+
+/**
+ * One per node, in the node's cluster actor system: the cluster's hands on this node's pool. It
+ * tells the {@link PlacementCoordinator} what this node can run (its ports per service, whether
+ * its definition of each service is the cluster's) and how many are ready, and carries out what
+ * the coordinator assigns, through the pool's front door ({@link PoolClient#place}). The
+ * InstanceActors that own the processes stay in the pool's own tree on this node; only the counts
+ * cross the network.
+ */
+public final class NodeAgent {
+
+    /** Every node's agent is registered under this key; the coordinator finds them through the receptionist. */
+    public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "procpool-node-agents");
+
+    /** How often a node's report goes out even when nothing changed: a lost message is not a lost node. */
+    static final Duration REPORT_EVERY = Duration.ofSeconds(5);
+
+    /** Messages an agent understands. */
+    public sealed interface Command {
+    }
+
+    /** A coordinator (a new one, after the last one's node was lost) asks for this node's report. */
+    public record Hello(ActorRef<PlacementCoordinator.Command> coordinator) implements Command, ClusterMessage {
+    }
+
+    /** Run {@code count} instances of {@code service} on this node. */
+    public record Assign(String service, int count, ActorRef<PlacementCoordinator.Command> coordinator) implements Command, ClusterMessage {
+    }
+
+    /** This node's definition of {@code service} is not the cluster's: it runs none of it. */
+    public record Mismatch(String service, String detail) implements Command, ClusterMessage {
+    }
+
+    private enum Changed implements Command {
+        INSTANCE
+    }
+
+    private record StatusRead(PoolStatus status, boolean always) implements Command {
+    }
+
+    private enum Tick implements Command {
+        INSTANCE
+    }
+
+    private final ActorContext<Command> ctx;
+    private final PoolSettings settings;
+    private final PoolClient door;
+    private final String node;
+    private final Map<String, Integer> assigned = new HashMap<>();
+    private final Map<String, Integer> ready = new HashMap<>();
+    private final java.util.Set<String> mismatched = new java.util.HashSet<>();
+    private ActorRef<PlacementCoordinator.Command> coordinator;
+    private boolean reading;
+    /** A change came while a read was under way: read again when it answers. */
+    private boolean readAgain;
+
+    static Behavior<Command> create(PoolSettings settings, PoolClient door) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new NodeAgent(ctx, timers, settings, door).listening()));
+    }
+
+    private NodeAgent(ActorContext<Command> ctx, TimerScheduler<Command> timers, PoolSettings settings, PoolClient door) {
+        this.ctx = ctx;
+        this.settings = settings;
+        this.door = door;
+        this.node = Nodes.id(Cluster.get(ctx.getSystem()).selfMember().uniqueAddress());
+        ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
+        timers.startTimerWithFixedDelay(Tick.INSTANCE, REPORT_EVERY);
+    }
+
+    private Behavior<Command> listening() {
+        ActorRef<Command> self = ctx.getSelf();
+        // Readiness changes go to the coordinator, which holds a move's shrinking side until they come.
+        Subscription events = door.subscribe(e -> self.tell(Changed.INSTANCE));
+        return Behaviors.receive(Command.class)
+                .onMessage(Hello.class, m -> { coordinator = m.coordinator(); report(); return Behaviors.same(); })
+                .onMessage(Assign.class, this::onAssign)
+                .onMessage(Mismatch.class, this::onMismatch)
+                .onMessageEquals(Changed.INSTANCE, () -> readStatus(false))
+                .onMessageEquals(Tick.INSTANCE, this::onTick)
+                .onMessage(StatusRead.class, this::onStatus)
+                .onSignal(PostStop.class, s -> { events.close(); return Behaviors.same(); })
+                .build();
+    }
+
+    private Behavior<Command> onAssign(Assign m) {
+        coordinator = m.coordinator();
+        Integer before = assigned.put(m.service(), m.count());
+        if (before == null || before != m.count()) {
+            door.place(m.service(), m.count(), "the cluster's share for this node is " + m.count());
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onMismatch(Mismatch m) {
+        if (mismatched.add(m.service())) {
+            ctx.getLog().error("{}: this node runs none of it: {}", m.service(), m.detail());
+        }
+        return Behaviors.same();
+    }
+
+    /** The periodic round: the assignments again (a pool restarted by its supervisor starts with none), and a report. */
+    private Behavior<Command> onTick() {
+        assigned.forEach((service, count) -> door.place(service, count, "the cluster's share for this node is " + count));
+        return readStatus(true);
+    }
+
+    private Behavior<Command> readStatus(boolean always) {
+        if (reading) {
+            readAgain = true;
+        } else {
+            reading = true;
+            ctx.pipeToSelf(door.status(), (s, e) -> new StatusRead(s, always));
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onStatus(StatusRead m) {
+        reading = false;
+        if (readAgain) {
+            readAgain = false;
+            readStatus(m.always());
+        }
+        if (m.status() == null) {
+            return Behaviors.same();
+        }
+        Map<String, Integer> now = new HashMap<>();
+        for (ServiceStatus s : m.status().services()) {
+            now.put(s.name(), s.ready().size());
+        }
+        if (m.always() || !now.equals(ready)) {
+            ready.clear();
+            ready.putAll(now);
+            report();
+        }
+        return Behaviors.same();
+    }
+
+    private void report() {
+        if (coordinator == null) {
+            return;
+        }
+        List<PlacementCoordinator.ServiceReport> services = new ArrayList<>();
+        for (ServiceSettings s : settings.services().values()) {
+            services.add(new PlacementCoordinator.ServiceReport(s.name(), s.enabled() ? s.ports().size() : 0,
+                    ServiceDefinition.fingerprint(s), assigned.getOrDefault(s.name(), 0), ready.getOrDefault(s.name(), 0)));
+        }
+        coordinator.tell(new PlacementCoordinator.Report(ctx.getSelf(), node, services));
+    }
+}

@@ -1,0 +1,190 @@
+package io.procpool.internal.cluster;
+
+import io.procpool.config.PoolSettings;
+import io.procpool.config.ServiceSettings;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
+
+/**
+ * The one owner of placement: how many instances of each service each node runs. A Cluster
+ * Singleton (at most one in the cluster, on the oldest node; on that node's loss, started again on
+ * the next oldest after its removal). It keeps no state that must survive it: what each node can
+ * run and has ready comes from the nodes' {@link NodeAgent} reports, which a new coordinator asks
+ * for ({@link NodeAgent.Hello}) before it places anything, and the wanted counts come from the
+ * service definitions, the same on every node.
+ *
+ * <p>It acts on membership, never on reachability: a node that cannot be reached keeps its share
+ * until the Split Brain Resolver downs it (the instances it runs may well still serve), and then
+ * its share goes to the others at once ({@link Placement}). Chosen over Cluster Sharding with
+ * remembered entities: sharding would split each service's one owner (its PoolActor: restart
+ * budget, roll, drain) into entities, knows nothing of a node's ports per service, and moves an
+ * entity by stopping it first (docs/architecture.md, "The cluster").
+ */
+public final class PlacementCoordinator {
+
+    /** Messages the coordinator understands. */
+    public sealed interface Command {
+    }
+
+    /**
+     * What a node can run and has ready, from its agent: sent when a coordinator says hello,
+     * whenever its ready counts change, and every few seconds.
+     *
+     * @param node the node and its incarnation ({@link Nodes#id})
+     */
+    public record Report(ActorRef<NodeAgent.Command> agent, String node, List<ServiceReport> services)
+            implements Command, ClusterMessage {
+    }
+
+    /**
+     * One service on one node.
+     *
+     * @param capacity its ports for the service on that node (0 when it is disabled there)
+     * @param fingerprint its definition there ({@link ServiceDefinition#fingerprint})
+     * @param assigned what the node was told to run (by this coordinator or an earlier one)
+     * @param ready its instances ready there now
+     */
+    public record ServiceReport(String service, int capacity, String fingerprint, int assigned, int ready) {
+    }
+
+    private record AgentsListed(Receptionist.Listing listing) implements Command {
+    }
+
+    private record MembershipChanged(ClusterEvent.MemberEvent event) implements Command {
+    }
+
+    private final ActorContext<Command> ctx;
+    private final Cluster cluster;
+    /** The cluster's definition: this node's, the oldest's. */
+    private final Map<String, ServiceSettings> definitions = new LinkedHashMap<>();
+    private final Map<String, String> fingerprints = new HashMap<>();
+    private final Map<String, Report> reports = new HashMap<>();
+    /** Node to service to what it was told to run. */
+    private final Map<String, Map<String, Integer>> assigned = new HashMap<>();
+    private final Set<ActorRef<NodeAgent.Command>> greeted = new HashSet<>();
+    private final Set<String> mismatchTold = new HashSet<>();
+    private final Map<String, Integer> unplaced = new HashMap<>();
+
+    public static Behavior<Command> create(PoolSettings settings) {
+        return Behaviors.setup(ctx -> new PlacementCoordinator(ctx, settings).behavior());
+    }
+
+    private PlacementCoordinator(ActorContext<Command> ctx, PoolSettings settings) {
+        this.ctx = ctx;
+        this.cluster = Cluster.get(ctx.getSystem());
+        for (ServiceSettings s : settings.services().values()) {
+            if (s.enabled()) {
+                definitions.put(s.name(), s);
+                fingerprints.put(s.name(), ServiceDefinition.fingerprint(s));
+            }
+        }
+        ctx.getSystem().receptionist().tell(Receptionist.subscribe(NodeAgent.KEY,
+                ctx.messageAdapter(Receptionist.Listing.class, AgentsListed::new)));
+        cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(ClusterEvent.MemberEvent.class, MembershipChanged::new),
+                ClusterEvent.MemberEvent.class));
+        ctx.getLog().info("placing {} service(s) across the cluster from this node ({})", definitions.size(),
+                cluster.selfMember().address());
+    }
+
+    private Behavior<Command> behavior() {
+        return Behaviors.receive(Command.class)
+                .onMessage(AgentsListed.class, this::onListing)
+                .onMessage(Report.class, this::onReport)
+                .onMessage(MembershipChanged.class, m -> { place(); return Behaviors.same(); })
+                .build();
+    }
+
+    private Behavior<Command> onListing(AgentsListed m) {
+        Set<ActorRef<NodeAgent.Command>> listed = m.listing().getServiceInstances(NodeAgent.KEY);
+        for (ActorRef<NodeAgent.Command> agent : listed) {
+            if (greeted.add(agent)) {
+                agent.tell(new NodeAgent.Hello(ctx.getSelf()));
+            }
+        }
+        greeted.retainAll(listed);
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onReport(Report m) {
+        reports.put(m.node(), m);
+        greeted.add(m.agent());
+        // A coordinator that took over from one on a lost node learns what each node was told.
+        assigned.computeIfAbsent(m.node(), n -> {
+            Map<String, Integer> told = new HashMap<>();
+            m.services().forEach(x -> told.put(x.service(), x.assigned()));
+            return told;
+        });
+        for (ServiceReport s : m.services()) {
+            String own = fingerprints.get(s.service());
+            if (own != null && !own.equals(s.fingerprint()) && mismatchTold.add(m.node() + " " + s.service())) {
+                String detail = "its definition differs from the cluster's (the oldest node's); make the service's settings "
+                        + "(ports and paths aside) the same in every node's file";
+                ctx.getLog().error("{} on {}: {}", s.service(), m.node(), detail);
+                m.agent().tell(new NodeAgent.Mismatch(s.service(), detail));
+            } else if (own == null && s.capacity() > 0 && mismatchTold.add(m.node() + " " + s.service())) {
+                m.agent().tell(new NodeAgent.Mismatch(s.service(), "the cluster (its oldest node) has no such enabled service"));
+            }
+        }
+        place();
+        return Behaviors.same();
+    }
+
+    /** Every service's next step, from the members that are up, oldest first, and their reports. */
+    private void place() {
+        List<Member> up = new ArrayList<>();
+        cluster.state().getMembers().forEach(member -> {
+            if (member.status().equals(MemberStatus.up())) {
+                up.add(member);
+            }
+        });
+        up.sort((a, b) -> a.isOlderThan(b) ? -1 : b.isOlderThan(a) ? 1 : 0);
+        List<String> nodes = up.stream().map(x -> Nodes.id(x.uniqueAddress())).filter(reports::containsKey).toList();
+        // What nodes that are gone (downed, left, removed) ran is no one's any more.
+        assigned.keySet().retainAll(nodes);
+        reports.keySet().retainAll(up.stream().map(x -> Nodes.id(x.uniqueAddress())).toList());
+        for (ServiceSettings s : definitions.values()) {
+            List<Placement.Share> shares = new ArrayList<>();
+            for (String node : nodes) {
+                ServiceReport r = reports.get(node).services().stream().filter(x -> x.service().equals(s.name())).findFirst().orElse(null);
+                boolean fits = r != null && r.fingerprint().equals(fingerprints.get(s.name()));
+                shares.add(new Placement.Share(node, fits ? r.capacity() : 0, assignedTo(node, s.name()), fits ? r.ready() : 0));
+            }
+            Placement.Plan plan = Placement.plan(s.minProcesses(), shares);
+            plan.counts().forEach((node, count) -> {
+                int before = assignedTo(node, s.name());
+                if (count != before) {
+                    ctx.getLog().info("{}: {} instance(s) on {} (was {})", s.name(), count, node, before);
+                    assigned.computeIfAbsent(node, n -> new HashMap<>()).put(s.name(), count);
+                }
+                // Sent every time: cheap, and a node that missed one gets it with the next change.
+                reports.get(node).agent().tell(new NodeAgent.Assign(s.name(), count, ctx.getSelf()));
+            });
+            Integer was = unplaced.put(s.name(), plan.unplaced());
+            if (plan.unplaced() > 0 && (was == null || was != plan.unplaced())) {
+                ctx.getLog().warn("{}: {} of {} instance(s) fit on no node (no node up has a port free for them)", s.name(),
+                        plan.unplaced(), s.minProcesses());
+            } else if (plan.unplaced() == 0 && was != null && was > 0) {
+                ctx.getLog().info("{}: every instance placed again", s.name());
+            }
+        }
+    }
+
+    private int assignedTo(String node, String service) {
+        return assigned.getOrDefault(node, Map.of()).getOrDefault(service, 0);
+    }
+}

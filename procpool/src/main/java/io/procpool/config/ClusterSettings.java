@@ -1,0 +1,50 @@
+package io.procpool.config;
+
+import java.util.List;
+
+/**
+ * {@code procpool.cluster}: this procpool as a node of a Pekko Cluster (docs/cluster.md). With it
+ * on, a service's min-processes and max-processes count across the cluster, each node's ports for
+ * it are that node's capacity, and the cluster decides how many run where.
+ *
+ * @param enabled whether this procpool joins a cluster
+ * @param bindHost the interface cluster traffic is bound to (only that one)
+ * @param bindPort the cluster port (fixed: seed nodes name it)
+ * @param seedNodes the nodes to join, {@code host:port} each, the same list on every node
+ * @param roles this node's roles, for services' {@code placement.roles}
+ * @param advertiseHost the address other nodes (and their gateways) reach this one at
+ * @param onDowned what a node the cluster has downed does once it has killed its instances
+ */
+public record ClusterSettings(boolean enabled, String bindHost, int bindPort, List<HostPort> seedNodes, List<String> roles,
+                              String advertiseHost, OnDowned onDowned) {
+
+    /** A node's address: host and port. */
+    public record HostPort(String host, int port) {
+        @Override
+        public String toString() {
+            return host + ":" + port;
+        }
+    }
+
+    /** What a node does after the cluster downed it and it has killed every instance. */
+    public enum OnDowned {
+        /** Join again as a new incarnation, and run what the cluster places on it. */
+        REJOIN,
+        /** Exit with code 1 (a service manager restarts it). */
+        EXIT
+    }
+
+    /** The default: no cluster, the pool runs alone. */
+    public static final ClusterSettings DISABLED = new ClusterSettings(false, "127.0.0.1", 25520, List.of(), List.of(),
+            "127.0.0.1", OnDowned.REJOIN);
+
+    public ClusterSettings {
+        seedNodes = List.copyOf(seedNodes);
+        roles = List.copyOf(roles);
+    }
+
+    /** This node's address as the others know it. */
+    public HostPort self() {
+        return new HostPort(advertiseHost, bindPort);
+    }
+}
