@@ -107,6 +107,22 @@ class ArchitectureTest {
     }
 
     @Test
+    void theClusterIsReachedOnlyThroughItsSeamAndActsOnlyThroughTheFrontDoor() {
+        // The library loads procpool-cluster through ClusterSupport (ServiceLoader), never by name.
+        noClasses().that().resideOutsideOfPackage("io.procpool.internal.cluster..")
+                .should().dependOnClassesThat().resideInAPackage("io.procpool.internal.cluster..")
+                .check(MAIN);
+        // It tells pools what to run through PoolClient, the one front door; the actors are not its business.
+        noClasses().that().resideInAPackage("io.procpool.internal.cluster..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.procpool.internal.linux..", "io.procpool.internal.admin..",
+                        "io.procpool.internal.gateway..", "io.procpool.internal.process..", "io.procpool.internal.health..")
+                .orShould().dependOnClassesThat(com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage(
+                        "io.procpool.internal.supervision..").and(com.tngtech.archunit.base.DescribedPredicate.not(
+                        com.tngtech.archunit.core.domain.JavaClass.Predicates.simpleName("PoolClient"))))
+                .check(MAIN);
+    }
+
+    @Test
     void theSupervisionTreeRunsAgainstSeamsNotAnOperatingSystem() {
         noClasses().that().resideInAPackage("io.procpool.internal.supervision..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.procpool.internal.linux..", "io.procpool.internal.admin..",

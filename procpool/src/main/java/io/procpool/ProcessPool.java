@@ -90,7 +90,7 @@ public final class ProcessPool implements Pool, AutoCloseable {
     private final Duration stopBudget;
     private final CompletableFuture<Done> closed = new CompletableFuture<>();
     /** This pool as a node of its cluster, when {@code cluster.enabled} is on. */
-    private final Optional<io.procpool.internal.ClusterSupport.Node> cluster;
+    private final Optional<io.procpool.internal.clustering.ClusterSupport.Node> cluster;
     /** Why the cluster told this node to exit ({@code cluster.on-downed = exit}), once it did. */
     private final CompletableFuture<String> clusterExit;
     /** Set by the first close; later ones wait for the same outcome. */
@@ -98,7 +98,7 @@ public final class ProcessPool implements Pool, AutoCloseable {
 
     private ProcessPool(Startup.Runtime runtime, PoolClient client, ProbeRouter prober, PlatformLauncher launcher,
                         Optional<ServerBinding> admin, Optional<ServerBinding> gateway, Feeds feeds, PoolSettings settings,
-                        Optional<Startup.Systemd> systemd, Optional<io.procpool.internal.ClusterSupport.Node> cluster,
+                        Optional<Startup.Systemd> systemd, Optional<io.procpool.internal.clustering.ClusterSupport.Node> cluster,
                         CompletableFuture<String> clusterExit) {
         this.runtime = runtime;
         this.cluster = cluster;
@@ -284,8 +284,8 @@ public final class ProcessPool implements Pool, AutoCloseable {
                 }
                 Optional<Startup.Systemd> systemd = notifySystemd ? Startup.notifySystemd(runtime, client, settings) : Optional.empty();
                 CompletableFuture<String> clusterExit = new CompletableFuture<>();
-                Optional<io.procpool.internal.ClusterSupport.Node> cluster = settings.cluster().enabled()
-                        ? Optional.of(io.procpool.internal.ClusterSupport.load().join(settings, client, clusterExit::complete))
+                Optional<io.procpool.internal.clustering.ClusterSupport.Node> cluster = settings.cluster().enabled()
+                        ? Optional.of(io.procpool.internal.clustering.ClusterSupport.load().join(settings, client, clusterExit::complete))
                         : Optional.empty();
                 return new ProcessPool(runtime, client, prober, os, admin, gateway, feeds, settings, systemd, cluster, clusterExit);
             } catch (IOException | RuntimeException e) {

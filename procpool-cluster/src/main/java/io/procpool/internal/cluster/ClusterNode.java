@@ -3,7 +3,7 @@ package io.procpool.internal.cluster;
 import io.procpool.config.ClusterSettings;
 import io.procpool.config.PoolSettings;
 import io.procpool.internal.BuildInfo;
-import io.procpool.internal.ClusterSupport;
+import io.procpool.internal.clustering.ClusterSupport;
 import io.procpool.internal.supervision.PoolClient;
 import java.time.Duration;
 import java.util.List;

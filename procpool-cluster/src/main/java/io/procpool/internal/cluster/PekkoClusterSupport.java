@@ -1,7 +1,7 @@
 package io.procpool.internal.cluster;
 
 import io.procpool.config.PoolSettings;
-import io.procpool.internal.ClusterSupport;
+import io.procpool.internal.clustering.ClusterSupport;
 import io.procpool.internal.supervision.PoolClient;
 import java.util.function.Consumer;
 

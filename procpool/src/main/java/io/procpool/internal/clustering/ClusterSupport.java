@@ -1,4 +1,4 @@
-package io.procpool.internal;
+package io.procpool.internal.clustering;
 
 import io.procpool.config.PoolSettings;
 import io.procpool.internal.supervision.PoolClient;
