@@ -26,7 +26,7 @@ VERSION    := $(shell sed -n 's:^  <version>\(.*\)</version>:\1:p' pom.xml | hea
 DIST       := target/procpool-$(VERSION).tar.gz
 PREFIX     ?= /usr/local
 
-.PHONY: help build run run-pool test smoke-test bench bench-gateway bench-dashboard chaos chaos-short dashboard-screenshots clean samples dist install uninstall
+.PHONY: help build run run-pool run-cluster test smoke-test bench bench-gateway bench-dashboard chaos chaos-short dashboard-screenshots clean samples dist install uninstall
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -74,6 +74,9 @@ run: build ## Run the default pool (conf/pool.conf) in the foreground; Ctrl-C st
 	$(JAVA) $(JAVA_OPTS) $(CDS_OPTS) -jar $(JAR) run --config $(CONFIG)
 
 run-pool: run ## The same as `make run` (the name the original pool manager used)
+
+run-cluster: build ## Three cluster nodes of the default pool on this machine, logs prefixed; Ctrl-C stops all (docs/cluster.md)
+	JAVA_OPTS="$(JAVA_OPTS)" python3 scripts/run_cluster.py
 
 test: samples ## Unit tests, the integration suite over real processes, then the examples
 	@scripts/need-packages.sh nginx haproxy chromium chromedriver=chromium-driver

@@ -154,6 +154,8 @@ public final class PlacementCoordinator {
         });
         up.sort((a, b) -> a.isOlderThan(b) ? -1 : b.isOlderThan(a) ? 1 : 0);
         List<String> nodes = up.stream().map(x -> Nodes.id(x.uniqueAddress())).filter(reports::containsKey).toList();
+        // Until every node up has reported, what does not fit yet may fit on one not heard from.
+        boolean heardFromAll = nodes.size() == up.size();
         // What nodes that are gone (downed, left, removed) ran is no one's any more.
         assigned.keySet().retainAll(nodes);
         reports.keySet().retainAll(up.stream().map(x -> Nodes.id(x.uniqueAddress())).toList());
@@ -174,6 +176,9 @@ public final class PlacementCoordinator {
                 // Sent every time: cheap, and a node that missed one gets it with the next change.
                 reports.get(node).agent().tell(new NodeAgent.Assign(s.name(), count, ctx.getSelf()));
             });
+            if (!heardFromAll) {
+                continue;
+            }
             Integer was = unplaced.put(s.name(), plan.unplaced());
             if (plan.unplaced() > 0 && (was == null || was != plan.unplaced())) {
                 ctx.getLog().warn("{}: {} of {} instance(s) fit on no node (no node up has a port free for them)", s.name(),
