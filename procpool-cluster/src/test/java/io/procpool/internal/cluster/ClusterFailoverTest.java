@@ -1,0 +1,116 @@
+package io.procpool.internal.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.procpool.ProcessPool;
+import io.procpool.api.ServiceStatus;
+import io.procpool.config.ClusterSettings;
+import io.procpool.testkit.SimulatedHealthProbe;
+import io.procpool.testkit.SimulatedLauncher;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Down;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three pools as cluster nodes in one JVM, over simulated processes: the placement and the
+ * failover logic against real Pekko Cluster membership on loopback (gossip and the resolver run in
+ * real time; nothing here waits on a timing figure, only for each state, with a deadline). A
+ * fourth, bare member (the test's own, started last so the placement singleton never runs on it)
+ * downs a node as the Split Brain Resolver would.
+ */
+class ClusterFailoverTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(30);
+
+    private final List<ProcessPool> pools = new ArrayList<>();
+    private final List<SimulatedLauncher> processes = new ArrayList<>();
+    private ActorSystem<Void> observer;
+
+    @AfterEach
+    void stop() {
+        // All at once: each leaves the cluster first, and the others need not wait for it.
+        List<java.util.concurrent.CompletableFuture<?>> closing = pools.stream().map(p -> p.closeAsync().toCompletableFuture()).collect(
+                Collectors.toList());
+        closing.forEach(c -> c.orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).join());
+        if (observer != null) {
+            observer.terminate();
+        }
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void await(String what, BooleanSupplier done) throws InterruptedException {
+        long end = System.nanoTime() + DEADLINE.toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("not within " + DEADLINE.toSeconds() + " s: " + what);
+            }
+            Thread.sleep(50); // polling a state across JVM-wide cluster gossip; the deadline bounds it
+        }
+    }
+
+    private int ready(int node) {
+        ServiceStatus web = pools.get(node).status().toCompletableFuture().join().services().stream()
+                .filter(s -> s.name().equals("web")).findFirst().orElseThrow();
+        return web.ready().size();
+    }
+
+    private String spread() {
+        return java.util.stream.IntStream.range(0, pools.size()).mapToObj(n -> String.valueOf(ready(n))).collect(Collectors.joining("/"));
+    }
+
+    @Test
+    void sixInstancesSpreadTwoPerNodeAndADownedNodesShareGoesToTheOthers() throws Exception {
+        List<Integer> clusterPorts = List.of(freePort(), freePort(), freePort(), freePort());
+        String seeds = clusterPorts.subList(0, 3).stream().map(p -> "\"127.0.0.1:" + p + "\"").collect(Collectors.joining(", ", "[", "]"));
+        for (int n = 0; n < 3; n++) {
+            int base = 41000 + n * 10;
+            Config config = ConfigFactory.parseString("procpool { admin.enabled = false\n"
+                    + "cluster { enabled = true, bind = \"127.0.0.1:" + clusterPorts.get(n) + "\", seed-nodes = " + seeds + " }\n"
+                    + "services.web { command = srv, ports = [" + base + ", " + (base + 1) + ", " + (base + 2) + "], "
+                    + "min-processes = 6, max-processes = 6, health-check { type = tcp, interval = 200ms } } }");
+            SimulatedLauncher launcher = new SimulatedLauncher();
+            processes.add(launcher);
+            pools.add(ProcessPool.builder(config).source("node-" + (n + 1)).launcher(launcher)
+                    .healthProbe(sys -> new SimulatedHealthProbe(launcher)).start());
+        }
+        await("2 ready on each node", () -> spread().equals("2/2/2"));
+
+        // A bare member of the same cluster, to down a node as the resolver would.
+        ClusterSettings self = new ClusterSettings(true, "127.0.0.1", clusterPorts.get(3),
+                clusterPorts.subList(0, 3).stream().map(p -> new ClusterSettings.HostPort("127.0.0.1", p)).toList(), List.of(),
+                "127.0.0.1", ClusterSettings.OnDowned.REJOIN);
+        observer = ActorSystem.create(Behaviors.empty(), ClusterConfig.SYSTEM, ClusterConfig.of(self, self.seedNodes(), "test"));
+        Cluster cluster = Cluster.get(observer);
+        await("the observer up", () -> cluster.selfMember().status().equals(org.apache.pekko.cluster.MemberStatus.up()));
+        List<Long> onThird = processes.get(2).started().stream().filter(p -> p.alive()).map(p -> p.pid()).toList();
+        assertEquals(2, onThird.size());
+
+        cluster.manager().tell(new Down(org.apache.pekko.actor.AddressFromURIString.parse(
+                ClusterConfig.address(new ClusterSettings.HostPort("127.0.0.1", clusterPorts.get(2))))));
+
+        // The downed node kills its own at once; the other two run 3 each.
+        await("the downed node's instances killed", () -> processes.get(2).started().stream().noneMatch(p -> p.alive()));
+        await("3 ready on each of the other two", () -> ready(0) == 3 && ready(1) == 3);
+        // It comes back as a new incarnation; once it is up the cluster moves instances back as a
+        // surge, until 2 per node again.
+        await("2 per node again, after the downed node came back", () -> spread().equals("2/2/2"));
+        assertTrue(processes.get(2).started().size() > onThird.size(), "the node that came back runs new instances");
+    }
+}
