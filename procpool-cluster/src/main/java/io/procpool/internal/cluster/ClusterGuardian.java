@@ -37,8 +37,8 @@ final class ClusterGuardian {
     static Behavior<Command> create(PoolSettings settings, PoolClient door, Consumer<String> downed) {
         return Behaviors.setup(ctx -> {
             Cluster cluster = Cluster.get(ctx.getSystem());
-            ctx.spawn(NodeAgent.create(settings, door), "agent");
-            ClusterSingleton.get(ctx.getSystem()).init(SingletonActor.of(PlacementCoordinator.create(settings), "placement"));
+            var coordinator = ClusterSingleton.get(ctx.getSystem()).init(SingletonActor.of(PlacementCoordinator.create(settings), "placement"));
+            ctx.spawn(NodeAgent.create(settings, door, coordinator), "agent");
             cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(ClusterEvent.MemberDowned.class, Downed::new),
                     ClusterEvent.MemberDowned.class));
             cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(SelfRemoved.class, Removed::new), SelfRemoved.class));

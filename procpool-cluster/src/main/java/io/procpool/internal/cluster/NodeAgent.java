@@ -42,11 +42,12 @@ public final class NodeAgent {
     }
 
     /** A coordinator (a new one, after the last one's node was lost) asks for this node's report. */
-    public record Hello(ActorRef<PlacementCoordinator.Command> coordinator) implements Command, ClusterMessage {
+    public enum Hello implements Command, ClusterMessage {
+        INSTANCE
     }
 
     /** Run {@code count} instances of {@code service} on this node. */
-    public record Assign(String service, int count, ActorRef<PlacementCoordinator.Command> coordinator) implements Command, ClusterMessage {
+    public record Assign(String service, int count) implements Command, ClusterMessage {
     }
 
     /** This node's definition of {@code service} is not the cluster's: it runs none of it. */
@@ -71,22 +72,28 @@ public final class NodeAgent {
     private final Map<String, Integer> assigned = new HashMap<>();
     private final Map<String, Integer> ready = new HashMap<>();
     private final java.util.Set<String> mismatched = new java.util.HashSet<>();
-    private ActorRef<PlacementCoordinator.Command> coordinator;
+    /** The coordinator singleton's proxy: it finds the coordinator wherever it runs now, and holds messages while it moves. */
+    private final ActorRef<PlacementCoordinator.Command> coordinator;
     private boolean reading;
     /** A change came while a read was under way: read again when it answers. */
     private boolean readAgain;
 
-    static Behavior<Command> create(PoolSettings settings, PoolClient door) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new NodeAgent(ctx, timers, settings, door).listening()));
+    static Behavior<Command> create(PoolSettings settings, PoolClient door, ActorRef<PlacementCoordinator.Command> coordinator) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new NodeAgent(ctx, timers, settings, door, coordinator).listening()));
     }
 
-    private NodeAgent(ActorContext<Command> ctx, TimerScheduler<Command> timers, PoolSettings settings, PoolClient door) {
+    private NodeAgent(ActorContext<Command> ctx, TimerScheduler<Command> timers, PoolSettings settings, PoolClient door,
+                      ActorRef<PlacementCoordinator.Command> coordinator) {
         this.ctx = ctx;
         this.settings = settings;
         this.door = door;
+        this.coordinator = coordinator;
         this.node = Nodes.id(Cluster.get(ctx.getSystem()).selfMember().uniqueAddress());
         ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
         timers.startTimerWithFixedDelay(Tick.INSTANCE, REPORT_EVERY);
+        // The first report at once: the receptionist's listing, through which a coordinator greets
+        // the agents, follows gossip every 2 s.
+        readStatus(true);
     }
 
     private Behavior<Command> listening() {
@@ -94,7 +101,7 @@ public final class NodeAgent {
         // Readiness changes go to the coordinator, which holds a move's shrinking side until they come.
         Subscription events = door.subscribe(e -> self.tell(Changed.INSTANCE));
         return Behaviors.receive(Command.class)
-                .onMessage(Hello.class, m -> { coordinator = m.coordinator(); report(); return Behaviors.same(); })
+                .onMessageEquals(Hello.INSTANCE, () -> { report(); return Behaviors.same(); })
                 .onMessage(Assign.class, this::onAssign)
                 .onMessage(Mismatch.class, this::onMismatch)
                 .onMessageEquals(Changed.INSTANCE, () -> readStatus(false))
@@ -105,7 +112,6 @@ public final class NodeAgent {
     }
 
     private Behavior<Command> onAssign(Assign m) {
-        coordinator = m.coordinator();
         Integer before = assigned.put(m.service(), m.count());
         if (before == null || before != m.count()) {
             door.place(m.service(), m.count(), "the cluster's share for this node is " + m.count());
@@ -158,9 +164,6 @@ public final class NodeAgent {
     }
 
     private void report() {
-        if (coordinator == null) {
-            return;
-        }
         List<PlacementCoordinator.ServiceReport> services = new ArrayList<>();
         for (ServiceSettings s : settings.services().values()) {
             services.add(new PlacementCoordinator.ServiceReport(s.name(), s.enabled() ? s.ports().size() : 0,

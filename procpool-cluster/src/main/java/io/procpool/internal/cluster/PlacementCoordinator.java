@@ -113,7 +113,7 @@ public final class PlacementCoordinator {
         Set<ActorRef<NodeAgent.Command>> listed = m.listing().getServiceInstances(NodeAgent.KEY);
         for (ActorRef<NodeAgent.Command> agent : listed) {
             if (greeted.add(agent)) {
-                agent.tell(new NodeAgent.Hello(ctx.getSelf()));
+                agent.tell(NodeAgent.Hello.INSTANCE);
             }
         }
         greeted.retainAll(listed);
@@ -174,7 +174,7 @@ public final class PlacementCoordinator {
                     assigned.computeIfAbsent(node, n -> new HashMap<>()).put(s.name(), count);
                 }
                 // Sent every time: cheap, and a node that missed one gets it with the next change.
-                reports.get(node).agent().tell(new NodeAgent.Assign(s.name(), count, ctx.getSelf()));
+                reports.get(node).agent().tell(new NodeAgent.Assign(s.name(), count));
             });
             if (!heardFromAll) {
                 continue;
