@@ -72,6 +72,8 @@ public final class NodeAgent {
     private final Map<String, Integer> assigned = new HashMap<>();
     private final Map<String, Integer> ready = new HashMap<>();
     private final java.util.Set<String> mismatched = new java.util.HashSet<>();
+    /** Services whose pool here waits for what it depends on (depends-on): they can run nothing here yet. */
+    private final java.util.Set<String> waiting = new java.util.HashSet<>();
     /** The coordinator singleton's proxy: it finds the coordinator wherever it runs now, and holds messages while it moves. */
     private final ActorRef<PlacementCoordinator.Command> coordinator;
     private boolean reading;
@@ -152,10 +154,16 @@ public final class NodeAgent {
             return Behaviors.same();
         }
         Map<String, Integer> now = new HashMap<>();
+        java.util.Set<String> waitingNow = new java.util.HashSet<>();
         for (ServiceStatus s : m.status().services()) {
             now.put(s.name(), s.ready().size());
+            if (s.state() == io.procpool.api.ServiceState.WAITING) {
+                waitingNow.add(s.name());
+            }
         }
-        if (m.always() || !now.equals(ready)) {
+        if (m.always() || !now.equals(ready) || !waitingNow.equals(waiting)) {
+            waiting.clear();
+            waiting.addAll(waitingNow);
             ready.clear();
             ready.putAll(now);
             report();
@@ -166,7 +174,7 @@ public final class NodeAgent {
     private void report() {
         List<PlacementCoordinator.ServiceReport> services = new ArrayList<>();
         for (ServiceSettings s : settings.services().values()) {
-            services.add(new PlacementCoordinator.ServiceReport(s.name(), s.enabled() ? s.ports().size() : 0,
+            services.add(new PlacementCoordinator.ServiceReport(s.name(), s.enabled() && !waiting.contains(s.name()) ? s.ports().size() : 0,
                     ServiceDefinition.fingerprint(s), assigned.getOrDefault(s.name(), 0), ready.getOrDefault(s.name(), 0)));
         }
         coordinator.tell(new PlacementCoordinator.Report(ctx.getSelf(), node, services));
