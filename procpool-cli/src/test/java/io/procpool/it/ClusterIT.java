@@ -111,6 +111,28 @@ class ClusterIT {
     }
 
     @Test
+    void aNodeStoppedWithSigtermHandsItsInstancesOverBeforeItStopsThem() throws Exception {
+        awaitEvenSpread();
+        Node leaving = nodes.get(2);
+        Map<Integer, Long> its = leaving.healthy();
+        List<Node> others = nodes.subList(0, 2);
+        Process jvm = leaving.manager().runs().get(0);
+        Manager.signal(jvm.pid(), "TERM");
+        // The most HEALTHY on the other two seen so far, when the leaving node's first instance is gone.
+        int most = 0;
+        long end = System.nanoTime() + SETTLE.toNanos();
+        while (its.values().stream().allMatch(Manager::alive)) {
+            assertTrue(System.nanoTime() < end, "the leaving node's instances still run after " + SETTLE);
+            most = Math.max(most, healthyOn(others));
+        }
+        most = Math.max(most, healthyOn(others));
+        assertEquals(INSTANCES, most, "its 2 were HEALTHY on the others before it stopped its own");
+        assertEquals(0, Manager.awaitExit(jvm, Duration.ofSeconds(60)));
+        assertTrue(leaving.manager().output().contains("the other nodes run its share ready"), "the node says it handed over");
+        Await.value(SETTLE, "3 HEALTHY on each of the other two", () -> others.stream().allMatch(n -> n.healthy().size() == 3) ? true : null);
+    }
+
+    @Test
     void aPausedNodeFindsItselfDownedKillsItsOwnAndComesBack() throws Exception {
         awaitEvenSpread();
         Node paused = nodes.get(2);

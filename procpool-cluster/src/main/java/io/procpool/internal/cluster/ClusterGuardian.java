@@ -22,6 +22,10 @@ final class ClusterGuardian {
     interface Command {
     }
 
+    /** Hand this node's share over to the others (it is about to leave); answer when they run it ready. */
+    record HandOver(org.apache.pekko.actor.typed.ActorRef<org.apache.pekko.Done> replyTo) implements Command {
+    }
+
     private record Downed(ClusterEvent.MemberDowned event) implements Command {
     }
 
@@ -38,11 +42,15 @@ final class ClusterGuardian {
         return Behaviors.setup(ctx -> {
             Cluster cluster = Cluster.get(ctx.getSystem());
             var coordinator = ClusterSingleton.get(ctx.getSystem()).init(SingletonActor.of(PlacementCoordinator.create(settings), "placement"));
-            ctx.spawn(NodeAgent.create(settings, door, coordinator), "agent");
+            var agent = ctx.spawn(NodeAgent.create(settings, door, coordinator), "agent");
             cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(ClusterEvent.MemberDowned.class, Downed::new),
                     ClusterEvent.MemberDowned.class));
             cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(SelfRemoved.class, Removed::new), SelfRemoved.class));
             return Behaviors.receive(Command.class)
+                    .onMessage(HandOver.class, m -> {
+                        agent.tell(new NodeAgent.HandOver(m.replyTo()));
+                        return Behaviors.same();
+                    })
                     .onMessage(Downed.class, m -> {
                         if (m.event().member().uniqueAddress().equals(cluster.selfMember().uniqueAddress())) {
                             downed.accept("the cluster marked it down");

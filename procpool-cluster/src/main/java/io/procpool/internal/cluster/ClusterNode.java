@@ -29,6 +29,8 @@ final class ClusterNode implements ClusterSupport.Node {
     private static final Duration LAST_RETRY = Duration.ofSeconds(30);
     /** A graceful leave's bound: the cluster's exiting phases, and margin. */
     private static final Duration LEAVE_TIMEOUT = Duration.ofSeconds(20);
+    /** How long a stopping node waits for the others to run its share ready. */
+    private static final Duration HAND_OVER_TIMEOUT = Duration.ofSeconds(30);
 
     private final PoolSettings settings;
     private final ClusterSettings cluster;
@@ -117,6 +119,17 @@ final class ClusterNode implements ClusterSupport.Node {
             return;
         }
         ActorSystem<ClusterGuardian.Command> sys = system;
+        // Its share to the others first, ready, and only then its own stop: a surge, as the rolling
+        // restart. Bounded: what cannot be handed over in time is stopped anyway.
+        try {
+            org.apache.pekko.actor.typed.javadsl.AskPattern.<ClusterGuardian.Command, org.apache.pekko.Done>ask(sys,
+                    ClusterGuardian.HandOver::new, HAND_OVER_TIMEOUT, sys.scheduler()).toCompletableFuture()
+                    .get(HAND_OVER_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            log.info("cluster node {}: the other nodes run its share ready; leaving the cluster", cluster.self());
+        } catch (Exception e) {
+            log.warn("cluster node {}: its share is not ready elsewhere within {} s ({}); leaving anyway", cluster.self(),
+                    HAND_OVER_TIMEOUT.toSeconds(), e.getClass().getSimpleName());
+        }
         try {
             // Pekko's coordinated shutdown of a cluster member leaves the cluster gracefully first.
             CoordinatedShutdown.get(sys).runAll(Leaving.INSTANCE).toCompletableFuture().get(LEAVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);

@@ -54,6 +54,15 @@ public final class NodeAgent {
     public record Mismatch(String service, String detail) implements Command, ClusterMessage {
     }
 
+    /** The other nodes run this node's share ready: it may stop its own (see {@link PlacementCoordinator.Leaving}). */
+    public enum HandedOver implements Command, ClusterMessage {
+        INSTANCE
+    }
+
+    /** This node's procpool is stopping: hand its share over first, then answer. */
+    record HandOver(ActorRef<org.apache.pekko.Done> replyTo) implements Command {
+    }
+
     private enum Changed implements Command {
         INSTANCE
     }
@@ -77,6 +86,8 @@ public final class NodeAgent {
     /** The coordinator singleton's proxy: it finds the coordinator wherever it runs now, and holds messages while it moves. */
     private final ActorRef<PlacementCoordinator.Command> coordinator;
     private boolean reading;
+    /** Who waits for the hand-over of this node's share, while it is under way. */
+    private final List<ActorRef<org.apache.pekko.Done>> handingOver = new ArrayList<>();
     /** A change came while a read was under way: read again when it answers. */
     private boolean readAgain;
 
@@ -106,6 +117,16 @@ public final class NodeAgent {
                 .onMessageEquals(Hello.INSTANCE, () -> { report(); return Behaviors.same(); })
                 .onMessage(Assign.class, this::onAssign)
                 .onMessage(Mismatch.class, this::onMismatch)
+                .onMessage(HandOver.class, m -> {
+                    handingOver.add(m.replyTo());
+                    coordinator.tell(new PlacementCoordinator.Leaving(node, ctx.getSelf()));
+                    return Behaviors.same();
+                })
+                .onMessageEquals(HandedOver.INSTANCE, () -> {
+                    handingOver.forEach(w -> w.tell(org.apache.pekko.Done.getInstance()));
+                    handingOver.clear();
+                    return Behaviors.same();
+                })
                 .onMessageEquals(Changed.INSTANCE, () -> readStatus(false))
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
                 .onMessage(StatusRead.class, this::onStatus)

@@ -62,6 +62,14 @@ public final class PlacementCoordinator {
     public record ServiceReport(String service, int capacity, String fingerprint, int assigned, int ready) {
     }
 
+    /**
+     * {@code node} is about to leave (its procpool is stopping): place its share on the others now,
+     * and tell {@code agent} once they run it ready ({@link NodeAgent.HandedOver}), so that it
+     * stops its own only then (a surge, as the rolling restart).
+     */
+    public record Leaving(String node, ActorRef<NodeAgent.Command> agent) implements Command, ClusterMessage {
+    }
+
     private record AgentsListed(Receptionist.Listing listing) implements Command {
     }
 
@@ -79,6 +87,8 @@ public final class PlacementCoordinator {
     private final Set<ActorRef<NodeAgent.Command>> greeted = new HashSet<>();
     private final Set<String> mismatchTold = new HashSet<>();
     private final Map<String, Integer> unplaced = new HashMap<>();
+    /** Nodes handing their share over before they leave, and the agent to tell when it is done. */
+    private final Map<String, ActorRef<NodeAgent.Command>> leaving = new HashMap<>();
 
     public static Behavior<Command> create(PoolSettings settings) {
         return Behaviors.setup(ctx -> new PlacementCoordinator(ctx, settings).behavior());
@@ -105,6 +115,7 @@ public final class PlacementCoordinator {
         return Behaviors.receive(Command.class)
                 .onMessage(AgentsListed.class, this::onListing)
                 .onMessage(Report.class, this::onReport)
+                .onMessage(Leaving.class, m -> { leaving.put(m.node(), m.agent()); place(); return Behaviors.same(); })
                 .onMessage(MembershipChanged.class, m -> { place(); return Behaviors.same(); })
                 .build();
     }
@@ -153,9 +164,11 @@ public final class PlacementCoordinator {
             }
         });
         up.sort((a, b) -> a.isOlderThan(b) ? -1 : b.isOlderThan(a) ? 1 : 0);
-        List<String> nodes = up.stream().map(x -> Nodes.id(x.uniqueAddress())).filter(reports::containsKey).toList();
+        List<String> nodes = up.stream().map(x -> Nodes.id(x.uniqueAddress())).filter(reports::containsKey)
+                .filter(n -> !leaving.containsKey(n)).toList();
         // Until every node up has reported, what does not fit yet may fit on one not heard from.
-        boolean heardFromAll = nodes.size() == up.size();
+        boolean heardFromAll = nodes.size() + leaving.size() >= up.size();
+        boolean handedOver = true;
         // What nodes that are gone (downed, left, removed) ran is no one's any more.
         assigned.keySet().retainAll(nodes);
         reports.keySet().retainAll(up.stream().map(x -> Nodes.id(x.uniqueAddress())).toList());
@@ -167,6 +180,8 @@ public final class PlacementCoordinator {
                 shares.add(new Placement.Share(node, fits ? r.capacity() : 0, assignedTo(node, s.name()), fits ? r.ready() : 0));
             }
             Placement.Plan plan = Placement.plan(s.minProcesses(), shares);
+            int placed = plan.counts().values().stream().mapToInt(Integer::intValue).sum();
+            handedOver &= shares.stream().mapToInt(Placement.Share::ready).sum() >= placed;
             plan.counts().forEach((node, count) -> {
                 int before = assignedTo(node, s.name());
                 if (count != before) {
@@ -187,6 +202,19 @@ public final class PlacementCoordinator {
                 ctx.getLog().info("{}: every instance placed again", s.name());
             }
         }
+        tellHandedOver(handedOver);
+    }
+
+    /** Tells the leaving nodes whose share runs ready elsewhere now (or can run nowhere else) that they may stop theirs. */
+    private void tellHandedOver(boolean handedOver) {
+        if (!handedOver || leaving.isEmpty()) {
+            return;
+        }
+        leaving.forEach((node, agent) -> {
+            ctx.getLog().info("{} may stop its instances: the other nodes run its share ready", node);
+            agent.tell(NodeAgent.HandedOver.INSTANCE);
+        });
+        leaving.clear();
     }
 
     private int assignedTo(String node, String service) {
