@@ -26,7 +26,7 @@ VERSION    := $(shell sed -n 's:^  <version>\(.*\)</version>:\1:p' pom.xml | hea
 DIST       := target/procpool-$(VERSION).tar.gz
 PREFIX     ?= /usr/local
 
-.PHONY: help build run run-pool run-cluster test smoke-test bench bench-gateway bench-dashboard chaos chaos-short dashboard-screenshots clean samples dist install uninstall
+.PHONY: help build run run-pool run-cluster test smoke-test bench bench-gateway bench-cluster bench-dashboard chaos chaos-short dashboard-screenshots clean samples dist install uninstall
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -106,6 +106,9 @@ dashboard-screenshots: samples ## The dashboard's screenshots in docs/images (Da
 	@scripts/need-packages.sh chromium chromedriver=chromium-driver
 	$(MVN) $(MVN_FLAGS) verify -pl procpool-cli -am -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Dit.test=DashboardIT -Dfailsafe.failIfNoSpecifiedTests=false -Dprocpool.screenshots=$(CURDIR)/docs/images
+
+bench-cluster: build ## Failover of a 3-node cluster on this machine: SIGKILL of a node to its instances serving elsewhere, 10 trials (~5 min) -> docs/benchmarks.md
+	JAVA_OPTS="$(JAVA_OPTS)" python3 bench/cluster.py $(BENCH_ARGS)
 
 bench-dashboard: samples ## SIGKILL to HEALTHY again on the dashboard, in headless Chromium (~2 min) -> docs/benchmarks.md
 	@scripts/need-packages.sh chromium chromedriver=chromium-driver

@@ -41,9 +41,12 @@ public final class NodeAgent {
     public sealed interface Command {
     }
 
-    /** A coordinator (a new one, after the last one's node was lost) asks for this node's report. */
-    public enum Hello implements Command, ClusterMessage {
-        INSTANCE
+    /**
+     * A coordinator (a new one, after the last one's node was lost) asks for this node's report,
+     * answered to it directly: the singleton's proxies find a new coordinator only at their next
+     * identification round.
+     */
+    public record Hello(ActorRef<PlacementCoordinator.Command> replyTo) implements Command, ClusterMessage {
     }
 
     /** Run {@code count} instances of {@code service} on this node. */
@@ -114,7 +117,7 @@ public final class NodeAgent {
         // Readiness changes go to the coordinator, which holds a move's shrinking side until they come.
         Subscription events = door.subscribe(e -> self.tell(Changed.INSTANCE));
         return Behaviors.receive(Command.class)
-                .onMessageEquals(Hello.INSTANCE, () -> { report(); return Behaviors.same(); })
+                .onMessage(Hello.class, m -> { report(m.replyTo()); return Behaviors.same(); })
                 .onMessage(Assign.class, this::onAssign)
                 .onMessage(Mismatch.class, this::onMismatch)
                 .onMessage(HandOver.class, m -> {
@@ -193,11 +196,15 @@ public final class NodeAgent {
     }
 
     private void report() {
+        report(coordinator);
+    }
+
+    private void report(ActorRef<PlacementCoordinator.Command> to) {
         List<PlacementCoordinator.ServiceReport> services = new ArrayList<>();
         for (ServiceSettings s : settings.services().values()) {
             services.add(new PlacementCoordinator.ServiceReport(s.name(), s.enabled() && !waiting.contains(s.name()) ? s.ports().size() : 0,
                     ServiceDefinition.fingerprint(s), assigned.getOrDefault(s.name(), 0), ready.getOrDefault(s.name(), 0)));
         }
-        coordinator.tell(new PlacementCoordinator.Report(ctx.getSelf(), node, services));
+        to.tell(new PlacementCoordinator.Report(ctx.getSelf(), node, services));
     }
 }

@@ -124,7 +124,7 @@ public final class PlacementCoordinator {
         Set<ActorRef<NodeAgent.Command>> listed = m.listing().getServiceInstances(NodeAgent.KEY);
         for (ActorRef<NodeAgent.Command> agent : listed) {
             if (greeted.add(agent)) {
-                agent.tell(NodeAgent.Hello.INSTANCE);
+                agent.tell(new NodeAgent.Hello(ctx.getSelf()));
             }
         }
         greeted.retainAll(listed);
