@@ -53,7 +53,12 @@ final class ClusterNode implements ClusterSupport.Node {
 
     /** Starts the first incarnation: an error (the port taken, a bad address) is the pool's start failing. */
     void start() {
-        incarnation(cluster.seedNodes());
+        try {
+            incarnation(cluster.seedNodes());
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot start this cluster node on " + cluster.bindHost() + ":" + cluster.bindPort() + " ("
+                    + settings.named("cluster.bind") + " in " + settings.source() + "): " + e.getMessage(), e);
+        }
         log.info("cluster node {} joining {}", cluster.self(), cluster.seedNodes());
     }
 
