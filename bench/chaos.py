@@ -41,7 +41,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
-from proctools import ROOT, JAR, alive, cds_opts, java_opts, stat_fields, status_field  # noqa: E402
+from proctools import ROOT, JAR, alive, cds_opts, java_opts, stat_fields, status_field, wait_until  # noqa: E402
 SAMPLE = os.path.join(ROOT, "build", "search.cgi")
 FAKE = os.path.join(ROOT, "procpool-cli", "src", "test", "programs", "fake_service.py")
 WORK = os.path.join(ROOT, "bench", ".work", "chaos")
@@ -169,14 +169,6 @@ def thread_names(pid):
     return sorted(names)
 
 
-def wait_until(deadline_s, probe, interval=0.05):
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        v = probe()
-        if v:
-            return v
-        time.sleep(interval)
-    return None
 
 
 # ---------------------------------------------------------------- a procpool run

@@ -24,7 +24,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
-from proctools import JAR, ROOT, cds_opts, java_opts  # noqa: E402
+from proctools import JAR, ROOT, cds_opts, java_opts, wait_until  # noqa: E402
 
 NODES = 3
 INSTANCES = 30
@@ -85,13 +85,6 @@ class Node:
                 self.proc.wait()
 
 
-def wait_until(deadline_s, probe, interval=0.05):
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        if probe():
-            return True
-        time.sleep(interval)
-    return False
 
 
 def pct(values, p):

@@ -3,6 +3,7 @@ and ports from outside, and how they start procpool's JVM: one copy for all of t
 
 import os
 import socket
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JAR = os.path.join(ROOT, "target", "procpool.jar")
@@ -75,3 +76,14 @@ def accepts(port, timeout=0.2):
             return True
     except OSError:
         return False
+
+
+def wait_until(deadline_s, probe, interval=0.05):
+    """probe() every interval until it gives a true value (returned) or deadline_s passes (None)."""
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        v = probe()
+        if v:
+            return v
+        time.sleep(interval)
+    return None
