@@ -169,8 +169,6 @@ def thread_names(pid):
     return sorted(names)
 
 
-
-
 # ---------------------------------------------------------------- a procpool run
 
 class Pool:
