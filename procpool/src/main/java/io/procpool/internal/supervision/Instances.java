@@ -191,10 +191,7 @@ final class Instances {
 
     /** Procpool is shutting down: every instance is told to stop, nothing is restarted. */
     void stopAll(String reason) {
-        target = 0;
-        for (Slot slot : List.copyOf(slots.values())) {
-            unassignAndStop(slot, reason);
-        }
+        stopAll(reason, false);
     }
 
     /**
@@ -203,10 +200,14 @@ final class Instances {
      * until the pool is told how many to run.
      */
     void killAll(String reason) {
+        stopAll(reason, true);
+    }
+
+    private void stopAll(String reason, boolean now) {
         target = 0;
         for (Slot slot : List.copyOf(slots.values())) {
             slot.assigned = false;
-            stopInstance(slot, reason, true);
+            stopInstance(slot, reason, now);
         }
     }
 
