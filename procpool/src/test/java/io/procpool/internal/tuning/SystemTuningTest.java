@@ -1,12 +1,9 @@
 package io.procpool.internal.tuning;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -63,13 +60,5 @@ class SystemTuningTest {
                 "proto", "daemon-create", "pekko-system-msg", "pekko-pubsub", "pekko-cluster-client", "pekko-singleton",
                 "pekko-data-replication", "pekko-replicated-data", "jackson-json", "jackson-cbor", "jackson-cbor-264");
         assertEquals(aliases.size(), aliases.stream().map(a -> new UnusedSerializer(null, a).identifier()).distinct().count());
-    }
-
-    @Test
-    void theRealDefaultsStillStartASystem() {
-        Config c = SystemTuning.ownSystem(Duration.ofSeconds(5), Duration.ofSeconds(1), ConfigFactory.empty()).resolve();
-        assertTrue(c.getObject("pekko.actor.serializers").containsKey("java"));
-        assertFalse(c.getObject("pekko.actor.serializers").values().stream()
-                .anyMatch(v -> String.valueOf(v.unwrapped()).startsWith("org.apache.pekko.cluster.")));
     }
 }
