@@ -170,6 +170,9 @@ class DashboardIT {
         @SuppressWarnings("unchecked")
         List<String> seen = (List<String>) browser.script("return window.seen");
         assertTrue(seen.stream().anyMatch(x -> x.startsWith("BACKOFF ") || x.startsWith("STARTING ")), seen.toString());
+        // Once HEALTHY with its new pid, the row never goes back to an older state.
+        int back = seen.indexOf("HEALTHY " + fresh);
+        assertTrue(back >= 0 && seen.subList(back, seen.size()).stream().allMatch(x -> x.equals("HEALTHY " + fresh)), seen.toString());
         // Once it is down, the row never shows the pid that exited as if it were alive.
         assertTrue(seen.stream().noneMatch(x -> (x.startsWith("BACKOFF ") || x.startsWith("STARTING ")) && x.endsWith(" " + pid)),
                 seen.toString());

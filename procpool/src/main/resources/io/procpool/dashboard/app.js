@@ -19,6 +19,7 @@ const state = {
   events: [],
   log: null,        // {service, port, end, timer}
   refreshTimer: null,
+  transitions: 0,   // transitions received so far: a status read older than the latest one is not drawn
 };
 
 function el(tag, attrs, ...children) {
@@ -124,7 +125,12 @@ async function refresh() {
   clearTimeout(state.refreshTimer);
   state.refreshTimer = setTimeout(refresh, POLL_MS);
   try {
+    const asked = state.transitions;
     const s = await getJson('/status');
+    // A transition that came while this answer was on its way is newer than it: drawing the
+    // answer would put the row back in its older state (seen by hand: HEALTHY, then STARTING
+    // again for a moment). The refresh that transition asked for follows.
+    if (state.transitions !== asked) return;
     state.services = s.services;
     await Promise.all(Object.keys(s.services).filter((n) => !state.details[n])
       .map((n) => getJson('/status/' + encodeURIComponent(n)).then((d) => { state.details[n] = d; }).catch(() => {})));
@@ -239,6 +245,7 @@ function listen() {
 
 /** Shows the new state in the row at once; the rest of the row comes with the refresh that follows. */
 function onTransition(e) {
+  state.transitions++;
   addEvent('transition', e);
   renderEvents();
   const svc = state.services[e.service];
