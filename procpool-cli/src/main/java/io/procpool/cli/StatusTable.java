@@ -14,24 +14,37 @@ final class StatusTable {
     private StatusTable() {
     }
 
-    /** {@code services} is the {@code "services"} object of {@code /status}. */
+    /**
+     * {@code services} is the {@code "services"} object of {@code /status}. A cluster's status
+     * names each instance's node: the table then has a NODE column.
+     */
     static String render(JsonNode services) {
+        boolean clustered = services.findValue("node") != null;
         List<List<String>> rows = new ArrayList<>();
-        rows.add(HEADER);
+        rows.add(clustered ? withNode(HEADER, "NODE") : HEADER);
         for (Iterator<Map.Entry<String, JsonNode>> it = services.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             JsonNode s = e.getValue();
             String serviceState = serviceState(s);
             if (s.path("instances").isEmpty()) {
-                rows.add(List.of(e.getKey(), serviceState, "-", "-", "-", "-", "-", "-"));
+                List<String> row = List.of(e.getKey(), serviceState, "-", "-", "-", "-", "-", "-");
+                rows.add(clustered ? withNode(row, "-") : row);
             }
             for (JsonNode i : s.path("instances")) {
-                rows.add(List.of(e.getKey(), serviceState, i.path("port").asText(),
+                List<String> row = List.of(e.getKey(), serviceState, i.path("port").asText(),
                         i.path("pid").isNull() ? "-" : i.path("pid").asText(), i.path("state").asText(),
-                        i.path("restarts").asText(), uptime(i.path("uptime_ms").asLong()), probe(i.path("health"))));
+                        i.path("restarts").asText(), uptime(i.path("uptime_ms").asLong()), probe(i.path("health")));
+                rows.add(clustered ? withNode(row, i.path("node").asText("-")) : row);
             }
         }
         return align(rows);
+    }
+
+    /** {@code row} with {@code node} before its PORT column. */
+    private static List<String> withNode(List<String> row, String node) {
+        List<String> out = new ArrayList<>(row);
+        out.add(2, node);
+        return out;
     }
 
     /** The lines below the table for one service: commands, log files, last exits, operation. */
@@ -52,6 +65,11 @@ final class StatusTable {
                 .append(s.path("health_check").asText()).append('\n');
         for (JsonNode i : s.path("instances")) {
             out.append("  :").append(i.path("port").asText()).append("  ").append(i.path("reason").asText()).append('\n');
+            if (i.path("command").isEmpty() && i.has("node")) {
+                // An instance of another node: its command, log and exits are that node's to show.
+                out.append("    on node  ").append(i.path("node").asText()).append(" (poolctl status --admin that node's admin API for its details)\n");
+                continue;
+            }
             List<String> cmd = new ArrayList<>();
             i.path("command").forEach(c -> cmd.add(c.asText()));
             out.append("    command  ").append(io.procpool.config.CommandLine.render(cmd)).append('\n');

@@ -27,7 +27,7 @@ public interface Pool {
     /** Every service and its instances, now. */
     CompletionStage<PoolStatus> status();
 
-    /** The instances of {@code service} ready for traffic, as {@code "127.0.0.1:PORT"}. */
+    /** The instances of {@code service} ready for traffic, as {@code "HOST:PORT"} ({@code 127.0.0.1} on a pool alone). */
     CompletionStage<List<String>> backends(String service);
 
     /** The last {@code lines} lines of the output of the instance of {@code service} on {@code port}. */

@@ -74,10 +74,15 @@ public final class StatusJson {
         return node;
     }
 
-    /** One instance: port, pid, state, restarts, uptime, last exit, reason and probe figures. */
+    /** One instance: port (and node and host, in a cluster), pid, state, restarts, uptime, last exit, reason and probe figures. */
     public static ObjectNode instance(InstanceStatus i, long atNanos) {
         ObjectNode node = JSON.createObjectNode();
         node.put("port", i.port());
+        if (!i.node().isEmpty()) {
+            // Only a cluster's status has them: a pool alone answers as it always did.
+            node.put("node", i.node());
+            node.put("host", i.host());
+        }
         if (i.pid().isPresent()) {
             node.put("pid", i.pid().getAsLong());
         } else {

@@ -75,12 +75,12 @@ public final class BackendFormats {
         return status.services().stream().filter(s -> s.state() != ServiceState.DISABLED).toList();
     }
 
-    /** {@code {SERVICE: ["127.0.0.1:PORT", ...]}}. */
+    /** {@code {SERVICE: ["HOST:PORT", ...]}}. */
     public static ObjectNode json(PoolStatus status) {
         ObjectNode root = JSON.createObjectNode();
         for (ServiceStatus s : enabled(status)) {
             ArrayNode list = root.putArray(s.name());
-            s.ready().forEach(i -> list.add("127.0.0.1:" + i.port()));
+            s.ready().forEach(i -> list.add(i.address()));
         }
         return root;
     }
@@ -97,7 +97,7 @@ public final class BackendFormats {
             ObjectNode cluster = clusters.putObject(s.name());
             ObjectNode destinations = cluster.putObject("Destinations");
             for (InstanceStatus i : s.ready()) {
-                destinations.putObject(s.name() + "-" + i.port()).put("Address", "http://127.0.0.1:" + i.port() + "/");
+                destinations.putObject(name(s, i)).put("Address", "http://" + i.address() + "/");
             }
             HealthSettings h = s.settings().health();
             // Only an HTTP probe has a YARP equivalent; the others stay procpool's own business.
@@ -124,7 +124,7 @@ public final class BackendFormats {
         for (ServiceStatus s : enabled(status)) {
             ObjectNode lb = services.putObject(s.name()).putObject("loadBalancer");
             ArrayNode servers = lb.putArray("servers");
-            s.ready().forEach(i -> servers.addObject().put("url", "http://127.0.0.1:" + i.port()));
+            s.ready().forEach(i -> servers.addObject().put("url", "http://" + i.address()));
             HealthSettings h = s.settings().health();
             if (h.probe() instanceof HttpProbe http) {
                 lb.putObject("healthCheck")
@@ -162,7 +162,7 @@ public final class BackendFormats {
             if (ready.isEmpty()) {
                 out.append("    server 127.0.0.1:").append(s.settings().ports().get(0)).append(" down;  # none ready\n");
             }
-            ready.forEach(i -> out.append("    server 127.0.0.1:").append(i.port()).append(" max_fails=0;\n"));
+            ready.forEach(i -> out.append("    server ").append(i.address()).append(" max_fails=0;\n"));
             if (keepalive > 0) {
                 out.append("    keepalive ").append(keepalive).append(";\n");
             }
@@ -187,7 +187,7 @@ public final class BackendFormats {
             out.append("    option redispatch 1\n");
             out.append("    http-reuse safe\n");
             for (InstanceStatus i : s.ready()) {
-                out.append("    server ").append(s.name()).append('-').append(i.port()).append(" 127.0.0.1:").append(i.port()).append("\n");
+                out.append("    server ").append(name(s, i)).append(' ').append(i.address()).append("\n");
             }
         }
         return out.toString();
@@ -210,10 +210,19 @@ public final class BackendFormats {
             ArrayNode lb = cla.putArray("endpoints").addObject().putArray("lb_endpoints");
             for (InstanceStatus i : s.ready()) {
                 lb.addObject().putObject("endpoint").putObject("address").putObject("socket_address")
-                        .put("address", "127.0.0.1").put("port_value", i.port());
+                        .put("address", i.host()).put("port_value", i.port());
             }
         }
         return root;
+    }
+
+    /**
+     * An instance's name in a proxy's configuration, unique within its service: {@code NAME-PORT},
+     * and {@code NAME-HOST-PORT} for an instance of a cluster node on another host (two machines
+     * may use the same port).
+     */
+    static String name(ServiceStatus s, InstanceStatus i) {
+        return i.host().equals(InstanceStatus.LOOPBACK) ? s.name() + "-" + i.port() : s.name() + "-" + i.host() + "-" + i.port();
     }
 
     /** A .NET TimeSpan literal, {@code 00:00:02.5}. */

@@ -3,6 +3,7 @@ package io.procpool.internal.supervision;
 import io.procpool.internal.Dispatchers;
 import com.typesafe.config.Config;
 import io.procpool.api.Event;
+import io.procpool.api.InstanceStatus;
 import io.procpool.api.LogTail;
 import io.procpool.api.NotFoundException;
 import io.procpool.api.OpResult;
@@ -116,7 +117,7 @@ public final class PoolClient implements Pool {
 
     @Override
     public CompletionStage<List<String>> backends(String service) {
-        return service(service).thenApply(s -> s.ready().stream().map(i -> "127.0.0.1:" + i.port()).toList());
+        return service(service).thenApply(s -> s.ready().stream().map(InstanceStatus::address).toList());
     }
 
     @Override
