@@ -11,7 +11,12 @@ final class Backend {
 
     private final String service;
     private final int port;
+    private final String host;
     private final String authority;
+    /** An instance of another cluster node. */
+    private final boolean remote;
+    /** Another node's instance: the process its node last reported on it (a new one is a new life). */
+    private volatile long pid;
     private final AtomicInteger inFlight = new AtomicInteger();
     /** The pool says it is ready (HEALTHY). */
     private volatile boolean ready;
@@ -35,9 +40,16 @@ final class Backend {
     }
 
     Backend(String service, int port, java.util.function.LongSupplier nanos) {
+        this(service, io.procpool.api.InstanceStatus.LOOPBACK, port, false, nanos);
+    }
+
+    /** An instance reached at {@code host:port}; {@code remote} when it runs on another cluster node. */
+    Backend(String service, String host, int port, boolean remote, java.util.function.LongSupplier nanos) {
         this.service = service;
         this.port = port;
-        this.authority = "127.0.0.1:" + port;
+        this.host = host;
+        this.authority = host + ":" + port;
+        this.remote = remote;
         this.nanos = nanos;
         this.lastChange = nanos.getAsLong();
     }
@@ -50,9 +62,29 @@ final class Backend {
         return port;
     }
 
-    /** {@code 127.0.0.1:PORT}. */
+    String host() {
+        return host;
+    }
+
+    /** {@code HOST:PORT}: {@code 127.0.0.1:PORT} for this node's own instances. */
     String authority() {
         return authority;
+    }
+
+    /** Runs on another cluster node: its node decides its state, this gateway only hears of it. */
+    boolean remote() {
+        return remote;
+    }
+
+    /**
+     * Another node reports this instance with process {@code pid}: a process other than the last
+     * one reported is a new life ({@link #newLife}).
+     */
+    void reported(long pid) {
+        if (pid != this.pid) {
+            this.pid = pid;
+            newLife();
+        }
     }
 
     int life() {
@@ -136,6 +168,6 @@ final class Backend {
 
     @Override
     public String toString() {
-        return service + ":" + port;
+        return remote ? service + "@" + authority : service + ":" + port;
     }
 }

@@ -54,6 +54,8 @@ final class ServiceTraffic {
     private final Timers timers;
     private final LongSupplier nanos;
     private final Map<Integer, Backend> byPort = new ConcurrentHashMap<>();
+    /** The instances of other cluster nodes, by {@code host:port}. */
+    private final Map<String, Backend> remote = new ConcurrentHashMap<>();
     private volatile Backend[] choosable = NONE;
     /** Guarded by {@code this}. */
     private final ArrayDeque<CompletableFuture<Boolean>> waiting = new ArrayDeque<>();
@@ -192,7 +194,19 @@ final class ServiceTraffic {
      * completes when it has no request in flight.
      */
     CompletionStage<Void> drain(int port) {
-        Backend b = byPort.computeIfAbsent(port, p -> new Backend(service, p, nanos));
+        return drain(byPort.computeIfAbsent(port, p -> new Backend(service, p, nanos)));
+    }
+
+    /**
+     * Another node is about to stop its instance at {@code address}: as {@link #drain(int)}. One
+     * this gateway has never heard of has nothing in flight.
+     */
+    CompletionStage<Void> drainRemote(String address) {
+        Backend b = remote.get(address);
+        return b == null ? CompletableFuture.completedFuture(null) : drain(b);
+    }
+
+    private CompletionStage<Void> drain(Backend b) {
         CompletableFuture<Void> idle = new CompletableFuture<>();
         synchronized (this) {
             b.drain();
@@ -214,6 +228,36 @@ final class ServiceTraffic {
         b.eject(nanos.getAsLong() + period.toNanos());
         changed();
         timers.schedule(period, this::changed);
+    }
+
+    /**
+     * The other nodes report their instances of this service, by {@code host:port}: those ready
+     * may be chosen, the rest not; one no longer reported is forgotten once nothing is in flight
+     * to it.
+     */
+    void onRemote(Map<String, Remote> now) {
+        now.forEach((address, r) -> {
+            Backend b = remote.computeIfAbsent(address, a -> new Backend(service, r.host(), r.port(), true, nanos));
+            b.reported(r.pid());
+            if (r.ready()) {
+                b.clearEjection();
+            }
+            b.ready(r.ready());
+        });
+        remote.entrySet().removeIf(e -> {
+            if (now.containsKey(e.getKey())) {
+                return false;
+            }
+            e.getValue().ready(false);
+            synchronized (this) {
+                return e.getValue().inFlight() == 0 && !drains.containsKey(e.getValue());
+            }
+        });
+        changed();
+    }
+
+    /** An instance of another node as its node reports it. */
+    record Remote(String host, int port, long pid, boolean ready) {
     }
 
     /** The requests in flight to {@code port}. */
@@ -238,8 +282,9 @@ final class ServiceTraffic {
         List<CompletableFuture<Boolean>> wake = List.of();
         synchronized (this) {
             long now = nanos.getAsLong();
-            choosable = gone ? NONE : byPort.values().stream().filter(b -> b.choosable(now))
-                    .sorted(java.util.Comparator.comparingInt(Backend::port)).toArray(Backend[]::new);
+            choosable = gone ? NONE : java.util.stream.Stream.concat(byPort.values().stream(), remote.values().stream())
+                    .filter(b -> b.choosable(now))
+                    .sorted(java.util.Comparator.comparing(Backend::host).thenComparingInt(Backend::port)).toArray(Backend[]::new);
             if ((choosable.length > 0 || gone) && !waiting.isEmpty()) {
                 wake = new ArrayList<>(waiting);
                 waiting.clear();

@@ -176,6 +176,30 @@ public final class Traffic implements TrafficDoor, AutoCloseable {
         }
     }
 
+    /** An instance of another cluster node, as its node reports it: where it is reached, its process, and whether it is ready. */
+    public record Elsewhere(String host, int port, long pid, boolean ready) {
+    }
+
+    /**
+     * The instances of the other nodes of a cluster, per service: the ready ones may be chosen
+     * beside this node's own. Each call replaces the last; a service not named has none elsewhere.
+     */
+    public void elsewhere(Map<String, java.util.List<Elsewhere>> byService) {
+        services.forEach((name, t) -> {
+            Map<String, ServiceTraffic.Remote> now = new java.util.HashMap<>();
+            for (Elsewhere e : byService.getOrDefault(name, java.util.List.of())) {
+                now.put(e.host() + ":" + e.port(), new ServiceTraffic.Remote(e.host(), e.port(), e.pid(), e.ready()));
+            }
+            t.onRemote(now);
+        });
+    }
+
+    /** Another node is about to stop its instance of {@code service} at {@code address} ({@code host:port}): send it nothing new. */
+    public CompletionStage<Void> drainElsewhere(String service, String address) {
+        ServiceTraffic t = services.get(service);
+        return t == null ? CompletableFuture.completedFuture(null) : t.drainRemote(address);
+    }
+
     @Override
     public CompletionStage<Void> drain(String service, int port) {
         ServiceTraffic t = services.get(service);
@@ -206,7 +230,8 @@ public final class Traffic implements TrafficDoor, AutoCloseable {
     void refused(ServiceTraffic t, Backend b) {
         t.eject(b, EJECTION);
         Pool p = pool;
-        if (p != null) {
+        // Another node's instance is probed by its own node, which reports what it finds.
+        if (p != null && !b.remote()) {
             p.probeNow(b.service(), b.port());
         }
     }

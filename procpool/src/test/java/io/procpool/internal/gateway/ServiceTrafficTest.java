@@ -161,4 +161,35 @@ class ServiceTrafficTest {
         assertEquals(ServiceTraffic.NoBackend.GONE, done(waiting).none());
         assertEquals(0, queued.get());
     }
+
+    @Test
+    void anotherNodesReadyInstancesAreChosenBesideThisNodesOwn() {
+        traffic.onState(8000, InstanceState.HEALTHY);
+        traffic.onRemote(java.util.Map.of("10.0.0.2:8000", new ServiceTraffic.Remote("10.0.0.2", 8000, 41, true),
+                "10.0.0.3:8000", new ServiceTraffic.Remote("10.0.0.3", 8000, 51, false)));
+        assertEquals(List.of("10.0.0.2:8000", "127.0.0.1:8000"), List.of(traffic.choosable()).stream().map(Backend::authority).toList(),
+                "the same port on two hosts is two instances; the one not ready is left out");
+        // The next report no longer has 10.0.0.2's instance: it is out of the choice.
+        traffic.onRemote(java.util.Map.of("10.0.0.3:8000", new ServiceTraffic.Remote("10.0.0.3", 8000, 51, true)));
+        assertEquals(List.of("10.0.0.3:8000", "127.0.0.1:8000"), List.of(traffic.choosable()).stream().map(Backend::authority).toList());
+    }
+
+    @Test
+    void anotherNodesInstanceDrainedHereIsNotChosenAgainUntilItsNodeReportsANewProcess() {
+        ServiceTraffic.Remote first = new ServiceTraffic.Remote("10.0.0.2", 8000, 41, true);
+        traffic.onRemote(java.util.Map.of("10.0.0.2:8000", first));
+        Backend b = traffic.tryAcquire(new Tried());
+        assertEquals("10.0.0.2:8000", b.authority());
+        CompletionStage<Void> drained = traffic.drainRemote("10.0.0.2:8000");
+        assertFalse(drained.toCompletableFuture().isDone(), "a request is in flight to it");
+        // Its node still reports it ready (the stop has not begun there): it stays out.
+        traffic.onRemote(java.util.Map.of("10.0.0.2:8000", first));
+        assertNull(traffic.tryAcquire(new Tried()));
+        traffic.release(b);
+        done(drained);
+        // Restarted: a new process is a new life, chosen again once ready.
+        traffic.onRemote(java.util.Map.of("10.0.0.2:8000", new ServiceTraffic.Remote("10.0.0.2", 8000, 42, true)));
+        assertEquals("10.0.0.2:8000", traffic.tryAcquire(new Tried()).authority());
+        assertNull(done(traffic.drainRemote("10.0.0.9:8000")), "one never heard of has nothing in flight");
+    }
 }
