@@ -14,6 +14,8 @@ import io.procpool.internal.health.ProbeRouter;
 import io.procpool.internal.metrics.PoolMetrics;
 import io.procpool.internal.linux.LinuxPlatform;
 import io.procpool.internal.process.PlatformLauncher;
+import io.procpool.internal.clustering.ClusterView;
+import io.procpool.internal.clustering.ClusterWidePool;
 import io.procpool.internal.feeds.Feeds;
 import io.procpool.internal.supervision.PoolClient;
 import io.procpool.internal.supervision.PoolSupervisor;
@@ -79,6 +81,8 @@ public final class ProcessPool implements Pool, AutoCloseable {
 
     private final Startup.Runtime runtime;
     private final PoolClient client;
+    /** What {@link #status()} answers from: the client, or on a cluster node the whole cluster's view over it. */
+    private final Pool shown;
     /** procpool's own prober, when the builder was given none; closed with the pool. */
     private final ProbeRouter prober;
     private final PlatformLauncher launcher;
@@ -96,7 +100,7 @@ public final class ProcessPool implements Pool, AutoCloseable {
     /** Set by the first close; later ones wait for the same outcome. */
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private ProcessPool(Startup.Runtime runtime, PoolClient client, ProbeRouter prober, PlatformLauncher launcher,
+    private ProcessPool(Startup.Runtime runtime, PoolClient client, Pool shown, ProbeRouter prober, PlatformLauncher launcher,
                         Optional<ServerBinding> admin, Optional<ServerBinding> gateway, Feeds feeds, PoolSettings settings,
                         Optional<Startup.Systemd> systemd, Optional<io.procpool.internal.clustering.ClusterSupport.Node> cluster,
                         CompletableFuture<String> clusterExit) {
@@ -104,6 +108,7 @@ public final class ProcessPool implements Pool, AutoCloseable {
         this.cluster = cluster;
         this.clusterExit = clusterExit;
         this.client = client;
+        this.shown = shown;
         this.prober = prober;
         this.launcher = launcher;
         this.admin = admin;
@@ -266,10 +271,14 @@ public final class ProcessPool implements Pool, AutoCloseable {
                 prober = probe == null ? new ProbeRouter() : null;
                 PoolMetrics metrics = new PoolMetrics(clock, os != null ? os.platform()::usage : groups -> java.util.Map.of());
                 var traffic = Startup.traffic(settings);
+                Optional<ClusterView> view = Startup.clusterView(settings, clock);
                 runtime = Startup.startTree(system, config, settings, Startup.environment(settings, launcher, os, probe, prober,
-                        resources, clock, metrics, traffic));
+                        resources, clock, metrics, Startup.door(traffic, view)));
                 PoolClient client = new PoolClient(runtime.system(), runtime.root(), settings, baseDir, PoolClient.Timeouts.DEFAULT);
-                Optional<ServerBinding> admin = Startup.bindAdmin(runtime, settings, client, metrics, traffic);
+                // The admin API and the feeds answer for the whole cluster on a cluster node; the
+                // gateway, the cluster's agent and systemd's readiness act on this node's own.
+                Pool shown = view.<Pool>map(v -> new ClusterWidePool(client, v)).orElse(client);
+                Optional<ServerBinding> admin = Startup.bindAdmin(runtime, settings, shown, metrics, traffic);
                 Optional<ServerBinding> gateway;
                 try {
                     gateway = Startup.bindGateway(runtime, settings, client, traffic, metrics);
@@ -277,7 +286,8 @@ public final class ProcessPool implements Pool, AutoCloseable {
                     admin.ifPresent(ServerBinding::unbind);
                     throw e;
                 }
-                Feeds feeds = Startup.startFeeds(runtime, client);
+                Feeds feeds = Startup.startFeeds(runtime, shown);
+                view.ifPresent(v -> traffic.ifPresent(t -> Startup.gatewayAcrossTheCluster(t, v)));
                 runtime.root().tell(PoolSupervisor.Start.INSTANCE);
                 if (os != null) {
                     Startup.warmUp(runtime.system());
@@ -285,9 +295,9 @@ public final class ProcessPool implements Pool, AutoCloseable {
                 Optional<Startup.Systemd> systemd = notifySystemd ? Startup.notifySystemd(runtime, client, settings) : Optional.empty();
                 CompletableFuture<String> clusterExit = new CompletableFuture<>();
                 Optional<io.procpool.internal.clustering.ClusterSupport.Node> cluster = settings.cluster().enabled()
-                        ? Optional.of(io.procpool.internal.clustering.ClusterSupport.load().join(settings, client, clusterExit::complete))
+                        ? Optional.of(io.procpool.internal.clustering.ClusterSupport.load().join(settings, client, view.get(), clusterExit::complete))
                         : Optional.empty();
-                return new ProcessPool(runtime, client, prober, os, admin, gateway, feeds, settings, systemd, cluster, clusterExit);
+                return new ProcessPool(runtime, client, shown, prober, os, admin, gateway, feeds, settings, systemd, cluster, clusterExit);
             } catch (IOException | RuntimeException e) {
                 if (runtime != null) {
                     Startup.stopUnstarted(runtime);
@@ -308,12 +318,12 @@ public final class ProcessPool implements Pool, AutoCloseable {
 
     @Override
     public CompletionStage<PoolStatus> status() {
-        return client.status();
+        return shown.status();
     }
 
     @Override
     public CompletionStage<List<String>> backends(String service) {
-        return client.backends(service);
+        return shown.backends(service);
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.procpool.internal.Dispatchers;
 import io.procpool.internal.admin.AdminServer;
 import io.procpool.internal.feeds.Feeds;
 import io.procpool.internal.gateway.GatewayServer;
+import io.procpool.internal.clustering.ClusterView;
 import io.procpool.internal.gateway.Traffic;
 import io.procpool.internal.health.ProbeRouter;
 import io.procpool.internal.metrics.PoolMetrics;
@@ -79,13 +80,47 @@ final class Startup {
     static Function<ActorSystem<?>, PoolEnvironment> environment(PoolSettings settings, ProcessLauncher launcher,
                                                               PlatformLauncher os, Function<ActorSystem<?>, HealthProbe> probe,
                                                               ProbeRouter prober, ResourceSampler resources, LongSupplier clock,
-                                                              PoolMetrics metrics, Optional<Traffic> gateway) {
+                                                              PoolMetrics metrics, TrafficDoor door) {
         ProcessLauncher processes = launcher != null ? launcher : os;
         return sys -> new PoolEnvironment(processes, probe != null ? probe.apply(sys) : prober, settings.logDir(), metrics,
                 resources != null ? resources : os == null ? ResourceSampler.NONE
                         : ResourceSampler.of(os.platform(), sys.dispatchers().lookup(
                                 Dispatchers.blocking())),
-                clock).withDoor(gateway.<TrafficDoor>map(t -> t).orElse(TrafficDoor.NONE));
+                clock).withDoor(door);
+    }
+
+    /** What a cluster node knows of the other nodes, when {@code cluster.enabled} is on. */
+    static Optional<ClusterView> clusterView(PoolSettings settings, LongSupplier clock) {
+        return settings.cluster().enabled()
+                ? Optional.of(new ClusterView(settings.cluster().self().toString(), settings.cluster().advertiseHost(), clock))
+                : Optional.empty();
+    }
+
+    /**
+     * The door the tree drains through: the gateway's (or none), and on a cluster node every other
+     * node's gateway too.
+     */
+    static TrafficDoor door(Optional<Traffic> gateway, Optional<ClusterView> cluster) {
+        TrafficDoor local = gateway.<TrafficDoor>map(t -> t).orElse(TrafficDoor.NONE);
+        return cluster.map(v -> v.door(local)).orElse(local);
+    }
+
+    /**
+     * A cluster node's gateway routes to the other nodes' ready instances as they report them,
+     * and drains one when its node is about to stop it.
+     */
+    static void gatewayAcrossTheCluster(Traffic traffic, ClusterView view) {
+        view.here(traffic::drainElsewhere);
+        view.listen(reports -> {
+            java.util.Map<String, java.util.List<Traffic.Elsewhere>> byService = new java.util.HashMap<>();
+            for (ClusterView.NodeReport r : reports) {
+                for (ClusterView.RemoteInstance i : r.instances()) {
+                    byService.computeIfAbsent(i.service(), x -> new java.util.ArrayList<>()).add(new Traffic.Elsewhere(r.host(), i.port(),
+                            i.pid(), i.state().equals("HEALTHY") || i.state().equals("RUNNING")));
+                }
+            }
+            traffic.elsewhere(byService);
+        });
     }
 
     /** The gateway's view of the traffic, when it is enabled: made before the tree, which drains through it. */

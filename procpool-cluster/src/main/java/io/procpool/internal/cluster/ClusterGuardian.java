@@ -1,6 +1,7 @@
 package io.procpool.internal.cluster;
 
 import io.procpool.config.PoolSettings;
+import io.procpool.internal.clustering.ClusterView;
 import io.procpool.internal.supervision.PoolClient;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.Behavior;
@@ -26,6 +27,10 @@ final class ClusterGuardian {
     record HandOver(org.apache.pekko.actor.typed.ActorRef<org.apache.pekko.Done> replyTo) implements Command {
     }
 
+    /** This node is about to leave: the other nodes' gateways drain its instances first; answer when they have. */
+    record Withdraw(org.apache.pekko.actor.typed.ActorRef<org.apache.pekko.Done> replyTo) implements Command {
+    }
+
     private record Downed(ClusterEvent.MemberDowned event) implements Command {
     }
 
@@ -38,17 +43,21 @@ final class ClusterGuardian {
     /**
      * @param downed called (perhaps more than once) when this node learns it was downed or removed
      */
-    static Behavior<Command> create(PoolSettings settings, PoolClient door, Consumer<String> downed) {
+    static Behavior<Command> create(PoolSettings settings, PoolClient door, ClusterView view, Consumer<String> downed) {
         return Behaviors.setup(ctx -> {
             Cluster cluster = Cluster.get(ctx.getSystem());
             var coordinator = ClusterSingleton.get(ctx.getSystem()).init(SingletonActor.of(PlacementCoordinator.create(settings), "placement"));
-            var agent = ctx.spawn(NodeAgent.create(settings, door, coordinator), "agent");
+            var agent = ctx.spawn(NodeAgent.create(settings, door, view, coordinator), "agent");
             cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(ClusterEvent.MemberDowned.class, Downed::new),
                     ClusterEvent.MemberDowned.class));
             cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(SelfRemoved.class, Removed::new), SelfRemoved.class));
             return Behaviors.receive(Command.class)
                     .onMessage(HandOver.class, m -> {
                         agent.tell(new NodeAgent.HandOver(m.replyTo()));
+                        return Behaviors.same();
+                    })
+                    .onMessage(Withdraw.class, m -> {
+                        agent.tell(new NodeAgent.Withdraw(m.replyTo()));
                         return Behaviors.same();
                     })
                     .onMessage(Downed.class, m -> {

@@ -4,6 +4,7 @@ import io.procpool.config.ClusterSettings;
 import io.procpool.config.PoolSettings;
 import io.procpool.internal.BuildInfo;
 import io.procpool.internal.clustering.ClusterSupport;
+import io.procpool.internal.clustering.ClusterView;
 import io.procpool.internal.supervision.PoolClient;
 import java.time.Duration;
 import java.util.List;
@@ -31,10 +32,13 @@ final class ClusterNode implements ClusterSupport.Node {
     private static final Duration LEAVE_TIMEOUT = Duration.ofSeconds(20);
     /** How long a stopping node waits for the others to run its share ready. */
     private static final Duration HAND_OVER_TIMEOUT = Duration.ofSeconds(30);
+    /** How long it waits for the other nodes' gateways to drain its instances (they answer within it on their own). */
+    private static final Duration WITHDRAW_TIMEOUT = NodeAgent.WITHDRAW_TIMEOUT.plusSeconds(1);
 
     private final PoolSettings settings;
     private final ClusterSettings cluster;
     private final PoolClient door;
+    private final ClusterView view;
     private final Consumer<String> exit;
     private final AtomicBoolean closing = new AtomicBoolean();
     private volatile ActorSystem<ClusterGuardian.Command> system;
@@ -44,10 +48,11 @@ final class ClusterNode implements ClusterSupport.Node {
         INSTANCE
     }
 
-    ClusterNode(PoolSettings settings, PoolClient door, Consumer<String> exit) {
+    ClusterNode(PoolSettings settings, PoolClient door, ClusterView view, Consumer<String> exit) {
         this.settings = settings;
         this.cluster = settings.cluster();
         this.door = door;
+        this.view = view;
         this.exit = exit;
     }
 
@@ -65,7 +70,7 @@ final class ClusterNode implements ClusterSupport.Node {
     private void incarnation(List<ClusterSettings.HostPort> seeds) {
         AtomicBoolean down = new AtomicBoolean();
         Consumer<String> downed = why -> onDowned(down, why);
-        ActorSystem<ClusterGuardian.Command> sys = ActorSystem.create(ClusterGuardian.create(settings, door, downed),
+        ActorSystem<ClusterGuardian.Command> sys = ActorSystem.create(ClusterGuardian.create(settings, door, view, downed),
                 ClusterConfig.SYSTEM, ClusterConfig.of(cluster, seeds, BuildInfo.current().version()));
         system = sys;
         sys.getWhenTerminated().thenRun(() -> downed.accept("its cluster actor system stopped"));
@@ -134,6 +139,17 @@ final class ClusterNode implements ClusterSupport.Node {
         } catch (Exception e) {
             log.warn("cluster node {}: its share is not ready elsewhere within {} s ({}); leaving anyway", cluster.self(),
                     HAND_OVER_TIMEOUT.toSeconds(), e.getClass().getSimpleName());
+        }
+        try {
+            // The other nodes' gateways stop sending to this node's instances, and finish what they
+            // sent, before the node leaves: after that only this node's own gateway reaches them,
+            // and the pool's stop drains that one.
+            org.apache.pekko.actor.typed.javadsl.AskPattern.<ClusterGuardian.Command, org.apache.pekko.Done>ask(sys,
+                    ClusterGuardian.Withdraw::new, WITHDRAW_TIMEOUT, sys.scheduler()).toCompletableFuture()
+                    .get(WITHDRAW_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            log.warn("cluster node {}: the other nodes' gateways did not drain its instances within {} s ({}); leaving anyway",
+                    cluster.self(), WITHDRAW_TIMEOUT.toSeconds(), e.getClass().getSimpleName());
         }
         try {
             // Pekko's coordinated shutdown of a cluster member leaves the cluster gracefully first.

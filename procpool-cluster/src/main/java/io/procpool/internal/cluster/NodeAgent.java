@@ -1,25 +1,33 @@
 package io.procpool.internal.cluster;
 
+import io.procpool.api.InstanceStatus;
 import io.procpool.api.PoolStatus;
 import io.procpool.api.ServiceStatus;
 import io.procpool.api.Subscription;
 import io.procpool.config.PoolSettings;
 import io.procpool.config.ServiceSettings;
+import io.procpool.internal.clustering.ClusterView;
 import io.procpool.internal.supervision.PoolClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
 
 /**
  * One per node, in the node's cluster actor system: the cluster's hands on this node's pool. It
@@ -28,6 +36,12 @@ import org.apache.pekko.cluster.typed.Cluster;
  * the coordinator assigns, through the pool's front door ({@link PoolClient#place}). The
  * InstanceActors that own the processes stay in the pool's own tree on this node; only the counts
  * cross the network.
+ *
+ * <p>It also keeps this node's {@link ClusterView} of the others: every agent sends the others
+ * what its node runs (each instance's port, process and state) at each change and every
+ * {@link #REPORT_EVERY}, and drops a node the cluster finds unreachable or removes. Before an
+ * instance here is stopped on purpose, it asks every other node's gateway to drain it
+ * ({@link DrainHere}), and before the node leaves, to drain all of them ({@link Withdraw}).
  */
 public final class NodeAgent {
 
@@ -36,6 +50,9 @@ public final class NodeAgent {
 
     /** How often a node's report goes out even when nothing changed: a lost message is not a lost node. */
     static final Duration REPORT_EVERY = Duration.ofSeconds(5);
+
+    /** How long a leaving node waits for the other gateways to drain its instances. */
+    static final Duration WITHDRAW_TIMEOUT = Duration.ofSeconds(10);
 
     /** Messages an agent understands. */
     public sealed interface Command {
@@ -66,6 +83,44 @@ public final class NodeAgent {
     record HandOver(ActorRef<org.apache.pekko.Done> replyTo) implements Command {
     }
 
+    /** What another node runs now. */
+    public record Snapshot(ClusterView.NodeReport report) implements Command, ClusterMessage {
+    }
+
+    /** Another node is about to stop its instance of {@code service} at {@code address}: drain it from this node's gateway, then answer. */
+    public record DrainHere(String service, String address, ActorRef<Drained> replyTo) implements Command, ClusterMessage {
+    }
+
+    /** Node {@code id} leaves: drain all its instances from this node's gateway and forget it, then answer. */
+    public record DrainNode(String id, ActorRef<Drained> replyTo) implements Command, ClusterMessage {
+    }
+
+    /** The answer to {@link DrainHere} and {@link DrainNode}: nothing of it is in flight here any more. */
+    public enum Drained implements ClusterMessage {
+        INSTANCE
+    }
+
+    /** This node is about to leave: every other node's gateway drains its instances; answer when they have (or within a bound). */
+    record Withdraw(ActorRef<org.apache.pekko.Done> replyTo) implements Command {
+    }
+
+    /** An instance here is about to be stopped on purpose: drain it from the other nodes' gateways. */
+    private record DrainOthers(String service, String address, CompletableFuture<Void> done) implements Command {
+    }
+
+    /** The answers to a drain are in: completed on the agent's thread, which owns the set of those under way. */
+    private record Answered(CompletableFuture<Void> done) implements Command {
+    }
+
+    private record Listed(Receptionist.Listing listing) implements Command {
+    }
+
+    private record Member(ClusterEvent.MemberEvent event) implements Command {
+    }
+
+    private record Reachability(ClusterEvent.ReachabilityEvent event) implements Command {
+    }
+
     private enum Changed implements Command {
         INSTANCE
     }
@@ -93,19 +148,40 @@ public final class NodeAgent {
     private final List<ActorRef<org.apache.pekko.Done>> handingOver = new ArrayList<>();
     /** A change came while a read was under way: read again when it answers. */
     private boolean readAgain;
+    private final ClusterView view;
+    /** The other nodes' agents, as the receptionist lists them. */
+    private Set<ActorRef<Command>> others = Set.of();
+    /** What this node runs, as last sent to the others; null before the first status read. */
+    private ClusterView.NodeReport sent;
+    /** Drains of this node's instances from the other gateways that have not answered yet: answered when this agent stops. */
+    private final Set<CompletableFuture<Void>> draining = new HashSet<>();
 
-    static Behavior<Command> create(PoolSettings settings, PoolClient door, ActorRef<PlacementCoordinator.Command> coordinator) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new NodeAgent(ctx, timers, settings, door, coordinator).listening()));
+    static Behavior<Command> create(PoolSettings settings, PoolClient door, ClusterView view,
+                                    ActorRef<PlacementCoordinator.Command> coordinator) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new NodeAgent(ctx, timers, settings, door, view, coordinator).listening()));
     }
 
-    private NodeAgent(ActorContext<Command> ctx, TimerScheduler<Command> timers, PoolSettings settings, PoolClient door,
+    private NodeAgent(ActorContext<Command> ctx, TimerScheduler<Command> timers, PoolSettings settings, PoolClient door, ClusterView view,
                       ActorRef<PlacementCoordinator.Command> coordinator) {
         this.ctx = ctx;
         this.settings = settings;
         this.door = door;
+        this.view = view;
         this.coordinator = coordinator;
-        this.node = Nodes.id(Cluster.get(ctx.getSystem()).selfMember().uniqueAddress());
+        Cluster cluster = Cluster.get(ctx.getSystem());
+        this.node = Nodes.id(cluster.selfMember().uniqueAddress());
         ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
+        ctx.getSystem().receptionist().tell(Receptionist.subscribe(KEY, ctx.messageAdapter(Receptionist.Listing.class, Listed::new)));
+        cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(ClusterEvent.MemberEvent.class, Member::new),
+                ClusterEvent.MemberEvent.class));
+        cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(ClusterEvent.ReachabilityEvent.class, Reachability::new),
+                ClusterEvent.ReachabilityEvent.class));
+        ActorRef<Command> self = ctx.getSelf();
+        view.elsewhere((service, address) -> {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            self.tell(new DrainOthers(service, address, done));
+            return done;
+        });
         timers.startTimerWithFixedDelay(Tick.INSTANCE, REPORT_EVERY);
         // The first report at once: the receptionist's listing, through which a coordinator greets
         // the agents, follows gossip every 2 s.
@@ -133,8 +209,90 @@ public final class NodeAgent {
                 .onMessageEquals(Changed.INSTANCE, () -> readStatus(false))
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
                 .onMessage(StatusRead.class, this::onStatus)
-                .onSignal(PostStop.class, s -> { events.close(); return Behaviors.same(); })
+                .onMessage(Listed.class, this::onListed)
+                .onMessage(Snapshot.class, m -> {
+                    if (!m.report().id().equals(node)) {
+                        view.report(m.report());
+                    }
+                    return Behaviors.same();
+                })
+                .onMessage(Member.class, m -> {
+                    if (m.event() instanceof ClusterEvent.MemberRemoved removed) {
+                        view.removed(Nodes.id(removed.member().uniqueAddress()));
+                    }
+                    return Behaviors.same();
+                })
+                .onMessage(Reachability.class, m -> {
+                    view.reachable(Nodes.id(m.event().member().uniqueAddress()), m.event() instanceof ClusterEvent.ReachableMember);
+                    return Behaviors.same();
+                })
+                .onMessage(DrainOthers.class, this::onDrainOthers)
+                .onMessage(DrainHere.class, m -> {
+                    view.drainHere(m.service(), m.address()).thenRun(() -> m.replyTo().tell(Drained.INSTANCE));
+                    return Behaviors.same();
+                })
+                .onMessage(DrainNode.class, m -> {
+                    view.withdraw(m.id()).thenRun(() -> m.replyTo().tell(Drained.INSTANCE));
+                    return Behaviors.same();
+                })
+                .onMessage(Withdraw.class, this::onWithdraw)
+                .onMessage(Answered.class, m -> {
+                    draining.remove(m.done());
+                    m.done().complete(null);
+                    return Behaviors.same();
+                })
+                .onSignal(PostStop.class, s -> {
+                    events.close();
+                    view.elsewhere(ClusterView.Drain.NONE);
+                    // This node's cluster side is gone: no other gateway can be asked any more.
+                    draining.forEach(d -> d.complete(null));
+                    return Behaviors.same();
+                })
                 .build();
+    }
+
+    private Behavior<Command> onListed(Listed m) {
+        Set<ActorRef<Command>> now = new HashSet<>(m.listing().getServiceInstances(KEY));
+        now.remove(ctx.getSelf());
+        if (sent != null) {
+            // A node that has just joined hears what this one runs at once, not at the next round.
+            now.stream().filter(a -> !others.contains(a)).forEach(a -> a.tell(new Snapshot(sent)));
+        }
+        others = Set.copyOf(now);
+        return Behaviors.same();
+    }
+
+    /**
+     * Asks every other node's gateway to drain one of this node's instances; {@code done}
+     * completes when all have answered, or after the service's {@code drain.timeout} (the
+     * instance's stop does not wait longer than that anyway).
+     */
+    private Behavior<Command> onDrainOthers(DrainOthers m) {
+        ServiceSettings s = settings.services().get(m.service());
+        Duration timeout = s == null ? WITHDRAW_TIMEOUT : s.drain().timeout().plusSeconds(1);
+        askOthers(r -> new DrainHere(m.service(), m.address(), r), timeout, m.done());
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onWithdraw(Withdraw m) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        done.thenRun(() -> m.replyTo().tell(org.apache.pekko.Done.getInstance()));
+        askOthers(r -> new DrainNode(node, r), WITHDRAW_TIMEOUT, done);
+        return Behaviors.same();
+    }
+
+    /** Asks every other agent {@code question}; {@code done} completes when all have answered or {@code timeout} has passed. */
+    private void askOthers(java.util.function.Function<ActorRef<Drained>, Command> question, Duration timeout,
+                           CompletableFuture<Void> done) {
+        if (others.isEmpty()) {
+            done.complete(null);
+            return;
+        }
+        draining.add(done);
+        ActorRef<Command> self = ctx.getSelf();
+        CompletableFuture<?>[] answers = others.stream().map(a -> AskPattern.<Command, Drained>ask(a, question::apply, timeout,
+                ctx.getSystem().scheduler()).toCompletableFuture().exceptionally(e -> Drained.INSTANCE)).toArray(CompletableFuture[]::new);
+        CompletableFuture.allOf(answers).thenRun(() -> self.tell(new Answered(done)));
     }
 
     private Behavior<Command> onAssign(Assign m) {
@@ -192,7 +350,32 @@ public final class NodeAgent {
             ready.putAll(now);
             report();
         }
+        ClusterView.NodeReport mine = nodeReport(m.status());
+        if (m.always() || sent == null || !shape(mine).equals(shape(sent))) {
+            sent = mine;
+            others.forEach(a -> a.tell(new Snapshot(mine)));
+        }
         return Behaviors.same();
+    }
+
+    /** What this node runs, for the other nodes' views. */
+    private ClusterView.NodeReport nodeReport(PoolStatus status) {
+        Map<String, Integer> desired = new HashMap<>();
+        List<ClusterView.RemoteInstance> instances = new ArrayList<>();
+        for (ServiceStatus s : status.services()) {
+            desired.put(s.name(), s.desired());
+            for (InstanceStatus i : s.instances()) {
+                instances.add(new ClusterView.RemoteInstance(s.name(), i.port(), i.pid().orElse(0), i.state().name(), i.restarts(),
+                        i.uptimeMillis(status.atNanos()), i.reason()));
+            }
+        }
+        return new ClusterView.NodeReport(node, view.self(), view.host(), desired, instances);
+    }
+
+    /** A report without its uptimes, which change at every read: what tells whether anything happened. */
+    private static List<Object> shape(ClusterView.NodeReport r) {
+        return List.of(r.desired(), r.instances().stream().map(i -> List.of(i.service(), i.port(), i.pid(), i.state(), i.restarts(),
+                i.reason())).toList());
     }
 
     private void report() {

@@ -23,10 +23,12 @@ public interface ClusterSupport {
      *
      * @param settings the pool's settings, {@link PoolSettings#cluster()} enabled
      * @param door the pool's front door
+     * @param view what this node knows of the others: the node keeps it current, and drains this
+     *     node's instances from the other nodes' gateways through it
      * @param exit called once, with a message, when the cluster downed this node and
      *     {@code cluster.on-downed = exit}: every instance has been killed, the pool should close
      */
-    Node join(PoolSettings settings, PoolClient door, Consumer<String> exit);
+    Node join(PoolSettings settings, PoolClient door, ClusterView view, Consumer<String> exit);
 
     /** A running node. */
     interface Node extends AutoCloseable {

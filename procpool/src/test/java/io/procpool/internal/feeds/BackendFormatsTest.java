@@ -87,4 +87,21 @@ class BackendFormatsTest {
         assertEquals("00:01:30.250", BackendFormats.timeSpan(Duration.ofMillis(90_250)));
         assertEquals("01:00:00", BackendFormats.timeSpan(Duration.ofHours(1)));
     }
+
+    @Test
+    void aClustersFeedsNameEachNodesInstancesByTheirHostSoTheSamePortOnTwoMachinesIsTwoServers() {
+        io.procpool.internal.clustering.ClusterView view = new io.procpool.internal.clustering.ClusterView("10.0.0.1:25520",
+                "10.0.0.1", () -> 0L);
+        view.report(new io.procpool.internal.clustering.ClusterView.NodeReport("n2", "10.0.0.2:25520", "10.0.0.2",
+                java.util.Map.of("search", 1), java.util.List.of(new io.procpool.internal.clustering.ClusterView.RemoteInstance(
+                "search", 8000, 77, "HEALTHY", 0, 1000, ""))));
+        io.procpool.api.PoolStatus cluster = view.merge(Statuses.pool());
+        assertEquals("[\"10.0.0.1:8000\",\"10.0.0.2:8000\"]", BackendFormats.json(cluster).path("search").toString());
+        String haproxy = BackendFormats.haproxy(cluster);
+        assertTrue(haproxy.contains("    server search-10.0.0.1-8000 10.0.0.1:8000\n    server search-10.0.0.2-8000 10.0.0.2:8000\n"), haproxy);
+        assertTrue(BackendFormats.nginx(cluster).contains("    server 10.0.0.2:8000 max_fails=0;"));
+        JsonNode yarp = BackendFormats.yarp(cluster).path("ReverseProxy").path("Clusters").path("search").path("Destinations");
+        assertEquals("http://10.0.0.2:8000/", yarp.path("search-10.0.0.2-8000").path("Address").asText(), yarp.toString());
+        assertTrue(BackendFormats.envoy(cluster, 1).toString().contains("\"address\":\"10.0.0.2\",\"port_value\":8000"));
+    }
 }
