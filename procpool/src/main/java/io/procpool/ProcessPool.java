@@ -81,7 +81,10 @@ public final class ProcessPool implements Pool, AutoCloseable {
 
     private final Startup.Runtime runtime;
     private final PoolClient client;
-    /** What {@link #status()} answers from: the client, or on a cluster node the whole cluster's view over it. */
+    /**
+     * What the status and the operations go through: the client, or on a cluster node the whole
+     * cluster's view over it (operations act on every node).
+     */
     private final Pool shown;
     /** procpool's own prober, when the builder was given none; closed with the pool. */
     private final ProbeRouter prober;
@@ -348,12 +351,12 @@ public final class ProcessPool implements Pool, AutoCloseable {
 
     @Override
     public CompletionStage<OpResult> scale(String service, int instances) {
-        return client.scale(service, instances);
+        return shown.scale(service, instances);
     }
 
     @Override
     public CompletionStage<OpResult> restart(String service) {
-        return client.restart(service);
+        return shown.restart(service);
     }
 
     @Override
@@ -363,19 +366,23 @@ public final class ProcessPool implements Pool, AutoCloseable {
 
     @Override
     public CompletionStage<OpResult> beginRestart(String service) {
-        return client.beginRestart(service);
+        return shown.beginRestart(service);
     }
 
     @Override
     public CompletionStage<OpResult> stopService(String service) {
-        return client.stopService(service);
+        return shown.stopService(service);
     }
 
     @Override
     public CompletionStage<OpResult> startService(String service) {
-        return client.startService(service);
+        return shown.startService(service);
     }
 
+    /**
+     * Reads this pool's file again. On a cluster node, this node's file only: SIGHUP and a watched
+     * file reload each node on its own; the admin API's {@code POST /reload} reloads every node.
+     */
     @Override
     public CompletionStage<OpResult> reload() {
         return client.reload();
@@ -418,7 +425,7 @@ public final class ProcessPool implements Pool, AutoCloseable {
 
     @Override
     public Duration longestAnswer() {
-        return client.longestAnswer();
+        return shown.longestAnswer();
     }
 
     /** A subscription made with {@link #subscribe}. */

@@ -174,6 +174,52 @@ class ClusterIT {
                 java.net.http.HttpResponse.BodyHandlers.ofString());
     }
 
+    /** POSTs through one node's gateway from 4 threads until stopped (or 120 s): a POST is never sent twice, so a cut one fails. */
+    private static final class Load implements AutoCloseable {
+        final java.util.concurrent.atomic.AtomicInteger ok = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.Set<Long> answeredBy = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        final List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        private final List<Thread> threads = new ArrayList<>();
+
+        Load(Node entry, String path) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            for (int t = 0; t < 4; t++) {
+                Thread th = new Thread(() -> {
+                    while (!stop.get() && System.nanoTime() < deadline) {
+                        try {
+                            var r = gatewayPost(entry, path);
+                            if (r.statusCode() == 200) {
+                                ok.incrementAndGet();
+                                answeredBy.add(Manager.JSON.readTree(r.body()).path("pid").asLong());
+                            } else {
+                                failures.add(r.statusCode() + " " + r.body());
+                            }
+                        } catch (Exception e) {
+                            failures.add(e.toString());
+                        }
+                    }
+                }, "cluster-load-" + t);
+                th.start();
+                threads.add(th);
+            }
+        }
+
+        /** Waits for {@code more} answers after now: the load goes on after what the test did. */
+        void awaitMore(int more) {
+            int before = ok.get();
+            Await.value(Duration.ofSeconds(20), more + " more POSTs answered", () -> ok.get() >= before + more ? true : null);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop.set(true);
+            for (Thread th : threads) {
+                th.join(Duration.ofSeconds(30).toMillis());
+            }
+        }
+    }
+
     @Test
     void aNodeThatLeavesUnderLoadThroughAnotherNodesGatewayFailsNoRequest() throws Exception {
         awaitEvenSpread();
@@ -182,50 +228,48 @@ class ClusterIT {
         Map<Integer, Long> its = leaving.healthy();
         Await.value(Duration.ofSeconds(15), "node 1 sees the leaving node's instances",
                 () -> healthyByNode(entry).getOrDefault(leaving.name(), 0) == 2 ? true : null);
-        // POSTs, which the gateway never sends twice: one cut by the leave would fail, not be retried.
-        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-        java.util.concurrent.atomic.AtomicInteger ok = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.Set<Long> answeredBy = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        List<Thread> load = new ArrayList<>();
-        for (int t = 0; t < 4; t++) {
-            Thread th = new Thread(() -> {
-                while (!stop.get() && System.nanoTime() < deadline) {
-                    try {
-                        var r = gatewayPost(entry, "/web/slow?ms=100");
-                        if (r.statusCode() == 200) {
-                            ok.incrementAndGet();
-                            answeredBy.add(Manager.JSON.readTree(r.body()).path("pid").asLong());
-                        } else {
-                            failures.add(r.statusCode() + " " + r.body());
-                        }
-                    } catch (Exception e) {
-                        failures.add(e.toString());
-                    }
-                }
-            }, "cluster-load-" + t);
-            th.start();
-            load.add(th);
-        }
-        try {
+        Load load = new Load(entry, "/web/slow?ms=100");
+        try (load) {
             Await.value(Duration.ofSeconds(15), "a POST answered by the leaving node's instances",
-                    () -> its.values().stream().anyMatch(answeredBy::contains) ? true : null);
+                    () -> its.values().stream().anyMatch(load.answeredBy::contains) ? true : null);
             Process jvm = leaving.manager().runs().get(0);
             Manager.signal(jvm.pid(), "TERM");
             assertEquals(0, Manager.awaitExit(jvm, Duration.ofSeconds(90)));
-            int before = ok.get();
-            Await.value(Duration.ofSeconds(10), "more POSTs answered after the node left", () -> ok.get() > before + 20 ? true : null);
-        } finally {
-            stop.set(true);
-            for (Thread th : load) {
-                th.join(Duration.ofSeconds(30).toMillis());
-            }
+            load.awaitMore(20);
         }
         System.out.printf("ClusterIT: graceful leave under load through another node's gateway: %d POSTs answered, %d failed%n",
-                ok.get(), failures.size());
-        assertEquals(List.of(), failures, "no POST through node 1's gateway failed while node 3 left");
+                load.ok.get(), load.failures.size());
+        assertEquals(List.of(), load.failures, "no POST through node 1's gateway failed while node 3 left");
         assertTrue(its.values().stream().noneMatch(Manager::alive), "the leaving node's instances are gone");
+    }
+
+    @Test
+    void aRestartAskedOfOneNodeRollsEveryNodeOneAfterAnotherUnderLoad() throws Exception {
+        awaitEvenSpread();
+        Map<Integer, Long> before = new java.util.HashMap<>();
+        nodes.forEach(n -> before.putAll(n.healthy()));
+        Node asked = nodes.get(1);
+        Load load = new Load(nodes.get(0), "/web/slow?ms=50");
+        java.net.http.HttpResponse<String> answer;
+        try (load) {
+            load.awaitMore(10);
+            answer = CLIENT.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + asked.manager().adminPort
+                    + "/services/web/restart")).timeout(Duration.ofSeconds(300)).POST(java.net.http.HttpRequest.BodyPublishers.noBody())
+                    .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            load.awaitMore(10);
+        }
+        assertEquals(200, answer.statusCode(), answer.body());
+        for (Node n : nodes) {
+            assertTrue(answer.body().contains("on " + n.name() + ": "), "the answer says what each node did: " + answer.body());
+        }
+        awaitEvenSpread();
+        Map<Integer, Long> after = new java.util.HashMap<>();
+        nodes.forEach(n -> after.putAll(n.healthy()));
+        assertTrue(after.values().stream().noneMatch(before::containsValue), "every instance on every node is a new process: "
+                + before + " -> " + after);
+        System.out.printf("ClusterIT: rolling restart across 3 nodes under load: %d POSTs answered, %d failed%n", load.ok.get(),
+                load.failures.size());
+        assertEquals(List.of(), load.failures, "no POST failed during the roll");
     }
 
     @Test

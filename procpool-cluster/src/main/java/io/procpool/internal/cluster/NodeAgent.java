@@ -1,6 +1,7 @@
 package io.procpool.internal.cluster;
 
 import io.procpool.api.InstanceStatus;
+import io.procpool.api.OpResult;
 import io.procpool.api.PoolStatus;
 import io.procpool.api.ServiceStatus;
 import io.procpool.api.Subscription;
@@ -104,6 +105,32 @@ public final class NodeAgent {
     record Withdraw(ActorRef<org.apache.pekko.Done> replyTo) implements Command {
     }
 
+    /** An operator's operation, asked of another node, for this node's share of {@code service} ({@code null} for a reload). */
+    public record Operate(String operation, String service, ActorRef<Operated> replyTo) implements Command, ClusterMessage {
+    }
+
+    /** What a node answered to {@link Operate}: an {@link OpResult}, on the wire. */
+    public record Operated(String node, String outcome, String message, List<String> details) implements ClusterMessage {
+        static Operated of(String node, OpResult r) {
+            return new Operated(node, r.outcome().name(), r.message(), r.details());
+        }
+
+        ClusterView.NodeResult result() {
+            OpResult.Outcome o;
+            try {
+                o = OpResult.Outcome.valueOf(outcome);
+            } catch (IllegalArgumentException e) {
+                o = OpResult.Outcome.FAILED;
+            }
+            return new ClusterView.NodeResult(node, new OpResult(o, message, details));
+        }
+    }
+
+    /** An operator's operation on this node, to be carried to the others. */
+    private record OperateOthers(ClusterView.Operation operation, String service, boolean oneByOne,
+                                 CompletableFuture<List<ClusterView.NodeResult>> done) implements Command {
+    }
+
     /** An instance here is about to be stopped on purpose: drain it from the other nodes' gateways. */
     private record DrainOthers(String service, String address, CompletableFuture<Void> done) implements Command {
     }
@@ -153,6 +180,8 @@ public final class NodeAgent {
     private Set<ActorRef<Command>> others = Set.of();
     /** What this node runs, as last sent to the others; null before the first status read. */
     private ClusterView.NodeReport sent;
+    /** Operations carried to the other nodes that have not all answered yet: answered when this agent stops. */
+    private final Set<CompletableFuture<List<ClusterView.NodeResult>>> operating = new HashSet<>();
     /** Drains of this node's instances from the other gateways that have not answered yet: answered when this agent stops. */
     private final Set<CompletableFuture<Void>> draining = new HashSet<>();
 
@@ -180,6 +209,11 @@ public final class NodeAgent {
         view.elsewhere((service, address) -> {
             CompletableFuture<Void> done = new CompletableFuture<>();
             self.tell(new DrainOthers(service, address, done));
+            return done;
+        });
+        view.others((operation, service, oneByOne) -> {
+            CompletableFuture<List<ClusterView.NodeResult>> done = new CompletableFuture<>();
+            self.tell(new OperateOthers(operation, service, oneByOne, done));
             return done;
         });
         timers.startTimerWithFixedDelay(Tick.INSTANCE, REPORT_EVERY);
@@ -236,6 +270,13 @@ public final class NodeAgent {
                     return Behaviors.same();
                 })
                 .onMessage(Withdraw.class, this::onWithdraw)
+                .onMessage(Operate.class, this::onOperate)
+                .onMessage(OperateOthers.class, this::onOperateOthers)
+                .onMessage(OperatedOthers.class, m -> {
+                    operating.remove(m.done());
+                    m.done().complete(m.results());
+                    return Behaviors.same();
+                })
                 .onMessage(Answered.class, m -> {
                     draining.remove(m.done());
                     m.done().complete(null);
@@ -244,6 +285,9 @@ public final class NodeAgent {
                 .onSignal(PostStop.class, s -> {
                     events.close();
                     view.elsewhere(ClusterView.Drain.NONE);
+                    view.others(ClusterView.Others.NONE);
+                    operating.forEach(f -> f.complete(List.of(new ClusterView.NodeResult("the cluster", new OpResult(
+                            OpResult.Outcome.UNAVAILABLE, "this node's cluster side stopped before the other nodes answered")))));
                     // This node's cluster side is gone: no other gateway can be asked any more.
                     draining.forEach(d -> d.complete(null));
                     return Behaviors.same();
@@ -272,6 +316,76 @@ public final class NodeAgent {
         Duration timeout = s == null ? WITHDRAW_TIMEOUT : s.drain().timeout().plusSeconds(1);
         askOthers(r -> new DrainHere(m.service(), m.address(), r), timeout, m.done());
         return Behaviors.same();
+    }
+
+    /** Another node asks this one to carry out an operator's operation on its own instances. */
+    private Behavior<Command> onOperate(Operate m) {
+        ClusterView.Operation operation;
+        try {
+            operation = ClusterView.Operation.valueOf(m.operation());
+        } catch (IllegalArgumentException e) {
+            m.replyTo().tell(new Operated(view.self(), OpResult.Outcome.INVALID.name(), "this node (procpool "
+                    + io.procpool.internal.BuildInfo.current().version() + ") knows no operation " + m.operation(), List.of()));
+            return Behaviors.same();
+        }
+        java.util.concurrent.CompletionStage<OpResult> result = switch (operation) {
+            case RESTART -> door.restart(m.service());
+            case BEGIN_RESTART -> door.beginRestart(m.service());
+            case STOP -> door.stopService(m.service());
+            case START -> door.startService(m.service());
+            case RELOAD -> door.reload();
+        };
+        result.whenComplete((r, e) -> m.replyTo().tell(r != null ? Operated.of(view.self(), r)
+                : new Operated(view.self(), OpResult.Outcome.UNAVAILABLE.name(), String.valueOf(e.getMessage()), List.of())));
+        return Behaviors.same();
+    }
+
+    /**
+     * Carries an operation asked of this node to the others, in the order of their addresses: one
+     * after another, stopping at the first that does not answer OK, when {@code oneByOne}; else
+     * all at once. A node that does not answer within its operation's bound is UNAVAILABLE.
+     */
+    private Behavior<Command> onOperateOthers(OperateOthers m) {
+        List<ActorRef<Command>> order = others.stream().sorted(java.util.Comparator.comparing(a -> a.path().address().toString())).toList();
+        Duration timeout = door.longestAnswer().plusSeconds(10);
+        org.apache.pekko.actor.typed.Scheduler scheduler = ctx.getSystem().scheduler();
+        java.util.function.Function<ActorRef<Command>, CompletableFuture<ClusterView.NodeResult>> ask = a -> AskPattern
+                .<Command, Operated>ask(a, r -> new Operate(m.operation().name(), m.service(), r), timeout, scheduler).toCompletableFuture()
+                .thenApply(Operated::result)
+                .exceptionally(e -> new ClusterView.NodeResult(name(a), new OpResult(OpResult.Outcome.UNAVAILABLE,
+                        "no answer within " + timeout.toSeconds() + " s")));
+        CompletableFuture<List<ClusterView.NodeResult>> results;
+        if (m.oneByOne()) {
+            results = CompletableFuture.completedFuture(List.of());
+            for (ActorRef<Command> a : order) {
+                results = results.thenCompose(sofar -> sofar.stream().anyMatch(r -> !r.result().ok())
+                        ? CompletableFuture.completedFuture(sofar)
+                        : ask.apply(a).thenApply(r -> {
+                            List<ClusterView.NodeResult> more = new ArrayList<>(sofar);
+                            more.add(r);
+                            return more;
+                        }));
+            }
+        } else {
+            List<CompletableFuture<ClusterView.NodeResult>> asked = order.stream().map(ask).toList();
+            results = CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new))
+                    .thenApply(x -> asked.stream().map(CompletableFuture::join).toList());
+        }
+        operating.add(m.done());
+        ActorRef<Command> self = ctx.getSelf();
+        results.thenAccept(r -> self.tell(new OperatedOthers(m.done(), r)));
+        return Behaviors.same();
+    }
+
+    /** The other nodes have answered an operation: completed on the agent's thread, which owns the set of those under way. */
+    private record OperatedOthers(CompletableFuture<List<ClusterView.NodeResult>> done, List<ClusterView.NodeResult> results)
+            implements Command {
+    }
+
+    /** A node's name from its agent's address: {@code host:port}, as in a status. */
+    private static String name(ActorRef<?> agent) {
+        org.apache.pekko.actor.Address a = agent.path().address();
+        return a.getHost().orElse("?") + ":" + a.getPort().map(String::valueOf).orElse("?");
     }
 
     private Behavior<Command> onWithdraw(Withdraw m) {

@@ -2,6 +2,7 @@ package io.procpool.internal.clustering;
 
 import io.procpool.api.InstanceState;
 import io.procpool.api.InstanceStatus;
+import io.procpool.api.OpResult;
 import io.procpool.api.PoolStatus;
 import io.procpool.api.ServiceStatus;
 import io.procpool.spi.TrafficDoor;
@@ -62,6 +63,27 @@ public final class ClusterView {
         CompletionStage<Void> drain(String service, String address);
     }
 
+    /** An operation an operator asks of one node, which acts on the whole cluster (each node on its own instances). */
+    public enum Operation {
+        RESTART, BEGIN_RESTART, STOP, START, RELOAD
+    }
+
+    /** What one node answered to an operation. */
+    public record NodeResult(String node, OpResult result) {
+    }
+
+    /** How an operation reaches the other nodes: the cluster side's agents. */
+    public interface Others {
+        Others NONE = (operation, service, oneByOne) -> CompletableFuture.completedFuture(List.of());
+
+        /**
+         * Asks every other node to carry out {@code operation} on its share of {@code service} (none
+         * for a reload), in the order of their names: one after another when {@code oneByOne},
+         * stopping at the first that does not answer OK; else all at once. Each answer, in order.
+         */
+        CompletionStage<List<NodeResult>> operate(Operation operation, String service, boolean oneByOne);
+    }
+
     private record Held(NodeReport report, long receivedNanos) {
     }
 
@@ -77,6 +99,8 @@ public final class ClusterView {
     private volatile Drain elsewhere = Drain.NONE;
     /** This node's gateway, when it has one. */
     private volatile Drain here = Drain.NONE;
+    /** The other nodes, for operations; none until the cluster side runs. */
+    private volatile Others operations = Others.NONE;
 
     /**
      * @param self this node's name ({@code host:port} of its cluster address)
@@ -221,6 +245,16 @@ public final class ClusterView {
                 return local.averageInFlight(service, port);
             }
         };
+    }
+
+    /** How the cluster side reaches the other nodes for an operation; {@link Others#NONE} when it stops. */
+    public void others(Others others) {
+        this.operations = others;
+    }
+
+    /** {@code operation} on every other node (see {@link Others#operate}). */
+    public CompletionStage<List<NodeResult>> onOthers(Operation operation, String service, boolean oneByOne) {
+        return operations.operate(operation, service, oneByOne);
     }
 
     /** How the cluster side drains an instance of this node from the other nodes' gateways; {@link Drain#NONE} when it stops. */

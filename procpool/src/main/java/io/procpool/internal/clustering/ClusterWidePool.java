@@ -20,9 +20,11 @@ import org.apache.pekko.stream.javadsl.Source;
 
 /**
  * A cluster node's pool as its admin API and proxy feeds see it: the status of the whole cluster
- * ({@link ClusterView#merge}), and everything else this node's own. The supervision tree, the
- * node's cluster agent and its gateway keep talking to the pool's front door itself: they act on
- * this node's instances.
+ * ({@link ClusterView#merge}), and operations that act on every node ({@code restart} a roll
+ * across the nodes, one after another; {@code stop}, {@code start} and {@code reload} on all at
+ * once), each node on its own instances. Logs and signals are this node's own. The supervision
+ * tree, the node's cluster agent and its gateway keep talking to the pool's front door itself:
+ * they act on this node's instances.
  */
 public final class ClusterWidePool implements Pool {
 
@@ -81,34 +83,85 @@ public final class ClusterWidePool implements Pool {
         return local.scale(service, instances);
     }
 
+    /** A roll across the cluster: this node's instances first, then each other node's in turn; it stops at the first that fails. */
     @Override
     public CompletionStage<OpResult> restart(String service) {
-        return local.restart(service);
+        return everywhere(local.restart(service), ClusterView.Operation.RESTART, service, true);
     }
 
+    /** Begins the roll on every node at once (each node's own roll keeps its own surge); answered once every node has begun. */
     @Override
     public CompletionStage<OpResult> beginRestart(String service) {
-        return local.beginRestart(service);
+        return everywhere(local.beginRestart(service), ClusterView.Operation.BEGIN_RESTART, service, false);
     }
 
     @Override
     public CompletionStage<OpResult> stopService(String service) {
-        return local.stopService(service);
+        return everywhere(local.stopService(service), ClusterView.Operation.STOP, service, false);
     }
 
     @Override
     public CompletionStage<OpResult> startService(String service) {
-        return local.startService(service);
+        return everywhere(local.startService(service), ClusterView.Operation.START, service, false);
     }
 
+    /** Every node reloads its own file (the nodes' files differ: ports, admin, state dir). */
     @Override
     public CompletionStage<OpResult> reload() {
-        return local.reload();
+        return everywhere(local.reload(), ClusterView.Operation.RELOAD, null, false);
     }
 
+    /** A configuration given by the embedding application is this node's: only this node takes it. */
     @Override
     public CompletionStage<OpResult> reload(Config config) {
         return local.reload(config);
+    }
+
+    /**
+     * {@code here}, this node's part, then the same on the other nodes: not when this node's
+     * answer says the request itself is wrong (no such service, an invalid value), which the other
+     * nodes, with the same definitions, would answer the same.
+     */
+    private CompletionStage<OpResult> everywhere(CompletionStage<OpResult> here, ClusterView.Operation operation, String service,
+                                                 boolean oneByOne) {
+        return here.thenCompose(mine -> {
+            if (mine.outcome() == OpResult.Outcome.NOT_FOUND || mine.outcome() == OpResult.Outcome.INVALID
+                    || oneByOne && !mine.ok()) {
+                return java.util.concurrent.CompletableFuture.completedFuture(mine);
+            }
+            return view.onOthers(operation, service, oneByOne).thenApply(theirs -> combined(mine, theirs, oneByOne));
+        });
+    }
+
+    /**
+     * One answer for the cluster: OK when every node's is; else the first other outcome, this
+     * node's first. Its message names each node with what it answered, and in a roll the nodes
+     * not reached after a failure.
+     */
+    OpResult combined(OpResult mine, List<ClusterView.NodeResult> theirs, boolean oneByOne) {
+        if (theirs.isEmpty()) {
+            return mine;
+        }
+        List<ClusterView.NodeResult> all = new java.util.ArrayList<>();
+        all.add(new ClusterView.NodeResult(view.self(), mine));
+        all.addAll(theirs);
+        OpResult.Outcome outcome = all.stream().map(r -> r.result().outcome()).filter(o -> o != OpResult.Outcome.OK).findFirst()
+                .orElse(OpResult.Outcome.OK);
+        StringBuilder message = new StringBuilder();
+        List<String> details = new java.util.ArrayList<>();
+        for (ClusterView.NodeResult r : all) {
+            message.append(message.length() == 0 ? "" : "; ").append("on ").append(r.node()).append(": ").append(r.result().message());
+            r.result().details().forEach(d -> details.add(r.node() + ": " + d));
+        }
+        if (oneByOne && outcome != OpResult.Outcome.OK) {
+            java.util.Set<String> reached = new java.util.HashSet<>();
+            all.forEach(r -> reached.add(r.node()));
+            List<String> left = view.reachable().stream().map(ClusterView.NodeReport::node).filter(n -> !reached.contains(n)).toList();
+            if (!left.isEmpty()) {
+                message.append("; not done on ").append(String.join(", ", left)).append(" (the roll stops at a node that fails)");
+            }
+        }
+        return new OpResult(outcome, message.toString(), details);
     }
 
     @Override
@@ -128,6 +181,7 @@ public final class ClusterWidePool implements Pool {
 
     @Override
     public Duration longestAnswer() {
-        return local.longestAnswer();
+        // A roll across the cluster takes each node's roll in turn.
+        return local.longestAnswer().multipliedBy(1 + view.reachable().size());
     }
 }

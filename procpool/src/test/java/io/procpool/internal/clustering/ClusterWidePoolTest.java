@@ -1,0 +1,74 @@
+package io.procpool.internal.clustering;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.procpool.api.OpResult;
+import io.procpool.internal.admin.FakePool;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/** Operations asked of one node act on every node: what is carried to the others, and the one answer made of theirs. */
+class ClusterWidePoolTest {
+
+    private final List<String> here = new ArrayList<>();
+    private final List<String> carried = new ArrayList<>();
+    private final ClusterView view = new ClusterView("10.0.0.1:25520", "10.0.0.1", () -> 0L);
+    private final ClusterWidePool pool = new ClusterWidePool(new FakePool(null, here), view);
+
+    private void othersAnswer(OpResult... answers) {
+        view.others((operation, service, oneByOne) -> {
+            carried.add(operation + " " + service + (oneByOne ? " one by one" : " at once"));
+            List<ClusterView.NodeResult> results = new ArrayList<>();
+            for (int i = 0; i < answers.length; i++) {
+                results.add(new ClusterView.NodeResult("10.0.0." + (i + 2) + ":25520", answers[i]));
+            }
+            return CompletableFuture.completedFuture(results);
+        });
+    }
+
+    private static OpResult done(java.util.concurrent.CompletionStage<OpResult> stage) {
+        return stage.toCompletableFuture().join();
+    }
+
+    @Test
+    void aRestartRollsThisNodeThenTheOthersOneByOneAndSaysWhatEachDid() {
+        othersAnswer(OpResult.ok("restarted 2"), OpResult.ok("restarted 1"));
+        OpResult r = done(pool.restart("search"));
+        assertEquals(List.of("restart search"), here);
+        assertEquals(List.of("RESTART search one by one"), carried);
+        assertEquals(OpResult.Outcome.OK, r.outcome());
+        assertEquals("on 10.0.0.1:25520: done; on 10.0.0.2:25520: restarted 2; on 10.0.0.3:25520: restarted 1", r.message());
+    }
+
+    @Test
+    void aRollThatFailsOnANodeSaysWhichNodesItDidNotReach() {
+        view.report(new ClusterView.NodeReport("n2", "10.0.0.2:25520", "10.0.0.2", Map.of(), List.of()));
+        view.report(new ClusterView.NodeReport("n3", "10.0.0.3:25520", "10.0.0.3", Map.of(), List.of()));
+        othersAnswer(new OpResult(OpResult.Outcome.FAILED, "search:9001 never became HEALTHY"));
+        OpResult r = done(pool.restart("search"));
+        assertEquals(OpResult.Outcome.FAILED, r.outcome());
+        assertEquals("on 10.0.0.1:25520: done; on 10.0.0.2:25520: search:9001 never became HEALTHY; not done on 10.0.0.3:25520 "
+                + "(the roll stops at a node that fails)", r.message());
+    }
+
+    @Test
+    void stopStartAndReloadGoToEveryNodeAtOnce() {
+        othersAnswer(OpResult.ok("stopped"));
+        assertEquals(OpResult.Outcome.OK, done(pool.stopService("search")).outcome());
+        done(pool.startService("search"));
+        done(pool.reload());
+        assertEquals(List.of("STOP search at once", "START search at once", "RELOAD null at once"), carried);
+    }
+
+    @Test
+    void aWrongRequestIsAnsweredByThisNodeAloneAndAPoolAloneAnswersAsBefore() {
+        othersAnswer(OpResult.ok("never asked"));
+        assertEquals(OpResult.Outcome.NOT_FOUND, done(pool.stopService("nope")).outcome());
+        assertEquals(List.of(), carried);
+        view.others(ClusterView.Others.NONE);
+        assertEquals("done", done(pool.restart("search")).message(), "with no other node, this node's own answer");
+    }
+}
