@@ -73,7 +73,7 @@ class ClusterIT {
             m.writeConfig("cluster { enabled = true, bind = \"127.0.0.1:" + clusterPorts.get(n) + "\", seed-nodes = " + seeds + " }\n"
                     + "gateway { enabled = true, port = " + gateway + " }\n"
                     + "services.web { command = " + Manager.fake("") + ", ports = " + ports + ", min-processes = " + INSTANCES
-                    + ", max-processes = " + INSTANCES + ", health-check { path = \"/health\", interval = 500ms, timeout = 400ms } }");
+                    + ", max-processes = " + 3 * 3 + ", health-check { path = \"/health\", interval = 500ms, timeout = 400ms } }");
             nodes.add(new Node(m, clusterPorts.get(n), gateway, ports));
         }
         for (Node node : nodes) {
@@ -133,7 +133,7 @@ class ClusterIT {
     }
 
     @Test
-    void everyNodeShowsAndRoutesToTheWholeCluster() throws Exception {
+    void everyNodeShowsRoutesToAndScalesTheWholeCluster() throws Exception {
         awaitEvenSpread();
         Map<String, Integer> twoEach = nodes.stream().collect(Collectors.toMap(Node::name, n -> 2, (a, b) -> a, java.util.TreeMap::new));
         for (Node n : nodes) {
@@ -162,6 +162,22 @@ class ClusterIT {
             assertTrue(n.healthy().values().stream().anyMatch(answered::contains), "node 1's gateway reached " + n.name()
                     + "'s instances: answered by " + answered);
         }
+
+        // Scaling asked of one node is the cluster's count: 9 is every port of every node.
+        java.net.http.HttpResponse<String> scaled = adminPost(nodes.get(2), "/services/web/scale?instances=9");
+        assertEquals(200, scaled.statusCode(), scaled.body());
+        assertTrue(scaled.body().contains("across the cluster"), scaled.body());
+        Await.value(SETTLE, "3 HEALTHY on each node", () -> nodes.stream().allMatch(n -> n.healthy().size() == 3) ? true : null);
+        assertEquals(9, nodes.get(0).manager().status().orElseThrow().path("services").path("web").path("desired").asInt());
+        java.net.http.HttpResponse<String> tooMany = adminPost(nodes.get(0), "/services/web/scale?instances=10");
+        assertEquals(400, tooMany.statusCode(), tooMany.body());
+        assertTrue(tooMany.body().contains("between 6 and 9") && tooMany.body().contains("counted across the cluster"), tooMany.body());
+    }
+
+    private static java.net.http.HttpResponse<String> adminPost(Node node, String path) throws Exception {
+        return CLIENT.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + node.manager().adminPort + path))
+                .timeout(Duration.ofSeconds(300)).POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
     }
 
     private static final java.net.http.HttpClient CLIENT = java.net.http.HttpClient.newBuilder()
@@ -253,9 +269,7 @@ class ClusterIT {
         java.net.http.HttpResponse<String> answer;
         try (load) {
             load.awaitMore(10);
-            answer = CLIENT.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + asked.manager().adminPort
-                    + "/services/web/restart")).timeout(Duration.ofSeconds(300)).POST(java.net.http.HttpRequest.BodyPublishers.noBody())
-                    .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            answer = adminPost(asked, "/services/web/restart");
             load.awaitMore(10);
         }
         assertEquals(200, answer.statusCode(), answer.body());

@@ -67,8 +67,8 @@ public final class NodeAgent {
     public record Hello(ActorRef<PlacementCoordinator.Command> replyTo) implements Command, ClusterMessage {
     }
 
-    /** Run {@code count} instances of {@code service} on this node. */
-    public record Assign(String service, int count) implements Command, ClusterMessage {
+    /** Run {@code count} instances of {@code service} on this node, of {@code target} across the cluster. */
+    public record Assign(String service, int count, int target) implements Command, ClusterMessage {
     }
 
     /** This node's definition of {@code service} is not the cluster's: it runs none of it. */
@@ -164,6 +164,8 @@ public final class NodeAgent {
     private final PoolClient door;
     private final String node;
     private final Map<String, Integer> assigned = new HashMap<>();
+    /** The cluster's count of each service, as the coordinator last said it. */
+    private final Map<String, Integer> targets = new HashMap<>();
     private final Map<String, Integer> ready = new HashMap<>();
     private final java.util.Set<String> mismatched = new java.util.HashSet<>();
     /** Services whose pool here waits for what it depends on (depends-on): they can run nothing here yet. */
@@ -211,10 +213,26 @@ public final class NodeAgent {
             self.tell(new DrainOthers(service, address, done));
             return done;
         });
-        view.others((operation, service, oneByOne) -> {
-            CompletableFuture<List<ClusterView.NodeResult>> done = new CompletableFuture<>();
-            self.tell(new OperateOthers(operation, service, oneByOne, done));
-            return done;
+        org.apache.pekko.actor.typed.Scheduler scheduler = ctx.getSystem().scheduler();
+        view.others(new ClusterView.Others() {
+            @Override
+            public java.util.concurrent.CompletionStage<List<ClusterView.NodeResult>> operate(ClusterView.Operation operation, String service,
+                                                                                             boolean oneByOne) {
+                CompletableFuture<List<ClusterView.NodeResult>> done = new CompletableFuture<>();
+                self.tell(new OperateOthers(operation, service, oneByOne, done));
+                return done;
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<OpResult> scale(String service, int instances) {
+                // The coordinator owns the cluster's counts; its proxy holds the question while it moves.
+                Duration timeout = Duration.ofSeconds(30);
+                return AskPattern.<PlacementCoordinator.Command, Operated>ask(coordinator,
+                        r -> new PlacementCoordinator.Scale(service, instances, r), timeout, scheduler)
+                        .thenApply(o -> o.result().result())
+                        .exceptionally(e -> new OpResult(OpResult.Outcome.UNAVAILABLE, "the cluster's placement coordinator did not answer "
+                                + "within " + timeout.toSeconds() + " s (it may be moving to another node); ask again"));
+            }
         });
         timers.startTimerWithFixedDelay(Tick.INSTANCE, REPORT_EVERY);
         // The first report at once: the receptionist's listing, through which a coordinator greets
@@ -410,6 +428,7 @@ public final class NodeAgent {
     }
 
     private Behavior<Command> onAssign(Assign m) {
+        targets.put(m.service(), m.target());
         Integer before = assigned.put(m.service(), m.count());
         if (before == null || before != m.count()) {
             door.place(m.service(), m.count(), "the cluster's share for this node is " + m.count());
@@ -500,7 +519,8 @@ public final class NodeAgent {
         List<PlacementCoordinator.ServiceReport> services = new ArrayList<>();
         for (ServiceSettings s : settings.services().values()) {
             services.add(new PlacementCoordinator.ServiceReport(s.name(), s.enabled() && !waiting.contains(s.name()) ? s.ports().size() : 0,
-                    ServiceDefinition.fingerprint(s), assigned.getOrDefault(s.name(), 0), ready.getOrDefault(s.name(), 0)));
+                    ServiceDefinition.fingerprint(s), assigned.getOrDefault(s.name(), 0), ready.getOrDefault(s.name(), 0),
+                    targets.getOrDefault(s.name(), 0)));
         }
         to.tell(new PlacementCoordinator.Report(ctx.getSelf(), node, services));
     }

@@ -1,5 +1,6 @@
 package io.procpool.internal.cluster;
 
+import io.procpool.api.OpResult;
 import io.procpool.config.PoolSettings;
 import io.procpool.config.ServiceSettings;
 import java.util.ArrayList;
@@ -58,8 +59,16 @@ public final class PlacementCoordinator {
      * @param fingerprint its definition there ({@link ServiceDefinition#fingerprint})
      * @param assigned what the node was told to run (by this coordinator or an earlier one)
      * @param ready its instances ready there now
+     * @param target the cluster's count of the service as the node last heard it ({@link NodeAgent.Assign}), 0 before it has
      */
-    public record ServiceReport(String service, int capacity, String fingerprint, int assigned, int ready) {
+    public record ServiceReport(String service, int capacity, String fingerprint, int assigned, int ready, int target) {
+    }
+
+    /**
+     * An operator scales {@code service} to {@code instances} across the cluster (within its
+     * min-processes..max-processes); answered at once, the instances placed as usual.
+     */
+    public record Scale(String service, int instances, ActorRef<NodeAgent.Operated> replyTo) implements Command, ClusterMessage {
     }
 
     /**
@@ -87,6 +96,12 @@ public final class PlacementCoordinator {
     private final Set<ActorRef<NodeAgent.Command>> greeted = new HashSet<>();
     private final Set<String> mismatchTold = new HashSet<>();
     private final Map<String, Integer> unplaced = new HashMap<>();
+    /**
+     * The cluster's count of a service an operator has asked for ({@link Scale}); min-processes
+     * when none. Every node hears it with its assignments, so a new coordinator takes it from
+     * their reports.
+     */
+    private final Map<String, Integer> targets = new HashMap<>();
     /** Nodes handing their share over before they leave, and the agent to tell when it is done. */
     private final Map<String, ActorRef<NodeAgent.Command>> leaving = new HashMap<>();
 
@@ -116,6 +131,7 @@ public final class PlacementCoordinator {
                 .onMessage(AgentsListed.class, this::onListing)
                 .onMessage(Report.class, this::onReport)
                 .onMessage(Leaving.class, m -> { leaving.put(m.node(), m.agent()); place(); return Behaviors.same(); })
+                .onMessage(Scale.class, this::onScale)
                 .onMessage(MembershipChanged.class, m -> { place(); return Behaviors.same(); })
                 .build();
     }
@@ -141,6 +157,13 @@ public final class PlacementCoordinator {
             return told;
         });
         for (ServiceReport s : m.services()) {
+            ServiceSettings defined = definitions.get(s.service());
+            if (defined != null && s.target() > 0 && !targets.containsKey(s.service()) && s.target() != defined.minProcesses()) {
+                // A coordinator that took over learns the count an operator asked of the last one.
+                ctx.getLog().info("{}: {} instance(s) across the cluster, as scaled before (from {}'s report)", s.service(), s.target(),
+                        m.node());
+                targets.put(s.service(), s.target());
+            }
             String own = fingerprints.get(s.service());
             if (own != null && !own.equals(s.fingerprint()) && mismatchTold.add(m.node() + " " + s.service())) {
                 String detail = "its definition differs from the cluster's (the oldest node's); make the service's settings "
@@ -179,7 +202,8 @@ public final class PlacementCoordinator {
                 boolean fits = r != null && r.fingerprint().equals(fingerprints.get(s.name()));
                 shares.add(new Placement.Share(node, fits ? r.capacity() : 0, assignedTo(node, s.name()), fits ? r.ready() : 0));
             }
-            Placement.Plan plan = Placement.plan(s.minProcesses(), shares);
+            int target = target(s);
+            Placement.Plan plan = Placement.plan(target, shares);
             int placed = plan.counts().values().stream().mapToInt(Integer::intValue).sum();
             handedOver &= shares.stream().mapToInt(Placement.Share::ready).sum() >= placed;
             plan.counts().forEach((node, count) -> {
@@ -189,7 +213,7 @@ public final class PlacementCoordinator {
                     assigned.computeIfAbsent(node, n -> new HashMap<>()).put(s.name(), count);
                 }
                 // Sent every time: cheap, and a node that missed one gets it with the next change.
-                reports.get(node).agent().tell(new NodeAgent.Assign(s.name(), count));
+                reports.get(node).agent().tell(new NodeAgent.Assign(s.name(), count, target));
             });
             if (!heardFromAll) {
                 continue;
@@ -197,7 +221,7 @@ public final class PlacementCoordinator {
             Integer was = unplaced.put(s.name(), plan.unplaced());
             if (plan.unplaced() > 0 && (was == null || was != plan.unplaced())) {
                 ctx.getLog().warn("{}: {} of {} instance(s) fit on no node (no node up has a port free for them)", s.name(),
-                        plan.unplaced(), s.minProcesses());
+                        plan.unplaced(), target);
             } else if (plan.unplaced() == 0 && was != null && was > 0) {
                 ctx.getLog().info("{}: every instance placed again", s.name());
             }
@@ -215,6 +239,32 @@ public final class PlacementCoordinator {
             agent.tell(NodeAgent.HandedOver.INSTANCE);
         });
         leaving.clear();
+    }
+
+    /** How many instances of {@code s} the cluster runs: what an operator scaled it to, else its min-processes. */
+    private int target(ServiceSettings s) {
+        return targets.getOrDefault(s.name(), s.minProcesses());
+    }
+
+    private Behavior<Command> onScale(Scale m) {
+        String self = cluster.selfMember().address().getHost().orElse("?") + ":" + cluster.selfMember().address().getPort().orElse(0);
+        ServiceSettings s = definitions.get(m.service());
+        if (s == null) {
+            m.replyTo().tell(NodeAgent.Operated.of(self, OpResult.notFound("no enabled service '" + m.service()
+                    + "' in the cluster (its oldest node's file); services: " + String.join(", ", definitions.keySet()))));
+        } else if (m.instances() < s.minProcesses() || m.instances() > s.maxProcesses()) {
+            m.replyTo().tell(NodeAgent.Operated.of(self, OpResult.invalid("instances must be between " + s.minProcesses() + " and "
+                    + s.maxProcesses() + " (min-processes..max-processes of " + s.name() + ", counted across the cluster), got "
+                    + m.instances())));
+        } else {
+            int from = target(s);
+            targets.put(s.name(), m.instances());
+            ctx.getLog().info("{}: scaled from {} to {} instance(s) across the cluster", s.name(), from, m.instances());
+            place();
+            m.replyTo().tell(NodeAgent.Operated.of(self, OpResult.ok(s.name() + " scaled from " + from + " to " + m.instances()
+                    + " instance(s) across the cluster")));
+        }
+        return Behaviors.same();
     }
 
     private int assignedTo(String node, String service) {

@@ -74,7 +74,22 @@ public final class ClusterView {
 
     /** How an operation reaches the other nodes: the cluster side's agents. */
     public interface Others {
-        Others NONE = (operation, service, oneByOne) -> CompletableFuture.completedFuture(List.of());
+        /** No cluster side (not joined yet, or stopped): no other node is reached. */
+        Others NONE = new Others() {
+            @Override
+            public CompletionStage<List<NodeResult>> operate(Operation operation, String service, boolean oneByOne) {
+                return CompletableFuture.completedFuture(List.of());
+            }
+
+            @Override
+            public CompletionStage<OpResult> scale(String service, int instances) {
+                return CompletableFuture.completedFuture(new OpResult(OpResult.Outcome.UNAVAILABLE,
+                        "this node's cluster side is not running (it is joining, or coming back after it was downed); ask again"));
+            }
+        };
+
+        /** Scales {@code service} to {@code instances} across the cluster: the placement coordinator's decision. */
+        CompletionStage<OpResult> scale(String service, int instances);
 
         /**
          * Asks every other node to carry out {@code operation} on its share of {@code service} (none
@@ -250,6 +265,11 @@ public final class ClusterView {
     /** How the cluster side reaches the other nodes for an operation; {@link Others#NONE} when it stops. */
     public void others(Others others) {
         this.operations = others;
+    }
+
+    /** {@code service} scaled to {@code instances} across the cluster (see {@link Others#scale}). */
+    public CompletionStage<OpResult> scale(String service, int instances) {
+        return operations.scale(service, instances);
     }
 
     /** {@code operation} on every other node (see {@link Others#operate}). */

@@ -78,9 +78,13 @@ public final class ClusterWidePool implements Pool {
         local.probeNow(service, port);
     }
 
+    /** The cluster's count: the placement coordinator's, wherever it runs; a name that is no service fails here first. */
     @Override
     public CompletionStage<OpResult> scale(String service, int instances) {
-        return local.scale(service, instances);
+        return local.status().thenCompose(here -> here.services().stream().anyMatch(s -> s.name().equals(service))
+                ? view.scale(service, instances)
+                : java.util.concurrent.CompletableFuture.completedFuture(OpResult.notFound("no service '" + service + "'; services: "
+                        + String.join(", ", here.services().stream().map(io.procpool.api.ServiceStatus::name).toList()))));
     }
 
     /** A roll across the cluster: this node's instances first, then each other node's in turn; it stops at the first that fails. */

@@ -473,8 +473,7 @@ public final class PoolActor {
         ServiceSettings service = instances.settings();
         if (placed) {
             return refuse(m, OpResult.invalid(name() + " runs on a cluster, where min-processes..max-processes count across the "
-                    + "nodes; scaling a clustered service is not there yet: change its min-processes in every node's file and "
-                    + "restart them (docs/cluster.md)"));
+                    + "nodes: the cluster scales it (the admin API, poolctl or ProcessPool.scale on any node), not one node's pool"));
         }
         if (m.instances() < service.minProcesses() || m.instances() > service.maxProcesses()) {
             return refuse(m, OpResult.invalid("instances must be between " + service.minProcesses() + " and "

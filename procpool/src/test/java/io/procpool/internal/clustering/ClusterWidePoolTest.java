@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.Test;
 
 /** Operations asked of one node act on every node: what is carried to the others, and the one answer made of theirs. */
@@ -19,13 +20,22 @@ class ClusterWidePoolTest {
     private final ClusterWidePool pool = new ClusterWidePool(new FakePool(null, here), view);
 
     private void othersAnswer(OpResult... answers) {
-        view.others((operation, service, oneByOne) -> {
-            carried.add(operation + " " + service + (oneByOne ? " one by one" : " at once"));
-            List<ClusterView.NodeResult> results = new ArrayList<>();
-            for (int i = 0; i < answers.length; i++) {
-                results.add(new ClusterView.NodeResult("10.0.0." + (i + 2) + ":25520", answers[i]));
+        view.others(new ClusterView.Others() {
+            @Override
+            public CompletionStage<List<ClusterView.NodeResult>> operate(ClusterView.Operation operation, String service, boolean oneByOne) {
+                carried.add(operation + " " + service + (oneByOne ? " one by one" : " at once"));
+                List<ClusterView.NodeResult> results = new ArrayList<>();
+                for (int i = 0; i < answers.length; i++) {
+                    results.add(new ClusterView.NodeResult("10.0.0." + (i + 2) + ":25520", answers[i]));
+                }
+                return CompletableFuture.completedFuture(results);
             }
-            return CompletableFuture.completedFuture(results);
+
+            @Override
+            public CompletionStage<OpResult> scale(String service, int instances) {
+                carried.add("SCALE " + service + " " + instances);
+                return CompletableFuture.completedFuture(OpResult.ok("scaled"));
+            }
         });
     }
 
@@ -61,6 +71,17 @@ class ClusterWidePoolTest {
         done(pool.startService("search"));
         done(pool.reload());
         assertEquals(List.of("STOP search at once", "START search at once", "RELOAD null at once"), carried);
+    }
+
+    @Test
+    void scaleIsTheClustersCountAskedOfItsCoordinatorNotOfThisNodesPool() {
+        othersAnswer();
+        assertEquals("scaled", done(pool.scale("search", 5)).message());
+        assertEquals(List.of("SCALE search 5"), carried);
+        assertEquals(List.of(), here, "this node's pool is not asked: its count is the cluster's");
+        OpResult none = done(pool.scale("nope", 2));
+        assertEquals(OpResult.Outcome.NOT_FOUND, none.outcome());
+        assertEquals("no service 'nope'; services: search, auth, tcp, off", none.message());
     }
 
     @Test
