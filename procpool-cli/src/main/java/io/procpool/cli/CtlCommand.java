@@ -169,6 +169,7 @@ final class CtlCommand implements Callable<Integer> {
             JsonNode root = a.json();
             if (service == null) {
                 out.print(StatusTable.render(root.path("services")));
+                out.print(StatusTable.cluster(root.path("cluster")));
             } else {
                 var wrapped = AdminClient.JSON.createObjectNode();
                 wrapped.set(service, root);

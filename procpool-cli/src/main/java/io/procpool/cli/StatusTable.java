@@ -40,6 +40,26 @@ final class StatusTable {
         return align(rows);
     }
 
+    /**
+     * The lines below the table on a cluster node: its nodes, and what the cluster could not place
+     * or this node refuses to run. Nothing for a pool alone ({@code cluster} missing).
+     */
+    static String cluster(JsonNode cluster) {
+        if (!cluster.isObject()) {
+            return "";
+        }
+        List<String> nodes = new ArrayList<>();
+        cluster.path("nodes").forEach(n -> nodes.add(n.asText().equals(cluster.path("self").asText()) ? n.asText() + " (this node)"
+                : n.asText()));
+        StringBuilder out = new StringBuilder("\ncluster: ").append(nodes.size()).append(nodes.size() == 1 ? " node: " : " nodes: ")
+                .append(String.join(", ", nodes)).append('\n');
+        cluster.path("unplaced").fields().forEachRemaining(e -> out.append(e.getKey()).append(": ").append(e.getValue().asInt())
+                .append(" instance(s) unplaced: no node up has a port free for them\n"));
+        cluster.path("refused").fields().forEachRemaining(e -> out.append(e.getKey()).append(": this node runs none of it: ")
+                .append(e.getValue().asText()).append('\n'));
+        return out.toString();
+    }
+
     /** {@code row} with {@code node} before its PORT column. */
     private static List<String> withNode(List<String> row, String node) {
         List<String> out = new ArrayList<>(row);

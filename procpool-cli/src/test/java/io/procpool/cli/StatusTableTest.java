@@ -38,4 +38,15 @@ class StatusTableTest {
                 "web      RUNNING 2/2   10.0.0.2:25520  8000  52   HEALTHY   1         1m1s    -",
                 "off      DISABLED 0/0  -               -     -    -         -         -       -"), table.lines().toList());
     }
+
+    @Test
+    void belowAClusterNodesTableItsNodesAndWhatTheClusterCouldNotPlace() throws Exception {
+        JsonNode cluster = new ObjectMapper().readTree("""
+                {"self": "10.0.0.2:25520", "nodes": ["10.0.0.1:25520", "10.0.0.2:25520"], "unplaced": {"web": 2},
+                 "refused": {"auth": "its definition differs from the cluster's"}}""");
+        assertEquals(List.of("", "cluster: 2 nodes: 10.0.0.1:25520, 10.0.0.2:25520 (this node)",
+                "web: 2 instance(s) unplaced: no node up has a port free for them",
+                "auth: this node runs none of it: its definition differs from the cluster's"), StatusTable.cluster(cluster).lines().toList());
+        assertEquals("", StatusTable.cluster(new ObjectMapper().readTree("{}").path("cluster")), "a pool alone: nothing");
+    }
 }

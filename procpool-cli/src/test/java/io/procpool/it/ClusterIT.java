@@ -23,8 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  * 2 per node; a node killed with SIGKILL has its 2 serving on the other two; a node paused with
  * SIGSTOP for 30 s finds itself downed when it runs again, kills its own at once and comes back
  * as a new incarnation, and in the end 6 instances listen, none twice; every node's status and
- * poolctl list all 6 with their nodes; a node that leaves under load through another node's
- * gateway fails no request. The 10 s of the failover is a benchmark's figure (make
+ * poolctl list all 6 with their nodes, and scaling asked of any node is the cluster's; a node
+ * that leaves, and then joins, under load through another node's gateway fails no request; a
+ * restart asked of one node rolls every node. The 10 s of the failover is a benchmark's figure (make
  * bench-cluster); here each step has a generous deadline and the time taken is printed.
  */
 class ClusterIT {
@@ -119,6 +120,13 @@ class ClusterIT {
         Await.value(Duration.ofSeconds(10), "the lost node's instances gone", () -> its.values().stream().noneMatch(Manager::alive)
                 ? true : null);
         assertEquals(INSTANCES, listening().size());
+        Await.value(Duration.ofSeconds(15), "the status lists the two nodes left", () -> survivors.get(0).manager().status()
+                .map(s -> s.path("cluster").path("nodes").size() == 2 ? true : null).orElse(null));
+
+        // 9 wanted, 6 ports left: what fits nowhere is reported, not hidden.
+        assertEquals(200, adminPost(survivors.get(1), "/services/web/scale?instances=9").statusCode());
+        Await.value(Duration.ofSeconds(15), "3 unplaced in the status", () -> survivors.get(0).manager().status()
+                .map(s -> s.path("cluster").path("unplaced").path("web").asInt() == 3 ? true : null).orElse(null));
     }
 
     /** web's instances in {@code node}'s status that are HEALTHY, node name to count. */
@@ -237,7 +245,7 @@ class ClusterIT {
     }
 
     @Test
-    void aNodeThatLeavesUnderLoadThroughAnotherNodesGatewayFailsNoRequest() throws Exception {
+    void aNodeThatLeavesAndOneThatJoinsUnderLoadThroughAnotherNodesGatewayFailNoRequest() throws Exception {
         awaitEvenSpread();
         Node entry = nodes.get(0);
         Node leaving = nodes.get(2);
@@ -245,6 +253,8 @@ class ClusterIT {
         Await.value(Duration.ofSeconds(15), "node 1 sees the leaving node's instances",
                 () -> healthyByNode(entry).getOrDefault(leaving.name(), 0) == 2 ? true : null);
         Load load = new Load(entry, "/web/slow?ms=100");
+        int answeredWhenLeft;
+        List<String> failedInTheLeave;
         try (load) {
             Await.value(Duration.ofSeconds(15), "a POST answered by the leaving node's instances",
                     () -> its.values().stream().anyMatch(load.answeredBy::contains) ? true : null);
@@ -252,11 +262,23 @@ class ClusterIT {
             Manager.signal(jvm.pid(), "TERM");
             assertEquals(0, Manager.awaitExit(jvm, Duration.ofSeconds(90)));
             load.awaitMore(20);
+            answeredWhenLeft = load.ok.get();
+            failedInTheLeave = List.copyOf(load.failures);
+            assertTrue(its.values().stream().noneMatch(Manager::alive), "the leaving node's instances are gone");
+
+            // The same node joins again (a new member): it takes its share as a surge, the others
+            // giving theirs up, drained, only once its own are ready.
+            leaving.manager().run();
+            awaitEvenSpread();
+            Await.value(Duration.ofSeconds(15), "a POST answered by the joined node's instances",
+                    () -> leaving.healthy().values().stream().anyMatch(load.answeredBy::contains) ? true : null);
+            load.awaitMore(20);
         }
-        System.out.printf("ClusterIT: graceful leave under load through another node's gateway: %d POSTs answered, %d failed%n",
-                load.ok.get(), load.failures.size());
-        assertEquals(List.of(), load.failures, "no POST through node 1's gateway failed while node 3 left");
-        assertTrue(its.values().stream().noneMatch(Manager::alive), "the leaving node's instances are gone");
+        System.out.printf("ClusterIT: through another node's gateway, a graceful leave: %d POSTs answered, %d failed; then a join: "
+                + "%d answered, %d failed%n", answeredWhenLeft, failedInTheLeave.size(), load.ok.get() - answeredWhenLeft,
+                load.failures.size() - failedInTheLeave.size());
+        assertEquals(List.of(), failedInTheLeave, "no POST through node 1's gateway failed while node 3 left");
+        assertEquals(List.of(), load.failures, "no POST through node 1's gateway failed while node 3 joined");
     }
 
     @Test

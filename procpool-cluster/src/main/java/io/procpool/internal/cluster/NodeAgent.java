@@ -67,8 +67,11 @@ public final class NodeAgent {
     public record Hello(ActorRef<PlacementCoordinator.Command> replyTo) implements Command, ClusterMessage {
     }
 
-    /** Run {@code count} instances of {@code service} on this node, of {@code target} across the cluster. */
-    public record Assign(String service, int count, int target) implements Command, ClusterMessage {
+    /**
+     * Run {@code count} instances of {@code service} on this node, of {@code target} across the
+     * cluster, of which {@code unplaced} fit on no node now.
+     */
+    public record Assign(String service, int count, int target, int unplaced) implements Command, ClusterMessage {
     }
 
     /** This node's definition of {@code service} is not the cluster's: it runs none of it. */
@@ -429,6 +432,7 @@ public final class NodeAgent {
 
     private Behavior<Command> onAssign(Assign m) {
         targets.put(m.service(), m.target());
+        view.unplaced(m.service(), m.unplaced());
         Integer before = assigned.put(m.service(), m.count());
         if (before == null || before != m.count()) {
             door.place(m.service(), m.count(), "the cluster's share for this node is " + m.count());
@@ -437,6 +441,7 @@ public final class NodeAgent {
     }
 
     private Behavior<Command> onMismatch(Mismatch m) {
+        view.refused(m.service(), m.detail());
         if (mismatched.add(m.service())) {
             ctx.getLog().error("{}: this node runs none of it: {}", m.service(), m.detail());
         }

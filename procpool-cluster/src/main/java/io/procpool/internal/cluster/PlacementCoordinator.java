@@ -205,6 +205,8 @@ public final class PlacementCoordinator {
             int target = target(s);
             Placement.Plan plan = Placement.plan(target, shares);
             int placed = plan.counts().values().stream().mapToInt(Integer::intValue).sum();
+            // Until every node up has reported, what does not fit yet may fit on one not heard from.
+            int unplacedNow = heardFromAll ? plan.unplaced() : 0;
             handedOver &= shares.stream().mapToInt(Placement.Share::ready).sum() >= placed;
             plan.counts().forEach((node, count) -> {
                 int before = assignedTo(node, s.name());
@@ -213,7 +215,7 @@ public final class PlacementCoordinator {
                     assigned.computeIfAbsent(node, n -> new HashMap<>()).put(s.name(), count);
                 }
                 // Sent every time: cheap, and a node that missed one gets it with the next change.
-                reports.get(node).agent().tell(new NodeAgent.Assign(s.name(), count, target));
+                reports.get(node).agent().tell(new NodeAgent.Assign(s.name(), count, target, unplacedNow));
             });
             if (!heardFromAll) {
                 continue;

@@ -19,13 +19,26 @@ public final class StatusJson {
     private StatusJson() {
     }
 
-    /** {@code {"services": {NAME: {...}}}}. */
+    /**
+     * {@code {"services": {NAME: {...}}}}, and on a cluster node {@code "cluster": {"self",
+     * "nodes", "unplaced": {NAME: N}, "refused": {NAME: why}}}.
+     */
     public static ObjectNode pool(PoolStatus status) {
         ObjectNode root = JSON.createObjectNode();
         ObjectNode services = root.putObject("services");
         for (ServiceStatus s : status.services()) {
             services.set(s.name(), service(s, false, status.atNanos()));
         }
+        status.cluster().ifPresent(c -> {
+            // Only a cluster node's status has it: a pool alone answers as it always did.
+            ObjectNode cluster = root.putObject("cluster");
+            cluster.put("self", c.self());
+            c.nodes().forEach(cluster.putArray("nodes")::add);
+            ObjectNode unplaced = cluster.putObject("unplaced");
+            c.unplaced().forEach(unplaced::put);
+            ObjectNode refused = cluster.putObject("refused");
+            c.refused().forEach(refused::put);
+        });
         return root;
     }
 

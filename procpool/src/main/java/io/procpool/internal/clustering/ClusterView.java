@@ -1,5 +1,6 @@
 package io.procpool.internal.clustering;
 
+import io.procpool.api.ClusterStatus;
 import io.procpool.api.InstanceState;
 import io.procpool.api.InstanceStatus;
 import io.procpool.api.OpResult;
@@ -110,6 +111,8 @@ public final class ClusterView {
     /** Incarnations the cluster has removed: a report of theirs that comes late is not taken. */
     private final Set<String> removed = ConcurrentHashMap.newKeySet();
     private final List<Consumer<Collection<NodeReport>>> listeners = new CopyOnWriteArrayList<>();
+    private final Map<String, Integer> unplaced = new ConcurrentHashMap<>();
+    private final Map<String, String> refused = new ConcurrentHashMap<>();
     /** The other nodes' gateways, as the cluster side reaches them; none until it runs. */
     private volatile Drain elsewhere = Drain.NONE;
     /** This node's gateway, when it has one. */
@@ -145,6 +148,19 @@ public final class ClusterView {
         }
         nodes.put(report.id(), new Held(report, clock.getAsLong()));
         changed();
+    }
+
+    /**
+     * The placement coordinator's word on {@code service}: {@code count} instances the cluster
+     * wants fit on no node now.
+     */
+    public void unplaced(String service, int count) {
+        unplaced.put(service, count);
+    }
+
+    /** This node runs none of {@code service}, for {@code why} (the coordinator said so). */
+    public void refused(String service, String why) {
+        refused.put(service, why);
     }
 
     /** Node {@code id} does not answer (it is left out until it does) or answers again. */
@@ -224,7 +240,18 @@ public final class ClusterView {
             instances.sort(Comparator.comparing(InstanceStatus::node).thenComparingInt(InstanceStatus::port));
             services.add(new ServiceStatus(s.name(), s.state(), desired, instances, s.settings(), s.operation(), s.lastOperation()));
         }
-        return new PoolStatus(services, local.atNanos());
+        List<String> names = new ArrayList<>();
+        names.add(self);
+        others.forEach(h -> names.add(h.report().node()));
+        names.sort(null);
+        Map<String, Integer> stillUnplaced = new java.util.TreeMap<>();
+        unplaced.forEach((service, n) -> {
+            if (n > 0) {
+                stillUnplaced.put(service, n);
+            }
+        });
+        return new PoolStatus(services, local.atNanos(), Optional.of(new ClusterStatus(self, names, stillUnplaced,
+                new java.util.TreeMap<>(refused))));
     }
 
     /** {@code i} as a status; {@code reportedAt} is when its node reported it, on the local status's clock. */

@@ -112,4 +112,18 @@ class ClusterViewTest {
         inFlight.complete(null);
         assertTrue(withdrawn.isDone());
     }
+
+    @Test
+    void theStatusSaysWhichNodesItListsWhatTheClusterCouldNotPlaceAndWhatThisNodeRefuses() {
+        view.report(node2("HEALTHY"));
+        view.unplaced("search", 2);
+        view.unplaced("auth", 0);
+        view.refused("tcp", "its definition differs from the cluster's");
+        io.procpool.api.ClusterStatus c = view.merge(Statuses.pool()).cluster().orElseThrow();
+        assertEquals("10.0.0.1:25520", c.self());
+        assertEquals(List.of("10.0.0.1:25520", "10.0.0.2:25520"), c.nodes());
+        assertEquals(Map.of("search", 2), c.unplaced(), "a service with every instance placed is left out");
+        assertEquals(Map.of("tcp", "its definition differs from the cluster's"), c.refused());
+        assertTrue(Statuses.pool().cluster().isEmpty(), "a pool alone has no cluster part");
+    }
 }
