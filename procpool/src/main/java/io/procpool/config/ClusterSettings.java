@@ -14,9 +14,32 @@ import java.util.List;
  * @param roles this node's roles, for services' {@code placement.roles}
  * @param advertiseHost the address other nodes (and their gateways) reach this one at
  * @param onDowned what a node the cluster has downed does once it has killed its instances
+ * @param tls Artery TLS between the nodes, when {@code cluster.tls.enabled}
  */
 public record ClusterSettings(boolean enabled, String bindHost, int bindPort, List<HostPort> seedNodes, List<String> roles,
-                              String advertiseHost, OnDowned onDowned) {
+                              String advertiseHost, OnDowned onDowned, java.util.Optional<Tls> tls) {
+
+    /**
+     * {@code cluster.tls}: the nodes talk TLS 1.3 and each proves itself to the other with a
+     * certificate its trust store holds (mutual authentication).
+     *
+     * @param keyStore this node's key and certificate (PKCS12 or JKS)
+     * @param password the key store's password, which is also the key's and the trust store's
+     * @param trustStore the certificates of the nodes (or of their CA) this node accepts
+     */
+    public record Tls(java.nio.file.Path keyStore, String password, java.nio.file.Path trustStore) {
+        /** Without the password: a settings dump must not show it. */
+        @Override
+        public String toString() {
+            return "Tls[keyStore=" + keyStore + ", trustStore=" + trustStore + "]";
+        }
+    }
+
+    /** A cluster without TLS. */
+    public ClusterSettings(boolean enabled, String bindHost, int bindPort, List<HostPort> seedNodes, List<String> roles,
+                           String advertiseHost, OnDowned onDowned) {
+        this(enabled, bindHost, bindPort, seedNodes, roles, advertiseHost, onDowned, java.util.Optional.empty());
+    }
 
     /** A node's address: host and port. */
     public record HostPort(String host, int port) {

@@ -45,7 +45,8 @@ public final class PoolConfigLoader {
     /** The keys of the section: the old ones and, only under {@code procpool}, the dispatchers of its threads. */
     static final Set<String> POOL_KEYS = union(OLD_POOL_KEYS, Set.of("dispatchers"));
     static final Set<String> FEED_KEYS = Set.of("file", "reload-command", "keepalive");
-    static final Set<String> CLUSTER_KEYS = Set.of("enabled", "bind", "seed-nodes", "roles", "advertise-host", "on-downed");
+    static final Set<String> CLUSTER_KEYS = Set.of("enabled", "bind", "seed-nodes", "roles", "advertise-host", "on-downed", "tls");
+    static final Set<String> TLS_KEYS = Set.of("enabled", "key-store", "password-file", "trust-store");
     static final Set<String> GATEWAY_KEYS = Set.of("enabled", "host", "port", "balance", "queue-timeout", "max-queued");
     static final Set<String> ADMIN_KEYS = Set.of("enabled", "host", "port", "token", "token-file");
     static final Set<String> SERVICE_KEYS = Set.of("enabled", "command", "ports", "min-processes",
@@ -226,7 +227,7 @@ public final class PoolConfigLoader {
         }
         AdminSettings admin = readAdmin(pool.child("admin"), key, baseDir);
         GatewaySettings gateway = readGateway(pool.child("gateway"));
-        ClusterSettings cluster = readCluster(pool.child("cluster"));
+        ClusterSettings cluster = readCluster(pool.child("cluster"), baseDir);
         List<FeedSettings> feeds = readFeeds(pool.child("feeds"), baseDir);
         Path stateDir = baseDir.resolve(pool.string("state-dir")).normalize();
         boolean watchConfig = pool.bool("watch-config");
@@ -346,7 +347,7 @@ public final class PoolConfigLoader {
         return new GatewaySettings(enabled, host, port, balance, queueTimeout, maxQueued);
     }
 
-    private static ClusterSettings readCluster(FieldReader c) {
+    private static ClusterSettings readCluster(FieldReader c, Path baseDir) {
         if (c == null) {
             return ClusterSettings.DISABLED;
         }
@@ -405,8 +406,64 @@ public final class PoolConfigLoader {
             c.fail("seed-nodes", seedValue, "must name at least one node (\"host:port\"), the same list on every node; "
                     + "the first one starts the cluster");
         }
+        Optional<ClusterSettings.Tls> tls = readTls(c.child("tls"), baseDir, enabled);
         return new ClusterSettings(enabled, bind.host(), bind.port(), seeds, roles, advertise.isEmpty() ? bind.host() : advertise,
-                onDowned);
+                onDowned, tls);
+    }
+
+    /**
+     * {@code cluster.tls}: the stores are opened here, with the password, so that a wrong path or
+     * password is an error that names the key at load, not a cluster that never forms.
+     */
+    private static Optional<ClusterSettings.Tls> readTls(FieldReader t, Path baseDir, boolean clustered) {
+        if (t == null) {
+            return Optional.empty();
+        }
+        t.rejectUnknownKeys(TLS_KEYS);
+        if (!t.bool("enabled")) {
+            return Optional.empty();
+        }
+        String passwordFile = t.string("password-file").trim();
+        String password = null;
+        if (passwordFile.isEmpty()) {
+            t.fail("password-file", "must name the file that holds the key store's password (it stays out of the pool file and "
+                    + "out of ps)");
+        } else {
+            try {
+                password = TokenFile.read(baseDir.resolve(passwordFile).normalize());
+            } catch (TokenFile.Refused e) {
+                t.fail("password-file", e.getMessage());
+            }
+        }
+        Path keyStore = store(t, "key-store", t.string("key-store").trim(), baseDir, password);
+        String trust = t.string("trust-store").trim();
+        Path trustStore = trust.isEmpty() ? keyStore : store(t, "trust-store", trust, baseDir, password);
+        if (!clustered || password == null || keyStore == null || trustStore == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new ClusterSettings.Tls(keyStore, password, trustStore));
+    }
+
+    /** A key or trust store that opens with {@code password}, or null (and an error naming {@code key}). */
+    private static Path store(FieldReader t, String key, String value, Path baseDir, String password) {
+        if (value.isEmpty()) {
+            t.fail(key, "must name a PKCS12 or JKS file (docs/cluster.md, \"TLS\", shows how to make one with keytool)");
+            return null;
+        }
+        Path file = baseDir.resolve(value).normalize();
+        if (!Files.isRegularFile(file)) {
+            t.fail(key, file + (Files.exists(file) ? " is not a regular file" : " does not exist"));
+            return null;
+        }
+        if (password != null) {
+            try {
+                java.security.KeyStore.getInstance(file.toFile(), password.toCharArray());
+            } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+                t.fail(key, file + " does not open with the password in password-file: " + e.getMessage());
+                return null;
+            }
+        }
+        return file;
     }
 
     /** {@code host:port} with a fixed port, or null (and an error naming {@code key}). */

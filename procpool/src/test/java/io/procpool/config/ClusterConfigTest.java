@@ -54,6 +54,32 @@ class ClusterConfigTest {
     }
 
     @Test
+    void tlsWithoutItsFilesIsAnErrorThatNamesEachKey() throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("open.password"), "pw\n");
+        List<ConfigError> errors = files.errors("pool.conf", """
+                procpool {
+                  cluster {
+                    enabled = true
+                    seed-nodes = ["127.0.0.1:25520"]
+                    tls { enabled = true, key-store = missing.p12, password-file = open.password, trust-store = "", cipher = x }
+                  }
+                  services.web { command = "./s", ports = [8000] }
+                }
+                """);
+        String all = errors.stream().map(ConfigError::render).reduce("", (x, y) -> x + "\n" + y);
+        assertTrue(all.contains("'procpool.cluster.tls.cipher': unknown key"), all);
+        assertTrue(all.contains("'procpool.cluster.tls.key-store': " + dir.resolve("missing.p12") + " does not exist"), all);
+        // A password others may read is no secret (as admin.token-file).
+        assertTrue(all.contains("'procpool.cluster.tls.password-file': "), all);
+        String none = files.errors("pool.conf", """
+                procpool.cluster { enabled = true, seed-nodes = ["127.0.0.1:25520"], tls { enabled = true, key-store = k.p12 } }
+                procpool.services.web { command = "./s", ports = [8000] }
+                """).stream().map(ConfigError::render).reduce("", (x, y) -> x + "\n" + y);
+        assertTrue(none.contains("'procpool.cluster.tls.password-file': must name the file"), none);
+        assertTrue(none.contains("'procpool.cluster.tls.key-store': " + dir.resolve("k.p12") + " does not exist"), none);
+    }
+
+    @Test
     void withoutTheClusterTheCountsStillNeedPorts() throws Exception {
         ConfigError e = ConfigFiles.only(files.errors("pool.conf",
                 "procpool.services.web { command = \"./s\", ports = [8000], min-processes = 2, max-processes = 2 }"));

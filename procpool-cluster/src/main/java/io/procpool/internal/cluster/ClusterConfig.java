@@ -23,7 +23,7 @@ import java.util.Map;
  *   <li>{@code down-removal-margin = 500ms}: the singleton that places instances moves off a lost
  *       node that much after its removal (unset, it would wait stable-after).</li>
  *   <li>Messages between nodes as Jackson CBOR ({@link ClusterMessage}); Java serialization off.</li>
- *   <li>Artery TCP bound to the configured interface only; the canonical address is
+ *   <li>Artery TCP ({@code tls-tcp} with {@code cluster.tls}) bound to the configured interface only; the canonical address is
  *       {@code advertise-host}. JMX off: procpool has its own metrics, and several nodes in one
  *       test JVM would clash on the MBean's name.</li>
  * </ul>
@@ -51,7 +51,18 @@ public final class ClusterConfig {
         values.put("pekko.actor.provider", "cluster");
         values.put("pekko.actor.allow-java-serialization", "off");
         values.put("pekko.actor.serialization-bindings.\"" + ClusterMessage.class.getName() + "\"", "jackson-cbor");
-        values.put("pekko.remote.artery.transport", "tcp");
+        values.put("pekko.remote.artery.transport", settings.tls().isPresent() ? "tls-tcp" : "tcp");
+        settings.tls().ifPresent(tls -> {
+            // Pekko's own engine: TLS 1.3, mutual authentication on (its defaults), one password
+            // for the key store, the key and the trust store.
+            String engine = "pekko.remote.artery.ssl.config-ssl-engine.";
+            values.put(engine + "key-store", tls.keyStore().toString());
+            values.put(engine + "key-store-password", tls.password());
+            values.put(engine + "key-password", tls.password());
+            values.put(engine + "trust-store", tls.trustStore().toString());
+            values.put(engine + "trust-store-password", tls.password());
+            values.put(engine + "require-mutual-authentication", "on");
+        });
         values.put("pekko.remote.artery.canonical.hostname", settings.advertiseHost());
         values.put("pekko.remote.artery.canonical.port", settings.bindPort());
         values.put("pekko.remote.artery.bind.hostname", settings.bindHost());

@@ -29,6 +29,23 @@ class ClusterConfigTest {
     }
 
     @Test
+    void tlsPutsTheNodesOnTlsTcpWithMutualAuthentication() {
+        assertEquals("tcp", ClusterConfig.of(NODE, NODE.seedNodes(), "1").getString("pekko.remote.artery.transport"));
+        ClusterSettings tls = new ClusterSettings(true, NODE.bindHost(), NODE.bindPort(), NODE.seedNodes(), NODE.roles(),
+                NODE.advertiseHost(), NODE.onDowned(), java.util.Optional.of(new ClusterSettings.Tls(java.nio.file.Path.of("/etc/pp/k.p12"),
+                "pw", java.nio.file.Path.of("/etc/pp/ca.p12"))));
+        Config c = ClusterConfig.of(tls, tls.seedNodes(), "1");
+        assertEquals("tls-tcp", c.getString("pekko.remote.artery.transport"));
+        String engine = "pekko.remote.artery.ssl.config-ssl-engine.";
+        assertEquals("/etc/pp/k.p12", c.getString(engine + "key-store"));
+        assertEquals("/etc/pp/ca.p12", c.getString(engine + "trust-store"));
+        assertEquals("pw", c.getString(engine + "key-password"));
+        assertEquals(true, c.getBoolean(engine + "require-mutual-authentication"));
+        assertEquals("TLSv1.3", c.getString(engine + "protocol"));
+        assertEquals(false, tls.tls().orElseThrow().toString().contains("pw"), "the password is not in the settings' text");
+    }
+
+    @Test
     void downsWithTheSplitBrainResolverTunedForTenSeconds() {
         Config c = ClusterConfig.of(NODE, NODE.seedNodes(), "1");
         assertEquals("org.apache.pekko.cluster.sbr.SplitBrainResolverProvider", c.getString("pekko.cluster.downing-provider-class"));
