@@ -51,7 +51,8 @@ public final class PoolConfigLoader {
     static final Set<String> ADMIN_KEYS = Set.of("enabled", "host", "port", "token", "token-file");
     static final Set<String> SERVICE_KEYS = Set.of("enabled", "command", "ports", "min-processes",
             "max-processes", "working-dir", "env", "health-check", "restart", "stop", "log", "scaling", "limits",
-            "route", "drain", DependsOn.KEY, "user", "group", "umask");
+            "route", "drain", DependsOn.KEY, "user", "group", "umask", "placement");
+    static final Set<String> PLACEMENT_KEYS = Set.of("roles");
     static final Set<String> ROUTE_KEYS = Set.of("path-prefix", "strip-prefix", "host", "request-timeout", "max-body");
     static final Set<String> DRAIN_KEYS = Set.of("delay", "timeout");
     static final Set<String> SCALING_KEYS = Set.of("enabled", "metric", "target", "target-latency", "target-in-flight", "up-after",

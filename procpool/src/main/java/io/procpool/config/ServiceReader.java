@@ -96,6 +96,7 @@ final class ServiceReader {
         RouteSettings route = readRoute(name, svc.child("route"));
         DrainSettings drain = readDrain(svc.child("drain"));
         RunAs runAs = RunAs.read(svc, enabled);
+        List<String> placementRoles = readPlacement(svc.child("placement"), clustered);
         if (scaling != null && scaling.enabled() && min == max && svc.valid("min-processes", "max-processes", "ports")) {
             svc.fail("scaling.enabled", "scales nothing: min-processes and max-processes are both " + min);
         }
@@ -103,7 +104,32 @@ final class ServiceReader {
             return Optional.empty();
         }
         return Optional.of(new ServiceSettings(name, enabled, command, ports, min, max, workingDir, env,
-                health, restart, stop, log, scaling, limits, route, drain, dependsOn, runAs));
+                health, restart, stop, log, scaling, limits, route, drain, dependsOn, runAs, placementRoles));
+    }
+
+    /** {@code placement { roles = [...] }}: which cluster nodes may run the service. */
+    private static List<String> readPlacement(FieldReader p, boolean clustered) {
+        if (p == null) {
+            return List.of();
+        }
+        p.rejectUnknownKeys(PoolConfigLoader.PLACEMENT_KEYS);
+        if (!p.has("roles")) {
+            return List.of();
+        }
+        ConfigValue value = p.value("roles");
+        if (value.valueType() != ConfigValueType.LIST) {
+            p.fail("roles", value, "must be a list of role names, such as [\"web\"]");
+            return List.of();
+        }
+        List<String> roles = new java.util.ArrayList<>();
+        for (ConfigValue v : (com.typesafe.config.ConfigList) value) {
+            roles.add(String.valueOf(v.unwrapped()).trim());
+        }
+        if (!roles.isEmpty() && !clustered) {
+            p.fail("roles", value, "places the service on cluster nodes by their roles, but procpool.cluster.enabled is off: "
+                    + "a pool alone runs every service itself");
+        }
+        return List.copyOf(roles);
     }
 
     private static List<String> readCommand(FieldReader svc) {

@@ -27,16 +27,19 @@ import java.util.Map;
  * @param dependsOn the services this one starts after (each must have an instance ready first) and
  *     stops before, in the order written; empty for most services
  * @param runAs the user, group and umask its processes run with
+ * @param placementRoles on a cluster, the roles a node must all have to run it ({@code placement.roles}); empty: any node
  */
 public record ServiceSettings(String name, boolean enabled, List<String> command, List<Integer> ports,
                               int minProcesses, int maxProcesses, Path workingDir, Map<String, String> env,
                               HealthSettings health, RestartSettings restart, StopSettings stop,
                               LogSettings log, ScalingSettings scaling, LimitSettings limits,
-                              RouteSettings route, DrainSettings drain, List<String> dependsOn, RunAs runAs) {
+                              RouteSettings route, DrainSettings drain, List<String> dependsOn, RunAs runAs,
+                              List<String> placementRoles) {
 
     public ServiceSettings {
         command = List.copyOf(command);
         dependsOn = List.copyOf(dependsOn);
+        placementRoles = List.copyOf(placementRoles);
         ports = List.copyOf(ports);
         env = Map.copyOf(env);
     }

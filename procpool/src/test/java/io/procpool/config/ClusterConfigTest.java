@@ -80,6 +80,20 @@ class ClusterConfigTest {
     }
 
     @Test
+    void placementRolesAreReadOnAClusterNodeAndRefusedOnAPoolAlone() throws Exception {
+        PoolSettings pool = files.load("pool.conf", """
+                procpool.cluster { enabled = true, seed-nodes = ["127.0.0.1:25520"], roles = [gpu] }
+                procpool.services.web { command = "./s", ports = [8000], placement.roles = [gpu, big] }
+                """);
+        assertEquals(List.of("gpu", "big"), pool.services().get("web").placementRoles());
+        ConfigError alone = ConfigFiles.only(files.errors("pool.conf", """
+                procpool.services.web { command = "./s", ports = [8000], placement.roles = [gpu] }
+                """));
+        assertTrue(alone.render().contains("'placement.roles'") && alone.render().contains("procpool.cluster.enabled is off"),
+                alone.render());
+    }
+
+    @Test
     void withoutTheClusterTheCountsStillNeedPorts() throws Exception {
         ConfigError e = ConfigFiles.only(files.errors("pool.conf",
                 "procpool.services.web { command = \"./s\", ports = [8000], min-processes = 2, max-processes = 2 }"));

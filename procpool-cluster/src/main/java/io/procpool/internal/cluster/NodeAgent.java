@@ -523,7 +523,9 @@ public final class NodeAgent {
     private void report(ActorRef<PlacementCoordinator.Command> to) {
         List<PlacementCoordinator.ServiceReport> services = new ArrayList<>();
         for (ServiceSettings s : settings.services().values()) {
-            services.add(new PlacementCoordinator.ServiceReport(s.name(), s.enabled() && !waiting.contains(s.name()) ? s.ports().size() : 0,
+            // A node without every role the service asks for (placement.roles) has no room for it.
+            boolean fits = s.enabled() && !waiting.contains(s.name()) && settings.cluster().roles().containsAll(s.placementRoles());
+            services.add(new PlacementCoordinator.ServiceReport(s.name(), fits ? s.ports().size() : 0,
                     ServiceDefinition.fingerprint(s), assigned.getOrDefault(s.name(), 0), ready.getOrDefault(s.name(), 0),
                     targets.getOrDefault(s.name(), 0)));
         }

@@ -70,9 +70,13 @@ class ClusterFailoverTest {
 
     /** web's ready instances on {@code node}, from that node's own status (which lists every node's: the cluster's view). */
     private int ready(int node) {
-        ServiceStatus web = pools.get(node).status().toCompletableFuture().join().services().stream()
-                .filter(s -> s.name().equals("web")).findFirst().orElseThrow();
-        return (int) web.ready().stream().filter(i -> i.node().equals(names.get(node))).count();
+        return ready(node, "web");
+    }
+
+    private int ready(int node, String service) {
+        ServiceStatus s = pools.get(node).status().toCompletableFuture().join().services().stream()
+                .filter(x -> x.name().equals(service)).findFirst().orElseThrow();
+        return (int) s.ready().stream().filter(i -> i.node().equals(names.get(node))).count();
     }
 
     private String spread() {
@@ -86,9 +90,13 @@ class ClusterFailoverTest {
         for (int n = 0; n < 3; n++) {
             int base = 41000 + n * 10;
             Config config = ConfigFactory.parseString("procpool { admin.enabled = false\n"
-                    + "cluster { enabled = true, bind = \"127.0.0.1:" + clusterPorts.get(n) + "\", seed-nodes = " + seeds + " }\n"
+                    + "cluster { enabled = true, bind = \"127.0.0.1:" + clusterPorts.get(n) + "\", seed-nodes = " + seeds
+                    + (n == 1 ? ", roles = [api]" : "") + " }\n"
                     + "services.web { command = srv, ports = [" + base + ", " + (base + 1) + ", " + (base + 2) + "], "
-                    + "min-processes = 3, max-processes = 6, health-check { type = tcp, interval = 200ms } } }");
+                    + "min-processes = 3, max-processes = 6, health-check { type = tcp, interval = 200ms } }\n"
+                    // Only node 2 has the role api asks for: both its instances run there.
+                    + "services.api { command = srv, ports = [" + (base + 5) + ", " + (base + 6) + "], min-processes = 2, "
+                    + "max-processes = 2, placement.roles = [api], health-check { type = tcp, interval = 200ms } } }");
             SimulatedLauncher launcher = new SimulatedLauncher();
             processes.add(launcher);
             names.add("127.0.0.1:" + clusterPorts.get(n));
@@ -100,6 +108,7 @@ class ClusterFailoverTest {
         OpResult scaled = pools.get(2).scale("web", 6).toCompletableFuture().join();
         assertTrue(scaled.ok(), scaled.message());
         await("2 ready on each node", () -> spread().equals("2/2/2"));
+        await("api's 2 on node 2, the one node with its role", () -> ready(1, "api") == 2 && ready(0, "api") == 0 && ready(2, "api") == 0);
 
         // A bare member of the same cluster, to down a node as the resolver would.
         ClusterSettings self = new ClusterSettings(true, "127.0.0.1", clusterPorts.get(3),

@@ -66,6 +66,6 @@ class DependencyOrderTest {
     private static ServiceSettings withDependsOn(ServiceSettings s, List<String> dependsOn) {
         return new ServiceSettings(s.name(), s.enabled(), s.command(), s.ports(), s.minProcesses(), s.maxProcesses(),
                 s.workingDir(), s.env(), s.health(), s.restart(), s.stop(), s.log(), s.scaling(), s.limits(), s.route(),
-                s.drain(), dependsOn, s.runAs());
+                s.drain(), dependsOn, s.runAs(), s.placementRoles());
     }
 }
