@@ -291,6 +291,7 @@ public final class ProcessPool implements Pool, AutoCloseable {
                 }
                 Feeds feeds = Startup.startFeeds(runtime, shown);
                 view.ifPresent(v -> traffic.ifPresent(t -> Startup.gatewayAcrossTheCluster(t, v)));
+                view.ifPresent(v -> metrics.followCluster(v::merge));
                 runtime.root().tell(PoolSupervisor.Start.INSTANCE);
                 if (os != null) {
                     Startup.warmUp(runtime.system());

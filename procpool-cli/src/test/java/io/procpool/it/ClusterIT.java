@@ -171,15 +171,52 @@ class ClusterIT {
                     + "'s instances: answered by " + answered);
         }
 
-        // Scaling asked of one node is the cluster's count: 9 is every port of every node.
-        java.net.http.HttpResponse<String> scaled = adminPost(nodes.get(2), "/services/web/scale?instances=9");
-        assertEquals(200, scaled.statusCode(), scaled.body());
-        assertTrue(scaled.body().contains("across the cluster"), scaled.body());
-        Await.value(SETTLE, "3 HEALTHY on each node", () -> nodes.stream().allMatch(n -> n.healthy().size() == 3) ? true : null);
-        assertEquals(9, nodes.get(0).manager().status().orElseThrow().path("services").path("web").path("desired").asInt());
+        // Node 1's metrics count every node's instances.
+        String metrics = CLIENT.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + nodes.get(0).manager().adminPort + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(metrics.contains("procpool_cluster_nodes 3.0"), metrics);
+        for (Node n : nodes) {
+            assertTrue(metrics.contains("procpool_cluster_instances{node=\"" + n.name() + "\",service=\"web\",state=\"HEALTHY\"} 2.0"),
+                    metrics);
+        }
+
+        // Scaling asked of one node is the cluster's count: 9 is every port of every node. Node
+        // 1's /events tells the other nodes' new instances as they start, each with its node.
+        try (java.net.Socket events = new java.net.Socket("127.0.0.1", nodes.get(0).manager().adminPort)) {
+            events.getOutputStream().write("GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            events.getOutputStream().flush();
+            java.net.http.HttpResponse<String> scaled = adminPost(nodes.get(2), "/services/web/scale?instances=9");
+            assertEquals(200, scaled.statusCode(), scaled.body());
+            assertTrue(scaled.body().contains("across the cluster"), scaled.body());
+            Await.value(SETTLE, "3 HEALTHY on each node", () -> nodes.stream().allMatch(n -> n.healthy().size() == 3) ? true : null);
+            assertEquals(9, nodes.get(0).manager().status().orElseThrow().path("services").path("web").path("desired").asInt());
+            String wanted = "\"node\":\"" + nodes.get(2).name() + "\"";
+            assertTrue(readUntil(events, wanted, Duration.ofSeconds(10)).contains(wanted), "node 1's /events has node 3's transitions");
+        }
         java.net.http.HttpResponse<String> tooMany = adminPost(nodes.get(0), "/services/web/scale?instances=10");
         assertEquals(400, tooMany.statusCode(), tooMany.body());
         assertTrue(tooMany.body().contains("between 6 and 9") && tooMany.body().contains("counted across the cluster"), tooMany.body());
+    }
+
+    /** What {@code socket} sends until {@code wanted} is in it, or {@code deadline} has passed. */
+    private static String readUntil(java.net.Socket socket, String wanted, Duration deadline) throws java.io.IOException {
+        socket.setSoTimeout(500);
+        StringBuilder got = new StringBuilder();
+        byte[] buffer = new byte[8192];
+        long end = System.nanoTime() + deadline.toNanos();
+        while (!got.toString().contains(wanted) && System.nanoTime() < end) {
+            try {
+                int n = socket.getInputStream().read(buffer);
+                if (n < 0) {
+                    break;
+                }
+                got.append(new String(buffer, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+            } catch (java.net.SocketTimeoutException e) {
+                // nothing yet: read again until the deadline
+            }
+        }
+        return got.toString();
     }
 
     private static java.net.http.HttpResponse<String> adminPost(Node node, String path) throws Exception {

@@ -14,7 +14,23 @@ import java.util.OptionalLong;
  * @param from the state before
  * @param to the state after
  * @param reason why
+ * @param node the cluster node the instance runs on ({@code host:port} of its cluster address);
+ *     empty on a pool that is not a node of a cluster
  */
 public record PoolEvent(Instant time, String service, int port, OptionalLong pid, InstanceState from, InstanceState to,
-                        String reason) implements Event {
+                        String reason, String node) implements Event {
+
+    public PoolEvent {
+        java.util.Objects.requireNonNull(node, "node");
+    }
+
+    /** A transition on a pool that is not a node of a cluster. */
+    public PoolEvent(Instant time, String service, int port, OptionalLong pid, InstanceState from, InstanceState to, String reason) {
+        this(time, service, port, pid, from, to, reason, "");
+    }
+
+    /** This transition, as one on cluster node {@code node}. */
+    public PoolEvent on(String node) {
+        return new PoolEvent(time, service, port, pid, from, to, reason, node);
+    }
 }

@@ -151,8 +151,13 @@ public final class NodeAgent {
     private record Reachability(ClusterEvent.ReachabilityEvent event) implements Command {
     }
 
-    private enum Changed implements Command {
-        INSTANCE
+    /** A transition of one of this node's instances. */
+    private record Changed(io.procpool.api.PoolEvent event) implements Command {
+    }
+
+    /** A transition of another node's instance, for this node's {@code /events}. */
+    public record Transition(String node, long epochMillis, String service, int port, long pid, String from, String to, String reason)
+            implements Command, ClusterMessage {
     }
 
     private record StatusRead(PoolStatus status, boolean always) implements Command {
@@ -246,7 +251,7 @@ public final class NodeAgent {
     private Behavior<Command> listening() {
         ActorRef<Command> self = ctx.getSelf();
         // Readiness changes go to the coordinator, which holds a move's shrinking side until they come.
-        Subscription events = door.subscribe(e -> self.tell(Changed.INSTANCE));
+        Subscription events = door.subscribe(e -> self.tell(new Changed(e)));
         return Behaviors.receive(Command.class)
                 .onMessage(Hello.class, m -> { report(m.replyTo()); return Behaviors.same(); })
                 .onMessage(Assign.class, this::onAssign)
@@ -261,7 +266,24 @@ public final class NodeAgent {
                     handingOver.clear();
                     return Behaviors.same();
                 })
-                .onMessageEquals(Changed.INSTANCE, () -> readStatus(false))
+                .onMessage(Changed.class, m -> {
+                    io.procpool.api.PoolEvent e = m.event();
+                    Transition t = new Transition(view.self(), e.time().toEpochMilli(), e.service(), e.port(), e.pid().orElse(0),
+                            e.from().name(), e.to().name(), e.reason());
+                    others.forEach(a -> a.tell(t));
+                    return readStatus(false);
+                })
+                .onMessage(Transition.class, m -> {
+                    try {
+                        view.event(new io.procpool.api.PoolEvent(java.time.Instant.ofEpochMilli(m.epochMillis()), m.service(), m.port(),
+                                m.pid() > 0 ? java.util.OptionalLong.of(m.pid()) : java.util.OptionalLong.empty(),
+                                io.procpool.api.InstanceState.valueOf(m.from()), io.procpool.api.InstanceState.valueOf(m.to()), m.reason(),
+                                m.node()));
+                    } catch (IllegalArgumentException e) {
+                        // A state of a newer procpool on that node: its status report still shows the instance.
+                    }
+                    return Behaviors.same();
+                })
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
                 .onMessage(StatusRead.class, this::onStatus)
                 .onMessage(Listed.class, this::onListed)

@@ -140,12 +140,15 @@ public final class StatusJson {
         return node;
     }
 
-    /** {@code {"time", "service", "port", "pid", "from", "to", "reason"}}. */
+    /** {@code {"time", "service", "port", "pid", "from", "to", "reason"}}, and {@code "node"} on a cluster. */
     public static ObjectNode event(PoolEvent e) {
         ObjectNode node = JSON.createObjectNode();
         node.put("time", e.time().toString());
         node.put("service", e.service());
         node.put("port", e.port());
+        if (!e.node().isEmpty()) {
+            node.put("node", e.node());
+        }
         if (e.pid().isPresent()) {
             node.put("pid", e.pid().getAsLong());
         } else {

@@ -112,6 +112,7 @@ public final class ClusterView {
     private final Set<String> removed = ConcurrentHashMap.newKeySet();
     private final List<Consumer<Collection<NodeReport>>> listeners = new CopyOnWriteArrayList<>();
     private final Map<String, Integer> unplaced = new ConcurrentHashMap<>();
+    private final List<Consumer<io.procpool.api.PoolEvent>> eventListeners = new CopyOnWriteArrayList<>();
     private final Map<String, String> refused = new ConcurrentHashMap<>();
     /** The other nodes' gateways, as the cluster side reaches them; none until it runs. */
     private volatile Drain elsewhere = Drain.NONE;
@@ -161,6 +162,17 @@ public final class ClusterView {
     /** This node runs none of {@code service}, for {@code why} (the coordinator said so). */
     public void refused(String service, String why) {
         refused.put(service, why);
+    }
+
+    /** A transition of another node's instance, as that node sent it ({@link io.procpool.api.PoolEvent#node} set). */
+    public void event(io.procpool.api.PoolEvent e) {
+        eventListeners.forEach(l -> l.accept(e));
+    }
+
+    /** Tells {@code listener} every transition of the other nodes' instances from now on, until closed. */
+    public io.procpool.api.Subscription onEvents(Consumer<io.procpool.api.PoolEvent> listener) {
+        eventListeners.add(listener);
+        return () -> eventListeners.remove(listener);
     }
 
     /** Node {@code id} does not answer (it is left out until it does) or answers again. */

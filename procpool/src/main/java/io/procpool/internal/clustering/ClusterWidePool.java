@@ -173,14 +173,29 @@ public final class ClusterWidePool implements Pool {
         return local.subscribe(listener);
     }
 
+    /** Every node's transitions: this node's own, and the others' as they send them, each with its node. */
     @Override
     public Source<PoolEvent, NotUsed> events() {
-        return local.events();
+        return local.events().map(e -> e.on(view.self())).merge(elsewhere());
     }
 
+    /** {@link #events()}, with this node's scaling and operation events (the others' stay theirs). */
     @Override
     public Source<Event, NotUsed> allEvents() {
-        return local.allEvents();
+        return local.allEvents().map(e -> e instanceof PoolEvent p ? (Event) p.on(view.self()) : e)
+                .merge(elsewhere().map(e -> (Event) e));
+    }
+
+    /**
+     * The other nodes' transitions, from when the stream runs until it ends. A subscriber that
+     * falls 256 behind loses the oldest: the status stays the truth, as for the local events.
+     */
+    private Source<PoolEvent, NotUsed> elsewhere() {
+        return Source.<PoolEvent>queue(256, org.apache.pekko.stream.OverflowStrategy.dropHead()).mapMaterializedValue(queue -> {
+            Subscription heard = view.onEvents(queue::offer);
+            queue.watchCompletion().whenComplete((done, failed) -> heard.close());
+            return NotUsed.getInstance();
+        });
     }
 
     @Override

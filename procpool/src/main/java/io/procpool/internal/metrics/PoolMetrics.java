@@ -174,6 +174,44 @@ public final class PoolMetrics {
         JvmMetrics.builder().register(registry);
     }
 
+    /**
+     * On a cluster node: the whole cluster's gauges, read at scrape time from {@code merge} of the
+     * latest status (the cluster's view, {@code ClusterView.merge}). The per-instance series above
+     * stay this node's own: each node is scraped for its processes, and any one of them answers
+     * for the cluster's counts.
+     */
+    public void followCluster(java.util.function.UnaryOperator<PoolStatus> merge) {
+        GaugeWithCallback.builder().name("procpool_cluster_nodes")
+                .help("Nodes of the cluster this node sees (itself and every other that answers)")
+                .callback(cb -> cb.call(merge.apply(latest.get()).cluster().map(c -> c.nodes().size()).orElse(1)))
+                .register(registry);
+        GaugeWithCallback.builder().name("procpool_cluster_instances")
+                .help("Instances across the cluster, by service, node and state")
+                .labelNames("service", "node", "state")
+                .callback(cb -> {
+                    for (ServiceStatus s : merge.apply(latest.get()).services()) {
+                        Map<List<String>, Long> counts = new java.util.HashMap<>();
+                        s.instances().forEach(i -> counts.merge(List.of(i.node(), i.state().name()), 1L, Long::sum));
+                        counts.forEach((k, n) -> cb.call(n, s.name(), k.get(0), k.get(1)));
+                    }
+                })
+                .register(registry);
+        GaugeWithCallback.builder().name("procpool_cluster_desired_instances")
+                .help("Instances each service should run across the cluster")
+                .labelNames("service")
+                .callback(cb -> merge.apply(latest.get()).services().forEach(s -> cb.call(s.desired(), s.name())))
+                .register(registry);
+        GaugeWithCallback.builder().name("procpool_cluster_unplaced_instances")
+                .help("Instances the cluster wants but no node has a port free for, by service")
+                .labelNames("service")
+                .callback(cb -> {
+                    PoolStatus now = merge.apply(latest.get());
+                    Map<String, Integer> unplaced = now.cluster().map(io.procpool.api.ClusterStatus::unplaced).orElse(Map.of());
+                    now.services().forEach(s -> cb.call(unplaced.getOrDefault(s.name(), 0), s.name()));
+                })
+                .register(registry);
+    }
+
     /** The registry, for the metrics of the pool's doors (the gateway's). */
     public PrometheusRegistry registry() {
         return registry;

@@ -92,4 +92,25 @@ class ClusterWidePoolTest {
         view.others(ClusterView.Others.NONE);
         assertEquals("done", done(pool.restart("search")).message(), "with no other node, this node's own answer");
     }
+
+    @Test
+    void theEventsAreEveryNodesEachWithItsNode() throws Exception {
+        org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit kit = org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit.create();
+        try {
+            ClusterWidePool onKit = new ClusterWidePool(new FakePool(kit.system(), here), view);
+            java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            onKit.allEvents().runForeach(e -> seen.add(((io.procpool.api.PoolEvent) e).node()), kit.system());
+            io.procpool.api.PoolEvent local = new io.procpool.api.PoolEvent(java.time.Instant.EPOCH, "search", 8000,
+                    java.util.OptionalLong.of(1), io.procpool.api.InstanceState.STARTING, io.procpool.api.InstanceState.HEALTHY, "probe");
+            // The stream's two subscriptions are made once it runs; what is sent before is not owed to it.
+            kit.createTestProbe().awaitAssert(() -> {
+                kit.system().eventStream().tell(new org.apache.pekko.actor.typed.eventstream.EventStream.Publish<>(local));
+                view.event(local.on("10.0.0.2:25520"));
+                assertEquals(java.util.Set.of("10.0.0.1:25520", "10.0.0.2:25520"), seen, "this node's, named, and the other's");
+                return null;
+            });
+        } finally {
+            kit.shutdownTestKit();
+        }
+    }
 }

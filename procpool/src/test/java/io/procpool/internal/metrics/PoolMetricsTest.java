@@ -14,6 +14,7 @@ import io.procpool.spi.ProbeResult;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class PoolMetricsTest {
@@ -75,5 +76,26 @@ class PoolMetricsTest {
             assertTrue(text.contains("procpool_restarts_total{reason=\"" + r.label() + "\",service=\"bare\"} 0.0"), text);
         }
         assertFalse(text.contains("procpool_health_check_failures_total{cause=\"timeout\",service=\"bare\"}"), text);
+    }
+
+    @Test
+    void aClusterNodeAnswersForTheWholeClustersCounts() throws Exception {
+        PoolMetrics metrics = new PoolMetrics();
+        metrics.publish(io.procpool.internal.admin.Statuses.pool());
+        io.procpool.internal.clustering.ClusterView view = new io.procpool.internal.clustering.ClusterView("10.0.0.1:25520", "10.0.0.1",
+                () -> 0L);
+        view.report(new io.procpool.internal.clustering.ClusterView.NodeReport("n2", "10.0.0.2:25520", "10.0.0.2", Map.of("search", 1),
+                List.of(new io.procpool.internal.clustering.ClusterView.RemoteInstance("search", 8000, 77, "HEALTHY", 0, 1000, ""))));
+        view.unplaced("search", 1);
+        metrics.followCluster(view::merge);
+        String text = scrape(metrics);
+        assertTrue(text.contains("procpool_cluster_nodes 2.0"), text);
+        assertTrue(text.contains("procpool_cluster_instances{node=\"10.0.0.2:25520\",service=\"search\",state=\"HEALTHY\"} 1.0"), text);
+        assertTrue(text.contains("procpool_cluster_instances{node=\"10.0.0.1:25520\",service=\"search\",state=\"STARTING\"} 1.0"), text);
+        assertTrue(text.contains("procpool_cluster_desired_instances{service=\"search\"} 3.0"), text);
+        assertTrue(text.contains("procpool_cluster_unplaced_instances{service=\"search\"} 1.0"), text);
+        assertTrue(text.contains("procpool_cluster_unplaced_instances{service=\"auth\"} 0.0"), text);
+        // This node's own series stay its own.
+        assertTrue(text.contains("procpool_instances{service=\"search\",state=\"HEALTHY\"} 1.0"), text);
     }
 }
