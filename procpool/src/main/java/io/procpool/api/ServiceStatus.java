@@ -14,9 +14,24 @@ import java.util.Optional;
  * @param settings the settings it runs with (commands, ports, probe)
  * @param operation the operation under way (such as a rolling restart), if any
  * @param lastOperation the latest operation that ended, with its outcome, if any
+ * @param load on a cluster node with {@code scaling.enabled}: the scaling metric's latest
+ *     reading per ready instance here, which the cluster's autoscaling averages over the nodes;
+ *     empty otherwise
  */
 public record ServiceStatus(String name, ServiceState state, int desired, List<InstanceStatus> instances,
-                            ServiceSettings settings, Optional<String> operation, Optional<OperationEvent> lastOperation) {
+                            ServiceSettings settings, Optional<String> operation, Optional<OperationEvent> lastOperation,
+                            java.util.OptionalDouble load) {
+
+    /** A status without a load reading. */
+    public ServiceStatus(String name, ServiceState state, int desired, List<InstanceStatus> instances,
+                         ServiceSettings settings, Optional<String> operation, Optional<OperationEvent> lastOperation) {
+        this(name, state, desired, instances, settings, operation, lastOperation, java.util.OptionalDouble.empty());
+    }
+
+    /** This status with {@code load} as its load reading. */
+    public ServiceStatus withLoad(java.util.OptionalDouble load) {
+        return new ServiceStatus(name, state, desired, instances, settings, operation, lastOperation, load);
+    }
 
     /** Copies the list: a status is immutable. */
     public ServiceStatus {

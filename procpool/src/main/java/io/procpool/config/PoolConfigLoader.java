@@ -514,9 +514,10 @@ public final class PoolConfigLoader {
                     + "started on the others, and its own must not keep serving beside them");
         }
         for (ServiceSettings s : services.values()) {
-            if (s.enabled() && s.scaling().enabled()) {
-                pool.fail("cluster.enabled", "is on, and service '" + s.name() + "' autoscales (scaling.enabled): autoscaling "
-                        + "across a cluster is not there yet; turn one of them off");
+            if (s.enabled() && s.scaling().enabled() && s.scaling().metric() == ScalingSettings.Metric.IN_FLIGHT) {
+                pool.fail("cluster.enabled", "is on, and service '" + s.name() + "' autoscales on in-flight requests: each node's "
+                        + "gateway counts only its own requests to its own instances, so the cluster cannot average them; "
+                        + "scale a clustered service on cpu or latency");
             }
         }
     }

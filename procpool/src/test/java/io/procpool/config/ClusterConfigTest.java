@@ -114,7 +114,8 @@ class ClusterConfigTest {
                     on-downed = sleep
                     colour = blue
                   }
-                  services.web { command = "./s", ports = [8000, 8001], min-processes = 1, max-processes = 2, scaling.enabled = true }
+                  services.web { command = "./s", ports = [8000, 8001], min-processes = 1, max-processes = 2,
+                                 scaling { enabled = true, metric = in-flight } }
                 }
                 """);
         String all = errors.stream().map(ConfigError::render).reduce("", (x, y) -> x + "\n" + y);
@@ -127,7 +128,7 @@ class ClusterConfigTest {
         assertTrue(all.contains("'procpool.cluster.advertise-host': must be set when bind listens on every address"), all);
         assertTrue(all.contains("'procpool.cluster.bind': (9900) is also procpool.admin.port"), all);
         assertTrue(all.contains("'procpool.children-die-with-manager': must be true on a cluster node"), all);
-        assertTrue(all.contains("service 'web' autoscales"), all);
+        assertTrue(all.contains("service 'web' autoscales on in-flight requests"), all);
     }
 
     @Test

@@ -167,11 +167,18 @@ public final class NodeAgent {
         INSTANCE
     }
 
+    /** Time to send the autoscaled services' loads. */
+    private enum LoadTick implements Command {
+        INSTANCE
+    }
+
     private final ActorContext<Command> ctx;
     private final PoolSettings settings;
     private final PoolClient door;
     private final String node;
     private final Map<String, Integer> assigned = new HashMap<>();
+    /** Each autoscaled service's load per ready instance here, as its pool last read it. */
+    private final Map<String, Double> loads = new HashMap<>();
     /** The cluster's count of each service, as the coordinator last said it. */
     private final Map<String, Integer> targets = new HashMap<>();
     private final Map<String, Integer> ready = new HashMap<>();
@@ -243,6 +250,10 @@ public final class NodeAgent {
             }
         });
         timers.startTimerWithFixedDelay(Tick.INSTANCE, REPORT_EVERY);
+        // An autoscaled service's load goes to the coordinator as often as it samples it.
+        settings.services().values().stream().filter(s -> s.enabled() && s.scaling().enabled()).map(s -> s.scaling().interval())
+                .min(Duration::compareTo).filter(d -> d.compareTo(REPORT_EVERY) < 0)
+                .ifPresent(d -> timers.startTimerWithFixedDelay(LoadTick.INSTANCE, d));
         // The first report at once: the receptionist's listing, through which a coordinator greets
         // the agents, follows gossip every 2 s.
         readStatus(true);
@@ -285,6 +296,7 @@ public final class NodeAgent {
                     return Behaviors.same();
                 })
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
+                .onMessageEquals(LoadTick.INSTANCE, () -> readStatus(true))
                 .onMessage(StatusRead.class, this::onStatus)
                 .onMessage(Listed.class, this::onListed)
                 .onMessage(Snapshot.class, m -> {
@@ -499,6 +511,7 @@ public final class NodeAgent {
         java.util.Set<String> waitingNow = new java.util.HashSet<>();
         for (ServiceStatus s : m.status().services()) {
             now.put(s.name(), s.ready().size());
+            s.load().ifPresentOrElse(l -> loads.put(s.name(), l), () -> loads.remove(s.name()));
             if (s.state() == io.procpool.api.ServiceState.WAITING) {
                 waitingNow.add(s.name());
             }
@@ -549,7 +562,7 @@ public final class NodeAgent {
             boolean fits = s.enabled() && !waiting.contains(s.name()) && settings.cluster().roles().containsAll(s.placementRoles());
             services.add(new PlacementCoordinator.ServiceReport(s.name(), fits ? s.ports().size() : 0,
                     ServiceDefinition.fingerprint(s), assigned.getOrDefault(s.name(), 0), ready.getOrDefault(s.name(), 0),
-                    targets.getOrDefault(s.name(), 0)));
+                    targets.getOrDefault(s.name(), 0), loads.getOrDefault(s.name(), -1.0)));
         }
         to.tell(new PlacementCoordinator.Report(ctx.getSelf(), node, services));
     }

@@ -1,6 +1,8 @@
 package io.procpool.internal.cluster;
 
 import io.procpool.api.OpResult;
+import io.procpool.internal.scaling.ScalingMetric;
+import io.procpool.internal.scaling.ScalingPolicy;
 import io.procpool.config.PoolSettings;
 import io.procpool.config.ServiceSettings;
 import java.util.ArrayList;
@@ -14,6 +16,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.Member;
@@ -60,8 +63,13 @@ public final class PlacementCoordinator {
      * @param assigned what the node was told to run (by this coordinator or an earlier one)
      * @param ready its instances ready there now
      * @param target the cluster's count of the service as the node last heard it ({@link NodeAgent.Assign}), 0 before it has
+     * @param load an autoscaled service's scaling metric per ready instance there; negative when there is none
      */
-    public record ServiceReport(String service, int capacity, String fingerprint, int assigned, int ready, int target) {
+    public record ServiceReport(String service, int capacity, String fingerprint, int assigned, int ready, int target, double load) {
+    }
+
+    /** Time for one autoscaling sample of {@code service}, at its {@code scaling.interval}. */
+    private record ScaleTick(String service) implements Command {
     }
 
     /**
@@ -102,20 +110,25 @@ public final class PlacementCoordinator {
      * their reports.
      */
     private final Map<String, Integer> targets = new HashMap<>();
+    /** Each autoscaled service's recommendations so far (its windows), as a pool alone keeps them. */
+    private final Map<String, ScalingPolicy.State> scaling = new HashMap<>();
     /** Nodes handing their share over before they leave, and the agent to tell when it is done. */
     private final Map<String, ActorRef<NodeAgent.Command>> leaving = new HashMap<>();
 
     public static Behavior<Command> create(PoolSettings settings) {
-        return Behaviors.setup(ctx -> new PlacementCoordinator(ctx, settings).behavior());
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new PlacementCoordinator(ctx, timers, settings).behavior()));
     }
 
-    private PlacementCoordinator(ActorContext<Command> ctx, PoolSettings settings) {
+    private PlacementCoordinator(ActorContext<Command> ctx, TimerScheduler<Command> timers, PoolSettings settings) {
         this.ctx = ctx;
         this.cluster = Cluster.get(ctx.getSystem());
         for (ServiceSettings s : settings.services().values()) {
             if (s.enabled()) {
                 definitions.put(s.name(), s);
                 fingerprints.put(s.name(), ServiceDefinition.fingerprint(s));
+                if (s.scaling().enabled()) {
+                    timers.startTimerWithFixedDelay(new ScaleTick(s.name()), s.scaling().interval());
+                }
             }
         }
         ctx.getSystem().receptionist().tell(Receptionist.subscribe(NodeAgent.KEY,
@@ -132,6 +145,7 @@ public final class PlacementCoordinator {
                 .onMessage(Report.class, this::onReport)
                 .onMessage(Leaving.class, m -> { leaving.put(m.node(), m.agent()); place(); return Behaviors.same(); })
                 .onMessage(Scale.class, this::onScale)
+                .onMessage(ScaleTick.class, this::onScaleTick)
                 .onMessage(MembershipChanged.class, m -> { place(); return Behaviors.same(); })
                 .build();
     }
@@ -261,10 +275,47 @@ public final class PlacementCoordinator {
         } else {
             int from = target(s);
             targets.put(s.name(), m.instances());
+            scaling.remove(s.name());
             ctx.getLog().info("{}: scaled from {} to {} instance(s) across the cluster", s.name(), from, m.instances());
             place();
             m.replyTo().tell(NodeAgent.Operated.of(self, OpResult.ok(s.name() + " scaled from " + from + " to " + m.instances()
                     + " instance(s) across the cluster")));
+        }
+        return Behaviors.same();
+    }
+
+    /**
+     * One autoscaling sample across the cluster: the scaling metric per instance, averaged over
+     * the nodes' readings weighted by their ready instances, through the same policy (windows,
+     * tolerance, the most cautious recommendation) as a pool alone, on the cluster's count.
+     */
+    private Behavior<Command> onScaleTick(ScaleTick m) {
+        ServiceSettings s = definitions.get(m.service());
+        if (s == null) {
+            return Behaviors.same();
+        }
+        List<double[]> readings = new ArrayList<>();
+        reports.forEach((node, r) -> {
+            if (!leaving.containsKey(node)) {
+                r.services().stream().filter(x -> x.service().equals(s.name()) && x.load() >= 0 && x.ready() > 0)
+                        .forEach(x -> readings.add(new double[] {x.load(), x.ready()}));
+            }
+        });
+        java.util.OptionalDouble observed = ClusterLoad.average(readings);
+        if (observed.isEmpty()) {
+            return Behaviors.same();
+        }
+        int current = target(s);
+        ScalingPolicy.Outcome o = ScalingPolicy.decide(scaling.getOrDefault(s.name(), ScalingPolicy.State.INITIAL), current,
+                observed.getAsDouble(), s.scaling(), s.minProcesses(), s.maxProcesses());
+        scaling.put(s.name(), o.next());
+        if (o.scaleTo().isPresent() && o.scaleTo().getAsInt() != current) {
+            int to = o.scaleTo().getAsInt();
+            ctx.getLog().info("{}: autoscaling {} -> {} instance(s) across the cluster: {} {} per instance vs target {}", s.name(),
+                    current, to, ScalingMetric.of(s.scaling()).name(), String.format(java.util.Locale.ROOT, "%.3f", observed.getAsDouble()),
+                    ScalingMetric.of(s.scaling()).target(s.scaling()));
+            targets.put(s.name(), to);
+            place();
         }
         return Behaviors.same();
     }

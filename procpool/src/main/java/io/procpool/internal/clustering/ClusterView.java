@@ -250,7 +250,8 @@ public final class ClusterView {
                 }
             }
             instances.sort(Comparator.comparing(InstanceStatus::node).thenComparingInt(InstanceStatus::port));
-            services.add(new ServiceStatus(s.name(), s.state(), desired, instances, s.settings(), s.operation(), s.lastOperation()));
+            services.add(new ServiceStatus(s.name(), s.state(), desired, instances, s.settings(), s.operation(), s.lastOperation(),
+                    s.load()));
         }
         List<String> names = new ArrayList<>();
         names.add(self);

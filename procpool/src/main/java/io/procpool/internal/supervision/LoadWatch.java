@@ -84,12 +84,7 @@ final class LoadWatch {
      */
     java.util.Optional<Map.Entry<ScalingPolicy.Outcome, Double>> scalingSample(ServiceSettings service, int current,
                                                                                List<Slot> ready) {
-        List<InstanceLoad> loads = loads(ready);
-        if (service.scaling().metric() == io.procpool.config.ScalingSettings.Metric.IN_FLIGHT) {
-            loads = loads.stream().map(l -> new InstanceLoad(l.port(), l.cpuCores(), l.rssBytes(), l.probeLatencyMs(),
-                    door.averageInFlight(service.name(), l.port()))).toList();
-        }
-        OptionalDouble observed = ScalingMetric.of(service.scaling()).observe(loads);
+        OptionalDouble observed = observe(service, ready);
         if (observed.isEmpty()) {
             return java.util.Optional.empty();
         }
@@ -97,6 +92,16 @@ final class LoadWatch {
                 service.minProcesses(), service.maxProcesses());
         scaling = o.next();
         return java.util.Optional.of(Map.entry(o, observed.getAsDouble()));
+    }
+
+    /** The scaling metric per ready instance now, without a decision; empty when it has nothing to go on yet. */
+    OptionalDouble observe(ServiceSettings service, List<Slot> ready) {
+        List<InstanceLoad> loads = loads(ready);
+        if (service.scaling().metric() == io.procpool.config.ScalingSettings.Metric.IN_FLIGHT) {
+            loads = loads.stream().map(l -> new InstanceLoad(l.port(), l.cpuCores(), l.rssBytes(), l.probeLatencyMs(),
+                    door.averageInFlight(service.name(), l.port()))).toList();
+        }
+        return ScalingMetric.of(service.scaling()).observe(loads);
     }
 
     /** After a scaling change or a reconfiguration the windows start over. */

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -182,6 +183,8 @@ public final class PoolActor {
     private int desiredBeforeStop;
     /** The cluster decides how many run here ({@link Place}); min-processes and scaling are the cluster's. */
     private final boolean placed;
+    /** A placed pool's latest scaling reading per ready instance, in its status for the cluster. */
+    private OptionalDouble observed = OptionalDouble.empty();
     /** What is under way, for the status: set by each mode as it is entered. */
     private Optional<String> underWay = Optional.empty();
 
@@ -218,7 +221,7 @@ public final class PoolActor {
         this.timers = timers;
         this.load = new LoadWatch(env.door());
         this.announcer = new Announcer(heard ? ctx.getLog() : org.slf4j.helpers.NOPLogger.NOP_LOGGER,
-                heard ? ctx.getSystem() : null, listener, () -> instances().status(desired, underWay, announcer().lastOperation()),
+                heard ? ctx.getSystem() : null, listener, () -> instances().status(desired, underWay, announcer().lastOperation()).withLoad(observed),
                 () -> ctx.getSelf().tell(Flush.INSTANCE));
         this.instances = new Instances(ctx, timers, env, announcer, ctx.messageAdapter(InstanceActor.Event.class, InstanceEvent::new),
                 service, load);
@@ -594,6 +597,16 @@ public final class PoolActor {
 
     private Behavior<Command> onScalingTick() {
         ServiceSettings service = instances.settings();
+        if (placed) {
+            // On a cluster the count is the cluster's: this pool only reads its load, which its
+            // node reports, and the placement coordinator decides over every node's.
+            OptionalDouble now = desired == 0 ? OptionalDouble.empty() : load.observe(service, instances.ready());
+            if (!now.equals(observed)) {
+                observed = now;
+                announcer.soon();
+            }
+            return Behaviors.same();
+        }
         if (desired == 0) {
             return Behaviors.same();
         }
