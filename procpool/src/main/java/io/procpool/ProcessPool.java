@@ -292,6 +292,8 @@ public final class ProcessPool implements Pool, AutoCloseable {
                 Feeds feeds = Startup.startFeeds(runtime, shown);
                 view.ifPresent(v -> traffic.ifPresent(t -> Startup.gatewayAcrossTheCluster(t, v)));
                 view.ifPresent(v -> metrics.followCluster(v::merge));
+                // The feeds list every node's ready instances: another node's report may change them.
+                view.ifPresent(v -> v.listen(reports -> feeds.changed()));
                 runtime.root().tell(PoolSupervisor.Start.INSTANCE);
                 if (os != null) {
                     Startup.warmUp(runtime.system());

@@ -393,6 +393,10 @@ class ClusterIT {
         // It comes back as a new incarnation and takes its share again (a surge: more for a moment, then 6).
         awaitEvenSpread();
         Await.value(Duration.ofSeconds(30), "exactly 6 listening across the machine", () -> listening().size() == INSTANCES ? true : null);
+        // The node that came back sees the whole cluster again, not what it saw while cut off.
+        Await.value(Duration.ofSeconds(15), "the rejoined node's status lists 3 nodes and its feed 6 instances", () -> paused.manager()
+                .status().filter(s -> s.path("cluster").path("nodes").size() == 3).flatMap(s -> paused.manager().json("/backends"))
+                .filter(b -> b.path("web").size() == INSTANCES).map(b -> true).orElse(null));
         assertTrue(paused.manager().output().contains("was downed by the cluster"), "the node says why it killed its instances");
         assertFalse(nodes.stream().anyMatch(n -> !n.manager().runs().get(0).isAlive()));
     }

@@ -74,6 +74,10 @@ public final class NodeAgent {
     public record Assign(String service, int count, int target, int unplaced) implements Command, ClusterMessage {
     }
 
+    /** This node's definition of {@code service} is the cluster's again. */
+    public record Matched(String service) implements Command, ClusterMessage {
+    }
+
     /** This node's definition of {@code service} is not the cluster's: it runs none of it. */
     public record Mismatch(String service, String detail) implements Command, ClusterMessage {
     }
@@ -177,6 +181,8 @@ public final class NodeAgent {
     private final PoolClient door;
     private final String node;
     private final Map<String, Integer> assigned = new HashMap<>();
+    /** The status read under way is a load tick's: the other nodes get a snapshot only if something changed. */
+    private boolean loadOnly;
     /** Each autoscaled service's load per ready instance here, as its pool last read it. */
     private final Map<String, Double> loads = new HashMap<>();
     /** The cluster's count of each service, as the coordinator last said it. */
@@ -194,9 +200,11 @@ public final class NodeAgent {
     private boolean readAgain;
     private final ClusterView view;
     /** The other nodes' agents, as the receptionist lists them. */
-    private Set<ActorRef<Command>> others = Set.of();
+    private volatile Set<ActorRef<Command>> others = Set.of();
     /** What this node runs, as last sent to the others; null before the first status read. */
     private ClusterView.NodeReport sent;
+    /** The members the failure detector says do not answer now: an operation does not wait for them. */
+    private final Set<org.apache.pekko.actor.Address> unreachable = new HashSet<>();
     /** Operations carried to the other nodes that have not all answered yet: answered when this agent stops. */
     private final Set<CompletableFuture<List<ClusterView.NodeResult>>> operating = new HashSet<>();
     /** Drains of this node's instances from the other gateways that have not answered yet: answered when this agent stops. */
@@ -216,6 +224,9 @@ public final class NodeAgent {
         this.coordinator = coordinator;
         Cluster cluster = Cluster.get(ctx.getSystem());
         this.node = Nodes.id(cluster.selfMember().uniqueAddress());
+        // A new incarnation (after being downed) learns the others afresh: the old one may have
+        // seen them unreachable, and missed their removal.
+        view.reset();
         ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
         ctx.getSystem().receptionist().tell(Receptionist.subscribe(KEY, ctx.messageAdapter(Receptionist.Listing.class, Listed::new)));
         cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(ClusterEvent.MemberEvent.class, Member::new),
@@ -226,7 +237,9 @@ public final class NodeAgent {
         view.elsewhere((service, address) -> {
             CompletableFuture<Void> done = new CompletableFuture<>();
             self.tell(new DrainOthers(service, address, done));
-            return done;
+            // Bounded even if this agent stops with the message unread: the instance's stop waits
+            // no longer than its drain.timeout anyway.
+            return done.completeOnTimeout(null, drainTimeout(service).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         });
         org.apache.pekko.actor.typed.Scheduler scheduler = ctx.getSystem().scheduler();
         view.others(new ClusterView.Others() {
@@ -235,7 +248,10 @@ public final class NodeAgent {
                                                                                              boolean oneByOne) {
                 CompletableFuture<List<ClusterView.NodeResult>> done = new CompletableFuture<>();
                 self.tell(new OperateOthers(operation, service, oneByOne, done));
-                return done;
+                // Bounded even if this agent stops with the message unread.
+                return done.completeOnTimeout(List.of(new ClusterView.NodeResult("the cluster", new OpResult(OpResult.Outcome.UNAVAILABLE,
+                        "the other nodes did not answer in time (this node's cluster side may have stopped)"))),
+                        operationTimeout().multipliedBy(Math.max(1, others.size())).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
             }
 
             @Override
@@ -267,6 +283,13 @@ public final class NodeAgent {
                 .onMessage(Hello.class, m -> { report(m.replyTo()); return Behaviors.same(); })
                 .onMessage(Assign.class, this::onAssign)
                 .onMessage(Mismatch.class, this::onMismatch)
+                .onMessage(Matched.class, m -> {
+                    if (mismatched.remove(m.service())) {
+                        ctx.getLog().info("{}: this node's definition is the cluster's again", m.service());
+                    }
+                    view.accepted(m.service());
+                    return Behaviors.same();
+                })
                 .onMessage(HandOver.class, m -> {
                     handingOver.add(m.replyTo());
                     coordinator.tell(new PlacementCoordinator.Leaving(node, ctx.getSelf()));
@@ -296,7 +319,11 @@ public final class NodeAgent {
                     return Behaviors.same();
                 })
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
-                .onMessageEquals(LoadTick.INSTANCE, () -> readStatus(true))
+                .onMessageEquals(LoadTick.INSTANCE, () -> {
+                    // The loads go to the coordinator; the other nodes hear of changes as they happen.
+                    loadOnly = true;
+                    return readStatus(true);
+                })
                 .onMessage(StatusRead.class, this::onStatus)
                 .onMessage(Listed.class, this::onListed)
                 .onMessage(Snapshot.class, m -> {
@@ -312,7 +339,13 @@ public final class NodeAgent {
                     return Behaviors.same();
                 })
                 .onMessage(Reachability.class, m -> {
-                    view.reachable(Nodes.id(m.event().member().uniqueAddress()), m.event() instanceof ClusterEvent.ReachableMember);
+                    boolean reachable = m.event() instanceof ClusterEvent.ReachableMember;
+                    view.reachable(Nodes.id(m.event().member().uniqueAddress()), reachable);
+                    if (reachable) {
+                        unreachable.remove(m.event().member().address());
+                    } else {
+                        unreachable.add(m.event().member().address());
+                    }
                     return Behaviors.same();
                 })
                 .onMessage(DrainOthers.class, this::onDrainOthers)
@@ -367,10 +400,19 @@ public final class NodeAgent {
      * instance's stop does not wait longer than that anyway).
      */
     private Behavior<Command> onDrainOthers(DrainOthers m) {
-        ServiceSettings s = settings.services().get(m.service());
-        Duration timeout = s == null ? WITHDRAW_TIMEOUT : s.drain().timeout().plusSeconds(1);
-        askOthers(r -> new DrainHere(m.service(), m.address(), r), timeout, m.done());
+        askOthers(r -> new DrainHere(m.service(), m.address(), r), drainTimeout(m.service()), m.done());
         return Behaviors.same();
+    }
+
+    /** How long the other gateways' drain of an instance of {@code service} may take: its drain.timeout, and a margin. */
+    private Duration drainTimeout(String service) {
+        ServiceSettings s = settings.services().get(service);
+        return s == null ? WITHDRAW_TIMEOUT : s.drain().timeout().plusSeconds(1);
+    }
+
+    /** How long one other node's part of an operation may take: its own bound, and a margin. */
+    private Duration operationTimeout() {
+        return door.longestAnswer().plusSeconds(10);
     }
 
     /** Another node asks this one to carry out an operator's operation on its own instances. */
@@ -402,11 +444,15 @@ public final class NodeAgent {
      */
     private Behavior<Command> onOperateOthers(OperateOthers m) {
         List<ActorRef<Command>> order = others.stream().sorted(java.util.Comparator.comparing(a -> a.path().address().toString())).toList();
-        Duration timeout = door.longestAnswer().plusSeconds(10);
+        Duration timeout = operationTimeout();
         org.apache.pekko.actor.typed.Scheduler scheduler = ctx.getSystem().scheduler();
-        java.util.function.Function<ActorRef<Command>, CompletableFuture<ClusterView.NodeResult>> ask = a -> AskPattern
-                .<Command, Operated>ask(a, r -> new Operate(m.operation().name(), m.service(), r), timeout, scheduler).toCompletableFuture()
-                .thenApply(Operated::result)
+        Set<org.apache.pekko.actor.Address> cutOff = Set.copyOf(unreachable);
+        java.util.function.Function<ActorRef<Command>, CompletableFuture<ClusterView.NodeResult>> ask = a -> cutOff.contains(
+                a.path().address())
+                ? CompletableFuture.completedFuture(new ClusterView.NodeResult(name(a), new OpResult(OpResult.Outcome.UNAVAILABLE,
+                        "unreachable (the failure detector hears nothing from it): not asked")))
+                : AskPattern.<Command, Operated>ask(a, r -> new Operate(m.operation().name(), m.service(), r), timeout, scheduler)
+                .toCompletableFuture().thenApply(Operated::result)
                 .exceptionally(e -> new ClusterView.NodeResult(name(a), new OpResult(OpResult.Outcome.UNAVAILABLE,
                         "no answer within " + timeout.toSeconds() + " s")));
         CompletableFuture<List<ClusterView.NodeResult>> results;
@@ -524,7 +570,9 @@ public final class NodeAgent {
             report();
         }
         ClusterView.NodeReport mine = nodeReport(m.status());
-        if (m.always() || sent == null || !shape(mine).equals(shape(sent))) {
+        boolean snapshotDue = m.always() && !loadOnly;
+        loadOnly = false;
+        if (snapshotDue || sent == null || !shape(mine).equals(shape(sent))) {
             sent = mine;
             others.forEach(a -> a.tell(new Snapshot(mine)));
         }

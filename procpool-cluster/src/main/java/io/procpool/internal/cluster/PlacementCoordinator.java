@@ -179,6 +179,11 @@ public final class PlacementCoordinator {
                 targets.put(s.service(), s.target());
             }
             String own = fingerprints.get(s.service());
+            if (own != null && own.equals(s.fingerprint()) && mismatchTold.remove(m.node() + " " + s.service())) {
+                // Mended on that node (a reload): it runs its share again.
+                ctx.getLog().info("{} on {}: its definition is the cluster's again", s.service(), m.node());
+                m.agent().tell(new NodeAgent.Matched(s.service()));
+            }
             if (own != null && !own.equals(s.fingerprint()) && mismatchTold.add(m.node() + " " + s.service())) {
                 String detail = "its definition differs from the cluster's (the oldest node's); make the service's settings "
                         + "(ports and paths aside) the same in every node's file";

@@ -159,6 +159,24 @@ public final class ClusterView {
         unplaced.put(service, count);
     }
 
+    /** This node's definition of {@code service} is the cluster's again (a reload mended it). */
+    public void accepted(String service) {
+        refused.remove(service);
+    }
+
+    /**
+     * A new incarnation of this node starts (it was downed and comes back): what the last one
+     * knew of the others (their reports, who was unreachable, the coordinator's word) is
+     * forgotten; the new one learns it afresh. Nodes removed stay removed.
+     */
+    public void reset() {
+        nodes.clear();
+        unreachable.clear();
+        unplaced.clear();
+        refused.clear();
+        changed();
+    }
+
     /** This node runs none of {@code service}, for {@code why} (the coordinator said so). */
     public void refused(String service, String why) {
         refused.put(service, why);

@@ -200,7 +200,10 @@ public final class ClusterWidePool implements Pool {
 
     @Override
     public Duration longestAnswer() {
-        // A roll across the cluster takes each node's roll in turn.
-        return local.longestAnswer().multipliedBy(1 + view.reachable().size());
+        // A roll across the cluster takes each node's roll in turn, each with the agents' margin.
+        // Read when the admin API binds too, before the other nodes are known: the seed nodes
+        // are the least the cluster will have.
+        int others = Math.max(view.reachable().size(), local.settings().cluster().seedNodes().size() - 1);
+        return local.longestAnswer().multipliedBy(1 + others).plusSeconds(15L * others);
     }
 }

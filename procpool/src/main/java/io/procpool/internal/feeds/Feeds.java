@@ -71,8 +71,12 @@ public final class Feeds implements AutoCloseable {
         }
     }
 
-    /** The ready set may have changed: write the feeds (now, or once more after the write under way). */
-    void changed() {
+    /**
+     * The ready set may have changed: write the feeds (now, or once more after the write under
+     * way). Also called on a cluster node whenever another node reports (only changed text is
+     * written).
+     */
+    public void changed() {
         dirty.set(true);
         if (!closed && running.compareAndSet(false, true)) {
             blocking.execute(this::drain);

@@ -78,13 +78,15 @@ final class Backend {
 
     /**
      * Another node reports this instance with process {@code pid}: a process other than the last
-     * one reported is a new life ({@link #newLife}).
+     * one reported is a new life ({@link #newLife}); true when it is.
      */
-    void reported(long pid) {
+    boolean reported(long pid) {
         if (pid != this.pid) {
             this.pid = pid;
             newLife();
+            return true;
         }
+        return false;
     }
 
     int life() {

@@ -238,8 +238,11 @@ final class ServiceTraffic {
     void onRemote(Map<String, Remote> now) {
         now.forEach((address, r) -> {
             Backend b = remote.computeIfAbsent(address, a -> new Backend(service, r.host(), r.port(), true, nanos));
-            b.reported(r.pid());
-            if (r.ready()) {
+            boolean newLife = b.reported(r.pid());
+            // As for a local one: an ejection ends early only when the instance becomes ready
+            // (again), not at every report that says it still is (its node's probe may reach it
+            // where this gateway cannot).
+            if (r.ready() && (newLife || !b.ready())) {
                 b.clearEjection();
             }
             b.ready(r.ready());

@@ -126,4 +126,17 @@ class ClusterViewTest {
         assertEquals(Map.of("tcp", "its definition differs from the cluster's"), c.refused());
         assertTrue(Statuses.pool().cluster().isEmpty(), "a pool alone has no cluster part");
     }
+
+    @Test
+    void aNewIncarnationForgetsWhatTheLastOneKnewOfTheOthers() {
+        ClusterView.NodeReport r = node2("HEALTHY");
+        view.report(r);
+        view.reachable(r.id(), false);
+        view.refused("tcp", "differs");
+        view.reset();
+        assertEquals(List.of("10.0.0.1:25520"), view.merge(Statuses.pool()).cluster().orElseThrow().nodes());
+        assertEquals(Map.of(), view.merge(Statuses.pool()).cluster().orElseThrow().refused());
+        view.report(r);
+        assertEquals(4, search(view.merge(Statuses.pool())).instances().size(), "not left out as unreachable by the last incarnation");
+    }
 }

@@ -192,4 +192,18 @@ class ServiceTrafficTest {
         assertEquals("10.0.0.2:8000", traffic.tryAcquire(new Tried()).authority());
         assertNull(done(traffic.drainRemote("10.0.0.9:8000")), "one never heard of has nothing in flight");
     }
+
+    @Test
+    void anotherNodesInstanceThatRefusesStaysOutWhileItsNodeOnlySaysItIsStillReady() {
+        ServiceTraffic.Remote ready = new ServiceTraffic.Remote("10.0.0.2", 8000, 41, true);
+        traffic.onRemote(java.util.Map.of("10.0.0.2:8000", ready));
+        Backend b = traffic.tryAcquire(new Tried());
+        traffic.release(b);
+        traffic.eject(b, Duration.ofSeconds(1));
+        // Its node probes it from where it runs and reports it ready again and again: still out.
+        traffic.onRemote(java.util.Map.of("10.0.0.2:8000", ready));
+        assertNull(traffic.tryAcquire(new Tried()));
+        advance(Duration.ofSeconds(1));
+        assertEquals("10.0.0.2:8000", traffic.tryAcquire(new Tried()).authority(), "back once the ejection ends");
+    }
 }
