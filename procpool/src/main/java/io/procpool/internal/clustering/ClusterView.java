@@ -166,12 +166,15 @@ public final class ClusterView {
 
     /**
      * A new incarnation of this node starts (it was downed and comes back): what the last one
-     * knew of the others (their reports, who was unreachable, the coordinator's word) is
-     * forgotten; the new one learns it afresh. Nodes removed stay removed.
+     * knew of the others (their reports, who was unreachable or removed, the coordinator's word)
+     * is forgotten; the new one learns it afresh. The removals too: a downed node is told that
+     * every other member was removed (from where it stands, they were), and those members are
+     * the very ones it rejoins.
      */
     public void reset() {
         nodes.clear();
         unreachable.clear();
+        removed.clear();
         unplaced.clear();
         refused.clear();
         changed();

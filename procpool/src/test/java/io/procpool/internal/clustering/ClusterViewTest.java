@@ -132,11 +132,13 @@ class ClusterViewTest {
         ClusterView.NodeReport r = node2("HEALTHY");
         view.report(r);
         view.reachable(r.id(), false);
+        view.removed(r.id());
         view.refused("tcp", "differs");
         view.reset();
         assertEquals(List.of("10.0.0.1:25520"), view.merge(Statuses.pool()).cluster().orElseThrow().nodes());
         assertEquals(Map.of(), view.merge(Statuses.pool()).cluster().orElseThrow().refused());
         view.report(r);
-        assertEquals(4, search(view.merge(Statuses.pool())).instances().size(), "not left out as unreachable by the last incarnation");
+        assertEquals(4, search(view.merge(Statuses.pool())).instances().size(),
+                "not left out as unreachable or removed by the last incarnation");
     }
 }
