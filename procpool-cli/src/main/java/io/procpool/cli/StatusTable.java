@@ -87,7 +87,7 @@ final class StatusTable {
             out.append("  :").append(i.path("port").asText()).append("  ").append(i.path("reason").asText()).append('\n');
             if (i.path("command").isEmpty() && i.has("node")) {
                 // An instance of another node: its command, log and exits are that node's to show.
-                out.append("    on node  ").append(i.path("node").asText()).append(" (poolctl status --admin that node's admin API for its details)\n");
+                out.append("    on node  ").append(i.path("node").asText()).append(": its command, log and exits are in that node's status\n");
                 continue;
             }
             List<String> cmd = new ArrayList<>();

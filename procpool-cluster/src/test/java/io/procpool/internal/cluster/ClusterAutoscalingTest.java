@@ -1,5 +1,7 @@
 package io.procpool.internal.cluster;
 
+import static io.procpool.internal.cluster.InJvmNodes.await;
+import static io.procpool.internal.cluster.InJvmNodes.freePort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.typesafe.config.ConfigFactory;
@@ -7,12 +9,8 @@ import io.procpool.ProcessPool;
 import io.procpool.testkit.SimulatedHealthProbe;
 import io.procpool.testkit.SimulatedLauncher;
 import io.procpool.testkit.SimulatedResources;
-import java.net.ServerSocket;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -25,32 +23,16 @@ import org.junit.jupiter.api.Test;
 @org.junit.jupiter.api.extension.ExtendWith(org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension.class)
 class ClusterAutoscalingTest {
 
-    private static final Duration DEADLINE = Duration.ofSeconds(30);
 
     private final List<ProcessPool> pools = new ArrayList<>();
     private final List<SimulatedLauncher> processes = new ArrayList<>();
 
     @AfterEach
     void stop() {
-        pools.stream().map(p -> p.closeAsync().toCompletableFuture()).toList()
-                .forEach(c -> c.orTimeout(30, TimeUnit.SECONDS).join());
+        InJvmNodes.closeAll(pools);
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
-    private static void await(String what, BooleanSupplier done) throws InterruptedException {
-        long end = System.nanoTime() + DEADLINE.toNanos();
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("not within " + DEADLINE.toSeconds() + " s: " + what);
-            }
-            Thread.sleep(50); // polling a state across cluster gossip; the deadline bounds it
-        }
-    }
 
     private int desired() {
         return pools.get(0).status().toCompletableFuture().join().services().get(0).desired();

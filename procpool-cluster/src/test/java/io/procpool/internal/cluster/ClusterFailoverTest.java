@@ -1,5 +1,7 @@
 package io.procpool.internal.cluster;
 
+import static io.procpool.internal.cluster.InJvmNodes.await;
+import static io.procpool.internal.cluster.InJvmNodes.freePort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,11 +13,8 @@ import io.procpool.api.ServiceStatus;
 import io.procpool.config.ClusterSettings;
 import io.procpool.testkit.SimulatedHealthProbe;
 import io.procpool.testkit.SimulatedLauncher;
-import java.net.ServerSocket;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -33,7 +32,6 @@ import org.junit.jupiter.api.Test;
  */
 class ClusterFailoverTest {
 
-    private static final Duration DEADLINE = Duration.ofSeconds(30);
 
     private final List<ProcessPool> pools = new ArrayList<>();
     private final List<SimulatedLauncher> processes = new ArrayList<>();
@@ -43,30 +41,13 @@ class ClusterFailoverTest {
 
     @AfterEach
     void stop() {
-        // All at once: each leaves the cluster first, and the others need not wait for it.
-        List<java.util.concurrent.CompletableFuture<?>> closing = pools.stream().map(p -> p.closeAsync().toCompletableFuture()).collect(
-                Collectors.toList());
-        closing.forEach(c -> c.orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).join());
+        InJvmNodes.closeAll(pools);
         if (observer != null) {
             observer.terminate();
         }
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
-    private static void await(String what, BooleanSupplier done) throws InterruptedException {
-        long end = System.nanoTime() + DEADLINE.toNanos();
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("not within " + DEADLINE.toSeconds() + " s: " + what);
-            }
-            Thread.sleep(50); // polling a state across JVM-wide cluster gossip; the deadline bounds it
-        }
-    }
 
     /** web's ready instances on {@code node}, from that node's own status (which lists every node's: the cluster's view). */
     private int ready(int node) {

@@ -1,5 +1,7 @@
 package io.procpool.internal.cluster;
 
+import static io.procpool.internal.cluster.InJvmNodes.await;
+import static io.procpool.internal.cluster.InJvmNodes.freePort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,15 +13,12 @@ import io.procpool.api.ClusterStatus;
 import io.procpool.config.InvalidConfigException;
 import io.procpool.testkit.SimulatedHealthProbe;
 import io.procpool.testkit.SimulatedLauncher;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClusterTlsTest {
 
-    private static final Duration DEADLINE = Duration.ofSeconds(30);
 
     @TempDir
     Path dir;
@@ -40,25 +38,10 @@ class ClusterTlsTest {
 
     @AfterEach
     void stop() {
-        pools.stream().map(p -> p.closeAsync().toCompletableFuture()).toList()
-                .forEach(c -> c.orTimeout(30, TimeUnit.SECONDS).join());
+        InJvmNodes.closeAll(pools);
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
-    private static void await(String what, BooleanSupplier done) throws InterruptedException {
-        long end = System.nanoTime() + DEADLINE.toNanos();
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("not within " + DEADLINE.toSeconds() + " s: " + what);
-            }
-            Thread.sleep(50); // polling a state across cluster gossip; the deadline bounds it
-        }
-    }
 
     /** A PKCS12 key store with one self-signed key, made as docs/cluster.md says, and its password file (0600). */
     private void keyStore(String password) throws Exception {
