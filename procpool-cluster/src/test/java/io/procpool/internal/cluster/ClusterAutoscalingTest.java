@@ -42,8 +42,12 @@ class ClusterAutoscalingTest {
         return pools.get(0).status().toCompletableFuture().join().services().get(0).ready().size();
     }
 
-    /** Every live process of every node uses {@code cores} of CPU from now on. */
+    /** The CPU every instance uses, those started later included (the load does not spread over more instances here). */
+    private volatile double cores;
+
+    /** Every process of every node uses {@code cores} of CPU from now on, and so does every one started later. */
     private void load(double cores) {
+        this.cores = cores;
         processes.forEach(l -> l.started().stream().filter(p -> p.alive()).forEach(p -> p.load(cores, 10_000_000)));
     }
 
@@ -55,6 +59,7 @@ class ClusterAutoscalingTest {
             int base = 43000 + n * 10;
             // Real time: the CPU readings are rates over the time between two samples.
             SimulatedLauncher launcher = new SimulatedLauncher(System::nanoTime);
+            launcher.onStart("web", p -> p.load(cores, 10_000_000));
             processes.add(launcher);
             pools.add(ProcessPool.builder(ConfigFactory.parseString("procpool { admin.enabled = false\n"
                     + "cluster { enabled = true, bind = \"127.0.0.1:" + clusterPorts.get(n) + "\", seed-nodes = " + seeds + " }\n"
@@ -67,10 +72,10 @@ class ClusterAutoscalingTest {
         await("3 ready across the cluster", () -> ready() == 3);
         assertEquals(3, desired());
 
-        // Every instance at 1 core against a target of 0.5: twice the instances (the policy's
-        // ceil(3 * 1.0 / 0.5)), across the cluster.
+        // Every instance at 1 core against a target of 0.5, new ones too: twice the instances at
+        // each decision (ceil(n * 1.0 / 0.5)) up to max-processes, every port of every node.
         load(1.0);
-        await("6 ready across the cluster", () -> desired() == 6 && ready() == 6);
+        await("9 ready across the cluster", () -> desired() == 9 && ready() == 9);
 
         // Idle again: back to min-processes.
         load(0.0);
