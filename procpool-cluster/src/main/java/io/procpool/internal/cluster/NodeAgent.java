@@ -188,7 +188,6 @@ public final class NodeAgent {
     /** The cluster's count of each service, as the coordinator last said it. */
     private final Map<String, Integer> targets = new HashMap<>();
     private final Map<String, Integer> ready = new HashMap<>();
-    private final java.util.Set<String> mismatched = new java.util.HashSet<>();
     /** Services whose pool here waits for what it depends on (depends-on): they can run nothing here yet. */
     private final java.util.Set<String> waiting = new java.util.HashSet<>();
     /** The coordinator singleton's proxy: it finds the coordinator wherever it runs now, and holds messages while it moves. */
@@ -284,7 +283,7 @@ public final class NodeAgent {
                 .onMessage(Assign.class, this::onAssign)
                 .onMessage(Mismatch.class, this::onMismatch)
                 .onMessage(Matched.class, m -> {
-                    if (mismatched.remove(m.service())) {
+                    if (view.refuses(m.service())) {
                         ctx.getLog().info("{}: this node's definition is the cluster's again", m.service());
                     }
                     view.accepted(m.service());
@@ -521,10 +520,11 @@ public final class NodeAgent {
     }
 
     private Behavior<Command> onMismatch(Mismatch m) {
-        view.refused(m.service(), m.detail());
-        if (mismatched.add(m.service())) {
+        // Logged once per refusal: the view holds it until the coordinator accepts the service again.
+        if (!view.refuses(m.service())) {
             ctx.getLog().error("{}: this node runs none of it: {}", m.service(), m.detail());
         }
+        view.refused(m.service(), m.detail());
         return Behaviors.same();
     }
 

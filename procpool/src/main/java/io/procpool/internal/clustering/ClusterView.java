@@ -159,6 +159,11 @@ public final class ClusterView {
         unplaced.put(service, count);
     }
 
+    /** Whether this node runs none of {@code service} because the coordinator refused its definition. */
+    public boolean refuses(String service) {
+        return refused.containsKey(service);
+    }
+
     /** This node's definition of {@code service} is the cluster's again (a reload mended it). */
     public void accepted(String service) {
         refused.remove(service);
