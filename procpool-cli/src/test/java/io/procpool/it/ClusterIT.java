@@ -273,10 +273,14 @@ class ClusterIT {
         }
 
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             stop.set(true);
-            for (Thread th : threads) {
-                th.join(Duration.ofSeconds(30).toMillis());
+            try {
+                for (Thread th : threads) {
+                    th.join(Duration.ofSeconds(30).toMillis());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
     }
