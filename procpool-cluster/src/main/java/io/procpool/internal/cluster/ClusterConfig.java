@@ -84,6 +84,11 @@ public final class ClusterConfig {
         values.put("pekko.cluster.leader-actions-interval", "500ms");
         values.put("pekko.cluster.singleton.hand-over-retry-interval", "200ms");
         values.put("pekko.cluster.singleton-proxy.singleton-identification-interval", "200ms");
+        // The agents find each other through the receptionist, whose registrations spread by
+        // Distributed Data gossip, every 2 s by default: a node's first report reached the others
+        // only then, and poolctl on another node, asked right after the cluster formed, listed
+        // two nodes of three (seen in the hand check). A few nodes gossip cheaply.
+        values.put("pekko.cluster.typed.receptionist.distributed-data.gossip-interval", "500ms");
         values.put("pekko.cluster.run-coordinated-shutdown-when-down", "on");
         values.put("pekko.cluster.jmx.enabled", "off");
         values.put("pekko.coordinated-shutdown.exit-jvm", "off");

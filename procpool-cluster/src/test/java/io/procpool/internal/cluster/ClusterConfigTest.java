@@ -54,6 +54,7 @@ class ClusterConfigTest {
         assertEquals(Duration.ofMillis(500), c.getDuration("pekko.cluster.down-removal-margin"));
         assertEquals(Duration.ofMillis(500), c.getDuration("pekko.cluster.failure-detector.heartbeat-interval"));
         assertEquals(Duration.ofMillis(1500), c.getDuration("pekko.cluster.failure-detector.acceptable-heartbeat-pause"));
+        assertEquals(Duration.ofMillis(500), c.getDuration("pekko.cluster.typed.receptionist.distributed-data.gossip-interval"));
     }
 
     @Test
