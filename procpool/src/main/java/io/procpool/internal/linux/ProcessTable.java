@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Reads Linux's {@code /proc} for what {@code kill(2)} cannot tell: whether a process group
@@ -58,17 +59,52 @@ final class ProcessTable {
 
     private static Optional<Stat> stat(Path dir) {
         try {
-            String text = Files.readString(dir.resolve("stat"));
-            // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime
-            // stime cutime cstime priority nice threads itrealvalue starttime vsize rss ...;
-            // comm may hold spaces and parentheses, so the fields are counted from its last ')'.
-            String[] f = text.substring(text.lastIndexOf(')') + 2).split(" ", 23);
-            return Optional.of(new Stat(f[0].charAt(0), Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
-                    Long.parseLong(f[11]) + Long.parseLong(f[12]),
-                    Long.parseLong(f[19]), Long.parseLong(f[21])));
+            return Optional.ofNullable(parse(Files.readAllBytes(dir.resolve("stat"))));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * The fields of a {@code stat} line: pid (comm) state ppid pgrp session tty tpgid flags minflt
+     * cminflt majflt cmajflt utime stime cutime cstime priority nice threads itrealvalue starttime
+     * vsize rss ...; comm may hold spaces and parentheses, so they are counted from its last ')'.
+     * Read off the bytes, without a String per field: a pass over 5,000 processes read with
+     * {@code String.split} made 125,000 strings, and stopping a pool of 5,000 spent more time in
+     * the collector than in the reading. Null when the line is not one.
+     */
+    static Stat parse(byte[] line) {
+        int close = line.length - 1;
+        while (close >= 0 && line[close] != ')') {
+            close--;
+        }
+        if (close < 0 || close + 2 >= line.length) {
+            return null;
+        }
+        char state = (char) line[close + 2];
+        long[] f = new long[22]; // f[1] .. f[21]: ppid .. rss, as numbered after the state
+        int j = close + 3;
+        for (int k = 1; k < f.length; k++) {
+            if (j >= line.length || line[j] != ' ') {
+                return null;
+            }
+            j++;
+            boolean negative = j < line.length && line[j] == '-'; // priority and nice may be
+            if (negative) {
+                j++;
+            }
+            int start = j;
+            long value = 0;
+            while (j < line.length && line[j] >= '0' && line[j] <= '9') {
+                value = value * 10 + (line[j] - '0');
+                j++;
+            }
+            if (j == start) {
+                return null;
+            }
+            f[k] = negative ? -value : value;
+        }
+        return new Stat(state, f[1], f[2], f[3], f[11] + f[12], f[19], f[21]);
     }
 
     /** Every process now, one {@code /proc} pass; {@code visit} gets each one's stat. */
@@ -122,43 +158,82 @@ final class ProcessTable {
         return false;
     }
 
-    /** True when some process of group {@code pgid} is alive and not a zombie. */
+    /** True when some process of group {@code pgid} is alive and not a zombie (from a pass at most {@link Pass#MAX_AGE_MS} old). */
     static boolean hasLiveMember(long pgid) {
-        boolean[] found = {false};
         try {
-            forEach(st -> found[0] |= st.pgrp() == pgid && st.live());
+            return Pass.recent().byGroup.containsKey(pgid);
         } catch (IOException e) {
             return true; // cannot tell: assume the worst
         }
-        return found[0];
     }
 
     /**
      * True when some process of group or session {@code id} is alive and not a zombie: for an
      * instance (which leads a session whose id is its pid), any of its processes, also one that
      * left its group with {@code setpgid} (a process leaves a session only by making a new one).
-     * One {@code /proc} pass, which costs: about 3 ms for 100 processes and 16 ms for 500 (a
-     * loaded 2-core machine, December 2026); so never on a path that runs per probe.
+     *
+     * <p>From a pass at most {@link Pass#MAX_AGE_MS} old, which can only err towards "alive": a
+     * pass from before the leader's exit sees the leader; one from after it that sees no live
+     * member is right for good, since only a live member can add one to a group or session. The
+     * caller (the registry, after an exit) asks again a moment later when the answer is "alive".
      */
     static boolean hasLiveMemberOfGroupOrSession(long id) {
-        boolean[] found = {false};
         try {
-            forEach(st -> found[0] |= (st.pgrp() == id || st.session() == id) && st.live());
+            Pass now = Pass.recent();
+            return now.bySession.containsKey(id) || now.byGroup.containsKey(id);
         } catch (IOException e) {
             return true; // cannot tell: assume the worst
         }
-        return found[0];
     }
 
     /**
      * The live processes of session {@code session} that are not in group {@code session}, by
-     * pid: an instance's descendants that left its group but not its session. One {@code /proc} pass.
+     * pid: an instance's descendants that left its group but not its session. The session's
+     * members come from a pass at most {@link Pass#MAX_AGE_MS} old, and each is read again here,
+     * so one that left the group since that pass is found, and one that ended is not returned.
+     * What it can miss: a process forked and moved out of the group within that age, before the
+     * stop; the stop's SIGKILL, a timeout later, reads again.
      */
     static java.util.List<Long> outsideGroupInSession(long session) throws IOException {
         java.util.List<Long> out = new java.util.ArrayList<>();
-        forEachDir(dir -> stat(dir).filter(st -> st.session() == session && st.pgrp() != session && st.live())
-                .ifPresent(st -> out.add(Long.parseLong(dir.getFileName().toString()))));
+        for (long pid : Pass.recent().bySession.getOrDefault(session, java.util.List.of())) {
+            if (stat(pid).filter(st -> st.session() == session && st.pgrp() != session && st.live()).isPresent()) {
+                out.add(pid);
+            }
+        }
         return out;
+    }
+
+    /**
+     * One {@code /proc} pass (each live process's group and session), shared by the questions
+     * above for {@link #MAX_AGE_MS}: a pass reads every process's stat, 16 ms for 500 processes on
+     * a loaded 2-core machine, and stopping a pool asks once per instance for its stop and once
+     * for its exit, one after another on the instances' thread and the reaper's. A pass per
+     * question made stopping N instances cost N squared reads: 5,000 instances were not stopped
+     * after 5 minutes (docs/benchmarks.md, "Cost curve").
+     */
+    private record Pass(long ended, Map<Long, java.util.List<Long>> bySession, Map<Long, java.util.List<Long>> byGroup) {
+
+        static final long MAX_AGE_MS = 100;
+
+        private static Pass latest;
+
+        static synchronized Pass recent() throws IOException {
+            // Aged from the pass's end: a pass over thousands of processes takes longer than the
+            // age itself, and aged from its start it would be stale by the time it is done.
+            if (latest != null && System.nanoTime() - latest.ended <= TimeUnit.MILLISECONDS.toNanos(MAX_AGE_MS)) {
+                return latest;
+            }
+            Map<Long, java.util.List<Long>> bySession = new java.util.HashMap<>();
+            Map<Long, java.util.List<Long>> byGroup = new java.util.HashMap<>();
+            forEachDir(dir -> stat(dir).filter(Stat::live).ifPresent(st -> {
+                Long pid = Long.valueOf(dir.getFileName().toString());
+                bySession.computeIfAbsent(st.session(), k -> new java.util.ArrayList<>()).add(pid);
+                byGroup.computeIfAbsent(st.pgrp(), k -> new java.util.ArrayList<>()).add(pid);
+            }));
+            latest = new Pass(System.nanoTime(), bySession, byGroup);
+            return latest;
+        }
     }
 
     /** When process {@code pid} started (see {@link Stat#startInstant}). */

@@ -39,6 +39,52 @@ class ProcessTableTest {
         }
     }
 
+    /**
+     * The /proc pass is shared by the questions of the next 100 ms: a process that left its
+     * instance's group is found, and once its session has ended, the answer comes to say so.
+     */
+    @Test
+    void aSessionsMembersOutsideItsGroupAreFoundAndItsEndIsSeen() throws Exception {
+        // setsid: a session of its own, whose id is the child's pid; its forked child moves into
+        // a group of its own in that session (as a descendant that left its instance's group).
+        Process child = new ProcessBuilder("setsid", "python3", "-c",
+                "import os, time\nif os.fork() == 0:\n    os.setpgid(0, 0)\ntime.sleep(60)").start();
+        try {
+            long session = child.pid();
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            List<Long> outside = ProcessTable.outsideGroupInSession(session);
+            while (outside.isEmpty() && System.nanoTime() < end) {
+                Thread.onSpinWait(); // until the forked child has moved into a group of its own
+                outside = ProcessTable.outsideGroupInSession(session);
+            }
+            assertEquals(1, outside.size(), "the forked child, in a group of its own: " + outside);
+            assertTrue(ProcessTable.hasLiveMemberOfGroupOrSession(session));
+            new ProcessBuilder("kill", "-KILL", Long.toString(outside.get(0)), Long.toString(session)).start().waitFor();
+            assertTrue(child.waitFor(5, TimeUnit.SECONDS));
+            // The forked child is reparented and reaped by whoever reaps orphans here; a pass at
+            // most 100 ms old may still have it, a later one not.
+            end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (ProcessTable.hasLiveMemberOfGroupOrSession(session) && System.nanoTime() < end) {
+                Thread.onSpinWait();
+            }
+            assertFalse(ProcessTable.hasLiveMemberOfGroupOrSession(session), "the session's end is seen");
+            assertTrue(ProcessTable.outsideGroupInSession(session).isEmpty());
+        } finally {
+            child.descendants().forEach(ProcessHandle::destroyForcibly);
+            child.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aStatLineIsReadFromTheLastParenthesisWithSignedFields() {
+        byte[] line = bytes("4242 (we ird) (name)) S 1 4242 4240 0 -1 4194560 120 0 0 0 7 3 0 0 -2 -5 1 0 98765 2504704 431 "
+                + "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n");
+        ProcessTable.Stat st = ProcessTable.parse(line);
+        assertEquals(new ProcessTable.Stat('S', 1, 4242, 4240, 10, 98765, 431), st);
+        assertEquals(null, ProcessTable.parse(bytes("4242 (cut short) Z 1 4242")));
+        assertEquals(null, ProcessTable.parse(bytes("no parenthesis at all")));
+    }
+
     @Test
     void anEnvironmentEntryMatchesWholeNeverAsAPrefixOrSuffix() {
         byte[] env = "HOME=/root\0PROCPOOL_RUN=ab12\0XPROCPOOL_RUN=cd\0".getBytes(java.nio.charset.StandardCharsets.UTF_8);
