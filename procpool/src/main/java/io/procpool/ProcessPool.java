@@ -281,6 +281,12 @@ public final class ProcessPool implements Pool, AutoCloseable {
                 // The admin API and the feeds answer for the whole cluster on a cluster node; the
                 // gateway, the cluster's agent and systemd's readiness act on this node's own.
                 Pool shown = view.<Pool>map(v -> new ClusterWidePool(client, v)).orElse(client);
+                // The children start before the admin API and the gateway bind: their first bind
+                // loads and starts Pekko HTTP, 0.4 s of a cold start here, which the children need
+                // not wait for (docs/benchmarks.md, "Where a cold start goes"). A port already
+                // taken is still found before anything starts; one taken in between stops the pool.
+                Startup.claimable(settings);
+                runtime.root().tell(PoolSupervisor.Start.INSTANCE);
                 Optional<ServerBinding> admin = Startup.bindAdmin(runtime, settings, shown, metrics, traffic);
                 Optional<ServerBinding> gateway;
                 try {
@@ -294,7 +300,6 @@ public final class ProcessPool implements Pool, AutoCloseable {
                 view.ifPresent(v -> metrics.followCluster(v::merge));
                 // The feeds list every node's ready instances: another node's report may change them.
                 view.ifPresent(v -> v.listen(reports -> feeds.changed()));
-                runtime.root().tell(PoolSupervisor.Start.INSTANCE);
                 if (os != null) {
                     Startup.warmUp(runtime.system());
                 }

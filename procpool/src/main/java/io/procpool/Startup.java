@@ -167,6 +167,36 @@ final class Startup {
         return new Runtime(own, own, true);
     }
 
+    /**
+     * Whether the admin API's and the gateway's ports can be had, tried with a plain socket before
+     * anything starts: their servers bind after the children start, and a port taken by another
+     * program is an error with nothing started. A port 0 (any free one) needs no check.
+     */
+    static void claimable(PoolSettings settings) throws BindException {
+        if (settings.admin().enabled()) {
+            claimable(settings.admin().host(), settings.admin().port(), "the admin API on " + settings.admin().host() + ":"
+                    + settings.admin().port() + " (" + settings.named("admin") + " in " + settings.source() + ")");
+        }
+        if (settings.gateway().enabled()) {
+            claimable(settings.gateway().host(), settings.gateway().port(), "the gateway on " + settings.gateway().host() + ":"
+                    + settings.gateway().port() + " (" + settings.named("gateway") + " in " + settings.source() + ")");
+        }
+    }
+
+    private static void claimable(String host, int port, String what) throws BindException {
+        if (port == 0) {
+            return;
+        }
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new java.net.InetSocketAddress(host, port));
+        } catch (IOException e) {
+            BindException b = new BindException("cannot bind " + what + ": " + e.getMessage());
+            b.initCause(e);
+            throw b;
+        }
+    }
+
     /** The admin API, when enabled; a port that cannot be had is an error that names the key. */
     static Optional<ServerBinding> bindAdmin(Runtime runtime, PoolSettings settings, Pool pool, PoolMetrics metrics,
                                              Optional<Traffic> gateway) throws BindException {

@@ -48,6 +48,7 @@ public final class PoolMetrics {
     }
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final java.util.concurrent.atomic.AtomicBoolean jvmRegistered = new java.util.concurrent.atomic.AtomicBoolean();
     private final AtomicReference<PoolStatus> latest = new AtomicReference<>(new PoolStatus(List.of(), 0));
     /** Why a probe failed, the {@code cause} label of {@code procpool_health_check_failures_total}. */
     public enum ProbeFailure {
@@ -171,7 +172,6 @@ public final class PoolMetrics {
                 .labelNames("version", "commit")
                 .register(registry)
                 .setLabelValues(build.version(), build.commit());
-        JvmMetrics.builder().register(registry);
     }
 
     /**
@@ -261,8 +261,15 @@ public final class PoolMetrics {
         return Math.round((i.startedNanos() + wallMinusClock) / 1_000_000.0) / 1000.0;
     }
 
-    /** The Prometheus text exposition of every metric. */
+    /**
+     * The Prometheus text exposition of every metric. The JVM's own (heap, threads, GC) join at the
+     * first scrape: they start JMX, about 100 classes and 60 ms of CPU that a cold start need not
+     * wait for (docs/benchmarks.md, "Where a cold start goes").
+     */
     public byte[] scrape() throws IOException {
+        if (jvmRegistered.compareAndSet(false, true)) {
+            JvmMetrics.builder().register(registry);
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
         PrometheusTextFormatWriter.create().write(out, registry.scrape());
         return out.toByteArray();
