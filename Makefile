@@ -14,11 +14,10 @@ endif
 CFLAGS     ?= -O2 -Wall -Wextra -Werror
 
 JAR        := target/procpool.jar
-# Class-data sharing: the classes procpool loads, recorded by `make build` in a training run, so
-# it starts about a second sooner. A stale archive (after a rebuild by hand) is silently ignored.
-CDS        := target/procpool.jsa
-CDS_OPTS    = $$(test -f $(CDS) && echo "-XX:SharedArchiveFile=$(CDS) -Xlog:cds=off -Xlog:cds+dynamic=off")
-MODULES    := procpool procpool-testkit procpool-cli
+# Class-data sharing: `mvn package` records, beside the jar, the classes a run and poolctl load
+# (bin/procpool cds), so they start sooner; bin/procpool uses the archive only while it matches the
+# jar and the JDK, and says so when it does not.
+MODULES    := procpool procpool-testkit procpool-cluster procpool-cli
 SOURCES    := pom.xml $(MODULES:%=%/pom.xml) $(shell find $(MODULES:%=%/src/main) -type f 2>/dev/null)
 SAMPLES    := build/search.cgi build/auth.cgi
 # The project's version, the first <version> of pom.xml (it has no parent).
@@ -31,7 +30,7 @@ PREFIX     ?= /usr/local
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-build: samples $(JAR) $(CDS) ## Build the runnable jar (target/procpool.jar) and the sample services
+build: samples $(JAR) ## Build the runnable jar (target/procpool.jar) and the sample services
 
 # The samples come first: package puts them into the distribution archive beside the jar.
 $(JAR) $(DIST): $(SOURCES) $(SAMPLES) $(wildcard bin/* conf/* packaging/*/*) procpool-cli/src/assembly/dist.xml
@@ -51,18 +50,15 @@ install: $(DIST) ## Install the archive under PREFIX (default /usr/local; DESTDI
 		"$(DESTDIR)$(PREFIX)/share/bash-completion/completions/procpool"
 	ln -sfn ../../../lib/procpool/share/bash-completion/completions/poolctl \
 		"$(DESTDIR)$(PREFIX)/share/bash-completion/completions/poolctl"
+	@# The class-data archive is recorded for the jar's final path, so not into a staging DESTDIR
+	@# (there the systemd unit's ExecStartPre records it at the first start).
+	@if [ -z "$(DESTDIR)" ]; then "$(PREFIX)/lib/procpool/bin/procpool" cds || true; fi
 
 uninstall: ## Remove what make install put under PREFIX
 	rm -rf "$(DESTDIR)$(PREFIX)/lib/procpool"
 	rm -f "$(DESTDIR)$(PREFIX)/bin/procpool" "$(DESTDIR)$(PREFIX)/bin/poolctl" \
 		"$(DESTDIR)$(PREFIX)/share/bash-completion/completions/procpool" \
 		"$(DESTDIR)$(PREFIX)/share/bash-completion/completions/poolctl"
-
-$(CDS): $(JAR) $(SAMPLES) conf/cds-training.conf
-	@rm -f $@
-	@$(JAVA) $(JAVA_OPTS) -XX:ArchiveClassesAtExit=$@ -Xlog:cds=off -Xlog:cds+dynamic=off -jar $(JAR) \
-		run --config conf/cds-training.conf --cds-training >/dev/null 2>&1 || \
-		{ rm -f $@; echo "make: no class-data archive (procpool starts without it)" >&2; }
 
 samples: $(SAMPLES) ## Build the C sample services into build/
 
@@ -71,7 +67,7 @@ build/%.cgi: samples/c/%.c samples/c/minihttp.c samples/c/minihttp.h
 	$(CC) $(CFLAGS) -o $@ $< samples/c/minihttp.c
 
 run: build ## Run the default pool (conf/pool.conf) in the foreground; Ctrl-C stops it
-	$(JAVA) $(JAVA_OPTS) $(CDS_OPTS) -jar $(JAR) run --config $(CONFIG)
+	bin/procpool run --config $(CONFIG)
 
 run-pool: run ## The same as `make run` (the name the original pool manager used)
 

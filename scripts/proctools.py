@@ -2,6 +2,7 @@
 and ports from outside, and how they start procpool's JVM: one copy for all of them."""
 
 import os
+import shutil
 import socket
 import time
 
@@ -20,9 +21,21 @@ def java_opts():
 
 
 def cds_opts():
-    """The class-data archive `make build` records, used as `make run` uses it (nothing when absent)."""
+    """The class-data archive beside the jar, with the flags bin/procpool gives it, when it matches
+    the jar and the JDK as bin/procpool checks (its .stamp); nothing otherwise."""
     cds = os.path.join(ROOT, "target", "procpool.jsa")
-    return ["-XX:SharedArchiveFile=" + cds, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"] if os.path.exists(cds) else []
+    java = os.path.realpath(shutil.which("java") or "java")
+    try:
+        jar = os.stat(JAR)
+        modules = os.stat(os.path.join(os.path.dirname(os.path.dirname(java)), "lib", "modules"))
+        with open(cds + ".stamp") as f:
+            stamp = f.read().strip()
+    except OSError:
+        return []
+    if stamp != "%d %d %s %d" % (jar.st_size, int(jar.st_mtime), java, int(modules.st_mtime)) or not os.path.exists(cds):
+        return []
+    return ["-XX:SharedArchiveFile=" + cds, "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0",
+            "-Xlog:cds=off", "-Xlog:cds+dynamic=off"]
 
 
 def stat_fields(pid):

@@ -43,7 +43,11 @@ public final class Main implements Callable<Integer> {
             System.err.println("procpool: " + e.getMessage());
             return ExitCodes.CONFIG;
         }
-        configureLogging(format);
+        if (args.length > 0 && args[0].equals("ctl")) {
+            quietLogging();
+        } else {
+            configureLogging(format);
+        }
         return commandLine().execute(args);
     }
 
@@ -92,6 +96,22 @@ public final class Main implements Callable<Integer> {
             System.setProperty("logback.configurationFile", chosen);
         }
         LoggerFactory.getLogger(Main.class);
+    }
+
+    /**
+     * poolctl prints what it has to say itself and logs nothing: SLF4J is pointed at its no-op
+     * provider, so logback is neither looked up nor configured. Logback's start (its XML
+     * configuration and appenders, about 530 classes) was 100 ms of a 570 ms {@code poolctl status}
+     * (docs/benchmarks.md, "poolctl"). An explicit {@code -Dslf4j.provider} wins.
+     */
+    private static void quietLogging() {
+        if (System.getProperty("slf4j.provider") == null) {
+            System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
+            // SLF4J says at INFO on stderr which provider it was told to use: not for poolctl's output.
+            if (System.getProperty("slf4j.internal.verbosity") == null) {
+                System.setProperty("slf4j.internal.verbosity", "WARN");
+            }
+        }
     }
 
     static final class Version implements CommandLine.IVersionProvider {

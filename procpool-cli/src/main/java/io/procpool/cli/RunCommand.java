@@ -17,8 +17,9 @@ import picocli.CommandLine.Option;
  * {@code procpool run --config FILE}: runs a pool in the foreground until SIGINT or SIGTERM.
  *
  * <p>Order matters: the configuration is validated first (exit 2, nothing started), then the
- * state dir is taken and what an earlier run left behind is stopped, then the admin API is bound
- * (exit 1 if it cannot be, still with nothing started), and only then are the pools started. All
+ * state dir is taken and what an earlier run left behind is stopped, then the admin API's port is
+ * tried (exit 1 if it cannot be had, still with nothing started), then the pools start and the
+ * admin API binds while their children come up. All
  * of that is {@link ProcessPool#start}; this class adds what only a command line has: signals,
  * exit codes, and re-reading the file.
  */
@@ -42,7 +43,10 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
                 "for log shippers). Default: $PROCPOOL_LOG_FORMAT, else text. Case-insensitive."})
     LogFormat logFormat;
 
-    /** For {@code make build}: see {@link io.procpool.internal.tuning.CdsTraining}. */
+    /**
+     * For {@code bin/procpool cds}: runs {@link CdsTrainingPool}'s pool through {@link
+     * io.procpool.internal.tuning.CdsTraining} and poolctl's commands, then stops (--config is ignored).
+     */
     @Option(names = "--cds-training", hidden = true)
     boolean training;
 
@@ -50,9 +54,13 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
     public Integer call() {
         ProcessPool pool;
         boolean watch;
+        Path trainingState = null;
         try {
-            Config raw = PoolConfigLoader.parseFile(config);
-            pool = ProcessPool.builder(raw).source(config.toString()).baseDir(Path.of("").toAbsolutePath()).notifySystemd()
+            if (training) {
+                trainingState = java.nio.file.Files.createTempDirectory("procpool-cds-");
+            }
+            Config raw = training ? CdsTrainingPool.config(trainingState) : PoolConfigLoader.parseFile(config);
+            pool = ProcessPool.builder(raw).source(training ? "the class-data training pool" : config.toString()).baseDir(Path.of("").toAbsolutePath()).notifySystemd()
                     .subreaper(true).start();
             watch = pool.settings().watchConfig();
         } catch (InvalidConfigException e) {
@@ -75,11 +83,15 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         ConfigWatcher watcher = watch ? watch(pool) : null;
         if (training) {
             io.procpool.internal.tuning.CdsTraining.run(pool, pool.adminAddress());
+            pool.adminAddress().ifPresent(RunCommand::trainPoolctl);
             pool.closeAsync();
         }
         pool.actorSystem().getWhenTerminated().toCompletableFuture().join();
         pool.close();
         closeQuietly(watcher);
+        if (trainingState != null) {
+            deleteQuietly(trainingState);
+        }
         if (pool.clusterExit().isPresent()) {
             spec.commandLine().getErr().println("procpool: " + pool.clusterExit().get());
             spec.commandLine().getErr().flush();
@@ -129,6 +141,31 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         } catch (IOException e) {
             log.warn("cannot watch {} for changes ({}); reload with SIGHUP or poolctl reload", config, e.toString());
             return null;
+        }
+    }
+
+    /** poolctl's commands, in this JVM, so that the archive holds their classes too: a poolctl call starts on it. */
+    private static void trainPoolctl(java.net.InetSocketAddress admin) {
+        String url = "http://" + admin.getHostString() + ":" + admin.getPort();
+        java.io.PrintWriter nowhere = new java.io.PrintWriter(java.io.Writer.nullWriter());
+        for (String[] command : new String[][] {{"status"}, {"status", "--json"}, {"backends", "train"}}) {
+            String[] args = new String[command.length + 3];
+            args[0] = "ctl";
+            args[1] = "--admin";
+            args[2] = url;
+            System.arraycopy(command, 0, args, 3, command.length);
+            picocli.CommandLine cmd = Main.commandLine();
+            cmd.setOut(nowhere);
+            cmd.setErr(nowhere);
+            cmd.execute(args);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (java.util.stream.Stream<Path> paths = java.nio.file.Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | java.io.UncheckedIOException e) {
+            log.debug("could not remove {}: {}", dir, e.toString());
         }
     }
 
