@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import socket
@@ -28,15 +29,19 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
-from proctools import ROOT, JAR, accepts, alive, cds_opts, descendants, java_opts, stat_fields, status_field  # noqa: E402
+from proctools import ROOT, JAR, accepts, alive, cds_opts, descendants, stat_fields, status_field  # noqa: E402
 WORK = os.path.join(ROOT, "bench", ".work")
 PEERS = os.path.join(ROOT, "bench", ".peers")
 SAMPLE = os.path.join(ROOT, "build", "search.cgi")
 FLOOR = os.path.join(WORK, "floor")
 FIRST_PORT = 21000
-ADMIN_PORT = 21999
+ADMIN_PORT = 20999  # below the instances' ports, which reach 25999 at N = 5,000
+PROCPOOL = os.path.join(ROOT, "bin", "procpool")
+POOLCTL = os.path.join(ROOT, "bin", "poolctl")
 PM2_VERSION = "7.0.4"
-JAVA_OPTS = java_opts()
+# The flags bin/procpool gives the JVM (conf/jvm.options), for the report.
+with open(os.path.join(ROOT, "conf", "jvm.options")) as _f:
+    JAVA_OPTS = [flag for line in _f for flag in line.split("#", 1)[0].split()]
 SETTLE_S = 5  # after a cold start, before crash, hang and idle measurements: start-up work is not what they measure
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -213,20 +218,23 @@ class Floor(System):
 
 
 class Procpool(System):
-    """procpool as `make run` runs it, with immediate restarts (restart.min-backoff = 0)."""
+    """procpool as `make run` runs it (bin/procpool: conf/jvm.options and the class-data archive), with
+    immediate restarts (restart.min-backoff = 0). `jvm` adds JVM flags (through $JAVA_OPTS, which
+    bin/procpool appends) for the runs that look inside: the startup timeline, the memory breakdown."""
 
-    def __init__(self, name="procpool", probe="http", interval="1s", threshold=3, timeout="1s", die_with_manager=False):
+    def __init__(self, name="procpool", probe="http", interval="1s", threshold=3, timeout="1s", die_with_manager=False,
+                 jvm=()):
         self.name, self.probe, self.interval, self.threshold = name, probe, interval, threshold
-        self.timeout, self.die_with_manager = timeout, die_with_manager
+        self.timeout, self.die_with_manager, self.jvm = timeout, die_with_manager, list(jvm)
         self.probes = probe != "none"
 
     def version(self):
         out = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                 text=True).stdout.strip()
-        return "procpool %s (commit %s) on %s; %s%s" % ("0.1.0-SNAPSHOT", commit or "?", out[0] if out else "java ?",
-                                                       " ".join(JAVA_OPTS), "; with the class-data archive of make build"
-                                                       if cds_opts() else "")
+        return "procpool %s (commit %s) on %s, started by bin/procpool: %s%s" % (
+            "0.1.0-SNAPSHOT", commit or "?", out[0] if out else "java ?", " ".join(JAVA_OPTS),
+            "; with the class-data archive" if cds_opts() else "; NO class-data archive (stale or missing)")
 
     def config(self, n, state_dir):
         ports = ", ".join(str(p) for p in range(FIRST_PORT, FIRST_PORT + n))
@@ -258,10 +266,20 @@ class Procpool(System):
         with open(conf, "w") as f:
             f.write(self.config(n, os.path.join(d, "state")))
         out = open(os.path.join(d, "procpool.out"), "w")
-        p = subprocess.Popen(["java"] + JAVA_OPTS + cds_opts() + ["-jar", JAR, "run", "--config", conf], cwd=ROOT,
+        p = subprocess.Popen([PROCPOOL, "run", "--config", conf], cwd=ROOT, env=procpool_env(self.jvm),
                              stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         out.close()
         return Run(self, n, p.pid, p)
+
+
+def procpool_env(extra_jvm=()):
+    """bin/procpool's environment: its own flags (conf/jvm.options) and nothing else, plus `extra_jvm`."""
+    env = dict(os.environ)
+    env.pop("JAVA_OPTS", None)
+    env.pop("PROCPOOL_JVM_OPTIONS", None)
+    if extra_jvm:
+        env["JAVA_OPTS"] = " ".join(extra_jvm)
+    return env
 
 
 class Supervisord(System):
@@ -431,7 +449,7 @@ class Failed(Exception):
     pass
 
 
-def start_and_wait(system, n):
+def start_and_wait(system, n, deadline_s=120):
     """Cold start: from launching the supervisor to every port accepting."""
     if not wait_ports_free(range(FIRST_PORT, FIRST_PORT + n)):
         raise Failed("ports %d.. still in use before %s starts" % (FIRST_PORT, system.name))
@@ -440,9 +458,9 @@ def start_and_wait(system, n):
     try:
         if run.manager is None:
             raise Failed("%s did not start" % system.name)
-        took = wait_accepting(run.ports, 120)
+        took = wait_accepting(run.ports, deadline_s)
         if took is None:
-            raise Failed("%s: not every port accepts after 120 s" % system.name)
+            raise Failed("%s: not every port accepts after %d s" % (system.name, deadline_s))
         return run, time.monotonic() - t0
     except BaseException:
         run.teardown()
@@ -535,7 +553,7 @@ def stop_all(run, children):
     ports = list(run.ports)
     t_children = None
     t_manager = None
-    end = t0 + 120
+    end = t0 + 300
     while time.monotonic() < end and (t_children is None or t_manager is None):
         if t_children is None:
             pending = {p for p in pending if alive(p)}
@@ -547,9 +565,9 @@ def stop_all(run, children):
             t_manager = time.monotonic() - t0
         time.sleep(0.001)
     if t_children is None:
-        raise Failed("%s: %d children still alive 120 s after SIGTERM" % (run.system.name, len(pending)))
+        raise Failed("%s: %d children still alive 300 s after SIGTERM" % (run.system.name, len(pending)))
     if t_manager is None:
-        raise Failed("%s: the manager still runs 120 s after SIGTERM" % run.system.name)
+        raise Failed("%s: the manager still runs 300 s after SIGTERM" % run.system.name)
     return t_children, t_manager
 
 
@@ -558,6 +576,170 @@ def child_pids(run):
     if len(found) != run.n:
         raise Failed("%s: %d of %d ports have a listener" % (run.system.name, len(found), run.n))
     return list(found.values())
+
+
+# ---------------------------------------------------------------- procpool's own: the start, poolctl, where it goes
+
+def http_status(port, path, timeout=0.2):
+    """The status code of GET path on 127.0.0.1:port, or None when nothing answers."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n" % path).encode())
+            line = s.recv(64).split(b"\r\n", 1)[0].split()
+            return int(line[1]) if len(line) > 1 else None
+    except (OSError, ValueError):
+        return None
+
+
+def admin_ready(command, env):
+    """From launching `command` (a pool with no services) to its admin API answering GET /healthz
+    with 200; then SIGTERM and a wait for its exit."""
+    d = os.path.join(WORK, "admin-ready")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    conf = os.path.join(d, "pool.conf")
+    with open(conf, "w") as f:
+        f.write('procpool {\n  admin { host = "127.0.0.1", port = %d }\n  state-dir = "%s"\n  services {}\n}\n'
+                % (ADMIN_PORT, os.path.join(d, "state")))
+    if not wait_ports_free([ADMIN_PORT]):
+        raise Failed("admin port %d in use" % ADMIN_PORT)
+    t0 = time.monotonic()
+    p = subprocess.Popen(command + ["run", "--config", conf], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        while http_status(ADMIN_PORT, "/healthz") != 200:
+            if p.poll() is not None or time.monotonic() - t0 > 60:
+                raise Failed("the admin API did not answer within 60 s (exit %s)" % p.poll())
+            time.sleep(0.002)
+        took = time.monotonic() - t0
+        p.send_signal(signal.SIGTERM)
+        p.wait(60)
+        return took
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait(10)
+
+
+def poolctl_calls(trials):
+    """Wall time of `bin/poolctl status` against the running pool, each call to its exit."""
+    times = []
+    for _ in range(trials):
+        t0 = time.monotonic()
+        r = subprocess.run([POOLCTL, "--admin", "127.0.0.1:%d" % ADMIN_PORT, "status"], cwd=ROOT, env=procpool_env(),
+                           capture_output=True, text=True, timeout=60)
+        took = time.monotonic() - t0
+        if r.returncode != 0 or "search" not in r.stdout:
+            raise Failed("poolctl status failed (%d): %s" % (r.returncode, r.stderr.strip()[:200]))
+        times.append(took)
+    return times
+
+
+def log_times(path, since_wall):
+    """procpool's log lines (text format) as (seconds after since_wall, message)."""
+    import datetime
+    out = []
+    with open(path, errors="replace") as f:
+        for line in f:
+            try:
+                t = datetime.datetime.strptime(line[:23], "%Y-%m-%dT%H:%M:%S.%f").replace(
+                    tzinfo=datetime.timezone.utc).timestamp()
+            except ValueError:
+                continue
+            out.append((t - since_wall, line[24:].strip()))
+    return out
+
+
+def timeline(n):
+    """One cold start of n instances with the JVM's class loading logged: when each phase began, from
+    the class-load log (JVM uptime) and procpool's own log (wall clock, from the launch)."""
+    cl = os.path.join(WORK, "classload.log")
+    if os.path.exists(cl):
+        os.remove(cl)
+    system = Procpool("procpool-timeline", jvm=["-Xlog:class+load:file=%s:uptime" % cl])
+    wall = time.time()
+    run, cold = start_and_wait(system, n)
+    try:
+        end = time.monotonic() + 10
+        out = os.path.join(WORK, system.name, "procpool.out")
+        while time.monotonic() < end and not any("-> HEALTHY" in m for _, m in log_times(out, wall)):
+            time.sleep(0.05)
+        stop_all(run, child_pids(run))
+    finally:
+        run.teardown()
+    first, count, shared, last = {}, 0, 0, 0.0
+    marks = [("jvm", " io.procpool.cli.Main "), ("logging", " ch.qos.logback."), ("config", " com.typesafe.config."),
+             ("native", " com.sun.jna."), ("actors", " org.apache.pekko.actor.ActorSystemImpl "),
+             ("http", " org.apache.pekko.http."), ("metrics", " io.prometheus.")]
+    with open(cl, errors="replace") as f:
+        for line in f:
+            if not line.startswith("["):
+                continue
+            up = float(line[1:line.index("s]")])
+            count += 1
+            shared += "shared objects file" in line
+            last = up
+            for key, needle in marks:
+                if key not in first and needle in line:
+                    first[key] = up
+    logs = log_times(os.path.join(WORK, system.name, "procpool.out"), wall)
+    starts = [t for t, m in logs if "started; probing" in m or ("STARTING pid=" in m and "started" in m)]
+    phases = {"class_first": first, "classes": count, "classes_shared": shared, "class_last": last,
+              "pools_started": next((t for t, m in logs if "PoolSupervisor started" in m), None),
+              "first_spawn": min(starts) if starts else None, "last_spawn": max(starts[:n]) if starts else None,
+              "first_healthy": next((t for t, m in logs if "-> HEALTHY" in m), None),
+              "admin_bound": next((t for t, m in logs if "admin API on" in m), None),
+              "all_accepting": cold, "n": n}
+    return phases
+
+
+def smaps(pid):
+    """RSS by mapping, in kB: the anonymous memory, the two class-data archives, libjvm and the rest."""
+    groups = {}
+    name = None
+    with open("/proc/%d/smaps" % pid) as f:
+        for line in f:
+            parts = line.split()
+            if "-" in parts[0] and not parts[0].endswith(":"):
+                path = parts[5] if len(parts) > 5 else ""
+                name = ("procpool.jsa (procpool's class-data archive)" if path.endswith("procpool.jsa") else
+                        "classes.jsa (the JDK's class-data archive)" if path.endswith("classes.jsa") else
+                        "libjvm.so" if path.endswith("libjvm.so") else
+                        "anonymous (heap, metaspace, code, stacks, malloc)" if not path or path.startswith("[") else
+                        "other files (libraries, the jar)")
+            elif parts[0] == "Rss:":
+                groups[name] = groups.get(name, 0) + int(parts[1])
+    return groups
+
+
+def memory_breakdown(n):
+    """A settled pool of n under Native Memory Tracking: what the JVM committed per area, RSS by
+    mapping, and the heap live after a full collection."""
+    system = Procpool("procpool-nmt", jvm=["-XX:NativeMemoryTracking=summary"])
+    run, _ = start_and_wait(system, n)
+    try:
+        time.sleep(SETTLE_S * 2)
+        pid = run.manager
+        summary = subprocess.run(["jcmd", str(pid), "VM.native_memory", "summary"], capture_output=True, text=True).stdout
+        areas = {}
+        for line in summary.splitlines():
+            line = line.strip()
+            if line.startswith("-") and "committed=" in line:
+                area = line[1:line.index("(")].strip()
+                areas[area] = int(line.split("committed=")[1].split("KB")[0])
+        rss_by = smaps(pid)
+        rss = rss_mb(pid)
+        threads = threads_of(pid)
+        subprocess.run(["jcmd", str(pid), "GC.run"], capture_output=True)
+        heap = subprocess.run(["jcmd", str(pid), "GC.heap_info"], capture_output=True, text=True).stdout
+        # "def new generation total 7424K, used 1188K [...": the young and the old generation.
+        used = [int(line.split("used ")[1].split("K")[0]) for line in heap.splitlines()
+                if "total" in line and "used " in line]
+        stop_all(run, child_pids(run))
+    finally:
+        run.teardown()
+    return {"n": n, "nmt_committed_kb": areas, "rss_by_mapping_kb": rss_by, "rss_mb": rss, "threads": threads,
+            "heap_used_after_gc_kb": sum(used)}
 
 
 # ---------------------------------------------------------------- the run
@@ -602,10 +784,17 @@ def main():
     ap.add_argument("--hang-trials", type=int, default=6, help="hang trials of procpool in all")
     ap.add_argument("--idle", type=float, default=60, help="seconds of the idle measurement")
     ap.add_argument("--sizes", default="50,500")
+    ap.add_argument("--curve", default="2000,5000", help="larger N for the cost curve, one run each ('' for none)")
+    ap.add_argument("--curve-idle", type=float, default=20, help="seconds of the idle measurement at the curve's N")
+    ap.add_argument("--ctl-trials", type=int, default=5, help="poolctl status calls per round")
     ap.add_argument("--only", default="", help="comma-separated systems to run")
     ap.add_argument("--out", default=os.path.join(WORK, "results.json"))
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    curve = [int(s) for s in args.curve.split(",") if s]
+    # Thousands of children and their pipes and log files: the open-files limit as high as allowed.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
     os.makedirs(WORK, exist_ok=True)
     if not os.path.exists(SAMPLE) or not os.path.exists(JAR):
@@ -627,15 +816,17 @@ def main():
             s.install()
 
     results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": machine(),
-               "args": vars(args), "systems": {}, "settings": {}, "java_opts": JAVA_OPTS, "settle_s": SETTLE_S}
+               "args": vars(args), "systems": {}, "settings": {}, "java_opts": JAVA_OPTS, "settle_s": SETTLE_S,
+               "nofile": resource.getrlimit(resource.RLIMIT_NOFILE)[0]}
     extras = [quiet, hang, pdeath] if procpool in systems else []
     for s in systems + extras:
         results["systems"][s.name] = {"version": s.version()}
         # Paths relative to the checkout: the report is published.
         results["settings"][s.name] = s.settings().replace(ROOT + "/", "")
     data = {s.name: {"cold": {n: [] for n in sizes}, "stop_children": {n: [] for n in sizes},
-                     "stop_manager": {n: [] for n in sizes}, "crash": [], "hang": [], "idle": {}}
+                     "stop_manager": {n: [] for n in sizes}, "crash": [], "hang": [], "idle": {}, "curve": {}}
             for s in systems + [quiet, hang, pdeath]}
+    own = {"poolctl": [], "admin_ready": {"bin/procpool": [], "java -jar": []}}
 
     per_round = max(1, args.trials // args.rounds)
     hang_per_round = max(1, args.hang_trials // args.rounds)
@@ -661,6 +852,9 @@ def main():
                                 # let the new instance settle (and supervisord finish its bookkeeping)
                                 time.sleep(0.3)
                             log("  crash to serving p50 %.1f ms" % (1000 * statistics.median(data[s.name]["crash"])))
+                        if n == crash_n and s is procpool and args.ctl_trials > 0:
+                            own["poolctl"] += poolctl_calls(args.ctl_trials)
+                            log("  poolctl status p50 %.3f s" % statistics.median(own["poolctl"]))
                         if r == 0 and args.idle > 0:
                             data[s.name]["idle"][n] = idle_cost(run, args.idle)
                             log("  idle: %.3f CPU s over %d s, RSS %.1f MB" % (
@@ -701,6 +895,45 @@ def main():
                 settled_run(pdeath, crash_n, crashes)
                 log("round %d: %s, N = %d" % (r + 1, hang.name, crash_n))
                 settled_run(hang, crash_n, hangs)
+                # Launch to the admin API answering, no children: as bin/procpool starts it, and as a
+                # bare `java -jar` (no flags, no class-data archive).
+                for _ in range(2):
+                    own["admin_ready"]["bin/procpool"].append(admin_ready([PROCPOOL], procpool_env()))
+                own["admin_ready"]["java -jar"].append(admin_ready(["java", "-jar", JAR], procpool_env()))
+                log("  admin API answering: bin/procpool p50 %.3f s, java -jar p50 %.3f s" % (
+                    statistics.median(own["admin_ready"]["bin/procpool"]), statistics.median(own["admin_ready"]["java -jar"])))
+        if procpool in systems:
+            log("startup timeline, N = %d" % crash_n)
+            own["timeline"] = timeline(crash_n)
+            big = max(sizes)
+            log("memory breakdown, N = %d" % big)
+            own["memory"] = memory_breakdown(big)
+        # The cost curve: one run per system at each larger N; a system that cannot is recorded so.
+        for n in curve:
+            for s in systems + ([quiet] if procpool in systems else []):
+                log("cost curve: %s, N = %d" % (s.name, n))
+                try:
+                    run, cold = start_and_wait(s, n, deadline_s=900)
+                except Failed as e:
+                    data[s.name]["curve"][n] = {"failed": str(e)}
+                    log("  failed: %s" % e)
+                    continue
+                try:
+                    point = {"cold": cold}
+                    log("  cold start %.2f s" % cold)
+                    time.sleep(SETTLE_S * 2)
+                    point["idle"] = idle_cost(run, args.curve_idle)
+                    log("  idle: %.3f CPU s over %d s, RSS %.1f MB" % (point["idle"]["cpu_s"], args.curve_idle,
+                                                                     point["idle"]["rss_mb"]))
+                    tc, tm = stop_all(run, child_pids(run))
+                    point["stop_children"], point["stop_manager"] = tc, tm
+                    log("  stop: children gone %.2f s, manager gone %.2f s" % (tc, tm))
+                    data[s.name]["curve"][n] = point
+                except Failed as e:
+                    data[s.name]["curve"][n] = {"failed": str(e), "cold": cold}
+                    log("  failed: %s" % e)
+                finally:
+                    run.teardown()
     finally:
         for s in systems:
             if isinstance(s, Pm2):
@@ -714,8 +947,12 @@ def main():
             "stop_manager": {str(n): summary(v) for n, v in d["stop_manager"].items() if v},
             "crash": summary(d["crash"]), "hang": summary(d["hang"]),
             "idle": {str(n): v for n, v in d["idle"].items()},
+            "curve": {str(n): v for n, v in d["curve"].items()},
         }
     results["results"] = out
+    results["procpool"] = {"poolctl": summary(own["poolctl"]),
+                           "admin_ready": {k: summary(v) for k, v in own["admin_ready"].items()},
+                           "timeline": own.get("timeline"), "memory": own.get("memory")}
     results["args"]["out"] = os.path.relpath(args.out, ROOT)
     with open(args.out, "w") as f:
         json.dump(results, f, indent=1)
