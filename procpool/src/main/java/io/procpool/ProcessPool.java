@@ -258,8 +258,9 @@ public final class ProcessPool implements Pool, AutoCloseable {
         }
 
         /**
-         * Validates the configuration, takes the state dir, binds the admin API (if enabled) and
-         * starts every enabled service. Blocks until that is done.
+         * Validates the configuration, takes the state dir, tries the admin API's and the gateway's
+         * ports, starts every enabled service and binds those servers (if enabled) while the
+         * children come up. Blocks until that is done.
          *
          * @throws InvalidConfigException when the configuration is invalid; nothing is started
          * @throws IOException when the state dir or the admin port cannot be had; nothing is started
