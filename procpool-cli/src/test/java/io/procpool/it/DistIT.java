@@ -75,9 +75,47 @@ class DistIT {
         }
     }
 
-    /** Runs a command in {@code cwd} to its end and returns its output; a failure fails the test. */
+    /**
+     * The class-data archive where a user gets procpool: {@code bin/procpool cds} records it beside
+     * the jar; the launcher maps it ({@code -Xshare:on} fails a start that cannot); a jar that
+     * changes makes it stale, which a start says and {@code cds --if-stale} mends.
+     */
+    @Test
+    void theClassDataArchiveIsRecordedCheckedAndRecordedAgain() throws Exception {
+        Path archive = TARGET.resolve("procpool-" + BuildInfo.current().version() + ".tar.gz");
+        run(dir, List.of("tar", "xzf", archive.toString()));
+        Path home = dir.resolve("procpool-" + BuildInfo.current().version());
+        Path jsa = home.resolve("lib/procpool.jsa");
+        assertTrue(Files.notExists(jsa), "the archive is made where it runs, not shipped: it belongs to one JDK build");
+
+        run(home, List.of("bin/procpool", "cds"));
+        assertTrue(Files.size(jsa) > 1_000_000 && Files.isRegularFile(home.resolve("lib/procpool.jsa.stamp")));
+        java.nio.file.attribute.FileTime recorded = Files.getLastModifiedTime(jsa);
+        run(home, List.of("bin/procpool", "cds", "--if-stale"));
+        assertEquals(recorded, Files.getLastModifiedTime(jsa), "a matching archive is left alone");
+        // -Xshare:on: the JVM refuses to start rather than go without the archive it was given.
+        assertEquals(BuildInfo.current().describe(), run(home, List.of("bin/procpool", "--version"), Map.of("JAVA_OPTS", "-Xshare:on")).strip());
+        assertTrue(!run(home, List.of("bin/procpool", "check", "--config", "conf/pool.conf")).contains("class-data archive"));
+
+        Path jar = home.resolve("lib/procpool.jar");
+        Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 60_000));
+        String stale = run(home, List.of("bin/procpool", "check", "--config", "conf/pool.conf"));
+        assertTrue(stale.contains("the class-data archive") && stale.contains("bin/procpool cds"), stale);
+
+        run(home, List.of("bin/procpool", "cds", "--if-stale"));
+        assertTrue(Files.getLastModifiedTime(jsa).compareTo(recorded) > 0, "recorded again for the changed jar");
+        assertTrue(!run(home, List.of("bin/procpool", "check", "--config", "conf/pool.conf")).contains("class-data archive"));
+    }
+
     private static String run(Path cwd, List<String> cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true).start();
+        return run(cwd, cmd, Map.of());
+    }
+
+    /** Runs a command in {@code cwd} to its end and returns its output; a failure fails the test. */
+    private static String run(Path cwd, List<String> cmd, Map<String, String> env) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), cmd + " did not end");
         assertEquals(0, p.exitValue(), cmd + ": " + out);
