@@ -83,7 +83,7 @@ test: samples ## Unit tests, the integration suite over real processes, then the
 smoke-test: build ## Start the default pool, check every service end to end, stop it, check nothing is left
 	python3 scripts/smoke_test.py --config $(CONFIG)
 
-bench: build ## Benchmarks beside supervisord, PM2 and a C floor (installs them; ~20 min) -> docs/benchmarks.md
+bench: build ## Benchmarks beside supervisord, PM2 and a C floor, and a cost curve to 5,000 instances (installs them; ~45 min) -> docs/benchmarks.md
 	JAVA_OPTS="$(JAVA_OPTS)" python3 bench/bench.py $(BENCH_ARGS)
 	@/usr/bin/python3 -c "import matplotlib" 2>/dev/null || apt-get install -y -q --no-install-recommends \
 		python3-matplotlib >/dev/null || echo "make bench: no python3-matplotlib, the report has no charts" >&2

@@ -657,7 +657,9 @@ def timeline(n):
     if os.path.exists(cl):
         os.remove(cl)
     system = Procpool("procpool-timeline", jvm=["-Xlog:class+load:file=%s:uptime" % cl])
-    wall = time.time()
+    if not wait_ports_free(range(FIRST_PORT, FIRST_PORT + n)):
+        raise Failed("ports %d.. still in use before the timeline run" % FIRST_PORT)
+    wall = time.time()  # start_and_wait's own check of the ports is then one quick pass
     run, cold = start_and_wait(system, n)
     try:
         end = time.monotonic() + 10
