@@ -169,6 +169,14 @@ class Run:
                 self.popen.wait(10)
             except subprocess.TimeoutExpired:
                 pass
+        # A child the manager was starting at the moment it was killed is no descendant any more
+        # (it went to init): what still listens on this run's ports is this run's, and goes too.
+        # At 5,000 instances one such straggler held a port and failed the next system's start.
+        for pid in listeners(self.ports).values():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         self.system.cleanup(self)
 
 
