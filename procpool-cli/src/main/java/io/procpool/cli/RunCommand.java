@@ -66,6 +66,9 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         } catch (InvalidConfigException e) {
             return printConfigErrors(e, spec.commandLine().getErr());
         } catch (IOException | RuntimeException e) {
+            if (trainingState != null) {
+                deleteQuietly(trainingState);
+            }
             spec.commandLine().getErr().println("procpool: " + Main.describe(e));
             spec.commandLine().getErr().flush();
             return ExitCodes.FATAL;

@@ -16,8 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The training run behind {@code make build}'s class-data archive ({@code run --cds-training}):
- * it waits until every instance of {@code conf/cds-training.conf} is up, crashes each once and
+ * The training run behind the class-data archive that {@code bin/procpool cds} records (and
+ * {@code mvn package} through it; {@code run --cds-training}): it waits until every instance of
+ * the training pool (the command line's {@code CdsTrainingPool}) is up, crashes each once and
  * waits for the replacements, and asks the admin API what a user would. Run under
  * {@code -XX:ArchiveClassesAtExit}, the JVM records the classes all that loaded, and later starts
  * map them instead of loading and verifying them again: about a second sooner to a running pool
