@@ -30,7 +30,7 @@ PREFIX     ?= /usr/local
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-build: samples $(JAR) ## Build the runnable jar (target/procpool.jar) and the sample services
+build: samples $(JAR) ## Build the runnable jar (target/procpool.jar), its class-data archive and the sample services
 
 # The samples come first: package puts them into the distribution archive beside the jar.
 $(JAR) $(DIST): $(SOURCES) $(SAMPLES) $(wildcard bin/* conf/* packaging/*/*) procpool-cli/src/assembly/dist.xml
