@@ -7,6 +7,7 @@ import io.procpool.config.InvalidConfigException;
 import io.procpool.config.PoolConfigLoader;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +56,20 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         ProcessPool pool;
         boolean watch;
         Path trainingState = null;
+        // The signals are procpool's before the pool starts: its children come up while the admin
+        // API binds, so a caller that sees an instance ready may signal before start returns. A
+        // SIGTERM or SIGHUP meanwhile acts once the pool is there; a second SIGINT or SIGTERM
+        // before then ends the JVM (as the JVM's own handling would have).
+        CompletableFuture<ProcessPool> started = new CompletableFuture<>();
+        AtomicInteger signals = new AtomicInteger();
+        Signals.onTermination(() -> {
+            int count = signals.incrementAndGet();
+            if (!started.isDone() && count > 1) {
+                System.exit(ExitCodes.FATAL);
+            }
+            started.thenAccept(p -> onStopSignal(p, count));
+        });
+        Signals.onHangup(() -> started.thenAccept(p -> reload(p, "SIGHUP")));
         try {
             if (training) {
                 trainingState = java.nio.file.Files.createTempDirectory("procpool-cds-");
@@ -64,8 +79,10 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
                     .subreaper(true).start();
             watch = pool.settings().watchConfig();
         } catch (InvalidConfigException e) {
+            started.cancel(false);
             return printConfigErrors(e, spec.commandLine().getErr());
         } catch (IOException | RuntimeException e) {
+            started.cancel(false);
             if (trainingState != null) {
                 deleteQuietly(trainingState);
             }
@@ -75,9 +92,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         }
         pool.reloadFrom(config);
         pool.adminAddress().ifPresent(a -> log.info("admin API on http://{}:{}/status", a.getHostString(), a.getPort()));
-        AtomicInteger signals = new AtomicInteger();
-        Signals.onTermination(() -> onStopSignal(pool, signals.incrementAndGet()));
-        Signals.onHangup(() -> reload(pool, "SIGHUP"));
+        started.complete(pool);
         if (Signals.ignoredAtStart(Signals.SIGHUP)) {
             log.warn("SIGHUP is ignored by this process (started under nohup, or by a script that ignores it), so "
                     + "'kill -HUP' will not reload the configuration; reload with 'poolctl reload', POST /reload, "
