@@ -158,7 +158,7 @@ final class ProcessTable {
         return false;
     }
 
-    /** True when some process of group {@code pgid} is alive and not a zombie (from a pass at most {@link Pass#MAX_AGE_MS} old). */
+    /** True when some process of group {@code pgid} is alive and not a zombie (from a pass that began after the question). */
     static boolean hasLiveMember(long pgid) {
         try {
             return Pass.recent().byGroup.containsKey(pgid);
@@ -172,10 +172,7 @@ final class ProcessTable {
      * instance (which leads a session whose id is its pid), any of its processes, also one that
      * left its group with {@code setpgid} (a process leaves a session only by making a new one).
      *
-     * <p>From a pass at most {@link Pass#MAX_AGE_MS} old, which can only err towards "alive": a
-     * pass from before the leader's exit sees the leader; one from after it that sees no live
-     * member is right for good, since only a live member can add one to a group or session. The
-     * caller (the registry, after an exit) asks again a moment later when the answer is "alive".
+     * <p>From a pass that began after the question, shared with the questions asked while it ran.
      */
     static boolean hasLiveMemberOfGroupOrSession(long id) {
         try {
@@ -189,10 +186,8 @@ final class ProcessTable {
     /**
      * The live processes of session {@code session} that are not in group {@code session}, by
      * pid: an instance's descendants that left its group but not its session. The session's
-     * members come from a pass at most {@link Pass#MAX_AGE_MS} old, and each is read again here,
-     * so one that left the group since that pass is found, and one that ended is not returned.
-     * What it can miss: a process forked and moved out of the group within that age, before the
-     * stop; the stop's SIGKILL, a timeout later, reads again.
+     * members come from a pass that began after the question, and each is read again here, so one
+     * that ended since is not returned.
      */
     static java.util.List<Long> outsideGroupInSession(long session) throws IOException {
         java.util.List<Long> out = new java.util.ArrayList<>();
@@ -206,24 +201,31 @@ final class ProcessTable {
 
     /**
      * One {@code /proc} pass (each live process's group and session), shared by the questions
-     * above for {@link #MAX_AGE_MS}: a pass reads every process's stat, 16 ms for 500 processes on
+     * asked while it ran: a pass reads every process's stat, 16 ms for 500 processes on
      * a loaded 2-core machine, and stopping a pool asks once per instance for its stop and once
      * for its exit, one after another on the instances' thread and the reaper's. A pass per
      * question made stopping N instances cost N squared reads: 5,000 instances were not stopped
-     * after 5 minutes (docs/benchmarks.md, "Cost curve").
+     * after 5 minutes. Sharing a pass for 100 ms after it ended fixed that, but answered "gone"
+     * for a group whose processes had started after the pass (make chaos-short's storm), so only
+     * questions asked before a pass began share it: concurrent ones, not one after another.
      */
-    private record Pass(long ended, Map<Long, java.util.List<Long>> bySession, Map<Long, java.util.List<Long>> byGroup) {
-
-        static final long MAX_AGE_MS = 100;
+    private record Pass(long began, Map<Long, java.util.List<Long>> bySession, Map<Long, java.util.List<Long>> byGroup) {
 
         private static Pass latest;
 
-        static synchronized Pass recent() throws IOException {
-            // Aged from the pass's end: a pass over thousands of processes takes longer than the
-            // age itself, and aged from its start it would be stale by the time it is done.
-            if (latest != null && System.nanoTime() - latest.ended <= TimeUnit.MILLISECONDS.toNanos(MAX_AGE_MS)) {
+        /** A pass that began after this call: the one under way when it began later, else a new one. */
+        static Pass recent() throws IOException {
+            return since(System.nanoTime());
+        }
+
+        // Only a pass that began after the question was asked: a pass from before an instance's
+        // leader started does not know its group (a reuse by age alone answered "gone" for a group
+        // whose processes had started after the pass: make chaos-short's storm).
+        private static synchronized Pass since(long asked) throws IOException {
+            if (latest != null && latest.began - asked >= 0) {
                 return latest;
             }
+            long began = System.nanoTime();
             Map<Long, java.util.List<Long>> bySession = new java.util.HashMap<>();
             Map<Long, java.util.List<Long>> byGroup = new java.util.HashMap<>();
             forEachDir(dir -> stat(dir).filter(Stat::live).ifPresent(st -> {
@@ -231,7 +233,7 @@ final class ProcessTable {
                 bySession.computeIfAbsent(st.session(), k -> new java.util.ArrayList<>()).add(pid);
                 byGroup.computeIfAbsent(st.pgrp(), k -> new java.util.ArrayList<>()).add(pid);
             }));
-            latest = new Pass(System.nanoTime(), bySession, byGroup);
+            latest = new Pass(began, bySession, byGroup);
             return latest;
         }
     }

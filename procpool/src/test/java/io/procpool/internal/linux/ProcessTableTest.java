@@ -40,8 +40,8 @@ class ProcessTableTest {
     }
 
     /**
-     * The /proc pass is shared by the questions of the next 100 ms: a process that left its
-     * instance's group is found, and once its session has ended, the answer comes to say so.
+     * The /proc pass is shared by the questions asked while it runs: a process that left its
+     * instance's group is found, and once its session has ended, the answer says so.
      */
     @Test
     void aSessionsMembersOutsideItsGroupAreFoundAndItsEndIsSeen() throws Exception {
@@ -61,8 +61,7 @@ class ProcessTableTest {
             assertTrue(ProcessTable.hasLiveMemberOfGroupOrSession(session));
             new ProcessBuilder("kill", "-KILL", Long.toString(outside.get(0)), Long.toString(session)).start().waitFor();
             assertTrue(child.waitFor(5, TimeUnit.SECONDS));
-            // The forked child is reparented and reaped by whoever reaps orphans here; a pass at
-            // most 100 ms old may still have it, a later one not.
+            // The forked child is reparented and reaped by whoever reaps orphans here, soon.
             end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (ProcessTable.hasLiveMemberOfGroupOrSession(session) && System.nanoTime() < end) {
                 Thread.onSpinWait();
