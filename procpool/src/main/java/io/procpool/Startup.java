@@ -134,9 +134,24 @@ final class Startup {
         if (traffic.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(bound(GatewayServer.bind(runtime.system(), settings, pool, traffic.get(), metrics),
-                "the gateway on " + settings.gateway().host() + ":" + settings.gateway().port() + " (" + settings.named("gateway") + " in "
-                        + settings.source() + ")"));
+        return Optional.of(bound(GatewayServer.bind(runtime.system(), settings, pool, traffic.get(), metrics), gateway(settings)));
+    }
+
+    /** The admin API's address and key, for a message that says which port could not be had. */
+    private static String admin(PoolSettings settings) {
+        return "the admin API on " + settings.admin().host() + ":" + settings.admin().port() + " (" + settings.named("admin")
+                + " in " + settings.source() + ")";
+    }
+
+    private static String gateway(PoolSettings settings) {
+        return "the gateway on " + settings.gateway().host() + ":" + settings.gateway().port() + " (" + settings.named("gateway")
+                + " in " + settings.source() + ")";
+    }
+
+    private static BindException cannotBind(String what, Throwable cause) {
+        BindException b = new BindException("cannot bind " + what + ": " + cause.getMessage());
+        b.initCause(cause);
+        return b;
     }
 
     private static ServerBinding bound(java.util.concurrent.CompletionStage<ServerBinding> binding, String what) throws BindException {
@@ -146,10 +161,7 @@ final class Startup {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            BindException b = new BindException("cannot bind " + what + ": " + cause.getMessage());
-            b.initCause(cause);
-            throw b;
+            throw cannotBind(what, e.getCause() == null ? e : e.getCause());
         }
     }
 
@@ -174,12 +186,10 @@ final class Startup {
      */
     static void claimable(PoolSettings settings) throws BindException {
         if (settings.admin().enabled()) {
-            claimable(settings.admin().host(), settings.admin().port(), "the admin API on " + settings.admin().host() + ":"
-                    + settings.admin().port() + " (" + settings.named("admin") + " in " + settings.source() + ")");
+            claimable(settings.admin().host(), settings.admin().port(), admin(settings));
         }
         if (settings.gateway().enabled()) {
-            claimable(settings.gateway().host(), settings.gateway().port(), "the gateway on " + settings.gateway().host() + ":"
-                    + settings.gateway().port() + " (" + settings.named("gateway") + " in " + settings.source() + ")");
+            claimable(settings.gateway().host(), settings.gateway().port(), gateway(settings));
         }
     }
 
@@ -191,9 +201,7 @@ final class Startup {
             probe.setReuseAddress(true);
             probe.bind(new java.net.InetSocketAddress(host, port));
         } catch (IOException e) {
-            BindException b = new BindException("cannot bind " + what + ": " + e.getMessage());
-            b.initCause(e);
-            throw b;
+            throw cannotBind(what, e);
         }
     }
 
@@ -205,9 +213,7 @@ final class Startup {
         }
         // The token is the latest reload's: a rotated token file applies at once.
         return Optional.of(bound(AdminServer.bind(runtime.system(), settings.admin(), () -> pool.settings().admin().token(), pool, metrics,
-                gateway.map(t -> (java.util.function.ToIntBiFunction<String, Integer>) t::inFlight)),
-                "the admin API on " + settings.admin().host() + ":" + settings.admin().port() + " (" + settings.named("admin") + " in "
-                        + settings.source() + ")"));
+                gateway.map(t -> (java.util.function.ToIntBiFunction<String, Integer>) t::inFlight)), admin(settings)));
     }
 
     /** The proxy feeds: written now and on every change of the ready set. */
