@@ -74,6 +74,21 @@ class ProcessTableTest {
         }
     }
 
+    /**
+     * A pass taken before a process started must not answer for it: sharing passes by age did, and
+     * a replacement instance then started while its predecessor's group still held the port.
+     */
+    @Test
+    void aProcessStartedAfterAPassIsSeenByTheNextQuestion() throws Exception {
+        assertFalse(ProcessTable.hasLiveMemberOfGroupOrSession(Long.MAX_VALUE - 1)); // a pass now
+        Process child = new ProcessBuilder("setsid", "sleep", "30").start();
+        try {
+            assertTrue(ProcessTable.hasLiveMemberOfGroupOrSession(child.pid()), "started after the last pass");
+        } finally {
+            child.destroyForcibly();
+        }
+    }
+
     @Test
     void aStatLineIsReadFromTheLastParenthesisWithSignedFields() {
         byte[] line = bytes("4242 (we ird) (name)) S 1 4242 4240 0 -1 4194560 120 0 0 0 7 3 0 0 -2 -5 1 0 98765 2504704 431 "
