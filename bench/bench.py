@@ -109,12 +109,18 @@ def listeners(ports):
 
 def serves(port, timeout=0.5):
     """True when an HTTP GET on the port gets a status line back."""
+    return http_status(port, "/?q=health", timeout) is not None
+
+
+def http_status(port, path, timeout=0.2):
+    """The status code of GET path on 127.0.0.1:port, or None when nothing answers."""
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-            s.sendall(b"GET /?q=health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-            return s.recv(16).startswith(b"HTTP/1.")
-    except OSError:
-        return False
+            s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n" % path).encode())
+            line = s.recv(64).split(b"\r\n", 1)[0].split()
+            return int(line[1]) if len(line) > 1 else None
+    except (OSError, ValueError):
+        return None
 
 
 def wait_accepting(ports, deadline_s):
@@ -588,15 +594,6 @@ def child_pids(run):
 
 # ---------------------------------------------------------------- procpool's own: the start, poolctl, where it goes
 
-def http_status(port, path, timeout=0.2):
-    """The status code of GET path on 127.0.0.1:port, or None when nothing answers."""
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-            s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n" % path).encode())
-            line = s.recv(64).split(b"\r\n", 1)[0].split()
-            return int(line[1]) if len(line) > 1 else None
-    except (OSError, ValueError):
-        return None
 
 
 def admin_ready(command, env):
