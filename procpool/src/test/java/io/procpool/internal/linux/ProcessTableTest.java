@@ -83,6 +83,13 @@ class ProcessTableTest {
         assertFalse(ProcessTable.hasLiveMemberOfGroupOrSession(Long.MAX_VALUE - 1)); // a pass now
         Process child = new ProcessBuilder("setsid", "sleep", "30").start();
         try {
+            // start() returns once setsid(1) is exec'd, not once it has made its session: wait for
+            // that from the child's own stat (not from a pass), so the question is the only pass.
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (ProcessTable.stat(child.pid()).map(st -> st.session() != child.pid()).orElse(true)
+                    && System.nanoTime() < end) {
+                Thread.onSpinWait();
+            }
             assertTrue(ProcessTable.hasLiveMemberOfGroupOrSession(child.pid()), "started after the last pass");
         } finally {
             child.destroyForcibly();
