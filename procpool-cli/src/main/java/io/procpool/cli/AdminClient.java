@@ -1,7 +1,6 @@
 package io.procpool.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -36,7 +35,7 @@ final class AdminClient {
         }
 
         JsonNode json() throws IOException {
-            return JSON.readTree(body);
+            return Json.read(body);
         }
 
         /** The API's error text for a failed answer: {@code error: detail}. */
@@ -58,8 +57,6 @@ final class AdminClient {
             }
         }
     }
-
-    static final ObjectMapper JSON = new ObjectMapper();
 
     static {
         // Never send a POST twice: the JDK otherwise repeats one whose connection broke.
@@ -161,7 +158,7 @@ final class AdminClient {
             String body = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
             if (status == 401 && body.isBlank()) {
                 // A 401 with a challenge to a streamed POST leaves HttpURLConnection without the body.
-                body = JSON.createObjectNode().put("error", token.isPresent() ? "wrong token" : "authorization required")
+                body = Json.object().put("error", token.isPresent() ? "wrong token" : "authorization required")
                         .put("detail", "give the manager's admin token (admin.token or admin.token-file in its pool file, or its $PROCPOOL_ADMIN_TOKEN) with --token or $PROCPOOL_TOKEN").toString();
             }
             return new Answer(status, body);

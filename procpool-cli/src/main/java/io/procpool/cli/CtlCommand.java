@@ -171,7 +171,7 @@ final class CtlCommand implements Callable<Integer> {
                 out.print(StatusTable.render(root.path("services")));
                 out.print(StatusTable.cluster(root.path("cluster")));
             } else {
-                var wrapped = AdminClient.JSON.createObjectNode();
+                var wrapped = Json.object();
                 wrapped.set(service, root);
                 out.print(StatusTable.render(wrapped));
                 out.print(StatusTable.details(service, root));

@@ -45,12 +45,12 @@ final class EventsCommand extends CtlCommand.Subcommand {
     }
 
     private void print(String kind, String data, PrintWriter out) throws IOException {
-        JsonNode e = AdminClient.JSON.readTree(data);
+        JsonNode e = Json.read(data);
         if (service != null && !service.equals(e.path("service").asText())) {
             return;
         }
         if (json()) {
-            ObjectNode withKind = AdminClient.JSON.createObjectNode().put("event", kind);
+            ObjectNode withKind = Json.object().put("event", kind);
             withKind.setAll((ObjectNode) e);
             out.println(withKind);
         } else {

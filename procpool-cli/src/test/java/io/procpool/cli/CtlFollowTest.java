@@ -176,7 +176,7 @@ class CtlFollowTest {
 
         List<JsonNode> events = json.out().toString().lines().map(l -> {
             try {
-                return AdminClient.JSON.readTree(l);
+                return Json.read(l);
             } catch (IOException e) {
                 throw new AssertionError("not one JSON event a line: " + l, e);
             }

@@ -23,15 +23,15 @@ class EventsCommandTest {
     @Test
     void eachKindOfEventIsOneLineWithItsTimeToTheMillisecond() throws Exception {
         assertEquals("2026-12-05T16:47:17.262Z  web:19941  HEALTHY -> STOPPING  pid 4324  rolling restart: restarting in place",
-                EventsCommand.describe("transition", AdminClient.JSON.readTree("""
+                EventsCommand.describe("transition", Json.read("""
                         {"time":"2026-12-05T16:47:17.262064804Z","service":"web","port":19941,"pid":4324,
                          "from":"HEALTHY","to":"STOPPING","reason":"rolling restart: restarting in place"}""")));
         assertEquals("2026-12-05T16:47:17Z  web:19941  STOPPED -> STARTING  starting ./srv",
-                EventsCommand.describe("transition", AdminClient.JSON.readTree("""
+                EventsCommand.describe("transition", Json.read("""
                         {"time":"2026-12-05T16:47:17Z","service":"web","port":19941,"pid":null,
                          "from":"STOPPED","to":"STARTING","reason":"starting ./srv"}""")));
         assertEquals("2026-12-05T16:47:16.962Z  web  rolling restart: started",
-                EventsCommand.describe("operation", AdminClient.JSON.readTree("""
+                EventsCommand.describe("operation", Json.read("""
                         {"time":"2026-12-05T16:47:16.962764197Z","service":"web","operation":"rolling restart",
                          "result":"started","message":null}""")));
     }

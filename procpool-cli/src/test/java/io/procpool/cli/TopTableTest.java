@@ -39,7 +39,7 @@ class TopTableTest {
 
     @Test
     void theTableKeepsThisSampleForTheNextOne() throws Exception {
-        var services = AdminClient.JSON.readTree("""
+        var services = Json.read("""
                 {"search": {"state": "RUNNING", "desired": 1, "instances": [
                   {"port": 8000, "pid": 41, "state": "HEALTHY", "restarts": 2, "uptime_ms": 4000}]}}
                 """);
