@@ -14,14 +14,15 @@ import java.util.function.Function;
  * An explicit {@code -Dlogback.configurationFile} wins over all of them.
  */
 enum LogFormat {
-    TEXT("io/procpool/logback-default.xml"),
+    /** Set up in code ({@link TextLogging}); conf/logback.example.xml is the same in XML. */
+    TEXT(null),
     JSON("io/procpool/logback-json.xml");
 
     static final String OPTION = "--log-format";
     static final String PROPERTY = "procpool.log-format";
     static final String VARIABLE = "PROCPOOL_LOG_FORMAT";
 
-    /** The packaged logback configuration of the format. */
+    /** The packaged logback configuration of the format; null for the one set up in code. */
     final String resource;
 
     LogFormat(String resource) {

@@ -85,15 +85,20 @@ public final class Main implements Callable<Integer> {
     /**
      * An explicit {@code -Dlogback.configurationFile} wins; else JSON lines when asked for
      * ({@link LogFormat}); else {@code conf/logback.xml} of the working directory when there is
-     * one; else procpool's packaged text format. Done before any logger exists, which also keeps
-     * SLF4J from replaying early Pekko messages.
+     * one (conf/logback.example.xml is the default, to copy); else procpool's text format, set up
+     * in code ({@link TextLogging}). Done before any logger exists, which also keeps SLF4J from
+     * replaying early Pekko messages.
      */
     private static void configureLogging(Optional<LogFormat> format) {
         if (System.getProperty("logback.configurationFile") == null) {
             Path local = Path.of("conf", "logback.xml");
-            String chosen = format.filter(f -> f == LogFormat.JSON).map(f -> f.resource)
-                    .orElse(Files.isRegularFile(local) ? local.toString() : LogFormat.TEXT.resource);
-            System.setProperty("logback.configurationFile", chosen);
+            if (format.orElse(LogFormat.TEXT).resource != null) {
+                System.setProperty("logback.configurationFile", format.get().resource);
+            } else if (Files.isRegularFile(local)) {
+                System.setProperty("logback.configurationFile", local.toString());
+            } else {
+                System.setProperty(TextLogging.ASKED, "true");
+            }
         }
         LoggerFactory.getLogger(Main.class);
     }

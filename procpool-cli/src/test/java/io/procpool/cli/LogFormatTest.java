@@ -70,22 +70,61 @@ class LogFormatTest {
 
     @Test
     void theDefaultTextFormatHasTheDate() throws Exception {
-        String written = logThrough(LogFormat.TEXT.resource, log -> log.info("hello"));
+        String written = logThrough(TextLogging::apply, log -> log.info("hello"));
         assertTrue(written.matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}([+-]\\d{2}:\\d{2}|Z) INFO  test +hello\\n"), written);
+    }
+
+    /** The default set up in code and conf/logback.example.xml, the same in XML for people to copy, agree. */
+    @Test
+    void theExampleFileWritesWhatTheDefaultWrites() throws Exception {
+        java.net.URL example = java.nio.file.Path.of("..", "conf", "logback.example.xml").toUri().toURL();
+        java.util.function.Consumer<Logger> body = log -> {
+            log.info("search:8000 STARTING -> HEALTHY pid={}", 4242);
+            log.debug("not shown");
+        };
+        java.util.function.Consumer<Logger> pekko = log -> log.info("pekko's info is not shown");
+        String inCode = logThrough(TextLogging::apply, body) + logThrough(TextLogging::apply, "org.apache.pekko.x", pekko);
+        String inXml = logThrough(xml(example), body) + logThrough(xml(example), "org.apache.pekko.x", pekko);
+        assertEquals(withoutTime(inXml), withoutTime(inCode));
+        assertTrue(inCode.contains(" INFO  test           search:8000 STARTING -> HEALTHY pid=4242\n"), inCode);
+        assertEquals(1, inCode.lines().count(), inCode);
+    }
+
+    private static String withoutTime(String lines) {
+        return lines.replaceAll("(?m)^\\S+ ", "TIME ");
+    }
+
+    private interface Setup {
+        void configure(LoggerContext context) throws Exception;
+    }
+
+    private static Setup xml(java.net.URL url) {
+        return context -> {
+            JoranConfigurator configurator = new JoranConfigurator();
+            configurator.setContext(context);
+            configurator.doConfigure(url);
+        };
     }
 
     /** What a logback context configured from {@code resource} writes to stderr for {@code body}. */
     private static String logThrough(String resource, java.util.function.Consumer<Logger> body) throws Exception {
+        return logThrough(xml(LogFormatTest.class.getClassLoader().getResource(resource)), body);
+    }
+
+    private static String logThrough(Setup setup, java.util.function.Consumer<Logger> body) throws Exception {
+        return logThrough(setup, "io.procpool.test", body);
+    }
+
+    /** What a logback context set up by {@code setup} writes to stderr for {@code body}, through logger {@code name}. */
+    private static String logThrough(Setup setup, String name, java.util.function.Consumer<Logger> body) throws Exception {
         PrintStream stderr = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         LoggerContext context = new LoggerContext();
         context.setMDCAdapter(MDC.getMDCAdapter()); // the one MDC.put writes to
         try {
             System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            JoranConfigurator configurator = new JoranConfigurator();
-            configurator.setContext(context);
-            configurator.doConfigure(LogFormatTest.class.getClassLoader().getResource(resource));
-            body.accept(context.getLogger("io.procpool.test"));
+            setup.configure(context);
+            body.accept(context.getLogger(name));
         } finally {
             context.stop(); // the async appender writes what it holds
             System.setErr(stderr);
