@@ -119,6 +119,16 @@ public interface Platform extends AutoCloseable {
     boolean groupAlive(long pgid);
 
     /**
+     * As {@link #groupAlive}, for a group whose leader's exit was seen at {@code exitSeenNanos}
+     * ({@link System#nanoTime}): a platform may answer "no" from a look it took after that moment,
+     * shared with other such questions (a group without a live member never gets one again), while
+     * a "yes" is as of this call. What stopping many instances at once asks, once per instance.
+     */
+    default boolean groupAliveAfterExit(long pgid, long exitSeenNanos) {
+        return groupAlive(pgid);
+    }
+
+    /**
      * A process as the operating system describes it: enough to tell it from a stranger that got
      * its pid later.
      *

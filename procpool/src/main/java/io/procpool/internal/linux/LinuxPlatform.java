@@ -306,6 +306,14 @@ public final class LinuxPlatform implements Platform {
     }
 
     @Override
+    public boolean groupAliveAfterExit(long pgid, long exitSeenNanos) {
+        if (orphans == null) {
+            return Posix.groupExists(pgid); // one kill(2) when the group is gone, as it usually is
+        }
+        return pgid > 1 && ProcessTable.hasLiveMemberOfGroupOrSession(pgid, exitSeenNanos);
+    }
+
+    @Override
     public Optional<ProcessInfo> process(long pid) {
         return ProcessTable.stat(pid).map(s -> new ProcessInfo(pid, s.pgrp(), s.startInstant(), s.live()));
     }

@@ -129,19 +129,27 @@ final class PidReaper implements AutoCloseable {
                 log.error("epoll_wait failed (errno {}); children's exits are no longer seen", Native.getLastError());
                 return;
             }
+            // Every exit of the batch is collected before anyone hears of one: what the callers
+            // then ask about the exited groups (one /proc pass each when asked one by one) is
+            // answered for all of them by one pass that began after the last of these exits.
+            java.util.List<Runnable> heard = new java.util.ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 long data = events.getLong((long) i * EVENT_SIZE + EVENT_DATA);
                 if (data == WAKE) {
                     continue;
                 }
-                reap(data, siginfo);
+                Runnable tell = reap(data, siginfo);
+                if (tell != null) {
+                    heard.add(tell);
+                }
             }
+            heard.forEach(Runnable::run);
         }
     }
 
     /**
      * The child watched under {@code token} has exited: take its pidfd out of the set, collect the
-     * child, close the pidfd.
+     * child, close the pidfd. Returns what tells its watcher (null for a stale event).
      *
      * <p>Why the explicit delete and the token: closing a pidfd drops it from the epoll set only
      * when no other reference to it is left, and a process that another thread is starting at that
@@ -150,10 +158,10 @@ final class PidReaper implements AutoCloseable {
      * given that number, those stale reports closed the new pidfd or reaped the new child unseen,
      * and a crash went unnoticed (left a zombie). An event now names a watch that ends here, once.
      */
-    private void reap(long token, Memory siginfo) {
+    private Runnable reap(long token, Memory siginfo) {
         Waiting w = waiting.remove(token);
         if (w == null) {
-            return;
+            return null;
         }
         C.epoll_ctl(epfd, EPOLL_CTL_DEL, w.pidfd(), null);
         siginfo.clear();
@@ -166,13 +174,13 @@ final class PidReaper implements AutoCloseable {
         if (rc != 0) {
             // Reaped by someone else (a waitpid(-1) elsewhere in the JVM): the status is lost.
             log.warn("pid {} exited but its status could not be collected (errno {})", w.pid(), err);
-            w.exit().complete(new ExitStatus(-1));
-            return;
+            return () -> w.exit().complete(new ExitStatus(-1));
         }
         // siginfo_t: si_signo, si_errno, si_code, (pad), si_pid, si_uid, si_status
         int code = siginfo.getInt(8);
         int status = siginfo.getInt(24);
-        w.exit().complete(new ExitStatus(code == CLD_EXITED ? status : 128 + status));
+        ExitStatus exit = new ExitStatus(code == CLD_EXITED ? status : 128 + status);
+        return () -> w.exit().complete(exit);
     }
 
     /**

@@ -1,8 +1,6 @@
 package io.procpool.internal.process;
 
 import io.procpool.config.Signal;
-
-import io.procpool.config.Signal;
 import io.procpool.spi.Platform;
 import java.io.IOException;
 import java.time.Duration;
@@ -39,6 +37,12 @@ final class ChildRegistry {
     static final long WRITE_DELAY_MS = 20;
     private final java.util.concurrent.ScheduledExecutorService writer;
     private final AtomicBoolean writeQueued = new AtomicBoolean();
+    /** Leaders that exited, by pid, with when each exit was seen; forgotten once their groups are gone. */
+    private final Map<Long, Long> exited = new ConcurrentHashMap<>();
+    private final AtomicBoolean lookQueued = new AtomicBoolean();
+    private final AtomicBoolean recheckQueued = new AtomicBoolean();
+    /** When the last look began ({@link System#nanoTime}); written on the writer thread. */
+    private volatile long lastLook = System.nanoTime() - TimeUnit.SECONDS.toNanos(1);
     private final Object emptied = new Object();
     private final Thread backstop;
 
@@ -65,20 +69,57 @@ final class ChildRegistry {
     }
 
     /**
-     * The leader of {@code pid}'s group has exited and been reaped: the child is forgotten once its
-     * whole group is gone, looked for now and then again, on this registry's own thread, every
+     * The leader of {@code pid}'s group has exited and been reaped (seen at {@code exitSeenNanos},
+     * {@link System#nanoTime}): the child is forgotten once its
+     * whole group is gone, looked for at once and then again, on this registry's own thread, every
      * {@link #RECHECK_MS} ms until it is (the remnants of a group are usually gone within one SIGKILL).
      * Until then the state file keeps it, so a manager killed meanwhile leaves it to the next one.
      */
-    void leaderExited(long pid) {
-        if (!platform.groupAlive(pid)) {
-            remove(pid);
-            return;
+    void leaderExited(long pid, long exitSeenNanos) {
+        exited.put(pid, exitSeenNanos);
+        // Not on the caller's thread (the reaper's): a look may read all of /proc, and the reaper
+        // must go on telling the instances of their exits meanwhile.
+        if (lookQueued.compareAndSet(false, true)) {
+            // At most one look per RECHECK_MS: exits that come one after another (a pool stopping,
+            // its signals going out one by one) are looked at together, and the looks leave
+            // /proc to the instances' thread, whose stop waits on them (a look per exit on this
+            // thread held the instances' questions back: 75 passes for a stop of 500).
+            long wait = lastLook + TimeUnit.MILLISECONDS.toNanos(RECHECK_MS) - System.nanoTime();
+            queue(this::look, Math.max(0, TimeUnit.NANOSECONDS.toMillis(wait)));
         }
+    }
+
+    /**
+     * Every exited leader's group at once: the exits seen before a look began share one read of
+     * {@code /proc} (see {@link Platform#groupAliveAfterExit}). A look per exit, each after the
+     * exit seen since the last one, made stopping 500 instances read all of /proc 84 times on
+     * this thread, each pass 15 ms here.
+     */
+    private void look() {
+        lookQueued.set(false);
+        lastLook = System.nanoTime();
+        boolean left = false;
+        for (Map.Entry<Long, Long> e : List.copyOf(exited.entrySet())) {
+            if (!platform.groupAliveAfterExit(e.getKey(), e.getValue())) {
+                exited.remove(e.getKey());
+                remove(e.getKey());
+            } else {
+                left = true;
+            }
+        }
+        if (left && recheckQueued.compareAndSet(false, true)) {
+            queue(() -> {
+                recheckQueued.set(false);
+                look();
+            }, RECHECK_MS);
+        }
+    }
+
+    private void queue(Runnable task, long afterMillis) {
         try {
-            writer.schedule(() -> leaderExited(pid), RECHECK_MS, TimeUnit.MILLISECONDS);
+            writer.schedule(task, afterMillis, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
-            // closing: the child stays on record for the next manager
+            // closing: the children not yet seen gone stay on record for the next manager
         }
     }
 

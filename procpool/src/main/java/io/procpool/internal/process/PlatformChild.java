@@ -14,6 +14,8 @@ final class PlatformChild implements ChildProcess {
     private final CompletionStage<ExitStatus> exit;
     /** Set once the leader is reaped and the group seen empty: its number may now be reused. */
     private volatile boolean gone;
+    /** When the leader's exit was seen ({@link System#nanoTime}); null before. */
+    private volatile Long exitSeen;
 
     /**
      * @param started the child as the platform started it
@@ -24,7 +26,11 @@ final class PlatformChild implements ChildProcess {
         this.platform = platform;
         this.pid = started.pid();
         this.exit = started.exit();
-        this.exit.thenRun(() -> registry.leaderExited(pid));
+        this.exit.thenRun(() -> {
+            long seen = System.nanoTime(); // after the reaping: the leader is gone by then
+            exitSeen = seen;
+            registry.leaderExited(pid, seen);
+        });
     }
 
     @Override
@@ -52,7 +58,8 @@ final class PlatformChild implements ChildProcess {
         if (gone) {
             return false;
         }
-        boolean alive = platform.groupAlive(pid);
+        Long seen = exitSeen;
+        boolean alive = seen != null ? platform.groupAliveAfterExit(pid, seen) : platform.groupAlive(pid);
         if (!alive && exit.toCompletableFuture().isDone()) {
             gone = true; // never signal this number again: once free, the kernel may give it to a stranger
         }

@@ -81,19 +81,68 @@ class ProcessTableTest {
     @Test
     void aProcessStartedAfterAPassIsSeenByTheNextQuestion() throws Exception {
         assertFalse(ProcessTable.hasLiveMemberOfGroupOrSession(Long.MAX_VALUE - 1)); // a pass now
-        Process child = new ProcessBuilder("setsid", "sleep", "30").start();
+        Process child = sessionLeader();
         try {
-            // start() returns once setsid(1) is exec'd, not once it has made its session: wait for
-            // that from the child's own stat (not from a pass), so the question is the only pass.
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (ProcessTable.stat(child.pid()).map(st -> st.session() != child.pid()).orElse(true)
-                    && System.nanoTime() < end) {
-                Thread.onSpinWait();
-            }
             assertTrue(ProcessTable.hasLiveMemberOfGroupOrSession(child.pid()), "started after the last pass");
         } finally {
             child.destroyForcibly();
         }
+    }
+
+    /**
+     * Stopping many instances asks once per instance, after its leader's exit: a pass that began
+     * after an exit answers "gone" for it without another pass, "alive" only while it is recent,
+     * and a session made after the last pass is never answered from it.
+     */
+    @Test
+    void aPassAfterAnExitAnswersForItAndALiveMemberOnlyWhileRecent() throws Exception {
+        Process first = sessionLeader();
+        Process second = sessionLeader();
+        Process later = null;
+        try {
+            long before = ProcessTable.passesTaken();
+            long start = System.nanoTime();
+            assertTrue(ProcessTable.hasLiveMemberOfGroupOrSession(first.pid(), start));
+            assertEquals(before + 1, ProcessTable.passesTaken());
+            long passed = System.nanoTime();
+            while (System.nanoTime() - passed <= ProcessTable.ALIVE_PASS_AGE_NANOS) {
+                Thread.onSpinWait(); // until that pass is too old to say "alive"
+            }
+            assertTrue(ProcessTable.hasLiveMemberOfGroupOrSession(first.pid(), start), "alive, from a fresh pass");
+            assertEquals(before + 2, ProcessTable.passesTaken(), "a live member is not answered from a pass that old");
+
+            first.destroyForcibly().waitFor();
+            second.destroyForcibly().waitFor();
+            long firstSeen = System.nanoTime();
+            long secondSeen = System.nanoTime();
+            assertFalse(ProcessTable.hasLiveMemberOfGroupOrSession(first.pid(), firstSeen));
+            long afterFirst = ProcessTable.passesTaken();
+            assertFalse(ProcessTable.hasLiveMemberOfGroupOrSession(second.pid(), secondSeen));
+            assertEquals(afterFirst, ProcessTable.passesTaken(), "the second exit, seen before that pass, shares it");
+
+            // A session made after that pass: asked about since its start, it gets a pass of its own.
+            later = sessionLeader();
+            assertTrue(ProcessTable.hasLiveMemberOfGroupOrSession(later.pid(), System.nanoTime()));
+            assertEquals(afterFirst + 1, ProcessTable.passesTaken());
+        } finally {
+            first.destroyForcibly();
+            second.destroyForcibly();
+            if (later != null) {
+                later.destroyForcibly();
+            }
+        }
+    }
+
+    /** {@code setsid sleep 30}, once it leads its own session. */
+    private static Process sessionLeader() throws Exception {
+        Process child = new ProcessBuilder("setsid", "sleep", "30").start();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (ProcessTable.stat(child.pid()).map(st -> st.session() != child.pid()).orElse(true)
+                && System.nanoTime() < end) {
+            Thread.onSpinWait(); // start() returns at setsid(1)'s exec, before it has made the session
+        }
+        assertEquals(child.pid(), ProcessTable.stat(child.pid()).orElseThrow().session());
+        return child;
     }
 
     @Test
@@ -102,6 +151,10 @@ class ProcessTableTest {
                 + "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n");
         ProcessTable.Stat st = ProcessTable.parse(line);
         assertEquals(new ProcessTable.Stat('S', 1, 4242, 4240, 10, 98765, 431), st);
+        // Read into a buffer reused for a whole pass: what lies past the line is an older one's.
+        byte[] reused = java.util.Arrays.copyOf(line, line.length + 40);
+        System.arraycopy(bytes(" 7 (x) Z 1 2 3)"), 0, reused, line.length, 15);
+        assertEquals(st, ProcessTable.parse(reused, line.length));
         assertEquals(null, ProcessTable.parse(bytes("4242 (cut short) Z 1 4242")));
         assertEquals(null, ProcessTable.parse(bytes("no parenthesis at all")));
     }
