@@ -283,14 +283,14 @@ final class ProcessTable {
     }
 
     /**
-     * One {@code /proc} pass (each live process's group and session), shared by the questions
-     * asked while it ran: a pass reads every process's stat, 16 ms for 500 processes on
-     * a loaded 2-core machine, and stopping a pool asks once per instance for its stop and once
-     * for its exit, one after another on the instances' thread and the reaper's. A pass per
-     * question made stopping N instances cost N squared reads: 5,000 instances were not stopped
-     * after 5 minutes. Sharing a pass for 100 ms after it ended fixed that, but answered "gone"
-     * for a group whose processes had started after the pass (make chaos-short's storm), so only
-     * questions asked before a pass began share it: concurrent ones, not one after another.
+     * One {@code /proc} pass (each live process's group and session). A pass reads every
+     * process's stat, and stopping a pool asks about every instance, for its signals and after its
+     * exit: a pass per question made stopping N instances cost N squared reads (5,000 were not
+     * stopped after 5 minutes). Which questions a pass may answer is decided by the callers above:
+     * a question about a group that existed before the pass began, "gone" after an exit seen
+     * before it began, a signal's outsiders within 100 ms. Never a group made after it began:
+     * sharing passes by age alone answered "gone" for a group whose processes had started after the
+     * pass (make chaos-short's storm).
      */
     private record Pass(long began, Map<Long, java.util.List<Long>> bySession, Map<Long, java.util.List<Long>> byGroup) {
 
