@@ -94,14 +94,6 @@ final class ProcessTable {
         }
     }
 
-    private static Optional<Stat> stat(Path dir) {
-        try {
-            return Optional.ofNullable(parse(Files.readAllBytes(dir.resolve("stat"))));
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
-        }
-    }
-
     /**
      * The fields of a {@code stat} line: pid (comm) state ppid pgrp session tty tpgid flags minflt
      * cminflt majflt cmajflt utime stime cutime cstime priority nice threads itrealvalue starttime
@@ -154,12 +146,6 @@ final class ProcessTable {
         forEachStat((pid, st) -> visit.accept(st));
     }
 
-    private static void forEachDir(java.util.function.Consumer<Path> visit) throws IOException {
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC, p -> isPid(p.getFileName().toString()))) {
-            dirs.forEach(visit);
-        }
-    }
-
     /**
      * The live processes (by pid, with their stat) whose environment holds the entry
      * {@code entry} (such as {@code NAME=value}), read from {@code /proc/PID/environ}: what they
@@ -170,14 +156,14 @@ final class ProcessTable {
         byte[] wanted = entry.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         long self = ProcessHandle.current().pid();
         Map<Long, Stat> found = new java.util.LinkedHashMap<>();
-        forEachDir(dir -> {
-            long pid = Long.parseLong(dir.getFileName().toString());
-            if (pid == self) {
+        forEachStat((name, st) -> {
+            long pid = Long.parseLong(name);
+            if (pid == self || !st.live()) {
                 return;
             }
             try {
-                if (hasEntry(Files.readAllBytes(dir.resolve("environ")), wanted)) {
-                    stat(dir).filter(Stat::live).ifPresent(st -> found.put(pid, st));
+                if (hasEntry(Files.readAllBytes(PROC.resolve(name).resolve("environ")), wanted)) {
+                    found.put(pid, st);
                 }
             } catch (IOException | SecurityException e) {
                 // gone meanwhile, or not ours to read
