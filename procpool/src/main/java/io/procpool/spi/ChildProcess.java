@@ -32,4 +32,14 @@ public interface ChildProcess {
 
     /** True while any process of the group (the leader included) is still alive. */
     boolean groupAlive();
+
+    /**
+     * For a poll: true when the whole group is known to be gone, false while it is alive and also
+     * while that is not known yet (the caller polls again). Unlike {@link #groupAlive}, it may
+     * answer without waiting for the operating system's process table. The default:
+     * {@code !groupAlive()}.
+     */
+    default boolean groupKnownGone() {
+        return !groupAlive();
+    }
 }

@@ -129,6 +129,18 @@ public interface Platform extends AutoCloseable {
     }
 
     /**
+     * For a poll after the leader's exit (seen at {@code exitSeenNanos}): true when group
+     * {@code pgid} is known to be gone, without waiting to find out; false while it is alive and
+     * also while the platform does not know yet (it may start finding out, and the caller asks
+     * again). The default asks {@link #groupAliveAfterExit}. The Linux platform under a subreaper
+     * answers from a {@code /proc} pass taken on a thread of its own, so that stopping thousands of
+     * instances does not hold their thread on reads of {@code /proc}.
+     */
+    default boolean groupKnownGoneAfterExit(long pgid, long exitSeenNanos) {
+        return !groupAliveAfterExit(pgid, exitSeenNanos);
+    }
+
+    /**
      * A process as the operating system describes it: enough to tell it from a stranger that got
      * its pid later.
      *

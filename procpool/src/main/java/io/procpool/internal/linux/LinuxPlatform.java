@@ -314,6 +314,14 @@ public final class LinuxPlatform implements Platform {
     }
 
     @Override
+    public boolean groupKnownGoneAfterExit(long pgid, long exitSeenNanos) {
+        if (orphans == null) {
+            return !Posix.groupExists(pgid);
+        }
+        return pgid <= 1 || ProcessTable.knownGone(pgid, exitSeenNanos);
+    }
+
+    @Override
     public Optional<ProcessInfo> process(long pid) {
         return ProcessTable.stat(pid).map(s -> new ProcessInfo(pid, s.pgrp(), s.startInstant(), s.live()));
     }

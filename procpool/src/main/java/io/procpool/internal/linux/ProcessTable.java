@@ -241,26 +241,69 @@ final class ProcessTable {
         }
     }
 
-    /** How old a pass may be that chooses whom a signal reaches besides the group. */
+    /**
+     * As {@link #hasLiveMemberOfGroupOrSession(long, long)}, for a poll, without waiting for a
+     * pass: true only when a pass that began after {@code since} has no live member of group or
+     * session {@code id}. When no such pass has been taken yet, or the last one held a member and
+     * is older than {@value #ALIVE_PASS_AGE_NANOS} ns, a pass is asked of this class's own thread
+     * and the answer is false (not known yet); the caller polls again.
+     *
+     * <p>Why a poll must not wait: when a pool stops, the instances' one thread sends every stop
+     * signal and also polls each stopped instance's session. Polls that waited for a pass (about
+     * 150 ms over the processes of a pool of 5,000) held the signals back: 150 instances stopped
+     * per second, 26 s for 5,000. A pass taken on another thread serves all the polls made while
+     * it ran.
+     */
+    static boolean knownGone(long id, long since) {
+        Pass last = Pass.latest;
+        long now = System.nanoTime();
+        if (last != null && last.began - since >= 0) {
+            if (!last.holds(id)) {
+                return true;
+            }
+            if (now - last.began <= ALIVE_PASS_AGE_NANOS) {
+                return false; // alive a moment ago: the next poll looks again
+            }
+            Pass.request(now);
+            return false;
+        }
+        Pass.request(since);
+        return false;
+    }
+
+    /** How old a pass may be that chooses whom a signal reaches besides the group, at least. */
     private static final long SIGNAL_PASS_AGE_NANOS = 100_000_000L;
+
+    /**
+     * How old a pass may be that chooses whom a signal reaches: 100 ms, or three times as long as
+     * the last pass took when that is longer. A fixed 100 ms window stopped working at 5,000
+     * instances: a pass over their 5,000-odd processes takes about as long as the window, so it
+     * was too old the moment it ended and every signal took a pass of its own (4,613 of 5,000
+     * children still running 300 s after the SIGTERM). With the window three passes long, a pass
+     * serves the signals of at least two passes' time after it ends.
+     */
+    static long signalPassAge(long lastPassTookNanos) {
+        return Math.max(SIGNAL_PASS_AGE_NANOS, 3 * lastPassTookNanos);
+    }
 
     /**
      * The live processes of session {@code session} that are not in group {@code session}, by
      * pid: an instance's descendants that left its group but not its session. The session's
-     * members come from a pass that began at most 100 ms before the question, and each is read
+     * members come from a pass that began at most 100 ms before the question (longer when passes
+     * take long: {@link #signalPassAge}), and each is read
      * again here, so one that ended since is not returned.
      *
      * <p>Why an older pass: each signal to an instance asks this, and a stop sends two (the stop
      * signal and SIGCONT) to every instance, one after another on the instances' thread; a pass
      * per signal made stopping 500 instances take 15 s here (and 0.5 s for 50), against 0.6 s
      * with passes shared for 100 ms. What that may miss: a process that left the instance's group
-     * in the 100 ms before the signal. It is still in the session, so the stop still waits for
+     * in that window before the signal. It is still in the session, so the stop still waits for
      * it (whether a session has a live member is always looked up afresh) and it gets the SIGKILL
      * at the stop's deadline; only its grace is lost.
      */
     static java.util.List<Long> outsideGroupInSession(long session) throws IOException {
         java.util.List<Long> out = new java.util.ArrayList<>();
-        for (long pid : Pass.since(System.nanoTime() - SIGNAL_PASS_AGE_NANOS).bySession.getOrDefault(session, java.util.List.of())) {
+        for (long pid : Pass.since(System.nanoTime() - signalPassAge(Pass.lastTook())).bySession.getOrDefault(session, java.util.List.of())) {
             if (stat(pid).filter(st -> st.session() == session && st.pgrp() != session && st.live()).isPresent()) {
                 out.add(pid);
             }
@@ -274,11 +317,11 @@ final class ProcessTable {
      * exit: a pass per question made stopping N instances cost N squared reads (5,000 were not
      * stopped after 5 minutes). Which questions a pass may answer is decided by the callers above:
      * a question about a group that existed before the pass began, "gone" after an exit seen
-     * before it began, a signal's outsiders within 100 ms. Never a group made after it began:
+     * before it began, a signal's outsiders within {@link #signalPassAge}. Never a group made after it began:
      * sharing passes by age alone answered "gone" for a group whose processes had started after the
      * pass (make chaos-short's storm).
      */
-    private record Pass(long began, Map<Long, java.util.List<Long>> bySession, Map<Long, java.util.List<Long>> byGroup) {
+    private record Pass(long began, long took, Map<Long, java.util.List<Long>> bySession, Map<Long, java.util.List<Long>> byGroup) {
 
         /** The last pass taken; read without the lock, so that a question it answers never waits for another pass. */
         private static volatile Pass latest;
@@ -316,13 +359,71 @@ final class ProcessTable {
                     byGroup.computeIfAbsent(st.pgrp(), k -> new java.util.ArrayList<>()).add(pid);
                 }
             });
-            latest = new Pass(began, bySession, byGroup);
+            latest = new Pass(began, System.nanoTime() - began, bySession, byGroup);
             taken++;
             return latest;
         }
 
+        /** The latest moment a requested pass must have begun after; {@link #requested} says whether one is wanted. */
+        private static long wanted;
+        private static boolean requested;
+        private static boolean queued;
+
+        /**
+         * The thread that takes the passes polls ask for ({@link #knownGone}): one at most, made when
+         * one is wanted and gone after 10 s without any.
+         */
+        private static final java.util.concurrent.ThreadPoolExecutor PASSES = new java.util.concurrent.ThreadPoolExecutor(
+                0, 1, 10, TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "procpool-proc");
+                    t.setDaemon(true);
+                    return t;
+                });
+
+        /** Asks for a pass that begins after {@code asked}, taken on {@link #PASSES}; never waits. */
+        static void request(long asked) {
+            synchronized (PASSES) {
+                if (!requested || asked - wanted > 0) {
+                    wanted = asked;
+                    requested = true;
+                }
+                if (queued) {
+                    return; // the queued task serves this request too
+                }
+                queued = true;
+            }
+            PASSES.execute(Pass::serve);
+        }
+
+        private static void serve() {
+            long asked;
+            synchronized (PASSES) {
+                queued = false; // a request from now on queues the task again
+                asked = wanted;
+                requested = false;
+            }
+            try {
+                since(asked);
+            } catch (IOException e) {
+                // the poll that asked asks again
+            }
+        }
+
+        /** How long the last pass took; 0 before the first. */
+        static long lastTook() {
+            Pass last = latest;
+            return last == null ? 0 : last.took;
+        }
+
         static synchronized long taken() {
             return taken;
+        }
+    }
+
+    /** True when no pass that a poll asked for is queued or under way (tests). */
+    static boolean requestedPassesDone() {
+        synchronized (Pass.PASSES) {
+            return !Pass.queued && Pass.PASSES.getActiveCount() == 0;
         }
     }
 

@@ -77,8 +77,8 @@ final class ChildRegistry {
      */
     void leaderExited(long pid, long exitSeenNanos) {
         exited.put(pid, exitSeenNanos);
-        // Not on the caller's thread (the reaper's): a look may read all of /proc, and the reaper
-        // must go on telling the instances of their exits meanwhile.
+        // Not on the caller's thread (the reaper's): the reaper must go on telling the instances of
+        // their exits meanwhile.
         if (lookQueued.compareAndSet(false, true)) {
             // At most one look per RECHECK_MS: exits that come one after another (a pool stopping,
             // its signals going out one by one) are looked at together, and the looks leave
@@ -93,14 +93,16 @@ final class ChildRegistry {
      * Every exited leader's group at once: the exits seen before a look began share one read of
      * {@code /proc} (see {@link Platform#groupAliveAfterExit}). A look per exit, each after the
      * exit seen since the last one, made stopping 500 instances read all of /proc 84 times on
-     * this thread, each pass 15 ms here.
+     * this thread, each pass 15 ms here. A look does not wait for a read either
+     * ({@link Platform#groupKnownGoneAfterExit}): a group not yet known gone is looked at again
+     * {@link #RECHECK_MS} ms later.
      */
     private void look() {
         lookQueued.set(false);
         lastLook = System.nanoTime();
         boolean left = false;
         for (Map.Entry<Long, Long> e : List.copyOf(exited.entrySet())) {
-            if (!platform.groupAliveAfterExit(e.getKey(), e.getValue())) {
+            if (platform.groupKnownGoneAfterExit(e.getKey(), e.getValue())) {
                 exited.remove(e.getKey());
                 remove(e.getKey());
             } else {

@@ -67,6 +67,22 @@ final class PlatformChild implements ChildProcess {
     }
 
     @Override
+    public boolean groupKnownGone() {
+        if (gone) {
+            return true;
+        }
+        Long seen = exitSeen;
+        if (seen == null) {
+            return !groupAlive();
+        }
+        if (platform.groupKnownGoneAfterExit(pid, seen)) {
+            gone = true; // the exit was seen, so the leader is reaped
+            return true;
+        }
+        return false;
+    }
+
+    @Override
     public String toString() {
         return "pid " + pid;
     }

@@ -133,6 +133,46 @@ class ProcessTableTest {
         }
     }
 
+    /**
+     * A poll (a stopped instance's, the state file's) never waits for a pass: it gets "not known
+     * yet" and a pass is taken on another thread; a later poll gets the answer from that pass.
+     */
+    @Test
+    void aPollIsAnsweredFromAPassTakenOnAnotherThread() throws Exception {
+        Process child = sessionLeader();
+        try {
+            long since = System.nanoTime();
+            long before = ProcessTable.passesTaken();
+            assertFalse(ProcessTable.knownGone(child.pid(), since), "alive");
+            awaitRequestedPasses();
+            assertTrue(ProcessTable.passesTaken() > before, "a pass was taken for the poll");
+            assertFalse(ProcessTable.knownGone(child.pid(), since), "alive in that pass");
+            awaitRequestedPasses(); // that poll may have asked for a newer pass
+
+            child.destroyForcibly().waitFor();
+            long seen = System.nanoTime();
+            boolean gone = ProcessTable.knownGone(child.pid(), seen);
+            assertFalse(gone, "no pass has begun since the exit was seen: not known yet");
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!gone && System.nanoTime() < end) {
+                Thread.onSpinWait();
+                gone = ProcessTable.knownGone(child.pid(), seen);
+            }
+            assertTrue(gone, "the end is seen by a later poll");
+        } finally {
+            child.destroyForcibly();
+            awaitRequestedPasses(); // none left to count in another test's passes
+        }
+    }
+
+    private static void awaitRequestedPasses() {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!ProcessTable.requestedPassesDone() && System.nanoTime() < end) {
+            Thread.onSpinWait();
+        }
+        assertTrue(ProcessTable.requestedPassesDone());
+    }
+
     /** {@code setsid sleep 30}, once it leads its own session. */
     private static Process sessionLeader() throws Exception {
         Process child = new ProcessBuilder("setsid", "sleep", "30").start();
@@ -168,6 +208,16 @@ class ProcessTableTest {
         org.junit.jupiter.api.Assertions.assertFalse(ProcessTable.hasEntry(env, bytes("PROCPOOL_RUN=cd")), "the end of another entry");
         org.junit.jupiter.api.Assertions.assertTrue(ProcessTable.hasEntry(bytes("A=1\0B=2"), bytes("B=2")), "a last entry without its NUL");
         org.junit.jupiter.api.Assertions.assertFalse(ProcessTable.hasEntry(new byte[0], bytes("A=1")));
+    }
+
+    @Test
+    void aSignalsPassMayBeOlderWhenPassesTakeLonger() {
+        long ms = 1_000_000L;
+        assertEquals(100 * ms, ProcessTable.signalPassAge(0), "before the first pass");
+        assertEquals(100 * ms, ProcessTable.signalPassAge(15 * ms), "a pool of 500: 100 ms");
+        // A pool of 5,000: a pass of 150 ms must still serve the signals sent after it ends.
+        assertEquals(450 * ms, ProcessTable.signalPassAge(150 * ms));
+        assertTrue(ProcessTable.signalPassAge(150 * ms) - 150 * ms >= 2 * 150 * ms);
     }
 
     private static byte[] bytes(String s) {
