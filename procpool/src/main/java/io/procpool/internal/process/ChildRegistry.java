@@ -125,6 +125,12 @@ final class ChildRegistry {
         }
     }
 
+    /** Group {@code pid} is gone for good, as its owner found: forgotten now, without a look. */
+    void groupGone(long pid) {
+        exited.remove(pid);
+        remove(pid);
+    }
+
     /** How often a group whose leader has exited is looked at again. */
     static final long RECHECK_MS = 50;
 

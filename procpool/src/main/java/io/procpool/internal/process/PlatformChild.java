@@ -12,6 +12,7 @@ final class PlatformChild implements ChildProcess {
     private final Platform platform;
     private final long pid;
     private final CompletionStage<ExitStatus> exit;
+    private final ChildRegistry registry;
     /** Set once the leader is reaped and the group seen empty: its number may now be reused. */
     private volatile boolean gone;
     /** When the leader's exit was seen ({@link System#nanoTime}); null before. */
@@ -26,6 +27,7 @@ final class PlatformChild implements ChildProcess {
         this.platform = platform;
         this.pid = started.pid();
         this.exit = started.exit();
+        this.registry = registry;
         this.exit.thenRun(() -> {
             long seen = System.nanoTime(); // after the reaping: the leader is gone by then
             exitSeen = seen;
@@ -61,7 +63,7 @@ final class PlatformChild implements ChildProcess {
         Long seen = exitSeen;
         boolean alive = seen != null ? platform.groupAliveAfterExit(pid, seen) : platform.groupAlive(pid);
         if (!alive && exit.toCompletableFuture().isDone()) {
-            gone = true; // never signal this number again: once free, the kernel may give it to a stranger
+            goneForGood();
         }
         return alive;
     }
@@ -76,10 +78,20 @@ final class PlatformChild implements ChildProcess {
             return !groupAlive();
         }
         if (platform.groupKnownGoneAfterExit(pid, seen)) {
-            gone = true; // the exit was seen, so the leader is reaped
+            goneForGood(); // the exit was seen, so the leader is reaped
             return true;
         }
         return false;
+    }
+
+    /**
+     * Never signal this number again: once free, the kernel may give it to a stranger. The state
+     * file's registry is told at once, so that a manager whose instances have all seen their
+     * groups end also finds its registry empty as it exits (its own look, a poll, may be behind).
+     */
+    private void goneForGood() {
+        gone = true;
+        registry.groupGone(pid);
     }
 
     @Override

@@ -86,6 +86,17 @@ public final class FakePlatform implements Platform {
         return aliveGroups.contains(pgid);
     }
 
+    /** When set, the state file's registry (its thread) never learns that a group is gone by itself. */
+    public volatile boolean registryBlind;
+
+    @Override
+    public boolean groupKnownGoneAfterExit(long pgid, long exitSeenNanos) {
+        if (registryBlind && Thread.currentThread().getName().startsWith("procpool-state")) {
+            return false;
+        }
+        return !groupAlive(pgid);
+    }
+
     @Override
     public Optional<ProcessInfo> process(long pid) {
         return Optional.empty();

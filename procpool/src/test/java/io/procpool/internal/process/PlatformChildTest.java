@@ -86,6 +86,28 @@ class PlatformChildTest {
         }
     }
 
+    /**
+     * A manager exits once its instances have seen their groups end, and then finds whether any
+     * child is left from its registry: what an instance's poll found must be in the registry at
+     * once, not only after the registry's own look (a poll of its own, which may be behind).
+     */
+    @Test
+    void whatAChildsOwnerFindsGoneTheRegistryForgetsAtOnce() throws Exception {
+        FakePlatform platform = new FakePlatform();
+        platform.registryBlind = true;
+        try (PlatformLauncher launcher = PlatformLauncher.open(dir.resolve("state"), platform, Duration.ofSeconds(1),
+                Duration.ZERO)) {
+            ChildProcess child = launcher.launch(spec(dir, 7004)).toCompletableFuture().get();
+            platform.exit(child.pid(), 0, true);
+            child.onExit().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            assertFalse(child.groupKnownGone(), "a member of its group lives on");
+            assertEquals(1, launcher.liveChildren());
+            platform.aliveGroups.remove(child.pid());
+            assertTrue(child.groupKnownGone());
+            assertEquals(0, launcher.liveChildren(), "forgotten when its owner saw the group end");
+        }
+    }
+
     @Test
     void closingFromTwoThreadsAtOnceClosesThePlatformOnce() throws Exception {
         FakePlatform platform = new FakePlatform();
