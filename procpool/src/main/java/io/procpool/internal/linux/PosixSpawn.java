@@ -6,7 +6,6 @@ import com.sun.jna.Library;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
-import com.sun.jna.StringArray;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -42,8 +41,7 @@ final class PosixSpawn {
     private static final int SIGSET_SIZE = 128;
 
     interface LibC extends Library {
-        int posix_spawn(int[] pid, String path, Pointer fileActions, Pointer attr, StringArray argv,
-                        StringArray envp);
+        int posix_spawn(int[] pid, String path, Pointer fileActions, Pointer attr, Pointer argv, Pointer envp);
 
         int posix_spawn_file_actions_init(Pointer actions);
 
@@ -107,10 +105,10 @@ final class PosixSpawn {
         private final String program;
         private final Memory actions;
         private final Memory attr;
-        private final StringArray argv;
-        private final StringArray envp;
+        private final Memory argv;
+        private final Memory envp;
 
-        private Template(String program, Memory actions, Memory attr, StringArray argv, StringArray envp) {
+        private Template(String program, Memory actions, Memory attr, Memory argv, Memory envp) {
             this.program = program;
             this.actions = actions;
             this.attr = attr;
@@ -177,7 +175,7 @@ final class PosixSpawn {
                     envp[i++] = e.getKey() + "=" + e.getValue();
                 }
                 Template t = new Template(program.toString(), actions, attr,
-                        new StringArray(argv.toArray(new String[0]), "UTF-8"), new StringArray(envp, "UTF-8"));
+                        stringTable(argv.toArray(new String[0])), stringTable(envp));
                 // glibc keeps the file actions' paths in memory of its own: destroy frees it.
                 CLEANER.register(t, () -> {
                     C.posix_spawnattr_destroy(attr);
@@ -195,6 +193,36 @@ final class PosixSpawn {
                 C.posix_spawn_file_actions_destroy(actions);
             }
         }
+    }
+
+    /**
+     * {@code strings} as C wants an argv or an environment: a table of pointers ending with a null
+     * pointer, each to a NUL-terminated UTF-8 string, all in one native block after the table.
+     *
+     * <p>Not JNA's {@code StringArray}: it keeps every string in a native allocation of its own,
+     * each with four Java objects (its memory, its cleaner's reference, the string kept for it, its
+     * entry in JNA's list of allocations). A pool of 500 kept 25,500 of them for its templates,
+     * about 10 MB of its heap (bench/analysis.md); this is one allocation per table.
+     */
+    static Memory stringTable(String[] strings) {
+        byte[][] bytes = new byte[strings.length][];
+        long table = (long) (strings.length + 1) * Native.POINTER_SIZE;
+        long size = table;
+        for (int i = 0; i < strings.length; i++) {
+            bytes[i] = strings[i].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            size += bytes[i].length + 1;
+        }
+        Memory m = new Memory(size);
+        long base = Pointer.nativeValue(m);
+        long at = table;
+        for (int i = 0; i < strings.length; i++) {
+            m.write(at, bytes[i], 0, bytes[i].length);
+            m.setByte(at + bytes[i].length, (byte) 0);
+            m.setPointer((long) i * Native.POINTER_SIZE, new Pointer(base + at));
+            at += bytes[i].length + 1;
+        }
+        m.setPointer((long) strings.length * Native.POINTER_SIZE, null);
+        return m;
     }
 
     /**
