@@ -102,6 +102,13 @@ class CtlCommandTest {
     }
 
     @Test
+    void aMisspeltCommandIsAUsageErrorThatSuggestsTheRightOne() {
+        Run run = poolctl("stauts");
+        assertEquals(2, run.exit(), run.err());
+        assertTrue(run.err().contains("status"), run.err());
+    }
+
+    @Test
     void statusTakesTheAdminAddressAsHostPortWithOrWithoutAScheme() {
         answers.put("/status", new String[] {"200", STATUS});
         for (String admin : List.of("--admin=127.0.0.1:" + port, "--admin=http://127.0.0.1:" + port, "--admin=:" + port)) {
