@@ -290,8 +290,8 @@ final class ProcessTable {
      * The live processes of session {@code session} that are not in group {@code session}, by
      * pid: an instance's descendants that left its group but not its session. The session's
      * members come from a pass that began at most 100 ms before the question (longer when passes
-     * take long: {@link #signalPassAge}), and each is read
-     * again here, so one that ended since is not returned.
+     * take long: {@link #signalPassAge}), and each is read again here, so one that ended since is
+     * not returned.
      *
      * <p>Why an older pass: each signal to an instance asks this, and a stop sends two (the stop
      * signal and SIGCONT) to every instance, one after another on the instances' thread; a pass
@@ -317,9 +317,9 @@ final class ProcessTable {
      * exit: a pass per question made stopping N instances cost N squared reads (5,000 were not
      * stopped after 5 minutes). Which questions a pass may answer is decided by the callers above:
      * a question about a group that existed before the pass began, "gone" after an exit seen
-     * before it began, a signal's outsiders within {@link #signalPassAge}. Never a group made after it began:
-     * sharing passes by age alone answered "gone" for a group whose processes had started after the
-     * pass (make chaos-short's storm).
+     * before it began, a signal's outsiders within {@link #signalPassAge}. Never a group made after
+     * it began: sharing passes by age alone answered "gone" for a group whose processes had started
+     * after the pass (make chaos-short's storm).
      */
     private record Pass(long began, long took, Map<Long, java.util.List<Long>> bySession, Map<Long, java.util.List<Long>> byGroup) {
 
