@@ -105,7 +105,7 @@ class CtlCommandTest {
     void aMisspeltCommandIsAUsageErrorThatSuggestsTheRightOne() {
         Run run = poolctl("stauts");
         assertEquals(2, run.exit(), run.err());
-        assertTrue(run.err().contains("status"), run.err());
+        assertTrue(run.err().contains("Did you mean") && run.err().contains("ctl status"), run.err());
     }
 
     @Test

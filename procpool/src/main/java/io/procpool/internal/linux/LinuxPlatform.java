@@ -315,10 +315,10 @@ public final class LinuxPlatform implements Platform {
 
     @Override
     public boolean groupKnownGoneAfterExit(long pgid, long exitSeenNanos) {
-        if (orphans == null) {
-            return !Posix.groupExists(pgid);
+        if (orphans == null || pgid <= 1) {
+            return !groupAliveAfterExit(pgid, exitSeenNanos); // one kill(2), nothing to wait for
         }
-        return pgid <= 1 || ProcessTable.knownGone(pgid, exitSeenNanos);
+        return ProcessTable.knownGone(pgid, exitSeenNanos);
     }
 
     @Override

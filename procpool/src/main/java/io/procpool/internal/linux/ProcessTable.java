@@ -230,15 +230,26 @@ final class ProcessTable {
     static boolean hasLiveMemberOfGroupOrSession(long id, long since) {
         long asked = System.nanoTime();
         try {
-            Pass shared = Pass.since(since);
-            if (!shared.holds(id)) {
-                return false;
-            }
+            Boolean alive = answer(Pass.since(since), id, asked);
             // A live member in an older pass may have ended since: look again.
-            return asked - shared.began <= ALIVE_PASS_AGE_NANOS || Pass.since(asked).holds(id);
+            return alive != null ? alive : Pass.since(asked).holds(id);
         } catch (IOException e) {
             return true; // cannot tell: assume the worst
         }
+    }
+
+    /**
+     * What {@code pass} (one that began after the group's {@code since}) says of group or session
+     * {@code id} for a question asked at {@code asked}: false when it holds no live member (final),
+     * true when it does and began at most {@value #ALIVE_PASS_AGE_NANOS} ns before the question,
+     * null when only a pass that began after the question can tell. The rule of both the question
+     * that waits and the poll that does not.
+     */
+    private static Boolean answer(Pass pass, long id, long asked) {
+        if (!pass.holds(id)) {
+            return false;
+        }
+        return asked - pass.began <= ALIVE_PASS_AGE_NANOS ? Boolean.TRUE : null;
     }
 
     /**
@@ -255,20 +266,17 @@ final class ProcessTable {
      * it ran.
      */
     static boolean knownGone(long id, long since) {
+        long asked = System.nanoTime();
         Pass last = Pass.latest;
-        long now = System.nanoTime();
-        if (last != null && last.began - since >= 0) {
-            if (!last.holds(id)) {
-                return true;
-            }
-            if (now - last.began <= ALIVE_PASS_AGE_NANOS) {
-                return false; // alive a moment ago: the next poll looks again
-            }
-            Pass.request(now);
+        if (last == null || last.began - since < 0) {
+            Pass.request(since);
             return false;
         }
-        Pass.request(since);
-        return false;
+        Boolean alive = answer(last, id, asked);
+        if (alive == null) {
+            Pass.request(asked);
+        }
+        return Boolean.FALSE.equals(alive);
     }
 
     /** How old a pass may be that chooses whom a signal reaches besides the group, at least. */
@@ -364,9 +372,13 @@ final class ProcessTable {
             return latest;
         }
 
-        /** The latest moment a requested pass must have begun after; {@link #requested} says whether one is wanted. */
-        private static long wanted;
-        private static boolean requested;
+        /**
+         * The latest moment a requested pass must begin after. Requests are not cleared once served:
+         * a pass that began after the latest of them began after every one, and a served one is
+         * already older than the last pass, so it costs no new pass.
+         */
+        private static long wanted = System.nanoTime();
+        /** A task that will take {@link #wanted}'s pass is queued and has not started. */
         private static boolean queued;
 
         /**
@@ -383,9 +395,8 @@ final class ProcessTable {
         /** Asks for a pass that begins after {@code asked}, taken on {@link #PASSES}; never waits. */
         static void request(long asked) {
             synchronized (PASSES) {
-                if (!requested || asked - wanted > 0) {
+                if (asked - wanted > 0) {
                     wanted = asked;
-                    requested = true;
                 }
                 if (queued) {
                     return; // the queued task serves this request too
@@ -400,7 +411,6 @@ final class ProcessTable {
             synchronized (PASSES) {
                 queued = false; // a request from now on queues the task again
                 asked = wanted;
-                requested = false;
             }
             try {
                 since(asked);

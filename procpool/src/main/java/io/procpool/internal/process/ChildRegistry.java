@@ -39,8 +39,8 @@ final class ChildRegistry {
     private final AtomicBoolean writeQueued = new AtomicBoolean();
     /** Leaders that exited, by pid, with when each exit was seen; forgotten once their groups are gone. */
     private final Map<Long, Long> exited = new ConcurrentHashMap<>();
+    /** A look is queued (after an exit, or again for groups not yet known gone) and has not begun. */
     private final AtomicBoolean lookQueued = new AtomicBoolean();
-    private final AtomicBoolean recheckQueued = new AtomicBoolean();
     /** When the last look began ({@link System#nanoTime}); written on the writer thread. */
     private volatile long lastLook = System.nanoTime() - TimeUnit.SECONDS.toNanos(1);
     private final Object emptied = new Object();
@@ -81,9 +81,8 @@ final class ChildRegistry {
         // their exits meanwhile.
         if (lookQueued.compareAndSet(false, true)) {
             // At most one look per RECHECK_MS: exits that come one after another (a pool stopping,
-            // its signals going out one by one) are looked at together, and the looks leave
-            // /proc to the instances' thread, whose stop waits on them (a look per exit on this
-            // thread held the instances' questions back: 75 passes for a stop of 500).
+            // its signals going out one by one) are looked at together, and ask for one /proc
+            // pass, not one each (a look per exit asked for 75 passes in a stop of 500).
             long wait = lastLook + TimeUnit.MILLISECONDS.toNanos(RECHECK_MS) - System.nanoTime();
             queue(this::look, Math.max(0, TimeUnit.NANOSECONDS.toMillis(wait)));
         }
@@ -103,17 +102,14 @@ final class ChildRegistry {
         boolean left = false;
         for (Map.Entry<Long, Long> e : List.copyOf(exited.entrySet())) {
             if (platform.groupKnownGoneAfterExit(e.getKey(), e.getValue())) {
-                exited.remove(e.getKey());
-                remove(e.getKey());
+                groupGone(e.getKey());
             } else {
                 left = true;
             }
         }
-        if (left && recheckQueued.compareAndSet(false, true)) {
-            queue(() -> {
-                recheckQueued.set(false);
-                look();
-            }, RECHECK_MS);
+        // Again in RECHECK_MS, unless an exit seen meanwhile has queued a look already.
+        if (left && lookQueued.compareAndSet(false, true)) {
+            queue(this::look, RECHECK_MS);
         }
     }
 
