@@ -159,7 +159,7 @@ final class AdminClient {
             if (status == 401 && body.isBlank()) {
                 // A 401 with a challenge to a streamed POST leaves HttpURLConnection without the body.
                 body = Json.object().put("error", token.isPresent() ? "wrong token" : "authorization required")
-                        .put("detail", "give the manager's admin token (admin.token or admin.token-file in its pool file, or its $PROCPOOL_ADMIN_TOKEN) with --token or $PROCPOOL_TOKEN").toString();
+                        .put("detail", "give the manager's admin token (admin.token or admin.token-file in its pool file) with --token, $PROCPOOL_TOKEN or $PROCPOOL_ADMIN_TOKEN").toString();
             }
             return new Answer(status, body);
         } catch (ConnectException e) {

@@ -44,7 +44,7 @@ import picocli.CommandLine.Spec;
             CtlCommand.Signal.class, CtlCommand.Backends.class, CtlCommand.Reload.class})
 final class CtlCommand implements Callable<Integer> {
 
-    /** The environment poolctl reads ({@code PROCPOOL_ADMIN}, {@code PROCPOOL_TOKEN}); tests replace it. */
+    /** The environment poolctl reads ({@code PROCPOOL_ADMIN}, {@code PROCPOOL_TOKEN}, the manager's own); tests replace it. */
     static UnaryOperator<String> environment = System::getenv;
 
     @Spec
@@ -64,21 +64,27 @@ final class CtlCommand implements Callable<Integer> {
     static final class Connection {
         @Option(names = "--admin", paramLabel = "ADDRESS", scope = ScopeType.INHERIT,
                 description = {"The manager's admin API: host:port, :port or http://host:port.",
-                    "Default: the address in --config, else $PROCPOOL_ADMIN, else 127.0.0.1:9900."})
+                    "Default: the address in --config, else $PROCPOOL_ADMIN, else $PROCPOOL_ADMIN_HOST and",
+                    "$PROCPOOL_ADMIN_PORT (the manager's own), else 127.0.0.1:9900."})
         String admin;
 
         @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT, description = "Take the admin address and token from this pool file.")
         Path config;
 
-        @Option(names = "--token", paramLabel = "TOKEN", scope = ScopeType.INHERIT, description = "Bearer token for mutating calls. Default: $PROCPOOL_TOKEN.")
+        @Option(names = "--token", paramLabel = "TOKEN", scope = ScopeType.INHERIT, description = "Bearer token for mutating calls. Default: $PROCPOOL_TOKEN, else $PROCPOOL_ADMIN_TOKEN.")
         String token;
 
         @Option(names = "--json", scope = ScopeType.INHERIT, description = "Print the API's JSON instead of a table or text.")
         boolean json;
 
-        /** Explicit options first, then the environment, then the default address. */
+        /**
+         * Explicit options first, then the environment, then the default address. poolctl's own
+         * variables come before the manager's ({@code PROCPOOL_ADMIN_TOKEN}, {@code _HOST},
+         * {@code _PORT}), so a shell that starts a manager with those reaches it without repeating them.
+         */
         AdminClient client() throws InvalidConfigException, AdminAddress.Invalid {
-            Optional<String> tok = Optional.ofNullable(token).or(() -> Optional.ofNullable(environment.apply("PROCPOOL_TOKEN")));
+            Optional<String> tok = Optional.ofNullable(token).or(() -> variable("PROCPOOL_TOKEN"))
+                    .or(() -> variable("PROCPOOL_ADMIN_TOKEN"));
             URI base;
             if (admin != null) {
                 base = AdminAddress.parse(admin, "--admin");
@@ -90,10 +96,21 @@ final class CtlCommand implements Callable<Integer> {
                 }
             } else if (environment.apply("PROCPOOL_ADMIN") != null) {
                 base = AdminAddress.parse(environment.apply("PROCPOOL_ADMIN"), "$PROCPOOL_ADMIN");
+            } else if (variable("PROCPOOL_ADMIN_HOST").isPresent() || variable("PROCPOOL_ADMIN_PORT").isPresent()) {
+                // The manager binds to these; a wildcard bind is reached on loopback.
+                String host = variable("PROCPOOL_ADMIN_HOST").filter(h -> !h.equals("0.0.0.0") && !h.equals("::"))
+                        .orElse("127.0.0.1");
+                String port = variable("PROCPOOL_ADMIN_PORT").orElse(String.valueOf(AdminAddress.DEFAULT_PORT));
+                base = AdminAddress.parse((host.contains(":") ? "[" + host + "]" : host) + ":" + port,
+                        "$PROCPOOL_ADMIN_HOST and $PROCPOOL_ADMIN_PORT");
             } else {
                 base = AdminAddress.parse(":" + AdminAddress.DEFAULT_PORT, "the default address");
             }
             return new AdminClient(base, tok);
+        }
+
+        private static Optional<String> variable(String name) {
+            return Optional.ofNullable(environment.apply(name)).map(String::trim).filter(v -> !v.isEmpty());
         }
     }
 

@@ -145,6 +145,26 @@ class CtlCommandTest {
     }
 
     @Test
+    void theManagersOwnVariablesReachItWhenPoolctlsAreNotSet() {
+        // A shell that ran PROCPOOL_ADMIN_PORT=... PROCPOOL_ADMIN_TOKEN=... procpool run & needs no more.
+        answers.put("/services/search/restart", new String[] {"200", "{\"result\": \"done\", \"message\": \"replaced 1\"}"});
+        Map<String, String> manager = Map.of("PROCPOOL_ADMIN_HOST", "0.0.0.0", "PROCPOOL_ADMIN_PORT", String.valueOf(port),
+                "PROCPOOL_ADMIN_TOKEN", "s3cret");
+        CtlCommand.environment = manager::get;
+        assertEquals(0, poolctl("restart", "search").exit());
+        Map<String, String> both = new java.util.HashMap<>(manager);
+        both.put("PROCPOOL_TOKEN", "t0k");
+        CtlCommand.environment = both::get;
+        assertEquals(0, poolctl("restart", "search").exit());
+        assertEquals(List.of("POST /services/search/restart Bearer s3cret", "POST /services/search/restart Bearer t0k"),
+                requests, "a wildcard bind is reached on loopback; poolctl's own variable wins");
+        CtlCommand.environment = name -> name.equals("PROCPOOL_ADMIN_PORT") ? "ninety" : null;
+        Run bad = poolctl("status");
+        assertEquals(2, bad.exit());
+        assertTrue(bad.err().startsWith("poolctl: $PROCPOOL_ADMIN_HOST and $PROCPOOL_ADMIN_PORT '127.0.0.1:ninety'"), bad.err());
+    }
+
+    @Test
     void aBadAddressIsAUsageErrorInOneLine() {
         Run run = poolctl("status", "--admin=127.0.0.1:abc");
         assertEquals(2, run.exit());

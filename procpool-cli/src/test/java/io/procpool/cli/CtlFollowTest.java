@@ -267,7 +267,7 @@ class CtlFollowTest {
         assertEquals("poolctl: no service 'nope'\n", nope.err().toString());
         Running noToken = start("--admin", ":" + port, "signal", "search", "HUP");
         assertEquals(1, noToken.awaitExit());
-        assertEquals("poolctl: authorization required: give the manager's admin token (admin.token or admin.token-file in its pool file, or its $PROCPOOL_ADMIN_TOKEN) with --token or $PROCPOOL_TOKEN\n",
+        assertEquals("poolctl: authorization required: give the manager's admin token (admin.token or admin.token-file in its pool file) with --token, $PROCPOOL_TOKEN or $PROCPOOL_ADMIN_TOKEN\n",
                 noToken.err().toString());
         Running wrong = start("--admin", ":" + port, "--token", "guess", "signal", "search", "HUP");
         assertEquals(1, wrong.awaitExit());
