@@ -9,8 +9,15 @@ import java.time.Duration;
  * @param latency how long the probe took, as measured (monotonic clock)
  * @param error what went wrong, for people ("HTTP 500", "connection refused", "timed out after
  *     300ms"); null when healthy
+ * @param ran false when the prober did not run the probe at all (it was behind): no evidence
+ *     either way, so it counts neither for nor against the instance
  */
-public record ProbeResult(boolean healthy, Duration latency, String error) {
+public record ProbeResult(boolean healthy, Duration latency, String error, boolean ran) {
+
+    /** The outcome of a probe that ran. */
+    public ProbeResult(boolean healthy, Duration latency, String error) {
+        this(healthy, latency, error, true);
+    }
 
     public static ProbeResult ok(Duration latency) {
         return new ProbeResult(true, latency, null);
@@ -18,6 +25,15 @@ public record ProbeResult(boolean healthy, Duration latency, String error) {
 
     public static ProbeResult failed(Duration latency, String error) {
         return new ProbeResult(false, latency, error);
+    }
+
+    /**
+     * A probe the prober could not run in time, because of its own load: the instance is probed
+     * again at its next interval, and this one is not counted. A prober answers so rather than run
+     * a probe late and blame its own lateness on the instance.
+     */
+    public static ProbeResult notRun(String why) {
+        return new ProbeResult(false, Duration.ZERO, why, false);
     }
 
     /** The reason of an answer with a status that does not count as healthy; every prober words it so. */

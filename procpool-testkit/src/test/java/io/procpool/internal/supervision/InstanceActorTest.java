@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import io.procpool.spi.ProbeResult;
 import io.procpool.testkit.SimulatedHealthProbe;
 import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
@@ -240,7 +241,9 @@ class InstanceActorTest {
         expectState(parent, InstanceState.STARTING);
         time.timePasses(Duration.ofMillis(100));
         expectProbe(parent);
-        time.timePasses(Duration.ofMillis(1900));
+        for (int i = 0; i < 19; i++) {
+            time.timePasses(Duration.ofMillis(100)); // a failed probe every start-interval
+        }
         InstanceActor.StateChanged unhealthy = expectState(parent, InstanceState.UNHEALTHY);
         assertTrue(unhealthy.reason().contains("start-period 2s") && unhealthy.reason().contains("HTTP 500"), unhealthy.reason());
         expectState(parent, InstanceState.STOPPING);
@@ -289,6 +292,32 @@ class InstanceActorTest {
         HealthFigures f = expectProbe(parent);
         assertEquals(1, f.consecutiveFailures());
         assertEquals("no answer within 800ms", f.lastError());
+        testKit.stop(instance);
+    }
+
+    @Test
+    void probesTheProberDidNotRunCountNeitherWay() {
+        // 1 ok (HEALTHY), 2 fail, 3..6 not run (the prober was behind), 7 fail, 8 fail (UNHEALTHY).
+        ProbeResult notRun = ProbeResult.notRun("procpool's prober was behind");
+        probe.script(9902, n -> Optional.of(n == 1 ? SimulatedHealthProbe.ok()
+                : n >= 3 && n <= 6 ? notRun : SimulatedHealthProbe.fail("timed out after 300ms")));
+        TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
+        ActorRef<InstanceActor.Command> instance = spawnProbed(9902, PROBED, parent);
+        expectState(parent, InstanceState.STARTING);
+        expectState(parent, InstanceState.STARTING);
+        time.timePasses(Duration.ofMillis(100));
+        expectState(parent, InstanceState.HEALTHY);
+        List<Integer> failures = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            time.timePasses(Duration.ofSeconds(1));
+            HealthFigures f = expectProbe(parent);
+            failures.add(f == null ? null : f.consecutiveFailures());
+        }
+        assertEquals(java.util.Arrays.asList(1, null, null, null, null, 2), failures,
+                "a probe not run is reported without figures, and the count of failures goes on across it");
+        time.timePasses(Duration.ofSeconds(1));
+        InstanceActor.StateChanged unhealthy = expectState(parent, InstanceState.UNHEALTHY);
+        assertTrue(unhealthy.reason().startsWith("3 consecutive failed probes"), unhealthy.reason());
         testKit.stop(instance);
     }
 

@@ -182,7 +182,9 @@ class PoolActorOperationsTest {
         TestProbe<OpResult> reply = testKit.createTestProbe();
         pool.tell(new PoolActor.Restart(reply.getRef()));
         StatusProbe.awaitInstance(status, 5503, i -> i.state() == InstanceState.STARTING && i.pid().isPresent());
-        time.timePasses(java.time.Duration.ofSeconds(1));
+        for (int i = 0; i < 10; i++) {
+            time.timePasses(java.time.Duration.ofMillis(100)); // a failed probe every start-interval
+        }
         OpResult result = reply.receiveMessage();
         assertEquals(OpResult.Outcome.FAILED, result.outcome());
         assertTrue(result.message().contains("replacement on :5503 went UNHEALTHY: no successful probe within start-period 1s")

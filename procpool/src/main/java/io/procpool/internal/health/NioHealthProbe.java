@@ -17,6 +17,7 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Locale;
@@ -60,10 +61,37 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
     /** An idle kept connection unused this long is closed (its instance is no longer probed). */
     private static final long IDLE_LIMIT_NANOS = 60_000_000_000L;
+    /**
+     * Probes begun and not yet answered, at most; the others wait their turn, and a probe's timeout
+     * runs from its turn, not from its submission. Why a limit: a pool of 5,000 starting together
+     * asks for a probe of each instance every start-interval (50,000 a second at 100 ms), and with
+     * all of them begun at once this one thread fell behind, read answers after their deadlines,
+     * and counted its own lateness as the instances' timeouts (20,015 timeouts and 214 restarts in
+     * one start of 5,000 beside four CPU-bound processes: bench/analysis.md). Why 256: a probe
+     * costs this thread about 0.05 ms here (5,000 probed every second took 27 % of a core), so 256
+     * begun together are served in about 13 ms, far inside any timeout; and 256 instances would
+     * have to hang at once before a healthy one waited for a slot.
+     */
+    static final int MAX_RUNNING = 256;
+    /**
+     * A probe that could not begin within this of its submission is answered "not run" instead
+     * (the instance is probed again at its next interval, and nothing counts against it): the
+     * prober is behind, which says nothing of the instance. Under the instance actor's own
+     * deadline for an answer, the timeout plus 500 ms, so a late turn never becomes a timeout.
+     */
+    static final long MAX_WAIT_NANOS = 250_000_000L;
+    /** At most one warning of probes not run this often. */
+    private static final long NOT_RUN_LOG_NANOS = 10_000_000_000L;
 
     private final Selector selector;
     private final Thread thread;
     private final ConcurrentLinkedQueue<Probe> submitted = new ConcurrentLinkedQueue<>();
+    /** Submitted and not yet begun, oldest first. Prober thread only. */
+    private final ArrayDeque<Probe> waiting = new ArrayDeque<>();
+    /** Probes begun and not yet answered. Prober thread only. */
+    private int running;
+    private long notRunSinceWarning;
+    private long lastNotRunWarning;
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
     private final PriorityQueue<Probe> deadlines = new PriorityQueue<>((a, b) -> Long.compare(a.deadline, b.deadline));
     /** Kept connections waiting for their next probe, by port. Prober thread only. */
@@ -80,8 +108,11 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
     private static final class Probe {
         final int port;
         final HealthSettings settings;
-        final long start;
-        final long deadline;
+        final long submitted;
+        /** When it began (its turn came), and its deadline from then; set by {@link #begin}. */
+        long start;
+        long deadline;
+        boolean begun;
         final CompletableFuture<ProbeResult> result = new CompletableFuture<>();
         final byte[] request;
         Conn conn;
@@ -91,8 +122,7 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
             this.port = port;
             this.settings = settings;
             this.request = request;
-            this.start = System.nanoTime();
-            this.deadline = start + settings.timeout().toNanos();
+            this.submitted = System.nanoTime();
         }
 
         boolean http() {
@@ -166,14 +196,19 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
             while (!closed) {
                 long now = System.nanoTime();
                 expire(now);
+                admit(now);
                 Probe next = deadlines.peek();
-                long waitMillis = next != null ? Math.max(1, (next.deadline - now + 999_999) / 1_000_000)
-                        : idle.isEmpty() ? 0 : IDLE_LIMIT_NANOS / 1_000_000;
-                selector.select(waitMillis);
+                long until = next != null ? next.deadline - now : idle.isEmpty() ? -1 : IDLE_LIMIT_NANOS;
+                if (!waiting.isEmpty()) {
+                    long giveUp = waiting.peek().submitted + MAX_WAIT_NANOS - now;
+                    until = until < 0 ? giveUp : Math.min(until, giveUp);
+                }
+                selector.select(until < 0 ? 0 : Math.max(1, (until + 999_999) / 1_000_000));
                 wakeupPending.set(false);
                 for (Probe p; (p = submitted.poll()) != null; ) {
-                    begin(p);
+                    waiting.add(p);
                 }
+                admit(System.nanoTime());
                 for (Iterator<SelectionKey> it = selector.selectedKeys().iterator(); it.hasNext(); ) {
                     SelectionKey key = it.next();
                     it.remove();
@@ -193,7 +228,35 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
 
     // ---------------------------------------------------------------- starting a probe
 
-    private void begin(Probe p) {
+    /** Begins waiting probes while fewer than {@link #MAX_RUNNING} run; answers "not run" to those that waited too long. */
+    private void admit(long now) {
+        for (Probe p; (p = waiting.peek()) != null; ) {
+            if (now - p.submitted > MAX_WAIT_NANOS) {
+                waiting.poll();
+                p.result.complete(ProbeResult.notRun("procpool's prober was behind: the probe waited "
+                        + (now - p.submitted) / 1_000_000 + "ms for one of its " + MAX_RUNNING + " turns"));
+                notRunSinceWarning++;
+            } else if (running < MAX_RUNNING) {
+                waiting.poll();
+                begin(p, now);
+            } else {
+                break;
+            }
+        }
+        if (notRunSinceWarning > 0 && now - lastNotRunWarning >= NOT_RUN_LOG_NANOS) {
+            log.warn("the health prober is behind: {} probes not run since the last warning ({} running, {} waiting); "
+                    + "nothing counts against their instances, each is probed again at its next interval; "
+                    + "fewer probes (a longer interval, type = tcp) cost less", notRunSinceWarning, running, waiting.size());
+            notRunSinceWarning = 0;
+            lastNotRunWarning = now;
+        }
+    }
+
+    private void begin(Probe p, long now) {
+        p.begun = true;
+        p.start = now;
+        p.deadline = now + p.settings.timeout().toNanos();
+        running++;
         deadlines.add(p);
         if (p.http() && ((HttpProbe) p.settings.probe()).keepAlive()) {
             Conn kept = idle.remove(p.port);
@@ -429,16 +492,23 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
         }
     }
 
-    private static void succeed(Probe p, ProbeResult result) {
-        p.result.complete(result);
+    private void succeed(Probe p, ProbeResult result) {
+        finish(p, result);
     }
 
-    private static void fail(Probe p, String why) {
+    private void fail(Probe p, String why) {
         fail(p, elapsed(p), why);
     }
 
-    private static void fail(Probe p, Duration latency, String why) {
-        p.result.complete(ProbeResult.failed(latency, why));
+    private void fail(Probe p, Duration latency, String why) {
+        finish(p, ProbeResult.failed(latency, why));
+    }
+
+    /** Answers a begun probe once, and frees its turn. */
+    private void finish(Probe p, ProbeResult result) {
+        if (p.result.complete(result) && p.begun) {
+            running--;
+        }
     }
 
     private static void close(Conn c) {
@@ -469,6 +539,9 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
 
     private void failAll(String why) {
         for (Probe p; (p = submitted.poll()) != null; ) {
+            p.result.complete(ProbeResult.failed(Duration.ZERO, why));
+        }
+        for (Probe p; (p = waiting.poll()) != null; ) {
             p.result.complete(ProbeResult.failed(Duration.ZERO, why));
         }
         for (Probe p : deadlines) {

@@ -102,6 +102,7 @@ public final class PoolMetrics {
 
     private final Counter restarts;
     private final Counter probeFailures;
+    private final Counter probesNotRun;
     private final Histogram probeDuration;
     /** Services whose counters have their zeros. */
     private final java.util.Set<String> declared = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -133,6 +134,10 @@ public final class PoolMetrics {
         probeFailures = Counter.builder().name("procpool_health_check_failures_total")
                 .help("Failed health probes, by cause: timeout, refused, connection, status, response, exit, other")
                 .labelNames("service", "cause").register(registry);
+        probesNotRun = Counter.builder().name("procpool_health_checks_not_run_total")
+                .help("Health probes procpool's prober was too busy to run in time; they count neither for nor against "
+                        + "an instance, which is probed again at its next interval")
+                .labelNames("service").register(registry);
         probeDuration = Histogram.builder().name("procpool_health_check_duration_seconds")
                 .help("Duration of health probes, failed ones included")
                 .labelNames("service")
@@ -235,6 +240,11 @@ public final class PoolMetrics {
         }
     }
 
+    /** Counts one probe of {@code service} that the prober did not run ({@link io.procpool.spi.ProbeResult#notRun}). */
+    public void probeNotRun(String service) {
+        probesNotRun.labelValues(service).inc();
+    }
+
     /** The root's latest view of the pool, read at scrape time; a service it names for the first time gets its zeros. */
     public void publish(PoolStatus status) {
         latest.set(status);
@@ -253,6 +263,7 @@ public final class PoolMetrics {
             for (ProbeFailure f : ProbeFailure.values()) {
                 probeFailures.initLabelValues(s.name(), f.label());
             }
+            probesNotRun.initLabelValues(s.name());
         }
         declared.add(s.name());
     }

@@ -12,7 +12,9 @@ import io.procpool.config.HealthSettings;
  * <ul>
  *   <li>STARTING until {@code successThreshold} consecutive successes: then HEALTHY;</li>
  *   <li>failures while STARTING and within {@code startPeriod} do not count;</li>
- *   <li>the start period over without a single success: UNHEALTHY;</li>
+ *   <li>the start period over without a single success: UNHEALTHY, once {@code failureThreshold}
+ *       probes have failed (at once if they have; a prober that was behind and ran few of them
+ *       has no evidence yet, and the failures that follow decide);</li>
  *   <li>{@code failureThreshold} consecutive failures otherwise: UNHEALTHY.</li>
  * </ul>
  *
@@ -38,7 +40,7 @@ public record HealthTracker(HealthSettings settings, Verdict verdict, int succes
 
     /** After one probe result. */
     public HealthTracker record(ProbeResult result) {
-        if (verdict == Verdict.UNHEALTHY) {
+        if (verdict == Verdict.UNHEALTHY || !result.ran()) {
             return this;
         }
         if (result.healthy()) {
@@ -55,7 +57,8 @@ public record HealthTracker(HealthSettings settings, Verdict verdict, int succes
     /** When {@code startPeriod} has passed since spawn. */
     public HealthTracker startPeriodElapsed() {
         if (verdict == Verdict.STARTING && !everSucceeded) {
-            return new HealthTracker(settings, Verdict.UNHEALTHY, successes, failures, false, true);
+            Verdict v = failures >= settings.failureThreshold() ? Verdict.UNHEALTHY : Verdict.STARTING;
+            return new HealthTracker(settings, v, successes, failures, false, true);
         }
         return new HealthTracker(settings, verdict, successes, failures, everSucceeded, true);
     }

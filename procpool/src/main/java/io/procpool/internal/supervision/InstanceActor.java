@@ -142,7 +142,10 @@ public final class InstanceActor {
                                String reason) implements Event {
     }
 
-    /** A probe finished (sent after every probe; state changes come as {@link StateChanged} too). */
+    /**
+     * A probe finished (sent after every probe; state changes come as {@link StateChanged} too);
+     * {@code figures} is null for a probe the prober did not run ({@link ProbeResult#notRun}).
+     */
     public record ProbeCompleted(ActorRef<Command> instance, int port, HealthFigures figures) implements Event {
     }
 
@@ -400,6 +403,12 @@ public final class InstanceActor {
 
     private Behavior<Command> onProbeDone(ChildProcess child, Probing p, ProbeResult result) {
         timers.cancel(Tick.PROBE_DEADLINE);
+        if (!result.ran()) {
+            // The prober was behind: no evidence either way. The next probe comes at its interval.
+            parent.tell(new ProbeCompleted(ctx.getSelf(), spec.port(), null));
+            Probing idle = new Probing(p.tracker(), p.seq(), false, false, p.lastFailure());
+            return p.due() ? startProbe(child, idle) : probed(child, idle);
+        }
         HealthTracker next = p.tracker().record(result);
         parent.tell(new ProbeCompleted(ctx.getSelf(), spec.port(), result.figures(next.failures())));
         if (next.verdict() == HealthTracker.Verdict.UNHEALTHY) {
@@ -426,8 +435,13 @@ public final class InstanceActor {
     }
 
     private String failure(HealthTracker tracker, ProbeResult result) {
-        return tracker.failures() + " consecutive failed probes of " + probeTarget() + "; last: " + result.error()
-                + " after " + result.latencyMillis() + "ms";
+        String last = "; last: " + result.error() + " after " + result.latencyMillis() + "ms";
+        if (!tracker.everSucceeded() && !service.health().startPeriod().isZero()) {
+            // The start period ended with fewer failed probes than the threshold (the prober was behind).
+            return "no successful probe within start-period " + Backoff.format(service.health().startPeriod()) + ", then "
+                    + tracker.failures() + " failed probes of " + probeTarget() + last;
+        }
+        return tracker.failures() + " consecutive failed probes of " + probeTarget() + last;
     }
 
     // HEALTHY/STARTING -> UNHEALTHY -> STOPPING: out of the ready set at once, then stopped.

@@ -269,6 +269,10 @@ final class Instances {
         if (slot == null || slot.ref == null || !slot.ref.equals(event.instance())) {
             return false; // from an instance that has since been replaced
         }
+        if (event instanceof InstanceActor.ProbeCompleted p && p.figures() == null) {
+            env.metrics().probeNotRun(service.name());
+            return false;
+        }
         if (event instanceof InstanceActor.ProbeCompleted p) {
             slot.health = Optional.of(p.figures());
             env.metrics().probed(service.name(), Duration.ofNanos((long) (p.figures().lastLatencyMs() * 1_000_000)),

@@ -170,6 +170,35 @@ class NioHealthProbeTest {
     }
 
     @Test
+    void probesBeyondTheTurnsWaitAndOnesThatWaitTooLongAreNotRunNotFailed() throws Exception {
+        // A listener that never accepts: the kernel completes each handshake, nobody answers, so
+        // every probe that begins holds its turn until its timeout.
+        ServerSocket mute = new ServerSocket(0, NioHealthProbe.MAX_RUNNING * 2, InetAddress.getLoopbackAddress());
+        toClose.add(mute);
+        HealthSettings settings = http(false);
+        List<java.util.concurrent.CompletableFuture<ProbeResult>> results = new java.util.ArrayList<>();
+        int extra = 10;
+        for (int i = 0; i < NioHealthProbe.MAX_RUNNING + extra; i++) {
+            results.add(probe.probe(mute.getLocalPort(), settings).toCompletableFuture());
+        }
+        int ran = 0;
+        int notRun = 0;
+        for (var r : results) {
+            ProbeResult result = r.get(10, TimeUnit.SECONDS);
+            assertFalse(result.healthy());
+            if (result.ran()) {
+                assertEquals("timed out after 2000ms", result.error());
+                ran++;
+            } else {
+                assertTrue(result.error().startsWith("procpool's prober was behind"), result.error());
+                notRun++;
+            }
+        }
+        assertEquals(NioHealthProbe.MAX_RUNNING, ran, "the first come have every turn");
+        assertEquals(extra, notRun, "the rest are answered without being run, long before the turns free up");
+    }
+
+    @Test
     void anInstanceThatFreezesOnAKeptConnectionTimesOut() throws Exception {
         // Answers the first request, never the second: a process that hung between two probes.
         KeepAliveServer server = new KeepAliveServer(n -> {

@@ -49,9 +49,30 @@ class HealthTrackerTest {
 
     @Test
     void theStartPeriodOverWithoutASuccessIsUnhealthy() {
-        HealthTracker t = feed(tracker("start-period = 10s"), FAIL);
+        HealthTracker t = feed(tracker("failure-threshold = 3, start-period = 10s"), FAIL, FAIL, FAIL);
         assertEquals(Verdict.UNHEALTHY, t.startPeriodElapsed().verdict());
         assertEquals(Verdict.HEALTHY, feed(tracker("start-period = 10s"), OK).startPeriodElapsed().verdict());
+    }
+
+    @Test
+    void theStartPeriodOverWithFewerFailuresThanTheThresholdWaitsForTheRest() {
+        // A prober that was behind ran one probe in the whole period: no verdict on that alone.
+        HealthTracker t = feed(tracker("failure-threshold = 3, start-period = 10s"), FAIL).startPeriodElapsed();
+        assertEquals(Verdict.STARTING, t.verdict());
+        assertEquals(Verdict.STARTING, feed(t, FAIL).verdict());
+        assertEquals(Verdict.UNHEALTHY, feed(t, FAIL, FAIL).verdict());
+        assertEquals(Verdict.HEALTHY, feed(t, FAIL, OK).verdict());
+        assertEquals(Verdict.STARTING, tracker("start-period = 10s").startPeriodElapsed().verdict(), "no probe ran at all");
+    }
+
+    @Test
+    void aProbeThatDidNotRunCountsNeitherWay() {
+        ProbeResult notRun = ProbeResult.notRun("procpool's prober was behind");
+        HealthTracker healthy = feed(tracker("failure-threshold = 2, start-period = 0"), OK, FAIL);
+        assertEquals(healthy, feed(healthy, notRun, notRun, notRun));
+        assertEquals(Verdict.UNHEALTHY, feed(healthy, notRun, FAIL).verdict(), "the failures on either side are consecutive");
+        HealthTracker starting = tracker("success-threshold = 1");
+        assertEquals(Verdict.STARTING, feed(starting, notRun).verdict());
     }
 
     @Test
