@@ -109,7 +109,7 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
         final int port;
         final HealthSettings settings;
         final long submitted;
-        /** When it began (its turn came), and its deadline from then; set by {@link #begin}. */
+        /** When it began (its turn came), and its deadline from then; set by {@code begin}. */
         long start;
         long deadline;
         boolean begun;
