@@ -90,6 +90,8 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
     private final ArrayDeque<Probe> waiting = new ArrayDeque<>();
     /** Probes begun and not yet answered. Prober thread only. */
     private int running;
+    /** Probes decided whose futures are not completed yet. Prober thread only. */
+    private final ArrayDeque<Probe> answered = new ArrayDeque<>();
     private long notRunSinceWarning;
     private long lastNotRunWarning;
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
@@ -114,6 +116,8 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
         long deadline;
         boolean begun;
         final CompletableFuture<ProbeResult> result = new CompletableFuture<>();
+        /** Its answer once decided; {@code result} is completed with it before the next select. */
+        ProbeResult outcome;
         final byte[] request;
         Conn conn;
         boolean retried;
@@ -203,6 +207,7 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
                     long giveUp = waiting.peek().submitted + MAX_WAIT_NANOS - now;
                     until = until < 0 ? giveUp : Math.min(until, giveUp);
                 }
+                answer();
                 selector.select(until < 0 ? 0 : Math.max(1, (until + 999_999) / 1_000_000));
                 wakeupPending.set(false);
                 for (Probe p; (p = submitted.poll()) != null; ) {
@@ -233,7 +238,7 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
         for (Probe p; (p = waiting.peek()) != null; ) {
             if (now - p.submitted > MAX_WAIT_NANOS) {
                 waiting.poll();
-                p.result.complete(ProbeResult.notRun("procpool's prober was behind: the probe waited "
+                finish(p, ProbeResult.notRun("procpool's prober was behind: the probe waited "
                         + (now - p.submitted) / 1_000_000 + "ms for one of its " + MAX_RUNNING + " turns"));
                 notRunSinceWarning++;
             } else if (running < MAX_RUNNING) {
@@ -369,11 +374,11 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
         Probe p = c.probe;
         if (c.response.endOfStream() != null) {
             finished(c, false);
-        } else if (!c.anyByte && c.reused && !p.retried && !p.result.isDone()) {
+        } else if (!c.anyByte && c.reused && !p.retried && p.outcome == null) {
             // The instance closed the kept connection before this request reached it: not a failure.
             retry(c);
         } else {
-            if (!p.result.isDone()) {
+            if (p.outcome == null) {
                 fail(p, c.anyByte ? "incomplete response" : "connection closed without a response");
             }
             detach(c);
@@ -386,10 +391,10 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
         if (p == null) {
             idle.remove(c.port, c);
             close(c);
-        } else if (c.reused && !c.anyByte && !p.retried && !p.result.isDone()) {
+        } else if (c.reused && !c.anyByte && !p.retried && p.outcome == null) {
             retry(c);
         } else {
-            if (!p.result.isDone()) {
+            if (p.outcome == null) {
                 fail(p, describe(e));
             }
             detach(c);
@@ -436,7 +441,7 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
     }
 
     private void malformed(Conn c, String why) {
-        if (!c.probe.result.isDone()) {
+        if (c.probe.outcome == null) {
             fail(c.probe, why);
         }
         finished(c, false);
@@ -468,9 +473,9 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
     // ---------------------------------------------------------------- deadlines and outcomes
 
     private void expire(long now) {
-        for (Probe p; (p = deadlines.peek()) != null && (p.deadline <= now || (p.result.isDone() && p.conn == null)); ) {
+        for (Probe p; (p = deadlines.peek()) != null && (p.deadline <= now || (p.outcome != null && p.conn == null)); ) {
             deadlines.poll();
-            if (!p.result.isDone()) {
+            if (p.outcome == null) {
                 fail(p, ProbeResult.timedOut(p.settings.timeout()));
             }
             Conn c = p.conn;
@@ -504,10 +509,27 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
         finish(p, ProbeResult.failed(latency, why));
     }
 
-    /** Answers a begun probe once, and frees its turn. */
+    /** Decides a begun probe once, and frees its turn; its future completes at the next {@link #answer}. */
     private void finish(Probe p, ProbeResult result) {
-        if (p.result.complete(result) && p.begun) {
-            running--;
+        if (p.outcome == null) {
+            p.outcome = result;
+            if (p.begun) {
+                running--;
+            }
+            answered.add(p);
+        }
+    }
+
+    /**
+     * Completes the futures of the probes decided since the last call, together, just before the
+     * thread sleeps in select. Why not one at a time: each completion hands a message to the
+     * instance dispatcher's one thread, which had parked again by the next one, so nearly every
+     * probe cost a futex wake and a park (1,817 wakes for 2,500 probes in 5 s of a pool of 500,
+     * strace); answers that come in one select round now go together.
+     */
+    private void answer() {
+        for (Probe p; (p = answered.poll()) != null; ) {
+            p.result.complete(p.outcome);
         }
     }
 
@@ -538,6 +560,7 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
     }
 
     private void failAll(String why) {
+        answer();
         for (Probe p; (p = submitted.poll()) != null; ) {
             p.result.complete(ProbeResult.failed(Duration.ZERO, why));
         }
@@ -545,7 +568,7 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
             p.result.complete(ProbeResult.failed(Duration.ZERO, why));
         }
         for (Probe p : deadlines) {
-            if (!p.result.isDone()) {
+            if (p.outcome == null) {
                 p.result.complete(ProbeResult.failed(elapsed(p), why));
             }
             if (p.conn != null) {
