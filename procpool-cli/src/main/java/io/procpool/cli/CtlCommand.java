@@ -94,12 +94,17 @@ final class CtlCommand implements Callable<Integer> {
                 if (tok.isEmpty()) {
                     tok = s.admin().token();
                 }
-            } else if (environment.apply("PROCPOOL_ADMIN") != null) {
+            } else if (variable("PROCPOOL_ADMIN").isPresent()) {
                 base = AdminAddress.parse(environment.apply("PROCPOOL_ADMIN"), "$PROCPOOL_ADMIN");
             } else if (variable("PROCPOOL_ADMIN_HOST").isPresent() || variable("PROCPOOL_ADMIN_PORT").isPresent()) {
                 // The manager binds to these; a wildcard bind is reached on loopback.
-                String host = variable("PROCPOOL_ADMIN_HOST").filter(h -> !h.equals("0.0.0.0") && !h.equals("::"))
-                        .orElse("127.0.0.1");
+                String host = variable("PROCPOOL_ADMIN_HOST").map(h -> h.startsWith("[") && h.endsWith("]")
+                        ? h.substring(1, h.length() - 1) : h).orElse("127.0.0.1");
+                host = switch (host) {
+                    case "0.0.0.0" -> "127.0.0.1";
+                    case "::", "0:0:0:0:0:0:0:0" -> "::1";
+                    default -> host;
+                };
                 String port = variable("PROCPOOL_ADMIN_PORT").orElse(String.valueOf(AdminAddress.DEFAULT_PORT));
                 base = AdminAddress.parse((host.contains(":") ? "[" + host + "]" : host) + ":" + port,
                         "$PROCPOOL_ADMIN_HOST and $PROCPOOL_ADMIN_PORT");

@@ -158,6 +158,12 @@ class CtlCommandTest {
         assertEquals(0, poolctl("restart", "search").exit());
         assertEquals(List.of("POST /services/search/restart Bearer s3cret", "POST /services/search/restart Bearer t0k"),
                 requests, "a wildcard bind is reached on loopback; poolctl's own variable wins");
+        Map<String, String> blankOwn = Map.of("PROCPOOL_ADMIN", " ", "PROCPOOL_TOKEN", "", "PROCPOOL_ADMIN_HOST", "[127.0.0.1]",
+                "PROCPOOL_ADMIN_PORT", String.valueOf(port), "PROCPOOL_ADMIN_TOKEN", "s3cret");
+        CtlCommand.environment = blankOwn::get;
+        requests.clear();
+        assertEquals(0, poolctl("restart", "search").exit(), "a blank variable is an unset one");
+        assertEquals(List.of("POST /services/search/restart Bearer s3cret"), requests);
         CtlCommand.environment = name -> name.equals("PROCPOOL_ADMIN_PORT") ? "ninety" : null;
         Run bad = poolctl("status");
         assertEquals(2, bad.exit());

@@ -322,6 +322,44 @@ class InstanceActorTest {
     }
 
     @Test
+    void aDueProbeAfterOneNotRunWaitsItsDelayInsteadOfJoiningTheQueueAtOnce() {
+        // A prober that answers when the test says: the first probe is still waiting when the next
+        // falls due, then comes back "not run" (the prober was behind).
+        List<java.util.concurrent.CompletableFuture<ProbeResult>> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        io.procpool.spi.HealthProbe slow = (port, settings) -> {
+            var f = new java.util.concurrent.CompletableFuture<ProbeResult>();
+            asked.add(f);
+            return f;
+        };
+        TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
+        var service = TestConfigs.service("command = \"srv {port}\", ports = [9903], " + PROBED);
+        var spec = new io.procpool.spi.LaunchSpec("svc", 9903, service.commandFor(9903), service.workingDir(),
+                service.envFor(9903), io.procpool.internal.process.LogFiles.of(Path.of("logs"), "svc", 9903), service.log());
+        ActorRef<InstanceActor.Command> instance = testKit.spawn(InstanceActor.create(service, spec, "starting srv 9903",
+                new PoolEnvironment(launcher, slow, Path.of("logs")), parent.getRef(), false));
+        expectState(parent, InstanceState.STARTING);
+        expectState(parent, InstanceState.STARTING);
+        time.timePasses(Duration.ofMillis(100));
+        parent.awaitAssert(() -> {
+            assertEquals(1, asked.size());
+            return null;
+        });
+        time.timePasses(Duration.ofMillis(100)); // the next is due while the first waits
+        asked.get(0).complete(ProbeResult.notRun("procpool's prober was behind"));
+        assertEquals(null, expectProbe(parent), "reported without figures");
+        time.expectNoMessageFor(Duration.ofMillis(50), parent);
+        assertEquals(1, asked.size(), "no probe at once after a not-run one");
+        time.timePasses(Duration.ofMillis(100));
+        parent.awaitAssert(() -> {
+            assertEquals(2, asked.size(), "the next comes a start-interval later");
+            return null;
+        });
+        asked.get(1).complete(SimulatedHealthProbe.ok());
+        expectState(parent, InstanceState.HEALTHY);
+        testKit.stop(instance);
+    }
+
+    @Test
     void reportsStartingThenRunningWithItsPid() {
         TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
         ActorRef<InstanceActor.Command> instance = spawn(9101, "", parent);

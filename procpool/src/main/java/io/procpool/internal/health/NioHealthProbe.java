@@ -41,8 +41,11 @@ import org.slf4j.LoggerFactory;
  * kept while the instance allows it: a probe then costs one write and one read instead of a TCP
  * handshake and teardown. A kept connection that the instance has closed meanwhile is replaced
  * within the same probe, so an idle timeout on the instance's side never fails a probe. A frozen
- * process fails at the deadline, when its connection is closed; one slow instance never delays
- * another's probe. A TCP probe is a fresh connect every time.
+ * process fails at the deadline, when its connection is closed. At most {@link #MAX_RUNNING}
+ * probes hold a turn at once, each for at most {@link #TURN_NANOS}: slow or hung instances delay
+ * another's probe only when that many are slow together, and then by less than a turn; a probe
+ * whose turn does not come within {@link #MAX_WAIT_NANOS} is answered "not run". A TCP probe is a
+ * fresh connect every time.
  *
  * <p>Why not Pekko HTTP's client, which procpool used first ({@link PekkoHealthProbe}, still
  * available): a probe is one tiny request, and the client materializes a stream graph and a
@@ -69,10 +72,18 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
      * and counted its own lateness as the instances' timeouts (20,015 timeouts and 214 restarts in
      * one start of 5,000 beside four CPU-bound processes: bench/analysis.md). Why 256: a probe
      * costs this thread about 0.05 ms here (5,000 probed every second took 27 % of a core), so 256
-     * begun together are served in about 13 ms, far inside any timeout; and 256 instances would
-     * have to hang at once before a healthy one waited for a slot.
+     * begun together are served in about 13 ms, far inside any timeout. A probe holds its turn for
+     * at most {@link #TURN_NANOS}, so instances that hang (a dependency of theirs down) or answer
+     * slowly cannot keep the turns from everyone else's probes.
      */
     static final int MAX_RUNNING = 256;
+    /**
+     * How long a begun probe holds its turn; one still running then goes on to its own timeout
+     * without it. An answer the thread must still read costs it little, and waiting costs it
+     * nothing: 100 ms covers a healthy instance's answer many times over (about 1 ms here), and
+     * still bounds the probes begun beyond the quick ones to 2,560 a second.
+     */
+    static final long TURN_NANOS = 100_000_000L;
     /**
      * A probe that could not begin within this of its submission is answered "not run" instead
      * (the instance is probed again at its next interval, and nothing counts against it): the
@@ -83,13 +94,18 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
     /** At most one warning of probes not run this often. */
     private static final long NOT_RUN_LOG_NANOS = 10_000_000_000L;
 
+    private final int maxRunning;
+    private final long turnNanos;
+    private final long maxWaitNanos;
     private final Selector selector;
     private final Thread thread;
     private final ConcurrentLinkedQueue<Probe> submitted = new ConcurrentLinkedQueue<>();
     /** Submitted and not yet begun, oldest first. Prober thread only. */
     private final ArrayDeque<Probe> waiting = new ArrayDeque<>();
-    /** Probes begun and not yet answered. Prober thread only. */
+    /** Probes holding a turn: begun, not yet answered, and begun less than {@link #TURN_NANOS} ago. Prober thread only. */
     private int running;
+    /** Begun probes in the order they began, until they give their turn back. Prober thread only. */
+    private final ArrayDeque<Probe> holding = new ArrayDeque<>();
     /** Probes decided whose futures are not completed yet. Prober thread only. */
     private final ArrayDeque<Probe> answered = new ArrayDeque<>();
     private long notRunSinceWarning;
@@ -115,6 +131,7 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
         long start;
         long deadline;
         boolean begun;
+        boolean holdsTurn;
         final CompletableFuture<ProbeResult> result = new CompletableFuture<>();
         /** Its answer once decided; {@code result} is completed with it before the next select. */
         ProbeResult outcome;
@@ -160,6 +177,14 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
 
     /** Starts the prober thread. */
     public NioHealthProbe() throws IOException {
+        this(MAX_RUNNING, TURN_NANOS, MAX_WAIT_NANOS);
+    }
+
+    /** A prober with other limits than the defaults, for tests that must see each limit alone. */
+    NioHealthProbe(int maxRunning, long turnNanos, long maxWaitNanos) throws IOException {
+        this.maxRunning = maxRunning;
+        this.turnNanos = turnNanos;
+        this.maxWaitNanos = maxWaitNanos;
         this.selector = Selector.open();
         this.thread = new Thread(this::loop, "procpool-probe");
         this.thread.setDaemon(true);
@@ -204,8 +229,11 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
                 Probe next = deadlines.peek();
                 long until = next != null ? next.deadline - now : idle.isEmpty() ? -1 : IDLE_LIMIT_NANOS;
                 if (!waiting.isEmpty()) {
-                    long giveUp = waiting.peek().submitted + MAX_WAIT_NANOS - now;
-                    until = until < 0 ? giveUp : Math.min(until, giveUp);
+                    long giveUp = waiting.peek().submitted + maxWaitNanos - now;
+                    if (!holding.isEmpty()) {
+                        giveUp = Math.min(giveUp, holding.peek().start + turnNanos - now);
+                    }
+                    until = until < 0 ? giveUp : Math.min(until, Math.max(0, giveUp));
                 }
                 answer();
                 selector.select(until < 0 ? 0 : Math.max(1, (until + 999_999) / 1_000_000));
@@ -235,13 +263,17 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
 
     /** Begins waiting probes while fewer than {@link #MAX_RUNNING} run; answers "not run" to those that waited too long. */
     private void admit(long now) {
+        for (Probe h; (h = holding.peek()) != null && (!h.holdsTurn || now - h.start >= turnNanos); ) {
+            holding.poll();
+            giveTurnBack(h);
+        }
         for (Probe p; (p = waiting.peek()) != null; ) {
-            if (now - p.submitted > MAX_WAIT_NANOS) {
+            if (now - p.submitted > maxWaitNanos) {
                 waiting.poll();
                 finish(p, ProbeResult.notRun("procpool's prober was behind: the probe waited "
-                        + (now - p.submitted) / 1_000_000 + "ms for one of its " + MAX_RUNNING + " turns"));
+                        + (now - p.submitted) / 1_000_000 + "ms for one of its " + maxRunning + " turns"));
                 notRunSinceWarning++;
-            } else if (running < MAX_RUNNING) {
+            } else if (running < maxRunning) {
                 waiting.poll();
                 begin(p, now);
             } else {
@@ -261,7 +293,9 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
         p.begun = true;
         p.start = now;
         p.deadline = now + p.settings.timeout().toNanos();
+        p.holdsTurn = true;
         running++;
+        holding.add(p);
         deadlines.add(p);
         if (p.http() && ((HttpProbe) p.settings.probe()).keepAlive()) {
             Conn kept = idle.remove(p.port);
@@ -509,14 +543,19 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
         finish(p, ProbeResult.failed(latency, why));
     }
 
-    /** Decides a begun probe once, and frees its turn; its future completes at the next {@link #answer}. */
+    /** Decides a probe once, and frees its turn if it held one; its future completes at the next {@link #answer}. */
     private void finish(Probe p, ProbeResult result) {
         if (p.outcome == null) {
             p.outcome = result;
-            if (p.begun) {
-                running--;
-            }
+            giveTurnBack(p);
             answered.add(p);
+        }
+    }
+
+    private void giveTurnBack(Probe p) {
+        if (p.holdsTurn) {
+            p.holdsTurn = false;
+            running--;
         }
     }
 

@@ -12,9 +12,10 @@ import io.procpool.config.HealthSettings;
  * <ul>
  *   <li>STARTING until {@code successThreshold} consecutive successes: then HEALTHY;</li>
  *   <li>failures while STARTING and within {@code startPeriod} do not count;</li>
- *   <li>the start period over without a single success: UNHEALTHY, once {@code failureThreshold}
- *       probes have failed (at once if they have; a prober that was behind and ran few of them
- *       has no evidence yet, and the failures that follow decide);</li>
+ *   <li>the start period over without a single success: UNHEALTHY, once a probe has failed
+ *       (at once if one has; when none ran to its end in the period, because the prober was
+ *       behind or the only one is still within its timeout, at the first that fails);</li>
+ *   <li>a probe the prober did not run ({@link ProbeResult#ran()} false) counts neither way;</li>
  *   <li>{@code failureThreshold} consecutive failures otherwise: UNHEALTHY.</li>
  * </ul>
  *
@@ -50,14 +51,16 @@ public record HealthTracker(HealthSettings settings, Verdict verdict, int succes
         }
         int f = failures + 1;
         boolean counts = verdict == Verdict.HEALTHY || startPeriodOver || everSucceeded;
-        Verdict v = counts && f >= settings.failureThreshold() ? Verdict.UNHEALTHY : verdict;
+        boolean periodMissed = verdict == Verdict.STARTING && !everSucceeded && startPeriodOver
+                && !settings.startPeriod().isZero();
+        Verdict v = periodMissed || counts && f >= settings.failureThreshold() ? Verdict.UNHEALTHY : verdict;
         return new HealthTracker(settings, v, 0, f, everSucceeded, startPeriodOver);
     }
 
     /** When {@code startPeriod} has passed since spawn. */
     public HealthTracker startPeriodElapsed() {
         if (verdict == Verdict.STARTING && !everSucceeded) {
-            Verdict v = failures >= settings.failureThreshold() ? Verdict.UNHEALTHY : Verdict.STARTING;
+            Verdict v = failures > 0 ? Verdict.UNHEALTHY : Verdict.STARTING;
             return new HealthTracker(settings, v, successes, failures, false, true);
         }
         return new HealthTracker(settings, verdict, successes, failures, everSucceeded, true);

@@ -404,10 +404,13 @@ public final class InstanceActor {
     private Behavior<Command> onProbeDone(ChildProcess child, Probing p, ProbeResult result) {
         timers.cancel(Tick.PROBE_DEADLINE);
         if (!result.ran()) {
-            // The prober was behind: no evidence either way. The next probe comes at its interval.
+            // The prober was behind: no evidence either way, and no probe at once to add to its
+            // queue (a due one waits a whole delay from now: probes stretch instead of piling up).
             parent.tell(new ProbeCompleted(ctx.getSelf(), spec.port(), null));
-            Probing idle = new Probing(p.tracker(), p.seq(), false, false, p.lastFailure());
-            return p.due() ? startProbe(child, idle) : probed(child, idle);
+            if (p.due()) {
+                timers.startSingleTimer(Tick.PROBE, coalesced(p.tracker().nextDelay()));
+            }
+            return probed(child, new Probing(p.tracker(), p.seq(), false, false, p.lastFailure()));
         }
         HealthTracker next = p.tracker().record(result);
         parent.tell(new ProbeCompleted(ctx.getSelf(), spec.port(), result.figures(next.failures())));
@@ -437,9 +440,8 @@ public final class InstanceActor {
     private String failure(HealthTracker tracker, ProbeResult result) {
         String last = "; last: " + result.error() + " after " + result.latencyMillis() + "ms";
         if (!tracker.everSucceeded() && !service.health().startPeriod().isZero()) {
-            // The start period ended with fewer failed probes than the threshold (the prober was behind).
-            return "no successful probe within start-period " + Backoff.format(service.health().startPeriod()) + ", then "
-                    + tracker.failures() + " failed probes of " + probeTarget() + last;
+            // The start period ended before any probe had run to its end; this is the first that did.
+            return "no successful probe within start-period " + Backoff.format(service.health().startPeriod()) + last;
         }
         return tracker.failures() + " consecutive failed probes of " + probeTarget() + last;
     }

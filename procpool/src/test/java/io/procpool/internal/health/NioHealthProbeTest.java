@@ -169,33 +169,48 @@ class NioHealthProbeTest {
         assertEquals(1, server.connections.get());
     }
 
+    /** Probes of one port that never answers, all asked at once, with their outcomes once all came. */
+    private List<ProbeResult> probeAMuteListener(NioHealthProbe prober, int probes) throws Exception {
+        // A listener that never accepts: the kernel completes each handshake, nobody answers, so
+        // every probe that begins runs to its timeout.
+        ServerSocket mute = new ServerSocket(0, probes * 2, InetAddress.getLoopbackAddress());
+        toClose.add(mute);
+        List<java.util.concurrent.CompletableFuture<ProbeResult>> asked = new java.util.ArrayList<>();
+        for (int i = 0; i < probes; i++) {
+            asked.add(prober.probe(mute.getLocalPort(), http(false)).toCompletableFuture());
+        }
+        List<ProbeResult> results = new java.util.ArrayList<>();
+        for (var r : asked) {
+            results.add(r.get(10, TimeUnit.SECONDS));
+        }
+        return results;
+    }
+
     @Test
     void probesBeyondTheTurnsWaitAndOnesThatWaitTooLongAreNotRunNotFailed() throws Exception {
-        // A listener that never accepts: the kernel completes each handshake, nobody answers, so
-        // every probe that begins holds its turn until its timeout.
-        ServerSocket mute = new ServerSocket(0, NioHealthProbe.MAX_RUNNING * 2, InetAddress.getLoopbackAddress());
-        toClose.add(mute);
-        HealthSettings settings = http(false);
-        List<java.util.concurrent.CompletableFuture<ProbeResult>> results = new java.util.ArrayList<>();
-        int extra = 10;
-        for (int i = 0; i < NioHealthProbe.MAX_RUNNING + extra; i++) {
-            results.add(probe.probe(mute.getLocalPort(), settings).toCompletableFuture());
+        // Four turns held for longer than the test, and a wait of 50 ms at most.
+        NioHealthProbe prober = new NioHealthProbe(4, TimeUnit.SECONDS.toNanos(60), TimeUnit.MILLISECONDS.toNanos(50));
+        toClose.add(prober);
+        List<ProbeResult> results = probeAMuteListener(prober, 10);
+        assertEquals(List.of(true, true, true, true, false, false, false, false, false, false),
+                results.stream().map(ProbeResult::ran).toList(), "the first come have the turns");
+        for (ProbeResult r : results) {
+            assertFalse(r.healthy());
+            assertTrue(r.ran() ? r.error().equals("timed out after 2000ms") : r.error().startsWith("procpool's prober was behind"),
+                    r.error());
         }
-        int ran = 0;
-        int notRun = 0;
-        for (var r : results) {
-            ProbeResult result = r.get(10, TimeUnit.SECONDS);
-            assertFalse(result.healthy());
-            if (result.ran()) {
-                assertEquals("timed out after 2000ms", result.error());
-                ran++;
-            } else {
-                assertTrue(result.error().startsWith("procpool's prober was behind"), result.error());
-                notRun++;
-            }
+    }
+
+    @Test
+    void aProbeThatHoldsItsTurnPastTheTurnGivesItBackAndStillRunsToItsTimeout() throws Exception {
+        // Four turns of 50 ms and a long wait: hung instances cannot keep the turns from the rest.
+        NioHealthProbe prober = new NioHealthProbe(4, TimeUnit.MILLISECONDS.toNanos(50), TimeUnit.SECONDS.toNanos(60));
+        toClose.add(prober);
+        List<ProbeResult> results = probeAMuteListener(prober, 10);
+        for (ProbeResult r : results) {
+            assertTrue(r.ran());
+            assertEquals("timed out after 2000ms", r.error());
         }
-        assertEquals(NioHealthProbe.MAX_RUNNING, ran, "the first come have every turn");
-        assertEquals(extra, notRun, "the rest are answered without being run, long before the turns free up");
     }
 
     @Test

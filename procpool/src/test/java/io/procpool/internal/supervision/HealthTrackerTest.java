@@ -49,20 +49,21 @@ class HealthTrackerTest {
 
     @Test
     void theStartPeriodOverWithoutASuccessIsUnhealthy() {
-        HealthTracker t = feed(tracker("failure-threshold = 3, start-period = 10s"), FAIL, FAIL, FAIL);
+        HealthTracker t = feed(tracker("failure-threshold = 3, start-period = 10s"), FAIL);
         assertEquals(Verdict.UNHEALTHY, t.startPeriodElapsed().verdict());
         assertEquals(Verdict.HEALTHY, feed(tracker("start-period = 10s"), OK).startPeriodElapsed().verdict());
     }
 
     @Test
-    void theStartPeriodOverWithFewerFailuresThanTheThresholdWaitsForTheRest() {
-        // A prober that was behind ran one probe in the whole period: no verdict on that alone.
-        HealthTracker t = feed(tracker("failure-threshold = 3, start-period = 10s"), FAIL).startPeriodElapsed();
+    void theStartPeriodOverWithNoProbeRunToItsEndWaitsForTheFirstFailure() {
+        // The prober was behind the whole period, or the one probe is still within its timeout.
+        HealthTracker t = tracker("failure-threshold = 3, start-period = 10s").startPeriodElapsed();
         assertEquals(Verdict.STARTING, t.verdict());
-        assertEquals(Verdict.STARTING, feed(t, FAIL).verdict());
-        assertEquals(Verdict.UNHEALTHY, feed(t, FAIL, FAIL).verdict());
-        assertEquals(Verdict.HEALTHY, feed(t, FAIL, OK).verdict());
-        assertEquals(Verdict.STARTING, tracker("start-period = 10s").startPeriodElapsed().verdict(), "no probe ran at all");
+        assertEquals(Verdict.STARTING, feed(t, ProbeResult.notRun("behind")).verdict());
+        assertEquals(Verdict.UNHEALTHY, feed(t, FAIL).verdict(), "the first failure after the period decides");
+        assertEquals(Verdict.HEALTHY, feed(t, OK).verdict());
+        assertEquals(Verdict.STARTING, feed(tracker("failure-threshold = 3, start-period = 0"), FAIL, FAIL).verdict(),
+                "without a start period there is none to miss: the threshold decides");
     }
 
     @Test
