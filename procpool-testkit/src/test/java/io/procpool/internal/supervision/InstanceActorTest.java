@@ -188,6 +188,16 @@ class InstanceActorTest {
         return parent.expectMessageClass(InstanceActor.ProbeCompleted.class).figures();
     }
 
+    /** An instance with {@link #PROBED} probes whose first probe passes: HEALTHY after one start-interval. */
+    private ActorRef<InstanceActor.Command> spawnHealthy(int port, TestProbe<InstanceActor.Event> parent) {
+        ActorRef<InstanceActor.Command> instance = spawnProbed(port, PROBED, parent);
+        expectState(parent, InstanceState.STARTING);
+        expectState(parent, InstanceState.STARTING);
+        time.timePasses(Duration.ofMillis(100));
+        expectState(parent, InstanceState.HEALTHY);
+        return instance;
+    }
+
     private static final String PROBED = "health-check { path = \"/h\", interval = 1s, timeout = 300ms, "
             + "failure-threshold = 3, start-period = 2s, start-interval = 100ms }";
 
@@ -257,11 +267,7 @@ class InstanceActorTest {
         probe.script(9801, n -> Optional.of(n == 1 || n == 4 ? SimulatedHealthProbe.ok() : SimulatedHealthProbe.fail("timed out after 300ms")));
         // probes: 1 ok (HEALTHY), 2 fail, 3 fail, 4 ok, 5 fail, 6 fail, 7 fail (UNHEALTHY)
         TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
-        ActorRef<InstanceActor.Command> instance = spawnProbed(9801, PROBED, parent);
-        expectState(parent, InstanceState.STARTING);
-        expectState(parent, InstanceState.STARTING);
-        time.timePasses(Duration.ofMillis(100));
-        expectState(parent, InstanceState.HEALTHY);
+        ActorRef<InstanceActor.Command> instance = spawnHealthy(9801, parent);
         List<Integer> failures = new java.util.ArrayList<>();
         for (int i = 0; i < 5; i++) {
             time.timePasses(Duration.ofSeconds(1));
@@ -281,11 +287,7 @@ class InstanceActorTest {
     void aProbeThatNeverAnswersFailsAtItsDeadline() {
         probe.script(9901, n -> n == 1 ? Optional.of(SimulatedHealthProbe.ok()) : Optional.empty());
         TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
-        ActorRef<InstanceActor.Command> instance = spawnProbed(9901, PROBED, parent);
-        expectState(parent, InstanceState.STARTING);
-        expectState(parent, InstanceState.STARTING);
-        time.timePasses(Duration.ofMillis(100));
-        expectState(parent, InstanceState.HEALTHY);
+        ActorRef<InstanceActor.Command> instance = spawnHealthy(9901, parent);
         time.timePasses(Duration.ofSeconds(1));
         time.expectNoMessageFor(Duration.ofMillis(700), parent);
         time.timePasses(Duration.ofMillis(100));
@@ -302,11 +304,7 @@ class InstanceActorTest {
         probe.script(9902, n -> Optional.of(n == 1 ? SimulatedHealthProbe.ok()
                 : n >= 3 && n <= 6 ? notRun : SimulatedHealthProbe.fail("timed out after 300ms")));
         TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
-        ActorRef<InstanceActor.Command> instance = spawnProbed(9902, PROBED, parent);
-        expectState(parent, InstanceState.STARTING);
-        expectState(parent, InstanceState.STARTING);
-        time.timePasses(Duration.ofMillis(100));
-        expectState(parent, InstanceState.HEALTHY);
+        ActorRef<InstanceActor.Command> instance = spawnHealthy(9902, parent);
         List<Integer> failures = new java.util.ArrayList<>();
         for (int i = 0; i < 6; i++) {
             time.timePasses(Duration.ofSeconds(1));
