@@ -116,9 +116,16 @@ class DashboardIT {
         });
     }
 
-    /** Clicks a service's button, confirms, and waits for the answer the page shows. */
+    /**
+     * Clicks a service's button, confirms, and waits for the answer the page shows. The page
+     * clears the last answer on the click: the operation starts only when the confirmation has
+     * closed, a task later, and until then an old answer would read as this one.
+     */
     private String act(String service, String button) {
         click(button + "-" + service);
+        // Read in one script: the page redraws the service's section at every status.
+        assertEquals("", browser.script("return document.querySelector(\"[data-result='" + service + "']\").textContent"),
+                "the last answer is gone as soon as the next action is clicked");
         confirm();
         return awaitResult(service);
     }

@@ -88,11 +88,14 @@ function confirmAction(text) {
 
 /** Runs an operation: confirm, disable the service's buttons while it runs, show its answer. */
 async function act(service, what, path) {
+  const resultOf = () => (service ? document.querySelector(`[data-result="${CSS.escape(service)}"]`) : $('global-result'));
+  // The last answer goes at once: the confirmation closes a task later, and until then the old
+  // answer would read as this action's.
+  show(resultOf(), '', '');
   if (!(await confirmAction(what + '?'))) return;
   const key = service || '*';
   state.busy.add(key);
   render();
-  const resultOf = () => (service ? document.querySelector(`[data-result="${CSS.escape(service)}"]`) : $('global-result'));
   show(resultOf(), what + '…', '');
   try {
     const r = await post(path);
