@@ -130,7 +130,6 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
         /** When it began (its turn came), and its deadline from then; set by {@code begin}. */
         long start;
         long deadline;
-        boolean begun;
         boolean holdsTurn;
         final CompletableFuture<ProbeResult> result = new CompletableFuture<>();
         /** Its answer once decided; {@code result} is completed with it before the next select. */
@@ -290,7 +289,6 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
     }
 
     private void begin(Probe p, long now) {
-        p.begun = true;
         p.start = now;
         p.deadline = now + p.settings.timeout().toNanos();
         p.holdsTurn = true;

@@ -203,8 +203,9 @@ class NioHealthProbeTest {
 
     @Test
     void aProbeThatHoldsItsTurnPastTheTurnGivesItBackAndStillRunsToItsTimeout() throws Exception {
-        // Four turns of 50 ms and a long wait: hung instances cannot keep the turns from the rest.
-        NioHealthProbe prober = new NioHealthProbe(4, TimeUnit.MILLISECONDS.toNanos(50), TimeUnit.SECONDS.toNanos(60));
+        // Four turns of 50 ms, and a wait of 1 s, under the probes' timeout of 2 s: had the first four
+        // kept their turns to their timeouts, the other six would have been answered "not run".
+        NioHealthProbe prober = new NioHealthProbe(4, TimeUnit.MILLISECONDS.toNanos(50), TimeUnit.SECONDS.toNanos(1));
         toClose.add(prober);
         List<ProbeResult> results = probeAMuteListener(prober, 10);
         for (ProbeResult r : results) {
