@@ -25,6 +25,21 @@ final class AdminAddress {
     }
 
     /**
+     * Where to reach a manager whose admin API binds to {@code host} and {@code port} (its pool file's
+     * {@code admin}, or its {@code PROCPOOL_ADMIN_HOST} and {@code _PORT}): a wildcard bind is reached
+     * on loopback, an IPv6 host gets its brackets.
+     */
+    static URI ofBind(String host, String port, String from) throws Invalid {
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        h = switch (h) {
+            case "0.0.0.0" -> "127.0.0.1";
+            case "::", "0:0:0:0:0:0:0:0" -> "::1";
+            default -> h;
+        };
+        return parse((h.contains(":") ? "[" + h + "]" : h) + ":" + port, from);
+    }
+
+    /**
      * The base URI of the admin API (ending in {@code /}).
      *
      * @param text what was given

@@ -90,23 +90,15 @@ final class CtlCommand implements Callable<Integer> {
                 base = AdminAddress.parse(admin, "--admin");
             } else if (config != null) {
                 PoolSettings s = PoolConfigLoader.loadFile(config, Path.of("").toAbsolutePath());
-                base = AdminAddress.parse(s.admin().host() + ":" + s.admin().port(), s.named("admin") + " in " + config);
+                base = AdminAddress.ofBind(s.admin().host(), String.valueOf(s.admin().port()), s.named("admin") + " in " + config);
                 if (tok.isEmpty()) {
                     tok = s.admin().token();
                 }
             } else if (variable("PROCPOOL_ADMIN").isPresent()) {
                 base = AdminAddress.parse(environment.apply("PROCPOOL_ADMIN"), "$PROCPOOL_ADMIN");
             } else if (variable("PROCPOOL_ADMIN_HOST").isPresent() || variable("PROCPOOL_ADMIN_PORT").isPresent()) {
-                // The manager binds to these; a wildcard bind is reached on loopback.
-                String host = variable("PROCPOOL_ADMIN_HOST").map(h -> h.startsWith("[") && h.endsWith("]")
-                        ? h.substring(1, h.length() - 1) : h).orElse("127.0.0.1");
-                host = switch (host) {
-                    case "0.0.0.0" -> "127.0.0.1";
-                    case "::", "0:0:0:0:0:0:0:0" -> "::1";
-                    default -> host;
-                };
-                String port = variable("PROCPOOL_ADMIN_PORT").orElse(String.valueOf(AdminAddress.DEFAULT_PORT));
-                base = AdminAddress.parse((host.contains(":") ? "[" + host + "]" : host) + ":" + port,
+                base = AdminAddress.ofBind(variable("PROCPOOL_ADMIN_HOST").orElse("127.0.0.1"),
+                        variable("PROCPOOL_ADMIN_PORT").orElse(String.valueOf(AdminAddress.DEFAULT_PORT)),
                         "$PROCPOOL_ADMIN_HOST and $PROCPOOL_ADMIN_PORT");
             } else {
                 base = AdminAddress.parse(":" + AdminAddress.DEFAULT_PORT, "the default address");

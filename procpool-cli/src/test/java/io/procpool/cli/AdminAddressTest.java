@@ -30,6 +30,15 @@ class AdminAddressTest {
     }
 
     @Test
+    void aManagersBindIsReachedOnLoopbackWhenItIsAWildcard() throws Exception {
+        assertEquals("http://127.0.0.1:9901/", AdminAddress.ofBind("0.0.0.0", "9901", "x").toString());
+        assertEquals("http://[::1]:9901/", AdminAddress.ofBind("::", "9901", "x").toString());
+        assertEquals("http://[::1]:9901/", AdminAddress.ofBind("[::]", "9901", "x").toString());
+        assertEquals("http://[::1]:9901/", AdminAddress.ofBind("[::1]", "9901", "x").toString());
+        assertEquals("http://10.0.0.5:9901/", AdminAddress.ofBind("10.0.0.5", "9901", "x").toString());
+    }
+
+    @Test
     void refusesWhatIsNoAddressAndSaysWhatWouldBe() {
         assertEquals("--admin '127.0.0.1:abc': the port must be a number from 1 to 65535, got 'abc'; use host:port, :port "
                 + "or http://host:port", refused("127.0.0.1:abc"));
