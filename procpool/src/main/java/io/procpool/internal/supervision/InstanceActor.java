@@ -431,19 +431,25 @@ public final class InstanceActor {
     private Behavior<Command> onStartPeriodOver(ChildProcess child, Probing p) {
         HealthTracker next = p.tracker().startPeriodElapsed();
         if (next.verdict() == HealthTracker.Verdict.UNHEALTHY) {
-            return unhealthy(child, "no successful probe within start-period " + Backoff.format(service.health().startPeriod())
-                    + (p.lastFailure() == null ? "" : "; last: " + p.lastFailure().error()));
+            return unhealthy(child, startPeriodMissed(p.lastFailure())); // a failure is there: the tracker needs one
         }
         return probed(child, new Probing(next, p.seq(), p.inFlight(), p.due(), p.lastFailure()));
     }
 
     private String failure(HealthTracker tracker, ProbeResult result) {
-        String last = "; last: " + result.error() + " after " + result.latencyMillis() + "ms";
         if (!tracker.everSucceeded() && !service.health().startPeriod().isZero()) {
             // The start period ended before any probe had run to its end; this is the first that did.
-            return "no successful probe within start-period " + Backoff.format(service.health().startPeriod()) + last;
+            return startPeriodMissed(result);
         }
-        return tracker.failures() + " consecutive failed probes of " + probeTarget() + last;
+        return tracker.failures() + " consecutive failed probes of " + probeTarget() + last(result);
+    }
+
+    private String startPeriodMissed(ProbeResult last) {
+        return "no successful probe within start-period " + Backoff.format(service.health().startPeriod()) + last(last);
+    }
+
+    private static String last(ProbeResult result) {
+        return "; last: " + result.error() + " after " + result.latencyMillis() + "ms";
     }
 
     // HEALTHY/STARTING -> UNHEALTHY -> STOPPING: out of the ready set at once, then stopped.
