@@ -144,9 +144,13 @@ public final class PoolConfigLoader {
             // -Dprocpool.admin.port=9901 and the like override the file, as Typesafe Config users expect.
             // (The class loader is explicit: this also runs on signal threads, which have none.)
             Config properties = ConfigFactory.systemProperties();
+            // The dispatchers are tuned under 'procpool' whatever the file's key (-Dprocpool.dispatchers.X).
+            Config dispatchers = properties.hasPath(PoolSection.KEY + ".dispatchers")
+                    ? properties.withOnlyPath(PoolSection.KEY + ".dispatchers") : ConfigFactory.empty();
             Config overrides = environment
-                    .withFallback(movedTo(properties, PoolSection.KEY, key))
+                    .withFallback(movedTo(properties.withoutPath(PoolSection.KEY + ".dispatchers"), PoolSection.KEY, key))
                     .withFallback(movedTo(properties, PoolSection.OLD_KEY, key))
+                    .withFallback(dispatchers)
                     .withFallback(properties.withOnlyPath("pekko"));
             return overrides.withFallback(own).withFallback(ConfigFactory.defaultReference(PoolConfigLoader.class.getClassLoader())).resolve();
         } catch (ConfigException e) {
@@ -220,7 +224,8 @@ public final class PoolConfigLoader {
         }
         boolean oldKey = key.equals(PoolSection.OLD_KEY);
         // Under the old name, procpool's defaults still come from 'procpool'; the dispatchers stay there.
-        Config section = oldKey ? pool.config().withFallback(config.getConfig(PoolSection.KEY).withoutPath("dispatchers")) : pool.config();
+        Config section = oldKey ? PoolSection.systemPropertiesForOldKey(config).withFallback(pool.config())
+                .withFallback(config.getConfig(PoolSection.KEY).withoutPath("dispatchers")) : pool.config();
         pool = new FieldReader(section, source, null, key + ".", errors);
         pool.rejectUnknownKeys(oldKey ? OLD_POOL_KEYS : POOL_KEYS);
         if (!oldKey) {

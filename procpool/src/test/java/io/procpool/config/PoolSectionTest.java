@@ -108,9 +108,46 @@ class PoolSectionTest {
     }
 
     @Test
+    void dashDProcpoolOverridesAFileUnderTheOlderName() throws Exception {
+        // What ConfigFactory.defaultReference() gives when the JVM runs with -Dprocpool.admin.port=9916:
+        // the system properties laid over procpool's reference.conf.
+        Config reference = ConfigFactory.parseString("procpool.admin.port = 9916",
+                ConfigParseOptions.defaults().setOriginDescription("system properties")).withFallback(ConfigFactory.defaultReference());
+        Config file = ConfigFactory.parseString("pool { admin.port = 9912, services.a { command = x, ports = [8000] } }");
+        PoolSettings s = PoolConfigLoader.fromConfig(file.withFallback(reference), "p.conf", dir);
+        assertEquals("pool", s.key());
+        assertEquals(List.of("a"), List.copyOf(s.services().keySet()));
+        assertEquals(9916, s.admin().port());
+        assertFalse(PoolSection.setByApplication(reference.getConfig("procpool")));
+    }
+
+    @Test
+    void realDashDOverridesReachAFileUnderEitherName() throws Exception {
+        // As `java -Dprocpool.admin.port=9917 -Dprocpool.dispatchers.stream.throughput=7 -jar ... run` gives them.
+        System.setProperty("procpool.admin.port", "9917");
+        System.setProperty("procpool.dispatchers.stream.throughput", "7");
+        ConfigFactory.invalidateCaches();
+        try {
+            for (String key : List.of("pool", "procpool")) {
+                Path file = files.write(key + ".conf", key + " { admin.port = 9912, services.a { command = x, ports = [8000] } }\n");
+                Config c = PoolConfigLoader.parseFile(file, Map.of());
+                PoolSettings s = PoolConfigLoader.fromConfig(c, file.toString(), dir);
+                assertEquals(key, s.key());
+                assertEquals(List.of("a"), List.copyOf(s.services().keySet()));
+                assertEquals(9917, s.admin().port());
+                assertEquals(7, c.getInt("procpool.dispatchers.stream.throughput"));
+            }
+        } finally {
+            System.clearProperty("procpool.admin.port");
+            System.clearProperty("procpool.dispatchers.stream.throughput");
+            ConfigFactory.invalidateCaches();
+        }
+    }
+
+    @Test
     void procpoolsDefaultsAreNotSettingsOfTheApplication() {
-        assertFalse(PoolSection.setOutsideReference(ConfigFactory.defaultReference().getConfig("procpool")));
-        assertTrue(PoolSection.setOutsideReference(ConfigFactory.parseString("procpool.watch-config = false")
+        assertFalse(PoolSection.setByApplication(ConfigFactory.defaultReference().getConfig("procpool")));
+        assertTrue(PoolSection.setByApplication(ConfigFactory.parseString("procpool.watch-config = false")
                 .withFallback(ConfigFactory.defaultReference()).getConfig("procpool")));
     }
 }
