@@ -89,7 +89,7 @@ bench: build ## Benchmarks beside supervisord, PM2 and a C floor, and a cost cur
 		python3-matplotlib >/dev/null || echo "make bench: no python3-matplotlib, the report has no charts" >&2
 	/usr/bin/python3 bench/report.py
 
-bench-gateway: build ## The gateway beside nginx and HAProxy under wrk, and failures during events (~6 min) -> docs/benchmarks.md
+bench-gateway: build ## The gateway beside nginx and HAProxy under wrk (and a bare Pekko HTTP proxy as the floor), and failures during events (~8 min) -> docs/benchmarks.md
 	@scripts/need-packages.sh wrk nginx haproxy
 	@/usr/bin/python3 -c "import matplotlib" 2>/dev/null || scripts/need-packages.sh python3-matplotlib=python3-matplotlib \
 		|| echo "make bench-gateway: no python3-matplotlib, the report has no charts" >&2

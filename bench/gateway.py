@@ -7,7 +7,10 @@ One procpool runs the 4 instances with its gateway on, and writes the nginx and 
 (pool.feeds) that the two proxies load; each proxy is set up as its users would set it up for
 speed: connections to the instances kept alive, and as many workers (nginx) or threads (HAProxy)
 as the gateway may use cores. wrk runs against each in interleaved rounds (the order rotated each
-round): requests/s, latency p50/p99/max, and the proxy's CPU time and RSS over the run.
+round): requests/s, latency p50/p99/max, and the proxy's CPU time and RSS over the run. A fourth
+row, the floor: bench/PekkoFloor.java, the least a proxy on Pekko HTTP does (singleRequest to the
+instances in turn, nothing else) in a JVM with the gateway's flags, so that the report says how
+much of the gap to nginx is the gateway's own code and how much Pekko HTTP's.
 
 Then a failure table: wrk through each proxy while one instance is SIGKILLed, the service is
 rolled, a reload rolls it, and it is scaled down; every non-2xx answer and socket error counts.
@@ -33,12 +36,15 @@ from proctools import ROOT, JAR, accepts, cds_opts, descendants, java_opts, stat
 WORK = os.path.join(ROOT, "bench", ".work", "gateway")
 SAMPLE = os.path.join(ROOT, "build", "search.cgi")
 PORTS = [23100, 23101, 23102, 23103]
-GATEWAY, NGINX, HAPROXY, ADMIN = 23180, 23181, 23182, 23190
+GATEWAY, NGINX, HAPROXY, ADMIN, FLOOR = 23180, 23181, 23182, 23190, 23183
 CORES = os.cpu_count() or 2
 PROXIES = ["gateway", "nginx", "haproxy"]
+# Measured for throughput only: the floor has no feeds and no events.
+MEASURED = PROXIES + ["floor"]
 URLS = {"gateway": "http://127.0.0.1:%d/search/?q=bench" % GATEWAY,
         "nginx": "http://127.0.0.1:%d/?q=bench" % NGINX,
-        "haproxy": "http://127.0.0.1:%d/?q=bench" % HAPROXY}
+        "haproxy": "http://127.0.0.1:%d/?q=bench" % HAPROXY,
+        "floor": "http://127.0.0.1:%d/?q=bench" % FLOOR}
 BEGIN, END = "<!-- bench-gateway: begin -->", "<!-- bench-gateway: end -->"
 
 
@@ -230,18 +236,22 @@ frontend search_in
             [haproxy, "-W", "-f", os.path.join(WORK, "haproxy.cfg"), "-f", os.path.join(WORK, "haproxy-backends.cfg"),
              "-p", os.path.join(WORK, "haproxy.pid")],
             stdout=open(os.path.join(WORK, "haproxy.out"), "w"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        for name, port in (("gateway", GATEWAY), ("nginx", NGINX), ("haproxy", HAPROXY)):
+        self.procs["floor"] = subprocess.Popen(
+            ["java"] + java_opts() + ["-cp", JAR, os.path.join(ROOT, "bench", "PekkoFloor.java"), str(FLOOR)]
+            + [str(p) for p in PORTS],
+            stdout=open(os.path.join(WORK, "floor.out"), "w"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        for name, port in (("gateway", GATEWAY), ("nginx", NGINX), ("haproxy", HAPROXY), ("floor", FLOOR)):
             end = time.time() + 20
             while not accepts(port):
                 if time.time() > end:
                     raise RuntimeError("%s does not accept on %d" % (name, port))
                 time.sleep(0.1)
         # one warm-up run each: the JIT for the gateway, connection pools for all
-        for name in PROXIES:
+        for name in MEASURED:
             wrk(URLS[name], 5, 32)
 
     def teardown(self):
-        for name in ("nginx", "haproxy", "gateway"):
+        for name in ("floor", "nginx", "haproxy", "gateway"):
             p = self.procs.get(name)
             if p is None or p.poll() is not None:
                 continue
@@ -265,9 +275,9 @@ frontend search_in
 
 
 def throughput(setup, rounds, duration, connections):
-    results = {p: [] for p in PROXIES}
+    results = {p: [] for p in MEASURED}
     for r in range(rounds):
-        order = PROXIES[r % 3:] + PROXIES[:r % 3]
+        order = MEASURED[r % len(MEASURED):] + MEASURED[:r % len(MEASURED)]
         for name in order:
             root = setup.procs[name].pid
             cpu0 = cpu_s(root)
@@ -332,12 +342,13 @@ def charts(s):
     except ImportError:
         return []
     os.makedirs(os.path.join(ROOT, "docs", "bench"), exist_ok=True)
-    names = {"gateway": "procpool gateway", "nginx": "nginx 1.22", "haproxy": "HAProxy 2.6"}
+    names = {"gateway": "procpool gateway", "nginx": "nginx 1.22", "haproxy": "HAProxy 2.6", "floor": "Pekko HTTP floor"}
     made = []
     for key, label, fname in (("rps", "requests/s (median of rounds)", "gateway-throughput.png"),
                               ("p99_ms", "p99 latency, ms (median of rounds)", "gateway-p99.png")):
         fig, ax = plt.subplots(figsize=(6, 3))
-        ax.bar([names[p] for p in PROXIES], [s[p][key] for p in PROXIES], color=["#4c72b0", "#55a868", "#c44e52"])
+        shown = [p for p in MEASURED if p in s]
+        ax.bar([names[p] for p in shown], [s[p][key] for p in shown], color=["#4c72b0", "#55a868", "#c44e52", "#8c8c8c"][:len(shown)])
         ax.set_ylabel(label)
         fig.tight_layout()
         fig.savefig(os.path.join(ROOT, "docs", "bench", fname), dpi=100)
@@ -360,11 +371,20 @@ def report(s, table, args, made):
              "%d cores." % (time.strftime("%Y-%m-%d"), args.connections, args.duration, args.rounds, CORES, CORES, CORES), ""]
     lines.append("| proxy | requests/s | p50 | p99 | max | CPU s per run | RSS |")
     lines.append("|---|---|---|---|---|---|---|")
-    for p, label in (("gateway", "procpool gateway"), ("nginx", "nginx 1.22"), ("haproxy", "HAProxy 2.6")):
+    for p, label in (("gateway", "procpool gateway"), ("nginx", "nginx 1.22"), ("haproxy", "HAProxy 2.6"),
+                     ("floor", "Pekko HTTP floor (bench/PekkoFloor.java)")):
+        if p not in s:
+            continue
         x = s[p]
         lines.append("| %s | %.0f (%.0f to %.0f) | %.2f ms | %.2f ms (%.2f to %.2f) | %.1f ms | %.1f | %.0f MB |" % (
             label, x["rps"], x["rps_range"][0], x["rps_range"][1], x["p50_ms"], x["p99_ms"], x["p99_range"][0],
             x["p99_range"][1], x["max_ms"], x["cpu_s"], x["rss_mb"]))
+    if "floor" in s and s["floor"]["rps"] and n["rps"]:
+        f = s["floor"]
+        lines += ["", "The floor, a proxy on Pekko HTTP that does nothing but pass each request on (bench/PekkoFloor.java, "
+                  "same JVM flags): %.2fx nginx's throughput and %.2fx its p99. The gateway reaches %.2fx the floor's "
+                  "throughput and %.2fx its p99: the rest of the gap to nginx is Pekko HTTP's." % (
+                      f["rps"] / n["rps"], f["p99_ms"] / n["p99_ms"], g["rps"] / f["rps"], g["p99_ms"] / f["p99_ms"])]
     lines += ["", "Failed requests (non-2xx answers and socket errors) through each proxy while wrk runs `-c%d -d%ds` and "
               "the event happens 2 s in:" % (args.connections, args.failure_duration), "",
               "| event | gateway | nginx (pool.feeds) | HAProxy (pool.feeds) |", "|---|---|---|---|"]
