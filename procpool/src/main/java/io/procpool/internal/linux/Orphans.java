@@ -118,6 +118,27 @@ final class Orphans implements AutoCloseable {
         }
     }
 
+    /**
+     * True when this JVM has adopted no process: every child on the list where the kernel puts
+     * the adopted ({@link ProcessTable#childrenOfFirstThread}) is an instance it started. False
+     * when a child there is not one, or the list cannot be read. When the first thread has ended,
+     * every child of every thread is looked at, and one that is not an instance (the JDK's too)
+     * makes it false.
+     */
+    boolean adoptedNone() {
+        java.util.Set<Long> children = ProcessTable.childrenOfFirstThread();
+        try {
+            for (long pid : children != null ? children : ProcessTable.children()) {
+                if (!instances.containsKey(pid)) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Instance {@code pid} has been reaped: its descendants are ours now, and its number is free. */
     void instanceReaped(long pid) {
         instances.computeIfPresent(pid, (p, n) -> n == 1 ? null : n - 1);

@@ -41,10 +41,16 @@ public final class Posix {
      * still exists is looked up in {@code /proc} to tell its zombies from the living.
      */
     public static boolean groupExists(long pgid) {
-        if (pgid <= 1) {
-            return false;
-        }
-        boolean exists = C.kill((int) -pgid, 0) == 0 || Native.getLastError() != ESRCH;
-        return exists && ProcessTable.hasLiveMember(pgid);
+        return groupHasProcess(pgid) && ProcessTable.hasLiveMember(pgid);
+    }
+
+    /** True while group {@code pgid} has any process, a zombie too (or one we may not signal): one {@code kill(2)}. */
+    static boolean groupHasProcess(long pgid) {
+        return pgid > 1 && (C.kill((int) -pgid, 0) == 0 || Native.getLastError() != ESRCH);
+    }
+
+    /** True while process {@code pid} exists, a zombie too (or one we may not signal): one {@code kill(2)}. */
+    static boolean processExists(long pid) {
+        return pid > 0 && (C.kill((int) pid, 0) == 0 || Native.getLastError() != ESRCH);
     }
 }

@@ -512,6 +512,46 @@ final class ProcessTable {
         return out;
     }
 
+    /**
+     * The children on this JVM's first thread's list ({@code /proc/self/task/PID/children}): where
+     * the kernel puts the processes it hands this JVM as the subreaper or PID 1 (it picks the
+     * first thread of the process that is not exiting, which is this one while it lives; the
+     * {@code java} launcher's first thread waits for the main thread until the JVM exits), and the
+     * children of threads that ended. Null when that thread is ending or has ended, or the kernel
+     * lacks the file: then only {@link #children()} tells. Two small reads, against one per
+     * thread (37 in a pool of 50, 0.5 to 0.9 ms) for {@link #children()}.
+     */
+    static java.util.Set<Long> childrenOfFirstThread() {
+        String self = Long.toString(ProcessHandle.current().pid());
+        byte[] buf = new byte[STAT_BUFFER];
+        Stat first = readStat(self + "/task/" + self, buf);
+        if (first == null || !first.live()) {
+            return null;
+        }
+        java.util.Set<Long> out = new java.util.HashSet<>();
+        try (FileInputStream in = new FileInputStream("/proc/" + self + "/task/" + self + "/children")) {
+            long pid = -1;
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                for (int i = 0; i < n; i++) {
+                    byte b = buf[i];
+                    if (b >= '0' && b <= '9') {
+                        pid = (pid < 0 ? 0 : pid * 10) + (b - '0');
+                    } else if (pid >= 0) {
+                        out.add(pid);
+                        pid = -1;
+                    }
+                }
+            }
+            if (pid >= 0) {
+                out.add(pid);
+            }
+            return out;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     /** True when process {@code pid} exists and is not a zombie. */
     static boolean alive(long pid) {
         return stat(pid).map(Stat::live).orElse(false);

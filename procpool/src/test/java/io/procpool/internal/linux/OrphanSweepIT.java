@@ -81,6 +81,39 @@ class OrphanSweepIT {
                 () -> ProcessTable.stat(background).isEmpty());
     }
 
+    @Test
+    void anInstanceIsOverOnlyWhenWhatLeftItsGroupIsGoneToo() throws Exception {
+        // The leader exits at once; its child left the group (as GNU timeout does), stays in the
+        // session, and is adopted by this JVM. Its restart must wait for it: the check that
+        // answers without a /proc pass must not take the empty group for the end.
+        Path pidFile = dir.resolve("child.pid");
+        Platform.Prepared leaves = platform.prepare(Path.of("/bin/sh"), List.of("sh", "-c",
+                        "python3 -c 'import os; os.setpgid(0, 0); open(\"" + pidFile + "\", \"w\").write(str(os.getpid())); "
+                                + "os.execvp(\"sleep\", [\"sleep\", \"60\"])' & while [ ! -s " + pidFile + " ]; do sleep 0.01; done"),
+                Map.of("PATH", "/usr/bin:/bin"), dir, Platform.Output.merged(dir.resolve("out.log")), RunAs.INHERIT);
+        Platform.Started started = platform.start(leaves).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        started.exit().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        long seen = System.nanoTime();
+        long child = Long.parseLong(java.nio.file.Files.readString(pidFile).trim());
+        try {
+            assertEquals(started.pid(), ProcessTable.stat(child).orElseThrow().session(), "in the instance's session");
+            org.junit.jupiter.api.Assertions.assertTrue(platform.groupAliveAfterExit(started.pid(), seen),
+                    "its group is empty, but a process of its session lives");
+            org.junit.jupiter.api.Assertions.assertTrue(platform.groupAlive(started.pid()));
+        } finally {
+            LibC.C.kill((int) child, 9);
+        }
+        awaitTrue(Duration.ofSeconds(10), "the instance over once its child is gone",
+                () -> !platform.groupAliveAfterExit(started.pid(), seen));
+
+        // A leader alone: over as soon as its exit is seen.
+        Platform.Prepared alone = platform.prepare(Path.of("/bin/sh"), List.of("sh", "-c", "exit 0"), Map.of("PATH", "/usr/bin:/bin"),
+                dir, Platform.Output.merged(dir.resolve("out.log")), RunAs.INHERIT);
+        Platform.Started s = platform.start(alone).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        s.exit().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        org.junit.jupiter.api.Assertions.assertFalse(platform.groupAliveAfterExit(s.pid(), System.nanoTime()));
+    }
+
     private static void awaitTrue(Duration deadline, String what, java.util.function.BooleanSupplier condition) {
         long end = System.nanoTime() + deadline.toNanos();
         while (!condition.getAsBoolean()) {
