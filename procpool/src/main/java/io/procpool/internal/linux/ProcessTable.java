@@ -517,8 +517,10 @@ final class ProcessTable {
      * the kernel puts the processes it hands this JVM as the subreaper or PID 1 (it picks the
      * first thread of the process that is not exiting, which is this one while it lives; the
      * {@code java} launcher's first thread waits for the main thread until the JVM exits), and the
-     * children of threads that ended. Null when that thread is ending or has ended, or the kernel
-     * lacks the file: then only {@link #children()} tells. Two small reads, against one per
+     * children of threads that ended. Null when that thread has ended (a zombie thread: the kernel
+     * puts the adopted elsewhere then), or the kernel lacks the file: then only {@link #children()}
+     * tells. (A moment in which the first thread is ending but not yet a zombie exists only as the
+     * JVM itself exits.) Two small reads, against one per
      * thread (37 in a pool of 50, 0.5 to 0.9 ms) for {@link #children()}.
      */
     static java.util.Set<Long> childrenOfFirstThread() {
