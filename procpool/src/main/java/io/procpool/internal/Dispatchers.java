@@ -22,6 +22,10 @@ public final class Dispatchers {
         return DispatcherSelector.fromConfig(INSTANCES);
     }
 
+    public static DispatcherSelector streams() {
+        return DispatcherSelector.fromConfig(STREAMS);
+    }
+
     public static DispatcherSelector blocking() {
         return DispatcherSelector.fromConfig(BLOCKING);
     }

@@ -193,7 +193,7 @@ public final class ClusterWidePool implements Pool {
     private Source<PoolEvent, NotUsed> elsewhere() {
         return Source.<PoolEvent>queue(256, org.apache.pekko.stream.OverflowStrategy.dropHead()).mapMaterializedValue(queue -> {
             Subscription heard = view.onEvents(queue::offer);
-            queue.watchCompletion().whenComplete((done, failed) -> heard.close());
+            io.procpool.internal.Stages.here(queue.watchCompletion()).whenComplete((done, failed) -> heard.close());
             return NotUsed.getInstance();
         });
     }

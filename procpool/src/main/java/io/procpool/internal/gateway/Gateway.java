@@ -214,10 +214,8 @@ final class Gateway {
         CompletableFuture<HttpResponse> timed = new CompletableFuture<>();
         Runnable cancel = timers.schedule(route.requestTimeout(), () -> timed.completeExceptionally(
                 new TimeoutException("no answer from " + b + " within route.request-timeout")));
-        // Pekko's stage is Scala's CompletableFuture, whose every callback is made asynchronous on the
-        // common pool, and on 2 cores the common pool is a new thread per task: 2.7k requests/s
-        // through the gateway instead of 10k+ (bench/gateway-analysis.md). An explicit executor
-        // that runs the callback where the answer arrived avoids both.
+        // Run where the answer arrived, not on a thread per callback (io.procpool.internal.Stages says
+        // why): 2.7k requests/s through the gateway instead of 5.9k (bench/gateway-analysis.md).
         sent.whenCompleteAsync((response, error) -> {
             if (error != null) {
                 cancel.run();
@@ -291,7 +289,7 @@ final class Gateway {
             return out;
         }
         Flow<ByteString, ByteString, Object> release = Flow.<ByteString>create().watchTermination((mat, done) -> {
-            done.whenComplete((d, e) -> t.release(b));
+            io.procpool.internal.Stages.here(done).whenComplete((d, e) -> t.release(b));
             return (Object) mat;
         });
         return out.withEntity((ResponseEntity) sameFraming(entity, release));
@@ -321,7 +319,7 @@ final class Gateway {
                 ws = ws.requestSubprotocol(first);
             }
             var flow = http.webSocketClientFlow(ws).watchTermination((mat, done) -> {
-                done.whenComplete((d, e) -> t.release(b));
+                io.procpool.internal.Stages.here(done).whenComplete((d, e) -> t.release(b));
                 return mat;
             });
             return first == null ? upgrade.handleMessagesWith(flow) : upgrade.handleMessagesWith(flow, first);

@@ -5,6 +5,7 @@ import io.procpool.spi.ProbeResult;
 
 import io.procpool.config.HealthSettings;
 import io.procpool.config.HttpProbe;
+import io.procpool.internal.Stages;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -69,26 +70,26 @@ public final class PekkoHealthProbe implements HealthProbe {
     /** Completes with null when the status is expected, else with why not. */
     private CompletionStage<String> http(int port, HttpProbe probe, Duration timeout) {
         HttpRequest request = HttpRequest.GET(probe.path()).addHeader(Connection.create("close"));
-        return Source.single(request)
+        return Stages.here(Source.single(request)
                 .via(http.connectionTo(HOST).toPort(port).withClientConnectionSettings(connectionSettings(timeout)).http())
                 .mapAsync(1, response -> drain(response).thenApply(x -> response.status().intValue()))
                 .completionTimeout(timeout)
-                .runWith(Sink.head(), materializer)
+                .runWith(Sink.head(), materializer))
                 .thenApply(status -> probe.expectStatus().contains(status) ? null
                         : ProbeResult.unexpectedStatus(status, probe.expectStatus()));
     }
 
     private CompletionStage<Object> drain(HttpResponse response) {
-        return response.discardEntityBytes(materializer).completionStage().thenApply(done -> done);
+        return Stages.here(response.discardEntityBytes(materializer).completionStage()).thenApply(done -> done);
     }
 
     /** Completes with null once a connection is accepted. */
     private CompletionStage<String> tcp(int port, HealthSettings settings) {
-        return Source.<ByteString>empty()
+        return Stages.here(Source.<ByteString>empty()
                 .viaMat(Tcp.get(system).outgoingConnection(new InetSocketAddress(HOST, port), Optional.empty(), List.of(),
                         true, Optional.of(settings.timeout()), Optional.empty()), (left, conn) -> conn)
                 .to(Sink.ignore())
-                .run(materializer)
+                .run(materializer))
                 .thenApply(conn -> (String) null);
     }
 

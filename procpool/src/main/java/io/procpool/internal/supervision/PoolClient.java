@@ -69,6 +69,8 @@ public final class PoolClient implements Pool {
     private final Path baseDir;
     private final Timeouts timeouts;
     private final Executor blocking;
+    /** Where the answers of the tree are passed on (see {@link #asked}). */
+    private final Executor answers;
     private volatile PoolSettings settings;
     /** The file {@link #reload()} reads, when the pool was started from one. */
     private volatile Path source;
@@ -88,6 +90,17 @@ public final class PoolClient implements Pool {
         this.baseDir = baseDir;
         this.timeouts = timeouts;
         this.blocking = system.dispatchers().lookup(Dispatchers.blocking());
+        this.answers = system.dispatchers().lookup(Dispatchers.streams());
+    }
+
+    /**
+     * The answer to {@code ask}, as a plain future completed on the streams' dispatcher (where the
+     * admin API and the event streams run), not as Pekko's (see {@link io.procpool.internal.Stages}),
+     * and not on the replying actor's thread either: what the callers chain (the status's JSON,
+     * for 5,000 instances too) must not hold an actor.
+     */
+    private <T> CompletionStage<T> asked(CompletionStage<T> ask) {
+        return io.procpool.internal.Stages.on(ask, answers);
     }
 
     /**
@@ -109,8 +122,8 @@ public final class PoolClient implements Pool {
 
     @Override
     public CompletionStage<PoolStatus> status() {
-        return AskPattern.<PoolSupervisor.Command, PoolStatus>ask(root, PoolSupervisor.GetStatus::new, timeouts.query(),
-                system.scheduler()).exceptionally(e -> {
+        return asked(AskPattern.<PoolSupervisor.Command, PoolStatus>ask(root, PoolSupervisor.GetStatus::new, timeouts.query(),
+                system.scheduler())).exceptionally(e -> {
                     throw unavailable(e, "the pool did not answer within " + Durations.format(timeouts.query()));
                 });
     }
@@ -226,8 +239,8 @@ public final class PoolClient implements Pool {
     /** Asks for an operation; no answer in time is an answer that says the operation goes on. */
     private CompletionStage<OpResult> operate(String service, String what, Function<ActorRef<OpResult>, PoolActor.Operation> op,
                                               Duration timeout) {
-        return AskPattern.<PoolSupervisor.Command, OpResult>ask(root, r -> new PoolSupervisor.ForService(service, op.apply(r)),
-                timeout, system.scheduler()).exceptionally(e -> {
+        return asked(AskPattern.<PoolSupervisor.Command, OpResult>ask(root, r -> new PoolSupervisor.ForService(service, op.apply(r)),
+                timeout, system.scheduler())).exceptionally(e -> {
                     if (!(unwrap(e) instanceof TimeoutException)) {
                         throw new CompletionException(unwrap(e));
                     }
@@ -305,8 +318,8 @@ public final class PoolClient implements Pool {
                     + "': is empty, but the admin API listens on " + bound.host() + ":" + bound.port()
                     + " until procpool is restarted, and there it needs a token; keep admin.token or admin.token-file")));
         }
-        return AskPattern.<PoolSupervisor.Command, OpResult>ask(root, r -> new PoolSupervisor.Reload(next, r), timeouts.query(),
-                system.scheduler()).handle((r, e) -> {
+        return asked(AskPattern.<PoolSupervisor.Command, OpResult>ask(root, r -> new PoolSupervisor.Reload(next, r), timeouts.query(),
+                system.scheduler())).handle((r, e) -> {
                     if (e != null) {
                         return OpResult.unavailable("the pool did not answer the reload within " + Durations.format(timeouts.query()));
                     }

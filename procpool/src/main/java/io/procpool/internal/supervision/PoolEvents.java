@@ -69,7 +69,7 @@ final class PoolEvents {
                     return ref;
                 })
                 .watchTermination((ref, done) -> {
-                    done.whenComplete((d, t) -> system.eventStream().tell(new EventStream.Unsubscribe<>(ref)));
+                    io.procpool.internal.Stages.here(done).whenComplete((d, t) -> system.eventStream().tell(new EventStream.Unsubscribe<>(ref)));
                     return NotUsed.notUsed();
                 })
                 .filter(e -> mine.test(e.service()));

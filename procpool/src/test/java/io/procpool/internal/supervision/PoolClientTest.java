@@ -83,6 +83,17 @@ class PoolClientTest {
     }
 
     @Test
+    void whatFollowsAnAnswerRunsOnTheStreamsDispatcherNotOnAThreadOfItsOwn() {
+        // Pekko's ask answers Scala's CompletableFuture, which would run this on the common pool:
+        // on 2 cores, a new thread each time.
+        TestProbe<PoolSupervisor.Command> root = testKit.createTestProbe();
+        CompletableFuture<String> thread = client(root).status().thenApply(s -> Thread.currentThread().getName()).toCompletableFuture();
+        root.expectMessageClass(PoolSupervisor.GetStatus.class).replyTo().tell(new PoolStatus(List.of(), 0));
+        String name = thread.join();
+        assertTrue(name.contains(io.procpool.internal.Dispatchers.STREAMS), "ran on " + name);
+    }
+
+    @Test
     void aNameThatIsNoServiceOrNoPortOfItIsNotFound() {
         TestProbe<PoolSupervisor.Command> root = testKit.createTestProbe();
         PoolClient client = client(root);
