@@ -486,17 +486,13 @@ final class ProcessTable {
         java.util.Set<Long> out = new java.util.HashSet<>();
         Path tasks = PROC.resolve("self/task");
         boolean listed = false;
+        byte[] buf = new byte[STAT_BUFFER];
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(tasks)) {
             for (Path task : dirs) {
                 try {
-                    String text = Files.readString(task.resolve("children"));
+                    readPids(task.resolve("children").toString(), buf, out);
                     listed = true;
-                    for (String pid : text.trim().split(" ")) {
-                        if (!pid.isEmpty()) {
-                            out.add(Long.parseLong(pid));
-                        }
-                    }
-                } catch (java.nio.file.NoSuchFileException e) {
+                } catch (java.io.FileNotFoundException e) {
                     // a thread that ended meanwhile, or no such files on this kernel
                 }
             }
@@ -531,10 +527,19 @@ final class ProcessTable {
             return null;
         }
         java.util.Set<Long> out = new java.util.HashSet<>();
-        try (FileInputStream in = new FileInputStream("/proc/" + self + "/task/" + self + "/children")) {
+        try {
+            readPids("/proc/" + self + "/task/" + self + "/children", buf, out);
+            return out;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Adds the pids of a {@code children} file (numbers separated by spaces) to {@code out}, read with {@code buf}. */
+    private static void readPids(String file, byte[] buf, java.util.Set<Long> out) throws IOException {
+        try (FileInputStream in = new FileInputStream(file)) {
             long pid = -1;
-            int n;
-            while ((n = in.read(buf)) > 0) {
+            for (int n; (n = in.read(buf)) > 0; ) {
                 for (int i = 0; i < n; i++) {
                     byte b = buf[i];
                     if (b >= '0' && b <= '9') {
@@ -548,9 +553,6 @@ final class ProcessTable {
             if (pid >= 0) {
                 out.add(pid);
             }
-            return out;
-        } catch (IOException e) {
-            return null;
         }
     }
 
