@@ -95,7 +95,7 @@ final class CtlCommand implements Callable<Integer> {
                     tok = s.admin().token();
                 }
             } else if (variable("PROCPOOL_ADMIN").isPresent()) {
-                base = AdminAddress.parse(environment.apply("PROCPOOL_ADMIN"), "$PROCPOOL_ADMIN");
+                base = AdminAddress.parse(variable("PROCPOOL_ADMIN").get(), "$PROCPOOL_ADMIN");
             } else if (variable("PROCPOOL_ADMIN_HOST").isPresent() || variable("PROCPOOL_ADMIN_PORT").isPresent()) {
                 base = AdminAddress.ofBind(variable("PROCPOOL_ADMIN_HOST").orElse("127.0.0.1"),
                         variable("PROCPOOL_ADMIN_PORT").orElse(String.valueOf(AdminAddress.DEFAULT_PORT)),
