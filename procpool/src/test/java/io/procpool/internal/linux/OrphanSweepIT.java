@@ -100,11 +100,17 @@ class OrphanSweepIT {
             org.junit.jupiter.api.Assertions.assertTrue(platform.groupAliveAfterExit(started.pid(), seen),
                     "its group is empty, but a process of its session lives");
             org.junit.jupiter.api.Assertions.assertTrue(platform.groupAlive(started.pid()));
+            // Where the answer without a /proc pass looks: the adopted child is on the first thread's list.
+            org.junit.jupiter.api.Assertions.assertTrue(ProcessTable.childrenOfFirstThread().contains(child),
+                    "adopted onto the first thread: " + ProcessTable.childrenOfFirstThread());
+            org.junit.jupiter.api.Assertions.assertFalse(platform.orphans().adoptedNone());
         } finally {
             LibC.C.kill((int) child, 9);
         }
         awaitTrue(Duration.ofSeconds(10), "the instance over once its child is gone",
                 () -> !platform.groupAliveAfterExit(started.pid(), seen));
+        // Reaped by the sweep: nothing adopted is left, so exits are answered without a pass again.
+        awaitTrue(Duration.ofSeconds(10), "nothing adopted once the child is reaped", () -> platform.orphans().adoptedNone());
 
         // A leader alone: over as soon as its exit is seen.
         Platform.Prepared alone = platform.prepare(Path.of("/bin/sh"), List.of("sh", "-c", "exit 0"), Map.of("PATH", "/usr/bin:/bin"),
