@@ -62,6 +62,11 @@ final class Announcer {
         this.requestFlush = requestFlush;
     }
 
+    /** The pool's log (nothing for a silent pool): every line the pool writes goes through it. */
+    Logger log() {
+        return log;
+    }
+
     /**
      * An instance changed state (or reported again in the same state): a log line, and a
      * {@link PoolEvent} when the state did change.

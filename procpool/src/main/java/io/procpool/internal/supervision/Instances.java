@@ -156,10 +156,10 @@ final class Instances {
         if (action instanceof Roll.RestartAtOnce a) {
             restartNow(a.port(), a.why(), reason);
         } else if (action instanceof Roll.RestartInPlace a) {
-            ctx.getLog().info("{}: {}: restarting :{} in place", service.name(), why, a.port());
+            announcer.log().info("{}: {}: restarting :{} in place", service.name(), why, a.port());
             restartNow(a.port(), a.why(), reason);
         } else if (action instanceof Roll.StartReplacement a) {
-            ctx.getLog().info("{}: {}: starting a replacement for :{} on :{}", service.name(), why, a.old(), a.spare());
+            announcer.log().info("{}: {}: starting a replacement for :{} on :{}", service.name(), why, a.old(), a.spare());
             Slot spare = slots.get(a.spare());
             spare.assigned = true;
             env.metrics().restarted(service.name(), reason);
@@ -179,7 +179,7 @@ final class Instances {
     void restartNow(int port, String reason, RestartReason why) {
         Slot slot = slots.get(port);
         if (slot.ref == null) {
-            ctx.getLog().info("{}:{} {}", service.name(), port, reason);
+            announcer.log().info("{}:{} {}", service.name(), port, reason);
             env.metrics().restarted(service.name(), why);
             spawn(slot, slot.restarts + 1, RestartBudget.fresh());
         } else {
@@ -296,7 +296,7 @@ final class Instances {
         if (slot != null) {
             Throwable cause = s instanceof ChildFailed f ? f.getCause() : null;
             String why = cause != null ? "internal error: " + cause : "instance actor stopped unexpectedly";
-            ctx.getLog().error("{}:{} {}", service.name(), slot.port, why, cause);
+            announcer.log().error("{}:{} {}", service.name(), slot.port, why, cause);
             slot.ref = null;
             endOfLife(slot, new InstanceActor.Ended(null, slot.port, InstanceActor.End.EXITED, slot.pid, Optional.empty(), why, false));
         }
@@ -406,7 +406,7 @@ final class Instances {
     /** BACKOFF over: the restart; FAILED's cooldown over: a retry with a fresh budget. */
     private void wake(Slot slot) {
         if (slot.state == InstanceState.FAILED) {
-            ctx.getLog().info("{}:{} cooldown over; starting again", service.name(), slot.port);
+            announcer.log().info("{}:{} cooldown over; starting again", service.name(), slot.port);
             slot.budget = RestartBudget.fresh();
         }
         env.metrics().restarted(service.name(), slot.failCause);

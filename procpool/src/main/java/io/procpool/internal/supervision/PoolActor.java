@@ -227,6 +227,11 @@ public final class PoolActor {
                 service, load);
     }
 
+    /** The pool's log, nothing for a {@link #silent} pool. */
+    private org.slf4j.Logger log() {
+        return announcer.log();
+    }
+
     private Instances instances() {
         return instances;
     }
@@ -344,7 +349,7 @@ public final class PoolActor {
     private Behavior<Command> stopping() {
         if (instances.none()) {
             announcer.now();
-            ctx.getLog().info("{}: stopped", name());
+            log().info("{}: stopped", name());
             return Behaviors.stopped();
         }
         return Behaviors.receive(Command.class)
@@ -389,7 +394,7 @@ public final class PoolActor {
     /** Begins a roll over {@code ports}; RUNNING again at once if there was nothing to wait for. */
     private Behavior<Command> beginRoll(List<Integer> ports, ActorRef<OpResult> replyTo, String why, RestartReason reason) {
         announcer.operationStarted(name(), why);
-        ctx.getLog().info("{}: {}: replacing {} instance(s)", name(), why, ports.size());
+        log().info("{}: {}: replacing {} instance(s)", name(), why, ports.size());
         Roll.Next next = Roll.begin(name(), ports, why, reason, instances.view);
         Roll before = new Roll(name(), why, reason, List.of(), 0, 0, List.of(), new Roll.Between(), 0);
         return apply(new Rolling(before, replyTo), next);
@@ -436,9 +441,9 @@ public final class PoolActor {
 
     private void endOperation(String operation, OpResult result, ActorRef<OpResult> replyTo) {
         if (result.ok()) {
-            ctx.getLog().info("{}: {}", name(), result.message());
+            log().info("{}: {}", name(), result.message());
         } else {
-            ctx.getLog().warn("{}: {}", name(), result.message());
+            log().warn("{}: {}", name(), result.message());
         }
         if (replyTo != null) {
             replyTo.tell(result);
@@ -458,7 +463,7 @@ public final class PoolActor {
         if (n == desired) {
             return;
         }
-        ctx.getLog().info("{}: the cluster places {} instance(s) on this node (was {}): {}", name(), n, desired, m.reason());
+        log().info("{}: the cluster places {} instance(s) on this node (was {}): {}", name(), n, desired, m.reason());
         desired = n;
         desiredBeforeStop = n;
         instances.want(desired, "the cluster placed it elsewhere: " + m.reason());
@@ -466,7 +471,7 @@ public final class PoolActor {
 
     private void onKillAll(KillAll m) {
         if (instances.aliveCount() > 0) {
-            ctx.getLog().error("{}: killing {} instance(s) at once: {}", name(), instances.aliveCount(), m.reason());
+            log().error("{}: killing {} instance(s) at once: {}", name(), instances.aliveCount(), m.reason());
         }
         desired = 0;
         instances.killAll(m.reason());
@@ -482,7 +487,7 @@ public final class PoolActor {
             return refuse(m, OpResult.invalid("instances must be between " + service.minProcesses() + " and "
                     + service.maxProcesses() + " (min-processes..max-processes of " + name() + "), got " + m.instances()));
         }
-        ctx.getLog().info("{}: scaling from {} to {} instance(s)", name(), desired, m.instances());
+        log().info("{}: scaling from {} to {} instance(s)", name(), desired, m.instances());
         int from = desired;
         desired = m.instances();
         desiredBeforeStop = desired;
@@ -507,7 +512,7 @@ public final class PoolActor {
         if (desired > 0) {
             desiredBeforeStop = desired;
         }
-        ctx.getLog().info("{}: stopping every instance (service stop requested)", name());
+        log().info("{}: stopping every instance (service stop requested)", name());
         desired = 0;
         instances.want(0, "service stop requested");
         if (instances.none()) {
@@ -546,7 +551,7 @@ public final class PoolActor {
 
     private Behavior<Command> onStartService(StartService m) {
         desired = placed ? desiredBeforeStop : Math.max(1, Math.max(instances.settings().minProcesses(), desiredBeforeStop));
-        ctx.getLog().info("{}: starting {} instance(s) (service start requested)", name(), desired);
+        log().info("{}: starting {} instance(s) (service start requested)", name(), desired);
         instances.want(desired, "scaled down");
         OpResult result = OpResult.ok(name() + " started with " + desired + " instance(s)");
         announcer.operationEnded(name(), "service start", result);
@@ -577,7 +582,7 @@ public final class PoolActor {
         if (sent.isEmpty()) {
             return refuse(m, OpResult.conflict(name() + " has no running instance; SIG" + m.signal() + " was not sent"));
         }
-        ctx.getLog().info("{}: SIG{} sent to {} (requested)", name(), m.signal(), String.join(", ", sent));
+        log().info("{}: SIG{} sent to {} (requested)", name(), m.signal(), String.join(", ", sent));
         OpResult result = OpResult.ok(name() + ": SIG" + m.signal() + " sent to " + String.join(", ", sent));
         announcer.operationEnded(name(), "signal SIG" + m.signal(), result);
         m.replyTo().tell(result);
@@ -591,7 +596,7 @@ public final class PoolActor {
         }
         // One replacement at a time; another breach is seen again if it lasts.
         ResourceGuard.Breach b = breaches.get(0);
-        ctx.getLog().warn("{}:{} {}; replacing it", name(), b.port(), b.reason());
+        log().warn("{}:{} {}; replacing it", name(), b.port(), b.reason());
         return beginRoll(List.of(b.port()), null, "over its resource limits (" + b.reason() + ")", RestartReason.RESOURCE);
     }
 
@@ -621,7 +626,7 @@ public final class PoolActor {
         String window = Backoff.format(to > desired ? service.scaling().upAfter() : service.scaling().downAfter());
         String reason = String.format(java.util.Locale.ROOT, "%s %.3f per instance vs target %.3f for %s", metric.name(),
                 observed, target, window);
-        ctx.getLog().info("{}: autoscaling {} -> {} instance(s): {}", name(), desired, to, reason);
+        log().info("{}: autoscaling {} -> {} instance(s): {}", name(), desired, to, reason);
         announcer.scaled(new ScalingEvent(Instant.now(), name(), desired, to, metric.name(), observed, target, reason));
         desired = to;
         desiredBeforeStop = to;
@@ -639,13 +644,13 @@ public final class PoolActor {
             if (r != null) {
                 endRoll(r, r.roll().abort("the configuration changed again"), null);
             }
-            ctx.getLog().info("{}: command, environment or working dir changed; rolling every instance over", next.name());
+            log().info("{}: command, environment or working dir changed; rolling every instance over", next.name());
             instances.want(desired, "scaled down");
             m.replyTo().tell(OpResult.ok(next.name() + ": rolling " + desired + " instance(s) over to the new command"));
             return beginRoll(instances.assignedPorts(), null, "configuration changed", RestartReason.MANUAL);
         }
         instances.updateInPlace(next);
-        ctx.getLog().info("{}: settings adjusted in place ({} instance(s))", next.name(), desired);
+        log().info("{}: settings adjusted in place ({} instance(s))", next.name(), desired);
         m.replyTo().tell(OpResult.ok(next.name() + ": adjusted in place"));
         if (r == null) {
             instances.want(desired, "scaled down");
@@ -684,7 +689,7 @@ public final class PoolActor {
     }
 
     private Behavior<Command> onShutdown(Stop m) {
-        ctx.getLog().info("{}: stopping {} instance(s): {}", name(), instances.aliveCount(), m.reason());
+        log().info("{}: stopping {} instance(s): {}", name(), instances.aliveCount(), m.reason());
         desired = 0;
         timers.cancel(ScalingTick.INSTANCE);
         timers.cancel(RollDeadline.class);

@@ -8,7 +8,9 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import io.procpool.internal.supervision.PoolActor;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.Test;
@@ -30,6 +32,17 @@ class RestartWarmupTest {
         testKit.createTestProbe().expectTerminated(warmup, Duration.ofSeconds(10));
         // seven processes that crashed and were restarted, and the eighth, stopped at the end
         assertEquals(8L, launched.get(1, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void itsPoolIsNeverSeenInTheLog() {
+        // Its pool stopping the instance once it is done was logged at every start ("warmup:
+        // stopping 1 instance(s): warm-up done", "warmup: stopped"): a service nobody configured.
+        LoggingTestKit.empty().withLoggerName(PoolActor.class.getName()).withOccurrences(0).expect(testKit.system(), () -> {
+            ActorRef<Void> warmup = testKit.spawn(RestartWarmup.create(3, pid -> { }), "quiet-warmup");
+            testKit.createTestProbe().expectTerminated(warmup, Duration.ofSeconds(10));
+            return null;
+        });
     }
 
     @Test
