@@ -13,6 +13,7 @@ import io.procpool.internal.health.ProbeRouter;
 import io.procpool.internal.metrics.PoolMetrics;
 import io.procpool.internal.process.PlatformLauncher;
 import io.procpool.internal.linux.NotifySocket;
+import io.procpool.internal.tuning.Prewarm;
 import io.procpool.internal.supervision.PoolClient;
 import io.procpool.internal.supervision.PoolEnvironment;
 import io.procpool.internal.systemd.Notifications;
@@ -61,6 +62,7 @@ final class Startup {
 
     /** Takes the state dir (stopping what a killed earlier run left there), with a message that names the key. */
     static PlatformLauncher takeStateDir(PoolSettings settings, Platform platform) throws IOException {
+        Prewarm.before(Prewarm.Part.STATE_JSON);
         try {
             return PlatformLauncher.open(settings.stateDir(), platform, settings.longestStop(), PoolSupervisor.stopBudget(settings));
         } catch (PlatformLauncher.StateDirLockedException e) {
@@ -134,6 +136,7 @@ final class Startup {
         if (traffic.isEmpty()) {
             return Optional.empty();
         }
+        Prewarm.before(Prewarm.Part.TLS);
         return Optional.of(bound(GatewayServer.bind(runtime.system(), settings, pool, traffic.get(), metrics), gateway(settings)));
     }
 
@@ -208,6 +211,7 @@ final class Startup {
     /** The admin API, when enabled; a port that cannot be had is an error that names the key. */
     static Optional<ServerBinding> bindAdmin(Runtime runtime, PoolSettings settings, Pool pool, PoolMetrics metrics,
                                              Optional<Traffic> gateway) throws BindException {
+        Prewarm.before(Prewarm.Part.TLS);
         if (!settings.admin().enabled()) {
             return Optional.empty();
         }

@@ -1,6 +1,7 @@
 package io.procpool.cli;
 
 import io.procpool.internal.BuildInfo;
+import io.procpool.internal.tuning.Prewarm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -45,8 +46,16 @@ public final class Main implements Callable<Integer> {
         }
         if (args.length > 0 && args[0].equals("ctl")) {
             quietLogging();
+        } else if (args.length > 0 && args[0].equals("run")) {
+            chooseLogging(format);
+            // Setup that needs no input (logging's start first), on a second thread while this one
+            // reads the command line and the pool file: 0.25 s of a cold start's work
+            // (docs/benchmarks.md, "Where a cold start goes"). RunCommand waits for logging before
+            // it can log.
+            Prewarm.start(Main::startLogging);
         } else {
-            configureLogging(format);
+            chooseLogging(format);
+            startLogging();
         }
         return commandLine().execute(args);
     }
@@ -86,10 +95,9 @@ public final class Main implements Callable<Integer> {
      * An explicit {@code -Dlogback.configurationFile} wins; else JSON lines when asked for
      * ({@link LogFormat}); else {@code conf/logback.xml} of the working directory when there is
      * one (conf/logback.example.xml is the default, to copy); else procpool's text format, set up
-     * in code ({@link TextLogging}). Done before any logger exists, which also keeps SLF4J from
-     * replaying early Pekko messages.
+     * in code ({@link TextLogging}). Set before any logger exists.
      */
-    private static void configureLogging(Optional<LogFormat> format) {
+    private static void chooseLogging(Optional<LogFormat> format) {
         if (System.getProperty("logback.configurationFile") == null) {
             Path local = Path.of("conf", "logback.xml");
             if (format.orElse(LogFormat.TEXT).resource != null) {
@@ -100,6 +108,10 @@ public final class Main implements Callable<Integer> {
                 System.setProperty(TextLogging.ASKED, "true");
             }
         }
+    }
+
+    /** Starts the logging backend as {@link #chooseLogging} set it up (the first logger does), which also keeps SLF4J from replaying early Pekko messages. */
+    private static void startLogging() {
         LoggerFactory.getLogger(Main.class);
     }
 

@@ -5,6 +5,7 @@ import io.procpool.api.OpResult;
 import io.procpool.ProcessPool;
 import io.procpool.config.InvalidConfigException;
 import io.procpool.config.PoolConfigLoader;
+import io.procpool.internal.tuning.Prewarm;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
@@ -53,6 +54,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() {
+        Prewarm.before(Prewarm.Part.LOGGING);
         ProcessPool pool;
         boolean watch;
         Path trainingState = null;
@@ -74,6 +76,8 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             if (training) {
                 trainingState = java.nio.file.Files.createTempDirectory("procpool-cds-");
             }
+            // Nothing of Typesafe Config's before the prewarm's parse of reference.conf is over (see Prewarm).
+            Prewarm.before(Prewarm.Part.REFERENCE_CONFIG);
             Config raw = training ? CdsTrainingPool.config(trainingState) : PoolConfigLoader.parseFile(config);
             pool = ProcessPool.builder(raw).source(training ? "the class-data training pool" : config.toString()).baseDir(Path.of("").toAbsolutePath()).notifySystemd()
                     .subreaper(true).start();

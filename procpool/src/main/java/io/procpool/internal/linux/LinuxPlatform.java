@@ -91,6 +91,7 @@ public final class LinuxPlatform implements Platform {
      *     adopts orphans either way, and reaps them as a subreaper does.
      */
     public static LinuxPlatform open(boolean dieWithManager, boolean subreaper) {
+        io.procpool.internal.tuning.Prewarm.before(io.procpool.internal.tuning.Prewarm.Part.NATIVE);
         PidReaper reaper = nativeSpawn() ? PidReaper.open().orElse(null) : null;
         if (reaper == null) {
             log.info("starting children through the JDK's ProcessBuilder (posix_spawn with pidfds is not available here)");

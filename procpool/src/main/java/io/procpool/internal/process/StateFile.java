@@ -58,6 +58,16 @@ public final class StateFile {
     /** Serializes snapshot writes (the writer thread's, and the ones at open and close). */
     private final Object snapshotLock = new Object();
 
+    /**
+     * Jackson's first use on the state file's records (its serializers and deserializers built):
+     * for {@link io.procpool.internal.tuning.Prewarm}, on a thread of its own.
+     */
+    public static void warm() throws IOException {
+        Entry entry = new Entry("warm", 1, 1, Instant.EPOCH.toString(), List.of("warm"));
+        JSON.readValue(JSON.writeValueAsBytes(entry), Entry.class);
+        JSON.readValue(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(new Content(1, "warm", List.of(entry))), Content.class);
+    }
+
     public StateFile(Path stateDir) {
         this.file = stateDir.resolve("procpool.state.json");
         this.journalFile = stateDir.resolve("procpool.state.journal");
