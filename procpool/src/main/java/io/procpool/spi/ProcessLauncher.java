@@ -19,4 +19,14 @@ public interface ProcessLauncher {
 
     /** Starts the process described by {@code spec}. */
     CompletionStage<ChildProcess> launch(LaunchSpec spec);
+
+    /**
+     * Advance notice that {@code specs} are about to be launched, one after another (a service
+     * starting, or scaled up): an implementation may do the first-time work of each off the
+     * caller's thread now, so that the launches, which run one at a time, find it done. Returns
+     * at once; does not launch anything, and a launch must not depend on it. The default does
+     * nothing.
+     */
+    default void expect(java.util.Collection<LaunchSpec> specs) {
+    }
 }

@@ -74,14 +74,22 @@ final class Instances {
     /** Runs {@code count} instances: spawns on the lowest free ports, stops the newest ones ({@code stopReason}). */
     void want(int count, String stopReason) {
         target = count;
-        while (assigned().size() < target) {
-            Optional<Slot> free = slots.values().stream().filter(Slot::free).findFirst();
-            if (free.isEmpty()) {
-                break; // a port is still being vacated; its end tries again
+        List<Slot> starting = new ArrayList<>();
+        int assigned = assigned().size();
+        for (Slot slot : slots.values()) {
+            if (assigned + starting.size() >= target) {
+                break;
             }
-            free.get().assigned = true;
-            spawn(free.get(), 0, RestartBudget.fresh());
+            if (slot.free()) {
+                slot.assigned = true;
+                starting.add(slot);
+            }
         }
+        // Fewer than asked when a port is still being vacated: its end tries again.
+        if (starting.size() > 1) {
+            env.launcher().expect(starting.stream().map(s -> s.spec(service, env.logDir())).toList());
+        }
+        starting.forEach(s -> spawn(s, 0, RestartBudget.fresh()));
         while (assigned().size() > target) {
             unassignAndStop(assigned().stream().max(Comparator.comparingLong(s -> s.spawnSeq)).orElseThrow(), stopReason);
         }
