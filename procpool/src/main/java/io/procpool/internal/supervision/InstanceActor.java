@@ -200,6 +200,10 @@ public final class InstanceActor {
     private Optional<ExitStatus> exitStatus = Optional.empty();
     /** The process has run for {@code restart.reset-after}. */
     private boolean stable;
+    /** The probed state's: where the probe loop stands, and the behavior it runs (see {@link #probed}). */
+    private Probing probing;
+    private ChildProcess probedChild;
+    private Behavior<Command> probedBehavior;
 
     /**
      * @param service the service's settings
@@ -334,22 +338,34 @@ public final class InstanceActor {
         }
     }
 
-    // STARTING / HEALTHY: the process is alive and probed (p.tracker().verdict() says which).
+    // STARTING / HEALTHY: the process is alive and probed (probing.tracker().verdict() says which).
+    /**
+     * Enters (or stays in) the probed state with {@code p}. The state is a field and the behavior
+     * is built once per process, not once per step: a step per probe start and per answer, and
+     * building a behavior (a dozen cases and their lambdas) twice per probe was a fifth of the
+     * instances' thread's CPU with 500 instances probed every second (async-profiler, idle pool).
+     */
     private Behavior<Command> probed(ChildProcess child, Probing p) {
-        return Behaviors.receive(Command.class)
-                .onMessage(Exited.class, m -> onExitedWhileRunning(child, m))
-                .onMessageEquals(Tick.PROBE, () -> p.inFlight() ? probed(child, withDue(p)) : startProbe(child, p))
-                .onMessageEquals(ProbeNow.INSTANCE, () -> p.inFlight() ? Behaviors.same() : startProbe(child, p))
-                .onMessage(ProbeDone.class, m -> m.seq() == p.seq() && p.inFlight() ? onProbeDone(child, p, m.result()) : Behaviors.same())
-                .onMessageEquals(Tick.PROBE_DEADLINE, () -> p.inFlight() ? onProbeDone(child, p, probeTimedOut()) : Behaviors.same())
-                .onMessageEquals(Tick.START_PERIOD, () -> onStartPeriodOver(child, p))
-                .onMessage(Stop.class, m -> m.now() ? killNow(child, m.reason(), false) : drainThenStop(child, new Purpose(End.STOPPED, m.reason()),
-                        p.tracker().verdict() == HealthTracker.Verdict.HEALTHY))
-                .onMessage(SendSignal.class, m -> onSendSignal(child, m))
-                .onMessage(UpdateSettings.class, m -> onUpdateSettingsWhileProbed(child, p, m))
-                .onMessageEquals(Tick.STABLE, this::onStable)
-                .onSignal(PostStop.class, s -> kill(child))
-                .build();
+        probing = p;
+        if (probedChild != child) {
+            probedChild = child;
+            probedBehavior = Behaviors.receive(Command.class)
+                    .onMessage(Exited.class, m -> onExitedWhileRunning(child, m))
+                    .onMessageEquals(Tick.PROBE, () -> probing.inFlight() ? probed(child, withDue(probing)) : startProbe(child, probing))
+                    .onMessageEquals(ProbeNow.INSTANCE, () -> probing.inFlight() ? Behaviors.same() : startProbe(child, probing))
+                    .onMessage(ProbeDone.class, m -> m.seq() == probing.seq() && probing.inFlight()
+                            ? onProbeDone(child, probing, m.result()) : Behaviors.same())
+                    .onMessageEquals(Tick.PROBE_DEADLINE, () -> probing.inFlight() ? onProbeDone(child, probing, probeTimedOut()) : Behaviors.same())
+                    .onMessageEquals(Tick.START_PERIOD, () -> onStartPeriodOver(child, probing))
+                    .onMessage(Stop.class, m -> m.now() ? killNow(child, m.reason(), false) : drainThenStop(child,
+                            new Purpose(End.STOPPED, m.reason()), probing.tracker().verdict() == HealthTracker.Verdict.HEALTHY))
+                    .onMessage(SendSignal.class, m -> onSendSignal(child, m))
+                    .onMessage(UpdateSettings.class, m -> onUpdateSettingsWhileProbed(child, probing, m))
+                    .onMessageEquals(Tick.STABLE, this::onStable)
+                    .onSignal(PostStop.class, s -> kill(child))
+                    .build();
+        }
+        return probedBehavior;
     }
 
     private Behavior<Command> onUpdateSettingsWhileProbed(ChildProcess child, Probing p, UpdateSettings m) {
