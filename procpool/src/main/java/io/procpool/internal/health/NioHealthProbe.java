@@ -117,7 +117,21 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(16 * 1024);
     private final Map<RequestKey, byte[]> requests = new ConcurrentHashMap<>();
 
+    /**
+     * Written out, not the record's own equals and hashCode: those run through the bootstrap
+     * method handles of {@code ObjectMethods}, which C1 (the only compiler procpool runs) does
+     * not inline, and the key is made and looked up for every probe.
+     */
     private record RequestKey(int port, String path, boolean keepAlive) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof RequestKey k && k.port == port && k.keepAlive == keepAlive && k.path.equals(path);
+        }
+
+        @Override
+        public int hashCode() {
+            return (port * 31 + path.hashCode()) * 2 + (keepAlive ? 1 : 0);
+        }
     }
     private long nextIdleSweep;
     private volatile boolean closed;
