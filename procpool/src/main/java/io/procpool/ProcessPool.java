@@ -13,6 +13,7 @@ import io.procpool.config.PoolSettings;
 import io.procpool.internal.health.ProbeRouter;
 import io.procpool.internal.metrics.PoolMetrics;
 import io.procpool.internal.linux.LinuxPlatform;
+import io.procpool.internal.tuning.Prewarm;
 import io.procpool.internal.process.PlatformLauncher;
 import io.procpool.internal.clustering.ClusterView;
 import io.procpool.internal.clustering.ClusterWidePool;
@@ -147,6 +148,20 @@ public final class ProcessPool implements Pool, AutoCloseable {
         return builder(config).actorSystem(system).start();
     }
 
+    /**
+     * Optional, for a start that has to be quick: begins, on a thread of its own, the first-time
+     * setup a later {@link Builder#start} on this JVM does and that needs no configuration:
+     * {@code logging} first (the application's logging backend, or nothing), then Typesafe
+     * Config's reference files, the native calls, the state file's JSON and the default TLS
+     * context (docs/architecture.md, "A cold start on two threads"). {@code start} then waits for
+     * a part only if it is still running, or does it itself if it has not begun; nothing runs
+     * twice. The application must not log before logging is up. The command line calls this
+     * first thing; calling it twice does nothing.
+     */
+    public static void prewarm(Runnable logging) {
+        Startup.prewarm(logging);
+    }
+
     /** A builder, for the less common options (base dir, an existing actor system, custom seams). */
     public static Builder builder(Config config) {
         return new Builder(config);
@@ -267,7 +282,10 @@ public final class ProcessPool implements Pool, AutoCloseable {
          */
         public ProcessPool start() throws InvalidConfigException, IOException {
             PoolSettings settings = PoolConfigLoader.fromConfig(config, source, baseDir);
-            Function<Boolean, Platform> opener = platform != null ? platform : die -> LinuxPlatform.open(die, subreaper);
+            Function<Boolean, Platform> opener = platform != null ? platform : die -> {
+                Prewarm.before(Prewarm.Part.NATIVE);
+                return LinuxPlatform.open(die, subreaper);
+            };
             PlatformLauncher os = launcher == null ? Startup.takeStateDir(settings, opener.apply(settings.childrenDieWithManager())) : null;
             ProbeRouter prober = null;
             Startup.Runtime runtime = null;

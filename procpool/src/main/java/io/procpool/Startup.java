@@ -60,6 +60,18 @@ final class Startup {
     private Startup() {
     }
 
+    /** {@link ProcessPool#prewarm}: the library's parts, and what each does. */
+    static void prewarm(Runnable logging) {
+        java.util.Map<Prewarm.Part, Prewarm.ThrowingRunnable> work = new java.util.EnumMap<>(Prewarm.Part.class);
+        work.put(Prewarm.Part.LOGGING, logging::run);
+        work.put(Prewarm.Part.REFERENCE_CONFIG, () -> com.typesafe.config.ConfigFactory.defaultReference(Startup.class.getClassLoader()));
+        work.put(Prewarm.Part.NATIVE, io.procpool.internal.linux.LinuxPlatform::bindNatives);
+        work.put(Prewarm.Part.STATE_JSON, io.procpool.internal.process.StateFile::warm);
+        // Pekko HTTP asks for the default context even for plain HTTP (its TLS placebo's session).
+        work.put(Prewarm.Part.TLS, () -> javax.net.ssl.SSLContext.getDefault().createSSLEngine().getSession());
+        Prewarm.start(work);
+    }
+
     /** Takes the state dir (stopping what a killed earlier run left there), with a message that names the key. */
     static PlatformLauncher takeStateDir(PoolSettings settings, Platform platform) throws IOException {
         Prewarm.before(Prewarm.Part.STATE_JSON);

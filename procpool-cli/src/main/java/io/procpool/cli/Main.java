@@ -1,7 +1,7 @@
 package io.procpool.cli;
 
 import io.procpool.internal.BuildInfo;
-import io.procpool.internal.tuning.Prewarm;
+import io.procpool.ProcessPool;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,8 +18,8 @@ import picocli.CommandLine.Command;
  * configuration, 2 for an invalid configuration or command line (nothing started), 1 for any
  * other fatal error.
  */
+// The subcommands are added in commandLine(), not listed here: see there.
 @Command(name = "procpool", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        subcommands = {RunCommand.class, CheckCommand.class, CtlCommand.class, CommandLine.HelpCommand.class},
         description = {
             "Keeps pools of long-running processes (one per port) alive: starts them, health-checks them,",
             "restarts them with backoff, and stops them all gracefully on SIGINT or SIGTERM.",
@@ -52,12 +52,12 @@ public final class Main implements Callable<Integer> {
             // reads the command line and the pool file: 0.25 s of a cold start's work
             // (docs/benchmarks.md, "Where a cold start goes"). RunCommand waits for logging before
             // it can log.
-            Prewarm.start(Main::startLogging);
+            ProcessPool.prewarm(Main::startLogging);
         } else {
             chooseLogging(format);
             startLogging();
         }
-        return commandLine().execute(args);
+        return (args.length > 0 && args[0].equals("run") ? commandLine(new RunCommand()) : commandLine()).execute(args);
     }
 
     /**
@@ -66,7 +66,21 @@ public final class Main implements Callable<Integer> {
      * trace (exit 1), unless {@code PROCPOOL_DEBUG} is set.
      */
     static CommandLine commandLine() {
+        return commandLine(new RunCommand(), new CheckCommand(), new CtlCommand(), new CommandLine.HelpCommand());
+    }
+
+    /**
+     * The command line with only {@code subcommands}. {@code run} builds the model of its own
+     * command only: picocli reads every command's annotations by reflection when its model is
+     * built, and building the whole tree (poolctl's dozen commands among them) was about a third
+     * of the 80 ms picocli took on the main thread on the way from a cold start to the first
+     * spawn (async-profiler, CPU samples: 412 to about 275).
+     */
+    static CommandLine commandLine(Object... subcommands) {
         CommandLine cmd = new CommandLine(new Main());
+        for (Object sub : subcommands) {
+            cmd.addSubcommand(sub);
+        }
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
         cmd.setExecutionExceptionHandler((e, commandLine, parsed) -> {
             commandLine.getErr().println(commandLine.getCommandName() + ": " + describe(e));

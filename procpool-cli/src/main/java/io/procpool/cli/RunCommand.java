@@ -30,7 +30,18 @@ import picocli.CommandLine.Option;
             "(a second signal kills them at once) and exits 0; SIGHUP re-reads the configuration."})
 final class RunCommand implements java.util.concurrent.Callable<Integer> {
 
-    private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+    /**
+     * The logger, made at its first use: this command is built while logging may still be
+     * starting on the prewarm thread ({@link Main#execute}), and a logger asked for then would
+     * start it a second time on this thread or wait for it.
+     */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+    }
+
+    private static Logger log() {
+        return Log.LOG;
+    }
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -95,10 +106,10 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             return ExitCodes.FATAL;
         }
         pool.reloadFrom(config);
-        pool.adminAddress().ifPresent(a -> log.info("admin API on http://{}:{}/status", a.getHostString(), a.getPort()));
+        pool.adminAddress().ifPresent(a -> log().info("admin API on http://{}:{}/status", a.getHostString(), a.getPort()));
         started.complete(pool);
         if (Signals.ignoredAtStart(Signals.SIGHUP)) {
-            log.warn("SIGHUP is ignored by this process (started under nohup, or by a script that ignores it), so "
+            log().warn("SIGHUP is ignored by this process (started under nohup, or by a script that ignores it), so "
                     + "'kill -HUP' will not reload the configuration; reload with 'poolctl reload', POST /reload, "
                     + "or {} = true", pool.settings().named("watch-config"));
         }
@@ -120,39 +131,39 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             return ExitCodes.FATAL;
         }
         if (signals.get() == 0 && !training) {
-            log.error("the actor system stopped on its own; see the errors above");
+            log().error("the actor system stopped on its own; see the errors above");
             return ExitCodes.FATAL;
         }
         if (!pool.allProcessesGone()) {
-            log.error("process groups outlived the shutdown; the JVM's exit will SIGKILL them");
+            log().error("process groups outlived the shutdown; the JVM's exit will SIGKILL them");
             return ExitCodes.FATAL;
         }
-        log.info("procpool stopped cleanly");
+        log().info("procpool stopped cleanly");
         return ExitCodes.OK;
     }
 
     /** First signal: stop everything gracefully. Another one: SIGKILL what is left at once. */
     private static void onStopSignal(ProcessPool pool, int count) {
         if (count == 1) {
-            log.info("stop signal received: stopping every instance (send another to kill them at once)");
+            log().info("stop signal received: stopping every instance (send another to kill them at once)");
             pool.closeAsync();
         } else {
-            log.warn("second stop signal: killing every process group now");
+            log().warn("second stop signal: killing every process group now");
             pool.killAll();
         }
     }
 
     private void reload(ProcessPool pool, String trigger) {
-        log.info("{}: re-reading {}", trigger, config);
+        log().info("{}: re-reading {}", trigger, config);
         pool.reload().whenComplete((r, e) -> {
             if (e != null) {
-                log.error("reload failed: {}", e.toString());
+                log().error("reload failed: {}", e.toString());
             } else if (r.outcome() == OpResult.Outcome.INVALID) {
-                log.error("{}:", r.message());
-                r.details().forEach(d -> log.error("  {}", d));
+                log().error("{}:", r.message());
+                r.details().forEach(d -> log().error("  {}", d));
             } else {
-                log.info("{}", r.message());
-                r.details().forEach(d -> log.warn("  {}", d));
+                log().info("{}", r.message());
+                r.details().forEach(d -> log().warn("  {}", d));
             }
         });
     }
@@ -161,7 +172,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         try {
             return new ConfigWatcher(config, () -> reload(pool, "configuration file changed"));
         } catch (IOException e) {
-            log.warn("cannot watch {} for changes ({}); reload with SIGHUP or poolctl reload", config, e.toString());
+            log().warn("cannot watch {} for changes ({}); reload with SIGHUP or poolctl reload", config, e.toString());
             return null;
         }
     }
@@ -187,7 +198,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         try (java.util.stream.Stream<Path> paths = java.nio.file.Files.walk(dir)) {
             paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException | java.io.UncheckedIOException e) {
-            log.debug("could not remove {}: {}", dir, e.toString());
+            log().debug("could not remove {}: {}", dir, e.toString());
         }
     }
 
@@ -196,7 +207,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             try {
                 watcher.close();
             } catch (IOException e) {
-                log.debug("closing the config watcher: {}", e.toString());
+                log().debug("closing the config watcher: {}", e.toString());
             }
         }
     }

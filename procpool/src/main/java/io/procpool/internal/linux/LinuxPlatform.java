@@ -91,12 +91,20 @@ public final class LinuxPlatform implements Platform {
      *     adopts orphans either way, and reaps them as a subreaper does.
      */
     public static LinuxPlatform open(boolean dieWithManager, boolean subreaper) {
-        io.procpool.internal.tuning.Prewarm.before(io.procpool.internal.tuning.Prewarm.Part.NATIVE);
         PidReaper reaper = nativeSpawn() ? PidReaper.open().orElse(null) : null;
         if (reaper == null) {
             log.info("starting children through the JDK's ProcessBuilder (posix_spawn with pidfds is not available here)");
         }
         return new LinuxPlatform(reaper, Wrapper.find(reaper == null, dieWithManager), Orphans.open(subreaper).orElse(null));
+    }
+
+    /**
+     * Binds libc now (JNA's native library unpacked and loaded, posix_spawn's calls resolved),
+     * which {@link #open} would do first: for a start that does it early on another thread
+     * (see {@code io.procpool.internal.tuning.Prewarm}).
+     */
+    public static void bindNatives() {
+        PosixSpawn.bindNatives();
     }
 
     /**

@@ -26,7 +26,7 @@ import java.util.Map;
  * <p>Needs glibc 2.34 or later (for {@code addclosefrom_np}); {@link #available} says whether it
  * is there, and {@link OsProcessLauncher} falls back to {@link ProcessBuilder} otherwise.
  */
-public final class PosixSpawn {
+final class PosixSpawn {
 
     private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
     private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
@@ -89,12 +89,8 @@ public final class PosixSpawn {
         }
     }
 
-    /**
-     * Binds libc here and now (JNA's native library unpacked and loaded, the calls a start makes
-     * resolved): for {@link io.procpool.internal.tuning.Prewarm}, on a thread of its own. Neither
-     * this class nor {@link LibC} logs, so this touches no logger before logging is set up.
-     */
-    public static void bindNatives() {
+    /** Binds libc here and now: see {@link LinuxPlatform#bindNatives}. */
+    static void bindNatives() {
         available();
         io.procpool.internal.linux.LibC.C.getsid(0);
     }

@@ -17,8 +17,9 @@ import java.util.concurrent.FutureTask;
  * (60 ms, loading the JDK's trust store). Measured one by one on a JVM started as bin/procpool
  * starts it; docs/benchmarks.md has the timeline before and after.
  *
- * <p>Each {@link Part} is one task, run once by whichever thread comes first: the main thread
- * calls {@link #before} on entering that part's area, which runs it there if this thread has not
+ * <p>What each part does is the caller's ({@code ProcessPool.prewarm} knows the library's parts);
+ * this class only runs them. Each {@link Part} is one task, run once by whichever thread comes
+ * first: the main thread calls {@link #before} on entering that part's area, which runs it there if this thread has not
  * begun it, or waits for it if it has. So the two threads never initialise the same library's
  * classes at the same time (a class initialised on two threads, each waiting for a class the
  * other holds, would deadlock), and nothing is done twice. Only the command line starts this;
@@ -56,22 +57,16 @@ public final class Prewarm {
     }
 
     /**
-     * Starts the parts on a daemon thread of their own, {@code logging} first; later calls do
-     * nothing. {@code logging} starts the logging backend: SLF4J hands a logger asked for
-     * meanwhile on another thread a stand-in that forwards to the real one once it is there
-     * (its own rule for a start in progress), so the caller must not log before {@code
-     * before(Part.LOGGING)}.
+     * Starts {@code work} on a daemon thread of its own, part by part in {@link Part}'s order;
+     * later calls do nothing. The logging part, if any, starts the logging backend: SLF4J hands
+     * a logger asked for meanwhile on another thread a stand-in that forwards to the real one
+     * once it is there (its own rule for a start in progress), so the caller must not log before
+     * {@code before(Part.LOGGING)}.
      */
-    public static synchronized void start(Runnable logging) {
+    public static synchronized void start(Map<Part, ThrowingRunnable> work) {
         if (current != null) {
             return;
         }
-        Map<Part, ThrowingRunnable> work = new EnumMap<>(Part.class);
-        work.put(Part.LOGGING, logging::run);
-        work.put(Part.REFERENCE_CONFIG, () -> com.typesafe.config.ConfigFactory.defaultReference(Prewarm.class.getClassLoader()));
-        work.put(Part.NATIVE, io.procpool.internal.linux.PosixSpawn::bindNatives);
-        work.put(Part.STATE_JSON, io.procpool.internal.process.StateFile::warm);
-        work.put(Part.TLS, () -> javax.net.ssl.SSLContext.getDefault().createSSLEngine().getSession());
         Prewarm prewarm = new Prewarm(work);
         current = prewarm;
         Thread t = new Thread(prewarm::runAll, "procpool-prewarm");
@@ -111,8 +106,9 @@ public final class Prewarm {
         }
     }
 
+    /** A part's work. */
     @FunctionalInterface
-    interface ThrowingRunnable {
+    public interface ThrowingRunnable {
         void run() throws Exception;
     }
 }
