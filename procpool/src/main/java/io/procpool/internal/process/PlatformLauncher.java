@@ -86,8 +86,8 @@ public final class PlatformLauncher implements ProcessLauncher, AutoCloseable {
      * Creates the log files of the starts {@link #expect}ed: one thread, there only while it has
      * work. Why not on the launching thread: creating a file is the one costly step of a first
      * start's bookkeeping (reopening one is 8 µs); on the benchmark machine's disk 0.5 to 0.9 ms
-     * of kernel time per new file, 0.2 s of a cold start of 500 on the instances' thread
-     * (docs/benchmarks.md, "Where a cold start goes").
+     * of kernel time per new file, 0.22 s of a cold start of 500 on the instances' thread
+     * (docs/architecture.md, "First-time file work goes ahead of the spawns").
      */
     private final java.util.concurrent.ThreadPoolExecutor ahead = new java.util.concurrent.ThreadPoolExecutor(0, 1,
             2, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
