@@ -315,7 +315,10 @@ def main():
         out.append(table(["phase", "from the launch"], rows) + "\n")
         out.append("%d classes loaded by then, %d of them from the class-data archive. The phases marked (log) are "
                    "procpool's own log lines (wall clock, millisecond resolution, written by an asynchronous appender); "
-                   "the others are the first class of each part in `-Xlog:class+load` (JVM uptime).\n"
+                   "the others are the first class of each part in `-Xlog:class+load` (JVM uptime). Logging, the "
+                   "configuration's reference files and the native calls start on the prewarm thread while the main "
+                   "thread reads the command line (docs/architecture.md, \"A cold start on two threads\"): their rows "
+                   "say when that thread began them.\n"
                    % (tl["classes"], tl["classes_shared"]))
     mem = own.get("memory")
     if mem:

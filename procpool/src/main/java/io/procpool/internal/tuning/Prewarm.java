@@ -12,20 +12,20 @@ import java.util.concurrent.FutureTask;
  *
  * <p>Why: a cold start is one thread's work from {@code main} to the first spawn, and about 0.25 s
  * of it is first-time setup that needs no input: logback's start (55 ms here), Pekko's {@code
- * reference.conf} files parsed (70 ms), JNA's native library unpacked and bound (45 ms), Jackson's first use on the state
- * file's records (30 ms), and the default TLS context that Pekko HTTP builds even for plain HTTP
- * (60 ms, loading the JDK's trust store). Measured one by one on a JVM started as bin/procpool
- * starts it; docs/benchmarks.md has the timeline before and after.
+ * reference.conf} files parsed (70 ms), JNA's native library unpacked and bound (45 ms),
+ * Jackson's first use on the state file's records (30 ms), and the default TLS context that Pekko
+ * HTTP builds even for plain HTTP (60 ms, loading the JDK's trust store). Measured one by one on
+ * a JVM started as bin/procpool starts it; docs/architecture.md, "A cold start on two threads".
  *
- * <p>What each part does is the caller's ({@code ProcessPool.prewarm} knows the library's parts);
+ * <p>What each part does is the caller's ({@code ProcessPool.prewarm} names the library's);
  * this class only runs them. Each {@link Part} is one task, run once by whichever thread comes
- * first: the main thread calls {@link #before} on entering that part's area, which runs it there if this thread has not
- * begun it, or waits for it if it has. So the two threads never initialise the same library's
- * classes at the same time (a class initialised on two threads, each waiting for a class the
- * other holds, would deadlock), and nothing is done twice. Only the command line starts this;
- * without it {@link #before} does nothing, so an application that embeds procpool starts as
- * before. A part that fails here is left for the main thread, which meets the same error where
- * its own handling and messages are.
+ * first: the main thread calls {@link #before} on entering that part's area, which runs it there
+ * if the prewarm thread has not begun it, or waits for it if it has. So the two threads never
+ * initialise the same library's classes at the same time (a class initialised on two threads,
+ * each waiting for a class the other holds, would deadlock), and nothing is done twice. Without a
+ * {@link #start} (an application that embeds procpool and does not ask for it) {@link #before}
+ * does nothing. A part that fails here is left for the main thread, which meets the same error
+ * where its own handling and messages are.
  */
 public final class Prewarm {
 
