@@ -36,11 +36,7 @@ public final class ExecHealthProbe implements HealthProbe, AutoCloseable {
 
     private static final int REASON_CHARS = 200;
 
-    private final ExecutorService starter = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "procpool-exec-probe");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService starter = Executors.newSingleThreadExecutor(r -> io.procpool.internal.Threads.daemon(r, "procpool-exec-probe"));
 
     @Override
     public CompletionStage<ProbeResult> probe(int port, HealthSettings settings) {

@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.Locale;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
@@ -199,8 +198,7 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
         this.turnNanos = turnNanos;
         this.maxWaitNanos = maxWaitNanos;
         this.selector = Selector.open();
-        this.thread = new Thread(this::loop, "procpool-probe");
-        this.thread.setDaemon(true);
+        this.thread = io.procpool.internal.Threads.daemon(this::loop, "procpool-probe");
         this.thread.start();
     }
 

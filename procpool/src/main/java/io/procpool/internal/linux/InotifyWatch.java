@@ -71,7 +71,7 @@ final class InotifyWatch implements Platform.WriteWatch {
         }
         this.inotify = fd;
         this.wake = w;
-        this.thread = LinuxPlatform.daemon(this::run, "procpool-logs");
+        this.thread = io.procpool.internal.Threads.daemon(this::run, "procpool-logs");
         this.thread.start();
     }
 

@@ -66,7 +66,7 @@ public final class LinuxPlatform implements Platform {
         this.reaper = reaper;
         this.wrapper = wrapper;
         this.orphans = orphans;
-        this.starter = Executors.newSingleThreadExecutor(r -> daemon(r, "procpool-launcher"));
+        this.starter = Executors.newSingleThreadExecutor(r -> io.procpool.internal.Threads.daemon(r, "procpool-launcher"));
     }
 
     /**
@@ -390,11 +390,5 @@ public final class LinuxPlatform implements Platform {
     /** What this JVM adopts; null when it adopts nothing (tests sweep it themselves). */
     Orphans orphans() {
         return orphans;
-    }
-
-    static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
     }
 }

@@ -76,7 +76,7 @@ final class Orphans implements AutoCloseable {
 
     private Orphans(long ownSession) {
         this.ownSession = ownSession;
-        this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> LinuxPlatform.daemon(r, "procpool-orphans"));
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> io.procpool.internal.Threads.daemon(r, "procpool-orphans"));
         sweeper.scheduleWithFixedDelay(this::sweep, PERIOD_MS, PERIOD_MS, TimeUnit.MILLISECONDS);
     }
 

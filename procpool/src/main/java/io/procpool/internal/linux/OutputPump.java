@@ -77,7 +77,7 @@ final class OutputPump implements AutoCloseable {
     private OutputPump(int epfd, int wakeFd) {
         this.epfd = epfd;
         this.wakeFd = wakeFd;
-        this.thread = LinuxPlatform.daemon(this::loop, "procpool-output");
+        this.thread = io.procpool.internal.Threads.daemon(this::loop, "procpool-output");
         thread.start();
     }
 

@@ -60,7 +60,7 @@ final class PidReaper implements AutoCloseable {
     private PidReaper(int epfd, int wakeFd) {
         this.epfd = epfd;
         this.wakeFd = wakeFd;
-        this.thread = LinuxPlatform.daemon(this::loop, "procpool-reaper");
+        this.thread = io.procpool.internal.Threads.daemon(this::loop, "procpool-reaper");
         this.thread.start();
     }
 

@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Reads Linux's {@code /proc} for what {@code kill(2)} cannot tell: whether a process group
@@ -385,12 +384,8 @@ final class ProcessTable {
          * The thread that takes the passes polls ask for ({@link #knownGone}): one at most, made when
          * one is wanted and gone after 10 s without any.
          */
-        private static final java.util.concurrent.ThreadPoolExecutor PASSES = new java.util.concurrent.ThreadPoolExecutor(
-                0, 1, 10, TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, "procpool-proc");
-                    t.setDaemon(true);
-                    return t;
-                });
+        private static final java.util.concurrent.ThreadPoolExecutor PASSES = io.procpool.internal.Threads.onDemand("procpool-proc",
+                java.time.Duration.ofSeconds(10));
 
         /** Asks for a pass that begins after {@code asked}, taken on {@link #PASSES}; never waits. */
         static void request(long asked) {

@@ -24,7 +24,7 @@ final class StreamCopier {
 
     /** Copies {@code in} to {@code file}, each line timestamped, on a new thread. */
     static void start(InputStream in, Path file, long pid) {
-        LinuxPlatform.daemon(() -> copy(in, file), "procpool-output-" + pid).start();
+        io.procpool.internal.Threads.daemon(() -> copy(in, file), "procpool-output-" + pid).start();
     }
 
     private static void copy(InputStream in, Path file) {

@@ -53,7 +53,7 @@ final class ChildRegistry {
         this.platform = platform;
         this.stateFile = stateFile;
         this.run = run;
-        this.writer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "procpool-state"));
+        this.writer = Executors.newSingleThreadScheduledExecutor(r -> io.procpool.internal.Threads.daemon(r, "procpool-state"));
         this.backstop = new Thread(() -> killAllAfter(backstopGrace), "procpool-backstop");
         Runtime.getRuntime().addShutdownHook(backstop);
     }
@@ -234,11 +234,5 @@ final class ChildRegistry {
                     + " still running; sending SIGKILL to its process group");
             platform.signalGroup(e.pid(), Signal.KILL);
         }
-    }
-
-    static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
     }
 }

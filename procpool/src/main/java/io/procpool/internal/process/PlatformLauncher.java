@@ -89,12 +89,8 @@ public final class PlatformLauncher implements ProcessLauncher, AutoCloseable {
      * of kernel time per new file, 0.22 s of a cold start of 500 on the instances' thread
      * (docs/architecture.md, "First-time file work goes ahead of the spawns").
      */
-    private final java.util.concurrent.ThreadPoolExecutor ahead = new java.util.concurrent.ThreadPoolExecutor(0, 1,
-            2, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
-                Thread t = new Thread(r, "procpool-files-ahead");
-                t.setDaemon(true);
-                return t;
-            });
+    private final java.util.concurrent.ThreadPoolExecutor ahead = io.procpool.internal.Threads.onDemand("procpool-files-ahead",
+            Duration.ofSeconds(2));
 
     private record Prepared(Platform.Prepared command, String marker) {
     }

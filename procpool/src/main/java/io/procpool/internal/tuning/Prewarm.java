@@ -69,9 +69,7 @@ public final class Prewarm {
         }
         Prewarm prewarm = new Prewarm(work);
         current = prewarm;
-        Thread t = new Thread(prewarm::runAll, "procpool-prewarm");
-        t.setDaemon(true);
-        t.start();
+        io.procpool.internal.Threads.daemon(prewarm::runAll, "procpool-prewarm").start();
     }
 
     /**

@@ -37,7 +37,7 @@ class OrphanSweepIT {
         platform = LinuxPlatform.open(false, true);
         Orphans orphans = platform.orphans();
         assertNotNull(orphans, "a subreaper adopts");
-        sweeping = LinuxPlatform.daemon(() -> {
+        sweeping = io.procpool.internal.Threads.daemon(() -> {
             while (!stop.get()) {
                 orphans.sweep();
             }
