@@ -149,14 +149,16 @@ public final class ProcessPool implements Pool, AutoCloseable {
     }
 
     /**
-     * Optional, for a start that has to be quick: begins, on a thread of its own, the first-time
-     * setup a later {@link Builder#start} on this JVM does and that needs no configuration:
-     * {@code logging} first (the application's logging backend, or nothing), then Typesafe
-     * Config's reference files, the native calls, the state file's JSON and the default TLS
-     * context (docs/architecture.md, "A cold start on two threads"). {@code start} then waits for
-     * a part only if it is still running, or does it itself if it has not begun; nothing runs
-     * twice. The application must not log before logging is up. The command line calls this
-     * first thing; calling it twice does nothing.
+     * For procpool's command line, which calls it first thing: begins, on a thread of its own,
+     * the first-time setup a later {@link Builder#start} does and that needs no configuration:
+     * {@code logging} (the logging backend's start), then Typesafe Config's reference files, the
+     * native calls, the state file's JSON and the default TLS context (docs/architecture.md, "A
+     * cold start on two threads"). {@code start} waits for the parts it uses if they are still
+     * running, or does them itself if they have not begun; nothing runs twice. The caller must
+     * keep its other threads from logging and from Typesafe Config until it has waited for those
+     * two parts (the command line does, in {@code RunCommand}): an application that embeds
+     * procpool cannot promise that about its own code, so this is not part of the embedding API.
+     * A second call does nothing.
      */
     public static void prewarm(Runnable logging) {
         Startup.prewarm(logging);
