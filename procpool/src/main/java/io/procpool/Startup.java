@@ -223,10 +223,10 @@ final class Startup {
     /** The admin API, when enabled; a port that cannot be had is an error that names the key. */
     static Optional<ServerBinding> bindAdmin(Runtime runtime, PoolSettings settings, Pool pool, PoolMetrics metrics,
                                              Optional<Traffic> gateway) throws BindException {
-        Prewarm.before(Prewarm.Part.TLS);
         if (!settings.admin().enabled()) {
             return Optional.empty();
         }
+        Prewarm.before(Prewarm.Part.TLS);
         // The token is the latest reload's: a rotated token file applies at once.
         return Optional.of(bound(AdminServer.bind(runtime.system(), settings.admin(), () -> pool.settings().admin().token(), pool, metrics,
                 gateway.map(t -> (java.util.function.ToIntBiFunction<String, Integer>) t::inFlight)), admin(settings)));

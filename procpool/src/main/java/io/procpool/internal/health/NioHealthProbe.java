@@ -121,7 +121,7 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
      * method handles of {@code ObjectMethods}, which C1 (the only compiler procpool runs) does
      * not inline, and the key is made and looked up for every probe.
      */
-    private record RequestKey(int port, String path, boolean keepAlive) {
+    record RequestKey(int port, String path, boolean keepAlive) {
         @Override
         public boolean equals(Object o) {
             return o instanceof RequestKey k && k.port == port && k.keepAlive == keepAlive && k.path.equals(path);

@@ -124,6 +124,20 @@ class NioHealthProbeTest {
     }
 
     @Test
+    void theRequestCacheFindsTheKeyOfAnEarlierProbeAndNoOtherOne() {
+        // Its equals and hashCode are written by hand: a mistake there would not fail a probe, it
+        // would add a cache entry per probe.
+        NioHealthProbe.RequestKey key = new NioHealthProbe.RequestKey(8000, "/healthz", true);
+        NioHealthProbe.RequestKey again = new NioHealthProbe.RequestKey(8000, new String("/healthz"), true);
+        assertEquals(key, again);
+        assertEquals(key.hashCode(), again.hashCode());
+        assertFalse(key.equals(new NioHealthProbe.RequestKey(8001, "/healthz", true)));
+        assertFalse(key.equals(new NioHealthProbe.RequestKey(8000, "/", true)));
+        assertFalse(key.equals(new NioHealthProbe.RequestKey(8000, "/healthz", false)));
+        assertFalse(key.equals("/healthz"));
+    }
+
+    @Test
     void probesShareOneConnectionWhileTheInstanceKeepsIt() throws Exception {
         assertProbesHealthyOver(1, 5, OK, Integer.MAX_VALUE, true);
     }
