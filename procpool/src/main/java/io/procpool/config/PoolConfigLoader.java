@@ -224,7 +224,7 @@ public final class PoolConfigLoader {
         }
         boolean oldKey = key.equals(PoolSection.OLD_KEY);
         // Under the old name, procpool's defaults still come from 'procpool'; the dispatchers stay there.
-        Config section = oldKey ? PoolSection.systemPropertiesForOldKey(config).withFallback(pool.config())
+        Config section = oldKey ? PoolSection.systemPropertiesForOldKey(config, pool.config()).withFallback(pool.config())
                 .withFallback(config.getConfig(PoolSection.KEY).withoutPath("dispatchers")) : pool.config();
         pool = new FieldReader(section, source, null, key + ".", errors);
         pool.rejectUnknownKeys(oldKey ? OLD_POOL_KEYS : POOL_KEYS);

@@ -51,16 +51,19 @@ final class PoolSection {
 
     /**
      * The {@code -D} overrides under {@code procpool} in {@code config}, as the section under the
-     * older name {@code pool} takes them (over what the application wrote); the dispatchers are
-     * not a key of that section and stay where they are.
+     * older name {@code pool} ({@code section}) takes them: over what the application wrote, not
+     * over what the environment set there ({@link PoolConfigLoader#parseFile} lays the
+     * environment over {@code -D}); the dispatchers are not a key of that section and stay where
+     * they are.
      */
-    static Config systemPropertiesForOldKey(Config config) {
+    static Config systemPropertiesForOldKey(Config config, Config section) {
         Config out = ConfigFactory.empty();
         if (!config.hasPath(KEY) || config.getValue(KEY).valueType() != ConfigValueType.OBJECT) {
             return out;
         }
         for (Map.Entry<String, ConfigValue> e : config.getConfig(KEY).entrySet()) {
-            if (fromSystemProperties(e.getValue()) && !e.getKey().startsWith("dispatchers.")) {
+            if (fromSystemProperties(e.getValue()) && !e.getKey().startsWith("dispatchers.")
+                    && !(section.hasPath(e.getKey()) && EnvironmentOverrides.isEnvironment(section.getValue(e.getKey()).origin().description()))) {
                 out = out.withValue(e.getKey(), e.getValue());
             }
         }

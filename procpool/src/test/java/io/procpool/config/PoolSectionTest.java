@@ -145,6 +145,24 @@ class PoolSectionTest {
     }
 
     @Test
+    void theEnvironmentStillWinsOverDashDUnderEitherName() throws Exception {
+        // docs/configuration.md: the environment overrides the file and -D. Under the older name the
+        // -D values were laid over the section a second time, over what the environment had set.
+        System.setProperty("procpool.admin.port", "9917");
+        ConfigFactory.invalidateCaches();
+        try {
+            for (String key : List.of("pool", "procpool")) {
+                Path file = files.write(key + "-env.conf", key + " { admin.port = 9912, services.a { command = x, ports = [8000] } }\n");
+                Config c = PoolConfigLoader.parseFile(file, Map.of("PROCPOOL_ADMIN_PORT", "9000"));
+                assertEquals(9000, PoolConfigLoader.fromConfig(c, file.toString(), dir).admin().port(), key);
+            }
+        } finally {
+            System.clearProperty("procpool.admin.port");
+            ConfigFactory.invalidateCaches();
+        }
+    }
+
+    @Test
     void procpoolsDefaultsAreNotSettingsOfTheApplication() {
         assertFalse(PoolSection.setByApplication(ConfigFactory.defaultReference().getConfig("procpool")));
         assertTrue(PoolSection.setByApplication(ConfigFactory.parseString("procpool.watch-config = false")
