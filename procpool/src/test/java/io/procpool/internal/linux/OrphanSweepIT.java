@@ -117,7 +117,12 @@ class OrphanSweepIT {
                 dir, Platform.Output.merged(dir.resolve("out.log")), RunAs.INHERIT);
         Platform.Started s = platform.start(alone).toCompletableFuture().get(10, TimeUnit.SECONDS);
         s.exit().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        // ... and answered without reading /proc: the pass would give the same answer, only later.
+        long passes = ProcessTable.passesTaken();
         org.junit.jupiter.api.Assertions.assertFalse(platform.groupAliveAfterExit(s.pid(), System.nanoTime()));
+        org.junit.jupiter.api.Assertions.assertTrue(platform.groupKnownGoneAfterExit(s.pid(), System.nanoTime()),
+                "a poll knows it gone at once");
+        assertEquals(passes, ProcessTable.passesTaken(), "no /proc pass for a leader that left nothing behind");
     }
 
     private static void awaitTrue(Duration deadline, String what, java.util.function.BooleanSupplier condition) {
