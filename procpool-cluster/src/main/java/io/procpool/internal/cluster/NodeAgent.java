@@ -257,8 +257,8 @@ public final class NodeAgent {
             public java.util.concurrent.CompletionStage<OpResult> scale(String service, int instances) {
                 // The coordinator owns the cluster's counts; its proxy holds the question while it moves.
                 Duration timeout = Duration.ofSeconds(30);
-                return AskPattern.<PlacementCoordinator.Command, Operated>ask(coordinator,
-                        r -> new PlacementCoordinator.Scale(service, instances, r), timeout, scheduler)
+                return io.procpool.internal.Stages.here(AskPattern.<PlacementCoordinator.Command, Operated>ask(coordinator,
+                        r -> new PlacementCoordinator.Scale(service, instances, r), timeout, scheduler))
                         .thenApply(o -> o.result().result())
                         .exceptionally(e -> new OpResult(OpResult.Outcome.UNAVAILABLE, "the cluster's placement coordinator did not answer "
                                 + "within " + timeout.toSeconds() + " s (it may be moving to another node); ask again"));
@@ -450,8 +450,8 @@ public final class NodeAgent {
                 a.path().address())
                 ? CompletableFuture.completedFuture(new ClusterView.NodeResult(name(a), new OpResult(OpResult.Outcome.UNAVAILABLE,
                         "unreachable (the failure detector hears nothing from it): not asked")))
-                : AskPattern.<Command, Operated>ask(a, r -> new Operate(m.operation().name(), m.service(), r), timeout, scheduler)
-                .toCompletableFuture().thenApply(Operated::result)
+                : io.procpool.internal.Stages.here(AskPattern.<Command, Operated>ask(a, r -> new Operate(m.operation().name(), m.service(), r),
+                        timeout, scheduler)).thenApply(Operated::result)
                 .exceptionally(e -> new ClusterView.NodeResult(name(a), new OpResult(OpResult.Outcome.UNAVAILABLE,
                         "no answer within " + timeout.toSeconds() + " s")));
         CompletableFuture<List<ClusterView.NodeResult>> results;
@@ -504,8 +504,8 @@ public final class NodeAgent {
         }
         draining.add(done);
         ActorRef<Command> self = ctx.getSelf();
-        CompletableFuture<?>[] answers = others.stream().map(a -> AskPattern.<Command, Drained>ask(a, question::apply, timeout,
-                ctx.getSystem().scheduler()).toCompletableFuture().exceptionally(e -> Drained.INSTANCE)).toArray(CompletableFuture[]::new);
+        CompletableFuture<?>[] answers = others.stream().map(a -> io.procpool.internal.Stages.here(AskPattern.<Command, Drained>ask(a,
+                question::apply, timeout, ctx.getSystem().scheduler())).exceptionally(e -> Drained.INSTANCE)).toArray(CompletableFuture[]::new);
         CompletableFuture.allOf(answers).thenRun(() -> self.tell(new Answered(done)));
     }
 

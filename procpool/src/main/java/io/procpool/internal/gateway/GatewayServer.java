@@ -93,7 +93,7 @@ public final class GatewayServer {
     /** Timers and tasks of the gateway on the streams' dispatcher, never on the pool's actors' threads. */
     private static ServiceTraffic.Timers timers(ActorSystem<?> system) {
         scala.concurrent.ExecutionContextExecutor streams = system.dispatchers().lookup(
-                org.apache.pekko.actor.typed.DispatcherSelector.fromConfig(io.procpool.internal.Dispatchers.STREAMS));
+                io.procpool.internal.Dispatchers.streams());
         return new ServiceTraffic.Timers() {
             @Override
             public Runnable schedule(Duration delay, Runnable task) {
