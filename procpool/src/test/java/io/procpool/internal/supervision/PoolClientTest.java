@@ -91,6 +91,14 @@ class PoolClientTest {
         root.expectMessageClass(PoolSupervisor.GetStatus.class).replyTo().tell(new PoolStatus(List.of(), 0));
         String name = thread.join();
         assertTrue(name.contains(io.procpool.internal.Dispatchers.STREAMS), "ran on " + name);
+
+        // An operation's answer too (scale, restart, stop, start and signal share its path).
+        CompletableFuture<String> operated = client(root).scale("web", 2).thenApply(r -> Thread.currentThread().getName())
+                .toCompletableFuture();
+        PoolSupervisor.ForService asked = root.expectMessageClass(PoolSupervisor.ForService.class);
+        asked.operation().replyTo().tell(OpResult.ok("scaled"));
+        String opName = operated.join();
+        assertTrue(opName.contains(io.procpool.internal.Dispatchers.STREAMS), "ran on " + opName);
     }
 
     @Test
