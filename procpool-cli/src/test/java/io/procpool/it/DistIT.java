@@ -38,12 +38,13 @@ class DistIT {
         assertTrue(Files.isRegularFile(archive), archive + " is missing: mvn package builds it");
         run(dir, List.of("tar", "xzf", archive.toString()));
         Path home = dir.resolve("procpool-" + BuildInfo.current().version());
-        for (String file : List.of("bin/procpool", "bin/poolctl", "lib/procpool.jar", "conf/pool.conf", "conf/jvm.options",
+        for (String file : List.of("bin/procpool", "bin/poolctl", "lib/procpool.jar", "lib/procpool-pdeathsig", "conf/pool.conf", "conf/jvm.options",
                 "build/search.cgi", "build/auth.cgi", "samples/python/sample_python_cgi.py", "packaging/systemd/procpool.service",
                 "share/bash-completion/completions/procpool", "share/bash-completion/completions/poolctl")) {
             assertTrue(Files.exists(home.resolve(file)), file + " is not in the archive");
         }
-        assertTrue(Files.isExecutable(home.resolve("bin/procpool")) && Files.isExecutable(home.resolve("build/search.cgi")));
+        assertTrue(Files.isExecutable(home.resolve("bin/procpool")) && Files.isExecutable(home.resolve("build/search.cgi"))
+                && Files.isExecutable(home.resolve("lib/procpool-pdeathsig")));
         assertEquals(BuildInfo.current().describe(), run(home, List.of("bin/procpool", "--version")).strip());
 
         try (Manager manager = new Manager(dir)) {

@@ -198,6 +198,46 @@ class PlatformLauncherIT {
     }
 
     @Test
+    void withChildrenDyingWithTheManagerTheDeathSignalsProgramExecsTheCommandInItsPlace() throws Exception {
+        PlatformLauncher dying;
+        synchronized (PlatformLauncherIT.class) {
+            String before = System.getProperty("procpool.launcher");
+            try {
+                if (mechanismProperty() != null) {
+                    System.setProperty("procpool.launcher", mechanismProperty());
+                }
+                dying = PlatformLauncher.open(dir.resolve("dying"), LinuxPlatform.open(true), Duration.ofSeconds(1), Duration.ofSeconds(1));
+            } finally {
+                if (before == null) {
+                    System.clearProperty("procpool.launcher");
+                } else {
+                    System.setProperty("procpool.launcher", before);
+                }
+            }
+        }
+        try {
+            assertEquals(expectedMechanism() + " + procpool-pdeathsig", dying.mechanism());
+            Path log = dir.resolve("dying/logs/svc-1.log");
+            ChildProcess p = dying.launch(new LaunchSpec("svc", 1, List.of("sh", "-c", "echo \"$GREETING\" from $$; exec sleep 30"),
+                    dir, Map.of("GREETING", "hello"), log, new LogSettings(1 << 20, 1))).toCompletableFuture().join();
+            started.add(p.pid());
+            // The same pid all along: procpool-pdeathsig, then sh, then sleep.
+            Await.until(Duration.ofSeconds(5), "the command itself running", () -> cmdline(p.pid()).matches("sleep 30"));
+            Await.until(Duration.ofSeconds(5), "its output in the log", () -> {
+                try {
+                    return Files.readString(log).contains("hello from " + p.pid());
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            });
+            p.signal(Signal.TERM);
+            p.onExit().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        } finally {
+            dying.close();
+        }
+    }
+
+    @Test
     void aChildRunsAsItsServicesUserGroupAndUmask() throws Exception {
         Assumptions.assumeTrue(statusField(ProcessHandle.current().pid(), "Uid").startsWith("0\t"), "needs root");
         ChildProcess p = launcher.launch(new LaunchSpec("svc", 1, List.of("sleep", "30"), dir, Map.of(),

@@ -58,6 +58,25 @@ class SupervisionIT {
     }
 
     @Test
+    void aManagerKilledWithSigkillTakesItsChildrenWithIt() throws Exception {
+        int a = Manager.freePort();
+        int b = Manager.freePort();
+        manager.writeConfig("services.web { command = " + Manager.fake("") + ", ports = [" + a + ", " + b + "] }");
+        Process run = manager.run();
+        long pidA = manager.awaitInstance("web", a, "HEALTHY", Duration.ofSeconds(15));
+        long pidB = manager.awaitInstance("web", b, "HEALTHY", Duration.ofSeconds(15));
+        // procpool-pdeathsig (beside the jar) exec'd the command in its own place.
+        String cmdline = Files.readString(Path.of("/proc/" + pidA + "/cmdline"));
+        assertTrue(cmdline.contains("fake_service.py\0--port\0" + a), cmdline);
+
+        Manager.signal(run.pid(), "KILL");
+        // children-die-with-manager (the default): the kernel sends each SIGTERM; nothing of
+        // procpool's is left to do it.
+        Await.until(Duration.ofSeconds(10), "both children gone with their manager",
+                () -> !Manager.alive(pidA) && !Manager.alive(pidB));
+    }
+
+    @Test
     void aCrashLoopEndsFailedWhileAnotherServiceKeepsItsPids() throws Exception {
         int crash = Manager.freePort();
         int steady = Manager.freePort();

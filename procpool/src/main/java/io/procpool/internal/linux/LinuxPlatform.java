@@ -36,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * {@code -Dprocpool.launcher=process-builder}): the JDK's {@link ProcessBuilder} under
  * {@code setsid}, and a JDK reaper thread per child.
  *
- * <p>{@code children-die-with-manager} puts {@code setpriv --pdeathsig TERM} in front of the
- * command, so the kernel sends SIGTERM to a child whose manager died (SIGKILL, OOM killer). Linux
+ * <p>{@code children-die-with-manager} puts {@code procpool-pdeathsig} (or, where that program is
+ * not installed, {@code setpriv --pdeathsig TERM}) in front of the command, so the kernel sends
+ * SIGTERM to a child whose manager died (SIGKILL, OOM killer). Linux
  * sends the parent-death signal when the <em>thread</em> that started a child ends, so all starts
  * then happen on one dedicated thread that lives as long as the JVM. Without it, a posix_spawn
  * runs on the caller's thread (an instance actor's): the hop to another thread cost more than the
@@ -53,9 +54,9 @@ public final class LinuxPlatform implements Platform {
 
     /** Set when children are started with posix_spawn and reaped through pidfds. */
     private final PidReaper reaper;
-    /** What goes in front of commands: setsid (ProcessBuilder only), setpriv, a umask. */
+    /** What goes in front of commands: setsid (ProcessBuilder only), the death signal's program, setpriv, a umask. */
     private final Wrapper wrapper;
-    /** Starts children under ProcessBuilder (it blocks for milliseconds) or setpriv (its thread must live on). */
+    /** Starts children under ProcessBuilder (it blocks for milliseconds) or with a death signal (its thread must live on). */
     private final ExecutorService starter;
     /** What this JVM adopts, as a child subreaper or PID 1; null when it adopts nothing. */
     private final Orphans orphans;
@@ -126,7 +127,7 @@ public final class LinuxPlatform implements Platform {
      * @param program what posix_spawn execs: the first program in front, or the command's own
      * @param nativeArgv the words posix_spawn passes: {@code argv}, or (without a wrapper) the
      *     command as written, whose first word a shell would pass too
-     * @param deathSignal setpriv sets the parent-death signal: started on the launcher thread
+     * @param deathSignal the program in front sets the parent-death signal: started on the launcher thread
      * @param target the command's own program, resolved
      * @param spawn the posix_spawn call, ready to go; null with ProcessBuilder, and with
      *     timestamps (the pipes are new at every start)
@@ -167,7 +168,7 @@ public final class LinuxPlatform implements Platform {
         if (reaper != null && !command.deathSignal()) {
             // posix_spawn returns as soon as the child exists (a few hundred microseconds), so it
             // runs on the caller's thread: a hop to the launcher thread cost more than the call on
-            // the path from a crash to serving again. Not with setpriv --pdeathsig: the kernel
+            // the path from a crash to serving again. Not with a parent-death signal: the kernel
             // would signal the children when the caller's thread ends, and dispatcher threads do.
             try {
                 return CompletableFuture.completedFuture(spawn(command));

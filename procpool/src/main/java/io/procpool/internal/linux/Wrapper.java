@@ -16,18 +16,19 @@ import org.slf4j.LoggerFactory;
  * The programs put in front of a command, each of which does one thing and execs the next:
  * {@code setsid} (with ProcessBuilder only; posix_spawn does it itself) makes the child a session
  * and group leader, so its whole tree can be signalled and a terminal's Ctrl-C reaches only
- * procpool; {@code setpriv} sets the parent-death signal ({@code --pdeathsig TERM}, which ties the
- * child's life to the manager's) and switches user and group; {@code sh -c 'umask ...'} sets the
- * umask.
+ * procpool; {@code procpool-pdeathsig} sets the parent-death signal (SIGTERM, which ties the
+ * child's life to the manager's; {@link DeathSignalHelper}), or {@code setpriv --pdeathsig TERM}
+ * where that program is not installed; {@code setpriv} switches user and group (and then sets the
+ * death signal itself); {@code sh -c 'umask ...'} sets the umask.
  *
  * <p>Why programs in front and not posix_spawn itself: posix_spawn can change neither user, group
  * nor umask (POSIX has no attribute for them, and glibc adds none); only the child can, between
  * its fork and its exec, which posix_spawn does not let a caller run code in. setpriv switches
  * group, supplementary groups and user in that order, copies the new user to the saved one (no way
  * back to root), and sets the death signal after the switch (a change of user clears it). Each
- * program in front costs one exec, about 0.7 ms of a start (docs/benchmarks.md): a service without
- * {@code user}, {@code group} and {@code umask} pays for none of them, and with
- * {@code children-die-with-manager = false} for no setpriv either.
+ * program in front costs one exec: setpriv and sh about 0.7 ms of a start (docs/benchmarks.md),
+ * procpool-pdeathsig, freestanding, about 0.01 ms. A service without {@code user}, {@code group}
+ * and {@code umask} pays for no setpriv and no sh.
  */
 final class Wrapper {
 
@@ -37,20 +38,31 @@ final class Wrapper {
 
     private final String setsid;
     private final String setpriv;
+    /** procpool-pdeathsig, when the death signal is asked for and the program is here. */
+    private final String helper;
     private final boolean deathSignal;
+    /** This JVM's pid, for procpool-pdeathsig to check its parent against. */
+    private final String manager;
 
-    private Wrapper(String setsid, String setpriv, boolean deathSignal) {
+    private Wrapper(String setsid, String setpriv, String helper, boolean deathSignal) {
         this.setsid = setsid;
         this.setpriv = setpriv;
+        this.helper = helper;
         this.deathSignal = deathSignal;
+        this.manager = Long.toString(ProcessHandle.current().pid());
     }
 
     /**
      * @param setsid put {@code setsid} in front (ProcessBuilder)
-     * @param dieWithManager put {@code setpriv --pdeathsig TERM} in front
+     * @param dieWithManager put {@code procpool-pdeathsig} (or {@code setpriv --pdeathsig TERM}) in front
      * @throws IllegalStateException when setsid is needed and not installed
      */
     static Wrapper find(boolean setsid, boolean dieWithManager) {
+        return find(setsid, dieWithManager, dieWithManager ? DeathSignalHelper.find() : Optional.empty());
+    }
+
+    /** As {@link #find(boolean, boolean)}, with the death-signal helper found (or not) by the caller. */
+    static Wrapper find(boolean setsid, boolean dieWithManager, Optional<Path> helper) {
         String path = Optional.ofNullable(System.getenv("PATH")).orElse("/usr/bin:/bin") + ":/usr/bin:/bin";
         Path cwd = Path.of("").toAbsolutePath();
         String setsidPath = null;
@@ -59,10 +71,11 @@ final class Wrapper {
                     "setsid (util-linux) is not installed: procpool needs it to give each child its own process group"));
         }
         String setprivPath = Executables.onPath("setpriv", path, cwd).map(Path::toString).orElse(null);
-        if (dieWithManager && setprivPath == null) {
-            log.warn("setpriv not found: children of a manager that is SIGKILLed live on until the next start");
+        String helperPath = dieWithManager ? helper.map(Path::toString).orElse(null) : null;
+        if (dieWithManager && helperPath == null && setprivPath == null) {
+            log.warn("neither procpool-pdeathsig nor setpriv found: children of a manager that is SIGKILLed live on until the next start");
         }
-        return new Wrapper(setsidPath, setprivPath, dieWithManager && setprivPath != null);
+        return new Wrapper(setsidPath, setprivPath, helperPath, dieWithManager && (helperPath != null || setprivPath != null));
     }
 
     /** True when the kernel signals each child at the death of the thread that started it. */
@@ -72,7 +85,7 @@ final class Wrapper {
 
     /** What is in front of every command, for the log. */
     String describe() {
-        return deathSignal ? " + setpriv --pdeathsig" : "";
+        return !deathSignal ? "" : helper != null ? " + procpool-pdeathsig" : " + setpriv --pdeathsig";
     }
 
     /**
@@ -87,7 +100,11 @@ final class Wrapper {
             words.add(setsid);
         }
         boolean switches = runAs.user().isPresent() || runAs.group().isPresent();
-        if (deathSignal || switches) {
+        if (deathSignal && !switches && helper != null) {
+            // procpool-pdeathsig PARENT_PID PROGRAM [ARG...]: the program follows, resolved.
+            words.add(helper);
+            words.add(manager);
+        } else if (deathSignal || switches) {
             if (setpriv == null) {
                 throw new LaunchException("setpriv (util-linux) is not installed: procpool needs it to run a service as "
                         + "another user or group", true);
