@@ -16,7 +16,7 @@ CHARTS = os.path.join(DOCS, "bench")
 PEERS = ["supervisord", "pm2"]
 NAMES = {"floor": "C floor", "procpool": "procpool", "supervisord": "supervisord", "pm2": "PM2",
          "procpool-noprobe": "procpool, probes off", "procpool-hang": "procpool (hang run)",
-         "procpool-pdeathsig": "procpool, children-die-with-manager"}
+         "procpool-nodeath": "procpool, children-die-with-manager = false"}
 
 
 def ms(x):
@@ -95,10 +95,10 @@ def charts(res):
     made = []
     systems = systems_in(res)
     colors = {"floor": "#888888", "procpool": "#1f77b4", "supervisord": "#d62728", "pm2": "#2ca02c",
-              "procpool-pdeathsig": "#9ecae1"}
+              "procpool-nodeath": "#9ecae1"}
 
     # crash to serving: p50 and p95, log scale
-    crash = [s for s in systems + ["procpool-pdeathsig"] if get(res, s, "crash")]
+    crash = [s for s in systems + ["procpool-nodeath"] if get(res, s, "crash")]
     if crash:
         fig, ax = plt.subplots(figsize=(7, 3.6))
         xs = range(len(crash))
@@ -236,16 +236,17 @@ def main():
 
     out.append("### 2. Crash to serving again (N = 50)\n")
     rows = []
-    for s in systems + ["procpool-pdeathsig"]:
+    for s in systems + ["procpool-nodeath"]:
         c = get(res, s, "crash")
         if c:
             rows.append([NAMES[s], ms(c["p50"]), ms(c["p95"]), ms(c["max"]), c["n"],
                          ratio(p50(res, "procpool", "crash"), c["p50"]) if s != "procpool" else ""])
     out.append(table(["system", "p50", "p95", "max", "trials", "procpool p50 / this"], rows) + "\n")
     out.append("procpool runs these with `restart.min-backoff = 0` (every restart immediate, the restart budget "
-               "still applies) and `pool.children-die-with-manager = false`; the row "
-               "\"children-die-with-manager\" is the default, which puts `setpriv --pdeathsig` in front of the "
-               "command (one more exec per start).\n")
+               "still applies; the default waits 100 ms before a first restart) and otherwise the defaults, "
+               "among them `pool.children-die-with-manager = true`, which puts `procpool-pdeathsig` in front of "
+               "the command (one more exec per start); the row \"children-die-with-manager = false\" runs "
+               "without it.\n")
 
     h = get(res, "procpool-hang", "hang")
     out.append("### 3. Hang to serving again (procpool alone)\n")
@@ -382,7 +383,7 @@ def main():
     if pi5 and qi5:
         check2("RSS with 500 children, at most PM2's", "%.0f MB" % pi5["rss_mb"], "<= %.0f MB" % qi5["rss_mb"],
                pi5["rss_mb"] <= qi5["rss_mb"])
-    pd, fl = p50(res, "procpool-pdeathsig", "crash"), p50(res, "floor", "crash")
+    pd, fl = p50(res, "procpool", "crash"), p50(res, "floor", "crash")
     if pd and fl:
         check2("crash to serving p50, default configuration (children-die-with-manager)", ms(pd), "<= " + ms(2 * fl), pd <= 2 * fl)
     if pi5:
