@@ -1,6 +1,7 @@
 package io.procpool.internal.linux;
 
 import io.procpool.api.ExitStatus;
+import io.procpool.internal.InstanceThreadExecutor;
 import io.procpool.config.RunAs;
 import io.procpool.config.Signal;
 import io.procpool.spi.LaunchException;
@@ -39,10 +40,12 @@ import org.slf4j.LoggerFactory;
  * <p>{@code children-die-with-manager} puts {@code procpool-pdeathsig} (or, where that program is
  * not installed, {@code setpriv --pdeathsig TERM}) in front of the command, so the kernel sends
  * SIGTERM to a child whose manager died (SIGKILL, OOM killer). Linux
- * sends the parent-death signal when the <em>thread</em> that started a child ends, so all starts
- * then happen on one dedicated thread that lives as long as the JVM. Without it, a posix_spawn
- * runs on the caller's thread (an instance actor's): the hop to another thread cost more than the
- * call itself (docs/benchmarks.md). ProcessBuilder, which blocks longer, keeps the dedicated thread.
+ * sends the parent-death signal when the <em>thread</em> that started a child ends, so such a
+ * start happens on a thread that lives as long as its children: the instances' dispatcher's own
+ * ({@link InstanceThreadExecutor}, which lives as long as an actor is on it), or else one
+ * dedicated thread that lives as long as this platform. A posix_spawn without the signal runs on
+ * the caller's thread, whichever it is: the hop to another thread cost more than the call itself
+ * (docs/benchmarks.md). ProcessBuilder, which blocks longer, keeps the dedicated thread.
  *
  * <p>Groups' liveness, start times, the process scan and usage come from {@code /proc}
  * ({@link ProcessTable}, {@link ProcessStats}); signals from {@code kill(2)} ({@link Posix}); writes
@@ -165,11 +168,13 @@ public final class LinuxPlatform implements Platform {
     @Override
     public CompletionStage<Started> start(Prepared prepared) {
         Command command = (Command) prepared;
-        if (reaper != null && !command.deathSignal()) {
+        if (reaper != null && (!command.deathSignal() || InstanceThreadExecutor.current())) {
             // posix_spawn returns as soon as the child exists (a few hundred microseconds), so it
             // runs on the caller's thread: a hop to the launcher thread cost more than the call on
-            // the path from a crash to serving again. Not with a parent-death signal: the kernel
-            // would signal the children when the caller's thread ends, and dispatcher threads do.
+            // the path from a crash to serving again. With a parent-death signal only on the
+            // instances' own thread, which outlives every actor on it and so every child they
+            // started: the kernel signals the children when the thread that started them ends,
+            // and other dispatchers' threads end when idle.
             try {
                 return CompletableFuture.completedFuture(spawn(command));
             } catch (RuntimeException e) {

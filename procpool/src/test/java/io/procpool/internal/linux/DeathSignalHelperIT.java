@@ -76,6 +76,38 @@ class DeathSignalHelperIT {
         assertEquals(128 + 15, p.exitValue(), "ended by SIGTERM");
     }
 
+    /**
+     * The platform starts a child that dies with the manager in place on the instances' thread (no
+     * hop to its launcher thread), and the child then lives exactly as long as that thread: until
+     * the dispatcher shuts down with its actor system.
+     */
+    @Test
+    void onTheInstancesThreadAStartHappensInPlaceAndItsChildLivesAsLongAsThatThread() throws Exception {
+        LinuxPlatform platform = LinuxPlatform.open(true);
+        org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit kit = org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit.create();
+        try {
+            io.procpool.spi.Platform.Prepared sleep = platform.prepare(Path.of("/bin/sleep"), List.of("sleep", "30"),
+                    java.util.Map.of("PATH", "/usr/bin:/bin"), dir, dir.resolve("sleep.log"));
+            org.apache.pekko.actor.testkit.typed.javadsl.TestProbe<CompletableFuture<io.procpool.spi.Platform.Started>> probe =
+                    kit.createTestProbe();
+            kit.spawn(org.apache.pekko.actor.typed.javadsl.Behaviors.<String>receiveMessage(m -> {
+                probe.getRef().tell(platform.start(sleep).toCompletableFuture());
+                return org.apache.pekko.actor.typed.javadsl.Behaviors.same();
+            }), "starter", io.procpool.internal.Dispatchers.instances()).tell("start");
+            CompletableFuture<io.procpool.spi.Platform.Started> start = probe.receiveMessage();
+            assertTrue(start.isDone(), "started in place, not on the launcher thread");
+            io.procpool.spi.Platform.Started child = start.join();
+            assertTrue(ProcessHandle.of(child.pid()).map(ProcessHandle::isAlive).orElse(false));
+
+            kit.shutdownTestKit();
+            io.procpool.api.ExitStatus status = child.exit().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertEquals(java.util.OptionalInt.of(15), status.signal(), "SIGTERM when the instances' thread ended: " + status);
+        } finally {
+            kit.shutdownTestKit();
+            platform.close();
+        }
+    }
+
     @Test
     void nothingRunsWhenTheParentIsNotTheOneNamed() throws Exception {
         Path marker = dir.resolve("ran");
