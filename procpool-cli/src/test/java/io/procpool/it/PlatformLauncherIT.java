@@ -65,13 +65,19 @@ class PlatformLauncherIT {
 
     @BeforeEach
     void open() throws Exception {
+        launcher = openLauncher(dir.resolve("state"), false);
+        assertEquals(expectedMechanism(), launcher.mechanism());
+    }
+
+    /** A launcher on {@link #mechanismProperty()}'s way of starting children, over {@code stateDir}. */
+    private PlatformLauncher openLauncher(Path stateDir, boolean dieWithManager) throws Exception {
         synchronized (PlatformLauncherIT.class) {
             String before = System.getProperty("procpool.launcher");
             try {
                 if (mechanismProperty() != null) {
                     System.setProperty("procpool.launcher", mechanismProperty());
                 }
-                launcher = PlatformLauncher.open(dir.resolve("state"), LinuxPlatform.open(false), Duration.ofSeconds(1), Duration.ofSeconds(1));
+                return PlatformLauncher.open(stateDir, LinuxPlatform.open(dieWithManager), Duration.ofSeconds(1), Duration.ofSeconds(1));
             } finally {
                 if (before == null) {
                     System.clearProperty("procpool.launcher");
@@ -80,7 +86,6 @@ class PlatformLauncherIT {
                 }
             }
         }
-        assertEquals(expectedMechanism(), launcher.mechanism());
     }
 
     @AfterEach
@@ -199,22 +204,7 @@ class PlatformLauncherIT {
 
     @Test
     void withChildrenDyingWithTheManagerTheDeathSignalsProgramExecsTheCommandInItsPlace() throws Exception {
-        PlatformLauncher dying;
-        synchronized (PlatformLauncherIT.class) {
-            String before = System.getProperty("procpool.launcher");
-            try {
-                if (mechanismProperty() != null) {
-                    System.setProperty("procpool.launcher", mechanismProperty());
-                }
-                dying = PlatformLauncher.open(dir.resolve("dying"), LinuxPlatform.open(true), Duration.ofSeconds(1), Duration.ofSeconds(1));
-            } finally {
-                if (before == null) {
-                    System.clearProperty("procpool.launcher");
-                } else {
-                    System.setProperty("procpool.launcher", before);
-                }
-            }
-        }
+        PlatformLauncher dying = openLauncher(dir.resolve("dying"), true);
         try {
             assertEquals(expectedMechanism() + " + procpool-pdeathsig", dying.mechanism());
             Path log = dir.resolve("dying/logs/svc-1.log");
