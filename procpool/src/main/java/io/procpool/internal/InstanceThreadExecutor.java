@@ -21,12 +21,10 @@ import org.apache.pekko.dispatch.MonitorableThreadFactory;
  * ({@code children-die-with-manager}) answers, and a fork-join pool's idle worker ends after a
  * minute. Children with that signal were therefore started from a launcher thread of their own,
  * a hop each way on every start: 0.25 to 0.3 s of a cold start of 500 and about 0.2 ms of a
- * crash's restart (docs/benchmarks.md). On this thread, which {@link #current()} recognises, the
- * launcher starts them in place.
+ * crash's restart (docs/benchmarks.md). This thread is marked
+ * ({@link Threads#markOutlivesItsChildren}), and the launcher starts them in place on it.
  */
 public final class InstanceThreadExecutor extends ExecutorServiceConfigurator {
-
-    private static final ThreadLocal<Boolean> ON_IT = new ThreadLocal<>();
 
     public InstanceThreadExecutor(Config config, DispatcherPrerequisites prerequisites) {
         super(config, prerequisites);
@@ -38,16 +36,8 @@ public final class InstanceThreadExecutor extends ExecutorServiceConfigurator {
         ThreadFactory named = threadFactory instanceof MonitorableThreadFactory m ? m.withName(m.name() + "-" + id) : threadFactory;
         return () -> new ThreadPoolExecutor(1, 1, 0L, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
                 task -> named.newThread(() -> {
-                    ON_IT.set(Boolean.TRUE);
+                    Threads.markOutlivesItsChildren();
                     task.run();
                 }));
-    }
-
-    /**
-     * True on the thread of an instances' dispatcher: a thread that lives as long as any actor on
-     * it does.
-     */
-    public static boolean current() {
-        return ON_IT.get() == Boolean.TRUE;
     }
 }

@@ -8,7 +8,23 @@ import java.util.concurrent.TimeUnit;
 /** The threads procpool makes outside Pekko's dispatchers: daemons, named for thread dumps and profiles. */
 public final class Threads {
 
+    private static final ThreadLocal<Boolean> OUTLIVES_ITS_CHILDREN = new ThreadLocal<>();
+
     private Threads() {
+    }
+
+    /**
+     * Marks the calling thread as one that ends only after every child process started from it
+     * has ended (the instances' thread, {@link InstanceThreadExecutor}): a child with a
+     * parent-death signal may be started there, since the kernel sends it when that thread ends.
+     */
+    public static void markOutlivesItsChildren() {
+        OUTLIVES_ITS_CHILDREN.set(Boolean.TRUE);
+    }
+
+    /** True on a thread {@link #markOutlivesItsChildren() marked} so. */
+    public static boolean outlivesItsChildren() {
+        return OUTLIVES_ITS_CHILDREN.get() == Boolean.TRUE;
     }
 
     /** A daemon thread named {@code name}, not started. */

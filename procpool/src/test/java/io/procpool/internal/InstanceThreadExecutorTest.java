@@ -23,7 +23,7 @@ class InstanceThreadExecutorTest {
 
     private static Behavior<ActorRef<Where>> where() {
         return Behaviors.receiveMessage(replyTo -> {
-            replyTo.tell(new Where(Thread.currentThread(), InstanceThreadExecutor.current()));
+            replyTo.tell(new Where(Thread.currentThread(), Threads.outlivesItsChildren()));
             return Behaviors.same();
         });
     }
@@ -57,6 +57,6 @@ class InstanceThreadExecutorTest {
         assertFalse(probe.receiveMessage().instanceThread());
         kit.spawn(where(), "blocking", Dispatchers.blocking()).tell(probe.ref());
         assertFalse(probe.receiveMessage().instanceThread());
-        assertFalse(InstanceThreadExecutor.current());
+        assertFalse(Threads.outlivesItsChildren());
     }
 }

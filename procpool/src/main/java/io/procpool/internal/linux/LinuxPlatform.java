@@ -1,7 +1,6 @@
 package io.procpool.internal.linux;
 
 import io.procpool.api.ExitStatus;
-import io.procpool.internal.InstanceThreadExecutor;
 import io.procpool.config.RunAs;
 import io.procpool.config.Signal;
 import io.procpool.spi.LaunchException;
@@ -41,8 +40,8 @@ import org.slf4j.LoggerFactory;
  * not installed, {@code setpriv --pdeathsig TERM}) in front of the command, so the kernel sends
  * SIGTERM to a child whose manager died (SIGKILL, OOM killer). Linux
  * sends the parent-death signal when the <em>thread</em> that started a child ends, so such a
- * start happens on a thread that lives as long as its children: the instances' dispatcher's own
- * ({@link InstanceThreadExecutor}, which lives as long as an actor is on it), or else one
+ * start happens on a thread that lives as long as its children: one marked so
+ * ({@code Threads.outlivesItsChildren}: the instances' dispatcher's own), or else one
  * dedicated thread that lives as long as this platform. A posix_spawn without the signal runs on
  * the caller's thread, whichever it is: the hop to another thread cost more than the call itself
  * (docs/benchmarks.md). ProcessBuilder, which blocks longer, keeps the dedicated thread.
@@ -168,7 +167,7 @@ public final class LinuxPlatform implements Platform {
     @Override
     public CompletionStage<Started> start(Prepared prepared) {
         Command command = (Command) prepared;
-        if (reaper != null && (!command.deathSignal() || InstanceThreadExecutor.current())) {
+        if (reaper != null && (!command.deathSignal() || io.procpool.internal.Threads.outlivesItsChildren())) {
             // posix_spawn returns as soon as the child exists (a few hundred microseconds), so it
             // runs on the caller's thread: a hop to the launcher thread cost more than the call on
             // the path from a crash to serving again. With a parent-death signal only on the
