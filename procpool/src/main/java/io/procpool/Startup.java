@@ -76,7 +76,11 @@ final class Startup {
     static PlatformLauncher takeStateDir(PoolSettings settings, Platform platform) throws IOException {
         Prewarm.before(Prewarm.Part.STATE_JSON);
         try {
-            return PlatformLauncher.open(settings.stateDir(), platform, settings.longestStop(), PoolSupervisor.stopBudget(settings));
+            PlatformLauncher launcher = PlatformLauncher.open(settings.stateDir(), platform, settings.longestStop(),
+                    PoolSupervisor.stopBudget(settings));
+            // Which way children start, and what sets their death signal (procpool-pdeathsig or setpriv): said once.
+            LoggerFactory.getLogger(Startup.class).info("children start through {}", launcher.mechanism());
+            return launcher;
         } catch (PlatformLauncher.StateDirLockedException e) {
             platform.close();
             throw e;

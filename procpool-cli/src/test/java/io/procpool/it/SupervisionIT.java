@@ -65,7 +65,9 @@ class SupervisionIT {
         Process run = manager.run();
         long pidA = manager.awaitInstance("web", a, "HEALTHY", Duration.ofSeconds(15));
         long pidB = manager.awaitInstance("web", b, "HEALTHY", Duration.ofSeconds(15));
-        // procpool-pdeathsig (beside the jar) exec'd the command in its own place.
+        // The runnable jar found procpool-pdeathsig beside it (not setpriv), which exec'd the
+        // command in its own place.
+        assertTrue(manager.output().contains("children start through posix_spawn + pidfd + procpool-pdeathsig"), manager.output());
         String cmdline = Files.readString(Path.of("/proc/" + pidA + "/cmdline"));
         assertTrue(cmdline.contains("fake_service.py\0--port\0" + a), cmdline);
 
