@@ -23,9 +23,12 @@ final class GatewayMetrics {
     private final Map<String, DistributionDataPoint> durationSeries = new ConcurrentHashMap<>();
 
     GatewayMetrics(PrometheusRegistry registry, Traffic traffic) {
+        // No exemplars, as in PoolMetrics: nothing to put in them, and a thread woken per request.
         requests = Counter.builder().name("procpool_gateway_requests_total")
                 .help("Requests answered by the gateway, by service and status code (the gateway's own 404, 502, 503, 504 included)")
-                .labelNames("service", "code").register(registry);
+                .labelNames("service", "code")
+                .withoutExemplars()
+                .register(registry);
         duration = Histogram.builder().name("procpool_gateway_request_duration_seconds")
                 .help("Time from a request's arrival to its answer's head, retries and queueing included")
                 .labelNames("service")
@@ -35,7 +38,9 @@ final class GatewayMetrics {
                 .register(registry);
         retries = Counter.builder().name("procpool_gateway_retries_total")
                 .help("Requests tried again on another instance, by the failure that caused it (connect, after-write)")
-                .labelNames("service", "reason").register(registry);
+                .labelNames("service", "reason")
+                .withoutExemplars()
+                .register(registry);
         // Every routed service starts at 0 for every reason; the codes of requests are not known before they are answered.
         traffic.onRouted(service -> {
             for (Retry.Failure f : Retry.RETRIED) {

@@ -127,17 +127,26 @@ public final class PoolMetrics {
         this.clock = clock;
         this.usage = usage;
         this.wallMinusClock = System.currentTimeMillis() * 1_000_000L - clock.getAsLong();
+        // No exemplars on any metric: procpool has no trace context to put in them, and a counter
+        // that keeps them hands its samples to the library's scheduler thread, which every restart
+        // then woke on the path from a crash to serving (docs/benchmarks.md, "Crash to serving again").
         restarts = Counter.builder().name("procpool_restarts_total")
                 .help("Restarts of instances, by cause: exit (unexpected exit), unhealthy (failed probes), "
                         + "manual (rolling restart), resource (over a limit)")
-                .labelNames("service", "reason").register(registry);
+                .labelNames("service", "reason")
+                .withoutExemplars()
+                .register(registry);
         probeFailures = Counter.builder().name("procpool_health_check_failures_total")
                 .help("Failed health probes, by cause: timeout, refused, connection, status, response, exit, other")
-                .labelNames("service", "cause").register(registry);
+                .labelNames("service", "cause")
+                .withoutExemplars()
+                .register(registry);
         probesNotRun = Counter.builder().name("procpool_health_checks_not_run_total")
                 .help("Health probes procpool's prober was too busy to run in time; they count neither for nor against "
                         + "an instance, which is probed again at its next interval")
-                .labelNames("service").register(registry);
+                .labelNames("service")
+                .withoutExemplars()
+                .register(registry);
         probeDuration = Histogram.builder().name("procpool_health_check_duration_seconds")
                 .help("Duration of health probes, failed ones included")
                 .labelNames("service")
