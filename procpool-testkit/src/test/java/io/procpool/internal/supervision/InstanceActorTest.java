@@ -59,7 +59,7 @@ class InstanceActorTest {
         var service = TestConfigs.service("command = \"srv {port}\", ports = [" + port + "], " + body);
         var spec = new io.procpool.spi.LaunchSpec("svc", port, service.commandFor(port), service.workingDir(),
                 service.envFor(port), io.procpool.internal.process.LogFiles.of(Path.of("logs"), "svc", port), service.log());
-        return testKit.spawn(InstanceActor.create(service, spec, "starting srv " + port,
+        return testKit.spawn(InstanceActor.create(service, spec, launcher.launch(spec), "starting srv " + port,
                 new PoolEnvironment(launcher, probe, Path.of("logs")).withDoor(door), parent.getRef(), watchStable));
     }
 
@@ -333,7 +333,8 @@ class InstanceActorTest {
         var service = TestConfigs.service("command = \"srv {port}\", ports = [9903], " + PROBED);
         var spec = new io.procpool.spi.LaunchSpec("svc", 9903, service.commandFor(9903), service.workingDir(),
                 service.envFor(9903), io.procpool.internal.process.LogFiles.of(Path.of("logs"), "svc", 9903), service.log());
-        ActorRef<InstanceActor.Command> instance = testKit.spawn(InstanceActor.create(service, spec, "starting srv 9903",
+        ActorRef<InstanceActor.Command> instance = testKit.spawn(InstanceActor.create(service, spec, launcher.launch(spec),
+                "starting srv 9903",
                 new PoolEnvironment(launcher, slow, Path.of("logs")), parent.getRef(), false));
         expectState(parent, InstanceState.STARTING);
         expectState(parent, InstanceState.STARTING);

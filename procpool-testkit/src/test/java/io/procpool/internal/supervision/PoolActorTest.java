@@ -93,6 +93,33 @@ class PoolActorTest {
     }
 
     @Test
+    void aLauncherThatThrowsFailsThatLaunchAndNotThePool() {
+        // The pool asks the launcher itself (the process starts before its actor exists): a
+        // launcher that throws must cost that one start, as a failed launch, and nothing else.
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        io.procpool.spi.ProcessLauncher throwingOnce = spec -> {
+            if (spec.port() == 7251 && calls.getAndIncrement() == 0) {
+                throw new IllegalStateException("launcher broke");
+            }
+            return launcher.launch(spec);
+        };
+        ServiceSettings service = TestConfigs.service("health-check.type = none\ncommand = srv, ports = [7251, 7252], " + FAST);
+        TestProbe<ServiceStatus> status = testKit.createTestProbe();
+        pool = testKit.spawn(PoolActor.create(service, new PoolEnvironment(throwingOnce, probe, Path.of("logs")), status.getRef()));
+
+        // One status with both: the two changes may come out together.
+        ServiceStatus both = StatusProbe.await(status, st -> st.instances().stream().anyMatch(
+                i -> i.port() == 7251 && i.state() == InstanceState.BACKOFF) && st.instances().stream().anyMatch(
+                i -> i.port() == 7252 && i.state() == InstanceState.RUNNING));
+        String reason = both.instances().get(0).reason();
+        assertTrue(reason.contains("launcher broke"), reason);
+        time.timePasses(Duration.ofSeconds(1));
+        InstanceStatus restarted = awaitInstance(status, 7251, InstanceState.RUNNING);
+        assertEquals(1, restarted.restarts());
+        assertEquals(1, launcher.startedOn(7251).size());
+    }
+
+    @Test
     void doublesTheDelayForEachConsecutiveRestart() {
         TestProbe<ServiceStatus> status = start("command = srv, ports = [7301], " + FAST);
         crash(status, 7301);

@@ -207,8 +207,12 @@ public final class InstanceActor {
 
     /**
      * @param service the service's settings
-     * @param spec how to start its process (the pool keeps one per port, so the launcher can
+     * @param spec how its process was started (the pool keeps one per port, so the launcher can
      *     reuse what it prepared for it: a restart is on the path from a crash to serving)
+     * @param launch the start of its process, already under way: the pool asks the launcher as it
+     *     spawns this actor, so that a restart's process starts before this actor's own creation
+     *     and before the pool's word about the restart (docs/architecture.md). This actor is its
+     *     only owner from here on: it signals it, waits for it, and kills it if it stops first.
      * @param starting the reason of the first STARTING report ("starting CMD")
      * @param env the launcher, the health probe and the clock
      * @param parent receives this instance's {@link Event}s
@@ -216,10 +220,11 @@ public final class InstanceActor {
      *     the instance has restarts to forget (500 first starts would otherwise arm 500 timers
      *     that all fire together to say nothing)
      */
-    public static Behavior<Command> create(ServiceSettings service, LaunchSpec spec, String starting, PoolEnvironment env,
-                                           ActorRef<Event> parent, boolean watchStable) {
+    public static Behavior<Command> create(ServiceSettings service, LaunchSpec spec, CompletionStage<ChildProcess> launch,
+                                           String starting, PoolEnvironment env, ActorRef<Event> parent,
+                                           boolean watchStable) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new InstanceActor(ctx, timers, service, spec, env, parent).start(env, starting, watchStable)));
+                new InstanceActor(ctx, timers, service, spec, env, parent).start(launch, starting, watchStable)));
     }
 
     private InstanceActor(ActorContext<Command> ctx, TimerScheduler<Command> timers, ServiceSettings service,
@@ -237,9 +242,9 @@ public final class InstanceActor {
     }
 
     // (spawned) -> STARTING
-    private Behavior<Command> start(PoolEnvironment env, String starting, boolean watchStable) {
+    private Behavior<Command> start(CompletionStage<ChildProcess> launch, String starting, boolean watchStable) {
+        this.launch = launch;
         report(InstanceState.STARTING, OptionalLong.empty(), starting);
-        launch = env.launcher().launch(spec);
         ctx.pipeToSelf(launch, (child, error) -> error == null ? new Launched(child) : new LaunchFailed(unwrap(error)));
         if (watchStable) {
             timers.startSingleTimer(Tick.STABLE, service.restart().resetAfter());

@@ -8,6 +8,8 @@ import io.procpool.api.ServiceState;
 import io.procpool.api.ServiceStatus;
 import io.procpool.config.ServiceSettings;
 import io.procpool.internal.metrics.PoolMetrics.RestartReason;
+import io.procpool.spi.ChildProcess;
+import io.procpool.spi.LaunchSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,6 +20,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -263,12 +267,26 @@ final class Instances {
         slot.spawnedWith = service;
         slot.health = Optional.empty();
         load.forget(slot.port);
+        // The process starts here, before the actor that will own it exists: an actor's setup runs
+        // only once this handler, the word about the restart and the old actor's stop are done,
+        // and all of that was on the path from a crash to serving (docs/architecture.md).
+        LaunchSpec spec = slot.spec(service, env.logDir());
+        CompletionStage<ChildProcess> launch = launch(spec);
         // A bug in an instance stops it (its PostStop kills the process); its end is seen as a crash.
-        Behavior<InstanceActor.Command> instance = Behaviors.supervise(InstanceActor.create(service,
-                slot.spec(service, env.logDir()), slot.starting(service, env.logDir()), env, events, budget.spent() > 0))
+        Behavior<InstanceActor.Command> instance = Behaviors.supervise(InstanceActor.create(service, spec, launch,
+                slot.starting(service, env.logDir()), env, events, budget.spent() > 0))
                 .onFailure(Exception.class, SupervisorStrategy.stop());
         slot.ref = ctx.spawn(instance, "port-" + slot.port + "-" + slot.spawnSeq, PoolActor.INSTANCE_DISPATCHER);
         ctx.watch(slot.ref);
+    }
+
+    /** The launcher's start of {@code spec}; a launcher that throws fails the launch instead of this pool. */
+    private CompletionStage<ChildProcess> launch(LaunchSpec spec) {
+        try {
+            return env.launcher().launch(spec);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** An instance's report; probe figures are asked to be published at most once a second by the caller. */
