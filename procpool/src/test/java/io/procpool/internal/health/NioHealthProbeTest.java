@@ -155,6 +155,37 @@ class NioHealthProbeTest {
     }
 
     @Test
+    void aKeptConnectionClosedWhileIdleIsFoundAtItsNextUseAndReplacedWithoutAFailedProbe() throws Exception {
+        // Idle kept connections are not watched (an instance's exit would wake the prober at the
+        // moment its restart needs the cores): this one is closed by the instance between two
+        // probes, as by an exit or an idle timeout, and the second probe finds it so and retries.
+        ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        toClose.add(socket);
+        java.util.concurrent.CountDownLatch firstClosed = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger connections = new AtomicInteger();
+        Thread server = new Thread(() -> {
+            for (int i = 0; i < 2; i++) {
+                try (Socket s = socket.accept()) {
+                    connections.incrementAndGet();
+                    TestHttp.readHead(s.getInputStream());
+                    s.getOutputStream().write(OK.getBytes(StandardCharsets.ISO_8859_1));
+                    s.getOutputStream().flush();
+                } catch (IOException e) {
+                    return;
+                }
+                firstClosed.countDown();
+            }
+        });
+        server.setDaemon(true);
+        server.start();
+        assertTrue(probeOnce(socket.getLocalPort(), http(true)).healthy());
+        assertTrue(firstClosed.await(10, TimeUnit.SECONDS));
+        ProbeResult second = probeOnce(socket.getLocalPort(), http(true));
+        assertTrue(second.healthy(), () -> "got " + second);
+        assertEquals(2, connections.get());
+    }
+
+    @Test
     void chunkedAnswersAreReadToTheirEndAndTheConnectionReused() throws Exception {
         assertProbesHealthyOver(1, 3, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nheal\r\n3;x=y\r\nthy\r\n0\r\n\r\n",
                 Integer.MAX_VALUE, true);
