@@ -38,9 +38,8 @@ import org.slf4j.LoggerFactory;
  * the rest of the response is read to its end (Content-Length, chunked, or close) so the
  * connection can serve the next probe. With {@code keep-alive} (the default) the connection is
  * kept while the instance allows it: a probe then costs one write and one read instead of a TCP
- * handshake and teardown. A kept connection is not watched between probes; one that the instance
- * has closed meanwhile (an idle timeout, an exit) is found at its next use and replaced within the
- * same probe, so it never fails a probe. A frozen
+ * handshake and teardown. A kept connection that the instance has closed meanwhile is replaced
+ * within the same probe, so an idle timeout on the instance's side never fails a probe. A frozen
  * process fails at the deadline, when its connection is closed. At most {@link #MAX_RUNNING}
  * probes hold a turn at once, each for at most {@link #TURN_NANOS}: slow or hung instances delay
  * another's probe only when that many are slow together, and then by less than a turn; a probe
@@ -387,7 +386,7 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
         }
     }
 
-    /** A kept connection with no probe on it was reported ready (it is not watched while idle): dropped. */
+    /** A kept connection with no probe on it became readable: the instance closed it (or misbehaves). */
     private void idleReadable(Conn c) {
         idle.remove(c.port, c);
         close(c);
@@ -498,10 +497,7 @@ public final class NioHealthProbe implements HealthProbe, AutoCloseable {
         detach(c);
         if (keep && ((HttpProbe) p.settings.probe()).keepAlive() && !closed) {
             c.lastUsed = System.nanoTime();
-            // Not watched while idle: an instance's exit closes its end, and the wake-up that told
-            // this thread so came at the very moment its restart needed the cores. A connection
-            // found closed at its next use is replaced within that probe (retry).
-            c.key.interestOps(0);
+            c.key.interestOps(SelectionKey.OP_READ);
             Conn previous = idle.put(c.port, c);
             if (previous != null && previous != c) {
                 close(previous);

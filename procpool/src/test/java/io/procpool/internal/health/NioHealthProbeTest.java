@@ -156,9 +156,9 @@ class NioHealthProbeTest {
 
     @Test
     void aKeptConnectionClosedWhileIdleIsFoundAtItsNextUseAndReplacedWithoutAFailedProbe() throws Exception {
-        // Idle kept connections are not watched (an instance's exit would wake the prober at the
-        // moment its restart needs the cores): this one is closed by the instance between two
-        // probes, as by an exit or an idle timeout, and the second probe finds it so and retries.
+        // The instance closes a kept connection between two probes, as an exit or an idle timeout
+        // does: the next probe gets a healthy answer on a new connection, however the prober
+        // learnt of the close (it watches idle connections; one found closed at use is retried).
         ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         toClose.add(socket);
         java.util.concurrent.CountDownLatch firstClosed = new java.util.concurrent.CountDownLatch(1);
