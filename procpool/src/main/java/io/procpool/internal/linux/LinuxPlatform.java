@@ -202,8 +202,8 @@ public final class LinuxPlatform implements Platform {
         // The child is mid-exec when posix_spawn returns here (the kernel lets the parent go on at
         // the exec's point of no return), and this thread, just woken, takes the core back: on
         // the path from a crash to serving, the restart's bookkeeping then ran before the child's
-        // exec, 0.85 to 1.3 ms from the clone to the exec instead of 0.43 ms (docs/benchmarks.md,
-        // "Crash to serving again"). One sched_yield lets the child run first.
+        // exec, 0.85 to 1.3 ms from the clone to the exec instead of 0.43 ms (bench/analysis.md,
+        // "Fifth pass"). One sched_yield lets the child run first.
         Thread.yield();
         Optional<Instant> started = ProcessTable.startInstant(pid);
         return new Started(pid, started, reaper.watch(pid));

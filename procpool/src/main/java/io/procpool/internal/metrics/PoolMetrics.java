@@ -129,7 +129,7 @@ public final class PoolMetrics {
         this.wallMinusClock = System.currentTimeMillis() * 1_000_000L - clock.getAsLong();
         // No exemplars on any metric: procpool has no trace context to put in them, and a counter
         // that keeps them hands its samples to the library's scheduler thread, which every restart
-        // then woke on the path from a crash to serving (docs/benchmarks.md, "Crash to serving again").
+        // then woke on the path from a crash to serving (bench/analysis.md, "Fifth pass").
         restarts = Counter.builder().name("procpool_restarts_total")
                 .help("Restarts of instances, by cause: exit (unexpected exit), unhealthy (failed probes), "
                         + "manual (rolling restart), resource (over a limit)")

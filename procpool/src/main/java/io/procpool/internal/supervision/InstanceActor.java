@@ -23,9 +23,11 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * One life of one instance: starts its process, probes it, stops it, and reports how it ended.
+ * One life of one instance: takes over its process as its pool starts it, probes it, stops it,
+ * and reports how it ended.
  *
- * <p>It owns exactly one child process (and its process group) from launch to end, and decides
+ * <p>It owns exactly one child process (and its process group) from launch to end (the pool only
+ * asks the launcher, so that a restart's start is not behind this actor's creation), and decides
  * nothing about what comes after: whether the instance is restarted, when, and whether it is
  * FAILED is its pool's decision ({@link RestartBudget}), made from the {@link Ended} this actor
  * sends as its last word. A commanded {@link Stop} goes through STOPPING (polite signal to the
