@@ -54,13 +54,22 @@ class NioHealthProbeTest {
      * A server that answers every request on a connection with {@code answer.apply(n)} (n counts
      * requests on that connection from 1); once {@code closeAfter} were answered on a connection,
      * it reads the next request and closes the connection without an answer (an idle timeout on
-     * the instance's side, met by a request already on its way).
+     * the instance's side, met by a request already on its way), or, {@code closeWhenIdle}, closes
+     * it at once, before any next request (an idle timeout or an exit between two probes).
      */
     private final class KeepAliveServer {
         final ServerSocket socket;
         final AtomicInteger connections = new AtomicInteger();
+        /** A permit per connection this server has closed. */
+        final java.util.concurrent.Semaphore closed = new java.util.concurrent.Semaphore(0);
+        private final boolean closeWhenIdle;
 
         KeepAliveServer(Function<Integer, String> answer, int closeAfter) throws IOException {
+            this(answer, closeAfter, false);
+        }
+
+        KeepAliveServer(Function<Integer, String> answer, int closeAfter, boolean closeWhenIdle) throws IOException {
+            this.closeWhenIdle = closeWhenIdle;
             socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
             toClose.add(socket);
             Thread t = new Thread(() -> {
@@ -92,12 +101,16 @@ class NioHealthProbeTest {
                     out.write(answer.apply(n).getBytes(StandardCharsets.ISO_8859_1));
                     out.flush();
                     if (n == closeAfter) {
-                        TestHttp.readHead(in);
+                        if (!closeWhenIdle) {
+                            TestHttp.readHead(in);
+                        }
                         return;
                     }
                 }
             } catch (IOException e) {
                 // the prober closed it
+            } finally {
+                closed.release();
             }
         }
 
@@ -159,30 +172,12 @@ class NioHealthProbeTest {
         // The instance closes a kept connection between two probes, as an exit or an idle timeout
         // does: the next probe gets a healthy answer on a new connection, however the prober
         // learnt of the close (it watches idle connections; one found closed at use is retried).
-        ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        toClose.add(socket);
-        java.util.concurrent.CountDownLatch firstClosed = new java.util.concurrent.CountDownLatch(1);
-        AtomicInteger connections = new AtomicInteger();
-        Thread server = new Thread(() -> {
-            for (int i = 0; i < 2; i++) {
-                try (Socket s = socket.accept()) {
-                    connections.incrementAndGet();
-                    TestHttp.readHead(s.getInputStream());
-                    s.getOutputStream().write(OK.getBytes(StandardCharsets.ISO_8859_1));
-                    s.getOutputStream().flush();
-                } catch (IOException e) {
-                    return;
-                }
-                firstClosed.countDown();
-            }
-        });
-        server.setDaemon(true);
-        server.start();
-        assertTrue(probeOnce(socket.getLocalPort(), http(true)).healthy());
-        assertTrue(firstClosed.await(10, TimeUnit.SECONDS));
-        ProbeResult second = probeOnce(socket.getLocalPort(), http(true));
+        KeepAliveServer server = new KeepAliveServer(n -> OK, 1, true);
+        assertTrue(probeOnce(server.port(), http(true)).healthy());
+        assertTrue(server.closed.tryAcquire(10, TimeUnit.SECONDS), "the server closed the first connection");
+        ProbeResult second = probeOnce(server.port(), http(true));
         assertTrue(second.healthy(), () -> "got " + second);
-        assertEquals(2, connections.get());
+        assertEquals(2, server.connections.get());
     }
 
     @Test
