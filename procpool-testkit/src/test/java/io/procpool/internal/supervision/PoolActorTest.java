@@ -93,6 +93,43 @@ class PoolActorTest {
     }
 
     @Test
+    void aRestartsProcessStartsBeforeThePoolSaysAWordAboutTheRestart() {
+        // The pool starts the process itself as it spawns the new life's actor: the actor's setup,
+        // and with it any start it made, would come after the rest of the pool's handler (the log
+        // line, the status, the events), which were on the path from a crash to serving. What the
+        // pool logs and what the launcher is asked are written down in the order they happen, on
+        // the pool's thread.
+        List<String> happened = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ch.qos.logback.classic.Logger poolLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(PoolActor.class);
+        ch.qos.logback.core.AppenderBase<ch.qos.logback.classic.spi.ILoggingEvent> lines = new ch.qos.logback.core.AppenderBase<>() {
+            @Override
+            protected void append(ch.qos.logback.classic.spi.ILoggingEvent e) {
+                if (e.getFormattedMessage().contains("-> BACKOFF")) {
+                    happened.add("said BACKOFF");
+                }
+            }
+        };
+        lines.start();
+        poolLog.addAppender(lines);
+        try {
+            io.procpool.spi.ProcessLauncher recording = spec -> {
+                happened.add("launched");
+                return launcher.launch(spec);
+            };
+            ServiceSettings service = TestConfigs.service("health-check.type = none\ncommand = srv, ports = [7261], "
+                    + "restart { min-backoff = 0, random-factor = 0 }");
+            TestProbe<ServiceStatus> status = testKit.createTestProbe();
+            pool = testKit.spawn(PoolActor.create(service, new PoolEnvironment(recording, probe, Path.of("logs")), status.getRef()));
+            InstanceStatus first = awaitInstance(status, 7261, InstanceState.RUNNING);
+            launcher.byPid(first.pid().getAsLong()).orElseThrow().exit(1);
+            assertEquals(1, awaitInstance(status, 7261, s -> s.state() == InstanceState.RUNNING && s.restarts() == 1).restarts());
+            assertEquals(List.of("launched", "launched", "said BACKOFF"), happened);
+        } finally {
+            poolLog.detachAppender(lines);
+        }
+    }
+
+    @Test
     void aLauncherThatThrowsFailsThatLaunchAndNotThePool() {
         // The pool asks the launcher itself (the process starts before its actor exists): a
         // launcher that throws must cost that one start, as a failed launch, and nothing else.
