@@ -322,7 +322,7 @@ public final class ProcessPool implements Pool, AutoCloseable {
                 // The feeds list every node's ready instances: another node's report may change them.
                 view.ifPresent(v -> v.listen(reports -> feeds.changed()));
                 if (os != null) {
-                    Startup.warmUp(runtime.system());
+                    Startup.warmUp(runtime.system(), os);
                 }
                 Optional<Startup.Systemd> systemd = notifySystemd ? Startup.notifySystemd(runtime, client, settings) : Optional.empty();
                 CompletableFuture<String> clusterExit = new CompletableFuture<>();

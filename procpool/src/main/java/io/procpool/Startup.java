@@ -288,8 +288,8 @@ final class Startup {
     }
 
     /** Real processes: compile the restart path before the first crash (see {@link RestartWarmup}). */
-    static void warmUp(ActorSystem<?> system) {
-        system.systemActorOf(RestartWarmup.create(), "procpool-warmup-" + POOLS.incrementAndGet(),
+    static void warmUp(ActorSystem<?> system, ProcessLauncher launcher) {
+        system.systemActorOf(RestartWarmup.create(launcher), "procpool-warmup-" + POOLS.incrementAndGet(),
                 Props.empty().withDispatcherFromConfig(Dispatchers.INSTANCES));
     }
 

@@ -55,6 +55,11 @@ class SupervisionIT {
         assertEquals(137, instance.path("last_exit").asInt());
         assertEquals(pidB, Manager.servingPid(b));
         assertTrue(Files.readString(dir.resolve("state/logs/web-" + a + ".log")).contains("listening on " + a));
+        // The restart warm-up's processes (started and killed at startup) leave no log of their own.
+        try (var logs = Files.list(dir.resolve("state/logs"))) {
+            assertEquals(java.util.Set.of("web-" + a + ".log", "web-" + b + ".log"),
+                    logs.map(f -> f.getFileName().toString()).collect(java.util.stream.Collectors.toSet()));
+        }
         // A restart woke the metrics library's scheduler thread (started by the first sample of a
         // counter with exemplars) on the path from a crash to serving; no metric keeps exemplars.
         // Nothing here scrapes /metrics, whose JVM metrics would start that thread for their own.

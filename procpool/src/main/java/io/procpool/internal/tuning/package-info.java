@@ -14,9 +14,10 @@
  *       timeout). Bought: with Pekko's default of 8 fork-join workers most of the CPU of probing
  *       500 instances a second was futex wake-ups; one thread costs a third less than two.</li>
  *   <li>{@link io.procpool.internal.tuning.RestartWarmup}: runs the path from a crash to a
- *       restart 40 times in memory at startup, so the JIT has compiled it before the first real
- *       crash. Bought: the first crash of a run went from 14-21 ms to 4-12 ms (with
- *       {@code -XX:CompileThresholdScaling=0.005}; without that flag it buys nothing).</li>
+ *       restart 40 times at startup (five real processes, then in memory), so the JIT has
+ *       compiled it before the first real crash. Bought: the first crash of a run went from
+ *       14-21 ms to 4-12 ms (with {@code -XX:CompileThresholdScaling=0.005}; without that flag it
+ *       buys nothing); the real ones, about 0.5 ms off the p50 of each JVM's first ten crashes.</li>
  *   <li>{@link io.procpool.internal.tuning.CdsTraining}: the training run of {@code make build}'s
  *       class-data archive. Bought: about a second off a cold start, and the restart path's
  *       classes (70-100 ms to load on the first crash) in the archive.</li>

@@ -1,6 +1,17 @@
 package io.procpool.internal.tuning;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import io.procpool.api.ExitStatus;
+import io.procpool.config.Signal;
+import io.procpool.spi.ChildProcess;
+import io.procpool.spi.LaunchSpec;
+import io.procpool.spi.ProcessLauncher;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -28,10 +39,27 @@ class RestartWarmupTest {
     @Test
     void theInstanceCrashesAsOftenAsAskedThenTheWarmupStopsItAndItself() throws Exception {
         CompletableFuture<Long> launched = new CompletableFuture<>();
-        ActorRef<Void> warmup = testKit.spawn(RestartWarmup.create(7, launched::complete), "warmup");
+        ActorRef<Void> warmup = testKit.spawn(RestartWarmup.create(7, 0, NO_LAUNCHER, launched::complete), "warmup");
         testKit.createTestProbe().expectTerminated(warmup, Duration.ofSeconds(10));
         // seven processes that crashed and were restarted, and the eighth, stopped at the end
         assertEquals(8L, launched.get(1, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void itsFirstCrashesAreTheRealLaunchersKilledAtOnceWithTheirOutputOnDevNull() throws Exception {
+        WaitingLauncher real = new WaitingLauncher();
+        CompletableFuture<Long> launched = new CompletableFuture<>();
+        ActorRef<Void> warmup = testKit.spawn(RestartWarmup.create(7, 3, real, launched::complete), "real-warmup");
+        testKit.createTestProbe().expectTerminated(warmup, Duration.ofSeconds(10));
+        assertEquals(8L, launched.get(1, TimeUnit.SECONDS));
+        assertEquals(3, real.specs.size(), "the real launcher's starts");
+        assertEquals(List.of(Signal.KILL, Signal.KILL, Signal.KILL), real.signals, "each killed, and only that");
+        for (LaunchSpec spec : real.specs) {
+            assertEquals(Path.of("/dev/null"), spec.logFile());
+            assertEquals(List.of("true"), spec.command());
+        }
+        // one spec object, which a launcher caches by identity, prepares once
+        assertSame(real.specs.get(0), real.specs.get(2));
     }
 
     @Test
@@ -39,10 +67,52 @@ class RestartWarmupTest {
         // Its pool stopping the instance once it is done was logged at every start ("warmup:
         // stopping 1 instance(s): warm-up done", "warmup: stopped"): a service nobody configured.
         LoggingTestKit.empty().withLoggerName(PoolActor.class.getName()).withOccurrences(0).expect(testKit.system(), () -> {
-            ActorRef<Void> warmup = testKit.spawn(RestartWarmup.create(3, pid -> { }), "quiet-warmup");
+            ActorRef<Void> warmup = testKit.spawn(RestartWarmup.create(3, 2, new WaitingLauncher(), pid -> { }), "quiet-warmup");
             testKit.createTestProbe().expectTerminated(warmup, Duration.ofSeconds(10));
             return null;
         });
+    }
+
+    private static final ProcessLauncher NO_LAUNCHER = spec -> {
+        throw new AssertionError("no real start was asked for: " + spec);
+    };
+
+    /**
+     * A stand-in for the platform's launcher: it records each spec, and its processes run until
+     * signalled (as a platform in memory's do), recording the signal.
+     */
+    private static final class WaitingLauncher implements ProcessLauncher {
+        final List<LaunchSpec> specs = new CopyOnWriteArrayList<>();
+        final List<Signal> signals = new CopyOnWriteArrayList<>();
+
+        @Override
+        public CompletionStage<ChildProcess> launch(LaunchSpec spec) {
+            specs.add(spec);
+            long pid = 1000 + specs.size();
+            CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
+            return CompletableFuture.completedFuture(new ChildProcess() {
+                @Override
+                public long pid() {
+                    return pid;
+                }
+
+                @Override
+                public CompletionStage<ExitStatus> onExit() {
+                    return exit;
+                }
+
+                @Override
+                public void signal(Signal signal) {
+                    signals.add(signal);
+                    exit.complete(new ExitStatus(128 + signal.number()));
+                }
+
+                @Override
+                public boolean groupAlive() {
+                    return !exit.isDone();
+                }
+            });
+        }
     }
 
     @Test
