@@ -64,6 +64,9 @@ class SupervisionIT {
         // counter with exemplars) on the path from a crash to serving; no metric keeps exemplars.
         // Nothing here scrapes /metrics, whose JVM metrics would start that thread for their own.
         assertEquals(List.of(), threadNames(procpool.pid()).stream().filter(n -> n.startsWith("prometheus")).toList());
+        // Every start, the restart warm-up's real ones too, runs on the instances' thread: none
+        // hopped to the platform's launcher thread, which would stay for the JVM's life.
+        assertEquals(List.of(), threadNames(procpool.pid()).stream().filter(n -> n.startsWith("procpool-launch")).toList());
     }
 
     /** The names of a process's threads, as the kernel has them (15 characters at most). */

@@ -78,7 +78,11 @@ public final class RestartWarmup {
             WarmupLauncher launcher = new WarmupLauncher(crashes, realCrashes, real);
             PoolEnvironment env = new PoolEnvironment(launcher, (port, health) -> CompletableFuture.completedFuture(
                     ProbeResult.failed(Duration.ZERO, "not probed")), Path.of("logs"));
-            ActorRef<PoolActor.Command> pool = ctx.spawn(PoolActor.silent(service(), env, ctx.getSelf().narrow()), "pool");
+            // On the instances' dispatcher, as every pool: there a launch starts its process on the
+            // calling thread, as a restart's does (elsewhere it hops to a launcher thread of its own,
+            // which then stays for the JVM's life).
+            ActorRef<PoolActor.Command> pool = ctx.spawn(PoolActor.silent(service(), env, ctx.getSelf().narrow()), "pool",
+                    PoolActor.INSTANCE_DISPATCHER);
             ctx.watch(pool);
             return Behaviors.receive(Object.class)
                     .onMessage(ServiceStatus.class, m -> {
@@ -115,7 +119,9 @@ public final class RestartWarmup {
      * Starts processes that exit at once, {@code crashes} of them, the first {@code realCrashes}
      * real ({@code true}, through {@code real}); then one in memory that runs until signalled.
      * Not the testkit's {@code SimulatedLauncher}: the testkit is a jar of its own that the main jar
-     * must not need, and this needs only "exit at once, n times" (50 lines).
+     * must not need, and this needs only "exit at once, n times" (70 lines). {@link #expect} stays
+     * the interface's no-op: the pool's own spec names a log file under {@code logs/}, which must
+     * not be created ahead.
      */
     private static final class WarmupLauncher implements ProcessLauncher {
         final AtomicLong launches = new AtomicLong();
