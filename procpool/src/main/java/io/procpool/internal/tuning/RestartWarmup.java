@@ -166,7 +166,8 @@ public final class RestartWarmup {
         }
     }
 
-    private static final class InMemoryProcess implements ChildProcess {
+    /** A process in memory: it exits at once if it {@code crashes}, else on any signal but SIGCONT. */
+    static final class InMemoryProcess implements ChildProcess {
         private final long pid;
         private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
 

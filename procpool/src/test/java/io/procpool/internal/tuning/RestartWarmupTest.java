@@ -53,7 +53,10 @@ class RestartWarmupTest {
         testKit.createTestProbe().expectTerminated(warmup, Duration.ofSeconds(10));
         assertEquals(8L, launched.get(1, TimeUnit.SECONDS));
         assertEquals(3, real.specs.size(), "the real launcher's starts");
-        assertEquals(List.of(Signal.KILL, Signal.KILL, Signal.KILL), real.signals, "each killed, and only that");
+        for (ChildProcess child : real.started) {
+            assertEquals(new ExitStatus(128 + Signal.KILL.number()), child.onExit().toCompletableFuture().getNow(null),
+                    "killed: " + child.pid());
+        }
         for (LaunchSpec spec : real.specs) {
             assertEquals(Path.of("/dev/null"), spec.logFile());
             assertEquals(List.of("true"), spec.command());
@@ -79,39 +82,18 @@ class RestartWarmupTest {
 
     /**
      * A stand-in for the platform's launcher: it records each spec, and its processes run until
-     * signalled (as a platform in memory's do), recording the signal.
+     * signalled (as a platform in memory's do).
      */
     private static final class WaitingLauncher implements ProcessLauncher {
         final List<LaunchSpec> specs = new CopyOnWriteArrayList<>();
-        final List<Signal> signals = new CopyOnWriteArrayList<>();
+        final List<ChildProcess> started = new CopyOnWriteArrayList<>();
 
         @Override
         public CompletionStage<ChildProcess> launch(LaunchSpec spec) {
             specs.add(spec);
-            long pid = 1000 + specs.size();
-            CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
-            return CompletableFuture.completedFuture(new ChildProcess() {
-                @Override
-                public long pid() {
-                    return pid;
-                }
-
-                @Override
-                public CompletionStage<ExitStatus> onExit() {
-                    return exit;
-                }
-
-                @Override
-                public void signal(Signal signal) {
-                    signals.add(signal);
-                    exit.complete(new ExitStatus(128 + signal.number()));
-                }
-
-                @Override
-                public boolean groupAlive() {
-                    return !exit.isDone();
-                }
-            });
+            ChildProcess child = new RestartWarmup.InMemoryProcess(1000 + specs.size(), false);
+            started.add(child);
+            return CompletableFuture.completedFuture(child);
         }
     }
 
