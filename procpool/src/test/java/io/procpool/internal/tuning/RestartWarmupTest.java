@@ -2,6 +2,7 @@ package io.procpool.internal.tuning;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.procpool.api.ExitStatus;
 import io.procpool.config.Signal;
@@ -63,6 +64,17 @@ class RestartWarmupTest {
         }
         // one spec object, which a launcher caches by identity, prepares once
         assertSame(real.specs.get(0), real.specs.get(2));
+    }
+
+    @Test
+    void theWarmupProcpoolStartsHasItsFirstCrashesReal() {
+        // What ProcessPool starts: were its real crashes dropped (a count of 0), the exit's side of a
+        // real process would run first at the first crash again, and only the benchmark would show it.
+        WaitingLauncher real = new WaitingLauncher();
+        ActorRef<Void> warmup = testKit.spawn(RestartWarmup.create(real), "default-warmup");
+        testKit.createTestProbe().expectTerminated(warmup, Duration.ofSeconds(10));
+        assertEquals(RestartWarmup.REAL_CRASHES, real.specs.size());
+        assertTrue(RestartWarmup.REAL_CRASHES > 0 && RestartWarmup.REAL_CRASHES < RestartWarmup.CRASHES);
     }
 
     @Test
