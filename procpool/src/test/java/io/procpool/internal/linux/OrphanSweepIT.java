@@ -136,6 +136,21 @@ class OrphanSweepIT {
     }
 
     @Test
+    void aChildAnotherLivingThreadStartedIsLeftToItsStarter() throws Exception {
+        // Started by this thread (not the JVM's first, where the kernel puts the adopted), outside
+        // procpool's launcher, in a session of its own, as an embedding application's native
+        // launcher might: its exit is its starter's. A sweep that read every thread's list took it.
+        int pid = PosixSpawn.spawn(PosixSpawn.template(Path.of("/bin/sh"), List.of("sh", "-c", "exit 7"),
+                Map.of("PATH", "/usr/bin:/bin"), dir, dir.resolve("out.log"), null));
+        awaitTrue(Duration.ofSeconds(10), "pid " + pid + " a zombie", () -> ProcessTable.stat(pid).map(st -> !st.live()).orElse(false));
+        platform.orphans().sweep();
+        platform.orphans().sweep();
+        int[] status = new int[1];
+        assertEquals(pid, LibC.C.waitpid(pid, status, 0), "still there for its starter to collect");
+        assertEquals(7, (status[0] >> 8) & 0xff, "with its own exit status");
+    }
+
+    @Test
     void theJdksChildrenAreLeftToTheJdk() throws Exception {
         for (int i = 0; i < 50; i++) {
             Process p = new ProcessBuilder("sh", "-c", "exit 5").start();
