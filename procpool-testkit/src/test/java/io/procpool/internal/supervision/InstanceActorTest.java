@@ -298,6 +298,28 @@ class InstanceActorTest {
     }
 
     @Test
+    void aProbeThatOutlivesTheNextTickFailsAtItsDeadlineAndTheDueOneFollows() {
+        // Starting: a probe every start-interval (100 ms), each with a deadline of 300 + 500 ms, so the
+        // next tick comes first and arms the deadline's timer; it fires at the same moment.
+        probe.script(9904, n -> n == 1 ? Optional.empty() : Optional.of(SimulatedHealthProbe.ok()));
+        TestProbe<InstanceActor.Event> parent = testKit.createTestProbe();
+        ActorRef<InstanceActor.Command> instance = spawnProbed(9904, PROBED, parent);
+        expectState(parent, InstanceState.STARTING);
+        expectState(parent, InstanceState.STARTING);
+        time.timePasses(Duration.ofMillis(100)); // the first probe starts and never answers
+        time.timePasses(Duration.ofMillis(100)); // the next is due: it waits for the first
+        time.expectNoMessageFor(Duration.ofMillis(600), parent);
+        assertEquals(1, probe.probes(9904), "never two at once");
+        time.timePasses(Duration.ofMillis(100));
+        HealthFigures f = expectProbe(parent);
+        assertEquals("no answer within 800ms", f.lastError());
+        assertEquals(0, expectProbe(parent).consecutiveFailures(), "the due probe ran at once, and answered");
+        assertEquals(2, probe.probes(9904));
+        expectState(parent, InstanceState.HEALTHY);
+        testKit.stop(instance);
+    }
+
+    @Test
     void probesTheProberDidNotRunCountNeitherWay() {
         // 1 ok (HEALTHY), 2 fail, 3..6 not run (the prober was behind), 7 fail, 8 fail (UNHEALTHY).
         ProbeResult notRun = ProbeResult.notRun("procpool's prober was behind");
