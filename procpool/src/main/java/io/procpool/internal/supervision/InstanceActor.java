@@ -408,8 +408,9 @@ public final class InstanceActor {
         Duration afterTick = deadline.minus(next);
         if (afterTick.isNegative()) {
             timers.startSingleTimer(Tick.PROBE_DEADLINE, deadline);
+            afterTick = null;
         }
-        return probed(child, new Probing(p.tracker(), seq, true, false, p.lastFailure(), afterTick.isNegative() ? null : afterTick));
+        return probed(child, new Probing(p.tracker(), seq, true, false, p.lastFailure(), afterTick));
     }
 
     private Duration coalesced(Duration delay) {
