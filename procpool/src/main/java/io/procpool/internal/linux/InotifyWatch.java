@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Hears of the files written in one directory from inotify, and passes them on in rounds at least
- * a period apart, on a thread of its own: between two rounds the kernel queues the writes' events
- * (merging repeats of the same file's), and one round names each file written since the last once.
+ * a period apart, on a thread of its own: a round comes a period after the first write it names;
+ * until then the kernel queues the writes' events (merging repeats of the same file's), and one
+ * round names each file written since the last once.
  *
  * <p>Why rounds: the children write their log files themselves, so procpool is not in the data
  * path; reacting to every write would put it back there in CPU. The JDK's {@code WatchService}
@@ -97,16 +98,19 @@ final class InotifyWatch implements Platform.WriteWatch {
             if (!await(fds, 2, -1)) {
                 return;
             }
+            // Let the writes of a period gather in the kernel's queue, from the first one heard:
+            // a round is never at the moment of the write that began it. That write is often the
+            // marker line a start writes just before its child is spawned, and a round then took
+            // the second core from the spawn (bench/analysis.md, "Eighth pass").
+            if (!await(wakeOnly, 1, (int) period.toMillis())) {
+                return;
+            }
             Set<Path> names = new HashSet<>();
             boolean overflow = drain(events, names);
             try {
                 written.accept(overflow ? Optional.empty() : Optional.of(names));
             } catch (RuntimeException e) {
                 log.warn("handling the writes in {} failed", dir, e);
-            }
-            // Let the writes of the next period gather in the kernel's queue.
-            if (!await(wakeOnly, 1, (int) period.toMillis())) {
-                return;
             }
         }
     }

@@ -71,7 +71,8 @@ final class ChildRegistry {
     /**
      * The leader of {@code pid}'s group has exited and been reaped (seen at {@code exitSeenNanos},
      * {@link System#nanoTime}): the child is forgotten once its
-     * whole group is gone, looked for at once and then again, on this registry's own thread, every
+     * whole group is gone, as its instance finds ({@link #groupGone}) or as this registry finds:
+     * {@link #FIRST_LOOK_MS} ms later and then again, on this registry's own thread, every
      * {@link #RECHECK_MS} ms until it is (the remnants of a group are usually gone within one SIGKILL).
      * Until then the state file keeps it, so a manager killed meanwhile leaves it to the next one.
      */
@@ -83,8 +84,13 @@ final class ChildRegistry {
             // At most one look per RECHECK_MS: exits that come one after another (a pool stopping,
             // its signals going out one by one) are looked at together, and ask for one /proc
             // pass, not one each (a look per exit asked for 75 passes in a stop of 500).
-            long wait = lastLook + TimeUnit.MILLISECONDS.toNanos(RECHECK_MS) - System.nanoTime();
-            queue(this::look, Math.max(0, TimeUnit.NANOSECONDS.toMillis(wait)));
+            // And never at once: the instance that owns the group asks the same question as it
+            // sees the exit, and tells this registry (groupGone), so a look a moment later usually
+            // finds nothing left to do. A look at once ran beside that instance's restart, on the
+            // second core of two, reading the same /proc files (bench/analysis.md, "Eighth pass").
+            long wait = Math.max(lastLook + TimeUnit.MILLISECONDS.toNanos(RECHECK_MS) - System.nanoTime(),
+                    TimeUnit.MILLISECONDS.toNanos(FIRST_LOOK_MS));
+            queue(this::look, TimeUnit.NANOSECONDS.toMillis(wait));
         }
     }
 
@@ -129,6 +135,8 @@ final class ChildRegistry {
 
     /** How often a group whose leader has exited is looked at again. */
     static final long RECHECK_MS = 50;
+    /** How long after an exit the first look waits at least (see {@link #leaderExited}). */
+    static final long FIRST_LOOK_MS = 20;
 
     private void remove(long pid) {
         if (live.remove(pid) != null) {

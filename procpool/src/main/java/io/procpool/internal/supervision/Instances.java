@@ -308,10 +308,15 @@ final class Instances {
         if (event instanceof InstanceActor.StateChanged e) {
             transition(slot, e.state(), e.pid(), e.reason());
         } else if (event instanceof InstanceActor.Ended e) {
-            ctx.unwatch(slot.ref);
-            ctx.stop(slot.ref); // it waits for this after its last word
+            ActorRef<InstanceActor.Command> ended = slot.ref;
             slot.ref = null;
             endOfLife(slot, e);
+            // After the decision, which may start the replacement's process: stopping a child
+            // actor is Pekko code that only an instance's end runs, so at a run's first crashes
+            // it is still interpreted, and it was on the path from a crash to serving
+            // (bench/analysis.md, "Eighth pass").
+            ctx.unwatch(ended);
+            ctx.stop(ended); // it waits for this after its last word
         }
         return false;
     }
@@ -347,15 +352,19 @@ final class Instances {
             slot.failCause = e.end() == InstanceActor.End.UNHEALTHY ? RestartReason.UNHEALTHY : RestartReason.EXIT;
             RestartBudget.Verdict verdict = slot.budget.afterFailure(service.restart(), e.stable(), env.random().getAsDouble());
             detail += "; " + verdict.text();
-            recordExit(slot, e, detail);
             if (verdict instanceof RestartBudget.Restart r && r.delay().isZero()) {
-                // No backoff: the restart first, then the word about it, so that the log line and
-                // the status are not on the path from a crash to serving again.
+                // No backoff: the restart first, then the record and the word about it, so that
+                // the exit's history, the log line and the status are not on the path from a
+                // crash to serving again.
                 slot.budget = r.next();
                 int restarts = slot.restarts;
                 wake(slot);
+                recordExit(slot, e, detail);
                 transition(slot, InstanceState.BACKOFF, e.pid(), detail, restarts);
-            } else if (verdict instanceof RestartBudget.Restart r) {
+                return;
+            }
+            recordExit(slot, e, detail);
+            if (verdict instanceof RestartBudget.Restart r) {
                 slot.budget = r.next();
                 transition(slot, InstanceState.BACKOFF, e.pid(), detail);
                 wakeAfter(slot, r.delay());
@@ -435,8 +444,8 @@ final class Instances {
             announcer.log().info("{}:{} cooldown over; starting again", service.name(), slot.port);
             slot.budget = RestartBudget.fresh();
         }
-        env.metrics().restarted(service.name(), slot.failCause);
         spawn(slot, slot.restarts + 1, slot.budget);
+        env.metrics().restarted(service.name(), slot.failCause); // after the start: not on a crash's path
     }
 
     /** The port has no instance now: forget it if it left the configuration, and refill the wanted count. */
