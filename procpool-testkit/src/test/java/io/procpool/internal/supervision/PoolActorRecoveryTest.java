@@ -18,13 +18,10 @@ import io.procpool.internal.metrics.PoolMetrics;
 import io.procpool.spi.ResourceSampler;
 import io.procpool.testkit.SimulatedHealthProbe;
 import io.procpool.testkit.SimulatedLauncher;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
@@ -96,13 +93,6 @@ class PoolActorRecoveryTest {
     /** True in a status published after a rolling restart ended (older statuses may still be queued). */
     private static boolean rolled(ServiceStatus s) {
         return s.operation().isEmpty() && s.lastOperation().map(o -> o.operation().equals("rolling restart")).orElse(false);
-    }
-
-    /** The value of {@code procpool_restarts_total{service="svc",reason=REASON}}, 0 when absent. */
-    private double restartsCounted(String reason) throws Exception {
-        String text = new String(metrics.scrape(), StandardCharsets.UTF_8);
-        Matcher m = Pattern.compile("procpool_restarts_total\\{reason=\"" + reason + "\",service=\"svc\"} (\\S+)").matcher(text);
-        return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
     @Test
@@ -263,11 +253,11 @@ class PoolActorRecoveryTest {
         InstanceStatus failed = crashUntilFailed(status, 9701);
         // 3 exits, 2 restarts, then FAILED: the exit that spent the budget restarted nothing.
         assertEquals(2, failed.restarts());
-        assertEquals(2.0, restartsCounted("exit"));
+        assertEquals(2.0, RestartsCounted.of(metrics, "svc", "exit"));
 
         time.timePasses(Duration.ofMinutes(5)); // the cooldown's retry restarts it: the cause stays "exit"
         awaitInstance(status, 9701, i -> i.restarts() == 3);
-        assertEquals(3.0, restartsCounted("exit"));
+        assertEquals(3.0, RestartsCounted.of(metrics, "svc", "exit"));
         launcher.onStart(9701, p -> { });
         time.timePasses(Duration.ofSeconds(1));
         awaitInstance(status, 9701, i -> i.state() == InstanceState.RUNNING && i.restarts() == 4);
@@ -279,8 +269,8 @@ class PoolActorRecoveryTest {
         assertEquals(List.of(9701, 9703), after.ready().stream().map(InstanceStatus::port).toList());
         assertEquals(List.of(1, 5), after.ready().stream().map(InstanceStatus::restarts).toList(),
                 ":9701 (4 restarts, the cooldown's retry among them) went to :9703 as 5; :9702 (0) to :9701 as 1");
-        assertEquals(2.0, restartsCounted("manual"));
-        assertEquals(4.0, restartsCounted("exit"));
+        assertEquals(2.0, RestartsCounted.of(metrics, "svc", "manual"));
+        assertEquals(4.0, RestartsCounted.of(metrics, "svc", "exit"));
     }
 
     @Test

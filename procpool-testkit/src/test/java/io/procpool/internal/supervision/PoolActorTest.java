@@ -98,7 +98,7 @@ class PoolActorTest {
         // and with it any start it made, would come after the rest of the pool's handler (the log
         // line, the status, the events), which were on the path from a crash to serving. What the
         // pool logs and what the launcher is asked are written down in the order they happen, on
-        // the pool's thread.
+        // the pool's thread. The restart counter, too, comes after the start.
         List<String> happened = new java.util.concurrent.CopyOnWriteArrayList<>();
         ch.qos.logback.classic.Logger poolLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(PoolActor.class);
         ch.qos.logback.core.AppenderBase<ch.qos.logback.classic.spi.ILoggingEvent> lines = new ch.qos.logback.core.AppenderBase<>() {
@@ -112,18 +112,21 @@ class PoolActorTest {
         lines.start();
         poolLog.addAppender(lines);
         try {
-            io.procpool.spi.ProcessLauncher recording = spec -> {
-                happened.add("launched");
-                return launcher.launch(spec);
-            };
             ServiceSettings service = TestConfigs.service("health-check.type = none\ncommand = srv, ports = [7261], "
                     + "restart { min-backoff = 0, random-factor = 0 }");
+            io.procpool.internal.metrics.PoolMetrics metrics = new io.procpool.internal.metrics.PoolMetrics();
+            io.procpool.spi.ProcessLauncher recording = spec -> {
+                happened.add("launched, restarts counted " + RestartsCounted.of(metrics, service.name(), "exit"));
+                return launcher.launch(spec);
+            };
             TestProbe<ServiceStatus> status = testKit.createTestProbe();
-            pool = testKit.spawn(PoolActor.create(service, new PoolEnvironment(recording, probe, Path.of("logs")), status.getRef()));
+            pool = testKit.spawn(PoolActor.create(service, new PoolEnvironment(recording, probe, Path.of("logs"), metrics,
+                    io.procpool.spi.ResourceSampler.NONE), status.getRef()));
             InstanceStatus first = awaitInstance(status, 7261, InstanceState.RUNNING);
             launcher.byPid(first.pid().getAsLong()).orElseThrow().exit(1);
             assertEquals(1, awaitInstance(status, 7261, s -> s.state() == InstanceState.RUNNING && s.restarts() == 1).restarts());
-            assertEquals(List.of("launched", "launched", "said BACKOFF"), happened);
+            assertEquals(List.of("launched, restarts counted 0.0", "launched, restarts counted 0.0", "said BACKOFF"), happened);
+            assertEquals(1.0, RestartsCounted.of(metrics, service.name(), "exit"));
         } finally {
             poolLog.detachAppender(lines);
         }
