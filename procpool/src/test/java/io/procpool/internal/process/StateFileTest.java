@@ -81,4 +81,48 @@ class StateFileTest {
         Files.writeString(dir.resolve("procpool.state.json"), "{\"manager_pid\": 7, \"chil");
         assertEquals(Optional.empty(), new StateFile(dir).previousRun(), "a torn file");
     }
+
+    @Test
+    void aSnapshotAndAJournalAsTheLastVersionWroteThemAreReadWhatALaterVersionAddsIsSkipped() throws Exception {
+        // The layout the snapshot has had since the first version (pretty-printed), with a field
+        // and a nested object that a later version might add.
+        Files.writeString(dir.resolve("procpool.state.json"), """
+                {
+                  "manager_pid" : 41,
+                  "run" : "8f3a0c",
+                  "children" : [ {
+                    "service" : "svc",
+                    "port" : 8000,
+                    "pid" : 101,
+                    "start_time" : "2026-11-27T05:00:00.123Z",
+                    "command" : [ "srv", "8000" ],
+                    "cgroup" : { "path" : "/procpool/svc" }
+                  } ],
+                  "host" : "a"
+                }
+                """);
+        Files.writeString(dir.resolve("procpool.state.journal"),
+                "{\"service\":\"svc\",\"port\":8001,\"pid\":102,\"start_time\":\"2026-11-27T05:00:00.123Z\",\"command\":[\"srv\",\"8001\"],\"weight\":[1,2]}\n");
+        StateFile state = new StateFile(dir);
+        assertEquals(List.of(entry(101, 8000), entry(102, 8001)), state.read());
+        assertEquals(Optional.of("8f3a0c"), state.previousRun());
+    }
+
+    @Test
+    void whatIsWrittenReadsBackTheSameNullsIncluded() throws Exception {
+        StateFile.Entry bare = new StateFile.Entry("svc", 8000, 101, null, null);
+        StateFile.Content content = new StateFile.Content(41, null, List.of(entry(102, 8001), bare));
+        assertEquals(bare, StateFile.parseEntry(StateFile.entryBytes(bare)));
+        assertEquals(content, StateFile.parseContent(StateFile.contentBytes(content)));
+        assertEquals(new StateFile.Content(41, "r", null),
+                StateFile.parseContent(StateFile.contentBytes(new StateFile.Content(41, "r", null))));
+    }
+
+    @Test
+    void aValueOfTheWrongKindIsAnErrorThatSaysWhichAndWhere() throws Exception {
+        Files.writeString(dir.resolve("procpool.state.json"), "{\"manager_pid\": 7,\n \"children\": [ {\"port\": \"eight\"} ]}");
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> new StateFile(dir).read());
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("\"port\" must be a number") && e.getMessage().contains("line: 2"),
+                e.getMessage());
+    }
 }
