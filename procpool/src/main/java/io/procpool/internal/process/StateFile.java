@@ -205,15 +205,7 @@ public final class StateFile {
             g.writeStartObject();
             g.writeNumberField("manager_pid", c.managerPid());
             g.writeStringField("run", c.run());
-            if (c.children() == null) {
-                g.writeNullField("children");
-            } else {
-                g.writeArrayFieldStart("children");
-                for (Entry e : c.children()) {
-                    writeEntry(g, e);
-                }
-                g.writeEndArray();
-            }
+            writeList(g, "children", c.children(), StateFile::writeEntry);
             g.writeEndObject();
         }
         return out.toByteArray();
@@ -225,16 +217,25 @@ public final class StateFile {
         g.writeNumberField("port", e.port());
         g.writeNumberField("pid", e.pid());
         g.writeStringField("start_time", e.startTime());
-        if (e.command() == null) {
-            g.writeNullField("command");
-        } else {
-            g.writeArrayFieldStart("command");
-            for (String word : e.command()) {
-                g.writeString(word);
-            }
-            g.writeEndArray();
-        }
+        writeList(g, "command", e.command(), JsonGenerator::writeString);
         g.writeEndObject();
+    }
+
+    private static <T> void writeList(JsonGenerator g, String name, List<T> items, ItemWriter<T> item) throws IOException {
+        if (items == null) {
+            g.writeNullField(name);
+            return;
+        }
+        g.writeArrayFieldStart(name);
+        for (T t : items) {
+            item.write(g, t);
+        }
+        g.writeEndArray();
+    }
+
+    @FunctionalInterface
+    private interface ItemWriter<T> {
+        void write(JsonGenerator g, T item) throws IOException;
     }
 
     static Entry parseEntry(byte[] json) throws IOException {
@@ -256,16 +257,10 @@ public final class StateFile {
                 switch (name) {
                     case "manager_pid" -> managerPid = number(p, value, name);
                     case "run" -> run = text(p, value, name);
-                    case "children" -> {
-                        if (value != JsonToken.VALUE_NULL) {
-                            expect(p, value, JsonToken.START_ARRAY, "\"children\"");
-                            children = new ArrayList<>();
-                            while (p.nextToken() != JsonToken.END_ARRAY) {
-                                expect(p, p.currentToken(), JsonToken.START_OBJECT, "an entry of \"children\"");
-                                children.add(entry(p));
-                            }
-                        }
-                    }
+                    case "children" -> children = list(p, value, name, item -> {
+                        expect(item, item.currentToken(), JsonToken.START_OBJECT, "an entry of \"children\"");
+                        return entry(item);
+                    });
                     default -> p.skipChildren();
                 }
             }
@@ -288,19 +283,29 @@ public final class StateFile {
                 case "port" -> port = number(p, value, name);
                 case "pid" -> pid = number(p, value, name);
                 case "start_time" -> startTime = text(p, value, name);
-                case "command" -> {
-                    if (value != JsonToken.VALUE_NULL) {
-                        expect(p, value, JsonToken.START_ARRAY, "\"command\"");
-                        command = new ArrayList<>();
-                        while (p.nextToken() != JsonToken.END_ARRAY) {
-                            command.add(text(p, p.currentToken(), "command"));
-                        }
-                    }
-                }
+                case "command" -> command = list(p, value, name, item -> text(item, item.currentToken(), name));
                 default -> p.skipChildren();
             }
         }
         return new Entry(service, (int) port, pid, startTime, command);
+    }
+
+    /** A list: null, or an array whose items {@code item} reads, the parser on each item's first token. */
+    private static <T> List<T> list(JsonParser p, JsonToken value, String name, Item<T> item) throws IOException {
+        if (value == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        expect(p, value, JsonToken.START_ARRAY, "\"" + name + "\"");
+        List<T> out = new ArrayList<>();
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+            out.add(item.read(p));
+        }
+        return out;
+    }
+
+    @FunctionalInterface
+    private interface Item<T> {
+        T read(JsonParser p) throws IOException;
     }
 
     private static String text(JsonParser p, JsonToken value, String name) throws IOException {
