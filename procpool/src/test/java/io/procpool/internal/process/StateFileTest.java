@@ -89,6 +89,7 @@ class StateFileTest {
         Files.writeString(dir.resolve("procpool.state.json"), """
                 {
                   "manager_pid" : 41,
+                  "host" : { "name" : "a", "ports" : [ 1 ] },
                   "run" : "8f3a0c",
                   "children" : [ {
                     "service" : "svc",
@@ -97,8 +98,7 @@ class StateFileTest {
                     "start_time" : "2026-11-27T05:00:00.123Z",
                     "command" : [ "srv", "8000" ],
                     "cgroup" : { "path" : "/procpool/svc" }
-                  } ],
-                  "host" : "a"
+                  } ]
                 }
                 """);
         Files.writeString(dir.resolve("procpool.state.journal"),
