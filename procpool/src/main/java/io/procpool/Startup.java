@@ -66,10 +66,7 @@ final class Startup {
         work.put(Prewarm.Part.LOGGING, logging::run);
         work.put(Prewarm.Part.REFERENCE_CONFIG, () -> com.typesafe.config.ConfigFactory.defaultReference(Startup.class.getClassLoader()));
         work.put(Prewarm.Part.NATIVE, io.procpool.internal.linux.LinuxPlatform::bindNatives);
-        work.put(Prewarm.Part.JSON, () -> {
-            io.procpool.internal.process.StateFile.warm();
-            io.procpool.internal.admin.StatusJson.warm();
-        });
+        work.put(Prewarm.Part.STATE_JSON, io.procpool.internal.process.StateFile::warm);
         // Pekko HTTP asks for the default context even for plain HTTP (its TLS placebo's session).
         work.put(Prewarm.Part.TLS, () -> javax.net.ssl.SSLContext.getDefault().createSSLEngine().getSession());
         Prewarm.start(work);
@@ -77,7 +74,7 @@ final class Startup {
 
     /** Takes the state dir (stopping what a killed earlier run left there), with a message that names the key. */
     static PlatformLauncher takeStateDir(PoolSettings settings, Platform platform) throws IOException {
-        Prewarm.before(Prewarm.Part.JSON);
+        Prewarm.before(Prewarm.Part.STATE_JSON);
         try {
             PlatformLauncher launcher = PlatformLauncher.open(settings.stateDir(), platform, settings.longestStop(),
                     PoolSupervisor.stopBudget(settings));

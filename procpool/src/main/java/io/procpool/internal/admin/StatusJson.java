@@ -20,15 +20,6 @@ public final class StatusJson {
     }
 
     /**
-     * The mapper's first use (its construction and a tree written out): about 40 ms of a cold
-     * JVM, done on {@link io.procpool.internal.tuning.Prewarm}'s thread so that binding the admin
-     * API, which competes with a cold start's spawns for the cores, does not do it.
-     */
-    public static void warm() throws java.io.IOException {
-        JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(JSON.createObjectNode().put("warm", true));
-    }
-
-    /**
      * {@code {"services": {NAME: {...}}}}, and on a cluster node {@code "cluster": {"self",
      * "nodes", "unplaced": {NAME: N}, "refused": {NAME: why}}}.
      */

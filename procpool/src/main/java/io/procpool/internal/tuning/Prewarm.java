@@ -13,7 +13,7 @@ import java.util.concurrent.FutureTask;
  * <p>Why: a cold start is one thread's work from {@code main} to the first spawn, and about 0.25 s
  * of it is first-time setup that needs no input: logback's start (55 ms here), Pekko's {@code
  * reference.conf} files parsed (70 ms), JNA's native library unpacked and bound (45 ms),
- * Jackson's first use (its object mapper alone about 40 ms), and the default TLS context that Pekko
+ * Jackson's first use on the state file's records (30 ms), and the default TLS context that Pekko
  * HTTP builds even for plain HTTP (60 ms, loading the JDK's trust store). Measured one by one on
  * a JVM started as bin/procpool starts it; docs/architecture.md, "A cold start on two threads".
  *
@@ -37,11 +37,8 @@ public final class Prewarm {
         REFERENCE_CONFIG,
         /** JNA: its native library and the libc bindings the Linux platform opens. */
         NATIVE,
-        /**
-         * Jackson: its streaming layer on the state file's records, and the object mapper the admin
-         * API builds its answers with (taken up at the state dir, before the actor system starts).
-         */
-        JSON,
+        /** Jackson, set up for the state file's records. */
+        STATE_JSON,
         /** The JDK's default TLS context, which Pekko HTTP's first server asks for. */
         TLS
     }

@@ -111,18 +111,21 @@ class StateFileTest {
     @Test
     void whatIsWrittenReadsBackTheSameNullsIncluded() throws Exception {
         StateFile.Entry bare = new StateFile.Entry("svc", 8000, 101, null, null);
-        StateFile.Content content = new StateFile.Content(41, null, List.of(entry(102, 8001), bare));
-        assertEquals(bare, StateFile.parseEntry(StateFile.entryBytes(bare)));
-        assertEquals(content, StateFile.parseContent(StateFile.contentBytes(content)));
-        assertEquals(new StateFile.Content(41, "r", null),
-                StateFile.parseContent(StateFile.contentBytes(new StateFile.Content(41, "r", null))));
+        StateFile state = new StateFile(dir);
+        state.write(new StateFile.Content(41, null, List.of(entry(102, 8001), bare)), state.journalMark());
+        assertEquals(List.of(entry(102, 8001), bare), state.read());
+        assertEquals(Optional.empty(), state.previousRun());
+        StateFile.Entry bareToo = new StateFile.Entry("svc", 8002, 103, null, null);
+        state.append(bareToo);
+        assertEquals(List.of(entry(102, 8001), bare, bareToo), state.read());
+        state.close();
     }
 
     @Test
     void aValueOfTheWrongKindIsAnErrorThatSaysWhichAndWhere() throws Exception {
         Files.writeString(dir.resolve("procpool.state.json"), "{\"manager_pid\": 7,\n \"children\": [ {\"port\": \"eight\"} ]}");
         java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> new StateFile(dir).read());
-        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("\"port\" must be a number") && e.getMessage().contains("line: 2"),
-                e.getMessage());
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("\"eight\"") && e.getMessage().contains("[\"port\"]")
+                && e.getMessage().contains("line: 2"), e.getMessage());
     }
 }

@@ -68,7 +68,7 @@ class PrewarmTest {
     void aPartThatFailsIsLeftToTheCallerAndTheNextPartsStillRun() {
         AtomicInteger tls = new AtomicInteger();
         Map<Prewarm.Part, Prewarm.ThrowingRunnable> work = new EnumMap<>(Prewarm.Part.class);
-        work.put(Prewarm.Part.JSON, () -> {
+        work.put(Prewarm.Part.STATE_JSON, () -> {
             throw new java.io.IOException("disk gone");
         });
         work.put(Prewarm.Part.TLS, tls::incrementAndGet);
@@ -76,6 +76,6 @@ class PrewarmTest {
         prewarm.runAll();
         assertEquals(1, tls.get(), "the part after the failed one ran");
         // The caller goes on to do the same work itself and reports the error its own way.
-        assertDoesNotThrow(() -> prewarm.await(Prewarm.Part.JSON));
+        assertDoesNotThrow(() -> prewarm.await(Prewarm.Part.STATE_JSON));
     }
 }
