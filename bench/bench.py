@@ -7,7 +7,9 @@ Every system runs the same workload (build/search.cgi, one instance per port on 
 is configured for immediate restart. The scenarios of docs/benchmarks.md run interleaved: each
 round runs every system in turn (in a rotated order), so slow drift of the machine spreads over
 all of them. Results go to bench/.work/results.json; bench/report.py turns them into
-docs/benchmarks.md and the charts.
+docs/benchmarks.md and the charts. Beside procpool's own start and weight with no children runs the
+stack's floor, bench/StackFloor.java: the least a program on the JVM, Pekko and Pekko HTTP does
+before an HTTP API answers, so the report can say which part of a figure is procpool's.
 
 Only processes this script starts are signalled, by pid; every run is torn down in a finally
 block, also when a measurement fails.
@@ -596,9 +598,36 @@ def child_pids(run):
 
 
 
-def admin_ready(command, env):
+def until_ready(command, env, port, path, rss_after=None):
+    """From launching `command` to GET path on 127.0.0.1:port answering 200, in seconds; with
+    `rss_after`, also its RSS in MB that many seconds later. Then SIGTERM and a wait for its exit."""
+    if not wait_ports_free([port]):
+        raise Failed("port %d in use" % port)
+    t0 = time.monotonic()
+    p = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        while http_status(port, path) != 200:
+            if p.poll() is not None or time.monotonic() - t0 > 60:
+                raise Failed("%s did not answer on %d within 60 s (exit %s)" % (command[0], port, p.poll()))
+            time.sleep(0.002)
+        took = time.monotonic() - t0
+        rss = None
+        if rss_after is not None:
+            time.sleep(rss_after)
+            rss = rss_mb(p.pid)
+        p.send_signal(signal.SIGTERM)
+        p.wait(60)
+        return took, rss
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait(10)
+
+
+def admin_ready(command, env, rss_after=None):
     """From launching `command` (a pool with no services) to its admin API answering GET /healthz
-    with 200; then SIGTERM and a wait for its exit."""
+    with 200 (and, with `rss_after`, its RSS that many seconds later)."""
     d = os.path.join(WORK, "admin-ready")
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
@@ -606,24 +635,46 @@ def admin_ready(command, env):
     with open(conf, "w") as f:
         f.write('procpool {\n  admin { host = "127.0.0.1", port = %d }\n  state-dir = "%s"\n  services {}\n}\n'
                 % (ADMIN_PORT, os.path.join(d, "state")))
-    if not wait_ports_free([ADMIN_PORT]):
-        raise Failed("admin port %d in use" % ADMIN_PORT)
-    t0 = time.monotonic()
-    p = subprocess.Popen(command + ["run", "--config", conf], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        while http_status(ADMIN_PORT, "/healthz") != 200:
-            if p.poll() is not None or time.monotonic() - t0 > 60:
-                raise Failed("the admin API did not answer within 60 s (exit %s)" % p.poll())
-            time.sleep(0.002)
-        took = time.monotonic() - t0
-        p.send_signal(signal.SIGTERM)
-        p.wait(60)
-        return took
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait(10)
+    took, rss = until_ready(command + ["run", "--config", conf], env, ADMIN_PORT, "/healthz", rss_after)
+    return took if rss_after is None else (took, rss)
+
+
+class StackFloor:
+    """bench/StackFloor.java: the least a program on procpool's stack (the JVM, Pekko Typed, Pekko
+    HTTP) does before an HTTP API answers, run with conf/jvm.options and a class-data archive of
+    its own, recorded as `bin/procpool cds` records procpool's (a run's class list, then
+    -Xshare:dump). What procpool's own start and weight add is above it."""
+
+    def __init__(self):
+        self.dir = os.path.join(WORK, "stack-floor")
+        self.jar = os.path.join(self.dir, "stack-floor.jar")
+        self.archive = os.path.join(self.dir, "stack-floor.jsa")
+        self.classpath = JAR + ":" + self.jar
+
+    def build(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+        classes = os.path.join(self.dir, "classes")
+        os.makedirs(classes)
+        subprocess.run(["javac", "-cp", JAR, "-d", classes, os.path.join(ROOT, "bench", "StackFloor.java")],
+                       check=True, capture_output=True)
+        # A jar, not the folder: JDK 17 archives no classes from a directory on the class path.
+        subprocess.run(["jar", "cf", self.jar, "-C", classes, "."], check=True, capture_output=True)
+        listed = os.path.join(self.dir, "classes.list")
+        until_ready(["java"] + JAVA_OPTS + ["-Xshare:off", "-XX:DumpLoadedClassList=" + listed, "-cp", self.classpath,
+                                            "StackFloor", str(ADMIN_PORT)], None, ADMIN_PORT, "/healthz")
+        subprocess.run(["java", "-Xshare:dump", "-XX:SharedClassListFile=" + listed, "-XX:SharedArchiveFile=" + self.archive,
+                        "-Xlog:cds=off", "-Xlog:cds+dynamic=off", "-cp", self.classpath], check=True, capture_output=True)
+
+    def command(self):
+        # The archive flags bin/procpool gives procpool's archive.
+        return (["java"] + JAVA_OPTS + ["-XX:SharedArchiveFile=" + self.archive, "-Xshare:on",
+                                        "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0",
+                                        "-Xlog:cds=off", "-Xlog:cds+dynamic=off", "-cp", self.classpath,
+                                        "StackFloor", str(ADMIN_PORT)])
+
+    def ready(self, rss_after=None):
+        took, rss = until_ready(self.command(), None, ADMIN_PORT, "/healthz", rss_after)
+        return took if rss_after is None else (took, rss)
 
 
 def poolctl_calls(trials):
@@ -834,7 +885,11 @@ def main():
     data = {s.name: {"cold": {n: [] for n in sizes}, "stop_children": {n: [] for n in sizes},
                      "stop_manager": {n: [] for n in sizes}, "crash": [], "hang": [], "idle": {}, "curve": {}}
             for s in systems + [quiet, hang, nodeath]}
-    own = {"poolctl": [], "admin_ready": {"bin/procpool": [], "java -jar": []}}
+    own = {"poolctl": [], "admin_ready": {"bin/procpool": [], "java -jar": [], "stack floor": []}, "idle_rss": {}}
+    floor_of_stack = StackFloor()
+    if procpool in systems:
+        log("the stack's floor (bench/StackFloor.java): compiled, its class-data archive recorded")
+        floor_of_stack.build()
 
     per_round = max(1, args.trials // args.rounds)
     hang_per_round = max(1, args.hang_trials // args.rounds)
@@ -908,8 +963,18 @@ def main():
                 for _ in range(2):
                     own["admin_ready"]["bin/procpool"].append(admin_ready([PROCPOOL], procpool_env()))
                 own["admin_ready"]["java -jar"].append(admin_ready(["java", "-jar", JAR], procpool_env()))
-                log("  admin API answering: bin/procpool p50 %.3f s, java -jar p50 %.3f s" % (
-                    statistics.median(own["admin_ready"]["bin/procpool"]), statistics.median(own["admin_ready"]["java -jar"])))
+                for _ in range(2):
+                    own["admin_ready"]["stack floor"].append(floor_of_stack.ready())
+                log("  admin API answering: bin/procpool p50 %.3f s, java -jar p50 %.3f s, the stack's floor p50 %.3f s" % (
+                    statistics.median(own["admin_ready"]["bin/procpool"]), statistics.median(own["admin_ready"]["java -jar"]),
+                    statistics.median(own["admin_ready"]["stack floor"])))
+                if r == 0:
+                    # Weight with nothing to supervise: procpool's own against the stack's.
+                    own["idle_rss"]["after_s"] = SETTLE_S
+                    own["idle_rss"]["bin/procpool"] = admin_ready([PROCPOOL], procpool_env(), rss_after=SETTLE_S)[1]
+                    own["idle_rss"]["stack floor"] = floor_of_stack.ready(rss_after=SETTLE_S)[1]
+                    log("  RSS with no children, %d s after the API answered: procpool %.1f MB, the stack's floor %.1f MB" % (
+                        SETTLE_S, own["idle_rss"]["bin/procpool"], own["idle_rss"]["stack floor"]))
         if procpool in systems:
             log("startup timeline, N = %d" % crash_n)
             own["timeline"] = timeline(crash_n)
@@ -960,6 +1025,7 @@ def main():
     results["results"] = out
     results["procpool"] = {"poolctl": summary(own["poolctl"]),
                            "admin_ready": {k: summary(v) for k, v in own["admin_ready"].items()},
+                           "idle_rss": own["idle_rss"],
                            "timeline": own.get("timeline"), "memory": own.get("memory")}
     results["args"]["out"] = os.path.relpath(args.out, ROOT)
     with open(args.out, "w") as f:
