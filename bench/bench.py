@@ -14,7 +14,7 @@ before an HTTP API answers, so the report can say which part of a figure is proc
 Only processes this script starts are signalled, by pid; every run is torn down in a finally
 block, also when a measurement fails.
 
-One file of about 750 lines: each scenario is one function to be read top to bottom beside the
+One file of about 1,000 lines: each scenario is one function to be read top to bottom beside the
 table it fills, and the process tools it shares with the other scripts are in scripts/proctools.py.
 """
 import argparse

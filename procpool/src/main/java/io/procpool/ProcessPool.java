@@ -18,6 +18,7 @@ import io.procpool.internal.process.PlatformLauncher;
 import io.procpool.internal.clustering.ClusterView;
 import io.procpool.internal.clustering.ClusterWidePool;
 import io.procpool.internal.feeds.Feeds;
+import io.procpool.internal.supervision.HeadStart;
 import io.procpool.internal.supervision.PoolClient;
 import io.procpool.internal.supervision.PoolSupervisor;
 import io.procpool.spi.HealthProbe;
@@ -90,6 +91,8 @@ public final class ProcessPool implements Pool, AutoCloseable {
     /** procpool's own prober, when the builder was given none; closed with the pool. */
     private final ProbeRouter prober;
     private final PlatformLauncher launcher;
+    /** The first children's starts, begun before the tree existed; null with a launcher of the application's. */
+    private final HeadStart early;
     private final Optional<ServerBinding> admin;
     private final Optional<ServerBinding> gateway;
     private final Feeds feeds;
@@ -105,7 +108,7 @@ public final class ProcessPool implements Pool, AutoCloseable {
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
 
     private ProcessPool(Startup.Runtime runtime, PoolClient client, Pool shown, ProbeRouter prober, PlatformLauncher launcher,
-                        Optional<ServerBinding> admin, Optional<ServerBinding> gateway, Feeds feeds, PoolSettings settings,
+                        HeadStart early, Optional<ServerBinding> admin, Optional<ServerBinding> gateway, Feeds feeds, PoolSettings settings,
                         Optional<Startup.Systemd> systemd, Optional<io.procpool.internal.clustering.ClusterSupport.Node> cluster,
                         CompletableFuture<String> clusterExit) {
         this.runtime = runtime;
@@ -115,6 +118,7 @@ public final class ProcessPool implements Pool, AutoCloseable {
         this.shown = shown;
         this.prober = prober;
         this.launcher = launcher;
+        this.early = early;
         this.admin = admin;
         this.gateway = gateway;
         this.feeds = feeds;
@@ -289,14 +293,19 @@ public final class ProcessPool implements Pool, AutoCloseable {
                 return LinuxPlatform.open(die, subreaper);
             };
             PlatformLauncher os = launcher == null ? Startup.takeStateDir(settings, opener.apply(settings.childrenDieWithManager())) : null;
+            HeadStart early = null;
             ProbeRouter prober = null;
             Startup.Runtime runtime = null;
             try {
+                // A port already taken is found before anything starts; one taken in between stops the pool.
+                Startup.claimable(settings);
+                // The first children start now, while the actor system starts (HeadStart says why).
+                early = os != null ? HeadStart.begin(settings, os) : null;
                 prober = probe == null ? new ProbeRouter() : null;
                 PoolMetrics metrics = new PoolMetrics(clock, os != null ? os.platform()::usage : groups -> java.util.Map.of());
                 var traffic = Startup.traffic(settings);
                 Optional<ClusterView> view = Startup.clusterView(settings, clock);
-                runtime = Startup.startTree(system, config, settings, Startup.environment(settings, launcher, os, probe, prober,
+                runtime = Startup.startTree(system, config, settings, Startup.environment(settings, early != null ? early : launcher, os, probe, prober,
                         resources, clock, metrics, Startup.door(traffic, view)));
                 PoolClient client = new PoolClient(runtime.system(), runtime.root(), settings, baseDir, PoolClient.Timeouts.DEFAULT);
                 // The admin API and the feeds answer for the whole cluster on a cluster node; the
@@ -304,9 +313,7 @@ public final class ProcessPool implements Pool, AutoCloseable {
                 Pool shown = view.<Pool>map(v -> new ClusterWidePool(client, v)).orElse(client);
                 // The children start before the admin API and the gateway bind: their first bind
                 // loads and starts Pekko HTTP, 0.4 s of a cold start here, which the children need
-                // not wait for (docs/benchmarks.md, "Where a cold start goes"). A port already
-                // taken is still found before anything starts; one taken in between stops the pool.
-                Startup.claimable(settings);
+                // not wait for (docs/benchmarks.md, "Where a cold start goes").
                 runtime.root().tell(PoolSupervisor.Start.INSTANCE);
                 Optional<ServerBinding> admin = Startup.bindAdmin(runtime, settings, shown, metrics, traffic);
                 Optional<ServerBinding> gateway;
@@ -329,10 +336,14 @@ public final class ProcessPool implements Pool, AutoCloseable {
                 Optional<io.procpool.internal.clustering.ClusterSupport.Node> cluster = settings.cluster().enabled()
                         ? Optional.of(io.procpool.internal.clustering.ClusterSupport.load().join(settings, client, view.get(), clusterExit::complete))
                         : Optional.empty();
-                return new ProcessPool(runtime, client, shown, prober, os, admin, gateway, feeds, settings, systemd, cluster, clusterExit);
+                return new ProcessPool(runtime, client, shown, prober, os, early, admin, gateway, feeds, settings, systemd, cluster,
+                        clusterExit);
             } catch (IOException | RuntimeException e) {
                 if (runtime != null) {
                     Startup.stopUnstarted(runtime);
+                }
+                if (early != null) {
+                    early.close();
                 }
                 if (prober != null) {
                     prober.close();
@@ -517,6 +528,9 @@ public final class ProcessPool implements Pool, AutoCloseable {
             systemd.ifPresent(s -> s.close(runtime));
             if (prober != null) {
                 prober.close();
+            }
+            if (early != null) {
+                early.close();
             }
             if (launcher != null) {
                 launcher.close();

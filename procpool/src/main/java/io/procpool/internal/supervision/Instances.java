@@ -75,6 +75,15 @@ final class Instances {
         return service;
     }
 
+    /**
+     * The ports a service's pool starts on when it starts: {@code min-processes} of them (its
+     * {@link PoolActor} wants that many), the first in the order of {@code ports} ({@link #want}
+     * takes free ports in that order, and at the start all are free).
+     */
+    static List<Integer> portsAtStart(ServiceSettings service) {
+        return service.ports().subList(0, Math.min(service.minProcesses(), service.ports().size()));
+    }
+
     /** Runs {@code count} instances: spawns on the lowest free ports, stops the newest ones ({@code stopReason}). */
     void want(int count, String stopReason) {
         target = count;

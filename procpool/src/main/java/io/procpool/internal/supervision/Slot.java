@@ -80,6 +80,12 @@ final class Slot {
         return spec;
     }
 
+    /** How an instance of {@code settings} on {@code port} is started ({@link HeadStart} asks before the pool exists). */
+    static LaunchSpec specOf(ServiceSettings settings, int port, Path logDir) {
+        return new LaunchSpec(settings.name(), port, settings.commandFor(port), settings.workingDir(),
+                settings.envFor(port), LogFiles.of(logDir, settings.name(), port), settings.log(), settings.runAs());
+    }
+
     /** "starting CMD", the reason of an instance's first report. */
     String starting(ServiceSettings settings, Path logDir) {
         prepare(settings, logDir);
@@ -89,8 +95,7 @@ final class Slot {
     private void prepare(ServiceSettings settings, Path logDir) {
         if (specFor != settings) {
             specFor = settings;
-            spec = new LaunchSpec(settings.name(), port, settings.commandFor(port), settings.workingDir(),
-                    settings.envFor(port), LogFiles.of(logDir, settings.name(), port), settings.log(), settings.runAs());
+            spec = specOf(settings, port, logDir);
             starting = "starting " + CommandLine.render(spec.command());
         }
     }

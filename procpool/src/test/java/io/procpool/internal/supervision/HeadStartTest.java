@@ -1,0 +1,136 @@
+package io.procpool.internal.supervision;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.procpool.api.ExitStatus;
+import io.procpool.config.PoolSettings;
+import io.procpool.config.Signal;
+import io.procpool.config.TestConfigs;
+import io.procpool.spi.ChildProcess;
+import io.procpool.spi.LaunchSpec;
+import io.procpool.spi.ProcessLauncher;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class HeadStartTest {
+
+    private static final PoolSettings POOL = TestConfigs.pool("""
+            services.web { command = "web {port}", ports = [9001, 9002, 9003, 9004], min-processes = 2, max-processes = 4,
+                           stop { signal = INT } }
+            services.api { command = "api {port}", ports = [9101], depends-on = [web] }
+            services.off { command = "off {port}", ports = [9201], enabled = false }
+            """);
+
+    private static LaunchSpec web(int port) {
+        return Slot.specOf(POOL.services().get("web"), port, POOL.logDir());
+    }
+
+    @Test
+    void theFirstStartsOfThePoolsAreBegunAndAClaimGetsThemNotASecondProcess() throws Exception {
+        FakeLauncher os = new FakeLauncher(Integer.MAX_VALUE);
+        HeadStart head = HeadStart.begin(POOL, os);
+        assertEquals(2, head.begun().toCompletableFuture().get(10, TimeUnit.SECONDS));
+        // min-processes of web, on its first ports; not api (it waits for web) nor the disabled one.
+        assertEquals(List.of(web(9001), web(9002)), os.specs);
+
+        ChildProcess claimed = head.launch(web(9001)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertSame(os.children.get(0), claimed);
+        assertEquals(2, os.specs.size(), "a begun start is not started again");
+        head.launch(web(9003)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals(List.of(web(9001), web(9002), web(9003)), os.specs, "a start not begun goes on to the platform");
+    }
+
+    @Test
+    void nothingMoreBeginsOnceThePoolsLaunchThemselves() throws Exception {
+        PoolSettings four = TestConfigs.pool("""
+                services.web { command = "web {port}", ports = [9001, 9002, 9003, 9004], min-processes = 4, max-processes = 4 }
+                """);
+        FakeLauncher os = new FakeLauncher(1);
+        HeadStart head = HeadStart.begin(four, os);
+        assertTrue(os.entered.tryAcquire(2, 10, TimeUnit.SECONDS)); // the first start done, the second one under way
+        LaunchSpec second = os.specs.get(1);
+        // The pools' first launch (here one the head start would not get to)...
+        head.launch(Slot.specOf(four.services().get("web"), 9004, four.logDir()));
+        os.gate.release();
+        // ...ends the head start after the start it was making: two begun.
+        assertEquals(2, head.begun().toCompletableFuture().get(10, TimeUnit.SECONDS));
+        head.launch(second).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals(3, os.specs.size(), "the start under way was claimed, not made again");
+    }
+
+    @Test
+    void whatNoPoolClaimedIsStoppedWithTheServicesStopSignalAtClose() throws Exception {
+        FakeLauncher os = new FakeLauncher(Integer.MAX_VALUE);
+        HeadStart head = HeadStart.begin(POOL, os);
+        head.begun().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        head.launch(web(9001));
+
+        head.close();
+
+        assertEquals(List.of(), os.children.get(0).signals, "the claimed process is the pool's");
+        assertEquals(List.of(Signal.INT), os.children.get(1).signals);
+        assertTrue(os.children.get(1).exit.isDone(), "close returns once it is gone");
+    }
+
+    /** Records the specs; lets {@code free} of the head start's launches through, then one per permit of {@link #gate}. */
+    private static final class FakeLauncher implements ProcessLauncher {
+        final List<LaunchSpec> specs = new CopyOnWriteArrayList<>();
+        final List<FakeChild> children = new CopyOnWriteArrayList<>();
+        final Semaphore entered = new Semaphore(0);
+        final Semaphore gate;
+
+        FakeLauncher(int free) {
+            gate = new Semaphore(free);
+        }
+
+        @Override
+        public CompletionStage<ChildProcess> launch(LaunchSpec spec) {
+            specs.add(spec);
+            entered.release();
+            if (Thread.currentThread().getName().equals("procpool-head-start")) {
+                gate.acquireUninterruptibly();
+            }
+            FakeChild child = new FakeChild(100 + specs.size());
+            children.add(child);
+            return CompletableFuture.completedFuture(child);
+        }
+    }
+
+    private static final class FakeChild implements ChildProcess {
+        final long pid;
+        final List<Signal> signals = new CopyOnWriteArrayList<>();
+        final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
+
+        FakeChild(long pid) {
+            this.pid = pid;
+        }
+
+        @Override
+        public long pid() {
+            return pid;
+        }
+
+        @Override
+        public CompletionStage<ExitStatus> onExit() {
+            return exit;
+        }
+
+        @Override
+        public void signal(Signal signal) {
+            signals.add(signal);
+            exit.complete(new ExitStatus(128 + signal.number()));
+        }
+
+        @Override
+        public boolean groupAlive() {
+            return !exit.isDone();
+        }
+    }
+}
