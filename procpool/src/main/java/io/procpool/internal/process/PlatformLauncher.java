@@ -194,6 +194,20 @@ public final class PlatformLauncher implements ProcessLauncher, AutoCloseable {
         registry.killAll();
     }
 
+    /**
+     * {@code now} is equal to {@code was} and stands for the same instance from here on: what was
+     * prepared for {@code was} serves {@code now}'s launches too, without preparing again
+     * (the {@link io.procpool.internal.supervision.HeadStart}'s starts, claimed by a pool).
+     */
+    public void sameSpec(LaunchSpec was, LaunchSpec now) {
+        synchronized (prepared) {
+            Prepared p = prepared.get(was);
+            if (p != null && !prepared.containsKey(now)) {
+                prepared.put(now, p);
+            }
+        }
+    }
+
     @Override
     public CompletionStage<ChildProcess> launch(LaunchSpec spec) {
         Prepared prep;

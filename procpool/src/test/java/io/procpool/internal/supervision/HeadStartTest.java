@@ -35,13 +35,18 @@ class HeadStartTest {
     @Test
     void theFirstStartsOfThePoolsAreBegunAndAClaimGetsThemNotASecondProcess() throws Exception {
         FakeLauncher os = new FakeLauncher(Integer.MAX_VALUE);
-        HeadStart head = HeadStart.begin(POOL, os);
+        HeadStart head = HeadStart.begin(POOL, os, os::sameSpec);
         assertEquals(2, head.begun().toCompletableFuture().get(10, TimeUnit.SECONDS));
         // min-processes of web, on its first ports; not api (it waits for web) nor the disabled one.
         assertEquals(List.of(web(9001), web(9002)), os.specs);
 
-        ChildProcess claimed = head.launch(web(9001)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        LaunchSpec pools = web(9001);
+        ChildProcess claimed = head.launch(pools).toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertSame(os.children.get(0), claimed);
+        // The platform hears that the pool's spec object is the one it prepared (by identity) for this start.
+        assertEquals(1, os.same.size());
+        assertSame(os.specs.get(0), os.same.get(0).get(0));
+        assertSame(pools, os.same.get(0).get(1));
         assertEquals(2, os.specs.size(), "a begun start is not started again");
         head.launch(web(9003)).toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertEquals(List.of(web(9001), web(9002), web(9003)), os.specs, "a start not begun goes on to the platform");
@@ -53,7 +58,7 @@ class HeadStartTest {
                 services.web { command = "web {port}", ports = [9001, 9002, 9003, 9004], min-processes = 4, max-processes = 4 }
                 """);
         FakeLauncher os = new FakeLauncher(1);
-        HeadStart head = HeadStart.begin(four, os);
+        HeadStart head = HeadStart.begin(four, os, os::sameSpec);
         assertTrue(os.entered.tryAcquire(2, 10, TimeUnit.SECONDS)); // the first start done, the second one under way
         LaunchSpec second = os.specs.get(1);
         // The pools' first launch (here one the head start would not get to)...
@@ -68,7 +73,7 @@ class HeadStartTest {
     @Test
     void whatNoPoolClaimedIsStoppedWithTheServicesStopSignalAtClose() throws Exception {
         FakeLauncher os = new FakeLauncher(Integer.MAX_VALUE);
-        HeadStart head = HeadStart.begin(POOL, os);
+        HeadStart head = HeadStart.begin(POOL, os, os::sameSpec);
         head.begun().toCompletableFuture().get(10, TimeUnit.SECONDS);
         head.launch(web(9001));
 
@@ -84,10 +89,15 @@ class HeadStartTest {
         final List<LaunchSpec> specs = new CopyOnWriteArrayList<>();
         final List<FakeChild> children = new CopyOnWriteArrayList<>();
         final Semaphore entered = new Semaphore(0);
+        final List<List<LaunchSpec>> same = new CopyOnWriteArrayList<>();
         final Semaphore gate;
 
         FakeLauncher(int free) {
             gate = new Semaphore(free);
+        }
+
+        void sameSpec(LaunchSpec was, LaunchSpec now) {
+            same.add(List.of(was, now));
         }
 
         @Override
