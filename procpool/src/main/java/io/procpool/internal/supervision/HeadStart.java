@@ -119,13 +119,18 @@ public final class HeadStart implements ProcessLauncher, AutoCloseable {
                     unclaimed.put(spec, new Begun(spec, child));
                 }
                 begun.add(child);
-                next.launch(spec).whenComplete((c, e) -> {
-                    if (e != null) {
-                        child.completeExceptionally(e);
-                    } else {
-                        child.complete(c);
-                    }
-                });
+                try {
+                    next.launch(spec).whenComplete((c, e) -> {
+                        if (e != null) {
+                            child.completeExceptionally(e);
+                        } else {
+                            child.complete(c);
+                        }
+                    });
+                } catch (RuntimeException e) {
+                    // The pool that claims it sees the failed start, as if it had made it.
+                    child.completeExceptionally(e);
+                }
             }
             synchronized (lock) {
                 over = true;

@@ -84,12 +84,27 @@ class HeadStartTest {
         assertTrue(os.children.get(1).exit.isDone(), "close returns once it is gone");
     }
 
+    @Test
+    void aStartThatFailedHereIsAFailedStartForThePoolThatClaimsIt() throws Exception {
+        FakeLauncher os = new FakeLauncher(Integer.MAX_VALUE);
+        os.refuse = web(9001);
+        HeadStart head = HeadStart.begin(POOL, os, os::sameSpec);
+        assertEquals(2, head.begun().toCompletableFuture().get(10, TimeUnit.SECONDS));
+        var failed = head.launch(web(9001)).toCompletableFuture();
+        var error = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> failed.get(10, TimeUnit.SECONDS));
+        assertEquals("no such program", error.getCause().getMessage());
+        assertEquals(2, os.specs.size(), "not tried again by the claim");
+    }
+
     /** Records the specs; lets {@code free} of the head start's launches through, then one per permit of {@link #gate}. */
     private static final class FakeLauncher implements ProcessLauncher {
         final List<LaunchSpec> specs = new CopyOnWriteArrayList<>();
         final List<FakeChild> children = new CopyOnWriteArrayList<>();
         final Semaphore entered = new Semaphore(0);
         final List<List<LaunchSpec>> same = new CopyOnWriteArrayList<>();
+        /** A spec whose launch throws at once, as a launcher may. */
+        volatile LaunchSpec refuse;
         final Semaphore gate;
 
         FakeLauncher(int free) {
@@ -104,6 +119,9 @@ class HeadStartTest {
         public CompletionStage<ChildProcess> launch(LaunchSpec spec) {
             specs.add(spec);
             entered.release();
+            if (spec.equals(refuse)) {
+                throw new io.procpool.spi.LaunchException("no such program", true);
+            }
             if (Thread.currentThread().getName().equals("procpool-head-start")) {
                 gate.acquireUninterruptibly();
             }
