@@ -85,6 +85,25 @@ class HeadStartTest {
     }
 
     @Test
+    void itsThreadEndsOnlyOnceEveryProcessItStartedHasExited() throws Exception {
+        // The children's parent-death signal follows the thread that started them.
+        java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+        FakeLauncher os = new FakeLauncher(Integer.MAX_VALUE);
+        HeadStart head = HeadStart.begin(POOL, os, os::sameSpec);
+        head.begun().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        Thread thread = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("procpool-head-start") && !before.contains(t)).findFirst().orElseThrow();
+        head.launch(web(9001));
+        head.launch(web(9002));
+        os.children.get(0).signal(Signal.KILL);
+        thread.join(300);
+        assertTrue(thread.isAlive(), "every start claimed and one child gone, the other still runs");
+        os.children.get(1).signal(Signal.KILL);
+        thread.join(10_000);
+        assertTrue(!thread.isAlive(), "both children gone");
+    }
+
+    @Test
     void aStartThatFailedHereIsAFailedStartForThePoolThatClaimsIt() throws Exception {
         FakeLauncher os = new FakeLauncher(Integer.MAX_VALUE);
         os.refuse = web(9001);
