@@ -280,8 +280,8 @@ public final class ProcessPool implements Pool, AutoCloseable {
 
         /**
          * Validates the configuration, takes the state dir, tries the admin API's and the gateway's
-         * ports, starts every enabled service and binds those servers (if enabled) once its pools
-         * have launched their first starts (at most 2 s later). Blocks until that is done.
+         * ports, starts every enabled service and binds those servers (if enabled) while the
+         * children come up. Blocks until that is done.
          *
          * @throws InvalidConfigException when the configuration is invalid; nothing is started
          * @throws IOException when the state dir or the admin port cannot be had; nothing is started
@@ -313,13 +313,8 @@ public final class ProcessPool implements Pool, AutoCloseable {
                 Pool shown = view.<Pool>map(v -> new ClusterWidePool(client, v)).orElse(client);
                 // The children start before the admin API and the gateway bind: their first bind
                 // loads and starts Pekko HTTP, 0.4 s of a cold start here, which the children need
-                // not wait for (docs/benchmarks.md, "Where a cold start goes"). It waits until the
-                // pools have launched their first starts: beside those launches it took the cores
-                // from them (a cold start of 500: 1.89 s against 2.04 s; bench/analysis.md, "Eleventh pass").
+                // not wait for (docs/benchmarks.md, "Where a cold start goes").
                 runtime.root().tell(PoolSupervisor.Start.INSTANCE);
-                if (early != null) {
-                    Startup.awaitFirstStarts(early.firstStartsLaunched());
-                }
                 Optional<ServerBinding> admin = Startup.bindAdmin(runtime, settings, shown, metrics, traffic);
                 Optional<ServerBinding> gateway;
                 try {

@@ -29,9 +29,7 @@ import io.procpool.spi.ResourceSampler;
 import io.procpool.spi.TrafficDoor;
 import java.io.IOException;
 import java.net.BindException;
-import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -175,7 +173,7 @@ final class Startup {
         return b;
     }
 
-    private static ServerBinding bound(CompletionStage<ServerBinding> binding, String what) throws BindException {
+    private static ServerBinding bound(java.util.concurrent.CompletionStage<ServerBinding> binding, String what) throws BindException {
         try {
             return binding.toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException | InterruptedException e) {
@@ -223,24 +221,6 @@ final class Startup {
             probe.bind(new java.net.InetSocketAddress(host, port));
         } catch (IOException e) {
             throw cannotBind(what, e);
-        }
-    }
-
-    /**
-     * At most this long the servers' bind waits for the pools' first launches. A start slower than
-     * that (thousands of instances) binds after it, beside the launches still to come, as every
-     * start did before the wait: the admin API is never more than this late.
-     */
-    static final Duration FIRST_STARTS_WAIT = Duration.ofSeconds(2);
-
-    /** Returns once {@code launched} is done, or after {@link #FIRST_STARTS_WAIT}. */
-    static void awaitFirstStarts(CompletionStage<Void> launched) {
-        try {
-            launched.toCompletableFuture().get(FIRST_STARTS_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | ExecutionException e) {
-            // Bind now: the wait only orders the work, it decides nothing.
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
