@@ -18,6 +18,7 @@ import io.procpool.internal.process.PlatformLauncher;
 import io.procpool.internal.clustering.ClusterView;
 import io.procpool.internal.clustering.ClusterWidePool;
 import io.procpool.internal.feeds.Feeds;
+import io.procpool.internal.admin.History;
 import io.procpool.internal.supervision.HeadStart;
 import io.procpool.internal.supervision.PoolClient;
 import io.procpool.internal.supervision.PoolSupervisor;
@@ -280,8 +281,8 @@ public final class ProcessPool implements Pool, AutoCloseable {
 
         /**
          * Validates the configuration, takes the state dir, tries the admin API's and the gateway's
-         * ports, starts every enabled service and binds those servers (if enabled) while the
-         * children come up. Blocks until that is done.
+         * ports, starts every enabled service and binds those servers (if enabled) once its pools
+         * have launched their first starts (at most 2 s later). Blocks until that is done.
          *
          * @throws InvalidConfigException when the configuration is invalid; nothing is started
          * @throws IOException when the state dir or the admin port cannot be had; nothing is started
@@ -296,6 +297,7 @@ public final class ProcessPool implements Pool, AutoCloseable {
             HeadStart early = null;
             ProbeRouter prober = null;
             Startup.Runtime runtime = null;
+            Optional<History> history = Optional.empty();
             try {
                 // A port already taken is found before anything starts; one taken in between stops the pool.
                 Startup.claimable(settings);
@@ -313,9 +315,16 @@ public final class ProcessPool implements Pool, AutoCloseable {
                 Pool shown = view.<Pool>map(v -> new ClusterWidePool(client, v)).orElse(client);
                 // The children start before the admin API and the gateway bind: their first bind
                 // loads and starts Pekko HTTP, 0.4 s of a cold start here, which the children need
-                // not wait for (docs/benchmarks.md, "Where a cold start goes").
+                // not wait for (docs/benchmarks.md, "Where a cold start goes"). It waits until the
+                // pools have launched their first starts: beside those launches it took the cores
+                // from them (bench/analysis.md, "Eleventh pass"). The dashboard's history hears the
+                // pool from before the start, so the start's events are in it all the same.
+                history = Startup.history(settings, shown);
                 runtime.root().tell(PoolSupervisor.Start.INSTANCE);
-                Optional<ServerBinding> admin = Startup.bindAdmin(runtime, settings, shown, metrics, traffic);
+                if (early != null) {
+                    Startup.awaitFirstStarts(early.firstStartsLaunched());
+                }
+                Optional<ServerBinding> admin = Startup.bindAdmin(runtime, settings, shown, metrics, traffic, history);
                 Optional<ServerBinding> gateway;
                 try {
                     gateway = Startup.bindGateway(runtime, settings, client, traffic, metrics);
@@ -339,6 +348,7 @@ public final class ProcessPool implements Pool, AutoCloseable {
                 return new ProcessPool(runtime, client, shown, prober, os, early, admin, gateway, feeds, settings, systemd, cluster,
                         clusterExit);
             } catch (IOException | RuntimeException e) {
+                history.ifPresent(History::close);
                 if (runtime != null) {
                     Startup.stopUnstarted(runtime);
                 }
@@ -461,6 +471,12 @@ public final class ProcessPool implements Pool, AutoCloseable {
     @Override
     public Source<Event, NotUsed> allEvents() {
         return client.allEvents();
+    }
+
+    @Override
+    public Subscription subscribeAll(Consumer<Event> listener) {
+        io.procpool.api.Subscription s = client.subscribeAll(listener);
+        return s::close;
     }
 
     @Override

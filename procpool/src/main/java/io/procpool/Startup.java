@@ -5,6 +5,7 @@ import io.procpool.api.Pool;
 import io.procpool.config.PoolSettings;
 import io.procpool.internal.Dispatchers;
 import io.procpool.internal.admin.AdminServer;
+import io.procpool.internal.admin.History;
 import io.procpool.internal.feeds.Feeds;
 import io.procpool.internal.gateway.GatewayServer;
 import io.procpool.internal.clustering.ClusterView;
@@ -29,7 +30,9 @@ import io.procpool.spi.ResourceSampler;
 import io.procpool.spi.TrafficDoor;
 import java.io.IOException;
 import java.net.BindException;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -173,7 +176,7 @@ final class Startup {
         return b;
     }
 
-    private static ServerBinding bound(java.util.concurrent.CompletionStage<ServerBinding> binding, String what) throws BindException {
+    private static ServerBinding bound(CompletionStage<ServerBinding> binding, String what) throws BindException {
         try {
             return binding.toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException | InterruptedException e) {
@@ -224,16 +227,42 @@ final class Startup {
         }
     }
 
-    /** The admin API, when enabled; a port that cannot be had is an error that names the key. */
+    /**
+     * At most this long the servers' bind waits for the pools' first launches. A start slower than
+     * that (thousands of instances) binds after it, beside the launches still to come, as every
+     * start did before the wait: the admin API is never more than this late.
+     */
+    static final Duration FIRST_STARTS_WAIT = Duration.ofSeconds(2);
+
+    /** Returns once {@code launched} is done, or after {@link #FIRST_STARTS_WAIT}. */
+    static void awaitFirstStarts(CompletionStage<Void> launched) {
+        try {
+            launched.toCompletableFuture().get(FIRST_STARTS_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            // Bind now: the wait only orders the work, it decides nothing.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The dashboard's history, following {@code pool}'s events from now on, when the admin API is
+     * enabled: made before the pools start, so that it has their start however late the API binds.
+     */
+    static Optional<History> history(PoolSettings settings, Pool pool) {
+        return settings.admin().enabled() ? Optional.of(History.following(pool)) : Optional.empty();
+    }
+
+    /** The admin API, when enabled, with {@code history}; a port that cannot be had is an error that names the key. */
     static Optional<ServerBinding> bindAdmin(Runtime runtime, PoolSettings settings, Pool pool, PoolMetrics metrics,
-                                             Optional<Traffic> gateway) throws BindException {
-        if (!settings.admin().enabled()) {
+                                             Optional<Traffic> gateway, Optional<History> history) throws BindException {
+        if (!settings.admin().enabled() || history.isEmpty()) {
             return Optional.empty();
         }
         Prewarm.before(Prewarm.Part.TLS);
         // The token is the latest reload's: a rotated token file applies at once.
         return Optional.of(bound(AdminServer.bind(runtime.system(), settings.admin(), () -> pool.settings().admin().token(), pool, metrics,
-                gateway.map(t -> (java.util.function.ToIntBiFunction<String, Integer>) t::inFlight)), admin(settings)));
+                gateway.map(t -> (java.util.function.ToIntBiFunction<String, Integer>) t::inFlight), history.get()), admin(settings)));
     }
 
     /** The proxy feeds: written now and on every change of the ready set. */

@@ -106,6 +106,34 @@ class ProcessPoolTest {
         assertEquals(1, platform.closes.get());
     }
 
+    @Test
+    void theDashboardsHistoryHasEveryEventOfTheStartThoughTheAdminApiBindsAfterTheFirstLaunches() throws Exception {
+        FakePlatform platform = new FakePlatform();
+        try (ProcessPool pool = ProcessPool.builder(ConfigFactory.parseString("""
+                        pool {
+                          admin { host = "127.0.0.1", port = 0 }
+                          state-dir = state
+                          services.web { command = "true", ports = [7401, 7402, 7403], health-check.type = none }
+                        }""")).baseDir(dir).platform(dieWithManager -> platform).start()) {
+            var history = java.net.URI.create("http://127.0.0.1:" + pool.adminAddress().orElseThrow().getPort() + "/history");
+            var http = java.net.http.HttpClient.newHttpClient();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            java.util.Set<String> seen = java.util.Set.of();
+            java.util.Set<String> wanted = java.util.Set.of("7401 STARTING", "7401 RUNNING", "7402 STARTING", "7402 RUNNING",
+                    "7403 STARTING", "7403 RUNNING");
+            while (!seen.containsAll(wanted) && System.nanoTime() < deadline) {
+                String body = http.send(java.net.http.HttpRequest.newBuilder(history).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                seen = new java.util.HashSet<>();
+                for (var e : new com.fasterxml.jackson.databind.ObjectMapper().readTree(body).path("events")) {
+                    seen.add(e.path("port").asInt() + " " + e.path("to").asText());
+                }
+                Thread.onSpinWait();
+            }
+            assertTrue(seen.containsAll(wanted), "the start's transitions, heard before the API was bound: " + seen);
+        }
+    }
+
     private static CompletionStage<?> closeWhen(CountDownLatch go, ProcessPool pool) {
         try {
             go.await();

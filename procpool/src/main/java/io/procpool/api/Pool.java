@@ -112,6 +112,13 @@ public interface Pool {
     Source<Event, NotUsed> allEvents();
 
     /**
+     * Calls {@code listener} with everything {@link #allEvents} streams, in order, until the
+     * subscription is closed: its listener form, with no stream to run. The listener runs on an
+     * actor's thread: it must not block.
+     */
+    Subscription subscribeAll(Consumer<Event> listener);
+
+    /**
      * The longest any answer of this pool may take (an operation's wait): a door that keeps a
      * request open for an answer keeps it open at least this long.
      */

@@ -8,11 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.procpool.api.Event;
 import io.procpool.api.NotFoundException;
 import io.procpool.api.OpResult;
-import io.procpool.api.OperationEvent;
 import io.procpool.api.Pool;
-import io.procpool.api.PoolEvent;
 import io.procpool.api.PoolStatus;
-import io.procpool.api.ScalingEvent;
 import io.procpool.api.ServiceStatus;
 import io.procpool.api.UnavailableException;
 import io.procpool.internal.feeds.BackendFormats;
@@ -78,13 +75,14 @@ public final class AdminRoutes extends AllDirectives {
     private final Optional<java.util.function.ToIntBiFunction<String, Integer>> inFlight;
     /** Ends every event stream cleanly at shutdown instead of cutting it. */
     private final SharedKillSwitch eventStreams = KillSwitches.shared("procpool-events");
-    /** The recent past for the dashboard, fed here alone (see {@link #keepHistory}). */
-    private final History history = new History();
+    /** The recent past for the dashboard: its events follow the pool from before the bind, its samples are taken here ({@link #keepHistory}). */
+    private final History history;
     private final Dashboard dashboard = new Dashboard();
 
     AdminRoutes(ActorSystem<?> system, Pool pool, Supplier<Optional<String>> token, PoolMetrics metrics, Executor blocking,
-                Optional<java.util.function.ToIntBiFunction<String, Integer>> inFlight) {
+                Optional<java.util.function.ToIntBiFunction<String, Integer>> inFlight, History history) {
         this.system = system;
+        this.history = history;
         this.inFlight = inFlight;
         this.pool = pool;
         this.token = token;
@@ -92,14 +90,16 @@ public final class AdminRoutes extends AllDirectives {
         this.blocking = blocking;
         CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "procpool-end-event-streams", () -> {
             eventStreams.shutdown();
+            history.close();
             return CompletableFuture.completedFuture(org.apache.pekko.Done.getInstance());
         });
         keepHistory();
     }
 
     /**
-     * Feeds {@link #history}: a status sample every {@link History#INTERVAL} (one that fails or
-     * comes late is skipped, never queued) and every event, until shutdown ends the streams.
+     * Samples the status into {@link #history} every {@link History#INTERVAL} (one that fails or
+     * comes late is skipped, never queued), until shutdown ends the stream. Its events it hears
+     * itself ({@link History#following}).
      */
     private void keepHistory() {
         Source.tick(Duration.ZERO, History.INTERVAL, NotUsed.notUsed())
@@ -107,7 +107,6 @@ public final class AdminRoutes extends AllDirectives {
                 .mapAsync(1, tick -> pool.status().handle((s, failed) -> Optional.ofNullable(s)))
                 .runForeach(s -> s.ifPresent(status -> history.record(System.currentTimeMillis(), status,
                         inFlight.map(gateway -> History.gatewayCounts(metrics.registry())))), system);
-        pool.allEvents().via(eventStreams.flow()).runForeach(e -> history.event(type(e), eventJson(e)), system);
     }
 
     /** One endpoint: how the index shows it, and its route. */
@@ -306,22 +305,7 @@ public final class AdminRoutes extends AllDirectives {
     }
 
     private static ServerSentEvent sse(Event e) {
-        return ServerSentEvent.create(eventJson(e).toString(), type(e));
-    }
-
-    /** The event's name on the stream: {@code scaling}, {@code operation} or {@code transition}. */
-    private static String type(Event e) {
-        return e instanceof ScalingEvent ? "scaling" : e instanceof OperationEvent ? "operation" : "transition";
-    }
-
-    private static com.fasterxml.jackson.databind.node.ObjectNode eventJson(Event e) {
-        if (e instanceof ScalingEvent s) {
-            return StatusJson.scaling(s);
-        }
-        if (e instanceof OperationEvent o) {
-            return StatusJson.operation(o);
-        }
-        return StatusJson.event((PoolEvent) e);
+        return ServerSentEvent.create(StatusJson.anyEvent(e).toString(), StatusJson.eventType(e));
     }
 
     private Route log(String service) {

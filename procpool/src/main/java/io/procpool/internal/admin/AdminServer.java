@@ -54,8 +54,21 @@ public final class AdminServer {
                                                       java.util.function.Supplier<java.util.Optional<String>> token, Pool pool,
                                                       PoolMetrics metrics,
                                                       java.util.Optional<java.util.function.ToIntBiFunction<String, Integer>> inFlight) {
+        return bind(system, admin, token, pool, metrics, inFlight, History.following(pool));
+    }
+
+    /**
+     * Binds the API, with a dashboard history that has followed the pool since before the bind
+     * (procpool's own start makes it before the pools start, and binds after their first launches).
+     * The history is closed with the API at shutdown.
+     */
+    public static CompletionStage<ServerBinding> bind(ActorSystem<?> system, AdminSettings admin,
+                                                      java.util.function.Supplier<java.util.Optional<String>> token, Pool pool,
+                                                      PoolMetrics metrics,
+                                                      java.util.Optional<java.util.function.ToIntBiFunction<String, Integer>> inFlight,
+                                                      History history) {
         Executor blocking = system.dispatchers().lookup(Dispatchers.blocking());
-        AdminRoutes routes = new AdminRoutes(system, pool, token, metrics, blocking, inFlight);
+        AdminRoutes routes = new AdminRoutes(system, pool, token, metrics, blocking, inFlight, history);
         // The idle timeout outlasts the longest answer: Pekko HTTP counts a connection that waits
         // for its answer as idle, and a shorter one cut poolctl off with no answer at all.
         ServerSettings settings = ServerSettings.create(ConfigFactory.empty()

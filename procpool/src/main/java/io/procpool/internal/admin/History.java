@@ -15,15 +15,17 @@ import java.util.Map;
  * The recent past the dashboard draws when it is opened: per service, one sample of the status
  * every few seconds for the last 15 minutes, and the latest events. Bounded by count, never by
  * memory the pool could grow: {@link #SAMPLES} per service, {@link #EVENTS} events; a service
- * that is gone from the status is dropped at the next sample. The admin server alone feeds it
- * ({@link AdminServer}); the page reads it once with {@code GET /history} and goes on from
+ * that is gone from the status is dropped at the next sample. It hears the pool's events itself
+ * from when it is made ({@link #following}), which is before the pools start when procpool runs
+ * its own admin API, so a start's events are in it however late the API binds; the admin server
+ * takes its samples. The page reads it once with {@code GET /history} and goes on from
  * {@code /events} and {@code /status}.
  *
  * <p>Thread-safe by its monitor: the sampling stream writes, requests read. It does not promise
  * evenly spaced samples (a status that comes late is recorded late) and keeps nothing across a
  * restart of the manager.
  */
-final class History {
+public final class History implements AutoCloseable {
 
     /** How often the admin server samples the status. */
     static final java.time.Duration INTERVAL = java.time.Duration.ofSeconds(5);
@@ -40,7 +42,27 @@ final class History {
     }
 
     private final Map<String, Deque<Sample>> samples = new LinkedHashMap<>();
-    private final Deque<ObjectNode> events = new ArrayDeque<>();
+    /** Kept as they came, written as JSON only when asked for: a start of 500 has a thousand of them. */
+    private final Deque<io.procpool.api.Event> events = new ArrayDeque<>();
+    /** What feeds {@link #events}; none for a history fed by hand. */
+    private volatile io.procpool.api.Subscription feed = () -> { };
+
+    /** An empty history that hears nothing by itself (the tests feed it by hand). */
+    History() {
+    }
+
+    /** A history that hears every event of {@code pool} from now on, until {@link #close}. */
+    public static History following(io.procpool.api.Pool pool) {
+        History h = new History();
+        h.feed = pool.subscribeAll(h::event);
+        return h;
+    }
+
+    /** Stops hearing the pool's events. */
+    @Override
+    public void close() {
+        feed.close();
+    }
 
     /**
      * Records every service of {@code status} as of {@code epochMillis}, with the gateway's counts
@@ -60,9 +82,9 @@ final class History {
         }
     }
 
-    /** Keeps {@code event} (as the SSE stream shows it, with its {@code type}), the oldest going past {@link #EVENTS}. */
-    synchronized void event(String type, ObjectNode event) {
-        events.addLast(event.deepCopy().put("type", type));
+    /** Keeps {@code event}, the oldest going past {@link #EVENTS}. */
+    synchronized void event(io.procpool.api.Event event) {
+        events.addLast(event);
         if (events.size() > EVENTS) {
             events.removeFirst();
         }
@@ -123,7 +145,8 @@ final class History {
             }
         });
         ArrayNode arr = root.putArray("events");
-        events.forEach(e -> arr.add(e.deepCopy()));
+        // As the SSE stream shows each, with its type.
+        events.forEach(e -> arr.add(StatusJson.anyEvent(e).put("type", StatusJson.eventType(e))));
         return root;
     }
 }

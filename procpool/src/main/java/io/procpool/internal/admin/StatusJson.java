@@ -140,6 +140,22 @@ public final class StatusJson {
         return node;
     }
 
+    /** The event's name on the stream and in the history: {@code scaling}, {@code operation} or {@code transition}. */
+    static String eventType(io.procpool.api.Event e) {
+        return e instanceof ScalingEvent ? "scaling" : e instanceof io.procpool.api.OperationEvent ? "operation" : "transition";
+    }
+
+    /** Any event, as its kind's method below writes it. */
+    static ObjectNode anyEvent(io.procpool.api.Event e) {
+        if (e instanceof ScalingEvent s) {
+            return scaling(s);
+        }
+        if (e instanceof io.procpool.api.OperationEvent o) {
+            return operation(o);
+        }
+        return event((PoolEvent) e);
+    }
+
     /** {@code {"time", "service", "port", "pid", "from", "to", "reason"}}, and {@code "node"} on a cluster. */
     public static ObjectNode event(PoolEvent e) {
         ObjectNode node = JSON.createObjectNode();

@@ -186,6 +186,17 @@ public final class ClusterWidePool implements Pool {
                 .merge(elsewhere().map(e -> (Event) e));
     }
 
+    /** {@link #allEvents()}'s listener form: this node's events with its node, and the others' as they send them. */
+    @Override
+    public Subscription subscribeAll(Consumer<Event> listener) {
+        Subscription here = local.subscribeAll(e -> listener.accept(e instanceof PoolEvent p ? p.on(view.self()) : e));
+        Subscription there = view.onEvents(listener::accept);
+        return () -> {
+            there.close();
+            here.close();
+        };
+    }
+
     /**
      * The other nodes' transitions, from when the stream runs until it ends. A subscriber that
      * falls 256 behind loses the oldest: the status stays the truth, as for the local events.

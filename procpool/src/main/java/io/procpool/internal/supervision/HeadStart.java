@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +64,9 @@ public final class HeadStart implements ProcessLauncher, AutoCloseable {
     private final CompletableFuture<Void> allClaimed = new CompletableFuture<>();
     /** How many starts were begun here, once no more will be. */
     private final CompletableFuture<Integer> begunCount = new CompletableFuture<>();
+    /** The first starts the pools have not launched yet (begun here or not); see {@link #firstStartsLaunched}. */
+    private final AtomicInteger firstLeft = new AtomicInteger();
+    private final CompletableFuture<Void> firstLaunched = new CompletableFuture<>();
 
     private record Begun(LaunchSpec spec, CompletableFuture<ChildProcess> child) {
     }
@@ -96,7 +100,9 @@ public final class HeadStart implements ProcessLauncher, AutoCloseable {
                 }
             }
         }
+        h.firstLeft.set(first.size());
         if (first.isEmpty()) {
+            h.firstLaunched.complete(null);
             h.over = true;
             h.allClaimed.complete(null);
             h.begunCount.complete(0);
@@ -161,8 +167,21 @@ public final class HeadStart implements ProcessLauncher, AutoCloseable {
         return begunCount;
     }
 
+    /**
+     * Done once the pools have launched as many starts as there are first starts (those this
+     * began and those it did not get to), or at {@link #close}: the children of a cold start
+     * are then on their way. What waits for it: the admin API's and the gateway's bind
+     * (ProcessPool), which would otherwise take the cores from those launches.
+     */
+    public CompletionStage<Void> firstStartsLaunched() {
+        return firstLaunched;
+    }
+
     @Override
     public CompletionStage<ChildProcess> launch(LaunchSpec spec) {
+        if (!firstLaunched.isDone() && firstLeft.decrementAndGet() <= 0) {
+            firstLaunched.complete(null);
+        }
         if (allClaimed.isDone()) {
             // The path of every restart: no lock, and no hash of the spec (a record's hashCode runs
             // through method handles, interpreted for its first hundreds of calls: the first ten
@@ -202,6 +221,7 @@ public final class HeadStart implements ProcessLauncher, AutoCloseable {
     /** Nothing more begins here; what was begun and not claimed is stopped, and gone when this returns. */
     @Override
     public void close() {
+        firstLaunched.complete(null);
         stopUnclaimed("procpool stopped before its pool claimed it").join();
     }
 

@@ -337,7 +337,12 @@ public final class PoolClient implements Pool {
 
     @Override
     public Subscription subscribe(Consumer<PoolEvent> listener) {
-        return PoolEvents.subscribe(system, this::ownService, listener);
+        return PoolEvents.subscribe(system, PoolEvent.class, this::ownService, listener);
+    }
+
+    @Override
+    public Subscription subscribeAll(Consumer<Event> listener) {
+        return PoolEvents.subscribe(system, Event.class, this::ownService, listener);
     }
 
     @Override

@@ -37,20 +37,23 @@ final class PoolEvents {
     private PoolEvents() {
     }
 
-    /** Calls {@code listener} with every transition of the pool's services until the subscription is closed. */
-    static Subscription subscribe(ActorSystem<?> system, Predicate<String> mine, Consumer<PoolEvent> listener) {
-        Behavior<Object> behavior = Behaviors.setup(ctx -> {
-            ctx.getSystem().eventStream().tell(new EventStream.Subscribe<>(PoolEvent.class, ctx.getSelf().narrow()));
-            return Behaviors.receive(Object.class)
-                    .onMessage(PoolEvent.class, e -> deliver(e, mine, listener))
-                    .onMessageEquals(Unsubscribe.INSTANCE, Behaviors::stopped)
-                    .build();
-        });
+    /**
+     * Calls {@code listener} with every event of {@code type} of the pool's services from now on,
+     * until the subscription is closed. "From now on" is exact: the event stream hears of the
+     * subscription before anything the caller does next (it is told here, not in the listener's
+     * setup, which runs later), so a pool started right after it misses none of its start.
+     */
+    static <T extends Event> Subscription subscribe(ActorSystem<?> system, Class<T> type, Predicate<String> mine, Consumer<? super T> listener) {
+        Behavior<Object> behavior = Behaviors.receive(Object.class)
+                .onMessage(type, e -> deliver(e, mine, listener))
+                .onMessageEquals(Unsubscribe.INSTANCE, Behaviors::stopped)
+                .build();
         ActorRef<Object> ref = system.systemActorOf(behavior, "procpool-listener-" + LISTENERS.incrementAndGet(), Props.empty());
+        system.eventStream().tell(new EventStream.Subscribe<>(type, ref.narrow()));
         return () -> ref.tell(Unsubscribe.INSTANCE);
     }
 
-    private static Behavior<Object> deliver(PoolEvent e, Predicate<String> mine, Consumer<PoolEvent> listener) {
+    private static <T extends Event> Behavior<Object> deliver(T e, Predicate<String> mine, Consumer<? super T> listener) {
         if (mine.test(e.service())) {
             try {
                 listener.accept(e);

@@ -140,6 +140,20 @@ public final class FakePool implements Pool {
         throw new UnsupportedOperationException("not used by the admin API");
     }
 
+    /** Every event published to the system's event stream, as {@link #allEvents}. */
+    @Override
+    public Subscription subscribeAll(java.util.function.Consumer<Event> listener) {
+        org.apache.pekko.actor.typed.ActorRef<Object> ref = system.systemActorOf(org.apache.pekko.actor.typed.javadsl.Behaviors.receive(Object.class)
+                .onMessage(Event.class, e -> {
+                    listener.accept(e);
+                    return org.apache.pekko.actor.typed.javadsl.Behaviors.same();
+                })
+                .onMessageEquals("stop", org.apache.pekko.actor.typed.javadsl.Behaviors::stopped)
+                .build(), "fake-pool-listener-" + java.util.UUID.randomUUID(), org.apache.pekko.actor.typed.Props.empty());
+        system.eventStream().tell(new EventStream.Subscribe<>(Event.class, ref.narrow()));
+        return () -> ref.tell("stop");
+    }
+
     @Override
     public Source<Event, NotUsed> allEvents() {
         return ActorSource.<Event>actorRef(e -> false, e -> Optional.empty(), 64, OverflowStrategy.dropHead())

@@ -70,12 +70,17 @@ class HistoryTest {
     void keepsTheLatestEventsWithTheirType() {
         History h = new History();
         for (int i = 0; i < History.EVENTS + 5; i++) {
-            h.event("transition", StatusJson.JSON.createObjectNode().put("n", i));
+            h.event(new io.procpool.api.PoolEvent(java.time.Instant.EPOCH, "search", 8000 + i, java.util.OptionalLong.of(i),
+                    io.procpool.api.InstanceState.STARTING, io.procpool.api.InstanceState.HEALTHY, "probe succeeded"));
         }
+        h.event(new io.procpool.api.OperationEvent(java.time.Instant.EPOCH, "search", "restart", java.util.Optional.empty()));
         JsonNode events = h.json().path("events");
         assertEquals(History.EVENTS, events.size());
-        assertEquals(5, events.get(0).path("n").asInt());
+        assertEquals(8006, events.get(0).path("port").asInt());
         assertEquals("transition", events.get(0).path("type").asText());
+        assertEquals("HEALTHY", events.get(0).path("to").asText());
+        assertEquals("operation", events.get(History.EVENTS - 1).path("type").asText());
+        assertEquals("started", events.get(History.EVENTS - 1).path("result").asText());
     }
 
     private static List<String> iterable(java.util.Iterator<String> it) {

@@ -1,6 +1,7 @@
 package io.procpool.internal.supervision;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -114,6 +115,37 @@ class HeadStartTest {
                 () -> failed.get(10, TimeUnit.SECONDS));
         assertEquals("no such program", error.getCause().getMessage());
         assertEquals(2, os.specs.size(), "not tried again by the claim");
+    }
+
+    @Test
+    void theFirstStartsAreLaunchedOnceThePoolsAskedForEachBegunHereOrNot() throws Exception {
+        FakeLauncher os = new FakeLauncher(0);
+        HeadStart head = HeadStart.begin(POOL, os, os::sameSpec);
+        var launched = head.firstStartsLaunched().toCompletableFuture();
+        assertTrue(os.entered.tryAcquire(1, 10, TimeUnit.SECONDS)); // the head start is inside its first start (9001)
+        assertFalse(launched.isDone(), "begun here is not launched by a pool");
+
+        head.launch(web(9002)); // one the head start did not get to
+        assertFalse(launched.isDone(), "one of the two first starts");
+        head.launch(web(9001)); // the claim of the one under way
+        assertTrue(launched.isDone(), "both asked for, one of them still starting");
+        os.gate.release();
+        assertEquals(1, head.begun().toCompletableFuture().get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void withNoFirstStartsOrAtCloseTheFirstStartsCountAsLaunched() throws Exception {
+        PoolSettings off = TestConfigs.pool("""
+                services.web { command = "web {port}", ports = [9001], enabled = false }
+                """);
+        FakeLauncher os = new FakeLauncher(Integer.MAX_VALUE);
+        assertTrue(HeadStart.begin(off, os, os::sameSpec).firstStartsLaunched().toCompletableFuture().isDone(),
+                "nothing to wait for");
+
+        HeadStart head = HeadStart.begin(POOL, os, os::sameSpec);
+        head.begun().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        head.close();
+        assertTrue(head.firstStartsLaunched().toCompletableFuture().isDone(), "a pool that stops before its starts");
     }
 
     /** Records the specs; lets {@code free} of the head start's launches through, then one per permit of {@link #gate}. */
