@@ -182,19 +182,23 @@ public final class ClusterWidePool implements Pool {
     /** {@link #events()}, with this node's scaling and operation events (the others' stay theirs). */
     @Override
     public Source<Event, NotUsed> allEvents() {
-        return local.allEvents().map(e -> e instanceof PoolEvent p ? (Event) p.on(view.self()) : e)
-                .merge(elsewhere().map(e -> (Event) e));
+        return local.allEvents().map(this::named).merge(elsewhere().map(e -> (Event) e));
     }
 
     /** {@link #allEvents()}'s listener form: this node's events with its node, and the others' as they send them. */
     @Override
     public Subscription subscribeAll(Consumer<Event> listener) {
-        Subscription here = local.subscribeAll(e -> listener.accept(e instanceof PoolEvent p ? p.on(view.self()) : e));
+        Subscription here = local.subscribeAll(e -> listener.accept(named(e)));
         Subscription there = view.onEvents(listener::accept);
         return () -> {
             there.close();
             here.close();
         };
+    }
+
+    /** This node's event as the cluster shows it: a transition names this node; the rest stay as they are. */
+    private Event named(Event e) {
+        return e instanceof PoolEvent p ? p.on(view.self()) : e;
     }
 
     /**

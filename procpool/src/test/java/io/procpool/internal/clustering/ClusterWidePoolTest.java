@@ -113,4 +113,26 @@ class ClusterWidePoolTest {
             kit.shutdownTestKit();
         }
     }
+
+    @Test
+    void theListenerFormHearsEveryNodesEventsEachWithItsNodeFromTheMomentItReturns() throws Exception {
+        org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit kit = org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit.create();
+        try {
+            ClusterWidePool onKit = new ClusterWidePool(new FakePool(kit.system(), here), view);
+            java.util.concurrent.LinkedBlockingQueue<String> seen = new java.util.concurrent.LinkedBlockingQueue<>();
+            io.procpool.api.Subscription s = onKit.subscribeAll(e -> seen.add(((io.procpool.api.PoolEvent) e).node()));
+            io.procpool.api.PoolEvent local = new io.procpool.api.PoolEvent(java.time.Instant.EPOCH, "search", 8000,
+                    java.util.OptionalLong.of(1), io.procpool.api.InstanceState.STARTING, io.procpool.api.InstanceState.HEALTHY, "probe");
+            // Sent once, at once: unlike a stream's, this subscription is in place when it returns.
+            kit.system().eventStream().tell(new org.apache.pekko.actor.typed.eventstream.EventStream.Publish<>(local));
+            view.event(local.on("10.0.0.2:25520"));
+            java.util.Set<String> got = new java.util.HashSet<>();
+            got.add(seen.poll(10, java.util.concurrent.TimeUnit.SECONDS));
+            got.add(seen.poll(10, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(java.util.Set.of("10.0.0.1:25520", "10.0.0.2:25520"), got, "this node's, named, and the other's");
+            s.close();
+        } finally {
+            kit.shutdownTestKit();
+        }
+    }
 }
