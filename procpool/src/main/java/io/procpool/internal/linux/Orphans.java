@@ -36,9 +36,11 @@ import org.slf4j.LoggerFactory;
  * of ours: nobody else reaps it, so it cannot have been reused.
  *
  * <p><b>When.</b> One thread sweeps the adopted (the first thread's {@code children} list, see
- * {@link #sweep}) every {@link #PERIOD_MS} ms, and {@link #SWEEP_SOON_MS} ms after an instance's exit,
- * when its descendants have just become ours. What it does NOT promise: that a zombie is gone
- * before the next sweep (one of the JVM's session stays {@link #UNCLAIMED_NANOS} and a sweep), or
+ * {@link #sweep}) {@link #SWEEP_SOON_MS} ms after an instance's exit, when its descendants have
+ * just become ours, and on its own every {@link #PERIOD_MS} ms while it has adopted anything, its
+ * pause doubling up to {@link #MAX_PERIOD_MS} ms while it has adopted nothing (see
+ * {@link #nextPause}). What it does NOT promise: that a zombie is gone before the next sweep
+ * (one of the JVM's session stays {@link #UNCLAIMED_NANOS} and a sweep), or
  * that an orphan that left its instance's session before its parent died ({@code setsid}, a
  * daemon's double fork) is tied to any instance (the run id finds those at the manager's stop:
  * see {@code OrphanReaper}).
@@ -50,6 +52,16 @@ final class Orphans implements AutoCloseable {
     private static final int PR_SET_CHILD_SUBREAPER = 36;
     private static final int WNOHANG = 1;
     static final long PERIOD_MS = 1_000;
+    /**
+     * The longest pause between two sweeps of their own. Why they pause longer while nothing is
+     * adopted: on the benchmark's virtual machine, a thread woken after a second's sleep is
+     * charged 2 to 3 ms of CPU for its wake-up alone (a Java thread that only sleeps a second in
+     * a loop: 2.2 to 2.9 ms of its CPU time a second), and the sweeper woken every second was 7 to
+     * 8 % of procpool's CPU with 500 instances probed every second (bench/analysis.md, "Twelfth
+     * pass"). An orphan that exits in a quiet pool is then reaped at most this long after, not a
+     * second after: a zombie holds a pid and nothing else.
+     */
+    static final long MAX_PERIOD_MS = 4_000;
     static final long SWEEP_SOON_MS = 20;
     /**
      * How long a zombie of the JVM's own session must have stayed one, across sweeps, before it
@@ -77,7 +89,36 @@ final class Orphans implements AutoCloseable {
     private Orphans(long ownSession) {
         this.ownSession = ownSession;
         this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> io.procpool.internal.Threads.daemon(r, "procpool-orphans"));
-        sweeper.scheduleWithFixedDelay(this::sweep, PERIOD_MS, PERIOD_MS, TimeUnit.MILLISECONDS);
+        sweepLater(PERIOD_MS);
+    }
+
+    /** The sweeps of its own: each plans the next from what it found. */
+    private void sweepLater(long pauseMs) {
+        try {
+            sweeper.schedule(() -> {
+                int adopted = 1;
+                try {
+                    adopted = sweep();
+                } finally {
+                    sweepLater(nextPause(pauseMs, adopted));
+                }
+            }, pauseMs, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closed
+        }
+    }
+
+    /**
+     * The pause before the next sweep of its own: {@link #PERIOD_MS} while anything adopted is
+     * there (living or a zombie, it may exit or be claimable any moment), otherwise twice the last,
+     * up to {@link #MAX_PERIOD_MS}. An instance's exit, which hands it the instance's descendants
+     * at once, sweeps soon anyway ({@link #instanceReaped}); an orphan from further down (its
+     * parent, not the instance, died) waits for the next sweep.
+     *
+     * @param adopted what the sweep just found: children of this JVM that are not its instances
+     */
+    static long nextPause(long lastMs, int adopted) {
+        return adopted > 0 ? PERIOD_MS : Math.min(MAX_PERIOD_MS, lastMs * 2);
     }
 
     /**
@@ -168,8 +209,10 @@ final class Orphans implements AutoCloseable {
      * starting thread has ended are on the first thread's list too, and are skipped.) A child another
      * living thread started is that thread's starter's to collect (the JDK's, an instance's
      * reaper, an embedding application's own): the sweep has no business there.
+     *
+     * @return how many children it found that are not instances (1 when it could not list them)
      */
-    void sweep() {
+    int sweep() {
         java.util.Set<Long> children;
         try {
             children = ProcessTable.childrenOfFirstThread();
@@ -178,14 +221,17 @@ final class Orphans implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             log.debug("cannot list this process's children: {}", e.toString());
-            return;
+            return 1;
         }
         zombies.keySet().retainAll(children);
+        int adopted = 0;
         for (long pid : children) {
             if (!instances.containsKey(pid)) {
+                adopted++;
                 look(pid);
             }
         }
+        return adopted;
     }
 
     private void look(long pid) {
