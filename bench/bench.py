@@ -36,6 +36,7 @@ WORK = os.path.join(ROOT, "bench", ".work")
 PEERS = os.path.join(ROOT, "bench", ".peers")
 SAMPLE = os.path.join(ROOT, "build", "search.cgi")
 FLOOR = os.path.join(WORK, "floor")
+PROBE_FLOOR = os.path.join(WORK, "probe_floor")
 FIRST_PORT = 21000
 ADMIN_PORT = 20999  # below the instances' ports, which reach 25999 at N = 5,000
 PROCPOOL = os.path.join(ROOT, "bin", "procpool")
@@ -492,6 +493,14 @@ def wait_dead(pid, deadline_s):
     return True
 
 
+def probe_floor(run, seconds, warmup_s=5):
+    """bench/probe_floor.c over run's instances for `seconds` after `warmup_s`: the CPU of probing them
+    every second over kept HTTP connections, as procpool probes them, with nothing of the JVM's."""
+    out = subprocess.run([PROBE_FLOOR, str(FIRST_PORT), str(run.n), "1000", str(warmup_s), str(int(seconds))],
+                         capture_output=True, text=True, check=True, timeout=warmup_s + seconds + 30).stdout
+    return json.loads(out)
+
+
 def settled_run(system, n, measure):
     """Starts n instances under system, lets them settle, measures, stops them (cleaning up whatever happens)."""
     run, _ = start_and_wait(system, n)
@@ -858,6 +867,7 @@ def main():
     if not os.path.exists(SAMPLE) or not os.path.exists(JAR):
         sys.exit("build first: make build (needs %s and %s)" % (os.path.relpath(SAMPLE, ROOT), os.path.relpath(JAR, ROOT)))
     subprocess.run(["gcc", "-O2", "-Wall", "-o", FLOOR, os.path.join(ROOT, "bench", "floor.c")], check=True)
+    subprocess.run(["gcc", "-O2", "-Wall", "-o", PROBE_FLOOR, os.path.join(ROOT, "bench", "probe_floor.c")], check=True)
 
     procpool = Procpool()
     systems = [Floor(), procpool, Supervisord(), Pm2()]
@@ -885,7 +895,8 @@ def main():
     data = {s.name: {"cold": {n: [] for n in sizes}, "stop_children": {n: [] for n in sizes},
                      "stop_manager": {n: [] for n in sizes}, "crash": [], "hang": [], "idle": {}, "curve": {}}
             for s in systems + [quiet, hang, nodeath]}
-    own = {"poolctl": [], "admin_ready": {"bin/procpool": [], "java -jar": [], "stack floor": []}, "idle_rss": {}}
+    own = {"poolctl": [], "admin_ready": {"bin/procpool": [], "java -jar": [], "stack floor": []}, "idle_rss": {},
+           "probe_floor": {}}
     floor_of_stack = StackFloor()
     if procpool in systems:
         log("the stack's floor (bench/StackFloor.java): compiled, its class-data archive recorded")
@@ -939,6 +950,11 @@ def main():
                             data[quiet.name]["idle"][n] = idle_cost(run, args.idle)
                             log("  idle: %.3f CPU s, RSS %.1f MB" % (data[quiet.name]["idle"][n]["cpu_s"],
                                                                     data[quiet.name]["idle"][n]["rss_mb"]))
+                            # Probing's floor, over the same children, which nothing else probes now.
+                            own["probe_floor"][n] = probe_floor(run, args.idle)
+                            log("  probing's floor (bench/probe_floor.c): %.3f CPU s over %d s, %d probes, %d failed" % (
+                                own["probe_floor"][n]["cpu_s"], args.idle, own["probe_floor"][n]["probes"],
+                                own["probe_floor"][n]["failed"]))
 
                         settled_run(quiet, n, idle)
                 def crashes(run):
@@ -1025,7 +1041,7 @@ def main():
     results["results"] = out
     results["procpool"] = {"poolctl": summary(own["poolctl"]),
                            "admin_ready": {k: summary(v) for k, v in own["admin_ready"].items()},
-                           "idle_rss": own["idle_rss"],
+                           "idle_rss": own["idle_rss"], "probe_floor": {str(k): v for k, v in own["probe_floor"].items()},
                            "timeline": own.get("timeline"), "memory": own.get("memory")}
     results["args"]["out"] = os.path.relpath(args.out, ROOT)
     with open(args.out, "w") as f:

@@ -274,6 +274,15 @@ def main():
                       (res["args"]["idle"] / 6), "RSS", "threads"], rows) + "\n")
     out.append("procpool probes every instance every second over HTTP (keep-alive); \"probes off\" is "
                "`health-check.type = none`. supervisord and PM2 probe nothing.\n")
+    pf = (res.get("procpool") or {}).get("probe_floor") or {}
+    if pf:
+        rows = [[n, "%.3f s" % f["cpu_s"], "%.2f %%" % (100 * f["cpu_s"] / f["seconds"]), f["probes"], f["failed"]]
+                for n, f in sorted(pf.items(), key=lambda kv: int(kv[0]))]
+        out.append("Probing's floor: bench/probe_floor.c, a C program of one thread that probes the same children "
+                   "(those of the run with probes off, which nothing else probes then) as procpool does: the same "
+                   "request over a kept HTTP/1.1 connection per port, every second, spread over a grid of a tenth "
+                   "of a second, with epoll. Its own CPU over the same window, after 5 s of probing:\n")
+        out.append(table(["N", "CPU over the window", "of one core", "probes", "failed"], rows) + "\n")
 
     out.append("### 5. Stop-all\n")
     rows = []
@@ -400,16 +409,22 @@ def main():
         check2("crash to serving p50, default configuration (children-die-with-manager)", ms(pd), "<= " + ms(2 * fl), pd <= 2 * fl)
     if pi5:
         share = pi5["cpu_s"] / pi5["seconds"]
+        pf5 = ((own.get("probe_floor") or {}).get("500"))
         check2("500 instances probed every second: procpool's CPU", "%.2f %% of a core" % (100 * share), "<= 1.5 %",
-               share <= 0.015)
+               share <= 0.015,
+               "%.2f %% (probing's, bench/probe_floor.c)" % (100 * pf5["cpu_s"] / pf5["seconds"]) if pf5 else "-")
     if pc:
         check2("poolctl status wall time", sec(pc["p50"]), "<= 0.25 s", pc["p50"] <= 0.25)
-    out.append(table(["target", "procpool", "target", "", "the stack's floor"], rows) + "\n")
+    out.append(table(["target", "procpool", "target", "", "the floor"], rows) + "\n")
     if floor_ready and idle_rss.get("stack floor"):
         out.append("The stack's floor (bench/StackFloor.java, section 6) is the least a program on procpool's stack "
                    "does before an HTTP API answers: the JVM with conf/jvm.options and a class-data archive of its own, "
                    "a typed actor system with no actors, and a Pekko HTTP server that answers every request with 200. "
                    "Where the floor itself is above a target, no code of procpool's can meet it on this stack and JDK.\n")
+    if (own.get("probe_floor") or {}).get("500"):
+        out.append("Probing's floor (bench/probe_floor.c, section 4) is what the same probes cost a C program that does "
+                   "nothing else: the kernel's loopback path and the system calls, none of the JVM. Where it is above "
+                   "the target, no prober can meet it on this machine.\n")
     out.append("The first round's, still checked:\n")
     rows = []
 
