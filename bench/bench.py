@@ -9,7 +9,8 @@ round runs every system in turn (in a rotated order), so slow drift of the machi
 all of them. Results go to bench/.work/results.json; bench/report.py turns them into
 docs/benchmarks.md and the charts. Beside procpool's own start and weight with no children runs the
 stack's floor, bench/StackFloor.java: the least a program on the JVM, Pekko and Pekko HTTP does
-before an HTTP API answers, so the report can say which part of a figure is procpool's.
+before an HTTP API answers, so the report can say which part of a figure is procpool's; and
+beside its probe CPU, probing's floor, bench/probe_floor.c: the same probes from one C thread.
 
 Only processes this script starts are signalled, by pid; every run is torn down in a finally
 block, also when a measurement fails.
