@@ -2,9 +2,9 @@
  * The floor of probing: what asking N local HTTP servers "are you well?" every interval costs a
  * process that does nothing else, to set procpool's probe CPU beside. One thread, one epoll set,
  * one kept HTTP/1.1 connection per port (as procpool's NioHealthProbe keeps them), the same
- * request procpool sends, and the probes spread over a grid of a tenth of the interval as
- * procpool coalesces its probe timers (port i in slot i % 10): the same system calls, the same
- * wake-ups of the children, none of the JVM.
+ * request procpool sends, and the probes spread evenly (port i in slot i % 10) over a grid of a
+ * tenth of the interval, the grid procpool coalesces its probe timers onto: the same system calls,
+ * the same wake-ups of the children, none of the JVM.
  *
  *   probe_floor FIRST_PORT N INTERVAL_MS WARMUP_S SECONDS
  *
