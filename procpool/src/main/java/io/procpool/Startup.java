@@ -253,16 +253,21 @@ final class Startup {
         return settings.admin().enabled() ? Optional.of(History.following(pool)) : Optional.empty();
     }
 
-    /** The admin API, when enabled, with {@code history}; a port that cannot be had is an error that names the key. */
+    /**
+     * The admin API, when enabled, with {@code history} ({@link #history}'s, there whenever the API is
+     * enabled); a port that cannot be had is an error that names the key.
+     */
     static Optional<ServerBinding> bindAdmin(Runtime runtime, PoolSettings settings, Pool pool, PoolMetrics metrics,
                                              Optional<Traffic> gateway, Optional<History> history) throws BindException {
-        if (!settings.admin().enabled() || history.isEmpty()) {
+        if (!settings.admin().enabled()) {
             return Optional.empty();
         }
+        // Not a silent "no admin API": the history is made with the API's settings before the start.
+        History made = history.orElseThrow(() -> new IllegalStateException("the admin API is enabled but has no history"));
         Prewarm.before(Prewarm.Part.TLS);
         // The token is the latest reload's: a rotated token file applies at once.
         return Optional.of(bound(AdminServer.bind(runtime.system(), settings.admin(), () -> pool.settings().admin().token(), pool, metrics,
-                gateway.map(t -> (java.util.function.ToIntBiFunction<String, Integer>) t::inFlight), history.get()), admin(settings)));
+                gateway.map(t -> (java.util.function.ToIntBiFunction<String, Integer>) t::inFlight), made), admin(settings)));
     }
 
     /** The proxy feeds: written now and on every change of the ready set. */
