@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.AutoComplete;
-import picocli.CommandLine;
 
 /**
  * Writes the bash completion scripts of {@code procpool} and {@code poolctl} (the build runs this
@@ -37,6 +36,6 @@ public final class Completions {
 
     /** The script for {@code poolctl}, which is {@code procpool ctl} under a name of its own. */
     static String poolctl() {
-        return AutoComplete.bash("poolctl", new CommandLine(new CtlCommand()));
+        return AutoComplete.bash("poolctl", CtlCommand.commandLine(CtlCommand.COMMANDS));
     }
 }

@@ -11,9 +11,12 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.UnaryOperator;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,11 +41,12 @@ import picocli.CommandLine.Spec;
 @Command(name = "ctl", mixinStandardHelpOptions = true,
         description = {"Talks to a running procpool manager through its admin API.",
             "The options below are global: they go before or after the command (poolctl --admin :9901 status).",
-            "Exit codes: 0 success; 1 manager unreachable, the operation refused or failed, or the connection lost while following; 2 usage error."},
-        subcommands = {CtlCommand.Status.class, TopCommand.class, EventsCommand.class, LogsCommand.class,
-            CtlCommand.Restart.class, CtlCommand.Stop.class, CtlCommand.Start.class, CtlCommand.Scale.class,
-            CtlCommand.Signal.class, CtlCommand.Backends.class, CtlCommand.Reload.class})
+            "Exit codes: 0 success; 1 manager unreachable, the operation refused or failed, or the connection lost while following; 2 usage error."})
 final class CtlCommand implements Callable<Integer> {
+
+    /** poolctl's commands, in the order its help lists them; added in {@link #commandLine}, not in the annotation (see there). */
+    static final List<Class<? extends Subcommand>> COMMANDS = List.of(Status.class, TopCommand.class, EventsCommand.class,
+            LogsCommand.class, Restart.class, Stop.class, Start.class, Scale.class, Signal.class, Backends.class, Reload.class);
 
     /** The environment poolctl reads ({@code PROCPOOL_ADMIN}, {@code PROCPOOL_TOKEN}, the manager's own); tests replace it. */
     static UnaryOperator<String> environment = System::getenv;
@@ -58,6 +62,35 @@ final class CtlCommand implements Callable<Integer> {
     public Integer call() {
         spec.commandLine().usage(spec.commandLine().getErr());
         return ExitCodes.CONFIG;
+    }
+
+    /**
+     * ctl with {@code commands} under it. A call needs the model of the one command it runs only:
+     * picocli builds a command's model by reading its annotations, and the other ten were 16 to
+     * 26 ms of a 0.22 s {@code poolctl status} or {@code backends} (25 calls each, alternated;
+     * docs/benchmarks.md, "poolctl").
+     */
+    static CommandLine commandLine(List<Class<? extends Subcommand>> commands) {
+        CommandLine ctl = new CommandLine(new CtlCommand());
+        for (Class<? extends Subcommand> command : commands) {
+            ctl.addSubcommand(command);
+        }
+        return ctl;
+    }
+
+    /** The command that {@code args} (those after {@code ctl}) name, when exactly one of them is a command's name. */
+    static Optional<Class<? extends Subcommand>> named(List<String> args) {
+        Class<? extends Subcommand> found = null;
+        for (Class<? extends Subcommand> command : COMMANDS) {
+            int times = Collections.frequency(args, command.getAnnotation(Command.class).name());
+            if (times > 1 || times == 1 && found != null) {
+                return Optional.empty();
+            }
+            if (times == 1) {
+                found = command;
+            }
+        }
+        return Optional.ofNullable(found);
     }
 
     /** Where the manager is and how to talk to it; global options, shared by every subcommand. */

@@ -57,6 +57,9 @@ public final class Main implements Callable<Integer> {
             chooseLogging(format);
             startLogging();
         }
+        if (args.length > 0 && args[0].equals("ctl")) {
+            return ctlCommandLine(args).execute(args);
+        }
         return (args.length > 0 && args[0].equals("run") ? commandLine(new RunCommand()) : commandLine()).execute(args);
     }
 
@@ -66,7 +69,33 @@ public final class Main implements Callable<Integer> {
      * trace (exit 1), unless {@code PROCPOOL_DEBUG} is set.
      */
     static CommandLine commandLine() {
-        return commandLine(new RunCommand(), new CheckCommand(), new CtlCommand(), new CommandLine.HelpCommand());
+        return commandLine(new RunCommand(), new CheckCommand(), CtlCommand.commandLine(CtlCommand.COMMANDS),
+                new CommandLine.HelpCommand());
+    }
+
+    /**
+     * The tree a {@code procpool ctl} (poolctl) call runs on: ctl with only the command its
+     * arguments name, when exactly one of them is a command's name and that smaller tree parses
+     * them to that command without asking for ctl's help; otherwise the whole tree. So a call
+     * reads as it would on the whole tree: with no other command's name among the arguments, the
+     * parse is the same, and anything the smaller tree cannot parse (a usage error, a misspelt
+     * command, a help listing the commands) goes to the whole tree and reads as it always did.
+     */
+    static CommandLine ctlCommandLine(String... args) {
+        Optional<Class<? extends CtlCommand.Subcommand>> named = CtlCommand.named(List.of(args).subList(1, args.length));
+        if (named.isPresent()) {
+            CommandLine one = commandLine(CtlCommand.commandLine(List.of(named.get())));
+            try {
+                CommandLine.ParseResult root = one.parseArgs(args);
+                CommandLine.ParseResult ctl = root.subcommand();
+                if (!root.isUsageHelpRequested() && ctl != null && !ctl.isUsageHelpRequested() && ctl.hasSubcommand()) {
+                    return one;
+                }
+            } catch (CommandLine.ParameterException e) {
+                // The whole tree says what was wrong, listing every command.
+            }
+        }
+        return commandLine();
     }
 
     /**

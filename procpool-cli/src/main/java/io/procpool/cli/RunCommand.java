@@ -187,7 +187,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             args[1] = "--admin";
             args[2] = url;
             System.arraycopy(command, 0, args, 3, command.length);
-            picocli.CommandLine cmd = Main.commandLine();
+            picocli.CommandLine cmd = Main.ctlCommandLine(args);
             cmd.setOut(nowhere);
             cmd.setErr(nowhere);
             cmd.execute(args);

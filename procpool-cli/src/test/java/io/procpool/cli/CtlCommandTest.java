@@ -90,15 +90,34 @@ class CtlCommandTest {
     private Run poolctl(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cmd = Main.commandLine();
-        cmd.setOut(new PrintWriter(out, true));
-        cmd.setErr(new PrintWriter(err, true));
         String[] all = new String[args.length + 1];
         all[0] = "ctl";
         System.arraycopy(args, 0, all, 1, args.length);
+        // The tree a call runs on (Main.execute), so every test here goes the way a call goes.
+        CommandLine cmd = Main.ctlCommandLine(all);
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
         Run run = new Run(cmd.execute(all), out.toString(), err.toString());
         run.assertNoStackTrace();
         return run;
+    }
+
+    /** The commands under ctl in the tree a call with {@code args} runs on. */
+    private static java.util.Set<String> treeFor(String... args) {
+        return Main.ctlCommandLine(args).getSubcommands().get("ctl").getSubcommands().keySet();
+    }
+
+    @Test
+    void aCallBuildsOnlyTheCommandItNamesAndTheWholeTreeWhenThatCouldReadDifferently() {
+        assertEquals(java.util.Set.of("status"), treeFor("ctl", "--admin", ":9901", "status", "--json"));
+        assertEquals(java.util.Set.of("logs"), treeFor("ctl", "logs", "search", "-f"));
+        assertEquals(java.util.Set.of("status"), treeFor("ctl", "status", "--help"), "the command's own help lists no command");
+        int all = CtlCommand.COMMANDS.size();
+        assertEquals(all, treeFor("ctl", "logs", "status").size(), "two names: the second may be a service called status");
+        assertEquals(all, treeFor("ctl", "stauts").size(), "no name: the whole tree suggests the right one");
+        assertEquals(all, treeFor("ctl", "--help", "status").size(), "ctl's help lists every command");
+        assertEquals(all, treeFor("ctl", "--token", "status").size(), "the name is an option's value: nothing parsed to a command");
+        assertEquals(all, treeFor("ctl", "restart", "a", "b").size(), "a usage error, said by the whole tree");
     }
 
     @Test

@@ -96,12 +96,12 @@ class CtlFollowTest {
 
     private Running start(StringWriter out, String... args) {
         StringWriter err = new StringWriter();
-        CommandLine cmd = Main.commandLine();
-        cmd.setOut(new PrintWriter(out, true));
-        cmd.setErr(new PrintWriter(err, true));
         String[] all = new String[args.length + 1];
         all[0] = "ctl";
         System.arraycopy(args, 0, all, 1, args.length);
+        CommandLine cmd = Main.ctlCommandLine(all);
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
         return new Running(out, err, CompletableFuture.supplyAsync(() -> cmd.execute(all)));
     }
 
