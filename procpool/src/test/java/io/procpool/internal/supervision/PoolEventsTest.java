@@ -46,6 +46,41 @@ class PoolEventsTest {
         s.close();
     }
 
+    /**
+     * The subscription reaches the event stream before anything the caller publishes next, even
+     * when no dispatcher thread is free to run the listener's setup until later: the one thread of
+     * this system is held while the caller subscribes and publishes. A subscription told from the
+     * listener's setup would reach the stream after the event, and miss it.
+     */
+    @Test
+    void theSubscriptionIsInPlaceWhenSubscribeReturnsNotWhenTheListenerFirstRuns() throws Exception {
+        ActorTestKit oneThread = ActorTestKit.create(com.typesafe.config.ConfigFactory.parseString(
+                "pekko.actor.default-dispatcher { executor = thread-pool-executor, thread-pool-executor.fixed-pool-size = 1 }"));
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try {
+            oneThread.system().executionContext().execute(() -> {
+                held.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertEquals(true, held.await(10, TimeUnit.SECONDS), "the dispatcher's one thread is held");
+            LinkedBlockingQueue<Event> heard = new LinkedBlockingQueue<>();
+            Subscription s = PoolEvents.subscribe(oneThread.system(), Event.class, name -> true, heard::add);
+            PoolEvent first = transition("web", 8000);
+            oneThread.system().eventStream().tell(new EventStream.Publish<>(first));
+            release.countDown();
+            assertEquals(first, heard.poll(10, TimeUnit.SECONDS));
+            s.close();
+        } finally {
+            release.countDown();
+            oneThread.shutdownTestKit();
+        }
+    }
+
     @Test
     void aListenerOfTransitionsHearsOnlyTransitions() throws Exception {
         LinkedBlockingQueue<PoolEvent> heard = new LinkedBlockingQueue<>();
