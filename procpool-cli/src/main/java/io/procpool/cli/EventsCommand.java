@@ -31,6 +31,14 @@ final class EventsCommand extends CtlCommand.Subcommand {
 
     @Override
     int run(AdminClient client, PrintWriter out) throws AdminClient.Unreachable, IOException {
+        if (service != null) {
+            // A service the pool does not have is said at once, as status and logs say it, rather
+            // than followed for ever with nothing to show.
+            AdminClient.Answer known = client.get("status/" + enc(service));
+            if (!known.ok()) {
+                return report(known, out);
+            }
+        }
         SseParser parser = new SseParser((kind, data) -> print(kind, data, out));
         Optional<AdminClient.Answer> refused = client.stream("events", SILENCE, line -> {
             parser.line(line);

@@ -240,6 +240,13 @@ class CtlFollowTest {
     }
 
     @Test
+    void eventsOfAServiceThePoolDoesNotHaveIsExit1NotAFollowForEver() throws Exception {
+        Running run = start("--admin", ":" + port, "events", "nosuch");
+        assertEquals(1, run.awaitExit());
+        assertTrue(run.err().toString().startsWith("poolctl: no service 'nosuch'"), run.err().toString());
+    }
+
+    @Test
     void logsOfAPortTheServiceDoesNotHaveIsExit1WithTheApisReason() throws Exception {
         Running run = start("--admin", ":" + port, "logs", "search", "8999", "-f");
         assertEquals(1, run.awaitExit());
