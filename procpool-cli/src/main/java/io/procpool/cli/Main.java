@@ -110,6 +110,8 @@ public final class Main implements Callable<Integer> {
         for (Object sub : subcommands) {
             cmd.addSubcommand(sub);
         }
+        // Every command offers -V (mixinStandardHelpOptions); each answers with procpool's version.
+        versionEverywhere(cmd, new Version());
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
         cmd.setExecutionExceptionHandler((e, commandLine, parsed) -> {
             commandLine.getErr().println(commandLine.getCommandName() + ": " + describe(e));
@@ -120,6 +122,11 @@ public final class Main implements Callable<Integer> {
             return ExitCodes.FATAL;
         });
         return cmd;
+    }
+
+    private static void versionEverywhere(CommandLine cmd, CommandLine.IVersionProvider version) {
+        cmd.getCommandSpec().versionProvider(version);
+        cmd.getSubcommands().values().forEach(sub -> versionEverywhere(sub, version));
     }
 
     /** A throwable as one line for people: its message, or its kind when it has none. */

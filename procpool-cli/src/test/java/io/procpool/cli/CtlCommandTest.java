@@ -121,6 +121,17 @@ class CtlCommandTest {
     }
 
     @Test
+    void everyCommandsVersionOptionPrintsProcpoolsVersion() {
+        String version = io.procpool.internal.BuildInfo.current().describe() + "\n";
+        for (String[] args : List.of(new String[] {"--version"}, new String[] {"status", "--version"},
+                new String[] {"logs", "-V"})) {
+            Run run = poolctl(args);
+            assertEquals(0, run.exit(), run.err());
+            assertEquals(version, run.out(), String.join(" ", args));
+        }
+    }
+
+    @Test
     void aMisspeltCommandIsAUsageErrorThatSuggestsTheRightOne() {
         Run run = poolctl("stauts");
         assertEquals(2, run.exit(), run.err());
