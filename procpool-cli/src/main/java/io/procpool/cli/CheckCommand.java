@@ -15,8 +15,8 @@ import picocli.CommandLine.Option;
 
 /** {@code procpool check --config FILE}: validates a configuration and exits. */
 @Command(name = "check", mixinStandardHelpOptions = true,
-        description = {"Validates a pool configuration and exits: 0 when it is valid, 2 when it is not",
-            "(every error is printed, each naming the file, the service and the key)."})
+        description = {"Validates a pool configuration: exit 0 when it is valid, 2 when it is not.",
+            "Every error is printed, each naming the file, the service and the key."})
 final class CheckCommand implements Callable<Integer> {
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = "conf/pool.conf",

@@ -97,8 +97,8 @@ final class CtlCommand implements Callable<Integer> {
     static final class Connection {
         @Option(names = "--admin", paramLabel = "ADDRESS", scope = ScopeType.INHERIT,
                 description = {"The manager's admin API: host:port, :port or http://host:port.",
-                    "Default: the address in --config, else $PROCPOOL_ADMIN, else $PROCPOOL_ADMIN_HOST and",
-                    "$PROCPOOL_ADMIN_PORT (the manager's own), else 127.0.0.1:9900."})
+                    "Default: the address in --config, else $PROCPOOL_ADMIN, else $PROCPOOL_ADMIN_HOST and "
+                    + "$PROCPOOL_ADMIN_PORT (the manager's own), else 127.0.0.1:9900."})
         String admin;
 
         @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT, description = "Take the admin address and token from this pool file.")
@@ -228,8 +228,9 @@ final class CtlCommand implements Callable<Integer> {
     }
 
     @Command(name = "restart", mixinStandardHelpOptions = true,
-            description = {"Rolling restart: instances that are not ready (FAILED, BACKOFF, ...) at once, with a fresh",
-                "restart budget; the ready ones one at a time, each only after its replacement is ready."})
+            description = {"Rolling restart: what is not ready at once, the ready instances one at a time.",
+                "Instances that are not ready (FAILED, BACKOFF, ...) restart at once, with a fresh restart budget; "
+                + "the ready ones one at a time, each only after its replacement is ready."})
     static final class Restart extends Subcommand {
         @Parameters(paramLabel = "SERVICE")
         String service;

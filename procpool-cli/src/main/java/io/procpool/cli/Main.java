@@ -21,11 +21,11 @@ import picocli.CommandLine.Command;
 // The subcommands are added in commandLine(), not listed here: see there.
 @Command(name = "procpool", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {
-            "Keeps pools of long-running processes (one per port) alive: starts them, health-checks them,",
-            "restarts them with backoff, and stops them all gracefully on SIGINT or SIGTERM.",
+            "Keeps pools of long-running processes (one per port) alive: starts them, health-checks them, "
+            + "restarts them with backoff, and stops them all gracefully on SIGINT or SIGTERM.",
             "",
-            "Exit codes: 0 clean shutdown or valid config; 2 invalid config or usage (nothing started);",
-            "1 any other fatal error."})
+            "Exit codes: 0 clean shutdown or valid config; 2 invalid config or usage (nothing started); "
+            + "1 any other fatal error."})
 public final class Main implements Callable<Integer> {
 
     @CommandLine.Spec

@@ -26,8 +26,9 @@ import picocli.CommandLine.Option;
  * exit codes, and re-reading the file.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Runs a pool in the foreground. SIGINT or SIGTERM stops every instance gracefully",
-            "(a second signal kills them at once) and exits 0; SIGHUP re-reads the configuration."})
+        description = {"Runs a pool in the foreground.",
+            "SIGINT or SIGTERM stops every instance gracefully (a second signal kills them at once) and exits 0; "
+            + "SIGHUP re-reads the configuration."})
 final class RunCommand implements java.util.concurrent.Callable<Integer> {
 
     /**

@@ -10,7 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalTime;
-import java.time.temporal.ChronoUnit;
+import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -47,6 +47,8 @@ final class TopCommand extends CtlCommand.Subcommand {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s)?");
     private static final Duration MIN_INTERVAL = Duration.ofMillis(100);
+    /** The header's time, seconds always shown (LocalTime's own text drops them at :00). */
+    static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
 
     /** The terminal top draws on and reads keys from. */
     interface Screen {
@@ -108,7 +110,7 @@ final class TopCommand extends CtlCommand.Subcommand {
                     return report(a, out);
                 }
                 String table = TopTable.render(a.json().path("services"), usage(client), samples, System.nanoTime());
-                draw(out, "procpool at " + client.base() + "   " + LocalTime.now().truncatedTo(ChronoUnit.SECONDS)
+                draw(out, "procpool at " + client.base() + "   " + CLOCK.format(LocalTime.now())
                         + "   every " + io.procpool.config.Durations.format(every)
                         + "   q quits\n\n" + table);
                 Integer key = keys.poll(every.toMillis(), TimeUnit.MILLISECONDS);

@@ -32,6 +32,21 @@ class MainTest {
         return run;
     }
 
+    /** A command list shows each command's first description line only: it is a whole sentence. */
+    @Test
+    void everyCommandsFirstDescriptionLineIsAWholeSentence() {
+        java.util.List<CommandLine> all = new java.util.ArrayList<>(java.util.List.of(Main.commandLine()));
+        for (int i = 0; i < all.size(); i++) {
+            CommandLine c = all.get(i);
+            all.addAll(c.getSubcommands().values());
+            String[] description = c.getCommandSpec().usageMessage().description();
+            if (description.length > 0) {
+                assertTrue(description[0].endsWith("."), c.getCommandSpec().qualifiedName() + ": " + description[0]);
+            }
+        }
+        assertTrue(all.size() > 12, "the whole tree: " + all.size());
+    }
+
     @Test
     void checkPrintsEveryErrorWithItsLineAndExits2() throws Exception {
         Path file = Files.writeString(dir.resolve("pool.conf"), """

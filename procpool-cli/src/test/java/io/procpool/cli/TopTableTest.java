@@ -54,6 +54,12 @@ class TopTableTest {
     }
 
     @Test
+    void theHeadersTimeShowsSecondsAtAWholeMinuteToo() {
+        assertEquals("18:14:00", TopCommand.CLOCK.format(java.time.LocalTime.of(18, 14, 0, 999_000_000)));
+        assertEquals("09:05:07", TopCommand.CLOCK.format(java.time.LocalTime.of(9, 5, 7)));
+    }
+
+    @Test
     void intervalsAreDurationsOfAtLeast100ms() {
         assertEquals(java.time.Duration.ofMillis(1500), TopCommand.parseInterval("1.5s"));
         assertEquals(java.time.Duration.ofMillis(250), TopCommand.parseInterval("250ms"));
