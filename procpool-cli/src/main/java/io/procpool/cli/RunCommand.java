@@ -1,7 +1,6 @@
 package io.procpool.cli;
 
 import com.typesafe.config.Config;
-import io.procpool.api.OpResult;
 import io.procpool.ProcessPool;
 import io.procpool.config.InvalidConfigException;
 import io.procpool.config.PoolConfigLoader;
@@ -154,19 +153,10 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         }
     }
 
+    /** The reload's outcome is logged by the pool, as for every other door (POST /reload, poolctl reload). */
     private void reload(ProcessPool pool, String trigger) {
         log().info("{}: re-reading {}", trigger, config);
-        pool.reload().whenComplete((r, e) -> {
-            if (e != null) {
-                log().error("reload failed: {}", e.toString());
-            } else if (r.outcome() == OpResult.Outcome.INVALID) {
-                log().error("{}:", r.message());
-                r.details().forEach(d -> log().error("  {}", d));
-            } else {
-                log().info("{}", r.message());
-                r.details().forEach(d -> log().warn("  {}", d));
-            }
-        });
+        pool.reload();
     }
 
     private ConfigWatcher watch(ProcessPool pool) {

@@ -63,6 +63,7 @@ public final class PoolClient implements Pool {
 
     /** The most lines of a log a tail reads; 4 MiB of the file's end at most. */
     private static final long TAIL_BYTES = 4L << 20;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PoolClient.class);
 
     private final ActorSystem<?> system;
     private final ActorRef<PoolSupervisor.Command> root;
@@ -273,20 +274,46 @@ public final class PoolClient implements Pool {
         return told(() -> reload(config, settings.source()));
     }
 
+    /** Every reload, whichever door asked for it: the listener told, one that changed nothing logged. */
     private CompletionStage<OpResult> told(java.util.function.Supplier<CompletionStage<OpResult>> reload) {
         ReloadListener listener = reloads;
-        if (listener == null) {
-            return reload.get();
+        if (listener != null) {
+            listener.reloading();
         }
-        listener.reloading();
         CompletionStage<OpResult> outcome;
         try {
             outcome = reload.get();
         } catch (RuntimeException e) {
-            listener.reloaded(OpResult.failed("reload failed: " + e));
+            ended(OpResult.failed("reload failed: " + e), listener);
             throw e;
         }
-        return outcome.whenComplete((r, e) -> listener.reloaded(r != null ? r : OpResult.failed("reload failed: " + unwrap(e))));
+        return outcome.whenComplete((r, e) -> ended(r != null ? r : OpResult.failed("reload failed: " + unwrap(e)), listener));
+    }
+
+    /**
+     * A reload that changed nothing (an invalid file, a refusal, no answer) is logged here, for
+     * every door alike (a signal, the file watch, {@code POST /reload}, an embedding application),
+     * so the errors are in procpool's log and the journal whoever asked; an applied reload is
+     * logged by the root as it applies it ({@link PoolSupervisor}).
+     */
+    private static void ended(OpResult result, ReloadListener listener) {
+        if (result.outcome() == OpResult.Outcome.INVALID || result.outcome() == OpResult.Outcome.FAILED) {
+            log(org.slf4j.event.Level.ERROR, result);
+        } else if (!result.ok()) {
+            log(org.slf4j.event.Level.WARN, result);
+        }
+        if (listener != null) {
+            listener.reloaded(result);
+        }
+    }
+
+    private static void log(org.slf4j.event.Level level, OpResult result) {
+        if (result.details().isEmpty()) {
+            LOG.atLevel(level).log("{}", result.message());
+        } else {
+            LOG.atLevel(level).log("{}:", result.message());
+            result.details().forEach(d -> LOG.atLevel(level).log("  {}", d));
+        }
     }
 
     private CompletionStage<OpResult> reloadFile() {

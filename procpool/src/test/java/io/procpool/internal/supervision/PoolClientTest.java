@@ -143,6 +143,23 @@ class PoolClientTest {
         assertEquals("invalid configuration in test.conf; nothing changed", invalid.message());
     }
 
+    /** Whichever door asked (here the API's way, no signal handler involved), the errors are in procpool's log. */
+    @Test
+    void aReloadThatChangesNothingIsLoggedWithEachError() {
+        PoolClient client = client(testKit.createTestProbe());
+        org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit.error("invalid configuration in test.conf; nothing changed:")
+                .withLoggerName(PoolClient.class.getName())
+                .expect(testKit.system(), () -> join(client.reload(com.typesafe.config.ConfigFactory.parseString(
+                        "pool.services.svc { command = x, prots = [1] }"))));
+        org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit.error("prots")
+                .withLoggerName(PoolClient.class.getName())
+                .expect(testKit.system(), () -> join(client.reload(com.typesafe.config.ConfigFactory.parseString(
+                        "pool.services.svc { command = x, prots = [1] }"))));
+        org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit.warn("not started from a configuration file")
+                .withLoggerName(PoolClient.class.getName())
+                .expect(testKit.system(), () -> join(client.reload()));
+    }
+
     @Test
     void aReloadCannotTakeTheTokenAwayFromAnApiListeningBeyondLoopback() {
         TestProbe<PoolSupervisor.Command> root = testKit.createTestProbe();
