@@ -185,12 +185,14 @@ final class CtlCommand implements Callable<Integer> {
             return parent.connection.json;
         }
 
-        /** Prints an operation's answer; 0 when it succeeded. */
+        /** Prints an operation's answer, and its warnings on stderr (a reload's "takes effect at a restart"); 0 when it succeeded. */
         int report(AdminClient.Answer a, PrintWriter out) throws IOException {
             if (json()) {
                 out.println(a.body());
             } else if (a.ok()) {
-                out.println(a.json().path("message").asText());
+                JsonNode answer = a.json();
+                out.println(answer.path("message").asText());
+                answer.path("warnings").forEach(w -> err().println("poolctl: warning: " + w.asText()));
             } else {
                 err().println("poolctl: " + a.error());
             }

@@ -121,6 +121,16 @@ class CtlCommandTest {
     }
 
     @Test
+    void anOperationsWarningsAreShownNotOnlyInItsJson() {
+        answers.put("/reload", new String[] {"200", "{\"result\": \"ok\", \"message\": \"reloaded pool.conf: unchanged: web\", "
+                + "\"warnings\": [\"procpool.admin changed: it takes effect when procpool is restarted\"]}"});
+        Run run = poolctl("--admin", ":" + port, "reload");
+        assertEquals(0, run.exit(), run.err());
+        assertEquals("reloaded pool.conf: unchanged: web\n", run.out());
+        assertEquals("poolctl: warning: procpool.admin changed: it takes effect when procpool is restarted\n", run.err());
+    }
+
+    @Test
     void everyCommandsVersionOptionPrintsProcpoolsVersion() {
         String version = io.procpool.internal.BuildInfo.current().describe() + "\n";
         for (String[] args : List.of(new String[] {"--version"}, new String[] {"status", "--version"},
