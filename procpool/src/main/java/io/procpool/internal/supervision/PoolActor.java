@@ -328,7 +328,9 @@ public final class PoolActor {
                 .onMessage(StopDeadline.class, m -> onStopDeadline(waiters, m))
                 .onMessageEquals(PublishFigures.INSTANCE, this::onPublishFigures)
                 .onMessageEquals(Flush.INSTANCE, this::onFlush)
-                .onMessage(Scale.class, m -> instances.none() ? onScale(m) : refuse(m, stopBusy()))
+                // A stopped service stays stopped until told to start, as it does for a restart; a
+                // scale (an operator's, a script's) does not start it behind the stop (docs/api.md).
+                .onMessage(Scale.class, m -> refuse(m, instances.none() ? name() + " is stopped; start it first" : stopBusy()))
                 .onMessage(Place.class, m -> { desiredBeforeStop = placeable(m); return Behaviors.same(); })
                 .onMessage(KillAll.class, m -> { instances.killAll(m.reason()); return afterStop(waiters); })
                 .onMessage(Restart.class, m -> refuse(m, instances.none() ? name() + " is stopped; start it instead" : stopBusy()))
