@@ -15,13 +15,24 @@ import java.util.Objects;
  * @param adjusted services with other changes (counts, ports, probe, stop, restart, limits,
  *     scaling): adjusted without touching running processes
  * @param unchanged services left alone
- * @param ignored pool-level changes that only a restart of procpool applies, for people
+ * @param ignored pool-level settings that differ from those procpool runs with and that only a
+ *     restart of procpool applies, for people
  */
 public record ConfigDiff(List<String> added, List<String> removed, List<String> rolled, List<String> adjusted,
                          List<String> unchanged, List<String> ignored) {
 
-    /** The difference from {@code before} to {@code after}. */
+    /** The difference from {@code before} to {@code after}, for a pool started with {@code before}. */
     public static ConfigDiff between(PoolSettings before, PoolSettings after) {
+        return between(before, after, before);
+    }
+
+    /**
+     * The difference from {@code before} to {@code after}, for a pool started with {@code started}:
+     * the services are compared with {@code before} (what runs now), the settings only a restart
+     * applies with {@code started} (what they still are), so a file that puts one back says
+     * nothing, and one that keeps a change still says it waits for a restart.
+     */
+    public static ConfigDiff between(PoolSettings before, PoolSettings after, PoolSettings started) {
         List<String> added = new ArrayList<>();
         List<String> removed = new ArrayList<>();
         List<String> rolled = new ArrayList<>();
@@ -51,26 +62,26 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
         }
         List<String> ignored = new ArrayList<>();
         // The admin token is applied at once (the API checks the latest settings); the rest needs a restart.
-        if (!Objects.equals(withoutToken(before.admin()), withoutToken(after.admin()))) {
+        if (!Objects.equals(withoutToken(started.admin()), withoutToken(after.admin()))) {
             ignored.add(after.named("admin") + " changed: it takes effect when procpool is restarted (a new token is applied at once)");
         }
-        if (!Objects.equals(before.gateway(), after.gateway())) {
+        if (!Objects.equals(started.gateway(), after.gateway())) {
             ignored.add(after.named("gateway") + " changed: it takes effect when procpool is restarted (the routes, a service's "
                     + "route { }, are taken at once)");
         }
-        if (!before.stateDir().equals(after.stateDir())) {
+        if (!started.stateDir().equals(after.stateDir())) {
             ignored.add(after.named("state-dir") + " changed: it takes effect when procpool is restarted");
         }
-        if (before.childrenDieWithManager() != after.childrenDieWithManager()) {
+        if (started.childrenDieWithManager() != after.childrenDieWithManager()) {
             ignored.add(after.named("children-die-with-manager") + " changed: it takes effect when procpool is restarted");
         }
-        if (!before.cluster().equals(after.cluster())) {
+        if (!started.cluster().equals(after.cluster())) {
             ignored.add(after.named("cluster") + " changed: it takes effect when procpool is restarted");
         }
-        if (before.watchConfig() != after.watchConfig()) {
+        if (started.watchConfig() != after.watchConfig()) {
             ignored.add(after.named("watch-config") + " changed: it takes effect when procpool is restarted");
         }
-        if (!before.startupTimeout().equals(after.startupTimeout())) {
+        if (!started.startupTimeout().equals(after.startupTimeout())) {
             ignored.add(after.named("startup-timeout") + " changed: it counts at procpool's next start");
         }
         return new ConfigDiff(List.copyOf(added), List.copyOf(removed), List.copyOf(rolled), List.copyOf(adjusted),

@@ -64,6 +64,15 @@ class ConfigDiffTest {
     }
 
     @Test
+    void settingsOnlyARestartAppliesAreComparedWithWhatTheStartTook() {
+        PoolSettings started = TestConfigs.pool(BASE);
+        PoolSettings moved = TestConfigs.pool("admin.port = 9911\n" + BASE);
+        assertEquals(List.of(), ConfigDiff.between(moved, started, started).ignored(), "put back: nothing waits for a restart");
+        assertEquals(1, ConfigDiff.between(moved, moved, started).ignored().size(), "kept: it still waits for a restart");
+        assertTrue(ConfigDiff.between(moved, moved, started).ignored().get(0).startsWith("pool.admin changed"));
+    }
+
+    @Test
     void anIdenticalConfigurationChangesNothing() {
         ConfigDiff d = ConfigDiff.between(TestConfigs.pool(BASE), TestConfigs.pool(BASE));
         assertEquals(5, d.unchanged().size());

@@ -126,6 +126,8 @@ public final class PoolSupervisor {
     /** Pools told to stop by {@link StopAll}. */
     private final Set<String> toldToStop = new HashSet<>();
     private PoolSettings settings;
+    /** The settings of the start: what the pool-level settings only a restart applies still are. */
+    private final PoolSettings startedWith;
     /** The time the shutdown task was given at the start; a reload cannot lengthen it. */
     private Duration shutdownBudget = Duration.ZERO;
     private long generation;
@@ -145,6 +147,7 @@ public final class PoolSupervisor {
         this.ctx = ctx;
         this.timers = timers;
         this.settings = settings;
+        this.startedWith = settings;
         this.env = env;
         this.statusAdapter = ctx.messageAdapter(ServiceStatus.class, ServiceChanged::new);
         for (ServiceSettings s : settings.services().values()) {
@@ -483,7 +486,7 @@ public final class PoolSupervisor {
 
     private Behavior<Command> onReload(Reload m) {
         PoolSettings next = m.settings();
-        ConfigDiff diff = ConfigDiff.between(settings, next);
+        ConfigDiff diff = ConfigDiff.between(settings, next, startedWith);
         ctx.getLog().info("reloading {}: {}", next.source(), diff.summary());
         diff.ignored().forEach(w -> ctx.getLog().warn("reload: {}", w));
         for (String name : diff.removed()) {
