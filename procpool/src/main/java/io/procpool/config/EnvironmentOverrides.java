@@ -99,7 +99,7 @@ public final class EnvironmentOverrides {
         String tokenFile = nonEmpty(env, "PROCPOOL_ADMIN_TOKEN_FILE");
         if (token != null && tokenFile != null) {
             errors.add(new ConfigError(ORIGIN + "PROCPOOL_ADMIN_TOKEN", -1, null, null,
-                    "and PROCPOOL_ADMIN_TOKEN_FILE are both set: give the admin token one way"));
+                    "is set, and so is PROCPOOL_ADMIN_TOKEN_FILE; give the admin token one way, not both"));
         }
         Config own = ConfigFactory.empty();
         for (Map.Entry<String, String> v : VARIABLES.entrySet()) {

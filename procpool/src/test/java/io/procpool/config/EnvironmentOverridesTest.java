@@ -125,7 +125,7 @@ class EnvironmentOverridesTest {
     @Test
     void aTokenGivenTwoWaysInTheEnvironmentIsAnError() throws Exception {
         ConfigError e = ConfigFiles.only(errors(FILE, Map.of("PROCPOOL_ADMIN_TOKEN", "a", "PROCPOOL_ADMIN_TOKEN_FILE", "b")));
-        assertEquals("environment variable PROCPOOL_ADMIN_TOKEN: and PROCPOOL_ADMIN_TOKEN_FILE are both set: give the admin "
-                + "token one way", e.render());
+        assertEquals("environment variable PROCPOOL_ADMIN_TOKEN: is set, and so is PROCPOOL_ADMIN_TOKEN_FILE; give the admin "
+                + "token one way, not both", e.render());
     }
 }
