@@ -88,6 +88,18 @@ class DistIT {
         Path home = dir.resolve("procpool-" + BuildInfo.current().version());
         Path jsa = home.resolve("lib/procpool.jsa");
         assertTrue(Files.notExists(jsa), "the archive is made where it runs, not shipped: it belongs to one JDK build");
+        String none = run(home, List.of("bin/procpool", "check", "--config", "conf/pool.conf"));
+        assertTrue(none.contains("no class-data archive") && none.contains("'bin/procpool cds' records it"), none);
+        assertTrue(run(home, List.of("bin/procpool", "cds", "--help")).startsWith("Usage: procpool cds [--if-stale]"));
+        // Named on purpose and not there: said, not a start without every flag.
+        ProcessBuilder named = new ProcessBuilder("bin/procpool", "check", "--config", "conf/pool.conf").directory(home.toFile())
+                .redirectErrorStream(true);
+        named.environment().put("PROCPOOL_JVM_OPTIONS", "conf/no-such.options");
+        Process refused = named.start();
+        String said = new String(refused.getInputStream().readAllBytes());
+        assertTrue(refused.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(2, refused.exitValue(), said);
+        assertTrue(said.contains("PROCPOOL_JVM_OPTIONS names conf/no-such.options, which is not a file"), said);
 
         run(home, List.of("bin/procpool", "cds"));
         assertTrue(Files.size(jsa) > 1_000_000 && Files.isRegularFile(home.resolve("lib/procpool.jsa.stamp")));
