@@ -62,6 +62,11 @@ class DashboardIT {
      * block, and the page on it.
      */
     private void start(String extra) throws Exception {
+        start(extra, b -> { });
+    }
+
+    /** The pool with {@code extra} in its file, and the page opened on it; {@code beforeLoad} prepares the browser first. */
+    private void start(String extra, java.util.function.Consumer<Browser> beforeLoad) throws Exception {
         int api = Manager.freePort();
         // Run from the programs' directory: the page (and its screenshots) show a short command line.
         String fake = "working-dir = \"" + Manager.FAKE_SERVICE.getParent() + "\", command = \"python3 fake_service.py --port {port}";
@@ -74,6 +79,7 @@ class DashboardIT {
         manager.awaitInstance("web", ports[1], "HEALTHY", UP);
         manager.awaitInstance("api", api, "HEALTHY", UP);
         browser = new Browser(dir);
+        beforeLoad.accept(browser);
         browser.driver.get("http://127.0.0.1:" + manager.adminPort + "/");
         browser.await(UP, "the page lists 3 healthy instances", d -> rows("HEALTHY").size() == 3);
     }
@@ -207,6 +213,34 @@ class DashboardIT {
                     List.of(java.util.Map.of("name", "prefers-color-scheme", "value", "dark"))));
             browser.screenshot(Path.of(shots, "dashboard-dark.png"), 1280, 800);
         }
+    }
+
+    /**
+     * An event after the page's first read of the recent past and before its live stream opened is
+     * in neither, unless the page reads the past again once the stream is open. Here the stream is
+     * held back (DevTools blocks /events) while an instance is killed and comes back, then let
+     * through: the exit must be in the event log.
+     */
+    @Test
+    void anExitBeforeTheLiveStreamOpensIsInTheEventLogOnceItOpens() throws Exception {
+        start("", b -> {
+            b.driver.executeCdpCommand("Network.enable", java.util.Map.of());
+            b.driver.executeCdpCommand("Network.setBlockedURLs", java.util.Map.of("urls", List.of("*/events")));
+        });
+        long pid = Long.parseLong(rowPid("web", ports[0]));
+        Manager.signal(pid, "KILL");
+        Await.value(UP, "web:" + ports[0] + " HEALTHY again with a new pid", () -> manager.instance("web", ports[0])
+                .filter(i -> i.path("state").asText().equals("HEALTHY") && i.path("pid").asLong() != pid)
+                .map(i -> i.path("pid").asLong()).orElse(null));
+        assertTrue(!browser.driver.findElement(By.id("conn")).getText().equals("live"), "the stream was held back");
+        browser.driver.executeCdpCommand("Network.setBlockedURLs", java.util.Map.of("urls", List.of()));
+        browser.await(Duration.ofSeconds(30), "the page is live", d -> d.findElement(By.id("conn")).getText().equals("live"));
+        browser.await(Duration.ofSeconds(5), "the event log shows the exit", d -> ((List<?>) browser.script(
+                "return [...document.querySelectorAll('#events li')].map(li => li.textContent)")).stream()
+                .anyMatch(line -> line.toString().contains("web:" + ports[0] + " ") && line.toString().contains("→ BACKOFF")
+                        && line.toString().contains("SIGKILL")));
+        List<?> lines = (List<?>) browser.script("return [...document.querySelectorAll('#events li')].map(li => li.textContent)");
+        assertEquals(lines.size(), new java.util.HashSet<>(lines).size(), "each event once: " + lines);
     }
 
     @Test

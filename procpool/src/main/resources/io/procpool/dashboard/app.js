@@ -171,12 +171,30 @@ function addSample(name, s) {
   while (list.length && list[0].t < s.t - WINDOW_MS) list.shift();
 }
 
+/**
+ * The recent past: read at the start, and again once the live stream has opened, since an event
+ * between the first read and the stream's start would be in neither (a crash in the second the
+ * page takes to connect, on a busy machine). An event that came both ways is shown once.
+ */
 async function loadHistory() {
   try {
     const h = await getJson('/history');
-    for (const [name, list] of Object.entries(h.services)) state.samples[name] = list.slice();
-    for (const e of h.events) addEvent(e.type, e);
+    for (const [name, list] of Object.entries(h.services)) {
+      const live = (state.samples[name] || []).filter((s) => !list.length || s.t > list[list.length - 1].t);
+      state.samples[name] = list.concat(live);
+    }
+    mergeEvents(h.events.map((e) => Object.assign({ type: e.type }, e)));
   } catch (e) { /* the live view goes on without the past */ }
+}
+
+/** {@code past} (oldest first) among the events shown: each once, newest first. */
+function mergeEvents(past) {
+  const key = (e) => JSON.stringify(e);
+  const shown = new Set(state.events.map(key));
+  const all = state.events.concat(past.filter((e) => !shown.has(key(e))).reverse());
+  // Stable: events of the same millisecond keep the order they came in.
+  all.sort((a, b) => Date.parse(b.time) - Date.parse(a.time));
+  state.events = all.slice(0, EVENTS_SHOWN);
 }
 
 /** CPU (a rate between two reads of the same pid) and RSS per instance, from the Prometheus text. */
@@ -234,7 +252,15 @@ function connected(up) {
 
 function listen() {
   const es = new EventSource('/events');
-  es.onopen = () => { connected(true); refresh(); };
+  let first = true;
+  es.onopen = () => {
+    connected(true);
+    refresh();
+    if (first) {
+      first = false;
+      loadHistory().then(renderEvents);
+    }
+  };
   // EventSource reconnects by itself after a dropped connection, but gives up for good on an
   // answer that is not a stream (a manager shutting down): then start a new one.
   es.onerror = () => {
