@@ -21,11 +21,6 @@ import java.util.Objects;
 public record ConfigDiff(List<String> added, List<String> removed, List<String> rolled, List<String> adjusted,
                          List<String> unchanged, List<String> ignored) {
 
-    /** The difference from {@code before} to {@code after}, for a pool started with {@code before}. */
-    public static ConfigDiff between(PoolSettings before, PoolSettings after) {
-        return between(before, after, before);
-    }
-
     /**
      * The difference from {@code before} to {@code after}, for a pool started with {@code started}:
      * the services are compared with {@code before} (what runs now), the settings only a restart

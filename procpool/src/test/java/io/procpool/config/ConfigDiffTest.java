@@ -32,7 +32,7 @@ class ConfigDiffTest {
                   fresh { command = "f", ports = [9] }
                 }
                 """);
-        ConfigDiff d = ConfigDiff.between(before, after);
+        ConfigDiff d = ConfigDiff.between(before, after, before);
         assertEquals(List.of("off", "fresh"), d.added());
         assertEquals(List.of("gone"), d.removed());
         assertEquals(List.of("cmd", "env"), d.rolled());
@@ -47,7 +47,7 @@ class ConfigDiffTest {
         PoolSettings before = TestConfigs.pool(BASE);
         PoolSettings after = TestConfigs.pool(BASE.replace("keep { command = \"k\", ports = [1] }",
                 "keep { command = \"k\", ports = [1], enabled = false }"));
-        assertEquals(List.of("keep"), ConfigDiff.between(before, after).removed());
+        assertEquals(List.of("keep"), ConfigDiff.between(before, after, before).removed());
     }
 
     @Test
@@ -55,7 +55,7 @@ class ConfigDiffTest {
         PoolSettings before = TestConfigs.pool(BASE);
         PoolSettings after = TestConfigs.pool("admin.port = 9911\nwatch-config = true\nchildren-die-with-manager = false\n"
                 + "gateway.port = 9081\nstartup-timeout = 2m\n" + BASE);
-        ConfigDiff d = ConfigDiff.between(before, after);
+        ConfigDiff d = ConfigDiff.between(before, after, before);
         assertEquals(5, d.ignored().size(), d.ignored().toString());
         assertTrue(d.ignored().contains("pool.startup-timeout changed: it counts at procpool's next start"), d.ignored().toString());
         assertTrue(d.ignored().stream().anyMatch(w -> w.startsWith("pool.gateway changed")), d.ignored().toString());
@@ -74,7 +74,7 @@ class ConfigDiffTest {
 
     @Test
     void anIdenticalConfigurationChangesNothing() {
-        ConfigDiff d = ConfigDiff.between(TestConfigs.pool(BASE), TestConfigs.pool(BASE));
+        ConfigDiff d = ConfigDiff.between(TestConfigs.pool(BASE), TestConfigs.pool(BASE), TestConfigs.pool(BASE));
         assertEquals(5, d.unchanged().size());
         assertEquals(List.of(), d.added());
     }

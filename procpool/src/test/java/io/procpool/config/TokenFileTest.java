@@ -54,7 +54,7 @@ class TokenFileTest {
         assertEquals(Optional.of("first"), before.admin().token());
         assertEquals(Optional.of("second"), after.admin().token());
         // Applied at once by the admin API, so not a change that waits for a restart.
-        assertTrue(ConfigDiff.between(before, after).ignored().isEmpty(), ConfigDiff.between(before, after).ignored().toString());
+        assertTrue(ConfigDiff.between(before, after, before).ignored().isEmpty(), ConfigDiff.between(before, after, before).ignored().toString());
     }
 
     @Test

@@ -139,6 +139,29 @@ class PoolSupervisorTest {
         assertTrue(after.services().stream().limit(2).allMatch(s -> s.state() == ServiceState.STOPPED), after.toString());
     }
 
+    /**
+     * A setting only a restart applies waits for it as long as the file keeps it, and no longer
+     * once the file puts it back: the root compares it with what it started with, not with the
+     * file read last.
+     */
+    @Test
+    void aSettingThatWaitsForARestartIsSaidWhileTheFileKeepsItAndNotOnceItIsBack() {
+        ActorRef<PoolSupervisor.Command> root = spawn();
+        root.tell(PoolSupervisor.Start.INSTANCE);
+        awaitStatus(root, s -> s.services().get(0).state() == ServiceState.RUNNING);
+        PoolSettings moved = TestConfigs.pool("admin.port = 9911\n" + POOL);
+        TestProbe<OpResult> reply = testKit.createTestProbe();
+        for (int i = 0; i < 2; i++) {
+            root.tell(new PoolSupervisor.Reload(moved, reply.getRef()));
+            List<String> notes = reply.receiveMessage().details();
+            assertEquals(1, notes.size(), notes.toString());
+            assertTrue(notes.get(0).startsWith("pool.admin changed: it takes effect when procpool is restarted"), notes.get(0));
+        }
+        root.tell(new PoolSupervisor.Reload(TestConfigs.pool(POOL), reply.getRef()));
+        assertEquals(List.of(), reply.receiveMessage().details(), "put back: nothing waits for a restart");
+        stopAll(root);
+    }
+
     @Test
     void aReloadTouchesOnlyWhatChanged() {
         PoolSettings before = reloadPool("c --v1", "gone { command = g, ports = [6403] }");
