@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
  * other fatal error.
  */
 // The subcommands are added in commandLine(), not listed here: see there.
-@Command(name = "procpool", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(name = "procpool", mixinStandardHelpOptions = true,
         description = {
             "Keeps pools of long-running processes (one per port) alive: starts them, health-checks them, "
             + "restarts them with backoff, and stops them all gracefully on SIGINT or SIGTERM.",
@@ -110,7 +110,7 @@ public final class Main implements Callable<Integer> {
         for (Object sub : subcommands) {
             cmd.addSubcommand(sub);
         }
-        // Every command offers -V (mixinStandardHelpOptions); each answers with procpool's version.
+        // Every command offers -V (mixinStandardHelpOptions), the root included; each answers with procpool's version.
         versionEverywhere(cmd, new Version());
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
         cmd.setExecutionExceptionHandler((e, commandLine, parsed) -> {

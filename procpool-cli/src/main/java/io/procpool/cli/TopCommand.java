@@ -48,7 +48,7 @@ final class TopCommand extends CtlCommand.Subcommand {
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s)?");
     private static final Duration MIN_INTERVAL = Duration.ofMillis(100);
     /** The header's time, seconds always shown (LocalTime's own text drops them at :00). */
-    static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
 
     /** The terminal top draws on and reads keys from. */
     interface Screen {
@@ -110,9 +110,7 @@ final class TopCommand extends CtlCommand.Subcommand {
                     return report(a, out);
                 }
                 String table = TopTable.render(a.json().path("services"), usage(client), samples, System.nanoTime());
-                draw(out, "procpool at " + client.base() + "   " + CLOCK.format(LocalTime.now())
-                        + "   every " + io.procpool.config.Durations.format(every)
-                        + "   q quits\n\n" + table);
+                draw(out, header(client.base(), LocalTime.now(), every) + "\n\n" + table);
                 Integer key = keys.poll(every.toMillis(), TimeUnit.MILLISECONDS);
                 if (key != null && (key == 'q' || key == 'Q' || key == 3)) {
                     return ExitCodes.OK;
@@ -132,6 +130,12 @@ final class TopCommand extends CtlCommand.Subcommand {
     }
 
     /** Redraws in place: home, each line cleared to its end, the rest of the screen cleared (no flicker). */
+    /** The line above the table: which manager, the time of this frame, the interval, how to quit. */
+    static String header(java.net.URI base, LocalTime now, Duration every) {
+        return "procpool at " + base + "   " + CLOCK.format(now) + "   every " + io.procpool.config.Durations.format(every)
+                + "   q quits";
+    }
+
     private static void draw(PrintWriter out, String frame) {
         StringBuilder b = new StringBuilder("\033[H");
         for (String line : frame.split("\n", -1)) {

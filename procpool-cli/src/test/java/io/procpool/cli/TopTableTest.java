@@ -55,8 +55,11 @@ class TopTableTest {
 
     @Test
     void theHeadersTimeShowsSecondsAtAWholeMinuteToo() {
-        assertEquals("18:14:00", TopCommand.CLOCK.format(java.time.LocalTime.of(18, 14, 0, 999_000_000)));
-        assertEquals("09:05:07", TopCommand.CLOCK.format(java.time.LocalTime.of(9, 5, 7)));
+        java.net.URI base = java.net.URI.create("http://127.0.0.1:9900");
+        assertEquals("procpool at http://127.0.0.1:9900   18:14:00   every 2s   q quits",
+                TopCommand.header(base, java.time.LocalTime.of(18, 14, 0, 999_000_000), java.time.Duration.ofSeconds(2)));
+        assertEquals("procpool at http://127.0.0.1:9900   09:05:07   every 2s   q quits",
+                TopCommand.header(base, java.time.LocalTime.of(9, 5, 7), java.time.Duration.ofSeconds(2)));
     }
 
     @Test

@@ -84,6 +84,25 @@ class DashboardIT {
         browser.await(UP, "the page lists 3 healthy instances", d -> rows("HEALTHY").size() == 3);
     }
 
+    /** The pid of web:{@code port} once it is HEALTHY again in the manager's status with another pid than {@code pid}. */
+    private long awaitHealthyAgain(int port, long pid) {
+        return Await.value(UP, "web:" + port + " HEALTHY again with a new pid", () -> manager.instance("web", port)
+                .filter(i -> i.path("state").asText().equals("HEALTHY") && i.path("pid").asLong() != pid)
+                .map(i -> i.path("pid").asLong()).orElse(null));
+    }
+
+    /** The event log's lines, newest first, as the page shows them. */
+    @SuppressWarnings("unchecked")
+    private List<String> eventLines() {
+        return (List<String>) browser.script("return [...document.querySelectorAll('#events li')].map(li => li.textContent)");
+    }
+
+    /** The event log shows web:{@code port}'s exit by SIGKILL (HEALTHY or UNHEALTHY -> BACKOFF) within {@code deadline}. */
+    private void awaitExitInEventLog(int port, Duration deadline) {
+        browser.await(deadline, "the event log shows the exit", d -> eventLines().stream()
+                .anyMatch(line -> line.contains("web:" + port + " ") && line.contains("→ BACKOFF") && line.contains("SIGKILL")));
+    }
+
     private List<WebElement> rows(String state) {
         return browser.driver.findElements(By.cssSelector("section[data-service] tbody tr[data-state='" + state + "']"));
     }
@@ -170,9 +189,7 @@ class DashboardIT {
         // machine, several under load); the page must show each step as it comes, within a second.
         browser.await(Duration.ofSeconds(1), "the page shows web:" + ports[0] + " down within 1 s", d ->
                 !rowPid("web", ports[0]).equals(Long.toString(pid)) || !rows("HEALTHY").isEmpty() && rows("HEALTHY").size() < 3);
-        long fresh = Await.value(UP, "web:" + ports[0] + " HEALTHY again with a new pid", () -> manager.instance("web", ports[0])
-                .filter(i -> i.path("state").asText().equals("HEALTHY") && i.path("pid").asLong() != pid)
-                .map(i -> i.path("pid").asLong()).orElse(null));
+        long fresh = awaitHealthyAgain(ports[0], pid);
         browser.await(Duration.ofSeconds(1), "the page shows web:" + ports[0] + " HEALTHY with pid " + fresh + " within 1 s, no reload",
                 d -> rowPid("web", ports[0]).equals(Long.toString(fresh)) && rows("HEALTHY").size() == 3);
         // The bound for the whole path (the manager's restart and the page): about 0.75 s on
@@ -190,10 +207,7 @@ class DashboardIT {
         assertTrue(seen.stream().noneMatch(x -> (x.startsWith("BACKOFF ") || x.startsWith("STARTING ")) && x.endsWith(" " + pid)),
                 seen.toString());
         // The exit's transition: HEALTHY -> BACKOFF, or UNHEALTHY -> BACKOFF when a probe failed first.
-        browser.await(Duration.ofSeconds(2), "the event log shows the exit", d -> ((List<?>) browser.script(
-                "return [...document.querySelectorAll('#events li')].map(li => li.textContent)")).stream()
-                .anyMatch(line -> line.toString().contains("web:" + ports[0] + " ") && line.toString().contains("→ BACKOFF")
-                        && line.toString().contains("SIGKILL")));
+        awaitExitInEventLog(ports[0], Duration.ofSeconds(2));
 
         @SuppressWarnings("unchecked")
         List<String> requested = (List<String>) browser.script(
@@ -229,17 +243,12 @@ class DashboardIT {
         });
         long pid = Long.parseLong(rowPid("web", ports[0]));
         Manager.signal(pid, "KILL");
-        Await.value(UP, "web:" + ports[0] + " HEALTHY again with a new pid", () -> manager.instance("web", ports[0])
-                .filter(i -> i.path("state").asText().equals("HEALTHY") && i.path("pid").asLong() != pid)
-                .map(i -> i.path("pid").asLong()).orElse(null));
+        awaitHealthyAgain(ports[0], pid);
         assertTrue(!browser.driver.findElement(By.id("conn")).getText().equals("live"), "the stream was held back");
         browser.driver.executeCdpCommand("Network.setBlockedURLs", java.util.Map.of("urls", List.of()));
         browser.await(Duration.ofSeconds(30), "the page is live", d -> d.findElement(By.id("conn")).getText().equals("live"));
-        browser.await(Duration.ofSeconds(5), "the event log shows the exit", d -> ((List<?>) browser.script(
-                "return [...document.querySelectorAll('#events li')].map(li => li.textContent)")).stream()
-                .anyMatch(line -> line.toString().contains("web:" + ports[0] + " ") && line.toString().contains("→ BACKOFF")
-                        && line.toString().contains("SIGKILL")));
-        List<?> lines = (List<?>) browser.script("return [...document.querySelectorAll('#events li')].map(li => li.textContent)");
+        awaitExitInEventLog(ports[0], Duration.ofSeconds(5));
+        List<String> lines = eventLines();
         assertEquals(lines.size(), new java.util.HashSet<>(lines).size(), "each event once: " + lines);
     }
 

@@ -92,13 +92,8 @@ class DistIT {
         assertTrue(none.contains("no class-data archive") && none.contains("'bin/procpool cds' records it"), none);
         assertTrue(run(home, List.of("bin/procpool", "cds", "--help")).startsWith("Usage: procpool cds [--if-stale]"));
         // Named on purpose and not there: said, not a start without every flag.
-        ProcessBuilder named = new ProcessBuilder("bin/procpool", "check", "--config", "conf/pool.conf").directory(home.toFile())
-                .redirectErrorStream(true);
-        named.environment().put("PROCPOOL_JVM_OPTIONS", "conf/no-such.options");
-        Process refused = named.start();
-        String said = new String(refused.getInputStream().readAllBytes());
-        assertTrue(refused.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(2, refused.exitValue(), said);
+        String said = run(home, List.of("bin/procpool", "check", "--config", "conf/pool.conf"),
+                Map.of("PROCPOOL_JVM_OPTIONS", "conf/no-such.options"), 2);
         assertTrue(said.contains("PROCPOOL_JVM_OPTIONS names conf/no-such.options, which is not a file"), said);
 
         run(home, List.of("bin/procpool", "cds"));
@@ -129,14 +124,18 @@ class DistIT {
         return run(cwd, cmd, Map.of());
     }
 
-    /** Runs a command in {@code cwd} to its end and returns its output; a failure fails the test. */
     private static String run(Path cwd, List<String> cmd, Map<String, String> env) throws IOException, InterruptedException {
+        return run(cwd, cmd, env, 0);
+    }
+
+    /** Runs a command in {@code cwd} to its end and returns its output; another exit than {@code exit} fails the test. */
+    private static String run(Path cwd, List<String> cmd, Map<String, String> env, int exit) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
         pb.environment().putAll(env);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), cmd + " did not end");
-        assertEquals(0, p.exitValue(), cmd + ": " + out);
+        assertEquals(exit, p.exitValue(), cmd + ": " + out);
         return out;
     }
 }
