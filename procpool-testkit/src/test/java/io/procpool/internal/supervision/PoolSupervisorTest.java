@@ -146,10 +146,13 @@ class PoolSupervisorTest {
      */
     @Test
     void aSettingThatWaitsForARestartIsSaidWhileTheFileKeepsItAndNotOnceItIsBack() {
-        ActorRef<PoolSupervisor.Command> root = spawn();
+        // Ports of its own: the launcher is the class's, and another test makes 6101's processes ignore SIGTERM.
+        String pool = "defaults.health-check.type = none\nservices.m { command = m, ports = [6501], stop.timeout = 5s }";
+        ActorRef<PoolSupervisor.Command> root = testKit.spawn(PoolSupervisor.create(TestConfigs.pool(pool),
+                new PoolEnvironment(launcher, probe, Path.of("logs"))));
         root.tell(PoolSupervisor.Start.INSTANCE);
         awaitStatus(root, s -> s.services().get(0).state() == ServiceState.RUNNING);
-        PoolSettings moved = TestConfigs.pool("admin.port = 9911\n" + POOL);
+        PoolSettings moved = TestConfigs.pool("admin.port = 9911\n" + pool);
         TestProbe<OpResult> reply = testKit.createTestProbe();
         for (int i = 0; i < 2; i++) {
             root.tell(new PoolSupervisor.Reload(moved, reply.getRef()));
@@ -157,7 +160,7 @@ class PoolSupervisorTest {
             assertEquals(1, notes.size(), notes.toString());
             assertTrue(notes.get(0).startsWith("pool.admin changed: it takes effect when procpool is restarted"), notes.get(0));
         }
-        root.tell(new PoolSupervisor.Reload(TestConfigs.pool(POOL), reply.getRef()));
+        root.tell(new PoolSupervisor.Reload(TestConfigs.pool(pool), reply.getRef()));
         assertEquals(List.of(), reply.receiveMessage().details(), "put back: nothing waits for a restart");
         stopAll(root);
     }
