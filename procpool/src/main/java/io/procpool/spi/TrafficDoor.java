@@ -22,6 +22,15 @@ public interface TrafficDoor {
     CompletionStage<Void> drain(String service, int port);
 
     /**
+     * The operator stopped {@code service} ({@code true}) or started it again ({@code false}).
+     * While it is stopped nobody will start an instance of it, so a door answers a request that
+     * finds none ready at once instead of holding it for one. Called on an actor's thread; must
+     * not block. A service scaled to 0, or placed on other cluster nodes, is not stopped.
+     */
+    default void stopped(String service, boolean stopped) {
+    }
+
+    /**
      * The average number of requests the door had in flight to the instance of {@code service} on
      * {@code port} since the last time this was asked for it (the time integral of its in-flight
      * count over the time between the two asks): the {@code in-flight} scaling metric. Empty the

@@ -213,4 +213,34 @@ class PoolActorOperationsTest {
         assertEquals(2, again.desired());
         assertNotEquals(launcher.startedOn(5601).get(0).pid(), again.instances().get(0).pid().getAsLong());
     }
+
+    @Test
+    void theDoorHearsTheOperatorsStopBeforeTheDrainsAndHisStart() {
+        List<String> told = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        io.procpool.spi.TrafficDoor door = new io.procpool.spi.TrafficDoor() {
+            @Override
+            public java.util.concurrent.CompletionStage<Void> drain(String service, int port) {
+                told.add("drain " + service + ":" + port);
+                return java.util.concurrent.CompletableFuture.completedFuture(null);
+            }
+
+            @Override
+            public void stopped(String service, boolean stopped) {
+                told.add((stopped ? "stopped " : "started ") + service);
+            }
+        };
+        TestProbe<ServiceStatus> status = testKit.createTestProbe();
+        pool = testKit.spawn(PoolActor.create(TestConfigs.service("health-check.type = none\ncommand = srv, ports = [5701, 5702], min-processes = 1"),
+                new PoolEnvironment(launcher, probe, Path.of("logs")).withDoor(door), status.getRef()));
+        awaitRunning(status, List.of(5701));
+        assertTrue(ask(r -> new PoolActor.Scale(2, r)).ok());
+        awaitRunning(status, List.of(5701, 5702));
+        assertTrue(ask(r -> new PoolActor.Scale(1, r)).ok());
+        awaitRunning(status, List.of(5701));
+        assertEquals(List.of("drain svc:5702"), told, "a scale to fewer is no stop of the service");
+        assertTrue(ask(PoolActor.StopService::new).ok());
+        assertEquals(List.of("drain svc:5702", "stopped svc", "drain svc:5701"), told);
+        assertTrue(ask(PoolActor.StartService::new).ok());
+        assertEquals(List.of("drain svc:5702", "stopped svc", "drain svc:5701", "started svc"), told);
+    }
 }

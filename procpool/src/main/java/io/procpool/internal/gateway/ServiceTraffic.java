@@ -38,7 +38,9 @@ final class ServiceTraffic {
         /** None became ready within {@code gateway.queue-timeout}. */
         TIMED_OUT,
         /** The service is gone (removed by a reload) or the gateway is closing. */
-        GONE
+        GONE,
+        /** The operator stopped the service: no instance will start until it is started again. */
+        STOPPED
     }
 
     /** The answer of {@link #acquire}: a backend with one more request in flight, or why none. */
@@ -62,6 +64,8 @@ final class ServiceTraffic {
     /** Drains waiting for a backend's last request; guarded by {@code this}. */
     private final Map<Backend, List<CompletableFuture<Void>>> drains = new java.util.HashMap<>();
     private volatile boolean gone;
+    /** The operator stopped the service ({@link #stopped(boolean)}). */
+    private volatile boolean stopped;
 
     /**
      * @param queued requests waiting, over every service (shared)
@@ -111,8 +115,9 @@ final class ServiceTraffic {
         if (now != null) {
             return CompletableFuture.completedFuture(new Acquired(now, null));
         }
-        if (gone) {
-            return CompletableFuture.completedFuture(new Acquired(null, NoBackend.GONE));
+        NoBackend closed = closed();
+        if (closed != null) {
+            return CompletableFuture.completedFuture(new Acquired(null, closed));
         }
         if (timeout.isZero()) {
             return CompletableFuture.completedFuture(new Acquired(null, NoBackend.TIMED_OUT));
@@ -134,8 +139,9 @@ final class ServiceTraffic {
         synchronized (this) {
             // Checked under the lock the changes take: a change between the first try and here is not lost.
             Backend b = tryAcquire(excluded);
-            if (b != null || gone) {
-                answer.complete(new Acquired(b, b == null ? NoBackend.GONE : null));
+            NoBackend closed = closed();
+            if (b != null || closed != null) {
+                answer.complete(new Acquired(b, b == null ? closed : null));
                 return;
             }
             waiting.add(signal);
@@ -149,13 +155,31 @@ final class ServiceTraffic {
                     waiting.remove(signal);
                 }
                 Backend last = tryAcquire(excluded);
-                answer.complete(last != null ? new Acquired(last, null) : new Acquired(null, gone ? NoBackend.GONE : NoBackend.TIMED_OUT));
-            } else if (gone) {
-                answer.complete(new Acquired(null, NoBackend.GONE));
+                NoBackend closed = closed();
+                answer.complete(last != null ? new Acquired(last, null) : new Acquired(null, closed != null ? closed : NoBackend.TIMED_OUT));
+            } else if (closed() != null) {
+                // Woken by the close or the stop, or by a backend another request took first: an
+                // instance that is still there (a stop drains) is tried once more before the answer.
+                Backend b = tryAcquire(excluded);
+                answer.complete(b != null ? new Acquired(b, null) : new Acquired(null, closed()));
             } else {
                 waitOnce(excluded, deadline, answer);
             }
         });
+    }
+
+    /** Why no request waits here now: the service is gone or stopped; null when requests may wait. */
+    private NoBackend closed() {
+        return gone ? NoBackend.GONE : stopped ? NoBackend.STOPPED : null;
+    }
+
+    /**
+     * The operator stopped the service ({@code true}) or started it again: while it is stopped, a
+     * request that finds no backend is answered at once, and those waiting are answered now.
+     */
+    void stopped(boolean now) {
+        stopped = now;
+        changed();
     }
 
     /** Requests waiting for a backend of this service now. */
@@ -288,7 +312,7 @@ final class ServiceTraffic {
             choosable = gone ? NONE : java.util.stream.Stream.concat(byPort.values().stream(), remote.values().stream())
                     .filter(b -> b.choosable(now))
                     .sorted(java.util.Comparator.comparing(Backend::host).thenComparingInt(Backend::port)).toArray(Backend[]::new);
-            if ((choosable.length > 0 || gone) && !waiting.isEmpty()) {
+            if ((choosable.length > 0 || closed() != null) && !waiting.isEmpty()) {
                 wake = new ArrayList<>(waiting);
                 waiting.clear();
             }

@@ -207,6 +207,14 @@ public final class Traffic implements TrafficDoor, AutoCloseable {
     }
 
     @Override
+    public void stopped(String service, boolean stopped) {
+        ServiceTraffic t = services.get(service);
+        if (t != null) {
+            t.stopped(stopped);
+        }
+    }
+
+    @Override
     public java.util.OptionalDouble averageInFlight(String service, int port) {
         ServiceTraffic t = services.get(service);
         Backend b = t == null ? null : t.backends().get(port);

@@ -177,6 +177,8 @@ public final class PoolActor {
     private final ActorContext<Command> ctx;
     private final TimerScheduler<Command> timers;
     private final LoadWatch load;
+    /** The door traffic comes through, told when the operator stops or starts the service. */
+    private final io.procpool.spi.TrafficDoor door;
     private final Announcer announcer;
     private final Instances instances;
     private int desired;
@@ -219,7 +221,8 @@ public final class PoolActor {
         this.placed = placed;
         ctx.setLoggerName(PoolActor.class);
         this.timers = timers;
-        this.load = new LoadWatch(env.door());
+        this.door = env.door();
+        this.load = new LoadWatch(door);
         this.announcer = new Announcer(heard ? ctx.getLog() : org.slf4j.helpers.NOPLogger.NOP_LOGGER,
                 heard ? ctx.getSystem() : null, listener, () -> instances().status(desired, underWay, announcer().lastOperation()).withLoad(observed),
                 () -> ctx.getSelf().tell(Flush.INSTANCE));
@@ -516,6 +519,7 @@ public final class PoolActor {
         }
         log().info("{}: stopping every instance (service stop requested)", name());
         desired = 0;
+        door.stopped(name(), true);
         instances.want(0, "service stop requested");
         if (instances.none()) {
             OpResult result = OpResult.ok(name() + " stopped");
@@ -554,6 +558,7 @@ public final class PoolActor {
     private Behavior<Command> onStartService(StartService m) {
         desired = placed ? desiredBeforeStop : Math.max(1, Math.max(instances.settings().minProcesses(), desiredBeforeStop));
         log().info("{}: starting {} instance(s) (service start requested)", name(), desired);
+        door.stopped(name(), false);
         instances.want(desired, "scaled down");
         OpResult result = OpResult.ok(name() + " started with " + desired + " instance(s)");
         announcer.operationEnded(name(), "service start", result);

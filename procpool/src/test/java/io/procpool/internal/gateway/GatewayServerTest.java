@@ -27,8 +27,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * What the gateway answers by itself, over a real socket on 127.0.0.1 port 0, in front of a pool
- * with no instance ready: bad input answered (400, 431, 413), no route 404 with the routes, and no
- * instance in time 503 with Retry-After. Raw bytes, so that malformed requests can be sent.
+ * with no instance ready: bad input answered (400, 431, 413), no route 404 with the routes, no
+ * instance in time 503 with Retry-After, and a stopped service 503 without. Raw bytes, so that malformed requests can be sent.
  */
 @ExtendWith({TestKitJUnit5Extension.class, LogCapturingExtension.class})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -38,6 +38,7 @@ class GatewayServerTest {
     ActorTestKit testKit = new JUnit5TestKitBuilder().build();
 
     private int port;
+    private Traffic traffic;
 
     @BeforeAll
     void bind() throws Exception {
@@ -46,7 +47,7 @@ class GatewayServerTest {
                 services.web { command = "./w {port}", ports = [18000], route.max-body = 1KiB }
                 """);
         Pool pool = new ScriptedPool(settings, () -> new PoolStatus(List.of(), 0)).pool();
-        Traffic traffic = GatewayServer.traffic(settings);
+        traffic = GatewayServer.traffic(settings);
         ServerBinding binding = GatewayServer.bind(testKit.system(), settings, pool, traffic, new PoolMetrics())
                 .toCompletableFuture().get();
         port = binding.localAddress().getPort();
@@ -119,5 +120,18 @@ class GatewayServerTest {
         assertTrue(answer.contains("Retry-After: 1"), answer);
         assertTrue(answer.contains("gateway.queue-timeout"), answer);
         assertTrue(!answer.toLowerCase(java.util.Locale.ROOT).contains("server: "), "no Server header of the gateway's: " + answer);
+    }
+
+    @Test
+    void aStoppedServiceIs503SayingSoWithoutRetryAfter() throws Exception {
+        traffic.stopped("web", true);
+        try {
+            String answer = exchange("GET /web/ HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertTrue(answer.startsWith("HTTP/1.1 503"), answer);
+            assertTrue(answer.contains("service 'web' is stopped; start it with `poolctl start web`"), answer);
+            assertTrue(!answer.contains("Retry-After"), "nothing starts it again by itself: " + answer);
+        } finally {
+            traffic.stopped("web", false);
+        }
     }
 }

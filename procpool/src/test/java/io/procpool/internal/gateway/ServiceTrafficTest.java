@@ -163,6 +163,27 @@ class ServiceTrafficTest {
     }
 
     @Test
+    void aStoppedServiceAnswersAtOnceUntilItIsStartedAgain() {
+        traffic.onState(8000, InstanceState.HEALTHY);
+        traffic.onState(8000, InstanceState.STOPPING);
+        CompletionStage<ServiceTraffic.Acquired> waiting = traffic.acquire(new Tried(), Duration.ofSeconds(10));
+        assertFalse(waiting.toCompletableFuture().isDone(), "an instance on its way down may be a restart: the request waits");
+        traffic.stopped(true);
+        assertEquals(ServiceTraffic.NoBackend.STOPPED, done(waiting).none(), "the stop answers the waiting request");
+        assertEquals(ServiceTraffic.NoBackend.STOPPED, done(traffic.acquire(new Tried(), Duration.ofSeconds(10))).none(),
+                "a new request is answered at once");
+        assertEquals(0, queued.get());
+        assertTrue(timers.stream().allMatch(t -> t.cancelled()[0]), "no queue timeout is left behind");
+
+        traffic.stopped(false);
+        CompletionStage<ServiceTraffic.Acquired> afterStart = traffic.acquire(new Tried(), Duration.ofSeconds(10));
+        assertFalse(afterStart.toCompletableFuture().isDone(), "started again, a request waits for its first instance");
+        traffic.onState(8000, InstanceState.STARTING);
+        traffic.onState(8000, InstanceState.HEALTHY);
+        assertEquals(8000, done(afterStart).backend().port());
+    }
+
+    @Test
     void anotherNodesReadyInstancesAreChosenBesideThisNodesOwn() {
         traffic.onState(8000, InstanceState.HEALTHY);
         traffic.onRemote(java.util.Map.of("10.0.0.2:8000", new ServiceTraffic.Remote("10.0.0.2", 8000, 41, true),
