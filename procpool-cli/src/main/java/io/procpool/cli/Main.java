@@ -58,6 +58,11 @@ public final class Main implements Callable<Integer> {
             startLogging();
         }
         if (args.length > 0 && args[0].equals("ctl")) {
+            String name = System.getenv("PROCPOOL_CTL_NAME");
+            if (name != null && !name.isBlank()) {
+                // Called as poolctl (bin/poolctl sets the name): usage and errors say so.
+                return poolctl(name, args).execute(List.of(args).subList(1, args.length).toArray(String[]::new));
+            }
             return ctlCommandLine(args).execute(args);
         }
         return (args.length > 0 && args[0].equals("run") ? commandLine(new RunCommand()) : commandLine()).execute(args);
@@ -82,11 +87,17 @@ public final class Main implements Callable<Integer> {
      * command, a help listing the commands) goes to the whole tree and reads as it always did.
      */
     static CommandLine ctlCommandLine(String... args) {
+        List<Class<? extends CtlCommand.Subcommand>> commands = ctlCommands(args);
+        return commands == CtlCommand.COMMANDS ? commandLine() : commandLine(CtlCommand.commandLine(commands));
+    }
+
+    /** The commands under ctl in the tree a call with {@code args} runs on (see {@link #ctlCommandLine}). */
+    private static List<Class<? extends CtlCommand.Subcommand>> ctlCommands(String... args) {
         Optional<Class<? extends CtlCommand.Subcommand>> named = CtlCommand.named(List.of(args).subList(1, args.length));
         if (named.isPresent()) {
-            CommandLine one = commandLine(CtlCommand.commandLine(List.of(named.get())));
+            List<Class<? extends CtlCommand.Subcommand>> one = List.of(named.get());
             try {
-                CommandLine.ParseResult root = one.parseArgs(args);
+                CommandLine.ParseResult root = commandLine(CtlCommand.commandLine(one)).parseArgs(args);
                 CommandLine.ParseResult ctl = root.subcommand();
                 if (!root.isUsageHelpRequested() && ctl != null && !ctl.isUsageHelpRequested() && ctl.hasSubcommand()) {
                     return one;
@@ -95,7 +106,19 @@ public final class Main implements Callable<Integer> {
                 // The whole tree says what was wrong, listing every command.
             }
         }
-        return commandLine();
+        return CtlCommand.COMMANDS;
+    }
+
+    /**
+     * The tree of a call through {@code poolctl} ({@code args} still begin with "ctl"): ctl on
+     * its own, named {@code name}, with the commands {@link #ctlCommandLine} would give it. Under
+     * procpool, picocli writes a command's usage under its parents' names ("procpool ctl
+     * status"); here it reads "poolctl status". It takes the arguments after "ctl".
+     */
+    static CommandLine poolctl(String name, String... args) {
+        CommandLine ctl = configure(CtlCommand.commandLine(ctlCommands(args)));
+        ctl.setCommandName(name);
+        return ctl;
     }
 
     /**
@@ -110,6 +133,11 @@ public final class Main implements Callable<Integer> {
         for (Object sub : subcommands) {
             cmd.addSubcommand(sub);
         }
+        return configure(cmd);
+    }
+
+    /** What every tree does on errors, its version and its values, set on {@code cmd} and each command under it. */
+    private static CommandLine configure(CommandLine cmd) {
         // Every command offers -V (mixinStandardHelpOptions), the root included; each answers with procpool's version.
         versionEverywhere(cmd, new Version());
         cmd.setCaseInsensitiveEnumValuesAllowed(true);

@@ -142,6 +142,33 @@ class CtlCommandTest {
     }
 
     @Test
+    void calledAsPoolctlItsUsageAndSuggestionsSayPoolctl() {
+        for (String[] args : List.of(new String[] {"stauts"}, new String[] {"status", "--help"}, new String[0])) {
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            String[] all = new String[args.length + 1];
+            all[0] = "ctl";
+            System.arraycopy(args, 0, all, 1, args.length);
+            // As Main.execute runs a call with PROCPOOL_CTL_NAME set (bin/poolctl).
+            CommandLine cmd = Main.poolctl("poolctl", all);
+            cmd.setOut(new PrintWriter(out, true));
+            cmd.setErr(new PrintWriter(err, true));
+            int exit = cmd.execute(args);
+            String said = out + "" + err;
+            assertFalse(said.contains("procpool ctl") || said.contains(" ctl "), said);
+            if (args.length == 0) {
+                assertTrue(said.startsWith("Usage: poolctl [-hV]"), said);
+            } else if (args[0].equals("stauts")) {
+                assertEquals(2, exit, said);
+                assertTrue(said.contains("Did you mean: ") && said.contains(" poolctl status"), said);
+            } else {
+                assertEquals(0, exit, said);
+                assertTrue(said.startsWith("Usage: poolctl status [-hV]"), said);
+            }
+        }
+    }
+
+    @Test
     void aMisspeltCommandIsAUsageErrorThatSuggestsTheRightOne() {
         Run run = poolctl("stauts");
         assertEquals(2, run.exit(), run.err());
