@@ -256,10 +256,12 @@ public final class PoolConfigLoader {
         if (servicesValue.valueType() != ConfigValueType.OBJECT) {
             pool.fail("services", servicesValue, "must be an object { NAME { command = ..., ports = [...] } }");
         } else if (defaults != null) {
+            int before = errors.size();
             for (Map.Entry<String, ConfigValue> e : inFileOrder((ConfigObject) servicesValue)) {
                 ServiceReader.readService(e.getKey(), e.getValue(), defaults.config(), source, baseDir, errors, portsByService,
                         dependsOn, cluster.enabled()).ifPresent(s -> services.put(s.name(), s));
             }
+            foldDefaultsErrors(errors, before, defaults.config(), (ConfigObject) servicesValue, source, key + ".defaults.");
         }
         checkPorts(portsByService, admin, gateway, source, pool, errors, key);
         checkCluster(cluster, portsByService, admin, gateway, dieWithManager, services, pool, key);
@@ -287,6 +289,56 @@ public final class PoolConfigLoader {
             }
         }
         return new ConfigError(e.file(), e.line(), e.service(), e.key() == null ? null : e.key().replace('-', '_'), message);
+    }
+
+    /**
+     * The services' errors from {@code from} on that are about a value they took from the pool's
+     * {@code defaults} (written there, or set for it by the environment), said once as an error
+     * of the defaults' key rather than once per service: a bad default under fifty services is
+     * one mistake. The services it concerns are named when they are not all of them; an error the
+     * defaults' own check already said (an unknown key) is not said again.
+     */
+    private static void foldDefaultsErrors(List<ConfigError> errors, int from, Config defaults, ConfigObject services,
+                                           String source, String prefix) {
+        record Folded(String key, String message) {
+        }
+        Map<Folded, List<String>> byError = new LinkedHashMap<>();
+        Map<Folded, Integer> lines = new java.util.HashMap<>();
+        java.util.Iterator<ConfigError> it = errors.subList(from, errors.size()).iterator();
+        while (it.hasNext()) {
+            ConfigError e = it.next();
+            ConfigValue own = e.service() == null ? null : services.get(e.service());
+            ConfigValue taken = e.key() == null || !(own instanceof ConfigObject o) || hasPath(o.toConfig(), e.key())
+                    ? null : valueAt(defaults, e.key());
+            if (taken == null || taken.origin().resource() != null) {
+                // The service's own value, or procpool's default (reference.conf): the service's error.
+                continue;
+            }
+            Folded f = new Folded(prefix + e.key(), e.message());
+            byError.computeIfAbsent(f, x -> new ArrayList<>()).add(e.service());
+            lines.put(f, taken.origin().lineNumber());
+            it.remove();
+        }
+        Set<Folded> said = new java.util.HashSet<>();
+        errors.forEach(e -> said.add(new Folded(e.key(), e.message())));
+        // In the order of the defaults' lines, as they are written.
+        byError.keySet().stream().filter(f -> !said.contains(f)).sorted(java.util.Comparator.comparingInt(lines::get)).forEach(f -> {
+            List<String> names = byError.get(f);
+            String whose = names.size() == services.size() ? "every service" : String.join(", ", names);
+            errors.add(new ConfigError(source, lines.get(f), null, f.key(), f.message() + " (the default of " + whose + ")"));
+        });
+    }
+
+    private static boolean hasPath(Config c, String path) {
+        try {
+            return c.hasPath(path);
+        } catch (com.typesafe.config.ConfigException.BadPath e) {
+            return false;
+        }
+    }
+
+    private static ConfigValue valueAt(Config c, String path) {
+        return hasPath(c, path) ? c.getValue(path) : null;
     }
 
     /** HOCON objects are unordered; services keep the order they were written in (status, logs). */

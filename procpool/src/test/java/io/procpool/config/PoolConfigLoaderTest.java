@@ -48,6 +48,30 @@ class PoolConfigLoaderTest {
     }
 
     @Test
+    void aBadDefaultIsOneErrorOfTheDefaultsNotOnePerService() throws IOException {
+        List<ConfigError> errors = errors("pool.conf", """
+                procpool {
+                  defaults { stop.timeout = banana, helth-check = "/" }
+                  defaults.restart.max-restarts = -1
+                  services {
+                    a { command = a, ports = [7101] }
+                    b { command = b, ports = [7102], stop.timeout = 5s }
+                    c { command = c, ports = [7103], restart.max-restarts = -2 }
+                  }
+                }
+                """);
+        assertEquals(List.of(
+                "pool.conf:7: service 'c', key 'restart.max-restarts': must be between 0 and 1000000, got -2",
+                "pool.conf:2: key 'procpool.defaults.helth-check': unknown key (did you mean 'health-check'?); valid keys here: "
+                        + "command, depends-on, drain, enabled, env, group, health-check, limits, log, max-processes, min-processes, "
+                        + "placement, ports, restart, route, scaling, stop, umask, user, working-dir",
+                "pool.conf:2: key 'procpool.defaults.stop.timeout': must be a duration such as 500ms, 10s or 5m, got \"banana\" "
+                        + "(the default of a, c)",
+                "pool.conf:3: key 'procpool.defaults.restart.max-restarts': must be between 0 and 1000000, got -1 (the default of a, b)"),
+                errors.stream().map(this::shown).sorted(java.util.Comparator.comparing((String e) -> !e.contains("service '"))).toList());
+    }
+
+    @Test
     void readsAServiceWithDefaultsFilledIn() throws Exception {
         PoolSettings pool = load("pool.conf", """
                 pool.services.search {
