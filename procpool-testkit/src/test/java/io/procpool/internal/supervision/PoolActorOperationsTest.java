@@ -233,6 +233,8 @@ class PoolActorOperationsTest {
         pool = testKit.spawn(PoolActor.create(TestConfigs.service("health-check.type = none\ncommand = srv, ports = [5701, 5702], min-processes = 1"),
                 new PoolEnvironment(launcher, probe, Path.of("logs")).withDoor(door), status.getRef()));
         awaitRunning(status, List.of(5701));
+        assertEquals(List.of("started svc"), told, "a pool's start says it is not stopped");
+        told.clear();
         assertTrue(ask(r -> new PoolActor.Scale(2, r)).ok());
         awaitRunning(status, List.of(5701, 5702));
         assertTrue(ask(r -> new PoolActor.Scale(1, r)).ok());

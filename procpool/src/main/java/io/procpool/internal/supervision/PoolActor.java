@@ -248,6 +248,9 @@ public final class PoolActor {
     }
 
     private Behavior<Command> start() {
+        // A pool restarted after a failure of its own starts again whatever it was before: the
+        // door must not go on answering for a stop of its last life.
+        door.stopped(name(), false);
         desired = placed ? 0 : instances.settings().minProcesses();
         desiredBeforeStop = desired;
         instances.want(desired, "scaled down");
