@@ -61,7 +61,8 @@ public final class Main implements Callable<Integer> {
             String name = System.getenv("PROCPOOL_CTL_NAME");
             if (name != null && !name.isBlank()) {
                 // Called as poolctl (bin/poolctl sets the name): usage and errors say so.
-                return poolctl(name, args).execute(List.of(args).subList(1, args.length).toArray(String[]::new));
+                String[] ctlArgs = List.of(args).subList(1, args.length).toArray(String[]::new);
+                return poolctl(name, ctlArgs).execute(ctlArgs);
             }
             return ctlCommandLine(args).execute(args);
         }
@@ -87,38 +88,44 @@ public final class Main implements Callable<Integer> {
      * command, a help listing the commands) goes to the whole tree and reads as it always did.
      */
     static CommandLine ctlCommandLine(String... args) {
-        List<Class<? extends CtlCommand.Subcommand>> commands = ctlCommands(args);
-        return commands == CtlCommand.COMMANDS ? commandLine() : commandLine(CtlCommand.commandLine(commands));
+        return smallest(commands -> commands == CtlCommand.COMMANDS ? commandLine() : commandLine(CtlCommand.commandLine(commands)),
+                args, true);
     }
 
-    /** The commands under ctl in the tree a call with {@code args} runs on (see {@link #ctlCommandLine}). */
-    private static List<Class<? extends CtlCommand.Subcommand>> ctlCommands(String... args) {
-        Optional<Class<? extends CtlCommand.Subcommand>> named = CtlCommand.named(List.of(args).subList(1, args.length));
+    /**
+     * The tree of a call through {@code poolctl}, given the arguments after "ctl": ctl on its
+     * own, named {@code name}, with the commands {@link #ctlCommandLine} would give it. Under
+     * procpool, picocli writes a command's usage under its parents' names ("procpool ctl
+     * status"); here it reads "poolctl status".
+     */
+    static CommandLine poolctl(String name, String... args) {
+        CommandLine ctl = smallest(commands -> configure(CtlCommand.commandLine(commands)), args, false);
+        ctl.setCommandName(name);
+        return ctl;
+    }
+
+    /**
+     * {@code tree} with only the command {@code args} name, when that parses them to it without
+     * asking for help; otherwise {@code tree} with every command. {@code underRoot}: the trees
+     * have procpool above ctl, and {@code args} begin with "ctl".
+     */
+    private static CommandLine smallest(java.util.function.Function<List<Class<? extends CtlCommand.Subcommand>>, CommandLine> tree,
+                                        String[] args, boolean underRoot) {
+        List<String> ctlArgs = List.of(args).subList(underRoot ? 1 : 0, args.length);
+        Optional<Class<? extends CtlCommand.Subcommand>> named = CtlCommand.named(ctlArgs);
         if (named.isPresent()) {
-            List<Class<? extends CtlCommand.Subcommand>> one = List.of(named.get());
+            CommandLine one = tree.apply(List.of(named.get()));
             try {
-                CommandLine.ParseResult root = commandLine(CtlCommand.commandLine(one)).parseArgs(args);
-                CommandLine.ParseResult ctl = root.subcommand();
-                if (!root.isUsageHelpRequested() && ctl != null && !ctl.isUsageHelpRequested() && ctl.hasSubcommand()) {
+                CommandLine.ParseResult top = one.parseArgs(args);
+                CommandLine.ParseResult ctl = underRoot ? top.subcommand() : top;
+                if (!top.isUsageHelpRequested() && ctl != null && !ctl.isUsageHelpRequested() && ctl.hasSubcommand()) {
                     return one;
                 }
             } catch (CommandLine.ParameterException e) {
                 // The whole tree says what was wrong, listing every command.
             }
         }
-        return CtlCommand.COMMANDS;
-    }
-
-    /**
-     * The tree of a call through {@code poolctl} ({@code args} still begin with "ctl"): ctl on
-     * its own, named {@code name}, with the commands {@link #ctlCommandLine} would give it. Under
-     * procpool, picocli writes a command's usage under its parents' names ("procpool ctl
-     * status"); here it reads "poolctl status". It takes the arguments after "ctl".
-     */
-    static CommandLine poolctl(String name, String... args) {
-        CommandLine ctl = configure(CtlCommand.commandLine(ctlCommands(args)));
-        ctl.setCommandName(name);
-        return ctl;
+        return tree.apply(CtlCommand.COMMANDS);
     }
 
     /**

@@ -104,7 +104,11 @@ class CtlCommandTest {
 
     /** The commands under ctl in the tree a call with {@code args} runs on. */
     private static java.util.Set<String> treeFor(String... args) {
-        return Main.ctlCommandLine(args).getSubcommands().get("ctl").getSubcommands().keySet();
+        java.util.Set<String> underProcpool = Main.ctlCommandLine(args).getSubcommands().get("ctl").getSubcommands().keySet();
+        java.util.Set<String> asPoolctl = Main.poolctl("poolctl", java.util.Arrays.copyOfRange(args, 1, args.length))
+                .getSubcommands().keySet();
+        assertEquals(underProcpool, asPoolctl, "poolctl's tree for " + String.join(" ", args));
+        return underProcpool;
     }
 
     @Test
@@ -146,11 +150,8 @@ class CtlCommandTest {
         for (String[] args : List.of(new String[] {"stauts"}, new String[] {"status", "--help"}, new String[0])) {
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
-            String[] all = new String[args.length + 1];
-            all[0] = "ctl";
-            System.arraycopy(args, 0, all, 1, args.length);
             // As Main.execute runs a call with PROCPOOL_CTL_NAME set (bin/poolctl).
-            CommandLine cmd = Main.poolctl("poolctl", all);
+            CommandLine cmd = Main.poolctl("poolctl", args);
             cmd.setOut(new PrintWriter(out, true));
             cmd.setErr(new PrintWriter(err, true));
             int exit = cmd.execute(args);
