@@ -34,11 +34,31 @@ class CompletionsTest {
         assertEquals(List.of("--admin"), complete("poolctl", "status", "--adm"));
     }
 
+    @Test
+    void theCommandsThatTakeAServiceOfferTheRunningManagersServices() throws Exception {
+        Completions.main(new String[] {dir.toString()});
+        // The manager's status table, as a command of that name prints it; it says how it was called.
+        String manager = "{ echo \"SERVICE  STATE  PORT\"; echo \"web  RUNNING 1/1  8000\"; echo \"search  RUNNING 1/1  8001\"; "
+                + "echo \"$*\" >> '" + dir.resolve("calls") + "'; }";
+        assertEquals(List.of("search", "web"), completeWith("poolctl() " + manager, "poolctl", "restart", ""));
+        assertEquals(List.of("search"), completeWith("poolctl() " + manager, "poolctl", "--config", "pool.conf", "logs", "se"));
+        assertEquals(List.of("search", "web"), completeWith("procpool() " + manager, "procpool", "ctl", "stop", ""));
+        assertEquals(List.of(), completeWith("poolctl() " + manager, "poolctl", "scale", "web", ""), "only the first argument is a service");
+        assertEquals(List.of(), completeWith("poolctl() " + manager, "poolctl", "reload", ""), "reload takes no service");
+        assertEquals(List.of("status", "--config pool.conf status", "ctl status"), Files.readAllLines(dir.resolve("calls")));
+        assertEquals(List.of(), completeWith("poolctl() { return 1; }", "poolctl", "start", ""), "no manager answering: nothing");
+    }
+
     /** What bash offers for the last of {@code words}, sorted: the script sourced, its function called as bash's completion calls it. */
     private List<String> complete(String command, String... words) throws Exception {
+        return completeWith("", command, words);
+    }
+
+    /** As {@link #complete(String, String...)}, with {@code setup} run in that bash first. */
+    private List<String> completeWith(String setup, String command, String... words) throws Exception {
         Path script = dir.resolve(command + ".bash-completion");
         String line = command + " " + String.join(" ", words);
-        String driver = "source '" + script + "'\n"
+        String driver = setup + "\nsource '" + script + "'\n"
                 + "COMP_LINE='" + line + "'; COMP_POINT=${#COMP_LINE}\n"
                 + "COMP_WORDS=(" + command + Arrays.stream(words).map(w -> " '" + w + "'").reduce("", String::concat) + ")\n"
                 + "COMP_CWORD=" + words.length + "\n"
