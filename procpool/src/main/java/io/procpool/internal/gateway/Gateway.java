@@ -366,19 +366,17 @@ final class Gateway {
     }
 
     private HttpResponse noBackend(String service, ServiceTraffic.NoBackend why) {
-        if (why == ServiceTraffic.NoBackend.STOPPED) {
-            // No Retry-After: nothing but an operator starts it again.
-            return error(StatusCodes.SERVICE_UNAVAILABLE, "service '" + service + "' is stopped; start it with `poolctl start "
-                    + service + "` (POST /services/" + service + "/start)");
-        }
-        return withRetryAfter(switch (why) {
+        HttpResponse r = switch (why) {
             case QUEUE_FULL -> error(StatusCodes.SERVICE_UNAVAILABLE, "no instance of " + service + " is ready, and "
                     + settings.maxQueued() + " requests already wait (gateway.max-queued)");
             case TIMED_OUT -> error(StatusCodes.SERVICE_UNAVAILABLE, "no instance of " + service + " became ready within "
                     + settings.queueTimeout().toMillis() + " ms (gateway.queue-timeout)");
             case GONE -> error(StatusCodes.SERVICE_UNAVAILABLE, "service '" + service + "' is not running");
-            case STOPPED -> throw new AssertionError("answered above");
-        });
+            case STOPPED -> error(StatusCodes.SERVICE_UNAVAILABLE, "service '" + service + "' is stopped; start it with `poolctl start "
+                    + service + "` (POST /services/" + service + "/start)");
+        };
+        // A stopped service gets no Retry-After: nothing but an operator starts it again.
+        return why == ServiceTraffic.NoBackend.STOPPED ? r : withRetryAfter(r);
     }
 
     private static HttpResponse withRetryAfter(HttpResponse r) {

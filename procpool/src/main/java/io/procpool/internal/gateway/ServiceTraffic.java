@@ -158,8 +158,8 @@ final class ServiceTraffic {
                 NoBackend closed = closed();
                 answer.complete(last != null ? new Acquired(last, null) : new Acquired(null, closed != null ? closed : NoBackend.TIMED_OUT));
             } else if (closed() != null) {
-                // Woken by the close or the stop, or by a backend another request took first: an
-                // instance that is still there (a stop drains) is tried once more before the answer.
+                // Closed or stopped while it waited: one more try (another node's instance may be
+                // ready), then the answer.
                 Backend b = tryAcquire(excluded);
                 answer.complete(b != null ? new Acquired(b, null) : new Acquired(null, closed()));
             } else {
