@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
  * {@code procpool ctl ...} (also {@code bin/poolctl}): drives a running manager through its admin
  * API, the way supervisorctl drives supervisord. Exit codes: 0 on success, 1 when the manager is
  * unreachable or refuses or fails the operation (or goes away while followed), 2 on a usage error
- * (a bad address included). Everything is printed through picocli's writers, so tests see exactly
+ * (a bad address included, and a value the manager answers 400 for). Everything is printed through picocli's writers, so tests see exactly
  * what a user sees.
  *
  * <p>The connection options ({@link Connection}) are global, as kubectl's and git's are: declared
@@ -41,7 +41,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "ctl", mixinStandardHelpOptions = true,
         description = {"Talks to a running procpool manager through its admin API.",
             "The options below are global: they go before or after the command (poolctl --admin :9901 status).",
-            "Exit codes: 0 success; 1 manager unreachable, the operation refused or failed, or the connection lost while following; 2 usage error."})
+            "Exit codes: 0 success; 1 manager unreachable, the operation refused or failed, or the connection lost while following; "
+                    + "2 usage error, a value the manager rejected (400) among them."})
 final class CtlCommand implements Callable<Integer> {
 
     /** poolctl's commands, in the order its help lists them; added in {@link #commandLine}, not in the annotation (see there). */
@@ -196,7 +197,16 @@ final class CtlCommand implements Callable<Integer> {
             } else {
                 err().println("poolctl: " + a.error());
             }
-            return a.ok() ? ExitCodes.OK : ExitCodes.FATAL;
+            return exitCode(a);
+        }
+
+        /**
+         * 0 for a success; 2 when the manager answered 400, a value it took as invalid (a line
+         * count, a scale, a format, a file on reload): the same mistake is a usage error whether
+         * poolctl or the manager finds it; 1 for the rest (refused, failed, no such service).
+         */
+        static int exitCode(AdminClient.Answer a) {
+            return a.ok() ? ExitCodes.OK : a.status() == 400 ? ExitCodes.CONFIG : ExitCodes.FATAL;
         }
 
         static String enc(String s) {

@@ -285,6 +285,18 @@ class CtlCommandTest {
     }
 
     @Test
+    void aValueTheManagerRejectsIsAUsageErrorExit2() {
+        answers.put("/services/search/scale?instances=-1", new String[] {"400", "{\"error\": \"instances must be a whole number\", "
+                + "\"detail\": \"got '-1'\"}"});
+        Run run = poolctl("--admin", ":" + port, "scale", "search", "-1");
+        assertEquals(2, run.exit(), run.err());
+        assertTrue(run.err().startsWith("poolctl: instances must be a whole number"), run.err());
+        answers.put("/reload", new String[] {"400", "{\"error\": \"invalid configuration in pool.conf; nothing changed\", "
+                + "\"detail\": [\"pool.conf:3: service 'web', key 'stop.timeout': must be a duration\"]}"});
+        assertEquals(2, poolctl("--admin", ":" + port, "reload").exit(), "an invalid file, as procpool check says it");
+    }
+
+    @Test
     void logsWithoutAPortTailsEveryInstanceEachLinePrefixedWithItsPort() {
         answers.put("/status/search", new String[] {"200", "{\"ports\": [8000, 8001, 10000], \"instances\": []}"});
         answers.put("/services/search/instances/8000/log?lines=2",

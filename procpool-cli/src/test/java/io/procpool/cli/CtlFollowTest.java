@@ -266,7 +266,7 @@ class CtlFollowTest {
     @Test
     void signalRefusalsNameWhatWasWrong() throws Exception {
         Running bogus = start("--admin", ":" + port, "--token", TOKEN, "signal", "search", "BOGUS");
-        assertEquals(1, bogus.awaitExit());
+        assertEquals(2, bogus.awaitExit(), "a value the manager rejects (400) is a usage error");
         assertTrue(bogus.err().toString().startsWith("poolctl: unknown signal 'BOGUS': accepted: HUP (1), INT (2), QUIT (3), "
                 + "KILL (9), USR1 (10)"), bogus.err().toString());
         Running nope = start("--admin", ":" + port, "--token", TOKEN, "signal", "nope", "HUP");

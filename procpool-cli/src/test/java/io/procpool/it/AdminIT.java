@@ -201,7 +201,7 @@ class AdminIT {
         assertEquals(2, healthy("web"));
 
         Process bogus = manager.start("ctl", "--admin", ":" + manager.adminPort, "signal", "web", "RELOAD");
-        assertEquals(1, Manager.awaitExit(bogus, Duration.ofSeconds(30)));
+        assertEquals(2, Manager.awaitExit(bogus, Duration.ofSeconds(30)), "a value the manager rejects is a usage error");
         assertTrue(manager.output().startsWith("poolctl: unknown signal 'RELOAD': accepted: HUP (1), "), manager.output());
 
         Process top = manager.start("ctl", "--admin", ":" + manager.adminPort, "top");
