@@ -31,6 +31,14 @@ public interface TrafficDoor {
     }
 
     /**
+     * A reload removed {@code service} or disabled it: it takes no request from now on, and a
+     * door answers those waiting for one of its instances at once. Called on an actor's thread,
+     * before its instances are told to stop; must not block.
+     */
+    default void removed(String service) {
+    }
+
+    /**
      * The average number of requests the door had in flight to the instance of {@code service} on
      * {@code port} since the last time this was asked for it (the time integral of its in-flight
      * count over the time between the two asks): the {@code in-flight} scaling metric. Empty the

@@ -168,8 +168,20 @@ class PoolSupervisorTest {
     @Test
     void aReloadTouchesOnlyWhatChanged() {
         PoolSettings before = reloadPool("c --v1", "gone { command = g, ports = [6403] }");
+        List<String> door = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
         ActorRef<PoolSupervisor.Command> root = testKit.spawn(PoolSupervisor.create(before,
-                new PoolEnvironment(launcher, probe, Path.of("logs"))));
+                new PoolEnvironment(launcher, probe, Path.of("logs")).withDoor(new io.procpool.spi.TrafficDoor() {
+                    @Override
+                    public java.util.concurrent.CompletionStage<Void> drain(String service, int port) {
+                        door.add("drain " + service + ":" + port);
+                        return java.util.concurrent.CompletableFuture.completedFuture(null);
+                    }
+
+                    @Override
+                    public void removed(String service) {
+                        door.add("removed " + service);
+                    }
+                })));
         root.tell(PoolSupervisor.Start.INSTANCE);
         awaitStatus(root, s -> s.services().stream().allMatch(x -> x.state() == ServiceState.RUNNING));
         long keepPid = launcher.latestOn(6401).pid();
@@ -194,6 +206,9 @@ class PoolSupervisorTest {
         io.procpool.api.PoolEvent removed = events.fishForMessage(Duration.ofSeconds(3), e -> e.service().equals("gone")
                 && e.to() == io.procpool.api.InstanceState.STOPPED ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore()).get(0);
         assertEquals("removed by reload of test.conf", removed.reason(), "not \"procpool is shutting down\": it keeps running");
+        assertEquals(List.of("removed gone", "drain gone:6403"), door.stream().filter(d -> d.contains("gone")).toList(),
+                "the door hears of the removal before the removed service's drain");
+        assertEquals(1, door.stream().filter(d -> d.startsWith("removed")).count(), door.toString());
         assertEquals(List.of(Signal.TERM), launcher.startedOn(6402).get(0).signals(), "the changed one was rolled");
         stopAll(root);
     }

@@ -102,7 +102,7 @@ final class Gateway {
         ServiceTraffic t = traffic.of(service);
         if (t == null) {
             request.discardEntityBytes(system);
-            return CompletableFuture.completedFuture(error(StatusCodes.SERVICE_UNAVAILABLE, "service '" + service + "' is not running"));
+            return CompletableFuture.completedFuture(error(StatusCodes.SERVICE_UNAVAILABLE, notRunning(service)));
         }
         RouteSettings route = m.route().settings();
         if (route.maxBody().isPresent() && request.entity().getContentLengthOption().isPresent()
@@ -371,12 +371,16 @@ final class Gateway {
                     + settings.maxQueued() + " requests already wait (gateway.max-queued)");
             case TIMED_OUT -> error(StatusCodes.SERVICE_UNAVAILABLE, "no instance of " + service + " became ready within "
                     + settings.queueTimeout().toMillis() + " ms (gateway.queue-timeout)");
-            case GONE -> error(StatusCodes.SERVICE_UNAVAILABLE, "service '" + service + "' is not running");
+            case GONE -> error(StatusCodes.SERVICE_UNAVAILABLE, notRunning(service));
             case STOPPED -> error(StatusCodes.SERVICE_UNAVAILABLE, "service '" + service + "' is stopped; start it with `poolctl start "
                     + service + "` (POST /services/" + service + "/start)");
         };
         // A stopped service gets no Retry-After: nothing but an operator starts it again.
         return why == ServiceTraffic.NoBackend.STOPPED ? r : withRetryAfter(r);
+    }
+
+    private static String notRunning(String service) {
+        return "service '" + service + "' is not running: a reload removed or disabled it, or procpool is stopping";
     }
 
     private static HttpResponse withRetryAfter(HttpResponse r) {

@@ -150,8 +150,12 @@ public final class Traffic implements TrafficDoor, AutoCloseable {
 
     void onEvent(PoolEvent e) {
         heard.add(e.service() + ":" + e.port());
-        // A service a reload has just added may be heard of before its routes are taken.
-        traffic(e.service()).onState(e.port(), e.to());
+        // A service a reload has just added may be heard of before its routes are taken; one it
+        // has removed is not brought back by its instances' last words (nothing of them is ready).
+        ServiceTraffic t = e.to().live() && e.to() != io.procpool.api.InstanceState.STOPPING ? traffic(e.service()) : services.get(e.service());
+        if (t != null) {
+            t.onState(e.port(), e.to());
+        }
     }
 
     private void snapshot() {
@@ -211,6 +215,16 @@ public final class Traffic implements TrafficDoor, AutoCloseable {
         ServiceTraffic t = services.get(service);
         if (t != null) {
             t.stopped(stopped);
+        }
+    }
+
+    @Override
+    public void removed(String service) {
+        // The routes follow at the next request that reads the new settings; until then a request
+        // routed to it finds no traffic and is answered that it is not running.
+        ServiceTraffic t = services.remove(service);
+        if (t != null) {
+            t.close();
         }
     }
 

@@ -490,6 +490,7 @@ public final class PoolSupervisor {
         ctx.getLog().info("reloading {}: {}", next.source(), diff.summary());
         diff.ignored().forEach(w -> ctx.getLog().warn("reload: {}", w));
         for (String name : diff.removed()) {
+            env.door().removed(name);
             waiting.remove(name);
             held.remove(name);
             ActorRef<PoolActor.Command> pool = pools.remove(name);
