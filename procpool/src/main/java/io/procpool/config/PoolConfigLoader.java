@@ -39,6 +39,11 @@ public final class PoolConfigLoader {
     static final Set<String> TOP_LEVEL_KEYS = Set.of(PoolSection.KEY, PoolSection.OLD_KEY, "pekko");
     /** Set on a configuration translated from the manifest shape: its errors then use its snake_case names. */
     private static final String MANIFEST_MARK = "procpool-manifest-shape";
+    /**
+     * Set by {@link #parseFile} on a file with unknown top-level keys (their names): they are
+     * said by {@link #fromConfig} with the rest of the file's errors, not alone before them.
+     */
+    private static final String UNKNOWN_TOP_LEVEL_MARK = "procpool-unknown-top-level-keys";
     /** The keys of the section under its old name, {@code pool}. */
     static final Set<String> OLD_POOL_KEYS = Set.of("admin", "state-dir", "defaults", "services", "watch-config",
             "children-die-with-manager", "gateway", "feeds", "startup-timeout", "cluster");
@@ -123,19 +128,16 @@ public final class PoolConfigLoader {
                     + "move what is under 'pool' into 'procpool'"));
         }
         Config own = translateManifest(parsed, name, errors);
-        for (String key : own.root().keySet()) {
-            if (key.equals(MANIFEST_MARK)) {
-                continue;
-            }
-            if (!TOP_LEVEL_KEYS.contains(key)) {
-                String hint = Suggest.closest(key, TOP_LEVEL_KEYS).map(k -> " (did you mean '" + k + "'?)").orElse("");
-                errors.add(new ConfigError(name, own.root().get(key).origin().lineNumber(), null, key,
-                        "unknown top-level key" + hint + "; procpool reads 'procpool' (or 'pool', its older name), and 'pekko' "
-                        + "to tune its actor system"));
-            }
-        }
+        List<String> unknown = own.root().keySet().stream().filter(k -> !k.equals(MANIFEST_MARK) && !TOP_LEVEL_KEYS.contains(k))
+                .sorted().toList();
         if (!errors.isEmpty()) {
+            for (String k : unknown) {
+                errors.add(unknownTopLevel(name, own, k));
+            }
             throw new InvalidConfigException(errors);
+        }
+        if (!unknown.isEmpty()) {
+            own = own.withValue(UNKNOWN_TOP_LEVEL_MARK, com.typesafe.config.ConfigValueFactory.fromIterable(unknown));
         }
         // Overrides go under the key the file wrote, whichever of the two names they use.
         String key = own.hasPath(PoolSection.OLD_KEY) ? PoolSection.OLD_KEY : PoolSection.KEY;
@@ -156,6 +158,13 @@ public final class PoolConfigLoader {
         } catch (ConfigException e) {
             throw single(name, lineOf(e), "cannot be resolved: " + stripOrigin(e));
         }
+    }
+
+    private static ConfigError unknownTopLevel(String source, Config config, String key) {
+        String hint = Suggest.closest(key, TOP_LEVEL_KEYS).map(k -> " (did you mean '" + k + "'?)").orElse("");
+        return new ConfigError(source, config.root().get(key).origin().lineNumber(), null, key,
+                "unknown top-level key" + hint + "; procpool reads 'procpool' (or 'pool', its older name), and 'pekko' "
+                + "to tune its actor system");
     }
 
     /** What {@code config} has under {@code from}, under {@code to}; empty when it has nothing there. */
@@ -214,6 +223,10 @@ public final class PoolConfigLoader {
      */
     public static PoolSettings fromConfig(Config config, String source, Path baseDir) throws InvalidConfigException {
         List<ConfigError> errors = new ArrayList<>();
+        if (config.hasPath(UNKNOWN_TOP_LEVEL_MARK)) {
+            Config file = config;
+            config.getStringList(UNKNOWN_TOP_LEVEL_MARK).forEach(k -> errors.add(unknownTopLevel(source, file, k)));
+        }
         // Harmless when the defaults are already there; needed when an application hands in a bare Config.
         config = PoolSection.withoutJvmFlags(config.withFallback(ConfigFactory.defaultReference(PoolConfigLoader.class.getClassLoader())),
                 POOL_KEYS);

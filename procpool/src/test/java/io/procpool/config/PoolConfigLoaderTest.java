@@ -48,6 +48,29 @@ class PoolConfigLoaderTest {
     }
 
     @Test
+    void anUnknownTopLevelKeyIsSaidWithEveryOtherErrorOfTheFile() throws IOException {
+        List<ConfigError> errors = errors("pool.conf", """
+                procpol.x = 1
+                procpool {
+                  admn { port = 1 }
+                  services.a { command = a, ports = [7201], colour = red }
+                }
+                """);
+        assertEquals(List.of(
+                "pool.conf:1: key 'procpol': unknown top-level key (did you mean 'procpool'?); procpool reads 'procpool' (or "
+                        + "'pool', its older name), and 'pekko' to tune its actor system",
+                "pool.conf:3: key 'procpool.admn': unknown key (did you mean 'admin'?); valid keys here: admin, "
+                        + "children-die-with-manager, cluster, defaults, dispatchers, feeds, gateway, services, startup-timeout, "
+                        + "state-dir, watch-config",
+                "pool.conf:4: service 'a', key 'colour': unknown key; valid keys here: command, depends-on, drain, enabled, env, "
+                        + "group, health-check, limits, log, max-processes, min-processes, placement, ports, restart, route, "
+                        + "scaling, stop, umask, user, working-dir"),
+                errors.stream().map(this::shown).toList());
+        ConfigError alone = only(errors("alone.conf", "pol { services.a { command = a, ports = [7202] } }\n"));
+        assertEquals("pol", alone.key(), "without a procpool section, the unknown key is the one error: " + alone);
+    }
+
+    @Test
     void aBadDefaultIsOneErrorOfTheDefaultsNotOnePerService() throws IOException {
         List<ConfigError> errors = errors("pool.conf", """
                 procpool {
