@@ -165,8 +165,8 @@ public final class AdminRoutes extends AllDirectives {
         Route[] all = endpoints.stream().map(Endpoint::route).toArray(Route[]::new);
         // The API takes no request bodies: read at most a small one, refuse anything larger (413).
         return withRequestTimeoutResponse(AdminRoutes::timedOut, () -> handleExceptions(jsonExceptions(),
-                () -> handleRejections(jsonRejections(), () -> toStrictEntity(Duration.ofSeconds(5), MAX_BODY,
-                        () -> concat(index, all)))));
+                () -> extractRequest(request -> handleRejections(jsonRejections(request), () -> toStrictEntity(Duration.ofSeconds(5),
+                        MAX_BODY, () -> concat(index, all))))));
     }
 
     /** {@code /ui} goes to {@code /ui/}, the page; {@code /ui/FILE} is one of its files. */
@@ -496,15 +496,24 @@ public final class AdminRoutes extends AllDirectives {
         }
     }
 
-    /** Pekko's own rejection statuses, with the text wrapped as {@code {"error": "..."}}. */
-    private static RejectionHandler jsonRejections() {
+    /**
+     * Pekko's own rejection statuses, with the text wrapped as {@code {"error": "..."}}; a path
+     * or a method that no endpoint takes names the request, so that a wrong base address
+     * ({@code poolctl --admin http://host:9900/extra}) shows where it went.
+     */
+    private static RejectionHandler jsonRejections(org.apache.pekko.http.javadsl.model.HttpRequest request) {
+        String asked = request.method().value() + " " + request.getUri().path();
         return RejectionHandler.defaultHandler().mapRejectionResponse(response -> {
             if (response.entity().getContentType().equals(ContentTypes.APPLICATION_JSON)) {
                 return response;
             }
             String text = response.entity() instanceof org.apache.pekko.http.javadsl.model.HttpEntity.Strict strict
                     ? strict.getData().utf8String() : "";
-            String error = response.status().intValue() == 404 ? "no such endpoint" : response.status().reason();
+            String error = switch (response.status().intValue()) {
+                case 404 -> "no such endpoint: " + asked + " (GET / lists the endpoints)";
+                case 405 -> "method not allowed: " + asked;
+                default -> response.status().reason();
+            };
             return response.withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
                     StatusJson.error(error, text.isEmpty() ? null : text).toString()));
         });

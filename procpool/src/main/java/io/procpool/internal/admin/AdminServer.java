@@ -77,6 +77,9 @@ public final class AdminServer {
                         pool.longestAnswer().plusMinutes(1).toSeconds() + "s"))
                 .withValue("pekko.http.server.request-timeout", ConfigValueFactory.fromAnyRef(AdminRoutes.REQUEST.toSeconds() + "s"))
                 .withValue("pekko.http.server.server-header", ConfigValueFactory.fromAnyRef("procpool"))
+                // HEAD wherever GET is (RFC 9110 asks it of a general-purpose server; monitors and
+                // load balancers probe /healthz with it): answered as the GET, without the body.
+                .withValue("pekko.http.server.transparent-head-requests", ConfigValueFactory.fromAnyRef(true))
                 .withValue("pekko.http.server.parsing.error-handler", ConfigValueFactory.fromAnyRef(ParsingErrors.class.getName()))
                 .withFallback(system.settings().config()));
         return Http.get(system).newServerAt(admin.host(), admin.port()).withSettings(settings).bind(routes.routes())

@@ -227,13 +227,23 @@ class AdminRoutesTest {
     }
 
     @Test
+    void headIsAnsweredWhereverGetIs() throws Exception {
+        for (String path : List.of("healthz", "readyz", "status", "metrics")) {
+            HttpResponse<String> head = http.send(HttpRequest.newBuilder(base.resolve(path)).method("HEAD",
+                    HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(get(path).statusCode(), head.statusCode(), path);
+            assertEquals("", head.body(), path);
+        }
+    }
+
+    @Test
     void wrongMethodsAndUnknownPathsAreJson4xx() throws Exception {
         HttpResponse<String> wrongMethod = get("services/search/restart");
         assertEquals(405, wrongMethod.statusCode());
-        assertTrue(json(wrongMethod).has("error"));
+        assertEquals("method not allowed: GET /services/search/restart", json(wrongMethod).path("error").asText());
         HttpResponse<String> unknown = get("no/such/thing");
         assertEquals(404, unknown.statusCode());
-        assertEquals("no such endpoint", json(unknown).path("error").asText());
+        assertEquals("no such endpoint: GET /no/such/thing (GET / lists the endpoints)", json(unknown).path("error").asText());
         assertEquals(404, get("services/search/instances/abc/log").statusCode());
         assertEquals(400, get("services/search/instances/8000/log?lines=0").statusCode());
         assertEquals(400, get("services/search/instances/8000/log?stream=both").statusCode());
