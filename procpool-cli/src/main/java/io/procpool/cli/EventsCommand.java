@@ -92,10 +92,10 @@ final class EventsCommand extends CtlCommand.Subcommand {
         };
     }
 
-    /** An ISO instant to the millisecond (the API gives nanoseconds); anything else as it is. */
+    /** An ISO instant to the millisecond, always the same width (an older manager gave nanoseconds); anything else as it is. */
     private static String millis(String time) {
         try {
-            return java.time.Instant.parse(time).truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString();
+            return io.procpool.internal.admin.StatusJson.time(java.time.Instant.parse(time));
         } catch (java.time.format.DateTimeParseException e) {
             return time;
         }

@@ -166,11 +166,11 @@ class CtlFollowTest {
         }
 
         List<String> lines = List.of(text.out().toString().split("\n"));
-        assertEquals("2026-12-05T10:00:00Z  search:8000  HEALTHY -> BACKOFF  pid 42  exited unexpectedly with exit 3 after 2s",
+        assertEquals("2026-12-05T10:00:00.000Z  search:8000  HEALTHY -> BACKOFF  pid 42  exited unexpectedly with exit 3 after 2s",
                 lines.get(0));
-        assertTrue(lines.contains("2026-12-05T10:00:02Z  search  scaled 1 -> 2  cpu 0.910 per instance vs target 0.700 for 30s"),
+        assertTrue(lines.contains("2026-12-05T10:00:02.000Z  search  scaled 1 -> 2  cpu 0.910 per instance vs target 0.700 for 30s"),
                 text.out().toString());
-        assertTrue(lines.contains("2026-12-05T10:00:03Z  search  rolling restart: ok: restarted 2 instance(s) of search"),
+        assertTrue(lines.contains("2026-12-05T10:00:03.000Z  search  rolling restart: ok: restarted 2 instance(s) of search"),
                 text.out().toString());
         assertTrue(lines.stream().noneMatch(l -> l.contains("auth")), "only the service asked for: " + lines);
 

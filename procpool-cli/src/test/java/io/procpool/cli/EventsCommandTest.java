@@ -26,7 +26,7 @@ class EventsCommandTest {
                 EventsCommand.describe("transition", Json.read("""
                         {"time":"2026-12-05T16:47:17.262064804Z","service":"web","port":19941,"pid":4324,
                          "from":"HEALTHY","to":"STOPPING","reason":"rolling restart: restarting in place"}""")));
-        assertEquals("2026-12-05T16:47:17Z  web:19941  STOPPED -> STARTING  starting ./srv",
+        assertEquals("2026-12-05T16:47:17.000Z  web:19941  STOPPED -> STARTING  starting ./srv",
                 EventsCommand.describe("transition", Json.read("""
                         {"time":"2026-12-05T16:47:17Z","service":"web","port":19941,"pid":null,
                          "from":"STOPPED","to":"STARTING","reason":"starting ./srv"}""")));

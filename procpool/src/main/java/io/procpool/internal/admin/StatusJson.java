@@ -15,6 +15,9 @@ import io.procpool.api.ServiceStatus;
 public final class StatusJson {
 
     static final ObjectMapper JSON = new ObjectMapper();
+    /** Every time the API writes: UTC, to the millisecond, always the same width (Instant's own text drops a zero fraction and may give nanoseconds). */
+    private static final java.time.format.DateTimeFormatter TIME =
+            java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSX").withZone(java.time.ZoneOffset.UTC);
 
     private StatusJson() {
     }
@@ -128,7 +131,7 @@ public final class StatusJson {
 
     private static ObjectNode exit(ExitRecord e) {
         ObjectNode node = JSON.createObjectNode();
-        node.put("time", e.time().toString());
+        node.put("time", time(e.time()));
         node.put("pid", e.pid());
         node.put("exit_code", e.exit().code());
         if (e.exit().signal().isPresent()) {
@@ -159,7 +162,7 @@ public final class StatusJson {
     /** {@code {"time", "service", "port", "pid", "from", "to", "reason"}}, and {@code "node"} on a cluster. */
     public static ObjectNode event(PoolEvent e) {
         ObjectNode node = JSON.createObjectNode();
-        node.put("time", e.time().toString());
+        node.put("time", time(e.time()));
         node.put("service", e.service());
         node.put("port", e.port());
         if (!e.node().isEmpty()) {
@@ -182,7 +185,7 @@ public final class StatusJson {
      * {@code "failed"}, ... (the outcome, in lower case).
      */
     public static ObjectNode operation(io.procpool.api.OperationEvent e) {
-        ObjectNode node = JSON.createObjectNode().put("time", e.time().toString()).put("service", e.service())
+        ObjectNode node = JSON.createObjectNode().put("time", time(e.time())).put("service", e.service())
                 .put("operation", e.operation());
         if (e.result().isPresent()) {
             node.put("result", e.result().get().outcome().name().toLowerCase(java.util.Locale.ROOT));
@@ -196,7 +199,7 @@ public final class StatusJson {
 
     /** {@code {"time", "service", "from", "to", "metric", "observed", "target", "reason"}}. */
     public static ObjectNode scaling(io.procpool.api.ScalingEvent e) {
-        return JSON.createObjectNode().put("time", e.time().toString()).put("service", e.service()).put("from", e.from())
+        return JSON.createObjectNode().put("time", time(e.time())).put("service", e.service()).put("from", e.from())
                 .put("to", e.to()).put("metric", e.metric()).put("observed", e.observed()).put("target", e.target())
                 .put("reason", e.reason());
     }
@@ -218,5 +221,10 @@ public final class StatusJson {
             node.put("detail", detail);
         }
         return node;
+    }
+
+    /** {@code 2026-12-07T20:57:46.000Z}. */
+    public static String time(java.time.Instant t) {
+        return TIME.format(t);
     }
 }
