@@ -17,9 +17,11 @@ import java.util.Objects;
  * @param unchanged services left alone
  * @param ignored pool-level settings that differ from those procpool runs with and that only a
  *     restart of procpool applies, for people
+ * @param toggled those of {@code added} and {@code removed} that are in both files, only enabled
+ *     or disabled: the summary says so rather than added or removed
  */
 public record ConfigDiff(List<String> added, List<String> removed, List<String> rolled, List<String> adjusted,
-                         List<String> unchanged, List<String> ignored) {
+                         List<String> unchanged, List<String> ignored, List<String> toggled) {
 
     /**
      * The difference from {@code before} to {@code after}, for a pool started with {@code started}:
@@ -33,15 +35,20 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
         List<String> rolled = new ArrayList<>();
         List<String> adjusted = new ArrayList<>();
         List<String> unchanged = new ArrayList<>();
+        List<String> toggled = new ArrayList<>();
         for (ServiceSettings s : after.services().values()) {
             ServiceSettings old = before.services().get(s.name());
             boolean wasRunning = old != null && old.enabled();
             if (!s.enabled()) {
                 if (wasRunning) {
                     removed.add(s.name());
+                    toggled.add(s.name());
                 }
             } else if (!wasRunning) {
                 added.add(s.name());
+                if (old != null) {
+                    toggled.add(s.name());
+                }
             } else if (old.runsDifferently(s)) {
                 rolled.add(s.name());
             } else if (!old.equals(s)) {
@@ -80,18 +87,20 @@ public record ConfigDiff(List<String> added, List<String> removed, List<String> 
             ignored.add(after.named("startup-timeout") + " changed: it counts at procpool's next start");
         }
         return new ConfigDiff(List.copyOf(added), List.copyOf(removed), List.copyOf(rolled), List.copyOf(adjusted),
-                List.copyOf(unchanged), List.copyOf(ignored));
+                List.copyOf(unchanged), List.copyOf(ignored), List.copyOf(toggled));
     }
 
     private static AdminSettings withoutToken(AdminSettings admin) {
         return new AdminSettings(admin.enabled(), admin.host(), admin.port(), java.util.Optional.empty());
     }
 
-    /** {@code "added: a; removed: b; rolled: c; adjusted: d; unchanged: e"}. */
+    /** {@code "added: a; enabled: f; removed: b; disabled: g; rolled: c; adjusted: d; unchanged: e"}. */
     public String summary() {
         List<String> parts = new ArrayList<>();
-        part(parts, "added", added);
-        part(parts, "removed", removed);
+        part(parts, "added", added.stream().filter(n -> !toggled.contains(n)).toList());
+        part(parts, "enabled", added.stream().filter(toggled::contains).toList());
+        part(parts, "removed", removed.stream().filter(n -> !toggled.contains(n)).toList());
+        part(parts, "disabled", removed.stream().filter(toggled::contains).toList());
         part(parts, "rolled", rolled);
         part(parts, "adjusted", adjusted);
         part(parts, "unchanged", unchanged);

@@ -39,7 +39,8 @@ class ConfigDiffTest {
         assertEquals(List.of("scale"), d.adjusted());
         assertEquals(List.of("keep"), d.unchanged());
         assertEquals(List.of(), d.ignored());
-        assertEquals("added: off, fresh; removed: gone; rolled: cmd, env; adjusted: scale; unchanged: keep", d.summary());
+        assertEquals("added: fresh; enabled: off; removed: gone; rolled: cmd, env; adjusted: scale; unchanged: keep", d.summary(),
+                "a service that was there, disabled, is enabled, not added");
     }
 
     @Test
@@ -47,7 +48,9 @@ class ConfigDiffTest {
         PoolSettings before = TestConfigs.pool(BASE);
         PoolSettings after = TestConfigs.pool(BASE.replace("keep { command = \"k\", ports = [1] }",
                 "keep { command = \"k\", ports = [1], enabled = false }"));
-        assertEquals(List.of("keep"), ConfigDiff.between(before, after, before).removed());
+        ConfigDiff d = ConfigDiff.between(before, after, before);
+        assertEquals(List.of("keep"), d.removed(), "stopped as a removed one is");
+        assertTrue(d.summary().contains("disabled: keep") && !d.summary().contains("removed"), d.summary());
     }
 
     @Test
