@@ -30,8 +30,8 @@ import picocli.CommandLine.Spec;
  * {@code procpool ctl ...} (also {@code bin/poolctl}): drives a running manager through its admin
  * API, the way supervisorctl drives supervisord. Exit codes: 0 on success, 1 when the manager is
  * unreachable or refuses or fails the operation (or goes away while followed), 2 on a usage error
- * (a bad address included, and a value the manager answers 400 for). Everything is printed through picocli's writers, so tests see exactly
- * what a user sees.
+ * (a bad address included, and a value the manager answers 400 for). Everything is printed
+ * through picocli's writers, so tests see exactly what a user sees.
  *
  * <p>The connection options ({@link Connection}) are global, as kubectl's and git's are: declared
  * once here with {@code scope = INHERIT}, so that {@code poolctl --admin :9901 status} and
