@@ -274,7 +274,7 @@ public final class PoolConfigLoader {
                 ServiceReader.readService(e.getKey(), e.getValue(), defaults.config(), source, baseDir, errors, portsByService,
                         dependsOn, cluster.enabled()).ifPresent(s -> services.put(s.name(), s));
             }
-            foldDefaultsErrors(errors, before, defaults.config(), (ConfigObject) servicesValue, source, key + ".defaults.");
+            foldDefaultsErrors(errors, before, defaults.config(), (ConfigObject) servicesValue, key + ".defaults.");
         }
         checkPorts(portsByService, admin, gateway, source, pool, errors, key);
         checkCluster(cluster, portsByService, admin, gateway, dieWithManager, services, pool, key);
@@ -312,33 +312,35 @@ public final class PoolConfigLoader {
      * defaults' own check already said (an unknown key) is not said again.
      */
     private static void foldDefaultsErrors(List<ConfigError> errors, int from, Config defaults, ConfigObject services,
-                                           String source, String prefix) {
+                                           String prefix) {
         record Folded(String key, String message) {
         }
-        Map<Folded, List<String>> byError = new LinkedHashMap<>();
-        Map<Folded, Integer> lines = new java.util.HashMap<>();
+        // The first service's error of each kind keeps its place (the defaults' line, or the
+        // variable that set the default), as FieldReader wrote it.
+        Map<Folded, ConfigError> first = new LinkedHashMap<>();
+        Map<Folded, List<String>> names = new java.util.HashMap<>();
         java.util.Iterator<ConfigError> it = errors.subList(from, errors.size()).iterator();
         while (it.hasNext()) {
             ConfigError e = it.next();
             ConfigValue own = e.service() == null ? null : services.get(e.service());
-            ConfigValue taken = e.key() == null || !(own instanceof ConfigObject o) || hasPath(o.toConfig(), e.key())
-                    ? null : valueAt(defaults, e.key());
-            if (taken == null || taken.origin().resource() != null) {
+            boolean taken = e.key() != null && own instanceof ConfigObject o && !hasPath(o.toConfig(), e.key())
+                    && hasPath(defaults, e.key()) && defaults.getValue(e.key()).origin().resource() == null;
+            if (!taken) {
                 // The service's own value, or procpool's default (reference.conf): the service's error.
                 continue;
             }
             Folded f = new Folded(prefix + e.key(), e.message());
-            byError.computeIfAbsent(f, x -> new ArrayList<>()).add(e.service());
-            lines.put(f, taken.origin().lineNumber());
+            first.putIfAbsent(f, e);
+            names.computeIfAbsent(f, x -> new ArrayList<>()).add(e.service());
             it.remove();
         }
         Set<Folded> said = new java.util.HashSet<>();
         errors.forEach(e -> said.add(new Folded(e.key(), e.message())));
-        // In the order of the defaults' lines, as they are written.
-        byError.keySet().stream().filter(f -> !said.contains(f)).sorted(java.util.Comparator.comparingInt(lines::get)).forEach(f -> {
-            List<String> names = byError.get(f);
-            String whose = names.size() == services.size() ? "every service" : String.join(", ", names);
-            errors.add(new ConfigError(source, lines.get(f), null, f.key(), f.message() + " (the default of " + whose + ")"));
+        first.forEach((f, e) -> {
+            if (!said.contains(f)) {
+                String whose = names.get(f).size() == services.size() ? "every service" : String.join(", ", names.get(f));
+                errors.add(new ConfigError(e.file(), e.line(), null, f.key(), f.message() + " (the default of " + whose + ")"));
+            }
         });
     }
 
@@ -348,10 +350,6 @@ public final class PoolConfigLoader {
         } catch (com.typesafe.config.ConfigException.BadPath e) {
             return false;
         }
-    }
-
-    private static ConfigValue valueAt(Config c, String path) {
-        return hasPath(c, path) ? c.getValue(path) : null;
     }
 
     /** HOCON objects are unordered; services keep the order they were written in (status, logs). */

@@ -91,6 +91,15 @@ class EnvironmentOverridesTest {
     }
 
     @Test
+    void aBadDefaultFromTheEnvironmentIsOneErrorThatNamesTheVariable() throws Exception {
+        ConfigError e = ConfigFiles.only(errors(FILE.replace("services.web", "services.api { command = y, ports = [8002] }\n"
+                + "  services.web"), Map.of("CONFIG_FORCE_procpool_defaults_stop_timeout", "banana")));
+        assertEquals("environment variable CONFIG_FORCE_procpool_defaults_stop_timeout (over pool.conf): key "
+                + "'procpool.defaults.stop.timeout': must be a duration such as 500ms, 10s or 5m, got \"banana\" (the default of every "
+                + "service)", files.shown(e));
+    }
+
+    @Test
     void underscoresMapAsTypesafeConfigMapsThem() {
         assertEquals("procpool.admin.port", EnvironmentOverrides.pathOf("CONFIG_FORCE_procpool_admin_port"));
         assertEquals("procpool.state-dir", EnvironmentOverrides.pathOf("CONFIG_FORCE_procpool_state__dir"));
