@@ -129,13 +129,13 @@ final class TopCommand extends CtlCommand.Subcommand {
         }
     }
 
-    /** Redraws in place: home, each line cleared to its end, the rest of the screen cleared (no flicker). */
     /** The line above the table: which manager, the time of this frame, the interval, how to quit. */
     static String header(java.net.URI base, LocalTime now, Duration every) {
         return "procpool at " + base + "   " + CLOCK.format(now) + "   every " + io.procpool.config.Durations.format(every)
                 + "   q quits";
     }
 
+    /** Redraws in place: home, each line cleared to its end, the rest of the screen cleared (no flicker). */
     private static void draw(PrintWriter out, String frame) {
         StringBuilder b = new StringBuilder("\033[H");
         for (String line : frame.split("\n", -1)) {
